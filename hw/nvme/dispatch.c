@@ -1,0 +1,126 @@
+/*
+ * NVMe command dispatch: one opcode table per command set, and the single
+ * completion path every command takes.
+ *
+ * The tables carry the handler and the Commands Supported and Effects
+ * bits, so the effects log (log.c) is generated from exactly what
+ * dispatch accepts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define EFF_LBCC    NVME_CMD_EFF_LBCC
+#define EFF_CCC     NVME_CMD_EFF_CCC
+
+const NvmeOpcode nvme_admin_ops[256] = {
+    [NVME_ADM_CMD_DELETE_SQ]    = { nvme_admin_delete_sq },
+    [NVME_ADM_CMD_CREATE_SQ]    = { nvme_admin_create_sq },
+    [NVME_ADM_CMD_GET_LOG_PAGE] = { nvme_admin_get_log_page },
+    [NVME_ADM_CMD_DELETE_CQ]    = { nvme_admin_delete_cq },
+    [NVME_ADM_CMD_CREATE_CQ]    = { nvme_admin_create_cq },
+    [NVME_ADM_CMD_IDENTIFY]     = { nvme_admin_identify },
+    [NVME_ADM_CMD_ABORT]        = { nvme_admin_abort },
+    [NVME_ADM_CMD_SET_FEATURES] = { nvme_admin_set_features, EFF_CCC },
+    [NVME_ADM_CMD_GET_FEATURES] = { nvme_admin_get_features },
+    [NVME_ADM_CMD_ASYNC_EV_REQ] = { nvme_admin_aer },
+    [NVME_ADM_CMD_KEEP_ALIVE]   = { nvme_admin_keep_alive },
+};
+
+const NvmeOpcode nvme_nvm_ops[256] = {
+    [NVME_CMD_FLUSH]    = { nvme_nvm_flush },
+    [NVME_CMD_WRITE]    = { nvme_nvm_write, EFF_LBCC, true },
+    [NVME_CMD_READ]     = { nvme_nvm_read, 0, true },
+};
+
+/* Context: any.  The effects log entry of one opcode. */
+uint32_t nvme_effects(const NvmeOpcode *op)
+{
+    return op->handler ? NVME_CMD_EFF_CSUPP | op->effects : 0;
+}
+
+/* Context: main loop.  Resolve CDW1 NSID to an active namespace. */
+static uint16_t nvme_resolve_ns(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+
+    req->ns = nvme_ns(n, nsid);
+    if (!req->ns) {
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Checks common to every command, then the handler. */
+static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
+                                     const NvmeOpcode *op)
+{
+    uint8_t flags = req->cmd.flags;
+    uint16_t status;
+
+    if (!op->handler) {
+        nvme_req_err_field(req, 0, 0);
+        return NVME_INVALID_OPCODE | NVME_DNR;
+    }
+    if (NVME_CMD_FLAGS_FUSE(flags)) {
+        nvme_req_err_field(req, 1, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (NVME_CMD_FLAGS_PSDT(flags) != NVME_PSDT_PRP) {
+        nvme_req_err_field(req, 1, 6);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (op->needs_ns) {
+        status = nvme_resolve_ns(n, req);
+        if (status) {
+            return status;
+        }
+    }
+    return op->handler(n, req);
+}
+
+/* Context: main loop. */
+void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
+{
+    bool admin = req->sq->sqid == 0;
+    const NvmeOpcode *op = admin ? &nvme_admin_ops[req->cmd.opcode]
+                                 : &nvme_nvm_ops[req->cmd.opcode];
+    uint16_t status;
+
+    trace_nvme_cmd(req->sq->sqid, le16_to_cpu(req->cmd.cid),
+                   req->cmd.opcode, le32_to_cpu(req->cmd.nsid));
+    status = nvme_dispatch_checks(n, req, op);
+    if (status != NVME_NO_COMPLETE) {
+        nvme_req_complete(req, status);
+    }
+}
+
+/*
+ * Context: main loop.  The one completion path: failures are recorded in
+ * the error log and traced, then the request waits for room in its CQ.
+ */
+void nvme_req_complete(NvmeRequest *req, uint16_t status)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeCtrl *n = sq->n;
+    NvmeCQueue *cq = n->cq[sq->cqid];
+
+    req->status = status;
+    if (status & 0x7ff) {
+        trace_nvme_cmd_error(sq->sqid, le16_to_cpu(req->cmd.cid),
+                             req->cmd.opcode, status);
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: sq %u cid %u opcode 0x%02x failed: "
+                      "status 0x%04x\n", sq->sqid,
+                      le16_to_cpu(req->cmd.cid), req->cmd.opcode, status);
+        nvme_log_error(n, req);
+    }
+    QTAILQ_REMOVE(&sq->inflight, req, entry);
+    QTAILQ_INSERT_TAIL(&cq->done, req, entry);
+    nvme_cq_schedule(cq);
+}

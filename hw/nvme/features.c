@@ -1,0 +1,354 @@
+/*
+ * NVMe Get Features / Set Features.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/timer.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_FEAT_KEEP_ALIVE    0x0f
+#define NVME_AEC_SUPPORTED      0x3ff   /* SMART warnings, NS attr, FW */
+#define NVME_TS_ORIGIN_HOST     (1 << 1)
+
+/* Capabilities (Get Features SEL=3) of each supported feature. */
+static const uint8_t nvme_feat_caps[256] = {
+    [NVME_ARBITRATION]              = NVME_FEAT_CAP_CHANGE,
+    [NVME_POWER_MANAGEMENT]         = NVME_FEAT_CAP_CHANGE,
+    [NVME_TEMPERATURE_THRESHOLD]    = NVME_FEAT_CAP_CHANGE,
+    [NVME_ERROR_RECOVERY]           = NVME_FEAT_CAP_CHANGE,
+    [NVME_VOLATILE_WRITE_CACHE]     = NVME_FEAT_CAP_CHANGE,
+    [NVME_NUMBER_OF_QUEUES]         = NVME_FEAT_CAP_CHANGE,
+    [NVME_INTERRUPT_COALESCING]     = NVME_FEAT_CAP_CHANGE,
+    [NVME_INTERRUPT_VECTOR_CONF]    = NVME_FEAT_CAP_CHANGE,
+    [NVME_ASYNCHRONOUS_EVENT_CONF]  = NVME_FEAT_CAP_CHANGE,
+    [NVME_TIMESTAMP]                = NVME_FEAT_CAP_CHANGE,
+    [NVME_FEAT_KEEP_ALIVE]          = NVME_FEAT_CAP_CHANGE,
+};
+
+/* Context: main loop. */
+static void nvme_kato_expired(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    if (n->running) {
+        nvme_ctrl_fatal(n, "keep alive timer expired");
+    }
+}
+
+/* Context: main loop. */
+void nvme_kato_restart(NvmeCtrl *n)
+{
+    if (!n->kato_timer) {
+        n->kato_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, nvme_kato_expired, n);
+    }
+    if (n->feat.kato) {
+        timer_mod(n->kato_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + n->feat.kato);
+    } else {
+        timer_del(n->kato_timer);
+    }
+}
+
+/* Context: main loop.  Number of Queues result while nothing was set. */
+static uint32_t nvme_nq_default(NvmeCtrl *n)
+{
+    uint32_t max = n->num_queues - 2;
+
+    return max | (max << 16);
+}
+
+/* Context: main loop.  Default (and, as nothing is saveable, saved) values. */
+static void nvme_features_defaults(NvmeCtrl *n, NvmeFeatures *f)
+{
+    *f = (NvmeFeatures) {
+        .temp_over = NVME_TEMP_WARN_K,
+        .vwc = nvme_ctrl_has_vwc(n),
+        .nq = nvme_nq_default(n),
+    };
+}
+
+/* Context: main loop.  Apply the Volatile Write Cache setting. */
+static void nvme_apply_vwc(NvmeCtrl *n)
+{
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        if (n->ns[i] && n->ns[i]->wce_default) {
+            blk_set_enable_write_cache(n->ns[i]->blk, n->feat.vwc);
+        }
+    }
+}
+
+/* Context: main loop.  Power on and controller reset. */
+void nvme_features_reset(NvmeCtrl *n)
+{
+    unsigned long *iv = n->feat.iv_no_coalescing;
+
+    nvme_features_defaults(n, &n->feat);
+    n->feat.iv_no_coalescing = iv;
+    bitmap_zero(iv, n->params.msix_qsize);
+    nvme_apply_vwc(n);
+    if (n->kato_timer) {
+        timer_del(n->kato_timer);
+    }
+}
+
+/* Context: main loop.  Current value of the Timestamp feature in ms. */
+static uint64_t nvme_timestamp_now(NvmeCtrl *n)
+{
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+
+    if (!n->feat.timestamp_set) {
+        return now - n->power_on_at;
+    }
+    return n->feat.timestamp + (now - n->feat.timestamp_at);
+}
+
+/* Context: main loop.  Which threshold CDW11 TMPSEL/THSEL designate. */
+static uint16_t nvme_temp_select(NvmeRequest *req, uint32_t dw11,
+                                 NvmeFeatures *f, uint16_t **slot)
+{
+    if (NVME_TEMP_TMPSEL(dw11) != NVME_TEMP_TMPSEL_COMPOSITE) {
+        nvme_req_err_field(req, 46, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    switch (NVME_TEMP_THSEL(dw11)) {
+    case NVME_TEMP_THSEL_OVER:
+        *slot = &f->temp_over;
+        return NVME_SUCCESS;
+    case NVME_TEMP_THSEL_UNDER:
+        *slot = &f->temp_under;
+        return NVME_SUCCESS;
+    }
+    nvme_req_err_field(req, 46, 4);
+    return NVME_INVALID_FIELD | NVME_DNR;
+}
+
+/* Context: main loop.  Interrupt vector named by CDW11, checked. */
+static uint16_t nvme_feat_vector(NvmeCtrl *n, NvmeRequest *req, uint32_t *iv)
+{
+    *iv = le32_to_cpu(req->cmd.cdw11) & 0xffff;
+    if (*iv >= n->params.msix_qsize) {
+        nvme_req_err_field(req, 44, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Value of @fid in the feature set @f. */
+static uint16_t nvme_feat_value(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
+                                NvmeFeatures *f, uint32_t *val)
+{
+    uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
+    uint16_t *temp, status = NVME_SUCCESS;
+    uint32_t iv;
+
+    switch (fid) {
+    case NVME_ARBITRATION:
+        *val = f->arbitration;
+        break;
+    case NVME_POWER_MANAGEMENT:
+        *val = f->power_mgmt;
+        break;
+    case NVME_TEMPERATURE_THRESHOLD:
+        status = nvme_temp_select(req, dw11, f, &temp);
+        *val = status ? 0 : *temp;
+        break;
+    case NVME_ERROR_RECOVERY:
+        *val = f->err_rec;
+        break;
+    case NVME_VOLATILE_WRITE_CACHE:
+        *val = f->vwc;
+        break;
+    case NVME_NUMBER_OF_QUEUES:
+        *val = f->nq;
+        break;
+    case NVME_INTERRUPT_COALESCING:
+        *val = f->int_coalescing;
+        break;
+    case NVME_INTERRUPT_VECTOR_CONF:
+        status = nvme_feat_vector(n, req, &iv);
+        *val = iv;
+        if (!status && f->iv_no_coalescing &&
+            test_bit(iv, f->iv_no_coalescing)) {
+            *val |= NVME_INTVC_NOCOALESCING;
+        }
+        break;
+    case NVME_ASYNCHRONOUS_EVENT_CONF:
+        *val = f->aec;
+        break;
+    case NVME_FEAT_KEEP_ALIVE:
+        *val = f->kato;
+        break;
+    default:
+        *val = 0;
+    }
+    return status;
+}
+
+/* Context: main loop. */
+static uint16_t nvme_get_timestamp(NvmeCtrl *n, NvmeRequest *req, bool dflt)
+{
+    uint64_t ts = dflt ? 0 : nvme_timestamp_now(n) & MAKE_64BIT_MASK(0, 48);
+    uint8_t attr = !dflt && n->feat.timestamp_set ? NVME_TS_ORIGIN_HOST : 0;
+    uint64_t data = cpu_to_le64(ts | ((uint64_t)attr << 48));
+
+    return nvme_dma_to_guest(n, req, &data, sizeof(data));
+}
+
+/* Context: main loop. */
+uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
+    uint8_t fid = NVME_GETSETFEAT_FID(dw10);
+    uint8_t sel = NVME_GETFEAT_SELECT(dw10);
+    bool use_dflt = sel == NVME_GETFEAT_SELECT_DEFAULT ||
+                    sel == NVME_GETFEAT_SELECT_SAVED;
+    NvmeFeatures dflt;
+
+    trace_nvme_get_features(fid, sel);
+    if (!nvme_feat_caps[fid]) {
+        nvme_req_err_field(req, 40, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (sel > NVME_GETFEAT_SELECT_CAP) {
+        nvme_req_err_field(req, 41, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (sel == NVME_GETFEAT_SELECT_CAP) {
+        req->result = nvme_feat_caps[fid];
+        return NVME_SUCCESS;
+    }
+    if (fid == NVME_TIMESTAMP) {
+        return nvme_get_timestamp(n, req, use_dflt);
+    }
+    nvme_features_defaults(n, &dflt);
+    return nvme_feat_value(n, req, fid, use_dflt ? &dflt : &n->feat,
+                           &req->result);
+}
+
+/* Context: main loop. */
+static uint16_t nvme_set_nq(NvmeCtrl *n, NvmeRequest *req, uint32_t dw11)
+{
+    uint32_t max = n->num_queues - 2;
+    uint32_t nsqr = dw11 & 0xffff, ncqr = dw11 >> 16;
+
+    if (nsqr == 0xffff || ncqr == 0xffff) {
+        nvme_req_err_field(req, 44, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    for (uint32_t i = 1; i < n->num_queues; i++) {
+        if (n->sq[i] || n->cq[i]) {
+            return NVME_CMD_SEQ_ERROR | NVME_DNR;
+        }
+    }
+    n->feat.nq = MIN(nsqr, max) | (MIN(ncqr, max) << 16);
+    n->feat.nq_set = true;
+    req->result = n->feat.nq;
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop. */
+static uint16_t nvme_set_timestamp(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint64_t data;
+    uint16_t status = nvme_dma_from_guest(n, req, &data, sizeof(data));
+
+    if (status) {
+        return status;
+    }
+    n->feat.timestamp = le64_to_cpu(data) & MAKE_64BIT_MASK(0, 48);
+    n->feat.timestamp_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    n->feat.timestamp_set = true;
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop. */
+static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
+                                 uint32_t dw11)
+{
+    NvmeFeatures *f = &n->feat;
+    uint16_t *temp, status;
+    uint32_t iv;
+
+    switch (fid) {
+    case NVME_ARBITRATION:
+        f->arbitration = dw11 & 0xffffff07;
+        return NVME_SUCCESS;
+    case NVME_POWER_MANAGEMENT:
+        if (dw11 & 0x1f) {          /* only power state 0 exists */
+            nvme_req_err_field(req, 44, 0);
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        f->power_mgmt = dw11 & 0xe0;
+        return NVME_SUCCESS;
+    case NVME_TEMPERATURE_THRESHOLD:
+        status = nvme_temp_select(req, dw11, f, &temp);
+        if (!status) {
+            *temp = NVME_TEMP_TMPTH(dw11);
+            nvme_log_check_temperature(n);
+        }
+        return status;
+    case NVME_ERROR_RECOVERY:
+        if (NVME_ERR_REC_DULBE(dw11)) {     /* no deallocated blocks yet */
+            nvme_req_err_field(req, 46, 0);
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        f->err_rec = NVME_ERR_REC_TLER(dw11);
+        return NVME_SUCCESS;
+    case NVME_VOLATILE_WRITE_CACHE:
+        if ((dw11 & 1) && !nvme_ctrl_has_vwc(n)) {
+            nvme_req_err_field(req, 44, 0);
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        f->vwc = dw11 & 1;
+        nvme_apply_vwc(n);
+        return NVME_SUCCESS;
+    case NVME_NUMBER_OF_QUEUES:
+        return nvme_set_nq(n, req, dw11);
+    case NVME_INTERRUPT_COALESCING:
+        f->int_coalescing = dw11 & 0xffff;
+        return NVME_SUCCESS;
+    case NVME_INTERRUPT_VECTOR_CONF:
+        status = nvme_feat_vector(n, req, &iv);
+        if (!status) {
+            if (dw11 & NVME_INTVC_NOCOALESCING) {
+                set_bit(iv, f->iv_no_coalescing);
+            } else {
+                clear_bit(iv, f->iv_no_coalescing);
+            }
+        }
+        return status;
+    case NVME_ASYNCHRONOUS_EVENT_CONF:
+        f->aec = dw11 & NVME_AEC_SUPPORTED;
+        nvme_log_check_temperature(n);
+        return NVME_SUCCESS;
+    case NVME_TIMESTAMP:
+        return nvme_set_timestamp(n, req);
+    case NVME_FEAT_KEEP_ALIVE:
+        f->kato = dw11;
+        nvme_kato_restart(n);
+        return NVME_SUCCESS;
+    }
+    g_assert_not_reached();
+}
+
+/* Context: main loop. */
+uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
+    uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
+    uint8_t fid = NVME_GETSETFEAT_FID(dw10);
+
+    trace_nvme_set_features(fid, dw11);
+    if (!nvme_feat_caps[fid]) {
+        nvme_req_err_field(req, 40, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (NVME_SETFEAT_SAVE(dw10)) {
+        nvme_req_err_field(req, 43, 7);
+        return NVME_FID_NOT_SAVEABLE | NVME_DNR;
+    }
+    return nvme_set_feature(n, req, fid, dw11);
+}

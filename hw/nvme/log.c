@@ -1,0 +1,178 @@
+/*
+ * NVMe Get Log Page, the error log and SMART / health information.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/timer.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_LOG_RAE        (1u << 15)
+
+/* Context: main loop.  Record a failed command (the completion path). */
+void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeErrorLog *e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
+
+    n->error_count++;
+    *e = (NvmeErrorLog) {
+        .error_count = cpu_to_le64(n->error_count),
+        .sqid = cpu_to_le16(req->sq->sqid),
+        .cid = req->cmd.cid,
+        .status_field = cpu_to_le16(req->status << 1),
+        .param_error_location = cpu_to_le16(req->err_loc),
+        .lba = cpu_to_le64(req->err_lba == UINT64_MAX ? 0 : req->err_lba),
+        .nsid = req->cmd.nsid,
+    };
+}
+
+/* Context: main loop.  Raise or clear the temperature warning. */
+void nvme_log_check_temperature(NvmeCtrl *n)
+{
+    bool hot = NVME_TEMPERATURE_K > n->feat.temp_over;
+    bool cold = n->feat.temp_under && NVME_TEMPERATURE_K < n->feat.temp_under;
+
+    if (!(hot || cold)) {
+        n->smart_warning &= ~NVME_SMART_TEMPERATURE;
+        return;
+    }
+    if (n->smart_warning & NVME_SMART_TEMPERATURE) {
+        return;
+    }
+    n->smart_warning |= NVME_SMART_TEMPERATURE;
+    if (NVME_AEC_SMART(n->feat.aec) & NVME_SMART_TEMPERATURE) {
+        nvme_aer_enqueue(n, NVME_AER_TYPE_SMART,
+                         NVME_AER_INFO_SMART_TEMP_THRESH,
+                         NVME_LOG_SMART_INFO);
+    }
+}
+
+/* Context: main loop.  Error log, newest entry first. */
+static void nvme_log_fill_error(NvmeCtrl *n, uint8_t *buf)
+{
+    uint64_t cnt = MIN(n->error_count, NVME_ERROR_LOG_ENTRIES);
+
+    for (uint64_t i = 0; i < cnt; i++) {
+        uint64_t idx = (n->error_count - 1 - i) % NVME_ERROR_LOG_ENTRIES;
+
+        memcpy(buf + i * sizeof(NvmeErrorLog), &n->error_log[idx],
+               sizeof(NvmeErrorLog));
+    }
+}
+
+/* Context: main loop. */
+static void nvme_log_fill_smart(NvmeCtrl *n, uint8_t *buf)
+{
+    NvmeSmartLog *s = (NvmeSmartLog *)buf;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+
+    s->critical_warning = n->smart_warning;
+    s->temperature = cpu_to_le16(NVME_TEMPERATURE_K);
+    s->available_spare = 100;
+    s->available_spare_threshold = 10;
+    s->percentage_used = 0;
+    /* data units are thousands of 512-byte units, rounded up */
+    s->data_units_read[0] = cpu_to_le64(DIV_ROUND_UP(n->stats.units_read,
+                                                     1000));
+    s->data_units_written[0] =
+        cpu_to_le64(DIV_ROUND_UP(n->stats.units_written, 1000));
+    s->host_read_commands[0] = cpu_to_le64(n->stats.read_cmds);
+    s->host_write_commands[0] = cpu_to_le64(n->stats.write_cmds);
+    s->controller_busy_time[0] = cpu_to_le64(n->stats.busy_ns / 60000000000);
+    s->power_cycles[0] = cpu_to_le64(1);
+    s->power_on_hours[0] = cpu_to_le64((now - n->power_on_at) / 3600000);
+    s->media_errors[0] = cpu_to_le64(n->stats.media_errors);
+    s->number_of_error_log_entries[0] = cpu_to_le64(n->error_count);
+}
+
+/* Context: main loop.  Firmware slot 1 holds the running revision. */
+static void nvme_log_fill_fw_slot(NvmeCtrl *n, uint8_t *buf)
+{
+    NvmeFwSlotInfoLog *fw = (NvmeFwSlotInfoLog *)buf;
+
+    fw->afi = 1;
+    memcpy(fw->frs1, n->id_ctrl.fr, sizeof(fw->frs1));
+}
+
+/* Context: main loop.  Generated from the dispatch tables. */
+static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
+{
+    NvmeEffectsLog *log = (NvmeEffectsLog *)buf;
+
+    for (int op = 0; op < 256; op++) {
+        log->acs[op] = cpu_to_le32(nvme_effects(&nvme_admin_ops[op]));
+        if (csi == NVME_CSI_NVM) {
+            log->iocs[op] = cpu_to_le32(nvme_effects(&nvme_nvm_ops[op]));
+        }
+    }
+}
+
+/* Context: main loop.  Build log @lid into @buf; returns its size or 0. */
+static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
+                             uint8_t *buf, uint16_t *status)
+{
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    uint8_t csi = le32_to_cpu(req->cmd.cdw14) >> 24;
+
+    switch (lid) {
+    case NVME_LOG_ERROR_INFO:
+        nvme_log_fill_error(n, buf);
+        return NVME_ERROR_LOG_ENTRIES * sizeof(NvmeErrorLog);
+    case NVME_LOG_SMART_INFO:
+        if (nsid != 0 && nsid != NVME_NSID_BROADCAST) {
+            nvme_req_err_field(req, 4, 0);  /* no per-namespace SMART */
+            *status = NVME_INVALID_FIELD | NVME_DNR;
+            return 0;
+        }
+        nvme_log_fill_smart(n, buf);
+        return sizeof(NvmeSmartLog);
+    case NVME_LOG_FW_SLOT_INFO:
+        nvme_log_fill_fw_slot(n, buf);
+        return sizeof(NvmeFwSlotInfoLog);
+    case NVME_LOG_CMD_EFFECTS:
+        nvme_log_fill_effects(n, buf, csi);
+        return sizeof(NvmeEffectsLog);
+    }
+    nvme_req_err_field(req, 40, 0);
+    *status = NVME_INVALID_LOG_ID | NVME_DNR;
+    return 0;
+}
+
+/* Context: main loop. */
+uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
+    uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
+    uint64_t off = le32_to_cpu(req->cmd.cdw12) |
+                   ((uint64_t)le32_to_cpu(req->cmd.cdw13) << 32);
+    uint8_t lid = dw10 & 0xff;
+    uint64_t len = (((uint64_t)(dw11 & 0xffff) << 16 | (dw10 >> 16)) + 1) * 4;
+    g_autofree uint8_t *buf = g_malloc0(sizeof(NvmeEffectsLog));
+    uint16_t status = NVME_SUCCESS;
+    size_t size;
+
+    trace_nvme_get_log(lid, off, len);
+    if (len > nvme_mdts_bytes(n)) {
+        nvme_req_err_field(req, 42, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    size = nvme_log_build(n, req, lid, buf, &status);
+    if (status) {
+        return status;
+    }
+    if ((off & 3) || off >= size) {
+        nvme_req_err_field(req, 48, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    status = nvme_dma_to_guest(n, req, buf + off, MIN(len, size - off));
+    if (!status && !(dw10 & NVME_LOG_RAE)) {
+        if (lid == NVME_LOG_ERROR_INFO) {
+            nvme_aer_unmask(n, NVME_AER_TYPE_ERROR);
+        } else if (lid == NVME_LOG_SMART_INFO) {
+            nvme_aer_unmask(n, NVME_AER_TYPE_SMART);
+        }
+    }
+    return status;
+}

@@ -1,0 +1,188 @@
+/*
+ * NVM command set I/O: Read, Write, Flush.
+ *
+ * Data moves between guest memory and the block backend through
+ * dma_blk_io on the request's QEMUSGList, asynchronously; the callback
+ * completes the request through the single completion path.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "system/block-backend.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_NS_WRITE_PROTECTED 0x0020
+
+/*
+ * Context: any.  The one place backend errors become NVMe statuses.
+ * EIO is a media error: Unrecovered Read Error or Write Fault.
+ */
+uint16_t nvme_status_from_errno(int ret, bool is_write)
+{
+    switch (ret) {
+    case 0:
+        return NVME_SUCCESS;
+    case -EIO:
+        return is_write ? NVME_WRITE_FAULT : NVME_UNRECOVERED_READ;
+    case -ENOSPC:
+        return NVME_CAP_EXCEEDED | NVME_DNR;
+    case -EACCES:
+    case -EPERM:
+    case -EROFS:
+        return NVME_NS_WRITE_PROTECTED | NVME_DNR;
+    case -ECANCELED:
+        return NVME_CMD_ABORT_REQ;
+    default:
+        return NVME_INTERNAL_DEV_ERROR;
+    }
+}
+
+/* Context: main loop (block layer callback).  Account and complete. */
+static void nvme_nvm_rw_cb(void *opaque, int ret)
+{
+    NvmeRequest *req = opaque;
+    NvmeCtrl *n = nvme_req_ctrl(req);
+    BlockAcctStats *stats = blk_get_stats(req->ns->blk);
+    uint16_t status = nvme_status_from_errno(ret, req->is_write);
+
+    req->aiocb = NULL;
+    if (ret < 0) {
+        block_acct_failed(stats, &req->acct);
+        req->err_lba = req->slba;
+        if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
+            n->stats.media_errors++;
+        }
+    } else {
+        block_acct_done(stats, &req->acct);
+        if (req->is_write) {
+            n->stats.write_cmds++;
+            n->stats.units_written += req->sg.size >> BDRV_SECTOR_BITS;
+        } else {
+            n->stats.read_cmds++;
+            n->stats.units_read += req->sg.size >> BDRV_SECTOR_BITS;
+        }
+    }
+    trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);
+    nvme_req_complete(req, status);
+}
+
+/* Context: main loop.  dma_blk_io's per-chunk I/O, carrying FUA. */
+static BlockAIOCB *nvme_nvm_io(int64_t offset, QEMUIOVector *iov,
+                               BlockCompletionFunc *cb, void *cb_opaque,
+                               void *opaque)
+{
+    NvmeRequest *req = opaque;
+
+    if (req->is_write) {
+        return blk_aio_pwritev(req->ns->blk, offset, iov,
+                               req->fua ? BDRV_REQ_FUA : 0, cb, cb_opaque);
+    }
+    return blk_aio_preadv(req->ns->blk, offset, iov, 0, cb, cb_opaque);
+}
+
+/* Context: main loop.  Parse and check a Read or Write. */
+static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
+                                  uint32_t *len)
+{
+    NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
+    NvmeNamespace *ns = req->ns;
+    uint16_t control = le16_to_cpu(rw->control);
+
+    req->slba = le64_to_cpu(rw->slba);
+    req->nlb = le16_to_cpu(rw->nlb) + 1;
+    req->fua = control & NVME_RW_FUA;
+    if (req->slba >= ns->nlbas || req->nlb > ns->nlbas - req->slba) {
+        req->err_lba = req->slba;
+        nvme_req_err_field(req, 40, 0);
+        return NVME_LBA_RANGE | NVME_DNR;
+    }
+    *len = req->nlb << ns->lbads;
+    if (*len > nvme_mdts_bytes(n)) {
+        nvme_req_err_field(req, 48, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (req->is_write && !blk_is_writable(ns->blk)) {
+        return NVME_NS_WRITE_PROTECTED | NVME_DNR;
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop. */
+static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeNamespace *ns = req->ns;
+    uint32_t len;
+    uint16_t status;
+
+    status = nvme_nvm_rw_parse(n, req, &len);
+    if (!status) {
+        status = nvme_dma_map(n, req, len);
+    }
+    if (status) {
+        return status;
+    }
+    trace_nvme_rw(le16_to_cpu(req->cmd.cid), req->is_write, req->slba,
+                  req->nlb);
+    block_acct_start(blk_get_stats(ns->blk), &req->acct, len,
+                     req->is_write ? BLOCK_ACCT_WRITE : BLOCK_ACCT_READ);
+    req->aiocb = dma_blk_io(&req->sg, req->slba << ns->lbads, ns->lbasz,
+                            nvme_nvm_io, req, nvme_nvm_rw_cb, req,
+                            req->is_write ? DMA_DIRECTION_TO_DEVICE
+                                          : DMA_DIRECTION_FROM_DEVICE);
+    return NVME_NO_COMPLETE;
+}
+
+/* Context: main loop. */
+uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req)
+{
+    req->is_write = false;
+    return nvme_nvm_rw(n, req);
+}
+
+/* Context: main loop. */
+uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req)
+{
+    req->is_write = true;
+    return nvme_nvm_rw(n, req);
+}
+
+/* Context: main loop.  One backend flush finished; the last completes. */
+static void nvme_nvm_flush_cb(void *opaque, int ret)
+{
+    NvmeRequest *req = opaque;
+
+    if (ret < 0 && req->status == NVME_SUCCESS) {
+        req->status = nvme_status_from_errno(ret, true);
+    }
+    if (--req->outstanding == 0) {
+        nvme_req_complete(req, req->status);
+    }
+}
+
+/*
+ * Context: main loop.  NSID 0xFFFFFFFF flushes every namespace (VWC
+ * advertises broadcast support); the extra reference held across the
+ * submissions keeps a synchronous callback from completing early.
+ */
+uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+
+    if (nsid != NVME_NSID_BROADCAST && !nvme_ns(n, nsid)) {
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    req->outstanding = 1;
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        NvmeNamespace *ns = n->ns[i];
+
+        if (ns && (nsid == NVME_NSID_BROADCAST || i == nsid)) {
+            req->outstanding++;
+            blk_aio_flush(ns->blk, nvme_nvm_flush_cb, req);
+        }
+    }
+    nvme_nvm_flush_cb(req, 0);
+    return NVME_NO_COMPLETE;
+}

@@ -1,0 +1,375 @@
+/*
+ * NVMe submission and completion queues, doorbells and interrupts.
+ *
+ * An SQ tail doorbell schedules the SQ's bottom half, which fetches every
+ * entry up to the tail (bounded by the SQ's request pool) and dispatches
+ * it.  Completed requests wait on their CQ's list; the CQ's bottom half
+ * posts as many as fit (the device never overwrites an entry the host has
+ * not consumed) and raises one interrupt for the batch.  Both bottom halves
+ * carry the device's re-entrancy guard, so DMA that targets the device's
+ * own BAR cannot recurse into it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pci.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+static void nvme_sq_bh(void *opaque);
+static void nvme_cq_bh(void *opaque);
+
+static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
+                                      uint32_t size)
+{
+    return (tail + size - head) % size;
+}
+
+/* Context: main loop. */
+uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
+                              uint32_t size, uint16_t vector, bool ien)
+{
+    NvmeCQueue *cq = g_new0(NvmeCQueue, 1);
+
+    cq->n = n;
+    cq->cqid = cqid;
+    cq->dma_addr = addr;
+    cq->size = size;
+    cq->vector = vector;
+    cq->ien = ien;
+    cq->phase = 1;
+    QTAILQ_INIT(&cq->done);
+    QTAILQ_INIT(&cq->sqs);
+    cq->bh = qemu_bh_new_guarded(nvme_cq_bh, cq,
+                                 &DEVICE(n)->mem_reentrancy_guard);
+    n->cq[cqid] = cq;
+    trace_nvme_cq_create(cqid, addr, size, vector, ien);
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop. */
+uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
+                              uint64_t addr, uint32_t size)
+{
+    NvmeSQueue *sq = g_new0(NvmeSQueue, 1);
+
+    sq->n = n;
+    sq->sqid = sqid;
+    sq->cqid = cqid;
+    sq->dma_addr = addr;
+    sq->size = size;
+    sq->reqs = g_new0(NvmeRequest, size);
+    QTAILQ_INIT(&sq->free_reqs);
+    QTAILQ_INIT(&sq->inflight);
+    for (uint32_t i = 0; i < size; i++) {
+        sq->reqs[i].sq = sq;
+        QTAILQ_INSERT_TAIL(&sq->free_reqs, &sq->reqs[i], entry);
+    }
+    sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
+                                 &DEVICE(n)->mem_reentrancy_guard);
+    QTAILQ_INSERT_TAIL(&n->cq[cqid]->sqs, sq, cq_link);
+    n->sq[sqid] = sq;
+    trace_nvme_sq_create(sqid, cqid, addr, size);
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Admin queues from AQA/ASQ/ACQ at enable. */
+void nvme_queue_init_admin(NvmeCtrl *n)
+{
+    uint32_t sqs = (n->aqa & 0xfff) + 1;
+    uint32_t cqs = ((n->aqa >> 16) & 0xfff) + 1;
+
+    nvme_queue_create_cq(n, 0, n->acq, cqs, 0, true);
+    nvme_queue_create_sq(n, 0, 0, n->asq, sqs);
+}
+
+/* Context: main loop.  Return a request to its SQ's pool. */
+static void nvme_req_release(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+
+    if (req->sg.sg) {
+        qemu_sglist_destroy(&req->sg);
+    }
+    QTAILQ_REMOVE(&sq->inflight, req, entry);
+    QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
+}
+
+/*
+ * Context: main loop.  Commands still in flight are drained (their
+ * callbacks run synchronously) and their completions discarded, as the
+ * spec lets a deleted SQ's commands be aborted without a completion.
+ * Draining every namespace also covers commands with several backend
+ * operations (a broadcast flush), which a per-request cancel would miss.
+ */
+void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
+{
+    NvmeSQueue *sq = n->sq[sqid];
+    NvmeCQueue *cq = n->cq[sq->cqid];
+    NvmeRequest *req, *next;
+
+    if (!QTAILQ_EMPTY(&sq->inflight)) {
+        nvme_ns_drain_all(n);
+    }
+    QTAILQ_FOREACH_SAFE(req, &cq->done, entry, next) {
+        if (req->sq == sq) {
+            QTAILQ_REMOVE(&cq->done, req, entry);
+            QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
+        }
+    }
+    QTAILQ_FOREACH_SAFE(req, &sq->inflight, entry, next) {
+        nvme_req_release(req);
+    }
+    QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
+    qemu_bh_delete(sq->bh);
+    g_free(sq->reqs);
+    g_free(sq);
+    n->sq[sqid] = NULL;
+    trace_nvme_sq_delete(sqid);
+}
+
+/* Context: main loop.  The caller checked that no SQ uses the CQ. */
+void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
+{
+    NvmeCQueue *cq = n->cq[cqid];
+
+    assert(QTAILQ_EMPTY(&cq->sqs));
+    qemu_bh_delete(cq->bh);
+    g_free(cq);
+    n->cq[cqid] = NULL;
+    nvme_irq_update(n);
+    trace_nvme_cq_delete(cqid);
+}
+
+/* Context: main loop. */
+void nvme_queue_delete_all(NvmeCtrl *n)
+{
+    for (uint32_t i = 0; i < n->num_queues; i++) {
+        if (n->sq[i]) {
+            nvme_queue_delete_sq(n, i);
+        }
+    }
+    for (uint32_t i = 0; i < n->num_queues; i++) {
+        if (n->cq[i]) {
+            nvme_queue_delete_cq(n, i);
+        }
+    }
+}
+
+/* Context: main loop.  Level of the INTx pin when MSI-X is off. */
+void nvme_irq_update(NvmeCtrl *n)
+{
+    PCIDevice *pci = PCI_DEVICE(n);
+    bool level = false;
+
+    if (!msix_enabled(pci)) {
+        for (uint32_t i = 0; i < n->num_queues && !level; i++) {
+            NvmeCQueue *cq = n->cq[i];
+
+            level = cq && cq->ien && cq->head != cq->tail &&
+                    !(cq->vector < 32 && (n->intms & (1u << cq->vector)));
+        }
+    }
+    if (level != n->irq_level) {
+        n->irq_level = level;
+        pci_set_irq(pci, level);
+    }
+}
+
+/* Context: main loop. */
+static void nvme_cq_notify(NvmeCQueue *cq)
+{
+    PCIDevice *pci = PCI_DEVICE(cq->n);
+
+    if (!cq->ien) {
+        return;
+    }
+    if (msix_enabled(pci)) {
+        trace_nvme_irq_msix(cq->vector);
+        msix_notify(pci, cq->vector);
+    } else {
+        nvme_irq_update(cq->n);
+    }
+}
+
+/* Context: main loop. */
+void nvme_cq_schedule(NvmeCQueue *cq)
+{
+    qemu_bh_schedule(cq->bh);
+}
+
+/*
+ * Context: main loop.  Write one completion entry; the dword holding the
+ * phase tag goes last so the host never sees a new phase with stale data.
+ */
+static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
+{
+    PCIDevice *pci = PCI_DEVICE(cq->n);
+    hwaddr addr = cq->dma_addr + ((hwaddr)cq->tail << NVME_CQES);
+    NvmeCqe cqe = {
+        .result = cpu_to_le32(req->result),
+        .sq_head = cpu_to_le16(req->sq->head),
+        .sq_id = cpu_to_le16(req->sq->sqid),
+        .cid = req->cmd.cid,
+        .status = cpu_to_le16((req->status << 1) | cq->phase),
+    };
+
+    if (pci_dma_write(pci, addr, &cqe, 12) != MEMTX_OK ||
+        pci_dma_write(pci, addr + 12, (uint8_t *)&cqe + 12, 4) != MEMTX_OK) {
+        return false;
+    }
+    cq->tail++;
+    if (cq->tail == cq->size) {
+        cq->tail = 0;
+        cq->phase ^= 1;
+    }
+    return true;
+}
+
+/* Context: main loop (bottom half). */
+static void nvme_cq_bh(void *opaque)
+{
+    NvmeCQueue *cq = opaque;
+    NvmeCtrl *n = cq->n;
+    NvmeRequest *req;
+    bool posted = false;
+
+    while ((req = QTAILQ_FIRST(&cq->done))) {
+        NvmeSQueue *sq = req->sq;
+        bool sq_starved;
+
+        if (!n->running) {
+            return;
+        }
+        if ((cq->tail + 1) % cq->size == cq->head) {
+            trace_nvme_cq_full(cq->cqid);
+            break;
+        }
+        if (!nvme_cq_post(cq, req)) {
+            nvme_ctrl_fatal(n, "completion queue write failed");
+            return;
+        }
+        trace_nvme_cqe_posted(cq->cqid, sq->sqid, le16_to_cpu(req->cmd.cid),
+                              req->status);
+        QTAILQ_REMOVE(&cq->done, req, entry);
+        QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
+        sq_starved = QTAILQ_EMPTY(&sq->free_reqs);
+        nvme_req_release(req);
+        if (sq_starved && sq->head != sq->tail) {
+            qemu_bh_schedule(sq->bh);
+        }
+        posted = true;
+    }
+    if (posted) {
+        nvme_cq_notify(cq);
+    }
+}
+
+/* Context: main loop.  Reset a pooled request for a new command. */
+static void nvme_req_init(NvmeRequest *req)
+{
+    req->ns = NULL;
+    req->result = 0;
+    req->status = NVME_SUCCESS;
+    req->err_loc = 0xffff;
+    req->err_lba = UINT64_MAX;
+    req->slba = 0;
+    req->nlb = 0;
+    req->fua = false;
+    req->is_write = false;
+    req->aiocb = NULL;
+    req->outstanding = 0;
+    memset(&req->sg, 0, sizeof(req->sg));
+}
+
+/* Context: main loop (bottom half).  Fetch and dispatch up to the tail. */
+static void nvme_sq_bh(void *opaque)
+{
+    NvmeSQueue *sq = opaque;
+    NvmeCtrl *n = sq->n;
+    PCIDevice *pci = PCI_DEVICE(n);
+    NvmeRequest *req;
+
+    while (n->running && sq->head != sq->tail &&
+           (req = QTAILQ_FIRST(&sq->free_reqs))) {
+        hwaddr addr = sq->dma_addr + ((hwaddr)sq->head << NVME_SQES);
+
+        nvme_req_init(req);
+        if (pci_dma_read(pci, addr, &req->cmd, sizeof(req->cmd)) !=
+            MEMTX_OK) {
+            nvme_ctrl_fatal(n, "submission queue read failed");
+            return;
+        }
+        sq->head = (sq->head + 1) % sq->size;
+        QTAILQ_REMOVE(&sq->free_reqs, req, entry);
+        QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
+        nvme_dispatch(n, req);
+    }
+}
+
+/* Context: main loop.  An invalid doorbell write raises an error event. */
+static void nvme_db_invalid(NvmeCtrl *n, uint8_t info, hwaddr offset,
+                            uint32_t val)
+{
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "nvme: invalid doorbell write 0x%" HWADDR_PRIx
+                  " value %u (%s)\n", offset, val,
+                  info == NVME_AER_INFO_ERR_INVALID_DB_REGISTER ?
+                  "no such queue" : "bad value");
+    trace_nvme_db_invalid(offset, val, info);
+    nvme_aer_enqueue(n, NVME_AER_TYPE_ERROR, info, NVME_LOG_ERROR_INFO);
+}
+
+/* Context: main loop. */
+static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
+                               uint32_t val)
+{
+    uint32_t posted = nvme_ring_used(cq->head, cq->tail, cq->size);
+    uint32_t consumed = nvme_ring_used(cq->head, val, cq->size);
+
+    if (val >= cq->size || consumed > posted) {
+        nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_VALUE, offset, val);
+        return;
+    }
+    cq->head = val;
+    if (!QTAILQ_EMPTY(&cq->done)) {
+        qemu_bh_schedule(cq->bh);
+    }
+    nvme_irq_update(n);
+}
+
+/* Context: main loop (vCPU MMIO).  @offset is relative to 0x1000. */
+void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
+{
+    uint32_t idx = offset >> 2;
+    uint32_t qid = idx >> 1;
+    bool is_cq = idx & 1;
+
+    trace_nvme_doorbell(qid, is_cq, val);
+    if (!n->running) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: doorbell written while controller not ready\n");
+        return;
+    }
+    if (qid >= n->num_queues || !(is_cq ? (void *)n->cq[qid] :
+                                          (void *)n->sq[qid])) {
+        nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_REGISTER,
+                        offset + NVME_DB_OFFSET, val);
+        return;
+    }
+    if (is_cq) {
+        nvme_cq_head_write(n, n->cq[qid], offset + NVME_DB_OFFSET, val);
+        return;
+    }
+    if (val >= n->sq[qid]->size) {
+        nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_VALUE,
+                        offset + NVME_DB_OFFSET, val);
+        return;
+    }
+    n->sq[qid]->tail = val;
+    qemu_bh_schedule(n->sq[qid]->bh);
+}

@@ -1,0 +1,290 @@
+/*
+ * NVMe controller registers and the enable / reset / shutdown state machine.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "hw/pci/msix.h"
+#include "hw/nvme/nvme.h"
+#include "hw/nvme/regs.h"
+#include "trace.h"
+
+#define NVME_REGS_SIZE  0x40    /* defined registers we decode */
+
+/* Context: main loop.  Power-on values of every register. */
+void nvme_regs_power_on(NvmeCtrl *n)
+{
+    uint64_t cap = 0;
+
+    cap = FIELD_DP64(cap, CAP, MQES, n->params.mqes - 1);
+    cap = FIELD_DP64(cap, CAP, CQR, 1);
+    cap = FIELD_DP64(cap, CAP, TO, 15);         /* 7.5 s to ready */
+    cap = FIELD_DP64(cap, CAP, NSSRS, 1);
+    cap = FIELD_DP64(cap, CAP, CSS, NVME_CAP_CSS_NCSS);
+    cap = FIELD_DP64(cap, CAP, MPSMIN, 0);      /* 4 KiB */
+    cap = FIELD_DP64(cap, CAP, MPSMAX, 4);      /* 64 KiB */
+    n->cap = cap;
+    n->vs = 0x00010400;                         /* NVMe 1.4 */
+    n->intms = 0;
+    n->cc = 0;
+    n->csts = 0;
+    n->aqa = 0;
+    n->asq = 0;
+    n->acq = 0;
+    n->page_bits = 12;
+    n->page_size = 4096;
+}
+
+/*
+ * Context: main loop.  Controller reset (CC.EN 1->0, NSSR, PCI reset):
+ * in-flight I/O is drained while !running so its completions are dropped
+ * rather than written to memory the host may already have reclaimed.
+ */
+void nvme_ctrl_reset(NvmeCtrl *n)
+{
+    trace_nvme_ctrl_reset();
+    n->running = false;
+    nvme_ns_drain_all(n);
+    nvme_aer_reset(n);
+    nvme_queue_delete_all(n);
+    nvme_features_reset(n);
+    n->intms = 0;
+    n->csts &= R_CSTS_NSSRO_MASK;
+    nvme_irq_update(n);
+}
+
+/* Context: main loop. */
+void nvme_ctrl_fatal(NvmeCtrl *n, const char *why)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "nvme: controller fatal status: %s\n",
+                  why);
+    trace_nvme_ctrl_fatal(why);
+    n->running = false;
+    n->csts = FIELD_DP32(n->csts, CSTS, CFS, 1);
+}
+
+/* Context: main loop.  Returns NULL when CC/AQA/ASQ/ACQ allow enabling. */
+static const char *nvme_enable_check(NvmeCtrl *n)
+{
+    uint32_t mps = FIELD_EX32(n->cc, CC, MPS);
+    uint64_t page_mask = (4096ULL << mps) - 1;
+
+    if (mps < FIELD_EX64(n->cap, CAP, MPSMIN) ||
+        mps > FIELD_EX64(n->cap, CAP, MPSMAX)) {
+        return "CC.MPS outside CAP.MPSMIN..MPSMAX";
+    }
+    if (FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_NVM) {
+        return "CC.CSS is not the NVM command set";
+    }
+    if (FIELD_EX32(n->cc, CC, AMS) != 0) {
+        return "CC.AMS selects an unsupported arbitration";
+    }
+    if (FIELD_EX32(n->aqa, AQA, ASQS) == 0 ||
+        FIELD_EX32(n->aqa, AQA, ACQS) == 0) {
+        return "AQA queue size below 2 entries";
+    }
+    if (!n->asq || !n->acq || (n->asq & page_mask) || (n->acq & page_mask)) {
+        return "ASQ/ACQ zero or not page aligned";
+    }
+    return NULL;
+}
+
+/* Context: main loop. */
+static void nvme_ctrl_enable(NvmeCtrl *n)
+{
+    const char *why = nvme_enable_check(n);
+
+    if (why) {
+        qemu_log_mask(LOG_GUEST_ERROR, "nvme: enable refused: %s\n", why);
+        trace_nvme_enable_refused(why);
+        return;
+    }
+    n->page_bits = 12 + FIELD_EX32(n->cc, CC, MPS);
+    n->page_size = 1u << n->page_bits;
+    nvme_queue_init_admin(n);
+    n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
+    n->csts = FIELD_DP32(n->csts, CSTS, CFS, 0);
+    n->csts = FIELD_DP32(n->csts, CSTS, RDY, 1);
+    n->running = true;
+    trace_nvme_ctrl_enabled(n->page_size);
+}
+
+/* Context: main loop.  Shutdown notification: quiesce and flush. */
+static void nvme_ctrl_shutdown(NvmeCtrl *n)
+{
+    nvme_ns_drain_all(n);
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        if (n->ns[i] && blk_is_writable(n->ns[i]->blk)) {
+            blk_flush(n->ns[i]->blk);
+        }
+    }
+    n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_COMPLETE);
+    trace_nvme_ctrl_shutdown();
+}
+
+/* Context: main loop. */
+static void nvme_cc_write(NvmeCtrl *n, uint32_t val)
+{
+    uint32_t old = n->cc;
+    bool was_en = FIELD_EX32(old, CC, EN);
+    bool en = FIELD_EX32(val, CC, EN);
+
+    val &= NVME_CC_WRITABLE_MASK;
+    if (was_en && en && ((old ^ val) & NVME_CC_STATIC_MASK)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: CC.CSS/MPS/AMS changed while enabled\n");
+        val = (val & ~NVME_CC_STATIC_MASK) | (old & NVME_CC_STATIC_MASK);
+    }
+    n->cc = val;
+
+    if (!was_en && en) {
+        nvme_ctrl_enable(n);
+    } else if (was_en && !en) {
+        nvme_ctrl_reset(n);
+        n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
+    } else if (FIELD_EX32(val, CC, SHN) && !FIELD_EX32(old, CC, SHN)) {
+        nvme_ctrl_shutdown(n);
+    } else if (!FIELD_EX32(val, CC, SHN) && FIELD_EX32(old, CC, SHN)) {
+        n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
+    }
+}
+
+/* Context: main loop.  NVM Subsystem Reset. */
+static void nvme_nssr(NvmeCtrl *n)
+{
+    nvme_ctrl_reset(n);
+    n->cc = 0;
+    n->csts = R_CSTS_NSSRO_MASK;
+}
+
+/* Context: main loop.  Writes to ASQ/ACQ halves; only while disabled. */
+static void nvme_write_half(uint64_t *reg, hwaddr off, uint32_t val)
+{
+    if (off & 4) {
+        *reg = deposit64(*reg, 32, 32, val);
+    } else {
+        *reg = deposit64(*reg, 0, 32, val & ~0xfffu);
+    }
+}
+
+/* Context: main loop. */
+static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
+{
+    bool en = FIELD_EX32(n->cc, CC, EN);
+
+    trace_nvme_reg_write(addr, val);
+    switch (addr) {
+    case A_INTMS:
+    case A_INTMC:
+        if (msix_enabled(PCI_DEVICE(n))) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "nvme: INTMS/INTMC written with MSI-X on\n");
+            return;
+        }
+        n->intms = addr == A_INTMS ? n->intms | val : n->intms & ~val;
+        nvme_irq_update(n);
+        return;
+    case A_CC:
+        nvme_cc_write(n, val);
+        return;
+    case A_CSTS:
+        n->csts &= ~(val & R_CSTS_NSSRO_MASK);
+        return;
+    case A_NSSR:
+        if (val == NVME_NSSR_RESET) {
+            nvme_nssr(n);
+        }
+        return;
+    case A_AQA:
+    case A_ASQ:
+    case A_ASQ + 4:
+    case A_ACQ:
+    case A_ACQ + 4:
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: write to read-only or reserved register "
+                      "0x%" HWADDR_PRIx "\n", addr);
+        return;
+    }
+
+    if (en) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: AQA/ASQ/ACQ written while enabled\n");
+        return;
+    }
+    if (addr == A_AQA) {
+        n->aqa = val & (R_AQA_ASQS_MASK | R_AQA_ACQS_MASK);
+    } else if (addr < A_ACQ) {
+        nvme_write_half(&n->asq, addr - A_ASQ, val);
+    } else {
+        nvme_write_half(&n->acq, addr - A_ACQ, val);
+    }
+}
+
+/* Context: main loop (vCPU MMIO with the BQL). */
+static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
+{
+    NvmeCtrl *n = opaque;
+    uint8_t regs[NVME_REGS_SIZE] = { 0 };
+    uint64_t val = 0;
+
+    stq_le_p(regs + A_CAP, n->cap);
+    stl_le_p(regs + A_VS, n->vs);
+    stl_le_p(regs + A_INTMS, n->intms);
+    stl_le_p(regs + A_INTMC, n->intms);
+    stl_le_p(regs + A_CC, n->cc);
+    stl_le_p(regs + A_CSTS, n->csts);
+    stl_le_p(regs + A_AQA, n->aqa);
+    stq_le_p(regs + A_ASQ, n->asq);
+    stq_le_p(regs + A_ACQ, n->acq);
+
+    if (addr + size <= NVME_REGS_SIZE) {
+        val = ldn_le_p(regs + addr, size);
+    }
+    trace_nvme_reg_read(addr, size, val);
+    return val;
+}
+
+/* Context: main loop (vCPU MMIO with the BQL). */
+static void nvme_regs_write(void *opaque, hwaddr addr, uint64_t val,
+                            unsigned size)
+{
+    NvmeCtrl *n = opaque;
+
+    nvme_reg_write32(n, addr, (uint32_t)val);
+    if (size == 8) {
+        nvme_reg_write32(n, addr + 4, val >> 32);
+    }
+}
+
+const MemoryRegionOps nvme_regs_ops = {
+    .read = nvme_regs_read,
+    .write = nvme_regs_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 8 },
+};
+
+/* Context: main loop.  Doorbells read as zero. */
+static uint64_t nvme_db_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+/* Context: main loop (vCPU MMIO with the BQL). */
+static void nvme_db_write(void *opaque, hwaddr addr, uint64_t val,
+                          unsigned size)
+{
+    nvme_queue_doorbell(opaque, addr, val);
+}
+
+const MemoryRegionOps nvme_db_ops = {
+    .read = nvme_db_read,
+    .write = nvme_db_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};

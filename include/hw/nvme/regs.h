@@ -1,0 +1,58 @@
+/*
+ * NVMe controller registers (NVMe Base 1.4, section 3.1) as registerfields.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_REGS_H
+#define HW_NVME_REGS_H
+
+#include "hw/registerfields.h"
+
+REG64(CAP, 0x00)
+    FIELD(CAP, MQES, 0, 16)
+    FIELD(CAP, CQR, 16, 1)
+    FIELD(CAP, AMS, 17, 2)
+    FIELD(CAP, TO, 24, 8)
+    FIELD(CAP, DSTRD, 32, 4)
+    FIELD(CAP, NSSRS, 36, 1)
+    FIELD(CAP, CSS, 37, 8)
+    FIELD(CAP, BPS, 45, 1)
+    FIELD(CAP, MPSMIN, 48, 4)
+    FIELD(CAP, MPSMAX, 52, 4)
+REG32(VS, 0x08)
+REG32(INTMS, 0x0c)
+REG32(INTMC, 0x10)
+REG32(CC, 0x14)
+    FIELD(CC, EN, 0, 1)
+    FIELD(CC, CSS, 4, 3)
+    FIELD(CC, MPS, 7, 4)
+    FIELD(CC, AMS, 11, 3)
+    FIELD(CC, SHN, 14, 2)
+    FIELD(CC, IOSQES, 16, 4)
+    FIELD(CC, IOCQES, 20, 4)
+REG32(CSTS, 0x1c)
+    FIELD(CSTS, RDY, 0, 1)
+    FIELD(CSTS, CFS, 1, 1)
+    FIELD(CSTS, SHST, 2, 2)
+    FIELD(CSTS, NSSRO, 4, 1)
+    FIELD(CSTS, PP, 5, 1)
+REG32(NSSR, 0x20)
+REG32(AQA, 0x24)
+    FIELD(AQA, ASQS, 0, 12)
+    FIELD(AQA, ACQS, 16, 12)
+REG64(ASQ, 0x28)
+REG64(ACQ, 0x30)
+
+#define NVME_NSSR_RESET     0x4E564D65  /* "NVMe" */
+#define NVME_SHST_NORMAL    0
+#define NVME_SHST_COMPLETE  2
+
+/* Bits of CC that may change only while CC.EN is 0. */
+#define NVME_CC_STATIC_MASK \
+    (R_CC_CSS_MASK | R_CC_MPS_MASK | R_CC_AMS_MASK)
+#define NVME_CC_WRITABLE_MASK \
+    (R_CC_EN_MASK | NVME_CC_STATIC_MASK | R_CC_SHN_MASK | \
+     R_CC_IOSQES_MASK | R_CC_IOCQES_MASK)
+
+#endif /* HW_NVME_REGS_H */
