@@ -68,3 +68,14 @@ if [ ${#targets[@]} -eq 0 ]; then
     done
 fi
 ninja -C "$QEMU_BUILD_DIR" "${targets[@]}"
+
+
+# A binary run from the build tree relocates --firmwarepath under
+# qemu-bundle/: point those folders at Debian's firmware packages.
+for d in usr/share/seabios usr/lib/ipxe/qemu usr/share/qemu; do
+    link="$QEMU_BUILD_DIR/qemu-bundle/$d"
+    if [ ! -e "$link" ]; then
+        mkdir -p "$(dirname "$link")"
+        ln -sfn "/$d" "$link"
+    fi
+done
