@@ -226,13 +226,27 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
     return NVME_INVALID_FIELD | NVME_DNR;
 }
 
+/*
+ * Context: main loop.  Highest I/O queue id: what Set Features Number of
+ * Queues allocated (0-based counts), or every queue when it was not used.
+ */
+static uint32_t nvme_max_qid(NvmeCtrl *n, bool cq)
+{
+    if (!n->feat.nq_set) {
+        return n->num_queues - 1;
+    }
+    return (cq ? n->feat.nq >> 16 : n->feat.nq & 0xffff) + 1;
+}
+
 /* Context: main loop.  Checks shared by Create I/O SQ and CQ. */
 static uint16_t nvme_check_new_queue(NvmeCtrl *n, NvmeRequest *req,
                                      uint16_t qid, bool in_use,
                                      uint32_t qsize, uint64_t prp1, bool pc,
                                      uint8_t es, uint8_t want_es)
 {
-    if (qid == 0 || qid >= n->num_queues || in_use) {
+    bool cq = want_es == NVME_CQES;
+
+    if (qid == 0 || qid > nvme_max_qid(n, cq) || in_use) {
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_QID | NVME_DNR;
     }
