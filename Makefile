@@ -1,0 +1,24 @@
+# The project's entry points.  Everything heavy is cached in ~/.cache/nvme-qemu.
+#   make demo    build QEMU with our NVMe device and boot the demo guest
+#   make check   build everything and run all tests (what CI runs)
+.PHONY: all build guest demo check qtest guest-test
+
+all: build
+
+build:
+	bash scripts/build-qemu.sh
+
+guest:
+	bash scripts/build-guest.sh
+
+demo: build guest
+	bash scripts/demo.sh
+
+check:
+	bash tests/run-all.sh
+
+qtest: build
+	bash tests/run-qtests.sh
+
+guest-test: build guest
+	bash tests/guest/run.sh

@@ -1,0 +1,80 @@
+# Helpers for the guest test scripts (sourced by busybox sh inside the guest).
+# Each check prints exactly one line the host runner parses:
+#   GUEST-TEST PASS <name>        or        GUEST-TEST FAIL <name>: <why>
+# and a script ends with GUEST-DONE.  Inputs come from the kernel command line
+# the runner builds: nvmeserial=<serial>, nvmesize=<image bytes>.
+
+CTRL=/dev/nvme0
+NS=/dev/nvme0n1
+
+pass() { echo "GUEST-TEST PASS $1"; }
+fail() { echo "GUEST-TEST FAIL $1: $2"; }
+
+# ok NAME WHY CMD...: PASS if CMD succeeds, else FAIL with WHY.
+ok() {
+    local name=$1 why=$2; shift 2
+    if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
+
+# arg NAME DEFAULT: value of NAME=... on the kernel command line.
+arg() {
+    local w
+    for w in $(cat /proc/cmdline); do
+        case "$w" in "$1"=*) echo "${w#*=}"; return ;; esac
+    done
+    echo "$2"
+}
+
+# field KEY < nvme-cli text output: value of the "KEY : value" line, trimmed.
+field() {
+    awk -v k="$1" -F: '{ key = $1; gsub(/[ \t]+$/, "", key) }
+        key == k { v = substr($0, index($0, ":") + 1); gsub(/^[ \t]+|[ \t]+$/, "", v); print v; exit }'
+}
+
+# jfield KEY < nvme-cli JSON: numeric value of "KEY" (nvme-cli quotes 64-bit
+# counters as strings; both forms are accepted).
+jfield() {
+    sed -n "s/.*\"$1\"[ ]*:[ ]*\"\{0,1\}\([0-9][0-9]*\).*/\1/p" | head -n1
+}
+
+# Numeric value of a "0x.." or decimal string.
+num() { printf '%d' "$1" 2>/dev/null || echo -1; }
+
+# Interrupt count of every nvme0 I/O queue vector, as "qN count" lines.
+queue_irqs() {
+    awk 'NR == 1 { ncpu = NF; next }
+         $NF ~ /^nvme0q[1-9][0-9]*$/ {
+             s = 0; for (i = 2; i <= ncpu + 1; i++) s += $i; print $NF, s }' /proc/interrupts
+}
+
+# How many queues' counts grew between two queue_irqs snapshots.
+queues_grown() {
+    awk 'NR == FNR { before[$1] = $2; next } $2 > before[$1] { n++ } END { print n + 0 }' "$1" "$2"
+}
+
+# fio_run LOG ARGS...: run fio (libaio, O_DIRECT, terse v3 output) on the
+# namespace; returns fio's status.  Terse fields used: 5 error, 6 read KiB,
+# 47 write KiB.
+fio_run() {
+    local log=$1; shift
+    fio --name=t --filename=$NS --ioengine=libaio --direct=1 --bs=4k \
+        --group_reporting --output-format=terse --terse-version=3 "$@" > "$log" 2>&1
+}
+
+# terse LOG FIELD: a field of fio's (last) terse line.
+terse() { grep '^3;' "$1" | tail -n1 | cut -d';' -f"$2"; }
+
+# fio_check NAME LOG STATUS WRITE_KIB: PASS when fio exited 0, reported no
+# error, wrote WRITE_KIB and read the same amount back for verification.
+fio_check() {
+    local name=$1 log=$2 rc=$3 want=$4 err rkb wkb
+    err=$(terse "$log" 5); rkb=$(terse "$log" 6); wkb=$(terse "$log" 47)
+    if [ "$rc" = 0 ] && [ "$err" = 0 ] && [ "$wkb" = "$want" ] && [ "$rkb" = "$want" ] &&
+       ! grep -qi 'verify.*\(bad\|fail\)' "$log"; then
+        pass "$name"
+    else
+        fail "$name" "rc=$rc err=$err wrote=${wkb}KiB read=${rkb}KiB want=${want}KiB; $(grep -v '^3;' "$log" | tail -n3 | tr '\n' ' ')"
+    fi
+}
+
+done_() { echo "GUEST-DONE"; }

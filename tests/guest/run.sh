@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Host-side runner of the guest tests: builds the guest if needed, boots QEMU
+# once per test script with a fresh NVMe disk image, collects the serial
+# console into a log, enforces a timeout per boot (QEMU can hang), and turns
+# the guest's "GUEST-TEST PASS|FAIL" lines into a summary.
+#
+# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist
+#        tests/guest/run.sh --shell        interactive guest shell on the disk
+# A BOOT is a script tests/guest/BOOT.sh; "persist" reuses the image of the
+# boot before it (it checks what main.sh wrote), every other boot gets a new one.
+#
+# Env: QEMU (default: "$QEMU_BUILD_DIR/qemu-system-x86_64"), ACCEL=kvm|tcg
+# (skips the KVM probe), BOOT_TIMEOUT seconds per boot (300), DISK_MB (256),
+# NVME_SERIAL, NVME_DEVICE_OPTS (appended to -device nvme,...; e.g. ",mdts=5"),
+# GUEST_APPEND (extra kernel parameters, e.g. "nvme.poll_queues=1"),
+# LOG_DIR (default "$NVME_CACHE/guest/logs"), VERBOSE=1 streams the console.
+# Prints "N passed, N failed" last; exits non-zero on any failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$repo/scripts/common.sh"
+
+QEMU=${QEMU:-$QEMU_BUILD_DIR/qemu-system-x86_64}
+GUEST="$NVME_CACHE/guest"
+LOG_DIR=${LOG_DIR:-$GUEST/logs}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+DISK_MB=${DISK_MB:-256}
+NVME_SERIAL=${NVME_SERIAL:-NVMETEST0001}
+NVME_DEVICE_OPTS=${NVME_DEVICE_OPTS:-}
+KVM_PROBE_TIMEOUT=15   # a working KVM boots the probe in ~1 s
+
+passed=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+say() { printf '%s\n' "$*"; }
+
+# Second cpio with /tests/*.sh: appended to the cached base initramfs so a
+# test edit needs no guest rebuild (Linux unpacks concatenated archives).
+pack_tests() {
+    mkdir -p "$tmp/cpio/tests"
+    find "$here" -maxdepth 1 -name '*.sh' ! -name run.sh -exec cp {} "$tmp/cpio/tests/" \;
+    (cd "$tmp/cpio" && find tests | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+        gzip -n > "$tmp/tests.cpio.gz"
+    cat "$GUEST/initramfs.cpio.gz" "$tmp/tests.cpio.gz" > "$tmp/initrd.gz"
+}
+
+# qemu_cmd ACCEL TEST [IMG]: print the QEMU command line, one word per line.
+qemu_cmd() {
+    local accel=$1 test=$2 img=${3:-}
+    # loglevel=4 keeps kernel chatter off the console (dmesg still has it);
+    # panic=-1 + -no-reboot turn a guest panic into a QEMU exit.
+    local append="console=ttyS0 loglevel=4 panic=-1 nvmetest=$test ${GUEST_APPEND:-}"
+    printf '%s\n' "$QEMU" -machine q35 -accel "$accel" -m 1G -smp 2 \
+        -nographic -no-reboot -nic none \
+        -L /usr/share/seabios -L /usr/share/qemu \
+        -kernel "$GUEST/vmlinux" -initrd "$tmp/initrd.gz"
+    if [ -n "$img" ]; then
+        append="$append nvmeserial=$NVME_SERIAL nvmesize=$(stat -c %s "$img")"
+        printf '%s\n' -drive "file=$img,if=none,id=d0,format=raw" \
+            -device "nvme,drive=d0,serial=$NVME_SERIAL$NVME_DEVICE_OPTS"
+    fi
+    printf '%s\n' -append "$append"
+}
+
+# boot TIMEOUT LOG CMD...: run QEMU with a hard timeout (TERM, then KILL:
+# a QEMU stuck after a KVM internal error ignores the guest's poweroff).
+# Returns QEMU's status; 124/137 mean timeout.
+boot() {
+    local t=$1 log=$2; shift 2
+    local rc=0
+    if [ -n "${VERBOSE:-}" ]; then
+        timeout -k 5 "$t" "$@" < /dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+    else
+        timeout -k 5 "$t" "$@" < /dev/null > "$log" 2>&1 || rc=$?
+    fi
+    return $rc
+}
+
+# KVM is usable only if a guest really boots under it (here /dev/kvm may be a
+# module that cannot run stock guests).  The verdict is cached per host
+# kernel and QEMU binary.
+pick_accel() {
+    if [ -n "${ACCEL:-}" ]; then echo "$ACCEL"; return; fi
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo tcg; return; }
+    local key cache verdict=tcg
+    key=$(printf '%s %s' "$(uname -r)" "$(readlink -f "$QEMU")" | md5sum | cut -c1-12)
+    cache="$GUEST/accel.$key"
+    if [ -f "$cache" ]; then cat "$cache"; return; fi
+    mapfile -t cmd < <(qemu_cmd kvm probe)
+    if boot "$KVM_PROBE_TIMEOUT" "$tmp/probe.log" "${cmd[@]}" &&
+       grep -q GUEST-PROBE-OK "$tmp/probe.log"; then
+        verdict=kvm
+    fi
+    echo "$verdict" > "$cache"
+    echo "$verdict"
+}
+
+# The guest's marker lines from a log.  A marker can follow console output
+# that lacks a newline (SeaBIOS' "Booting from ROM.."), so match anywhere.
+markers() { tr -d '\r' < "$1" | grep -aoE 'GUEST-(TEST (PASS|FAIL) .*|DONE|BOOTED .*)' || true; }
+
+# Count and echo a boot's GUEST-TEST lines; a missing GUEST-DONE is a failure.
+report() {
+    local name=$1 log=$2 rc=$3 why p f
+    markers "$log" > "$tmp/markers"
+    p=$(grep -c '^GUEST-TEST PASS ' "$tmp/markers" || true)
+    f=$(grep -c '^GUEST-TEST FAIL ' "$tmp/markers" || true)
+    sed -n 's/^GUEST-TEST /  /p' "$tmp/markers"
+    passed=$((passed + p)); failed=$((failed + f))
+    if ! grep -qx GUEST-DONE "$tmp/markers"; then
+        case $rc in
+            124|137) why="timed out after ${BOOT_TIMEOUT}s" ;;
+            *) why="QEMU exited with status $rc" ;;
+        esac
+        say "  FAIL boot-$name: no GUEST-DONE ($why); last lines:"
+        tr -d '\r' < "$log" | tail -n 8 | sed 's/^/    | /'
+        failed=$((failed + 1))
+    fi
+}
+
+run_boot() {
+    local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready
+    [ -f "$here/$name.sh" ] || { say "no such test: $here/$name.sh"; failed=$((failed + 1)); return; }
+    mapfile -t cmd < <(qemu_cmd "$accel" "$name" "$img")
+    t0=$(date +%s.%N)
+    boot "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" "${cmd[@]}" || rc=$?
+    ready=$(markers "$LOG_DIR/$name.log" | sed -n 's/^GUEST-BOOTED /guest ready at /p' | head -n1)
+    say "boot $name: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s wall," \
+        "${ready:-guest never got ready}, log $LOG_DIR/$name.log"
+    report "$name" "$LOG_DIR/$name.log" "$rc"
+}
+
+new_image() { rm -f "$1"; truncate -s "${DISK_MB}M" "$1"; }
+
+check_qemu() {
+    [ -x "$QEMU" ] && return 0
+    say "QEMU binary not found: $QEMU (build it with scripts/build-qemu.sh, or set QEMU=...)" >&2
+    say "0 passed, 1 failed"
+    exit 2
+}
+
+main() {
+    check_qemu
+    "$repo/scripts/build-guest.sh"
+    mkdir -p "$LOG_DIR"
+    pack_tests
+    local accel img="$tmp/disk.img" name
+    accel=$(pick_accel)
+    say "QEMU $QEMU ($accel), disk ${DISK_MB} MiB, serial $NVME_SERIAL"
+    if [ "${1:-}" = --shell ]; then
+        new_image "$img"
+        mapfile -t cmd < <(qemu_cmd "$accel" shell "$img")
+        "${cmd[@]}"   # interactive: no timeout, console on this terminal
+        return
+    fi
+    [ $# -gt 0 ] || set -- main persist
+    local start=$SECONDS
+    for name in "$@"; do
+        [ "$name" = persist ] && [ -f "$img" ] || new_image "$img"
+        run_boot "$name" "$accel" "$img"
+    done
+    say "total $((SECONDS - start))s"
+    say "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}
+
+main "$@"
