@@ -16,6 +16,12 @@ top=$(cd "$here/.." && pwd)
 bash "$here/setup-deps.sh"
 bash "$here/get-qemu.sh"
 
+# One build at a time per cache: parallel runs would race on the mirrored
+# source tree and on ninja's state.
+mkdir -p "$NVME_CACHE"
+exec 9>"$NVME_CACHE/build.lock"
+flock 9
+
 # Copy $1 (file) to $2 unless identical, keeping mtimes of unchanged files.
 sync_file() {
     if ! cmp -s "$1" "$2"; then
