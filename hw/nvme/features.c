@@ -327,7 +327,9 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     case NVME_TIMESTAMP:
         return nvme_set_timestamp(n, req);
     case NVME_FEAT_KEEP_ALIVE:
-        f->kato = dw11;
+        /* rounded up to the granularity Identify KAS reports */
+        f->kato = MIN(ROUND_UP((uint64_t)dw11, NVME_KAS_MS),
+                      UINT32_MAX / NVME_KAS_MS * NVME_KAS_MS);
         nvme_kato_restart(n);
         return NVME_SUCCESS;
     }

@@ -17,6 +17,7 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
     NvmeErrorLog *e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
 
     n->error_count++;
+    req->err_seq = n->error_count;
     *e = (NvmeErrorLog) {
         .error_count = cpu_to_le64(n->error_count),
         .sqid = cpu_to_le16(req->sq->sqid),
@@ -26,6 +27,23 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
         .lba = cpu_to_le64(req->err_lba == UINT64_MAX ? 0 : req->err_lba),
         .nsid = req->cmd.nsid,
     };
+}
+
+/*
+ * Context: main loop.  The entry's status field carries the phase tag of
+ * the completion that reported the error, known only once it is posted.
+ */
+void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
+{
+    NvmeErrorLog *e;
+
+    if (!req->err_seq) {
+        return;
+    }
+    e = &n->error_log[(req->err_seq - 1) % NVME_ERROR_LOG_ENTRIES];
+    if (le64_to_cpu(e->error_count) == req->err_seq) {
+        e->status_field |= cpu_to_le16(phase);
+    }
 }
 
 /* Context: main loop.  Raise or clear the temperature warning. */

@@ -92,9 +92,7 @@ static void nvme_req_release(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;
 
-    if (req->sg.sg) {
-        qemu_sglist_destroy(&req->sg);
-    }
+    nvme_dma_unmap(req);
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
@@ -222,6 +220,7 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
         pci_dma_write(pci, addr + 12, (uint8_t *)&cqe + 12, 4) != MEMTX_OK) {
         return false;
     }
+    nvme_log_error_posted(cq->n, req, cq->phase);
     cq->tail++;
     if (cq->tail == cq->size) {
         cq->tail = 0;
@@ -277,6 +276,7 @@ static void nvme_req_init(NvmeRequest *req)
     req->status = NVME_SUCCESS;
     req->err_loc = 0xffff;
     req->err_lba = UINT64_MAX;
+    req->err_seq = 0;
     req->slba = 0;
     req->nlb = 0;
     req->fua = false;

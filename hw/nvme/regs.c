@@ -151,11 +151,14 @@ static void nvme_cc_write(NvmeCtrl *n, uint32_t val)
     }
 }
 
-/* Context: main loop.  NVM Subsystem Reset. */
+/*
+ * Context: main loop.  NVM Subsystem Reset: unlike a CC.EN reset it also
+ * returns AQA/ASQ/ACQ to their power-on values.
+ */
 static void nvme_nssr(NvmeCtrl *n)
 {
     nvme_ctrl_reset(n);
-    n->cc = 0;
+    nvme_regs_power_on(n);
     n->csts = R_CSTS_NSSRO_MASK;
 }
 

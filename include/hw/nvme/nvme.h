@@ -36,11 +36,44 @@
 #define NVME_TEMP_WARN_K        343
 #define NVME_TEMP_CRIT_K        358
 #define NVME_ADM_CMD_KEEP_ALIVE 0x18    /* not in block/nvme.h */
+#define NVME_KAS_MS             1000    /* keep alive granularity */
 
 typedef struct NvmeCtrl NvmeCtrl;
 typedef struct NvmeRequest NvmeRequest;
 typedef struct NvmeSQueue NvmeSQueue;
 typedef struct NvmeCQueue NvmeCQueue;
+
+/* Status values block/nvme.h does not name. */
+#define NVME_NS_WRITE_PROTECTED 0x0020
+#define NVME_ADM_CMD_GET_LBA_STATUS 0x86
+
+/* A run of logical blocks (Write Uncorrectable marks, DSM and Copy). */
+typedef struct NvmeLbaRange {
+    uint64_t slba;
+    uint64_t nlb;
+} NvmeLbaRange;
+
+/*
+ * Blocks marked by Write Uncorrectable (nvm-range.c): sorted, disjoint,
+ * non-adjacent ranges, so the list is plain data a vmstate can describe.
+ */
+typedef struct NvmeUncList {
+    NvmeLbaRange *r;
+    uint32_t nr;
+    uint32_t alloc;
+} NvmeUncList;
+
+/*
+ * Write gate of a namespace (nvm-compare.c): while a fused Compare and
+ * Write owns the namespace, commands that change data wait in @waiters.
+ */
+typedef struct NvmeNsGate {
+    uint32_t writes;            /* data-changing commands running */
+    NvmeRequest *owner;         /* first command of the owning fused pair */
+    bool owner_started;
+    bool running;               /* nvme_gate_run is on the stack */
+    QTAILQ_HEAD(, NvmeRequest) waiters;
+} NvmeNsGate;
 
 /* ---- namespaces (ns.c) ---- */
 
@@ -56,6 +89,8 @@ typedef struct NvmeNamespace {
     uint64_t eui64;
     bool wce_default;           /* backend had its write cache on */
     NvmeCtrl *ctrl;
+    NvmeUncList unc;            /* Write Uncorrectable marks */
+    NvmeNsGate gate;            /* fused Compare and Write atomicity */
 } NvmeNamespace;
 
 typedef struct NvmeNsParams {
@@ -97,14 +132,20 @@ struct NvmeRequest {
     uint16_t status;
     uint16_t err_loc;           /* error log: parameter error location */
     uint64_t err_lba;           /* error log: LBA, or UINT64_MAX */
+    uint64_t err_seq;           /* error log entry written, 0 if none */
     uint64_t slba;
     uint32_t nlb;
     bool fua;
     bool is_write;
     QEMUSGList sg;
+    GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
     BlockAIOCB *aiocb;
     BlockAcctCookie acct;
     int outstanding;            /* sub-operations left (broadcast flush) */
+    void *opaque;               /* command state (nvm-range.c, nvm-copy.c) */
+    NvmeRequest *fused_partner; /* the other command of a fused pair */
+    uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
+    QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
 };
 
@@ -121,6 +162,8 @@ struct NvmeSQueue {
     QTAILQ_HEAD(, NvmeRequest) inflight;
     QEMUBH *bh;
     QTAILQ_ENTRY(NvmeSQueue) cq_link;
+    NvmeRequest *fused_first;   /* first fused command awaiting its second */
+    bool fused_failed;          /* the last first fused command failed */
 };
 
 struct NvmeCQueue {
@@ -279,6 +322,11 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len);
 uint32_t nvme_mdts_bytes(NvmeCtrl *n);
+void nvme_dma_unmap(NvmeRequest *req);
+BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
+                            DMAIOFunc *io_func, void *io_opaque,
+                            BlockCompletionFunc *cb, void *opaque,
+                            DMADirection dir);
 
 /* admin.c */
 void nvme_admin_identify_ctrl_init(NvmeCtrl *n);
@@ -306,6 +354,7 @@ void nvme_kato_restart(NvmeCtrl *n);
 /* log.c */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req);
+void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase);
 void nvme_log_check_temperature(NvmeCtrl *n);
 
 /* nvm.c */
@@ -313,6 +362,70 @@ uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_status_from_errno(int ret, bool is_write);
+
+/* nvm-range.c: Write Zeroes, DSM, Verify, Write Uncorrectable */
+typedef struct NvmeRangeJob NvmeRangeJob;
+typedef void NvmeRangeStep(NvmeRangeJob *job, uint64_t slba, uint32_t nlb);
+
+/*
+ * A list of LBA ranges worked through one chunk at a time, each chunk
+ * one asynchronous backend request (two for Copy).
+ */
+struct NvmeRangeJob {
+    NvmeRequest *req;
+    NvmeLbaRange *ranges;       /* owned */
+    uint32_t nr;
+    uint32_t idx;               /* range being worked on */
+    uint64_t pos;               /* blocks of ranges[idx] done */
+    uint64_t cur_slba;          /* chunk in flight, for the error log */
+    uint32_t chunk_lbas;
+    bool is_write;
+    NvmeRangeStep *step;
+    void (*done)(NvmeRangeJob *job);    /* after success: marks, stats */
+    BdrvRequestFlags flags;
+    uint8_t *buf;               /* bounce buffer (Verify, Copy) */
+    QEMUIOVector qiov;
+    uint64_t dst;               /* Copy: next destination LBA */
+    BlockCompletionFunc *chunk_cb;      /* Copy: after the write half */
+};
+
+NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
+                                 uint32_t nr, uint64_t chunk_bytes,
+                                 bool bounce);
+void nvme_range_job_start(NvmeRangeJob *job);
+void nvme_range_job_cb(void *opaque, int ret);
+uint16_t nvme_nvm_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why);
+uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
+                        unsigned byte);
+uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
+void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
+void nvme_unc_free(NvmeNamespace *ns);
+
+/* nvm-copy.c */
+uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req);
+
+/* nvm-compare.c: Compare, fused Compare and Write, the ns write gate */
+enum {
+    NVME_GATE_NONE,
+    NVME_GATE_COUNTED,          /* counted in gate.writes */
+    NVME_GATE_WAITING,          /* on gate.waiters */
+    NVME_GATE_FUSED_WRITE,      /* write half of the owning pair */
+};
+
+uint16_t nvme_nvm_compare(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req);
+void nvme_fused_break(NvmeRequest *req);
+void nvme_fused_settle(NvmeRequest *req, uint16_t status);
+uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req);
+bool nvme_gate_hold(NvmeRequest *req, const NvmeOpcode *op);
+void nvme_gate_release(NvmeRequest *req);
+void nvme_gate_cancel_sq(NvmeCtrl *n, NvmeSQueue *sq);
 
 static inline NvmeCtrl *nvme_req_ctrl(NvmeRequest *req)
 {

@@ -1,0 +1,851 @@
+/*
+ * Minimal NVMe host driver for qtests of the clean-room NVMe controller.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/cutils.h"
+#include "nvme-drv.h"
+#include "pci-pc.h"
+#include "malloc-pc.h"
+
+#define SQE_SIZE 64
+#define CQE_SIZE 16
+
+/* ---------------------------------------------------------------- */
+/* life cycle                                                        */
+
+static void find_nvme(QPCIDevice *dev, int devfn, void *data)
+{
+    QPCIDevice **found = data;
+
+    if (*found) {
+        g_free(dev);
+        return;
+    }
+    *found = dev;
+}
+
+static char *make_image(uint64_t size)
+{
+    GError *err = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("nvme-qtest-XXXXXX.img", &path, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, size), ==, 0);
+    close(fd);
+    return path;
+}
+
+static char *replace_all(const char *s, const char *what, const char *with)
+{
+    char **parts = g_strsplit(s, what, -1);
+    char *r = g_strjoinv(with, parts);
+
+    g_strfreev(parts);
+    return r;
+}
+
+NvmeDrv *nvme_drv_start_args(const char *args)
+{
+    NvmeDrv *d = g_new0(NvmeDrv, 1);
+    char *cmdline;
+    int i;
+
+    d->img_size = NVME_DRV_IMG_SIZE;
+    d->img_path = make_image(d->img_size);
+    d->timeout_ms = NVME_DRV_TIMEOUT_MS;
+    d->page_size = 4096;
+    d->next_cid = 1;
+
+    d->img_fd = open(d->img_path, O_RDWR);
+    g_assert_cmpint(d->img_fd, >=, 0);
+    cmdline = replace_all(args, "@IMG@", d->img_path);
+    d->qts = qtest_initf("-machine q35 %s", cmdline);
+    g_free(cmdline);
+    /* QEMU has it open now; nothing is left behind if a test aborts */
+    unlink(d->img_path);
+
+    pc_alloc_init(&d->alloc, d->qts, ALLOC_NO_FLAGS);
+    d->pcibus = qpci_new_pc(d->qts, &d->alloc);
+    qpci_device_foreach(d->pcibus, NVME_DRV_VENDOR_ID, NVME_DRV_DEVICE_ID,
+                        find_nvme, &d->pdev);
+    g_assert_nonnull(d->pdev);
+    qpci_device_enable(d->pdev);
+    d->bar = qpci_iomap(d->pdev, 0, &d->bar_size);
+    g_assert_false(d->bar.is_io);
+
+    d->msi_area = nvme_drv_alloc(d, 4096);
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        d->cq[i].stash = g_array_new(false, false, sizeof(NvmeCqe));
+    }
+    d->cap = nvme_drv_rd64(d, NVME_REG_CAP);
+    return d;
+}
+
+NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra)
+{
+    char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,drive=d0,serial=qtest-nvme%s%s %s",
+        dev_props ? "," : "", dev_props ? dev_props : "",
+        extra ? extra : "");
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    g_free(args);
+    return d;
+}
+
+NvmeDrv *nvme_drv_start_ready(const char *dev_props)
+{
+    NvmeDrv *d = nvme_drv_start(dev_props, NULL);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    return d;
+}
+
+void nvme_drv_stop(NvmeDrv *d)
+{
+    int i;
+
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        g_array_free(d->cq[i].stash, true);
+    }
+    qpci_iounmap(d->pdev, d->bar);
+    g_free(d->pdev);
+    qpci_free_pc(d->pcibus);
+    alloc_destroy(&d->alloc);
+    qtest_quit(d->qts);
+    close(d->img_fd);
+    g_free(d->img_path);
+    g_free(d);
+}
+
+/* ---------------------------------------------------------------- */
+/* registers                                                         */
+
+uint32_t nvme_drv_rd32(NvmeDrv *d, uint32_t off)
+{
+    return qpci_io_readl(d->pdev, d->bar, off);
+}
+
+uint64_t nvme_drv_rd64(NvmeDrv *d, uint32_t off)
+{
+    return qpci_io_readq(d->pdev, d->bar, off);
+}
+
+void nvme_drv_wr32(NvmeDrv *d, uint32_t off, uint32_t val)
+{
+    qpci_io_writel(d->pdev, d->bar, off, val);
+}
+
+void nvme_drv_wr64(NvmeDrv *d, uint32_t off, uint64_t val)
+{
+    qpci_io_writeq(d->pdev, d->bar, off, val);
+}
+
+void nvme_drv_wr64_split(NvmeDrv *d, uint32_t off, uint64_t val)
+{
+    qpci_io_writel(d->pdev, d->bar, off, (uint32_t)val);
+    qpci_io_writel(d->pdev, d->bar, off + 4, (uint32_t)(val >> 32));
+}
+
+static uint32_t db_stride(NvmeDrv *d)
+{
+    return 4u << NVME_CAP_DSTRD(d->cap);
+}
+
+uint32_t nvme_drv_sq_db(NvmeDrv *d, uint16_t qid)
+{
+    return 0x1000 + (2 * qid) * db_stride(d);
+}
+
+uint32_t nvme_drv_cq_db(NvmeDrv *d, uint16_t qid)
+{
+    return 0x1000 + (2 * qid + 1) * db_stride(d);
+}
+
+void nvme_drv_raw_db(NvmeDrv *d, uint16_t qid, bool cq, uint32_t val)
+{
+    nvme_drv_wr32(d, cq ? nvme_drv_cq_db(d, qid) : nvme_drv_sq_db(d, qid),
+                  val);
+}
+
+static int64_t now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+bool nvme_drv_wait_csts(NvmeDrv *d, uint32_t mask, uint32_t want,
+                        uint32_t timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        if ((nvme_drv_rd32(d, NVME_REG_CSTS) & mask) == want) {
+            return true;
+        }
+        if (now_ms() > deadline) {
+            return false;
+        }
+        g_usleep(200);
+    }
+}
+
+/* ---------------------------------------------------------------- */
+/* controller state                                                  */
+
+uint32_t nvme_drv_cc_value(uint8_t mps)
+{
+    uint32_t cc = 0;
+
+    NVME_SET_CC_EN(cc, 1);
+    NVME_SET_CC_CSS(cc, NVME_CC_CSS_NVM);
+    NVME_SET_CC_MPS(cc, mps);
+    NVME_SET_CC_AMS(cc, 0);
+    NVME_SET_CC_IOSQES(cc, 6);
+    NVME_SET_CC_IOCQES(cc, 4);
+    return cc;
+}
+
+void nvme_drv_forget_queues(NvmeDrv *d)
+{
+    int i;
+
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        GArray *stash = d->cq[i].stash;
+
+        g_array_set_size(stash, 0);
+        memset(&d->sq[i], 0, sizeof(d->sq[i]));
+        memset(&d->cq[i], 0, sizeof(d->cq[i]));
+        d->cq[i].stash = stash;
+    }
+}
+
+bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
+                        uint16_t acq_entries, uint32_t cc)
+{
+    uint32_t ps = 1u << (12 + NVME_CC_MPS(cc));
+    uint64_t asq = nvme_drv_alloc_aligned(d, asq_entries * SQE_SIZE, ps);
+    uint64_t acq = nvme_drv_alloc_aligned(d, acq_entries * CQE_SIZE, ps);
+    bool ready;
+
+    nvme_drv_forget_queues(d);
+    nvme_drv_wr32(d, NVME_REG_AQA,
+                  ((uint32_t)(acq_entries - 1) << AQA_ACQS_SHIFT) |
+                  (asq_entries - 1));
+    nvme_drv_wr64_split(d, NVME_REG_ASQ, asq);
+    nvme_drv_wr64_split(d, NVME_REG_ACQ, acq);
+    nvme_drv_wr32(d, NVME_REG_CC, cc);
+    ready = nvme_drv_wait_csts(d, NVME_CSTS_READY | NVME_CSTS_FAILED,
+                               NVME_CSTS_READY, 2000);
+    if (ready) {
+        d->page_size = ps;
+        d->sq[0] = (NvmeDrvSQ) {
+            .live = true, .addr = asq, .size = asq_entries, .cqid = 0,
+        };
+        d->cq[0].live = true;
+        d->cq[0].addr = acq;
+        d->cq[0].size = acq_entries;
+        d->cq[0].head = 0;
+        d->cq[0].phase = 1;
+        d->cq[0].vector = 0;
+        d->cq[0].ien = true;
+    }
+    return ready;
+}
+
+void nvme_drv_enable(NvmeDrv *d, uint16_t asq_entries, uint16_t acq_entries)
+{
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CSTS) & NVME_CSTS_READY, ==, 0);
+    g_assert_true(nvme_drv_enable_cc(d, asq_entries, acq_entries,
+                                     nvme_drv_cc_value(0)));
+}
+
+void nvme_drv_disable(NvmeDrv *d)
+{
+    uint32_t cc = nvme_drv_rd32(d, NVME_REG_CC);
+
+    nvme_drv_wr32(d, NVME_REG_CC, cc & ~(uint32_t)CC_EN_MASK);
+    g_assert_true(nvme_drv_wait_csts(d, NVME_CSTS_READY, 0, 2000));
+    nvme_drv_forget_queues(d);
+}
+
+/* ---------------------------------------------------------------- */
+/* interrupts                                                        */
+
+static uint32_t msi_data(uint16_t vector)
+{
+    return 0x4d530000u | (vector + 1);
+}
+
+void nvme_drv_msix_enable(NvmeDrv *d)
+{
+    uint16_t v;
+
+    qpci_msix_enable(d->pdev);
+    /*
+     * qpci_msix_enable() maps the table's BAR again, which moves it; the
+     * table lives in BAR0, so follow the new mapping.
+     */
+    if (d->pdev->msix_table_bar.addr != d->bar.addr) {
+        uint8_t cap = qpci_find_capability(d->pdev, PCI_CAP_ID_MSIX, 0);
+        uint32_t table = qpci_config_readl(d->pdev, cap + PCI_MSIX_TABLE);
+
+        if ((table & PCI_MSIX_FLAGS_BIRMASK) == 0) {
+            d->bar = d->pdev->msix_table_bar;
+        }
+    }
+    d->msix = true;
+    d->msix_vectors = qpci_msix_table_size(d->pdev);
+    g_assert_cmpuint(d->msix_vectors, <=, 4096 / 4);
+    for (v = 0; v < d->msix_vectors; v++) {
+        uint64_t off = d->pdev->msix_table_off + v * PCI_MSIX_ENTRY_SIZE;
+        uint64_t addr = d->msi_area + 4 * v;
+
+        qpci_io_writel(d->pdev, d->pdev->msix_table_bar,
+                       off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)addr);
+        qpci_io_writel(d->pdev, d->pdev->msix_table_bar,
+                       off + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
+        qpci_io_writel(d->pdev, d->pdev->msix_table_bar,
+                       off + PCI_MSIX_ENTRY_DATA, msi_data(v));
+        qpci_io_writel(d->pdev, d->pdev->msix_table_bar,
+                       off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    }
+    nvme_drv_msix_clear_all(d);
+}
+
+void nvme_drv_msix_disable(NvmeDrv *d)
+{
+    qpci_msix_disable(d->pdev);
+    d->msix = false;
+}
+
+bool nvme_drv_msix_fired(NvmeDrv *d, uint16_t vector)
+{
+    uint32_t val = qtest_readl(d->qts, d->msi_area + 4 * vector);
+
+    if (val == 0) {
+        return false;
+    }
+    g_assert_cmphex(val, ==, msi_data(vector));
+    qtest_writel(d->qts, d->msi_area + 4 * vector, 0);
+    return true;
+}
+
+bool nvme_drv_msix_wait(NvmeDrv *d, uint16_t vector, uint32_t timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+
+    while (!nvme_drv_msix_fired(d, vector)) {
+        if (now_ms() > deadline) {
+            return false;
+        }
+        g_usleep(200);
+    }
+    return true;
+}
+
+void nvme_drv_msix_clear_all(NvmeDrv *d)
+{
+    qtest_memset(d->qts, d->msi_area, 0, 4096);
+}
+
+void nvme_drv_msix_mask(NvmeDrv *d, uint16_t vector, bool masked)
+{
+    uint64_t off = d->pdev->msix_table_off + vector * PCI_MSIX_ENTRY_SIZE;
+
+    qpci_io_writel(d->pdev, d->pdev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL,
+                   masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0);
+}
+
+bool nvme_drv_msix_pending(NvmeDrv *d, uint16_t vector)
+{
+    return qpci_msix_pending(d->pdev, vector);
+}
+
+bool nvme_drv_intx_asserted(NvmeDrv *d)
+{
+    return qpci_config_readw(d->pdev, PCI_STATUS) & PCI_STATUS_INTERRUPT;
+}
+
+/* ---------------------------------------------------------------- */
+/* guest memory                                                      */
+
+uint64_t nvme_drv_alloc(NvmeDrv *d, size_t size)
+{
+    uint64_t a = guest_alloc(&d->alloc, size);
+
+    g_assert_cmphex(a, !=, 0);
+    qtest_memset(d->qts, a, 0, size);
+    return a;
+}
+
+uint64_t nvme_drv_alloc_aligned(NvmeDrv *d, size_t size, size_t align)
+{
+    uint64_t a;
+
+    if (align <= 4096) {
+        return nvme_drv_alloc(d, size);
+    }
+    a = guest_alloc(&d->alloc, size + align);
+    g_assert_cmphex(a, !=, 0);
+    a = ROUND_UP(a, align);
+    qtest_memset(d->qts, a, 0, size);
+    return a;
+}
+
+void nvme_drv_memread(NvmeDrv *d, uint64_t gaddr, void *buf, size_t len)
+{
+    if (len > 256) {
+        qtest_bufread(d->qts, gaddr, buf, len);
+    } else {
+        qtest_memread(d->qts, gaddr, buf, len);
+    }
+}
+
+void nvme_drv_memwrite(NvmeDrv *d, uint64_t gaddr, const void *buf,
+                       size_t len)
+{
+    if (len > 256) {
+        qtest_bufwrite(d->qts, gaddr, buf, len);
+    } else {
+        qtest_memwrite(d->qts, gaddr, buf, len);
+    }
+}
+
+int nvme_drv_build_prp(NvmeDrv *d, uint64_t gaddr, uint32_t len,
+                       uint32_t list_off, uint64_t *prp1, uint64_t *prp2)
+{
+    uint64_t ps = d->page_size;
+    uint64_t first = ps - (gaddr & (ps - 1));
+    uint64_t page = gaddr & ~(ps - 1);
+    uint32_t npages, done = 0;
+    int lists = 0;
+    uint64_t list, *ents;
+
+    *prp1 = gaddr;
+    *prp2 = 0;
+    if (len <= first) {
+        return 0;
+    }
+    npages = DIV_ROUND_UP(len - first, ps);
+    if (npages == 1) {
+        *prp2 = page + ps;
+        return 0;
+    }
+
+    g_assert_cmpuint(list_off % 8, ==, 0);
+    g_assert_cmpuint(list_off, <, ps - 8);
+    ents = g_new0(uint64_t, ps / 8);
+    list = nvme_drv_alloc_aligned(d, ps, ps) + list_off;
+    *prp2 = list;
+    while (done < npages) {
+        uint32_t slots = (ps - (list & (ps - 1))) / 8;
+        uint32_t n = 0;
+
+        lists++;
+        while (done < npages && (n < slots - 1 || npages - done == 1)) {
+            ents[n++] = cpu_to_le64(page + ps * (done + 1));
+            done++;
+        }
+        if (done < npages) {
+            uint64_t next = nvme_drv_alloc_aligned(d, ps, ps);
+
+            ents[n++] = cpu_to_le64(next);
+            nvme_drv_memwrite(d, list, ents, n * 8);
+            list = next;
+        } else {
+            nvme_drv_memwrite(d, list, ents, n * 8);
+        }
+    }
+    g_free(ents);
+    return lists;
+}
+
+void nvme_drv_cmd_set_prp(NvmeDrv *d, NvmeCmd *cmd, uint64_t gaddr,
+                          uint32_t len)
+{
+    uint64_t p1, p2;
+
+    nvme_drv_build_prp(d, gaddr, len, 0, &p1, &p2);
+    cmd->dptr.prp1 = p1;
+    cmd->dptr.prp2 = p2;
+}
+
+/* ---------------------------------------------------------------- */
+/* queues and commands                                               */
+
+void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid)
+{
+    memset(cmd, 0, sizeof(*cmd));
+    cmd->opcode = opcode;
+    cmd->nsid = nsid;
+}
+
+void nvme_drv_sq_put(NvmeDrv *d, uint16_t qid, const NvmeCmd *cmd)
+{
+    NvmeDrvSQ *sq = &d->sq[qid];
+    NvmeCmd le = *cmd;
+
+    g_assert_true(sq->live);
+    g_assert_cmpuint((sq->tail + 1) % sq->size, !=, sq->head);
+    le.cid = cpu_to_le16(cmd->cid);
+    le.nsid = cpu_to_le32(cmd->nsid);
+    le.res1 = cpu_to_le64(cmd->res1);
+    le.mptr = cpu_to_le64(cmd->mptr);
+    le.dptr.prp1 = cpu_to_le64(cmd->dptr.prp1);
+    le.dptr.prp2 = cpu_to_le64(cmd->dptr.prp2);
+    le.cdw10 = cpu_to_le32(cmd->cdw10);
+    le.cdw11 = cpu_to_le32(cmd->cdw11);
+    le.cdw12 = cpu_to_le32(cmd->cdw12);
+    le.cdw13 = cpu_to_le32(cmd->cdw13);
+    le.cdw14 = cpu_to_le32(cmd->cdw14);
+    le.cdw15 = cpu_to_le32(cmd->cdw15);
+    qtest_memwrite(d->qts, sq->addr + (uint64_t)sq->tail * SQE_SIZE,
+                   &le, sizeof(le));
+    sq->tail = (sq->tail + 1) % sq->size;
+}
+
+void nvme_drv_sq_ring(NvmeDrv *d, uint16_t qid)
+{
+    nvme_drv_wr32(d, nvme_drv_sq_db(d, qid), d->sq[qid].tail);
+}
+
+uint16_t nvme_drv_submit(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd)
+{
+    cmd->cid = d->next_cid++;
+    if (d->next_cid == 0xffff) {
+        d->next_cid = 1;
+    }
+    nvme_drv_sq_put(d, qid, cmd);
+    nvme_drv_sq_ring(d, qid);
+    return cmd->cid;
+}
+
+static void read_cqe_at(NvmeDrv *d, NvmeDrvCQ *cq, uint32_t slot,
+                        NvmeCqe *cqe)
+{
+    qtest_memread(d->qts, cq->addr + (uint64_t)slot * CQE_SIZE, cqe,
+                  sizeof(*cqe));
+}
+
+bool nvme_drv_cqe_ready(NvmeDrv *d, uint16_t qid)
+{
+    NvmeDrvCQ *cq = &d->cq[qid];
+    NvmeCqe cqe;
+
+    g_assert_true(cq->live);
+    read_cqe_at(d, cq, cq->head, &cqe);
+    return (le16_to_cpu(cqe.status) & 1) == cq->phase;
+}
+
+void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid)
+{
+    nvme_drv_wr32(d, nvme_drv_cq_db(d, qid), d->cq[qid].head);
+}
+
+/* Consume the next entry of the ring itself (not the stash). */
+static bool poll_ring(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe,
+                      uint32_t timeout_ms, bool ring)
+{
+    NvmeDrvCQ *cq = &d->cq[qid];
+    int64_t deadline = now_ms() + timeout_ms;
+    unsigned spins = 0;
+
+    g_assert_true(cq->live);
+    for (;;) {
+        read_cqe_at(d, cq, cq->head, cqe);
+        if ((le16_to_cpu(cqe->status) & 1) == cq->phase) {
+            break;
+        }
+        if (now_ms() > deadline) {
+            return false;
+        }
+        if (++spins > 16) {
+            g_usleep(200);
+        }
+    }
+    cqe->result = le32_to_cpu(cqe->result);
+    cqe->dw1 = le32_to_cpu(cqe->dw1);
+    cqe->sq_head = le16_to_cpu(cqe->sq_head);
+    cqe->sq_id = le16_to_cpu(cqe->sq_id);
+    cqe->cid = le16_to_cpu(cqe->cid);
+    cqe->status = le16_to_cpu(cqe->status);
+
+    if (cqe->sq_id <= NVME_DRV_MAX_QID && d->sq[cqe->sq_id].live) {
+        d->sq[cqe->sq_id].head = cqe->sq_head;
+    }
+    cq->head++;
+    if (cq->head == cq->size) {
+        cq->head = 0;
+        cq->phase ^= 1;
+    }
+    if (ring) {
+        nvme_drv_cq_ring(d, qid);
+    }
+    return true;
+}
+
+bool nvme_drv_poll_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe,
+                       uint32_t timeout_ms, bool ring)
+{
+    NvmeDrvCQ *cq = &d->cq[qid];
+
+    if (cq->stash->len) {
+        *cqe = g_array_index(cq->stash, NvmeCqe, 0);
+        g_array_remove_index(cq->stash, 0);
+        return true;
+    }
+    return poll_ring(d, qid, cqe, timeout_ms, ring);
+}
+
+void nvme_drv_wait_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe)
+{
+    if (!nvme_drv_poll_cqe(d, qid, cqe, d->timeout_ms, true)) {
+        g_error("nvme-drv: no completion on CQ %u within %u ms "
+                "(CSTS=0x%x)", qid, d->timeout_ms,
+                nvme_drv_rd32(d, NVME_REG_CSTS));
+    }
+}
+
+void nvme_drv_wait_cid(NvmeDrv *d, uint16_t cqid, uint16_t cid,
+                       NvmeCqe *cqe)
+{
+    NvmeDrvCQ *cq = &d->cq[cqid];
+    guint i;
+
+    for (i = 0; i < cq->stash->len; i++) {
+        if (g_array_index(cq->stash, NvmeCqe, i).cid == cid) {
+            *cqe = g_array_index(cq->stash, NvmeCqe, i);
+            g_array_remove_index(cq->stash, i);
+            return;
+        }
+    }
+    for (;;) {
+        if (!poll_ring(d, cqid, cqe, d->timeout_ms, true)) {
+            g_error("nvme-drv: cid %u never completed on CQ %u "
+                    "(CSTS=0x%x)", cid, cqid,
+                    nvme_drv_rd32(d, NVME_REG_CSTS));
+        }
+        if (cqe->cid == cid) {
+            return;
+        }
+        g_array_append_val(cq->stash, *cqe);
+    }
+}
+
+uint16_t nvme_drv_exec(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd, NvmeCqe *cqe)
+{
+    NvmeCqe local;
+    uint16_t cid;
+
+    if (!cqe) {
+        cqe = &local;
+    }
+    cid = nvme_drv_submit(d, qid, cmd);
+    nvme_drv_wait_cid(d, d->sq[qid].cqid, cid, cqe);
+    g_assert_cmpuint(cqe->sq_id, ==, qid);
+    return NVME_DRV_STATUS(cqe);
+}
+
+uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
+                            uint16_t vector, bool ien)
+{
+    NvmeCmd cmd;
+    uint64_t addr = nvme_drv_alloc_aligned(d, entries * CQE_SIZE,
+                                           d->page_size);
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
+    cmd.dptr.prp1 = addr;
+    cmd.cdw10 = ((entries - 1) << 16) | qid;
+    cmd.cdw11 = ((uint32_t)vector << 16) | (ien ? NVME_CQ_IEN : 0) |
+                NVME_CQ_PC;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    if (st == NVME_SUCCESS) {
+        g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
+        d->cq[qid].live = true;
+        d->cq[qid].addr = addr;
+        d->cq[qid].size = entries;
+        d->cq[qid].head = 0;
+        d->cq[qid].phase = 1;
+        d->cq[qid].vector = vector;
+        d->cq[qid].ien = ien;
+        g_array_set_size(d->cq[qid].stash, 0);
+    }
+    return st;
+}
+
+uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
+                            uint32_t entries)
+{
+    NvmeCmd cmd;
+    uint64_t addr = nvme_drv_alloc_aligned(d, entries * SQE_SIZE,
+                                           d->page_size);
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
+    cmd.dptr.prp1 = addr;
+    cmd.cdw10 = ((entries - 1) << 16) | qid;
+    cmd.cdw11 = ((uint32_t)cqid << 16) | NVME_SQ_PC;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    if (st == NVME_SUCCESS) {
+        g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
+        d->sq[qid] = (NvmeDrvSQ) {
+            .live = true, .addr = addr, .size = entries, .cqid = cqid,
+        };
+    }
+    return st;
+}
+
+static uint16_t delete_q(NvmeDrv *d, uint8_t opcode, uint16_t qid)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, opcode, 0);
+    cmd.cdw10 = qid;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+uint16_t nvme_drv_delete_sq(NvmeDrv *d, uint16_t qid)
+{
+    uint16_t st = delete_q(d, NVME_ADM_CMD_DELETE_SQ, qid);
+
+    if (st == NVME_SUCCESS && qid <= NVME_DRV_MAX_QID) {
+        memset(&d->sq[qid], 0, sizeof(d->sq[qid]));
+    }
+    return st;
+}
+
+uint16_t nvme_drv_delete_cq(NvmeDrv *d, uint16_t qid)
+{
+    uint16_t st = delete_q(d, NVME_ADM_CMD_DELETE_CQ, qid);
+
+    if (st == NVME_SUCCESS && qid <= NVME_DRV_MAX_QID) {
+        d->cq[qid].live = false;
+        g_array_set_size(d->cq[qid].stash, 0);
+    }
+    return st;
+}
+
+void nvme_drv_create_qpair(NvmeDrv *d, uint16_t qid, uint32_t entries)
+{
+    uint16_t vector = d->msix ? qid % d->msix_vectors : 0;
+
+    g_assert_cmphex(nvme_drv_create_cq(d, qid, entries, vector, true), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_create_sq(d, qid, qid, entries), ==,
+                    NVME_SUCCESS);
+}
+
+/* ---------------------------------------------------------------- */
+/* common commands                                                   */
+
+uint16_t nvme_drv_identify(NvmeDrv *d, uint8_t cns, uint32_t nsid,
+                           uint8_t csi, void *out4k)
+{
+    NvmeCmd cmd;
+    uint64_t buf = nvme_drv_alloc(d, 4096);
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_IDENTIFY, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
+    cmd.cdw10 = cns;
+    cmd.cdw11 = (uint32_t)csi << 24;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    if (out4k) {
+        nvme_drv_memread(d, buf, out4k, 4096);
+    }
+    guest_free(&d->alloc, buf);
+    return st;
+}
+
+uint16_t nvme_drv_get_features(NvmeDrv *d, uint8_t fid, uint8_t sel,
+                               uint32_t cdw11, uint32_t *dw0)
+{
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_FEATURES, 0);
+    cmd.cdw10 = fid | ((uint32_t)sel << NVME_GETFEAT_SELECT_SHIFT);
+    cmd.cdw11 = cdw11;
+    st = nvme_drv_exec(d, 0, &cmd, &cqe);
+    if (dw0) {
+        *dw0 = cqe.result;
+    }
+    return st;
+}
+
+uint16_t nvme_drv_set_features(NvmeDrv *d, uint8_t fid, uint32_t cdw11,
+                               uint32_t *dw0)
+{
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_SET_FEATURES, 0);
+    cmd.cdw10 = fid;
+    cmd.cdw11 = cdw11;
+    st = nvme_drv_exec(d, 0, &cmd, &cqe);
+    if (dw0) {
+        *dw0 = cqe.result;
+    }
+    return st;
+}
+
+uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
+                          uint64_t offset, void *out, uint32_t len)
+{
+    NvmeCmd cmd;
+    uint64_t buf = nvme_drv_alloc(d, len);
+    uint32_t numd = len / 4 - 1;
+    uint16_t st;
+
+    g_assert_cmpuint(len % 4, ==, 0);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, len);
+    cmd.cdw10 = lid | ((numd & 0xffff) << 16);
+    cmd.cdw11 = numd >> 16;
+    cmd.cdw12 = (uint32_t)offset;
+    cmd.cdw13 = offset >> 32;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    if (out) {
+        nvme_drv_memread(d, buf, out, len);
+    }
+    guest_free(&d->alloc, buf);
+    return st;
+}
+
+uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
+                     uint32_t nsid, uint64_t slba, uint32_t nblocks,
+                     uint32_t lbasz, void *data, uint32_t cdw12_flags)
+{
+    NvmeCmd cmd;
+    uint32_t len = nblocks * lbasz;
+    uint64_t buf = nvme_drv_alloc(d, len);
+    uint16_t st;
+
+    g_assert_cmpuint(nblocks, >=, 1);
+    if (opcode == NVME_CMD_WRITE && data) {
+        nvme_drv_memwrite(d, buf, data, len);
+    }
+    nvme_drv_cmd_init(&cmd, opcode, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, len);
+    cmd.cdw10 = (uint32_t)slba;
+    cmd.cdw11 = slba >> 32;
+    cmd.cdw12 = ((nblocks - 1) & 0xffff) | cdw12_flags;
+    st = nvme_drv_exec(d, qid, &cmd, NULL);
+    if (opcode == NVME_CMD_READ && data) {
+        nvme_drv_memread(d, buf, data, len);
+    }
+    guest_free(&d->alloc, buf);
+    return st;
+}

@@ -1,0 +1,242 @@
+/*
+ * Minimal NVMe host driver for qtests of the clean-room NVMe controller.
+ *
+ * One NvmeDrv owns one QEMU instance (q35, qtest accelerator) with one
+ * NVMe controller (PCI 1b36:0010) backed by a temporary raw image.  The
+ * driver keeps host-side queue state (tails, heads, phase tags) so tests
+ * can submit commands, wait for completions with a bounded timeout and
+ * poke registers and doorbells directly when they want to misbehave.
+ *
+ * All multi-byte values written to or read from guest memory are little
+ * endian; the helpers convert commands and completions, tests convert
+ * the data structures they inspect (le16_to_cpu() and friends).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef QTEST_LIBQOS_NVME_DRV_H
+#define QTEST_LIBQOS_NVME_DRV_H
+
+#include "../libqtest.h"
+#include "pci.h"
+#include "hw/pci/pci_regs.h"
+#include "libqos-malloc.h"
+#include "block/nvme.h"
+
+#define NVME_DRV_VENDOR_ID      0x1b36
+#define NVME_DRV_DEVICE_ID      0x0010
+
+/* Highest queue id the driver keeps state for. */
+#define NVME_DRV_MAX_QID        128
+
+/* Default size of the backing image. */
+#define NVME_DRV_IMG_SIZE       (16 * 1024 * 1024)
+
+/* How long wait_cqe() waits before failing the test. */
+#define NVME_DRV_TIMEOUT_MS     10000
+
+/* Admin opcodes block/nvme.h does not name. */
+#define NVME_DRV_ADM_KEEP_ALIVE 0x18
+
+/* Feature identifier block/nvme.h does not name. */
+#define NVME_DRV_FID_KATO       0x0f
+
+/* Magic value of the NSSR register ("NVMe"). */
+#define NVME_DRV_NSSR_MAGIC     0x4e564d65
+
+/*
+ * Full status (SCT/SC/M/DNR, no phase) of a completion entry as returned
+ * by the driver (CQEs handed to callers are in host byte order).
+ */
+#define NVME_DRV_STATUS(cqe)    ((cqe)->status >> 1)
+
+typedef struct NvmeDrvSQ {
+    bool live;
+    uint64_t addr;              /* guest address of entry 0 */
+    uint32_t size;              /* entries */
+    uint32_t tail;              /* next slot the host fills */
+    uint32_t head;              /* last SQ head reported in a CQE */
+    uint16_t cqid;
+} NvmeDrvSQ;
+
+typedef struct NvmeDrvCQ {
+    bool live;
+    uint64_t addr;
+    uint32_t size;
+    uint32_t head;              /* next slot the host consumes */
+    uint8_t phase;              /* phase tag of a new entry at head */
+    uint16_t vector;
+    bool ien;
+    GArray *stash;              /* consumed entries nobody asked for yet */
+} NvmeDrvCQ;
+
+typedef struct NvmeDrv {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *pcibus;
+    QPCIDevice *pdev;
+    QPCIBar bar;
+    uint64_t bar_size;
+    char *img_path;             /* already unlinked once QEMU runs */
+    int img_fd;                 /* the backing image, for pread/pwrite */
+    uint64_t img_size;
+
+    uint64_t cap;
+    uint32_t page_size;         /* from CC.MPS at the last enable */
+    uint32_t timeout_ms;
+
+    /* MSI-X: every vector writes its number + 1 to msi_area + 4 * vector */
+    bool msix;
+    uint16_t msix_vectors;
+    uint64_t msi_area;
+
+    uint16_t next_cid;
+    NvmeDrvSQ sq[NVME_DRV_MAX_QID + 1];
+    NvmeDrvCQ cq[NVME_DRV_MAX_QID + 1];
+} NvmeDrv;
+
+/* ---- life cycle ---- */
+
+/*
+ * Start QEMU (q35) with one NVMe controller on a fresh zeroed raw image of
+ * NVME_DRV_IMG_SIZE bytes as namespace 1: "-device nvme,drive=d0,
+ * serial=qtest-nvme" plus ",@dev_props" and then @extra on the command
+ * line (both may be NULL).  The device is found, enabled (memory, bus
+ * master) and BAR0 mapped; the controller itself is left disabled.
+ */
+NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra);
+/*
+ * Same with a caller-built command line (after -machine q35); every
+ * "@IMG@" in @args is replaced by the image path.
+ */
+NvmeDrv *nvme_drv_start_args(const char *args);
+void nvme_drv_stop(NvmeDrv *d);
+
+/* Start, enable with a 32-entry admin queue pair, MSI-X on. */
+NvmeDrv *nvme_drv_start_ready(const char *dev_props);
+
+/* ---- registers ---- */
+
+uint32_t nvme_drv_rd32(NvmeDrv *d, uint32_t off);
+uint64_t nvme_drv_rd64(NvmeDrv *d, uint32_t off);
+void nvme_drv_wr32(NvmeDrv *d, uint32_t off, uint32_t val);
+void nvme_drv_wr64(NvmeDrv *d, uint32_t off, uint64_t val);
+/* 64-bit register written as two 32-bit accesses, low dword first. */
+void nvme_drv_wr64_split(NvmeDrv *d, uint32_t off, uint64_t val);
+
+/* Doorbell offsets (CAP.DSTRD honoured). */
+uint32_t nvme_drv_sq_db(NvmeDrv *d, uint16_t qid);
+uint32_t nvme_drv_cq_db(NvmeDrv *d, uint16_t qid);
+/* Write any value to any doorbell, bypassing driver state. */
+void nvme_drv_raw_db(NvmeDrv *d, uint16_t qid, bool cq, uint32_t val);
+
+/* Poll CSTS until (CSTS & mask) == want or timeout_ms elapse. */
+bool nvme_drv_wait_csts(NvmeDrv *d, uint32_t mask, uint32_t want,
+                        uint32_t timeout_ms);
+
+/* ---- controller state ---- */
+
+/* The usual CC value: NVM command set, given MPS, 64/16-byte entries. */
+uint32_t nvme_drv_cc_value(uint8_t mps);
+
+/*
+ * Program AQA/ASQ/ACQ with freshly allocated, zeroed queues and set
+ * CC = @cc (must have EN set).  Returns whether CSTS.RDY became 1.
+ */
+bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
+                        uint16_t acq_entries, uint32_t cc);
+/* As above with nvme_drv_cc_value(0); asserts RDY. */
+void nvme_drv_enable(NvmeDrv *d, uint16_t asq_entries, uint16_t acq_entries);
+/* CC.EN = 0, wait for RDY = 0 (asserted), forget all queues. */
+void nvme_drv_disable(NvmeDrv *d);
+/* Forget host state of all queues (after a reset the test caused). */
+void nvme_drv_forget_queues(NvmeDrv *d);
+
+/* ---- interrupts ---- */
+
+/* Enable MSI-X; program every vector to write into msi_area, unmasked. */
+void nvme_drv_msix_enable(NvmeDrv *d);
+void nvme_drv_msix_disable(NvmeDrv *d);
+/* Whether @vector fired since the last call; clears the record. */
+bool nvme_drv_msix_fired(NvmeDrv *d, uint16_t vector);
+/* Wait up to @timeout_ms for @vector to fire (clears the record). */
+bool nvme_drv_msix_wait(NvmeDrv *d, uint16_t vector, uint32_t timeout_ms);
+void nvme_drv_msix_clear_all(NvmeDrv *d);
+void nvme_drv_msix_mask(NvmeDrv *d, uint16_t vector, bool masked);
+bool nvme_drv_msix_pending(NvmeDrv *d, uint16_t vector);
+/* INTx: PCI status interrupt bit (MSI-X off). */
+bool nvme_drv_intx_asserted(NvmeDrv *d);
+
+/* ---- guest memory ---- */
+
+uint64_t nvme_drv_alloc(NvmeDrv *d, size_t size);       /* zeroed, 4K aligned */
+uint64_t nvme_drv_alloc_aligned(NvmeDrv *d, size_t size, size_t align);
+void nvme_drv_memread(NvmeDrv *d, uint64_t gaddr, void *buf, size_t len);
+void nvme_drv_memwrite(NvmeDrv *d, uint64_t gaddr, const void *buf,
+                       size_t len);
+
+/*
+ * Describe the guest buffer [gaddr, gaddr + len) with PRPs for the current
+ * memory page size.  When a list is needed, the first list starts at
+ * offset @list_off of a fresh page (0 for page aligned; a value near the
+ * page end forces chained lists).  Returns the number of list pages used.
+ */
+int nvme_drv_build_prp(NvmeDrv *d, uint64_t gaddr, uint32_t len,
+                       uint32_t list_off, uint64_t *prp1, uint64_t *prp2);
+void nvme_drv_cmd_set_prp(NvmeDrv *d, NvmeCmd *cmd, uint64_t gaddr,
+                          uint32_t len);
+
+/* ---- queues and commands ---- */
+
+/* Put @cmd in SQ @qid with a fresh cid (returned), ring the doorbell. */
+uint16_t nvme_drv_submit(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd);
+/* Same but keep cmd->cid as given, and optionally do not ring. */
+void nvme_drv_sq_put(NvmeDrv *d, uint16_t qid, const NvmeCmd *cmd);
+void nvme_drv_sq_ring(NvmeDrv *d, uint16_t qid);
+
+/*
+ * Next completion of CQ @qid (stashed ones first).  With @ring the CQ
+ * head doorbell is written after consuming.  Returns false on timeout.
+ */
+bool nvme_drv_poll_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe,
+                       uint32_t timeout_ms, bool ring);
+/* Peek: is a new entry visible at the CQ head (no consumption)? */
+bool nvme_drv_cqe_ready(NvmeDrv *d, uint16_t qid);
+void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid);
+/* Next completion; fails the test on timeout. */
+void nvme_drv_wait_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe);
+/* Completion with @cid on CQ @cqid; others are stashed. */
+void nvme_drv_wait_cid(NvmeDrv *d, uint16_t cqid, uint16_t cid,
+                       NvmeCqe *cqe);
+/* Submit to SQ @qid and wait; returns NVME_DRV_STATUS(). */
+uint16_t nvme_drv_exec(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd,
+                       NvmeCqe *cqe);
+
+/* Admin queue creation/deletion; return the status. */
+uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
+                            uint16_t vector, bool ien);
+uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
+                            uint32_t entries);
+uint16_t nvme_drv_delete_sq(NvmeDrv *d, uint16_t qid);
+uint16_t nvme_drv_delete_cq(NvmeDrv *d, uint16_t qid);
+/* CQ qid (vector qid when MSI-X is on) + SQ qid; asserts success. */
+void nvme_drv_create_qpair(NvmeDrv *d, uint16_t qid, uint32_t entries);
+
+/* ---- common commands ---- */
+
+uint16_t nvme_drv_identify(NvmeDrv *d, uint8_t cns, uint32_t nsid,
+                           uint8_t csi, void *out4k);
+uint16_t nvme_drv_get_features(NvmeDrv *d, uint8_t fid, uint8_t sel,
+                               uint32_t cdw11, uint32_t *dw0);
+uint16_t nvme_drv_set_features(NvmeDrv *d, uint8_t fid, uint32_t cdw11,
+                               uint32_t *dw0);
+uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
+                          uint64_t offset, void *out, uint32_t len);
+/* Read/Write/etc. of @nblocks blocks at @slba through a fresh buffer. */
+uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
+                     uint32_t nsid, uint64_t slba, uint32_t nblocks,
+                     uint32_t lbasz, void *data, uint32_t cdw12_flags);
+
+void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid);
+
+#endif
