@@ -83,8 +83,13 @@ static void nvme_init_bar0(NvmeCtrl *n, Error **errp)
     memory_region_init_io(&n->regs_mr, OBJECT(n), &nvme_regs_ops, n,
                           "nvme-regs", NVME_DB_OFFSET);
     memory_region_add_subregion(&n->bar0, 0, &n->regs_mr);
+    /*
+     * The doorbell region covers everything up to the MSI-X table, so a
+     * write for a queue id beyond the controller's reaches nvme_db_write
+     * and raises the Invalid Doorbell Register event.
+     */
     memory_region_init_io(&n->db_mr, OBJECT(n), &nvme_db_ops, n,
-                          "nvme-doorbells", db_size);
+                          "nvme-doorbells", table_off - NVME_DB_OFFSET);
     memory_region_add_subregion(&n->bar0, NVME_DB_OFFSET, &n->db_mr);
 
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
