@@ -32,7 +32,8 @@ GUEST_BINS="usr/sbin/nvme usr/bin/fio sbin/mke2fs sbin/e2fsck sbin/tune2fs sbin/
 # Modules to preload, in this order, with their dependencies.  crc32c drivers
 # are named explicitly: ext4 reaches them through the crypto API at runtime
 # (request_module), which a symbol-based dependency walk does not see.
-GUEST_MODULES="crc32c_generic crc32c_intel crct10dif_pclmul nvme ext4"
+# virtio_blk: the benchmark (scripts/bench.sh) compares against virtio-blk.
+GUEST_MODULES="crc32c_generic crc32c_intel crct10dif_pclmul nvme ext4 virtio_blk"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -254,7 +255,18 @@ off() { sync; poweroff -f; echo o > /proc/sysrq-trigger; sleep 5; }
 test=$(arg nvmetest shell)
 if [ "$test" = probe ]; then echo GUEST-PROBE-OK; off; fi
 
-while read -r m; do insmod "$m" 2>/dev/null; done < /etc/modules.load
+# Parameters for module NAME from the kernel command line (NAME.param=v),
+# as modprobe would pass them: busybox insmod does not read /proc/cmdline.
+modparams() {
+    for w in $(cat /proc/cmdline); do
+        case "$w" in "$1".*=*) echo "${w#"$1".}" ;; esac
+    done
+}
+while read -r m; do
+    name=$(basename "$m" .ko | tr - _)
+    # shellcheck disable=SC2046
+    insmod "$m" $(modparams "$name") 2>/dev/null
+done < /etc/modules.load
 
 # waitfor PATH SECONDS: the controller and then its namespaces appear
 # asynchronously after the driver binds; bounded so a dead device cannot hang us.

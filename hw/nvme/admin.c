@@ -39,6 +39,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ver = cpu_to_le32(n->vs ? n->vs : 0x00010400);
     id->oaes = cpu_to_le32(0);
     id->cntrltype = 1;      /* I/O controller */
+    id->oacs = cpu_to_le16(NVME_OACS_DBCS);
     id->acl = 3;
     id->aerl = n->params.aerl;
     id->frmw = (1 << 1) | NVME_FRMW_SLOT1_RO;   /* one slot, read-only */
@@ -47,12 +48,22 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->npss = 0;
     id->wctemp = cpu_to_le16(NVME_TEMP_WARN_K);
     id->cctemp = cpu_to_le16(NVME_TEMP_CRIT_K);
-    id->kas = cpu_to_le16(10);  /* keep alive granularity: 1 s */
+    id->kas = cpu_to_le16(NVME_KAS_MS / 100);
     id->sqes = (NVME_SQES << 4) | NVME_SQES;
     id->cqes = (NVME_CQES << 4) | NVME_CQES;
     id->nn = cpu_to_le32(NVME_MAX_NSID);
-    id->oncs = cpu_to_le16(NVME_ONCS_FEATURES | NVME_ONCS_TIMESTAMP);
-    id->sgls = cpu_to_le32(0);
+    /* Compare, Write Uncorrectable, DSM, Write Zeroes, Verify, Copy */
+    id->oncs = cpu_to_le16(NVME_ONCS_FEATURES | NVME_ONCS_TIMESTAMP |
+                           NVME_ONCS_COMPARE | NVME_ONCS_WRITE_UNCORR |
+                           NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES |
+                           NVME_ONCS_VERIFY | NVME_ONCS_COPY);
+    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0);
+    id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
+    id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
+    /* SGLs without alignment rules, bit buckets, MPTR as SGL (dma.c) */
+    id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
+                           NVME_CTRL_SGLS_BITBUCKET |
+                           NVME_CTRL_SGLS_MPTR_SGL);
     snprintf((char *)id->subnqn, sizeof(id->subnqn),
              "nqn.2019-08.org.qemu:%s", n->params.serial);
     id->psd[0].mp = cpu_to_le16(0x9c4);     /* 25 W */
@@ -170,8 +181,9 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
         return NVME_INVALID_NSID | NVME_DNR;
     }
     ns = n->ns[nsid];
-    if (ns && !blk_is_writable(ns->blk)) {
-        id.nsattr = 1;      /* write protected */
+    if (ns) {
+        id.nstat = NVME_ID_NS_IND_NSTAT_NRDY;   /* bit 0 set: ready */
+        id.nsattr = !blk_is_writable(ns->blk);  /* write protected */
     }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
@@ -179,6 +191,11 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
 /* Context: main loop.  I/O Command Set specific Identify Controller (NVM). */
 static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req)
 {
+    /*
+     * VSL, WZSL, WUSL, DMRL, DMRSL, DMSL all 0 (no limit): Verify, Write
+     * Zeroes and DSM work in bounded chunks (nvm-range.c), marks are
+     * ranges, and DSM's NR field already caps the ranges at 256.
+     */
     NvmeIdCtrlNvm id = { 0 };
 
     return nvme_dma_to_guest(n, req, &id, sizeof(id));

@@ -29,12 +29,20 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_GET_FEATURES] = { nvme_admin_get_features },
     [NVME_ADM_CMD_ASYNC_EV_REQ] = { nvme_admin_aer },
     [NVME_ADM_CMD_KEEP_ALIVE]   = { nvme_admin_keep_alive },
+    [NVME_ADM_CMD_DBBUF_CONFIG] = { nvme_admin_dbbuf_config },
+    [NVME_ADM_CMD_GET_LBA_STATUS] = { nvme_admin_get_lba_status, 0, true },
 };
 
 const NvmeOpcode nvme_nvm_ops[256] = {
     [NVME_CMD_FLUSH]    = { nvme_nvm_flush },
     [NVME_CMD_WRITE]    = { nvme_nvm_write, EFF_LBCC, true },
     [NVME_CMD_READ]     = { nvme_nvm_read, 0, true },
+    [NVME_CMD_WRITE_UNCOR]  = { nvme_nvm_write_uncor, EFF_LBCC, true },
+    [NVME_CMD_COMPARE]      = { nvme_nvm_compare, 0, true },
+    [NVME_CMD_WRITE_ZEROES] = { nvme_nvm_write_zeroes, EFF_LBCC, true },
+    [NVME_CMD_DSM]          = { nvme_nvm_dsm, EFF_LBCC, true },
+    [NVME_CMD_VERIFY]       = { nvme_nvm_verify, 0, true },
+    [NVME_CMD_COPY]         = { nvme_nvm_copy, EFF_LBCC, true },
 };
 
 /* Context: any.  The effects log entry of one opcode. */
@@ -67,11 +75,11 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 0, 0);
         return NVME_INVALID_OPCODE | NVME_DNR;
     }
-    if (NVME_CMD_FLAGS_FUSE(flags)) {
-        nvme_req_err_field(req, 1, 0);
-        return NVME_INVALID_FIELD | NVME_DNR;
+    status = nvme_fused_check(n, req);      /* nvm-compare.c */
+    if (status) {
+        return status;
     }
-    if (NVME_CMD_FLAGS_PSDT(flags) != NVME_PSDT_PRP) {
+    if (NVME_CMD_FLAGS_PSDT(flags) == 3) {     /* reserved; dma.c does SGLs */
         nvme_req_err_field(req, 1, 6);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
@@ -80,6 +88,12 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
         if (status) {
             return status;
         }
+    }
+    if (NVME_CMD_FLAGS_FUSE(flags)) {
+        return nvme_fused_submit(n, req);
+    }
+    if (nvme_gate_hold(req, op)) {          /* a fused write owns the ns */
+        return NVME_NO_COMPLETE;
     }
     return op->handler(n, req);
 }
@@ -94,8 +108,10 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 
     trace_nvme_cmd(req->sq->sqid, le16_to_cpu(req->cmd.cid),
                    req->cmd.opcode, le32_to_cpu(req->cmd.nsid));
+    nvme_fused_break(req);
     status = nvme_dispatch_checks(n, req, op);
     if (status != NVME_NO_COMPLETE) {
+        nvme_fused_settle(req, status);
         nvme_req_complete(req, status);
     }
 }
@@ -123,4 +139,5 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&cq->done, req, entry);
     nvme_cq_schedule(cq);
+    nvme_gate_release(req);
 }

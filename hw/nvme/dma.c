@@ -1,21 +1,52 @@
 /*
- * NVMe data pointers: PRP entries and lists to a QEMUSGList, and copies
- * between device buffers and guest memory for admin commands.
+ * NVMe data pointers: PRP entries and lists, or Scatter Gather Lists, to
+ * a QEMUSGList, and copies between device buffers and guest memory.
  *
  * Every rule of the PRP format is checked against guest input: dword
  * alignment of PRP1, zero page offset of every later data entry, qword
  * alignment of list pointers.  The walk consumes at least one page of the
  * transfer per list page it reads, so a list that loops cannot hang it.
  *
+ * SGLs (PSDT 01b or 10b; no namespace has metadata, so MPTR is never
+ * used): Data Block, Bit Bucket, Segment and Last Segment descriptors
+ * with the Address subtype.  The walk enforces the SGL rules of the NVMe
+ * Base specification: segment lengths non-zero multiples of 16 and qword
+ * aligned segments, a Segment or Last Segment descriptor only as the last
+ * descriptor of a segment and never inside the last segment, the
+ * described length exactly the command's transfer length (SGLS does not
+ * offer longer SGLs), no Address + Length past 2^64, no keyed or other
+ * descriptor types.  It reads at most NVME_SGL_MAX_DESCS descriptors per
+ * command, so a segment chain that loops ends in Invalid Number of SGL
+ * Descriptors.
+ *
+ * Bit buckets are only valid where the controller writes guest memory:
+ * their byte ranges of the transfer are recorded as holes (req->sg_holes)
+ * and skipped when data is scattered to the guest.  A block read with
+ * holes goes through a bounce buffer; everything else maps req->sg
+ * directly.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/memalign.h"
 #include "hw/pci/pci.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
 
-#define PRP_CHUNK   512     /* list entries read per DMA */
+#define PRP_CHUNK           512     /* list entries read per DMA */
+#define SGL_CHUNK           256     /* descriptors read per DMA (4 KiB) */
+#define NVME_SGL_MAX_DESCS  16384   /* descriptors walked per command */
+
+/* Offsets of the fields of the command's SGL descriptor (SGL1, DPTR). */
+#define SGL1_ADDR   24
+#define SGL1_LEN    32
+#define SGL1_ID     39
+
+typedef struct NvmeSgHole {
+    uint32_t off;               /* byte offset in the transfer */
+    uint32_t len;
+} NvmeSgHole;
 
 /* Context: any. */
 uint32_t nvme_mdts_bytes(NvmeCtrl *n)
@@ -34,6 +65,18 @@ static void nvme_sg_add(QEMUSGList *sg, dma_addr_t addr, dma_addr_t len)
         return;
     }
     qemu_sglist_add(sg, addr, len);
+}
+
+/* Context: main loop.  Drop what nvme_dma_map built (idempotent). */
+void nvme_dma_unmap(NvmeRequest *req)
+{
+    if (req->sg.sg) {
+        qemu_sglist_destroy(&req->sg);
+    }
+    if (req->sg_holes) {
+        g_array_free(req->sg_holes, true);
+        req->sg_holes = NULL;
+    }
 }
 
 /* Context: main loop. */
@@ -87,18 +130,13 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
 }
 
 /* Context: main loop.  Build req->sg from PRP1/PRP2 for @len bytes. */
-uint16_t nvme_dma_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
+static uint16_t nvme_prp_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
 {
     uint64_t prp1 = le64_to_cpu(req->cmd.dptr.prp1);
     uint64_t prp2 = le64_to_cpu(req->cmd.dptr.prp2);
     uint64_t psz = n->page_size;
     uint32_t first;
 
-    qemu_sglist_init(&req->sg, DEVICE(n), 4,
-                     pci_get_address_space(PCI_DEVICE(n)));
-    if (len == 0) {
-        return NVME_SUCCESS;
-    }
     if (prp1 & 3) {
         return nvme_prp_bad_offset(req, prp1, 24);
     }
@@ -118,14 +156,362 @@ uint16_t nvme_dma_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
     return nvme_dma_map_list(n, req, prp2, len);
 }
 
+/* ---- SGLs ---- */
+
+typedef struct NvmeSglWalk {
+    NvmeCtrl *n;
+    NvmeRequest *req;
+    uint32_t len;               /* bytes the command transfers */
+    uint32_t done;              /* bytes described so far */
+    uint32_t ndesc;             /* descriptors walked so far */
+    bool to_device;             /* host-to-controller: no bit buckets */
+    bool in_cmd;                /* current descriptor is the command's */
+} NvmeSglWalk;
+
+/*
+ * Context: main loop.  Reject the SGL: trace why, point the error log at
+ * the command's SGL field @byte when the culprit is the command's own
+ * descriptor (else at DPTR), return @status with DNR.
+ */
+static uint16_t nvme_sgl_fail(NvmeSglWalk *w, uint16_t status,
+                              const char *why, const NvmeSglDescriptor *d,
+                              unsigned byte)
+{
+    NvmeRequest *req = w->req;
+
+    trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid), why,
+                           le64_to_cpu(d->addr), le32_to_cpu(d->len),
+                           d->type, w->ndesc, status);
+    nvme_req_err_field(req, w->in_cmd ? byte : SGL1_ADDR, 0);
+    return status | NVME_DNR;
+}
+
+/* Context: main loop.  Record bytes of the transfer that a bit bucket eats. */
+static void nvme_sgl_add_hole(NvmeRequest *req, uint32_t off, uint32_t len)
+{
+    NvmeSgHole h = { .off = off, .len = len };
+    NvmeSgHole *last;
+
+    if (!req->sg_holes) {
+        req->sg_holes = g_array_new(false, false, sizeof(NvmeSgHole));
+    }
+    if (req->sg_holes->len) {
+        last = &g_array_index(req->sg_holes, NvmeSgHole,
+                              req->sg_holes->len - 1);
+        if (last->off + last->len == off) {
+            last->len += len;
+            return;
+        }
+    }
+    g_array_append_val(req->sg_holes, h);
+}
+
+/*
+ * Context: main loop.  Check a descriptor's type and subtype: Data Block
+ * and Bit Bucket (where allowed), Segment and Last Segment, subtype
+ * Address only.  Keyed, Transport and vendor descriptors are not offered.
+ */
+static uint16_t nvme_sgl_check_type(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+{
+    uint8_t type = NVME_SGL_TYPE(d->type);
+
+    if (NVME_SGL_SUBTYPE(d->type) != NVME_SGL_DESCR_SUBTYPE_ADDRESS) {
+        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
+                             "unsupported descriptor subtype", d, SGL1_ID);
+    }
+    switch (type) {
+    case NVME_SGL_DESCR_TYPE_DATA_BLOCK:
+    case NVME_SGL_DESCR_TYPE_SEGMENT:
+    case NVME_SGL_DESCR_TYPE_LAST_SEGMENT:
+        return NVME_SUCCESS;
+    case NVME_SGL_DESCR_TYPE_BIT_BUCKET:
+        if (w->to_device) {
+            return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
+                                 "bit bucket in a host-to-controller transfer",
+                                 d, SGL1_ID);
+        }
+        return NVME_SUCCESS;
+    case NVME_SGL_DESCR_TYPE_KEYED_DATA_BLOCK:
+        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
+                             "keyed data block", d, SGL1_ID);
+    default:
+        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
+                             "unsupported descriptor type", d, SGL1_ID);
+    }
+}
+
+/* Context: main loop.  A Data Block or Bit Bucket (type already checked). */
+static uint16_t nvme_sgl_data(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+{
+    uint64_t addr = le64_to_cpu(d->addr);
+    uint32_t dlen = le32_to_cpu(d->len);
+    bool bucket = NVME_SGL_TYPE(d->type) == NVME_SGL_DESCR_TYPE_BIT_BUCKET;
+
+    if (dlen == 0) {
+        return NVME_SUCCESS;    /* describes no data */
+    }
+    if (!bucket && addr + dlen - 1 < addr) {
+        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
+                             "data block wraps past 2^64", d, SGL1_LEN);
+    }
+    if (dlen > w->len - w->done) {
+        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
+                             "SGL longer than the transfer", d, SGL1_LEN);
+    }
+    if (bucket) {
+        nvme_sgl_add_hole(w->req, w->done, dlen);
+    } else {
+        nvme_sg_add(&w->req->sg, addr, dlen);
+    }
+    w->done += dlen;
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  The rules for a Segment or Last Segment descriptor. */
+static uint16_t nvme_sgl_check_seg(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+{
+    uint64_t addr = le64_to_cpu(d->addr);
+    uint32_t slen = le32_to_cpu(d->len);
+
+    if (slen == 0 || slen % sizeof(NvmeSglDescriptor)) {
+        return nvme_sgl_fail(w, NVME_INVALID_SGL_SEG_DESCR,
+                             "segment length not a non-zero multiple of 16",
+                             d, SGL1_LEN);
+    }
+    if (addr & 7) {
+        return nvme_sgl_fail(w, NVME_INVALID_SGL_SEG_DESCR,
+                             "segment not qword aligned", d, SGL1_ADDR);
+    }
+    if (addr + slen - 1 < addr) {
+        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
+                             "segment wraps past 2^64", d, SGL1_LEN);
+    }
+    if (slen / sizeof(NvmeSglDescriptor) > NVME_SGL_MAX_DESCS - w->ndesc) {
+        return nvme_sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS,
+                             "too many descriptors", d, SGL1_LEN);
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Walk the SGL from the command's descriptor.  @seg
+ * is the descriptor being followed; each pass reads the segment it
+ * points to, whose last descriptor may point to the next one.
+ */
+static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
+                             bool to_device)
+{
+    NvmeSglWalk w = {
+        .n = n, .req = req, .len = len, .to_device = to_device,
+        .in_cmd = true, .ndesc = 1,
+    };
+    NvmeSglDescriptor seg = req->cmd.dptr.sgl;
+    NvmeSglDescriptor buf[SGL_CHUNK];
+    uint16_t status;
+
+    status = nvme_sgl_check_type(&w, &seg);
+    if (status) {
+        return status;
+    }
+    while (NVME_SGL_TYPE(seg.type) == NVME_SGL_DESCR_TYPE_SEGMENT ||
+           NVME_SGL_TYPE(seg.type) == NVME_SGL_DESCR_TYPE_LAST_SEGMENT) {
+        bool last = NVME_SGL_TYPE(seg.type) ==
+                    NVME_SGL_DESCR_TYPE_LAST_SEGMENT;
+        uint64_t addr = le64_to_cpu(seg.addr);
+        uint32_t count = le32_to_cpu(seg.len) / sizeof(NvmeSglDescriptor);
+        bool chained = false;
+
+        status = nvme_sgl_check_seg(&w, &seg);
+        if (status) {
+            return status;
+        }
+        w.in_cmd = false;
+        for (uint32_t i = 0; i < count && !chained; i += SGL_CHUNK) {
+            uint32_t cnt = MIN(count - i, SGL_CHUNK);
+
+            if (pci_dma_read(PCI_DEVICE(n), addr + i * sizeof(buf[0]), buf,
+                             cnt * sizeof(buf[0]))) {
+                trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid),
+                                       "segment read failed", addr,
+                                       le32_to_cpu(seg.len), seg.type,
+                                       w.ndesc, NVME_DATA_TRAS_ERROR);
+                return NVME_DATA_TRAS_ERROR;
+            }
+            for (uint32_t j = 0; j < cnt; j++) {
+                NvmeSglDescriptor *d = &buf[j];
+                uint8_t type = NVME_SGL_TYPE(d->type);
+
+                w.ndesc++;
+                status = nvme_sgl_check_type(&w, d);
+                if (status) {
+                    return status;
+                }
+                if (type == NVME_SGL_DESCR_TYPE_SEGMENT ||
+                    type == NVME_SGL_DESCR_TYPE_LAST_SEGMENT) {
+                    if (last) {
+                        return nvme_sgl_fail(&w, NVME_INVALID_SGL_SEG_DESCR,
+                                             "segment descriptor in the "
+                                             "last segment", d, 0);
+                    }
+                    if (i + j != count - 1) {
+                        return nvme_sgl_fail(&w, NVME_INVALID_SGL_SEG_DESCR,
+                                             "segment descriptor not last "
+                                             "in its segment", d, 0);
+                    }
+                    seg = *d;
+                    chained = true;
+                    break;
+                }
+                status = nvme_sgl_data(&w, d);
+                if (status) {
+                    return status;
+                }
+            }
+        }
+        if (!chained) {
+            break;              /* that segment ended the list */
+        }
+    }
+    if (w.in_cmd) {
+        status = nvme_sgl_data(&w, &seg);
+        if (status) {
+            return status;
+        }
+    }
+    if (w.done != len) {
+        w.in_cmd = NVME_SGL_TYPE(req->cmd.dptr.sgl.type) <=
+                   NVME_SGL_DESCR_TYPE_BIT_BUCKET;
+        return nvme_sgl_fail(&w, NVME_DATA_SGL_LEN_INVALID,
+                             "SGL shorter than the transfer",
+                             &req->cmd.dptr.sgl, SGL1_LEN);
+    }
+    trace_nvme_sgl_map(le16_to_cpu(req->cmd.cid), len, w.ndesc,
+                       req->sg_holes ? req->sg_holes->len : 0);
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Every mapped range must be memory that exists and
+ * must not be the device's own BAR: dma_blk_io bounces MMIO targets and
+ * ignores their errors, so without this a transfer to nowhere would
+ * succeed silently, and one into BAR0 would touch our registers.
+ */
+static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
+{
+    PCIDevice *pci = PCI_DEVICE(n);
+    AddressSpace *as = pci_get_address_space(pci);
+    pcibus_t bar = pci_get_bar_addr(pci, 0);
+    uint64_t bar_size = memory_region_size(&n->bar0);
+
+    for (int i = 0; i < req->sg.nsg; i++) {
+        dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
+
+        if (!address_space_access_valid(as, base, len, !to_device,
+                                        MEMTXATTRS_UNSPECIFIED) ||
+            (bar != PCI_BAR_UNMAPPED && base < bar + bar_size &&
+             bar < base + len)) {
+            trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), base, len);
+            return NVME_DATA_TRAS_ERROR | NVME_DNR;
+        }
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Build req->sg (and holes) for @len bytes from
+ * PRPs or an SGL as PSDT says; bit buckets only if !@to_device.
+ */
+static uint16_t nvme_dma_map_dir(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
+                                 bool to_device)
+{
+    uint16_t status;
+
+    nvme_dma_unmap(req);
+    qemu_sglist_init(&req->sg, DEVICE(n), 4,
+                     pci_get_address_space(PCI_DEVICE(n)));
+    if (len == 0) {
+        return NVME_SUCCESS;
+    }
+    switch (NVME_CMD_FLAGS_PSDT(req->cmd.flags)) {
+    case NVME_PSDT_PRP:
+        status = nvme_prp_map(n, req, len);
+        break;
+    case NVME_PSDT_SGL_MPTR_CONTIGUOUS:
+    case NVME_PSDT_SGL_MPTR_SGL:
+        status = nvme_sgl_map(n, req, len, to_device);
+        if (status && req->sg_holes) {
+            g_array_free(req->sg_holes, true);
+            req->sg_holes = NULL;
+        }
+        break;
+    default:                    /* dispatch rejects 11b */
+        nvme_req_err_field(req, 1, 6);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    return status ? status : nvme_dma_check(n, req, to_device);
+}
+
+/* Context: main loop.  Bit buckets are valid when the command reads. */
+uint16_t nvme_dma_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
+{
+    return nvme_dma_map_dir(n, req, len, req->is_write);
+}
+
+/*
+ * Context: main loop.  Copy @len bytes of the transfer from @buf to the
+ * guest along req->sg, skipping the bit bucket holes.
+ */
+static MemTxResult nvme_dma_scatter(NvmeRequest *req, const uint8_t *buf,
+                                    uint32_t len)
+{
+    NvmeCtrl *n = nvme_req_ctrl(req);
+    GArray *holes = req->sg_holes;
+    uint32_t off = 0, h = 0, e = 0;
+    dma_addr_t eoff = 0;
+
+    while (off < len) {
+        NvmeSgHole *hole = holes && h < holes->len ?
+                           &g_array_index(holes, NvmeSgHole, h) : NULL;
+        uint32_t end = hole ? hole->off : len;
+        ScatterGatherEntry *ent;
+        uint32_t chunk;
+
+        if (off == end && hole) {
+            off += hole->len;
+            h++;
+            continue;
+        }
+        assert(e < req->sg.nsg);
+        ent = &req->sg.sg[e];
+        chunk = MIN(end - off, ent->len - eoff);
+        if (pci_dma_write(PCI_DEVICE(n), ent->base + eoff, buf + off,
+                          chunk) != MEMTX_OK) {
+            return MEMTX_ERROR;
+        }
+        off += chunk;
+        eoff += chunk;
+        if (eoff == ent->len) {
+            e++;
+            eoff = 0;
+        }
+    }
+    return MEMTX_OK;
+}
+
 /* Context: main loop.  Device buffer -> guest memory. */
 uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
                            uint32_t len)
 {
-    uint16_t status = nvme_dma_map(n, req, len);
+    uint16_t status = nvme_dma_map_dir(n, req, len, false);
 
     if (status) {
         return status;
+    }
+    if (req->sg_holes) {
+        if (nvme_dma_scatter(req, buf, len) != MEMTX_OK) {
+            return NVME_DATA_TRAS_ERROR;
+        }
+        return NVME_SUCCESS;
     }
     if (dma_buf_read((void *)buf, len, NULL, &req->sg,
                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
@@ -138,7 +524,7 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len)
 {
-    uint16_t status = nvme_dma_map(n, req, len);
+    uint16_t status = nvme_dma_map_dir(n, req, len, true);
 
     if (status) {
         return status;
@@ -148,4 +534,64 @@ uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
         return NVME_DATA_TRAS_ERROR;
     }
     return NVME_SUCCESS;
+}
+
+/* ---- block I/O on a mapped request ---- */
+
+typedef struct NvmeBounce {
+    NvmeRequest *req;
+    QEMUIOVector qiov;
+    void *buf;
+    uint32_t len;
+    BlockCompletionFunc *cb;
+    void *opaque;
+} NvmeBounce;
+
+/* Context: main loop (block layer callback).  Scatter, then complete. */
+static void nvme_bounce_cb(void *opaque, int ret)
+{
+    NvmeBounce *b = opaque;
+    BlockCompletionFunc *cb = b->cb;
+    void *cb_opaque = b->opaque;
+
+    if (ret == 0 && nvme_dma_scatter(b->req, b->buf, b->len) != MEMTX_OK) {
+        ret = -EFAULT;
+    }
+    qemu_iovec_destroy(&b->qiov);
+    qemu_vfree(b->buf);
+    g_free(b);
+    cb(cb_opaque, ret);
+}
+
+/*
+ * Context: main loop.  dma_blk_io() on req->sg, or for a read with bit
+ * buckets one @io_func call into a bounce buffer that is scattered to
+ * the guest when it completes (-EFAULT if that DMA fails).
+ */
+BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
+                            DMAIOFunc *io_func, void *io_opaque,
+                            BlockCompletionFunc *cb, void *opaque,
+                            DMADirection dir)
+{
+    NvmeBounce *b;
+    uint32_t len;
+
+    if (!req->sg_holes) {
+        return dma_blk_io(&req->sg, offset, align, io_func, io_opaque, cb,
+                          opaque, dir);
+    }
+    assert(dir == DMA_DIRECTION_FROM_DEVICE);
+    len = req->sg.size;
+    for (guint i = 0; i < req->sg_holes->len; i++) {
+        len += g_array_index(req->sg_holes, NvmeSgHole, i).len;
+    }
+    b = g_new0(NvmeBounce, 1);
+    b->req = req;
+    b->len = len;
+    b->buf = qemu_memalign(qemu_real_host_page_size(), len);
+    b->cb = cb;
+    b->opaque = opaque;
+    qemu_iovec_init(&b->qiov, 1);
+    qemu_iovec_add(&b->qiov, b->buf, len);
+    return io_func(offset, &b->qiov, nvme_bounce_cb, b, io_opaque);
 }

@@ -328,7 +328,7 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return nvme_set_timestamp(n, req);
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */
-        f->kato = MIN(ROUND_UP((uint64_t)dw11, NVME_KAS_MS),
+        f->kato = MIN(QEMU_ALIGN_UP((uint64_t)dw11, NVME_KAS_MS),
                       UINT32_MAX / NVME_KAS_MS * NVME_KAS_MS);
         nvme_kato_restart(n);
         return NVME_SUCCESS;

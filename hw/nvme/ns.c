@@ -87,6 +87,7 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
         return false;
     }
     nvme_ns_derive_ids(ns, params, serial);
+    QTAILQ_INIT(&ns->gate.waiters);
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
     return true;
 }
@@ -111,6 +112,11 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->nows = cpu_to_le16(pbs_lbas - 1);
     memcpy(id->nguid, ns->nguid, sizeof(id->nguid));
     id->eui64 = cpu_to_be64(ns->eui64);
+    /* deallocation is a zero write (nvm-range.c): reads return zeroes */
+    id->dlfeat = (1 << 3) | 1;  /* Write Zeroes DEAC; read behaviour 001b */
+    id->mssrl = cpu_to_le16(NVME_COPY_MSSRL);
+    id->mcl = cpu_to_le32(NVME_COPY_MCL);
+    id->msrc = NVME_COPY_MSRC;
 }
 
 /* Context: main loop.  Wait for every in-flight backend request. */
@@ -170,6 +176,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
     if (n && n->ns[d->ns.nsid] == &d->ns) {
         blk_drain(d->ns.blk);
         n->ns[d->ns.nsid] = NULL;
+        nvme_unc_free(&d->ns);
     }
 }
 

@@ -34,6 +34,8 @@ uint16_t nvme_status_from_errno(int ret, bool is_write)
         return NVME_NS_WRITE_PROTECTED | NVME_DNR;
     case -ECANCELED:
         return NVME_CMD_ABORT_REQ;
+    case -EFAULT:               /* guest memory (nvme_dma_blk_io) */
+        return NVME_DATA_TRAS_ERROR;
     default:
         return NVME_INTERNAL_DEV_ERROR;
     }
@@ -57,6 +59,7 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
     } else {
         block_acct_done(stats, &req->acct);
         if (req->is_write) {
+            nvme_unc_clear(req->ns, req->slba, req->nlb);
             n->stats.write_cmds++;
             n->stats.units_written += req->sg.size >> BDRV_SECTOR_BITS;
         } else {
@@ -117,6 +120,10 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     status = nvme_nvm_rw_parse(n, req, &len);
+    if (!status && !req->is_write) {
+        /* blocks marked by Write Uncorrectable (nvm-range.c) */
+        status = nvme_unc_check(req, req->slba, req->nlb);
+    }
     if (!status) {
         status = nvme_dma_map(n, req, len);
     }
@@ -127,10 +134,10 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
                   req->nlb);
     block_acct_start(blk_get_stats(ns->blk), &req->acct, len,
                      req->is_write ? BLOCK_ACCT_WRITE : BLOCK_ACCT_READ);
-    req->aiocb = dma_blk_io(&req->sg, req->slba << ns->lbads, ns->lbasz,
-                            nvme_nvm_io, req, nvme_nvm_rw_cb, req,
-                            req->is_write ? DMA_DIRECTION_TO_DEVICE
-                                          : DMA_DIRECTION_FROM_DEVICE);
+    req->aiocb = nvme_dma_blk_io(req, req->slba << ns->lbads, ns->lbasz,
+                                 nvme_nvm_io, req, nvme_nvm_rw_cb, req,
+                                 req->is_write ? DMA_DIRECTION_TO_DEVICE
+                                               : DMA_DIRECTION_FROM_DEVICE);
     return NVME_NO_COMPLETE;
 }
 

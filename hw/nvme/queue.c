@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/defer-call.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "hw/nvme/nvme.h"
@@ -22,6 +23,7 @@
 
 static void nvme_sq_bh(void *opaque);
 static void nvme_cq_bh(void *opaque);
+static void nvme_sq_fetch(NvmeSQueue *sq);
 
 static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
                                       uint32_t size)
@@ -47,6 +49,7 @@ uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
     cq->bh = qemu_bh_new_guarded(nvme_cq_bh, cq,
                                  &DEVICE(n)->mem_reentrancy_guard);
     n->cq[cqid] = cq;
+    nvme_dbbuf_cq_init(n, cq);
     trace_nvme_cq_create(cqid, addr, size, vector, ien);
     return NVME_SUCCESS;
 }
@@ -73,6 +76,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
                                  &DEVICE(n)->mem_reentrancy_guard);
     QTAILQ_INSERT_TAIL(&n->cq[cqid]->sqs, sq, cq_link);
     n->sq[sqid] = sq;
+    nvme_dbbuf_sq_init(n, sq);
     trace_nvme_sq_create(sqid, cqid, addr, size);
     return NVME_SUCCESS;
 }
@@ -110,6 +114,7 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     NvmeCQueue *cq = n->cq[sq->cqid];
     NvmeRequest *req, *next;
 
+    nvme_gate_cancel_sq(n, sq);     /* held fused/gated commands */
     if (!QTAILQ_EMPTY(&sq->inflight)) {
         nvme_ns_drain_all(n);
     }
@@ -123,6 +128,7 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
         nvme_req_release(req);
     }
     QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
+    nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);
     g_free(sq->reqs);
     g_free(sq);
@@ -136,6 +142,7 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
     NvmeCQueue *cq = n->cq[cqid];
 
     assert(QTAILQ_EMPTY(&cq->sqs));
+    nvme_dbbuf_cq_cleanup(n, cq);
     qemu_bh_delete(cq->bh);
     g_free(cq);
     n->cq[cqid] = NULL;
@@ -168,6 +175,9 @@ void nvme_irq_update(NvmeCtrl *n)
         for (uint32_t i = 0; i < n->num_queues && !level; i++) {
             NvmeCQueue *cq = n->cq[i];
 
+            if (cq) {
+                nvme_dbbuf_cq_refresh(n, cq);
+            }
             level = cq && cq->ien && cq->head != cq->tail &&
                     !(cq->vector < 32 && (n->intms & (1u << cq->vector)));
         }
@@ -229,6 +239,29 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
     return true;
 }
 
+/*
+ * Context: main loop.  True when the CQ has no free entry.  With a shadow
+ * doorbell the host only rings once the head passes the EventIdx, so a
+ * full queue publishes its head and looks again to close the race.
+ */
+static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
+{
+    if ((cq->tail + 1) % cq->size != cq->head) {
+        return false;
+    }
+    if (!cq->shadow) {
+        return true;
+    }
+    nvme_dbbuf_cq_refresh(n, cq);
+    if ((cq->tail + 1) % cq->size != cq->head) {
+        return false;
+    }
+    nvme_dbbuf_cq_wait(n, cq);
+    smp_mb();
+    nvme_dbbuf_cq_refresh(n, cq);
+    return (cq->tail + 1) % cq->size == cq->head;
+}
+
 /* Context: main loop (bottom half). */
 static void nvme_cq_bh(void *opaque)
 {
@@ -244,7 +277,7 @@ static void nvme_cq_bh(void *opaque)
         if (!n->running) {
             return;
         }
-        if ((cq->tail + 1) % cq->size == cq->head) {
+        if (nvme_cq_full(n, cq)) {
             trace_nvme_cq_full(cq->cqid);
             break;
         }
@@ -283,13 +316,34 @@ static void nvme_req_init(NvmeRequest *req)
     req->is_write = false;
     req->aiocb = NULL;
     req->outstanding = 0;
+    req->opaque = NULL;
+    req->fused_partner = NULL;
+    req->gate = NVME_GATE_NONE;
+    req->cancelled = false;
     memset(&req->sg, 0, sizeof(req->sg));
 }
 
-/* Context: main loop (bottom half).  Fetch and dispatch up to the tail. */
+/*
+ * Context: main loop (bottom half).  Fetch and dispatch up to the tail.
+ * Backend submissions are deferred to the end of the pass so the block
+ * layer can batch them (one io_submit / io_uring_enter per pass).
+ */
 static void nvme_sq_bh(void *opaque)
 {
     NvmeSQueue *sq = opaque;
+
+    defer_call_begin();
+    do {
+        nvme_dbbuf_sq_refresh(sq->n, sq);
+        nvme_sq_fetch(sq);
+    } while (sq->n->running && QTAILQ_FIRST(&sq->free_reqs) &&
+             nvme_dbbuf_sq_publish(sq->n, sq));
+    defer_call_end();
+}
+
+/* Context: main loop.  One pass over the SQ entries up to the tail. */
+static void nvme_sq_fetch(NvmeSQueue *sq)
+{
     NvmeCtrl *n = sq->n;
     PCIDevice *pci = PCI_DEVICE(n);
     NvmeRequest *req;
@@ -324,14 +378,23 @@ static void nvme_db_invalid(NvmeCtrl *n, uint8_t info, hwaddr offset,
     nvme_aer_enqueue(n, NVME_AER_TYPE_ERROR, info, NVME_LOG_ERROR_INFO);
 }
 
+/* Context: main loop.  A new head may only consume posted entries. */
+bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head)
+{
+    return head < cq->size &&
+           nvme_ring_used(cq->head, head, cq->size) <=
+           nvme_ring_used(cq->head, cq->tail, cq->size);
+}
+
 /* Context: main loop. */
 static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
                                uint32_t val)
 {
-    uint32_t posted = nvme_ring_used(cq->head, cq->tail, cq->size);
-    uint32_t consumed = nvme_ring_used(cq->head, val, cq->size);
-
-    if (val >= cq->size || consumed > posted) {
+    if (cq->shadow) {               /* the value lives in the shadow buffer */
+        nvme_dbbuf_cq_refresh(n, cq);
+        val = cq->head;
+    }
+    if (!nvme_cq_head_valid(cq, val)) {
         nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_VALUE, offset, val);
         return;
     }
@@ -363,6 +426,10 @@ void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
     }
     if (is_cq) {
         nvme_cq_head_write(n, n->cq[qid], offset + NVME_DB_OFFSET, val);
+        return;
+    }
+    if (n->sq[qid]->shadow) {       /* the BH reads the shadow tail */
+        qemu_bh_schedule(n->sq[qid]->bh);
         return;
     }
     if (val >= n->sq[qid]->size) {

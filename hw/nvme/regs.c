@@ -49,6 +49,8 @@ void nvme_ctrl_reset(NvmeCtrl *n)
     nvme_ns_drain_all(n);
     nvme_aer_reset(n);
     nvme_queue_delete_all(n);
+    n->dbbuf_dbs = 0;
+    n->dbbuf_eis = 0;
     nvme_features_reset(n);
     n->intms = 0;
     n->csts &= R_CSTS_NSSRO_MASK;

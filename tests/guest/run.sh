@@ -4,10 +4,12 @@
 # console into a log, enforces a timeout per boot (QEMU can hang), and turns
 # the guest's "GUEST-TEST PASS|FAIL" lines into a summary.
 #
-# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist
+# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl nvmcmds
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
 # A BOOT is a script tests/guest/BOOT.sh; "persist" reuses the image of the
 # boot before it (it checks what main.sh wrote), every other boot gets a new one.
+# A line "# host-trace: EVENT [MIN]" in a BOOT script traces that QEMU event
+# into LOG_DIR/BOOT.trace and adds a check that it fired at least MIN (1) times.
 #
 # Env: QEMU (default: "$QEMU_BUILD_DIR/qemu-system-x86_64"), ACCEL=kvm|tcg
 # (skips the KVM probe), BOOT_TIMEOUT seconds per boot (300), DISK_MB (256),
@@ -47,7 +49,7 @@ pack_tests() {
 
 # qemu_cmd ACCEL TEST [IMG]: print the QEMU command line, one word per line.
 qemu_cmd() {
-    local accel=$1 test=$2 img=${3:-}
+    local accel=$1 test=$2 img=${3:-} ev
     # loglevel=4 keeps kernel chatter off the console (dmesg still has it);
     # panic=-1 + -no-reboot turn a guest panic into a QEMU exit.
     local append="console=ttyS0 loglevel=4 panic=-1 nvmetest=$test ${GUEST_APPEND:-}"
@@ -60,7 +62,33 @@ qemu_cmd() {
         printf '%s\n' -drive "file=$img,if=none,id=d0,format=raw" \
             -device "nvme,drive=d0,serial=$NVME_SERIAL$NVME_DEVICE_OPTS"
     fi
+    ev=$(directive "$test" host-trace | cut -d' ' -f1)
+    if [ -n "$ev" ]; then
+        printf '%s\n' -trace "enable=$ev,file=$LOG_DIR/$test.trace"
+    fi
     printf '%s\n' -append "$append"
+}
+
+# directive TEST NAME: value of a "# NAME: value" line of tests/guest/TEST.sh.
+directive() {
+    [ -f "$here/$1.sh" ] || return 0
+    sed -n "s/^# $2: *//p" "$here/$1.sh" | head -n1
+}
+
+# After a boot with a host-trace directive: PASS if the event fired.
+check_trace() {
+    local name=$1 ev min n
+    read -r ev min < <(directive "$name" host-trace) || true
+    [ -n "$ev" ] || return 0
+    min=${min:-1}
+    n=$(grep -c "$ev" "$LOG_DIR/$name.trace" 2>/dev/null || true)
+    if [ "${n:-0}" -ge "$min" ]; then
+        say "  PASS host-trace-$ev ($n events, want >= $min)"
+        passed=$((passed + 1))
+    else
+        say "  FAIL host-trace-$ev: QEMU traced $ev ${n:-0} times, want >= $min"
+        failed=$((failed + 1))
+    fi
 }
 
 # boot TIMEOUT LOG CMD...: run QEMU with a hard timeout (TERM, then KILL:
@@ -122,6 +150,7 @@ report() {
 run_boot() {
     local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready
     [ -f "$here/$name.sh" ] || { say "no such test: $here/$name.sh"; failed=$((failed + 1)); return; }
+    rm -f "$LOG_DIR/$name.trace"
     mapfile -t cmd < <(qemu_cmd "$accel" "$name" "$img")
     t0=$(date +%s.%N)
     boot "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" "${cmd[@]}" || rc=$?
@@ -129,6 +158,7 @@ run_boot() {
     say "boot $name: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s wall," \
         "${ready:-guest never got ready}, log $LOG_DIR/$name.log"
     report "$name" "$LOG_DIR/$name.log" "$rc"
+    check_trace "$name"
 }
 
 new_image() { rm -f "$1"; truncate -s "${DISK_MB}M" "$1"; }
@@ -154,7 +184,7 @@ main() {
         "${cmd[@]}"   # interactive: no timeout, console on this terminal
         return
     fi
-    [ $# -gt 0 ] || set -- main persist
+    [ $# -gt 0 ] || set -- main persist sgl nvmcmds
     local start=$SECONDS
     for name in "$@"; do
         [ "$name" = persist ] && [ -f "$img" ] || new_image "$img"

@@ -295,8 +295,7 @@ static void test_invalid_opcode(void)
 {
     NvmeDrv *d = start_io(NULL);
     static const uint8_t ops[] = {
-        NVME_CMD_WRITE_UNCOR, NVME_CMD_COMPARE, NVME_CMD_WRITE_ZEROES,
-        NVME_CMD_DSM, NVME_CMD_VERIFY, NVME_CMD_COPY, 0x03, 0x7f, 0x80, 0xff,
+        0x03, 0x06, 0x07, 0x0a, 0x0b, 0x0d, 0x11, 0x7f, 0x80, 0xff,
     };
     NvmeCmd cmd;
     size_t i;

@@ -21,6 +21,7 @@
 #include "system/block-backend.h"
 #include "qemu/queue.h"
 #include "qemu/uuid.h"
+#include "qemu/event_notifier.h"
 
 #define TYPE_NVME       "nvme"
 #define TYPE_NVME_NS    "nvme-ns"
@@ -145,6 +146,7 @@ struct NvmeRequest {
     void *opaque;               /* command state (nvm-range.c, nvm-copy.c) */
     NvmeRequest *fused_partner; /* the other command of a fused pair */
     uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
+    bool cancelled;             /* its SQ is being deleted: start no I/O */
     QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
 };
@@ -162,6 +164,12 @@ struct NvmeSQueue {
     QTAILQ_HEAD(, NvmeRequest) inflight;
     QEMUBH *bh;
     QTAILQ_ENTRY(NvmeSQueue) cq_link;
+    /* shadow doorbell (dbbuf.c) */
+    bool shadow;
+    bool has_notifier;
+    hwaddr db_addr;
+    hwaddr ei_addr;
+    EventNotifier notifier;
     NvmeRequest *fused_first;   /* first fused command awaiting its second */
     bool fused_failed;          /* the last first fused command failed */
 };
@@ -179,6 +187,12 @@ struct NvmeCQueue {
     QTAILQ_HEAD(, NvmeRequest) done;    /* completed, not yet posted */
     QTAILQ_HEAD(, NvmeSQueue) sqs;
     QEMUBH *bh;
+    /* shadow doorbell (dbbuf.c) */
+    bool shadow;
+    bool has_notifier;
+    hwaddr db_addr;
+    hwaddr ei_addr;
+    EventNotifier notifier;
 };
 
 /* ---- controller (pci.c, regs.c, ...) ---- */
@@ -191,6 +205,7 @@ typedef struct NvmeParams {
     uint8_t mdts;
     uint8_t aerl;
     uint32_t aer_max_queued;
+    bool ioeventfd;
 } NvmeParams;
 
 typedef struct NvmeFeatures {
@@ -255,6 +270,8 @@ struct NvmeCtrl {
     bool running;               /* CSTS.RDY and not failed */
 
     uint32_t num_queues;        /* admin + I/O */
+    uint64_t dbbuf_dbs;         /* shadow doorbell buffer, 0 if none */
+    uint64_t dbbuf_eis;         /* EventIdx buffer */
     NvmeSQueue **sq;
     NvmeCQueue **cq;
 
@@ -307,6 +324,18 @@ void nvme_queue_delete_all(NvmeCtrl *n);
 void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val);
 void nvme_irq_update(NvmeCtrl *n);
 void nvme_cq_schedule(NvmeCQueue *cq);
+bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
+
+/* dbbuf.c */
+uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req);
+void nvme_dbbuf_sq_init(NvmeCtrl *n, NvmeSQueue *sq);
+void nvme_dbbuf_cq_init(NvmeCtrl *n, NvmeCQueue *cq);
+void nvme_dbbuf_sq_cleanup(NvmeCtrl *n, NvmeSQueue *sq);
+void nvme_dbbuf_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq);
+void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq);
+bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq);
+void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq);
+void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq);
 
 /* regs.c */
 extern const MemoryRegionOps nvme_regs_ops;
@@ -315,7 +344,11 @@ void nvme_regs_power_on(NvmeCtrl *n);
 void nvme_ctrl_reset(NvmeCtrl *n);
 void nvme_ctrl_fatal(NvmeCtrl *n, const char *why);
 
-/* dma.c */
+/*
+ * dma.c.  nvme_dma_map accepts SGL bit buckets only when !req->is_write
+ * (controller-to-host); a command that takes host data without is_write
+ * must use nvme_dma_from_guest, which never accepts them.
+ */
 uint16_t nvme_dma_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len);
 uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
                            uint32_t len);
@@ -407,7 +440,10 @@ uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_unc_free(NvmeNamespace *ns);
 
-/* nvm-copy.c */
+/* nvm-copy.c; limits reported in Identify Namespace */
+#define NVME_COPY_MSRC      127         /* 0-based: 128 source ranges */
+#define NVME_COPY_MSSRL     65535       /* blocks per source range */
+#define NVME_COPY_MCL       (1u << 20)  /* blocks per command */
 uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req);
 
 /* nvm-compare.c: Compare, fused Compare and Write, the ns write gate */

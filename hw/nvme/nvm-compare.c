@@ -1,0 +1,482 @@
+/*
+ * NVM Compare, fused Compare and Write, and the namespace write gate that
+ * makes the fused operation atomic.
+ *
+ * Compare copies the host's data into a buffer first (so a bad data
+ * pointer fails before any backend I/O), reads the blocks from the
+ * backend and compares; a mismatch is Compare Failure.
+ *
+ * Fused Compare and Write: the first command (FUSE 01b) must be a Compare
+ * and is held until the next command of the same SQ arrives; that one
+ * must be its Write (FUSE 10b) on the same LBA range, else the Compare
+ * completes with Missing Fused Command.  The pair then takes the write
+ * gate of its namespace: data-changing commands (LBCC in the opcode
+ * table) that arrive while a pair owns the gate wait in arrival order, and
+ * the pair starts only when the data-changing commands already running
+ * have finished.  So no other write lands between the compare's read and
+ * the pair's write.  The gate covers the whole namespace: fused pairs are
+ * rare and the gate is held only for one read and one write.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/memalign.h"
+#include "system/block-backend.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_FUSE_FIRST     1
+#define NVME_FUSE_SECOND    2
+/* LR, FUA, PRINFO (no protection information: ignored), STC */
+#define NVME_CMP_CDW12_OK   0xfd00ffffu
+
+typedef void NvmeCmpDone(NvmeRequest *req, uint16_t status);
+
+typedef struct NvmeCmpState {
+    uint8_t *host;
+    uint8_t *media;
+    uint32_t len;
+    QEMUIOVector qiov;
+    NvmeCmpDone *done;
+} NvmeCmpState;
+
+/*
+ * Context: main loop.  A command whose queue is being deleted, or whose
+ * controller is resetting, must not start more backend I/O: the queue
+ * drain would not wait for it.
+ */
+static bool nvme_req_stopping(NvmeRequest *req)
+{
+    return req->cancelled || !nvme_req_ctrl(req)->running;
+}
+
+/* ---- Compare ---- */
+
+/* Context: main loop.  SLBA, NLB and CDW12 of a Compare, as for a Read. */
+static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
+    uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
+    uint16_t status;
+
+    req->slba = le64_to_cpu(rw->slba);
+    req->nlb = le16_to_cpu(rw->nlb) + 1;
+    if (cdw12 & ~NVME_CMP_CDW12_OK) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
+                               "reserved CDW12 bits");
+    }
+    status = nvme_lba_check(req, req->slba, req->nlb, 40);
+    if (status) {
+        return status;
+    }
+    if (((uint64_t)req->nlb << req->ns->lbads) > nvme_mdts_bytes(n)) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+                               "transfer beyond MDTS");
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop. */
+static void nvme_cmp_free(NvmeRequest *req)
+{
+    NvmeCmpState *s = req->opaque;
+
+    g_free(s->host);
+    qemu_vfree(s->media);
+    g_free(s);
+    req->opaque = NULL;
+}
+
+/* Context: main loop (block layer callback).  Media read: compare. */
+static void nvme_cmp_read_cb(void *opaque, int ret)
+{
+    NvmeRequest *req = opaque;
+    NvmeCmpState *s = req->opaque;
+    NvmeCtrl *n = nvme_req_ctrl(req);
+    NvmeCmpDone *done = s->done;
+    uint16_t status = nvme_status_from_errno(ret, false);
+
+    req->aiocb = NULL;
+    if (ret < 0) {
+        req->err_lba = req->slba;
+        if (status == NVME_UNRECOVERED_READ) {
+            n->stats.media_errors++;
+        }
+    } else {
+        n->stats.read_cmds++;
+        n->stats.units_read += s->len >> BDRV_SECTOR_BITS;
+        if (memcmp(s->host, s->media, s->len)) {
+            status = NVME_CMP_FAILURE | NVME_DNR;
+            req->err_lba = req->slba;
+            trace_nvme_compare_mismatch(le16_to_cpu(req->cmd.cid),
+                                        req->slba);
+        }
+    }
+    nvme_cmp_free(req);
+    done(req, status);
+}
+
+/*
+ * Context: main loop.  Start a parsed Compare; @done gets the status
+ * unless this returns one itself (anything but NVME_NO_COMPLETE).
+ */
+static uint16_t nvme_cmp_start(NvmeCtrl *n, NvmeRequest *req,
+                               NvmeCmpDone *done)
+{
+    NvmeNamespace *ns = req->ns;
+    NvmeCmpState *s;
+    uint16_t status;
+
+    status = nvme_unc_check(req, req->slba, req->nlb);
+    if (status) {
+        return status;
+    }
+    s = g_new0(NvmeCmpState, 1);
+    s->len = req->nlb << ns->lbads;
+    s->host = g_malloc(s->len);
+    s->done = done;
+    req->opaque = s;
+    status = nvme_dma_from_guest(n, req, s->host, s->len);
+    if (status) {
+        nvme_cmp_free(req);
+        return status;
+    }
+    s->media = blk_blockalign(ns->blk, s->len);
+    qemu_iovec_init_buf(&s->qiov, s->media, s->len);
+    trace_nvme_io_compare(le16_to_cpu(req->cmd.cid), req->slba, req->nlb);
+    req->aiocb = blk_aio_preadv(ns->blk, req->slba << ns->lbads, &s->qiov,
+                                0, nvme_cmp_read_cb, req);
+    return NVME_NO_COMPLETE;
+}
+
+/* Context: main loop. */
+static void nvme_cmp_complete(NvmeRequest *req, uint16_t status)
+{
+    nvme_req_complete(req, status);
+}
+
+/* Context: main loop.  Compare (not fused). */
+uint16_t nvme_nvm_compare(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint16_t status = nvme_cmp_parse(n, req);
+
+    return status ? status : nvme_cmp_start(n, req, nvme_cmp_complete);
+}
+
+/* ---- the namespace write gate ---- */
+
+/* Context: main loop.  Start the owning pair once no write is running. */
+static void nvme_fused_run(NvmeRequest *first);
+
+static void nvme_gate_kick(NvmeNamespace *ns)
+{
+    NvmeNsGate *g = &ns->gate;
+
+    if (g->owner && !g->owner_started && g->writes == 0 &&
+        !nvme_req_stopping(g->owner)) {
+        g->owner_started = true;
+        nvme_fused_run(g->owner);
+    }
+}
+
+/* Context: main loop.  Run waiters in order until a pair takes the gate. */
+static void nvme_gate_run(NvmeNamespace *ns)
+{
+    NvmeNsGate *g = &ns->gate;
+    NvmeRequest *req;
+
+    if (g->running) {
+        return;
+    }
+    g->running = true;
+    while (!g->owner && (req = QTAILQ_FIRST(&g->waiters)) &&
+           !nvme_req_stopping(req)) {
+        uint16_t status;
+
+        QTAILQ_REMOVE(&g->waiters, req, gate_entry);
+        if (req->fused_partner) {
+            req->gate = NVME_GATE_NONE;
+            g->owner = req;
+            g->owner_started = false;
+            break;
+        }
+        req->gate = NVME_GATE_COUNTED;
+        g->writes++;
+        status = nvme_nvm_ops[req->cmd.opcode].handler(nvme_req_ctrl(req),
+                                                        req);
+        if (status != NVME_NO_COMPLETE) {
+            nvme_req_complete(req, status);
+        }
+    }
+    g->running = false;
+    nvme_gate_kick(ns);
+}
+
+/*
+ * Context: main loop.  Called by dispatch for every I/O command before its
+ * handler: a data-changing command is held back (true) while a fused pair
+ * owns or waits for the gate, else counted as running.
+ */
+bool nvme_gate_hold(NvmeRequest *req, const NvmeOpcode *op)
+{
+    NvmeNsGate *g;
+
+    if (!(op->effects & NVME_CMD_EFF_LBCC) || !req->ns ||
+        req->sq->sqid == 0) {
+        return false;
+    }
+    g = &req->ns->gate;
+    if (g->owner || !QTAILQ_EMPTY(&g->waiters)) {
+        req->gate = NVME_GATE_WAITING;
+        QTAILQ_INSERT_TAIL(&g->waiters, req, gate_entry);
+        trace_nvme_gate_hold(le16_to_cpu(req->cmd.cid), req->ns->nsid);
+        return true;
+    }
+    req->gate = NVME_GATE_COUNTED;
+    g->writes++;
+    return false;
+}
+
+/* Context: main loop.  The completion path: leave the gate. */
+void nvme_gate_release(NvmeRequest *req)
+{
+    NvmeNsGate *g;
+
+    switch (req->gate) {
+    case NVME_GATE_COUNTED:
+        g = &req->ns->gate;
+        g->writes--;
+        break;
+    case NVME_GATE_FUSED_WRITE:
+        g = &req->ns->gate;
+        g->owner = NULL;
+        break;
+    default:
+        return;
+    }
+    req->gate = NVME_GATE_NONE;
+    nvme_gate_run(req->ns);
+}
+
+/* Context: main loop.  A pair asks for the gate. */
+static void nvme_gate_enter_pair(NvmeRequest *first)
+{
+    NvmeNsGate *g = &first->ns->gate;
+
+    if (g->owner || !QTAILQ_EMPTY(&g->waiters)) {
+        first->gate = NVME_GATE_WAITING;
+        QTAILQ_INSERT_TAIL(&g->waiters, first, gate_entry);
+        trace_nvme_gate_hold(le16_to_cpu(first->cmd.cid), first->ns->nsid);
+        return;
+    }
+    g->owner = first;
+    g->owner_started = false;
+    nvme_gate_kick(first->ns);
+}
+
+/*
+ * Context: main loop, before an SQ is deleted (its requests are then
+ * released without completion): forget its held commands, and keep its
+ * running ones from starting more backend I/O than the drain waits for.
+ */
+void nvme_gate_cancel_sq(NvmeCtrl *n, NvmeSQueue *sq)
+{
+    NvmeRequest *req, *next;
+
+    sq->fused_first = NULL;
+    sq->fused_failed = false;
+    QTAILQ_FOREACH(req, &sq->inflight, entry) {
+        req->cancelled = true;
+    }
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        NvmeNsGate *g = n->ns[i] ? &n->ns[i]->gate : NULL;
+
+        if (!g) {
+            continue;
+        }
+        QTAILQ_FOREACH_SAFE(req, &g->waiters, gate_entry, next) {
+            if (req->sq == sq) {
+                QTAILQ_REMOVE(&g->waiters, req, gate_entry);
+                req->gate = NVME_GATE_NONE;
+            }
+        }
+        if (g->owner && g->owner->sq == sq && !g->owner_started) {
+            g->owner = NULL;
+        }
+        nvme_gate_run(n->ns[i]);
+    }
+}
+
+/* ---- fused Compare and Write ---- */
+
+/* Context: main loop.  The pair is over: hand the gate on. */
+static void nvme_fused_finish(NvmeNamespace *ns)
+{
+    ns->gate.owner = NULL;
+    nvme_gate_run(ns);
+}
+
+/* Context: main loop.  The compare half is done: run or fail the write. */
+static void nvme_fused_compared(NvmeRequest *first, uint16_t status)
+{
+    NvmeRequest *second = first->fused_partner;
+    NvmeNamespace *ns = first->ns;
+    uint16_t wstatus;
+
+    first->fused_partner = second->fused_partner = NULL;
+    nvme_req_complete(first, status);
+    if (status || nvme_req_stopping(second)) {
+        trace_nvme_fused_failed(le16_to_cpu(second->cmd.cid), status);
+        nvme_req_complete(second, NVME_CMD_ABORT_FAILED_FUSE);
+        nvme_fused_finish(ns);
+        return;
+    }
+    second->gate = NVME_GATE_FUSED_WRITE;
+    wstatus = nvme_nvm_write(nvme_req_ctrl(second), second);
+    if (wstatus != NVME_NO_COMPLETE) {
+        nvme_req_complete(second, wstatus);
+    }
+}
+
+/* Context: main loop.  The pair owns the gate and no write is running. */
+static void nvme_fused_run(NvmeRequest *first)
+{
+    uint16_t status;
+
+    trace_nvme_fused_run(le16_to_cpu(first->cmd.cid),
+                         le16_to_cpu(first->fused_partner->cmd.cid));
+    status = nvme_cmp_start(nvme_req_ctrl(first), first, nvme_fused_compared);
+    if (status != NVME_NO_COMPLETE) {
+        nvme_fused_compared(first, status);
+    }
+}
+
+/*
+ * Context: main loop.  Replaces the plain "FUSE must be 0" check: only
+ * Compare (first) and Write (second) on an I/O queue may be fused; a
+ * second without its first is Missing Fused Command, or Failed Fused
+ * Command when the first was rejected.
+ */
+uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint8_t fuse = NVME_CMD_FLAGS_FUSE(req->cmd.flags);
+    NvmeSQueue *sq = req->sq;
+
+    if (!fuse) {
+        return NVME_SUCCESS;
+    }
+    if (sq->sqid == 0 || fuse == 3 ||
+        (fuse == NVME_FUSE_FIRST && req->cmd.opcode != NVME_CMD_COMPARE) ||
+        (fuse == NVME_FUSE_SECOND && req->cmd.opcode != NVME_CMD_WRITE)) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 1, 0,
+                               "no such fused operation");
+    }
+    if (fuse == NVME_FUSE_SECOND && !sq->fused_first) {
+        return nvme_nvm_reject(req, sq->fused_failed ?
+                               NVME_CMD_ABORT_FAILED_FUSE :
+                               NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+                               "second fused command without its first");
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop, for every command fetched, before any check: a held
+ * first fused command whose second did not follow it is completed.
+ */
+void nvme_fused_break(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeRequest *first = sq->fused_first;
+
+    if (NVME_CMD_FLAGS_FUSE(req->cmd.flags) == NVME_FUSE_SECOND) {
+        return;
+    }
+    sq->fused_failed = false;
+    if (first) {
+        sq->fused_first = NULL;
+        nvme_nvm_reject(first, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+                        "first fused command not followed by its second");
+        nvme_req_complete(first, NVME_CMD_ABORT_MISSING_FUSE);
+    }
+}
+
+/*
+ * Context: main loop.  @req completes right away with @status: a failed
+ * first makes its second fail, a failed second aborts its held first.
+ */
+void nvme_fused_settle(NvmeRequest *req, uint16_t status)
+{
+    NvmeSQueue *sq = req->sq;
+    uint8_t fuse = NVME_CMD_FLAGS_FUSE(req->cmd.flags);
+
+    if (fuse == NVME_FUSE_FIRST) {
+        sq->fused_failed = (status & 0x7ff) != NVME_CMD_ABORT_MISSING_FUSE;
+    } else if (fuse == NVME_FUSE_SECOND) {
+        sq->fused_failed = false;
+        if (sq->fused_first) {
+            NvmeRequest *first = sq->fused_first;
+
+            sq->fused_first = NULL;
+            nvme_req_complete(first, NVME_CMD_ABORT_FAILED_FUSE);
+        }
+    }
+}
+
+/* Context: main loop.  The second must write what the first compares. */
+static uint16_t nvme_fused_pair_check(NvmeRequest *first,
+                                      NvmeRequest *second)
+{
+    NvmeRwCmd *rw = (NvmeRwCmd *)&second->cmd;
+
+    if (second->ns != first->ns) {
+        return nvme_nvm_reject(second, NVME_INVALID_FIELD | NVME_DNR, 4, 0,
+                               "fused commands on different namespaces");
+    }
+    if (le64_to_cpu(rw->slba) != first->slba ||
+        le16_to_cpu(rw->nlb) + 1 != first->nlb) {
+        return nvme_nvm_reject(second, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "fused commands on different LBA ranges");
+    }
+    if (!blk_is_writable(second->ns->blk)) {
+        return nvme_nvm_reject(second, NVME_NS_WRITE_PROTECTED | NVME_DNR,
+                               0, 0, "namespace is write protected");
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  A fused command that passed the generic checks:
+ * hold a first until its second is fetched (it must already be in the SQ:
+ * both are submitted with one doorbell write), then pair them.
+ */
+uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeRequest *first;
+    uint16_t status;
+
+    if (NVME_CMD_FLAGS_FUSE(req->cmd.flags) == NVME_FUSE_FIRST) {
+        status = nvme_cmp_parse(n, req);
+        if (status) {
+            return status;
+        }
+        if (sq->head == sq->tail) {
+            return nvme_nvm_reject(req, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+                                   "first fused command is the last in SQ");
+        }
+        sq->fused_first = req;
+        return NVME_NO_COMPLETE;
+    }
+    first = sq->fused_first;
+    status = nvme_fused_pair_check(first, req);
+    if (status) {
+        return status;
+    }
+    sq->fused_first = NULL;
+    first->fused_partner = req;
+    req->fused_partner = first;
+    nvme_gate_enter_pair(first);
+    return NVME_NO_COMPLETE;
+}

@@ -1,0 +1,592 @@
+/*
+ * NVM commands on LBA ranges without a data transfer to the host: Write
+ * Zeroes, Dataset Management, Verify, Write Uncorrectable, and the admin
+ * command Get LBA Status that reports Write Uncorrectable marks.
+ *
+ * The work is an NvmeRangeJob: a list of ranges done one chunk at a time,
+ * each chunk one asynchronous backend request whose callback issues the
+ * next, so no command ever needs more than one bounded bounce buffer and
+ * no request exceeds what the block layer accepts in one go.
+ *
+ * Deallocation (DSM AD, Write Zeroes DEAC) is a zero write that may unmap,
+ * so deallocated blocks always read back as zeroes: Identify Namespace
+ * DLFEAT reports exactly that.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/memalign.h"
+#include "system/block-backend.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_ZEROES_CHUNK   (1 * GiB)   /* per backend zero write */
+#define NVME_BOUNCE_CHUNK   (1 * MiB)   /* per backend read (Verify) */
+#define NVME_UNC_MAX_RANGES 4096        /* bound on the marks' memory */
+#define NVME_DSM_MAX_RANGES 256
+
+#define NVME_CDW12_DEAC     (1u << 25)
+#define NVME_CDW12_FUA      (1u << 30)
+
+/* ---- helpers shared by the NVM range commands ---- */
+
+/*
+ * Context: main loop.  Record why a command is refused (error log field,
+ * trace) and return @status for the completion path.
+ */
+uint16_t nvme_nvm_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why)
+{
+    nvme_req_err_field(req, byte, bit);
+    trace_nvme_nvm_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
+                          status);
+    return status;
+}
+
+/*
+ * Context: main loop.  @slba + @nlb inside the namespace, without 64-bit
+ * wrap-around; @byte locates the SLBA field for the error log.
+ */
+uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
+                        unsigned byte)
+{
+    NvmeNamespace *ns = req->ns;
+
+    if (slba >= ns->nlbas || nlb > ns->nlbas - slba) {
+        req->err_lba = slba;
+        return nvme_nvm_reject(req, NVME_LBA_RANGE | NVME_DNR, byte, 0,
+                               "LBA range beyond the namespace");
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Data-changing commands need a writable backend. */
+static uint16_t nvme_writable_check(NvmeRequest *req)
+{
+    if (!blk_is_writable(req->ns->blk)) {
+        return nvme_nvm_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
+                               "namespace is write protected");
+    }
+    return NVME_SUCCESS;
+}
+
+/* ---- Write Uncorrectable marks ---- */
+
+/* Context: any.  Index of the first mark ending after @lba. */
+static uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba)
+{
+    uint32_t lo = 0, hi = l->nr;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (l->r[mid].slba + l->r[mid].nlb <= lba) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Context: main loop.  First marked LBA in the range, or false. */
+static bool nvme_unc_find(NvmeNamespace *ns, uint64_t slba, uint64_t nlb,
+                          uint64_t *bad)
+{
+    NvmeUncList *l = &ns->unc;
+    uint32_t i = nvme_unc_search(l, slba);
+
+    if (i == l->nr || l->r[i].slba >= slba + nlb) {
+        return false;
+    }
+    *bad = MAX(l->r[i].slba, slba);
+    return true;
+}
+
+/*
+ * Context: main loop.  Reading marked blocks fails like a media error
+ * that retrying cannot fix (hence DNR) until they are rewritten.
+ */
+uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+{
+    uint64_t bad;
+
+    if (!nvme_unc_find(req->ns, slba, nlb, &bad)) {
+        return NVME_SUCCESS;
+    }
+    req->err_lba = bad;
+    nvme_req_ctrl(req)->stats.media_errors++;
+    trace_nvme_unc_hit(le16_to_cpu(req->cmd.cid), bad);
+    return NVME_UNRECOVERED_READ | NVME_DNR;
+}
+
+/* Context: main loop.  Replace the list's ranges [@from, @to) by @add. */
+static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
+                            const NvmeLbaRange *add, uint32_t nadd)
+{
+    uint32_t nr = l->nr - (to - from) + nadd;
+
+    if (nr > l->alloc) {
+        l->alloc = MAX(nr, l->alloc * 2);
+        l->r = g_renew(NvmeLbaRange, l->r, l->alloc);
+    }
+    memmove(&l->r[from + nadd], &l->r[to], (l->nr - to) * sizeof(*l->r));
+    memcpy(&l->r[from], add, nadd * sizeof(*add));
+    l->nr = nr;
+}
+
+/* Context: main loop.  Unmark [@slba, @slba + @nlb): rewritten blocks. */
+void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+{
+    NvmeUncList *l = &ns->unc;
+    uint64_t end = slba + nlb;
+    uint32_t i = nvme_unc_search(l, slba), j = i;
+    NvmeLbaRange keep[2];
+    uint32_t nkeep = 0;
+
+    while (j < l->nr && l->r[j].slba < end) {
+        j++;
+    }
+    if (i == j) {
+        return;                 /* the common case: nothing marked there */
+    }
+    if (l->r[i].slba < slba) {
+        keep[nkeep++] = (NvmeLbaRange) { l->r[i].slba, slba - l->r[i].slba };
+    }
+    if (l->r[j - 1].slba + l->r[j - 1].nlb > end) {
+        keep[nkeep++] = (NvmeLbaRange) {
+            end, l->r[j - 1].slba + l->r[j - 1].nlb - end };
+    }
+    nvme_unc_splice(l, i, j, keep, nkeep);
+}
+
+/* Context: main loop.  Mark a range, merging with touching marks. */
+static bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+{
+    NvmeUncList *l = &ns->unc;
+    uint32_t i = nvme_unc_search(l, slba ? slba - 1 : 0), j = i;
+    NvmeLbaRange m = { slba, nlb };
+    uint64_t end = slba + nlb;
+
+    while (j < l->nr && l->r[j].slba <= end) {
+        m.slba = MIN(m.slba, l->r[j].slba);
+        end = MAX(end, l->r[j].slba + l->r[j].nlb);
+        j++;
+    }
+    if (l->nr - (j - i) + 1 > NVME_UNC_MAX_RANGES) {
+        return false;
+    }
+    m.nlb = end - m.slba;
+    nvme_unc_splice(l, i, j, &m, 1);
+    return true;
+}
+
+/* Context: main loop (unrealize). */
+void nvme_unc_free(NvmeNamespace *ns)
+{
+    g_free(ns->unc.r);
+    ns->unc = (NvmeUncList) { 0 };
+}
+
+/* ---- the range job ---- */
+
+/* Context: main loop. */
+NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
+                                 uint32_t nr, uint64_t chunk_bytes,
+                                 bool bounce)
+{
+    NvmeRangeJob *job = g_new0(NvmeRangeJob, 1);
+    NvmeNamespace *ns = req->ns;
+
+    job->req = req;
+    job->ranges = ranges;
+    job->nr = nr;
+    job->chunk_lbas = MAX(chunk_bytes >> ns->lbads, 1);
+    if (bounce) {
+        job->buf = blk_blockalign(ns->blk, (size_t)job->chunk_lbas <<
+                                           ns->lbads);
+    }
+    req->opaque = job;
+    return job;
+}
+
+/* Context: main loop.  Free the job, account and complete the command. */
+static void nvme_range_job_finish(NvmeRangeJob *job, int ret)
+{
+    NvmeRequest *req = job->req;
+    uint16_t status = nvme_status_from_errno(ret, job->is_write);
+
+    if (ret < 0) {
+        req->err_lba = job->cur_slba;
+        if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
+            nvme_req_ctrl(req)->stats.media_errors++;
+        }
+    } else if (job->done) {
+        job->done(job);
+    }
+    trace_nvme_range_done(le16_to_cpu(req->cmd.cid), req->cmd.opcode, ret);
+    qemu_vfree(job->buf);
+    g_free(job->ranges);
+    g_free(job);
+    req->opaque = NULL;
+    nvme_req_complete(req, status);
+}
+
+/* Context: main loop.  Issue the next chunk, or finish. */
+static void nvme_range_job_next(NvmeRangeJob *job)
+{
+    NvmeLbaRange *r;
+    uint32_t n;
+
+    while (job->idx < job->nr && job->pos == job->ranges[job->idx].nlb) {
+        job->idx++;
+        job->pos = 0;
+    }
+    if (job->idx == job->nr) {
+        nvme_range_job_finish(job, 0);
+        return;
+    }
+    r = &job->ranges[job->idx];
+    n = MIN(r->nlb - job->pos, job->chunk_lbas);
+    job->cur_slba = r->slba + job->pos;
+    job->pos += n;
+    job->step(job, job->cur_slba, n);
+}
+
+/* Context: main loop (block layer callback).  One chunk finished. */
+void nvme_range_job_cb(void *opaque, int ret)
+{
+    NvmeRangeJob *job = opaque;
+
+    job->req->aiocb = NULL;
+    if (ret < 0) {
+        nvme_range_job_finish(job, ret);
+        return;
+    }
+    nvme_range_job_next(job);
+}
+
+/* Context: main loop. */
+void nvme_range_job_start(NvmeRangeJob *job)
+{
+    nvme_range_job_next(job);
+}
+
+/* Context: main loop.  Step of Write Zeroes and DSM deallocate. */
+static void nvme_zeroes_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
+{
+    NvmeNamespace *ns = job->req->ns;
+
+    job->req->aiocb = blk_aio_pwrite_zeroes(ns->blk, slba << ns->lbads,
+                                            (int64_t)nlb << ns->lbads,
+                                            job->flags, nvme_range_job_cb,
+                                            job);
+}
+
+/* Context: main loop.  Step of Verify: read into the bounce buffer. */
+static void nvme_verify_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
+{
+    NvmeNamespace *ns = job->req->ns;
+
+    qemu_iovec_init_buf(&job->qiov, job->buf, (size_t)nlb << ns->lbads);
+    job->req->aiocb = blk_aio_preadv(ns->blk, slba << ns->lbads, &job->qiov,
+                                     0, nvme_range_job_cb, job);
+}
+
+/* Context: main loop.  Success of a zero write: the blocks are rewritten. */
+static void nvme_zeroes_done(NvmeRangeJob *job)
+{
+    NvmeCtrl *n = nvme_req_ctrl(job->req);
+
+    for (uint32_t i = 0; i < job->nr; i++) {
+        nvme_unc_clear(job->req->ns, job->ranges[i].slba,
+                       job->ranges[i].nlb);
+    }
+    if (job->req->cmd.opcode == NVME_CMD_WRITE_ZEROES) {
+        n->stats.write_cmds++;
+    }
+}
+
+/* Context: main loop.  Verify counts as a read command, moves no data. */
+static void nvme_verify_done(NvmeRangeJob *job)
+{
+    nvme_req_ctrl(job->req)->stats.read_cmds++;
+}
+
+/* ---- Write Zeroes, Verify, Write Uncorrectable: SLBA/NLB commands ---- */
+
+/*
+ * Context: main loop.  SLBA (CDW10-11) and NLB (CDW12 15:0, 0-based) of a
+ * single-range command; bits of CDW12 outside @allowed must be zero.
+ */
+static uint16_t nvme_range_parse(NvmeRequest *req, uint32_t allowed)
+{
+    uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
+
+    req->slba = le32_to_cpu(req->cmd.cdw10) |
+                (uint64_t)le32_to_cpu(req->cmd.cdw11) << 32;
+    req->nlb = (cdw12 & 0xffff) + 1;
+    req->fua = cdw12 & NVME_CDW12_FUA;
+    if (cdw12 & ~(allowed | 0xffff)) {
+        unsigned bit = ctz32(cdw12 & ~(allowed | 0xffff));
+
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR,
+                               48 + bit / 8, bit % 8,
+                               "reserved or unsupported CDW12 bits");
+    }
+    return nvme_lba_check(req, req->slba, req->nlb, 40);
+}
+
+/* Context: main loop.  One range job over the command's SLBA/NLB. */
+static NvmeRangeJob *nvme_single_range_job(NvmeRequest *req,
+                                           uint64_t chunk, bool bounce)
+{
+    NvmeLbaRange *r = g_new(NvmeLbaRange, 1);
+
+    *r = (NvmeLbaRange) { req->slba, req->nlb };
+    return nvme_range_job_new(req, r, 1, chunk, bounce);
+}
+
+/*
+ * Context: main loop.  CDW12: LR (31), FUA (30), PRINFO (29:26, ignored:
+ * no protection information), DEAC (25), STC (24, ignored likewise).
+ * Bits 23:16 (directive type, no directives) must be zero.
+ */
+uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
+    NvmeRangeJob *job;
+    uint16_t status;
+
+    status = nvme_range_parse(req, 0xff000000);
+    if (!status) {
+        status = nvme_writable_check(req);
+    }
+    if (status) {
+        return status;
+    }
+    trace_nvme_io_write_zeroes(le16_to_cpu(req->cmd.cid), req->slba, req->nlb,
+                            !!(cdw12 & NVME_CDW12_DEAC), req->fua);
+    job = nvme_single_range_job(req, NVME_ZEROES_CHUNK, false);
+    job->is_write = true;
+    job->step = nvme_zeroes_step;
+    job->done = nvme_zeroes_done;
+    job->flags = (cdw12 & NVME_CDW12_DEAC ? BDRV_REQ_MAY_UNMAP : 0) |
+                 (req->fua ? BDRV_REQ_FUA : 0);
+    nvme_range_job_start(job);
+    return NVME_NO_COMPLETE;
+}
+
+/*
+ * Context: main loop.  Verify reads the blocks from the backend and drops
+ * the data; CDW12 as Write Zeroes without DEAC.
+ */
+uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeRangeJob *job;
+    uint16_t status;
+
+    status = nvme_range_parse(req, 0xff000000 & ~NVME_CDW12_DEAC);
+    if (!status) {
+        status = nvme_unc_check(req, req->slba, req->nlb);
+    }
+    if (status) {
+        return status;
+    }
+    trace_nvme_io_verify(le16_to_cpu(req->cmd.cid), req->slba, req->nlb);
+    job = nvme_single_range_job(req, NVME_BOUNCE_CHUNK, true);
+    job->step = nvme_verify_step;
+    job->done = nvme_verify_done;
+    nvme_range_job_start(job);
+    return NVME_NO_COMPLETE;
+}
+
+/*
+ * Context: main loop.  Write Uncorrectable only marks the blocks; CDW12
+ * bits 31:16 are reserved or the directive type (unsupported).
+ */
+uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint16_t status;
+
+    status = nvme_range_parse(req, 0);
+    if (!status) {
+        status = nvme_writable_check(req);
+    }
+    if (status) {
+        return status;
+    }
+    trace_nvme_io_write_uncor(le16_to_cpu(req->cmd.cid), req->slba, req->nlb);
+    if (!nvme_unc_mark(req->ns, req->slba, req->nlb)) {
+        return nvme_nvm_reject(req, NVME_INTERNAL_DEV_ERROR | NVME_DNR, 40, 0,
+                               "too many uncorrectable ranges");
+    }
+    n->stats.write_cmds++;
+    return NVME_SUCCESS;
+}
+
+/* ---- Dataset Management ---- */
+
+/* Context: main loop.  Read and check the range list from guest memory. */
+static uint16_t nvme_dsm_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
+                                NvmeLbaRange **out)
+{
+    g_autofree NvmeDsmRange *raw = g_new(NvmeDsmRange, nr);
+    g_autofree NvmeLbaRange *r = g_new(NvmeLbaRange, nr);
+    uint16_t status;
+
+    status = nvme_dma_from_guest(n, req, raw, nr * sizeof(*raw));
+    if (status) {
+        return status;
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        r[i].slba = le64_to_cpu(raw[i].slba);
+        r[i].nlb = le32_to_cpu(raw[i].nlb);
+        if (r[i].nlb) {
+            status = nvme_lba_check(req, r[i].slba, r[i].nlb, 40);
+            if (status) {
+                return status;
+            }
+        }
+    }
+    *out = g_steal_pointer(&r);
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  CDW10 7:0 NR (0-based, up to 256 ranges), CDW11
+ * attributes: IDR and IDW are hints and accepted, AD deallocates.  The
+ * ranges are checked even without AD.
+ */
+uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t cdw10 = le32_to_cpu(req->cmd.cdw10);
+    uint32_t attr = le32_to_cpu(req->cmd.cdw11);
+    uint32_t nr = (cdw10 & 0xff) + 1;
+    NvmeLbaRange *r = NULL;
+    NvmeRangeJob *job;
+    uint16_t status;
+
+    if (cdw10 & ~0xffu) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 0,
+                               "reserved CDW10 bits");
+    }
+    if (attr & ~(uint32_t)(NVME_DSMGMT_IDR | NVME_DSMGMT_IDW |
+                           NVME_DSMGMT_AD)) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 3,
+                               "reserved CDW11 bits");
+    }
+    status = (attr & NVME_DSMGMT_AD) ? nvme_writable_check(req) : 0;
+    if (!status) {
+        status = nvme_dsm_ranges(n, req, nr, &r);
+    }
+    if (status) {
+        return status;
+    }
+    trace_nvme_io_dsm(le16_to_cpu(req->cmd.cid), nr, attr);
+    if (!(attr & NVME_DSMGMT_AD)) {
+        g_free(r);
+        return NVME_SUCCESS;
+    }
+    job = nvme_range_job_new(req, r, nr, NVME_ZEROES_CHUNK, false);
+    job->is_write = true;
+    job->step = nvme_zeroes_step;
+    job->done = nvme_zeroes_done;
+    job->flags = BDRV_REQ_MAY_UNMAP;
+    nvme_range_job_start(job);
+    return NVME_NO_COMPLETE;
+}
+
+/* ---- Get LBA Status ---- */
+
+#define NVME_LBAS_ATYPE_SCAN    0x10    /* scan, report potentially bad */
+#define NVME_LBAS_ATYPE_TRACKED 0x11    /* report tracked bad LBAs only */
+#define NVME_LBAS_CMPC_MNDW     1       /* stopped: MNDW dwords returned */
+#define NVME_LBAS_CMPC_RANGE    2       /* the whole range was examined */
+
+typedef struct QEMU_PACKED NvmeLbaStatusDesc {
+    uint64_t dslba;
+    uint32_t nlb;
+    uint8_t rsvd12;
+    uint8_t status;
+    uint16_t rsvd14;
+} NvmeLbaStatusDesc;
+
+/*
+ * Context: main loop.  Descriptors for the marks inside [@slba, @end),
+ * each at most UINT32_MAX blocks; fills at most @max, returns how many
+ * there are in total (so the caller knows whether all fit).
+ */
+static uint32_t nvme_lbas_fill(NvmeNamespace *ns, uint64_t slba, uint64_t end,
+                               NvmeLbaStatusDesc *d, uint32_t max)
+{
+    NvmeUncList *l = &ns->unc;
+    uint32_t cnt = 0;
+
+    for (uint32_t i = nvme_unc_search(l, slba);
+         i < l->nr && l->r[i].slba < end; i++) {
+        uint64_t s = MAX(l->r[i].slba, slba);
+        uint64_t e = MIN(l->r[i].slba + l->r[i].nlb, end);
+
+        while (s < e) {
+            uint32_t len = MIN(e - s, UINT32_MAX);
+
+            if (cnt < max) {
+                d[cnt] = (NvmeLbaStatusDesc) {
+                    .dslba = cpu_to_le64(s), .nlb = cpu_to_le32(len) };
+            }
+            cnt++;
+            s += len;
+        }
+    }
+    return cnt;
+}
+
+/*
+ * Context: main loop.  Get LBA Status: CDW10-11 SLBA, CDW12 MNDW (0-based
+ * dwords to return), CDW13 ATYPE (31:24) and RL (15:0, 0 = to the end of
+ * the namespace).  Every mark is tracked, so both action types report the
+ * Write Uncorrectable marks in the range.
+ */
+uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint64_t slba = le32_to_cpu(req->cmd.cdw10) |
+                    (uint64_t)le32_to_cpu(req->cmd.cdw11) << 32;
+    uint64_t len = ((uint64_t)le32_to_cpu(req->cmd.cdw12) + 1) * 4;
+    uint32_t cdw13 = le32_to_cpu(req->cmd.cdw13);
+    uint8_t atype = cdw13 >> 24;
+    uint32_t rl = cdw13 & 0xffff, max, cnt;
+    g_autofree uint8_t *buf = NULL;
+    uint64_t end;
+    uint16_t status;
+
+    if (atype != NVME_LBAS_ATYPE_SCAN && atype != NVME_LBAS_ATYPE_TRACKED) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 55, 0,
+                               "unsupported action type");
+    }
+    if (cdw13 & 0x00ff0000) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 54, 0,
+                               "reserved CDW13 bits");
+    }
+    if (len > nvme_mdts_bytes(n)) {
+        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+                               "MNDW beyond MDTS");
+    }
+    status = nvme_lba_check(req, slba, 1, 40);
+    if (status) {
+        return status;
+    }
+    end = rl ? MIN(slba + rl, req->ns->nlbas) : req->ns->nlbas;
+    max = len > 8 ? (len - 8) / sizeof(NvmeLbaStatusDesc) : 0;
+    cnt = nvme_lbas_fill(req->ns, slba, end, NULL, 0);
+    max = MIN(max, cnt);
+    buf = g_malloc0(8 + max * sizeof(NvmeLbaStatusDesc));
+    nvme_lbas_fill(req->ns, slba, end, (NvmeLbaStatusDesc *)(buf + 8), max);
+    stl_le_p(buf, max);
+    buf[4] = cnt > max ? NVME_LBAS_CMPC_MNDW : NVME_LBAS_CMPC_RANGE;
+    trace_nvme_get_lba_status(slba, rl, atype, max, cnt);
+    return nvme_dma_to_guest(n, req, buf,
+                             MIN(len, 8 + max * sizeof(NvmeLbaStatusDesc)));
+}

@@ -1,0 +1,250 @@
+/*
+ * qtest: shadow doorbells (Doorbell Buffer Config) and their ioeventfds.
+ *
+ * Each test runs with ioeventfd on (the default) and off: the shadow
+ * buffer protocol must behave the same whether an MMIO doorbell write
+ * reaches the device as a value or only as a signal.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/nvme-drv.h"
+
+#define DNR NVME_DNR
+#define LBASZ 512
+#define QSIZE 8
+
+typedef struct Shadow {
+    NvmeDrv *d;
+    uint64_t dbs;       /* shadow doorbells */
+    uint64_t eis;       /* EventIdx */
+} Shadow;
+
+static uint16_t dbbuf_config(NvmeDrv *d, uint64_t dbs, uint64_t eis)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_DBBUF_CONFIG, 0);
+    cmd.dptr.prp1 = dbs;
+    cmd.dptr.prp2 = eis;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+static uint32_t shadow_get(NvmeDrv *d, uint64_t base, uint16_t qid, bool cq)
+{
+    uint32_t v;
+
+    nvme_drv_memread(d, base + qid * 8 + (cq ? 4 : 0), &v, 4);
+    return le32_to_cpu(v);
+}
+
+static void shadow_set(NvmeDrv *d, uint64_t base, uint16_t qid, bool cq,
+                       uint32_t val)
+{
+    uint32_t v = cpu_to_le32(val);
+
+    nvme_drv_memwrite(d, base + qid * 8 + (cq ? 4 : 0), &v, 4);
+}
+
+/* Controller ready, shadow buffers configured, queue pair 1 created. */
+static Shadow setup(const char *props, uint32_t cq_entries)
+{
+    Shadow s;
+
+    s.d = nvme_drv_start_ready(props);
+    s.dbs = nvme_drv_alloc(s.d, 4096);
+    s.eis = nvme_drv_alloc(s.d, 4096);
+    g_assert_cmphex(dbbuf_config(s.d, s.dbs, s.eis), ==, 0);
+    g_assert_cmphex(nvme_drv_create_cq(s.d, 1, cq_entries, 1, true), ==, 0);
+    g_assert_cmphex(nvme_drv_create_sq(s.d, 1, 1, QSIZE), ==, 0);
+    return s;
+}
+
+/* Queue a 1-block write of @byte at @slba on SQ 1 (not announced yet). */
+static void put_write(Shadow *s, uint16_t cid, uint64_t slba, uint8_t byte)
+{
+    uint64_t buf = nvme_drv_alloc(s->d, LBASZ);
+    uint8_t data[LBASZ];
+    NvmeCmd cmd;
+
+    memset(data, byte, sizeof(data));
+    nvme_drv_memwrite(s->d, buf, data, sizeof(data));
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
+    nvme_drv_cmd_set_prp(s->d, &cmd, buf, LBASZ);
+    cmd.cdw10 = slba;
+    cmd.cid = cid;
+    nvme_drv_sq_put(s->d, 1, &cmd);
+}
+
+static uint8_t media_byte(Shadow *s, uint64_t slba)
+{
+    uint8_t b;
+
+    g_assert_cmpint(pread(s->d->img_fd, &b, 1, slba * LBASZ), ==, 1);
+    return b;
+}
+
+static void test_config_errors(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    uint64_t page = nvme_drv_alloc(d, 8192);
+
+    g_assert_cmphex(dbbuf_config(d, page + 8, page + 4096), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(dbbuf_config(d, page, page + 4096 + 512), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(dbbuf_config(d, 0, page), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(dbbuf_config(d, page, 0), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(dbbuf_config(d, page, page + 4096), ==, 0);
+    nvme_drv_stop(d);
+}
+
+/*
+ * The SQ tail comes from the shadow buffer: the MMIO write carries a
+ * stale value, yet both queued commands run; EventIdx reports the tail.
+ */
+static void shadow_sq_tail(const char *props)
+{
+    Shadow s = setup(props, QSIZE);
+    NvmeCqe cqe;
+
+    put_write(&s, 0x11, 10, 0xa1);
+    put_write(&s, 0x12, 11, 0xa2);
+    shadow_set(s.d, s.dbs, 1, false, 2);
+    nvme_drv_raw_db(s.d, 1, false, 0);
+
+    nvme_drv_wait_cid(s.d, 1, 0x11, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+    nvme_drv_wait_cid(s.d, 1, 0x12, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+    g_assert_cmpuint(media_byte(&s, 10), ==, 0xa1);
+    g_assert_cmpuint(media_byte(&s, 11), ==, 0xa2);
+    g_assert_cmpuint(shadow_get(s.d, s.eis, 1, false), ==, 2);
+    nvme_drv_stop(s.d);
+}
+
+/* Without a doorbell write nothing is fetched: the shadow alone is silent. */
+static void shadow_needs_doorbell(const char *props)
+{
+    Shadow s = setup(props, QSIZE);
+    NvmeCqe cqe;
+
+    put_write(&s, 0x21, 20, 0xb1);
+    shadow_set(s.d, s.dbs, 1, false, 1);
+    g_assert_false(nvme_drv_poll_cqe(s.d, 1, &cqe, 200, false));
+    nvme_drv_raw_db(s.d, 1, false, 1);
+    nvme_drv_wait_cid(s.d, 1, 0x21, &cqe);
+    g_assert_cmpuint(media_byte(&s, 20), ==, 0xb1);
+    nvme_drv_stop(s.d);
+}
+
+/*
+ * CQ of 2 entries holds one completion.  The second waits; the device
+ * publishes the head it waits on, and a head moved in the shadow buffer
+ * plus a doorbell signal releases it.
+ */
+static void shadow_cq_head(const char *props)
+{
+    Shadow s = setup(props, 2);
+    uint16_t first;
+    NvmeCqe cqe;
+
+    put_write(&s, 0x31, 30, 0xc1);
+    put_write(&s, 0x32, 31, 0xc2);
+    shadow_set(s.d, s.dbs, 1, false, 2);
+    nvme_drv_raw_db(s.d, 1, false, 2);
+
+    g_assert_true(nvme_drv_poll_cqe(s.d, 1, &cqe, 5000, false));
+    first = cqe.cid;    /* the backend may finish either write first */
+    g_assert_true(first == 0x31 || first == 0x32);
+    g_assert_false(nvme_drv_poll_cqe(s.d, 1, &cqe, 200, false));
+    g_assert_cmpuint(shadow_get(s.d, s.eis, 1, true), ==, 0);
+
+    shadow_set(s.d, s.dbs, 1, true, s.d->cq[1].head);
+    nvme_drv_raw_db(s.d, 1, true, 0x7fff);      /* value is ignored */
+    g_assert_true(nvme_drv_poll_cqe(s.d, 1, &cqe, 5000, false));
+    g_assert_cmpuint(cqe.cid, ==, first == 0x31 ? 0x32 : 0x31);
+    g_assert_cmpuint(media_byte(&s, 30), ==, 0xc1);
+    g_assert_cmpuint(media_byte(&s, 31), ==, 0xc2);
+    nvme_drv_stop(s.d);
+}
+
+/* A shadow tail beyond the queue is ignored; the queue keeps working. */
+static void shadow_bad_tail(const char *props)
+{
+    Shadow s = setup(props, QSIZE);
+    NvmeCqe cqe;
+
+    shadow_set(s.d, s.dbs, 1, false, QSIZE + 3);
+    nvme_drv_raw_db(s.d, 1, false, 0);
+    g_assert_false(nvme_drv_poll_cqe(s.d, 1, &cqe, 200, false));
+
+    put_write(&s, 0x41, 40, 0xd1);
+    shadow_set(s.d, s.dbs, 1, false, 1);
+    nvme_drv_raw_db(s.d, 1, false, 1);
+    nvme_drv_wait_cid(s.d, 1, 0x41, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+    nvme_drv_stop(s.d);
+}
+
+/* A controller reset forgets the buffers: plain doorbells work again. */
+static void shadow_reset(const char *props)
+{
+    Shadow s = setup(props, QSIZE);
+    uint8_t data[LBASZ];
+
+    nvme_drv_disable(s.d);
+    nvme_drv_enable(s.d, 32, 32);
+    nvme_drv_create_qpair(s.d, 1, QSIZE);
+    memset(data, 0xe1, sizeof(data));
+    g_assert_cmphex(nvme_drv_rw(s.d, 1, NVME_CMD_WRITE, 1, 50, 1, LBASZ,
+                                data, 0), ==, 0);
+    g_assert_cmpuint(media_byte(&s, 50), ==, 0xe1);
+    nvme_drv_stop(s.d);
+}
+
+/* Effects log and OACS advertise the command. */
+static void test_advertised(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    g_autofree NvmeIdCtrl *id = g_new0(NvmeIdCtrl, 1);
+    g_autofree uint32_t *acs = g_new0(uint32_t, 1024);
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==, 0);
+    g_assert_true(le16_to_cpu(id->oacs) & NVME_OACS_DBCS);
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CMD_EFFECTS, 0, 0, acs,
+                                     4096), ==, 0);
+    g_assert_true(le32_to_cpu(acs[NVME_ADM_CMD_DBBUF_CONFIG]) &
+                  NVME_CMD_EFF_CSUPP);
+    nvme_drv_stop(d);
+}
+
+#define MODES(fn)                                                        \
+    static void fn##_on(void) { fn(NULL); }                              \
+    static void fn##_off(void) { fn("ioeventfd=off"); }
+
+MODES(shadow_sq_tail)
+MODES(shadow_needs_doorbell)
+MODES(shadow_cq_head)
+MODES(shadow_bad_tail)
+MODES(shadow_reset)
+
+#define ADD_MODES(name, fn)                                              \
+    qtest_add_func("/nvme/dbbuf/" name "/ioeventfd", fn##_on);           \
+    qtest_add_func("/nvme/dbbuf/" name "/mmio", fn##_off)
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/nvme/dbbuf/config_errors", test_config_errors);
+    qtest_add_func("/nvme/dbbuf/advertised", test_advertised);
+    ADD_MODES("sq_tail", shadow_sq_tail);
+    ADD_MODES("needs_doorbell", shadow_needs_doorbell);
+    ADD_MODES("cq_head", shadow_cq_head);
+    ADD_MODES("bad_tail", shadow_bad_tail);
+    ADD_MODES("reset", shadow_reset);
+    return g_test_run();
+}
