@@ -37,12 +37,21 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->mdts = n->params.mdts;
     id->cntlid = cpu_to_le16(n->cntlid);
     id->ver = cpu_to_le32(n->vs ? n->vs : 0x00010400);
-    id->oaes = cpu_to_le32(0);
+    id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION);
+    id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     id->cntrltype = 1;      /* I/O controller */
-    id->oacs = cpu_to_le16(NVME_OACS_DBCS);
+    id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
+                           NVME_OACS_SELF_TEST);
     id->acl = 3;
     id->aerl = n->params.aerl;
-    id->frmw = (1 << 1) | NVME_FRMW_SLOT1_RO;   /* one slot, read-only */
+    /* firmware.c: 2 slots, slot 1 read-only, activation without reset */
+    id->frmw = (NVME_FW_SLOTS << 1) | NVME_FRMW_SLOT1_RO | NVME_FRMW_NO_RESET;
+    id->fwug = 0xff;        /* any download granularity (dwords) */
+    id->edstt = cpu_to_le16(NVME_DST_EDSTT_MIN);    /* selftest.c */
+    id->dsto = 1;           /* one self-test at a time */
+    id->sanicap = cpu_to_le32(NVME_SANICAP_CES | NVME_SANICAP_BES |
+                              NVME_SANICAP_OWS | NVME_SANICAP_NODMMAS_NOMOD);
+    id->fna = NVME_FNA_CRYPTO_ERASE;    /* format.c: per namespace */
     id->lpa = NVME_LPA_CSE;
     id->elpe = NVME_ERROR_LOG_ENTRIES - 1;
     id->npss = 0;
@@ -64,8 +73,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                            NVME_CTRL_SGLS_BITBUCKET |
                            NVME_CTRL_SGLS_MPTR_SGL);
-    snprintf((char *)id->subnqn, sizeof(id->subnqn),
-             "nqn.2019-08.org.qemu:%s", n->params.serial);
+    snprintf((char *)id->subnqn, sizeof(id->subnqn), "%s",
+             n->subsys->subnqn);
     id->psd[0].mp = cpu_to_le16(0x9c4);     /* 25 W */
     id->psd[0].enlat = cpu_to_le32(0x10);
     id->psd[0].exlat = cpu_to_le32(0x4);
@@ -184,6 +193,7 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
     if (ns) {
         id.nstat = NVME_ID_NS_IND_NSTAT_NRDY;   /* bit 0 set: ready */
         id.nsattr = !blk_is_writable(ns->blk);  /* write protected */
+        id.nmic = ns->shared;
     }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
@@ -235,6 +245,11 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
         break;
     case NVME_ID_CNS_CS_IND_NS:
         return nvme_identify_ns_ind(n, req, nsid);
+    case NVME_ID_CNS_NS_PRESENT_LIST:
+    case NVME_ID_CNS_NS_PRESENT:
+    case NVME_ID_CNS_NS_ATTACHED_CTRL_LIST:
+    case NVME_ID_CNS_CTRL_LIST:
+        return nvme_identify_subsys(n, req);    /* subsys.c */
     default:
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_FIELD | NVME_DNR;

@@ -16,6 +16,10 @@
 
 #define EFF_LBCC    NVME_CMD_EFF_LBCC
 #define EFF_CCC     NVME_CMD_EFF_CCC
+/* Format NVM and Sanitize: blocks, namespace capacity and inventory */
+#define EFF_ERASE   (NVME_CMD_EFF_LBCC | NVME_CMD_EFF_NCC | NVME_CMD_EFF_NIC)
+#define EFF_CSE_NS  (1u << 16)  /* one at a time per namespace */
+#define EFF_CSE_ALL (2u << 16)  /* no other command to any namespace */
 
 const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_DELETE_SQ]    = { nvme_admin_delete_sq },
@@ -31,6 +35,15 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_KEEP_ALIVE]   = { nvme_admin_keep_alive },
     [NVME_ADM_CMD_DBBUF_CONFIG] = { nvme_admin_dbbuf_config },
     [NVME_ADM_CMD_GET_LBA_STATUS] = { nvme_admin_get_lba_status, 0, true },
+    [NVME_ADM_CMD_ACTIVATE_FW]  = { nvme_admin_fw_commit, EFF_CCC },
+    [NVME_ADM_CMD_DOWNLOAD_FW]  = { nvme_admin_fw_download },
+    [NVME_ADM_CMD_DEV_SELF_TEST] = { nvme_admin_self_test },
+    [NVME_ADM_CMD_FORMAT_NVM]   = { nvme_admin_format,
+                                    EFF_ERASE | EFF_CSE_NS },
+    [NVME_ADM_CMD_SANITIZE]     = { nvme_admin_sanitize,
+                                    EFF_ERASE | EFF_CSE_ALL },
+    [NVME_ADM_CMD_NS_ATTACHMENT] = { nvme_admin_ns_attachment,
+                                     NVME_CMD_EFF_NIC },
 };
 
 const NvmeOpcode nvme_nvm_ops[256] = {
@@ -56,11 +69,13 @@ static uint16_t nvme_resolve_ns(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t nsid = le32_to_cpu(req->cmd.nsid);
 
-    req->ns = nvme_ns(n, nsid);
-    if (!req->ns) {
+    uint16_t status = nvme_nsid_status(n, nsid);
+
+    if (status) {
         nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
+        return status;
     }
+    req->ns = nvme_ns(n, nsid);
     return NVME_SUCCESS;
 }
 
@@ -89,6 +104,13 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
             return status;
         }
     }
+    status = nvme_sanitize_check(n, req, op);   /* sanitize.c */
+    if (!status) {
+        status = nvme_format_check(req);        /* format.c */
+    }
+    if (status) {
+        return status;
+    }
     if (NVME_CMD_FLAGS_FUSE(flags)) {
         return nvme_fused_submit(n, req);
     }
@@ -112,6 +134,27 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
     status = nvme_dispatch_checks(n, req, op);
     if (status != NVME_NO_COMPLETE) {
         nvme_fused_settle(req, status);
+        nvme_req_complete(req, status);
+    }
+}
+
+/*
+ * Context: main loop.  Execute a parked command anew (ioerr.c): its
+ * common checks passed when it was first dispatched; the handler parses
+ * the submission entry again and maps its data pointer afresh.
+ */
+void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
+{
+    const NvmeOpcode *op = req->sq->sqid ? &nvme_nvm_ops[req->cmd.opcode]
+                                         : &nvme_admin_ops[req->cmd.opcode];
+    uint16_t status;
+
+    nvme_dma_unmap(req);
+    req->status = NVME_SUCCESS;
+    req->result = 0;
+    req->aiocb = NULL;
+    status = op->handler(n, req);
+    if (status != NVME_NO_COMPLETE) {
         nvme_req_complete(req, status);
     }
 }

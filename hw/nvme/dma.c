@@ -108,7 +108,7 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
             uint32_t cnt = MIN(total - done, PRP_CHUNK);
 
             if (pci_dma_read(PCI_DEVICE(n), list + done * 8, ent, cnt * 8)) {
-                return NVME_DATA_TRAS_ERROR;
+                return NVME_DATA_TRAS_ERROR | NVME_DNR;
             }
             for (uint32_t i = 0; i < cnt; i++) {
                 uint64_t e = le64_to_cpu(ent[i]);
@@ -335,7 +335,7 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
                                        "segment read failed", addr,
                                        le32_to_cpu(seg.len), seg.type,
                                        w.ndesc, NVME_DATA_TRAS_ERROR);
-                return NVME_DATA_TRAS_ERROR;
+                return NVME_DATA_TRAS_ERROR | NVME_DNR;
             }
             for (uint32_t j = 0; j < cnt; j++) {
                 NvmeSglDescriptor *d = &buf[j];
@@ -509,13 +509,13 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
     }
     if (req->sg_holes) {
         if (nvme_dma_scatter(req, buf, len) != MEMTX_OK) {
-            return NVME_DATA_TRAS_ERROR;
+            return NVME_DATA_TRAS_ERROR | NVME_DNR;
         }
         return NVME_SUCCESS;
     }
     if (dma_buf_read((void *)buf, len, NULL, &req->sg,
                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
-        return NVME_DATA_TRAS_ERROR;
+        return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
 }
@@ -531,7 +531,7 @@ uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
     }
     if (dma_buf_write(buf, len, NULL, &req->sg,
                       MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
-        return NVME_DATA_TRAS_ERROR;
+        return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
 }

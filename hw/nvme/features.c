@@ -1,6 +1,13 @@
 /*
  * NVMe Get Features / Set Features.
  *
+ * Arbitration, Power Management, Temperature Threshold (each threshold on
+ * its own) and Volatile Write Cache are saveable: Set Features with Save
+ * stores the value the command sets, Get Features SEL=saved reports it
+ * (the default until something was saved) and a controller level reset
+ * restores it as the current value.  Saved values live as long as the
+ * device (a QEMU restart forgets them).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -12,20 +19,23 @@
 #define NVME_FEAT_KEEP_ALIVE    0x0f
 #define NVME_AEC_SUPPORTED      0x3ff   /* SMART warnings, NS attr, FW */
 #define NVME_TS_ORIGIN_HOST     (1 << 1)
+#define NVME_HBS_BYTES          512     /* Host Behavior Support data */
+#define NVME_CAP_SAVEABLE       (NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_SAVE)
 
 /* Capabilities (Get Features SEL=3) of each supported feature. */
 static const uint8_t nvme_feat_caps[256] = {
-    [NVME_ARBITRATION]              = NVME_FEAT_CAP_CHANGE,
-    [NVME_POWER_MANAGEMENT]         = NVME_FEAT_CAP_CHANGE,
-    [NVME_TEMPERATURE_THRESHOLD]    = NVME_FEAT_CAP_CHANGE,
+    [NVME_ARBITRATION]              = NVME_CAP_SAVEABLE,
+    [NVME_POWER_MANAGEMENT]         = NVME_CAP_SAVEABLE,
+    [NVME_TEMPERATURE_THRESHOLD]    = NVME_CAP_SAVEABLE,
     [NVME_ERROR_RECOVERY]           = NVME_FEAT_CAP_CHANGE,
-    [NVME_VOLATILE_WRITE_CACHE]     = NVME_FEAT_CAP_CHANGE,
+    [NVME_VOLATILE_WRITE_CACHE]     = NVME_CAP_SAVEABLE,
     [NVME_NUMBER_OF_QUEUES]         = NVME_FEAT_CAP_CHANGE,
     [NVME_INTERRUPT_COALESCING]     = NVME_FEAT_CAP_CHANGE,
     [NVME_INTERRUPT_VECTOR_CONF]    = NVME_FEAT_CAP_CHANGE,
     [NVME_ASYNCHRONOUS_EVENT_CONF]  = NVME_FEAT_CAP_CHANGE,
     [NVME_TIMESTAMP]                = NVME_FEAT_CAP_CHANGE,
     [NVME_FEAT_KEEP_ALIVE]          = NVME_FEAT_CAP_CHANGE,
+    [NVME_HOST_BEHAVIOR_SUPPORT]    = NVME_FEAT_CAP_CHANGE,
 };
 
 /* Context: main loop. */
@@ -60,7 +70,7 @@ static uint32_t nvme_nq_default(NvmeCtrl *n)
     return max | (max << 16);
 }
 
-/* Context: main loop.  Default (and, as nothing is saveable, saved) values. */
+/* Context: main loop.  Default values. */
 static void nvme_features_defaults(NvmeCtrl *n, NvmeFeatures *f)
 {
     *f = (NvmeFeatures) {
@@ -68,6 +78,46 @@ static void nvme_features_defaults(NvmeCtrl *n, NvmeFeatures *f)
         .vwc = nvme_ctrl_has_vwc(n),
         .nq = nvme_nq_default(n),
     };
+}
+
+/*
+ * Context: main loop.  Copy the value(s) of saveable feature @fid from
+ * @src to @dst; @temp, when not NULL, limits Temperature Threshold to the
+ * threshold it points to in @src.
+ */
+static void nvme_feat_copy(NvmeFeatures *dst, const NvmeFeatures *src,
+                           uint8_t fid, const uint16_t *temp)
+{
+    switch (fid) {
+    case NVME_ARBITRATION:
+        dst->arbitration = src->arbitration;
+        break;
+    case NVME_POWER_MANAGEMENT:
+        dst->power_mgmt = src->power_mgmt;
+        break;
+    case NVME_TEMPERATURE_THRESHOLD:
+        if (!temp || temp == &src->temp_over) {
+            dst->temp_over = src->temp_over;
+        }
+        if (!temp || temp == &src->temp_under) {
+            dst->temp_under = src->temp_under;
+        }
+        break;
+    case NVME_VOLATILE_WRITE_CACHE:
+        dst->vwc = src->vwc;
+        break;
+    }
+}
+
+/* Context: main loop.  Saved values: the defaults overlaid with saves. */
+static void nvme_features_saved(NvmeCtrl *n, NvmeFeatures *f)
+{
+    nvme_features_defaults(n, f);
+    for (uint8_t fid = 0; fid < 32; fid++) {
+        if (n->feat_saved_mask & (1u << fid)) {
+            nvme_feat_copy(f, &n->feat_saved, fid, NULL);
+        }
+    }
 }
 
 /* Context: main loop.  Apply the Volatile Write Cache setting. */
@@ -85,10 +135,11 @@ void nvme_features_reset(NvmeCtrl *n)
 {
     unsigned long *iv = n->feat.iv_no_coalescing;
 
-    nvme_features_defaults(n, &n->feat);
+    nvme_features_saved(n, &n->feat);
     n->feat.iv_no_coalescing = iv;
     bitmap_zero(iv, n->params.msix_qsize);
     nvme_apply_vwc(n);
+    nvme_log_check_temperature(n);
     if (n->kato_timer) {
         timer_del(n->kato_timer);
     }
@@ -197,6 +248,18 @@ static uint16_t nvme_get_timestamp(NvmeCtrl *n, NvmeRequest *req, bool dflt)
     return nvme_dma_to_guest(n, req, &data, sizeof(data));
 }
 
+/*
+ * Context: main loop.  Host Behavior Support: 512 bytes of which only
+ * ACRE (byte 0) is kept; the rest reads back as zeroes.
+ */
+static uint16_t nvme_get_hbs(NvmeCtrl *n, NvmeRequest *req, bool dflt)
+{
+    uint8_t data[NVME_HBS_BYTES] = { 0 };
+
+    data[0] = dflt ? 0 : n->feat.hbs_acre;
+    return nvme_dma_to_guest(n, req, data, sizeof(data));
+}
+
 /* Context: main loop. */
 uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -205,7 +268,7 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     uint8_t sel = NVME_GETFEAT_SELECT(dw10);
     bool use_dflt = sel == NVME_GETFEAT_SELECT_DEFAULT ||
                     sel == NVME_GETFEAT_SELECT_SAVED;
-    NvmeFeatures dflt;
+    NvmeFeatures other;
 
     trace_nvme_get_features(fid, sel);
     if (!nvme_feat_caps[fid]) {
@@ -223,8 +286,15 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     if (fid == NVME_TIMESTAMP) {
         return nvme_get_timestamp(n, req, use_dflt);
     }
-    nvme_features_defaults(n, &dflt);
-    return nvme_feat_value(n, req, fid, use_dflt ? &dflt : &n->feat,
+    if (fid == NVME_HOST_BEHAVIOR_SUPPORT) {
+        return nvme_get_hbs(n, req, use_dflt);
+    }
+    if (sel == NVME_GETFEAT_SELECT_SAVED) {
+        nvme_features_saved(n, &other);
+    } else {
+        nvme_features_defaults(n, &other);
+    }
+    return nvme_feat_value(n, req, fid, use_dflt ? &other : &n->feat,
                            &req->result);
 }
 
@@ -261,6 +331,37 @@ static uint16_t nvme_set_timestamp(NvmeCtrl *n, NvmeRequest *req)
     n->feat.timestamp = le64_to_cpu(data) & MAKE_64BIT_MASK(0, 48);
     n->feat.timestamp_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
     n->feat.timestamp_set = true;
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Host Behavior Support: ACRE 0 or 1 (the controller
+ * never asks for a retry delay, so either is fine); LBAFEE and ETDAS stay
+ * 0 (no extended LBA formats, no telemetry).  Later bytes are reserved.
+ */
+static uint16_t nvme_set_hbs(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint8_t data[NVME_HBS_BYTES];
+    uint16_t status = nvme_dma_from_guest(n, req, data, sizeof(data));
+    const char *why = NULL;
+
+    if (status) {
+        return status;
+    }
+    if (data[0] > 1) {
+        why = "ACRE is neither 0 nor 1";
+    } else if (data[1]) {
+        why = "ETDAS: no telemetry";
+    } else if (data[2]) {
+        why = "LBAFEE: no extended LBA formats";
+    }
+    if (why) {
+        /* the field is in the data, not the command: no location */
+        trace_nvme_feat_reject(NVME_HOST_BEHAVIOR_SUPPORT, why,
+                               NVME_INVALID_FIELD | NVME_DNR);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    n->feat.hbs_acre = data[0];
     return NVME_SUCCESS;
 }
 
@@ -326,6 +427,8 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return NVME_SUCCESS;
     case NVME_TIMESTAMP:
         return nvme_set_timestamp(n, req);
+    case NVME_HOST_BEHAVIOR_SUPPORT:
+        return nvme_set_hbs(n, req);
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */
         f->kato = MIN(QEMU_ALIGN_UP((uint64_t)dw11, NVME_KAS_MS),
@@ -336,21 +439,51 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     g_assert_not_reached();
 }
 
+/*
+ * Context: main loop.  Save what a successful Set Features just set; for
+ * Temperature Threshold only the threshold CDW11 selects.
+ */
+static void nvme_feat_save(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
+                           uint32_t dw11)
+{
+    uint16_t *temp = NULL;
+    NvmeFeatures dflt;
+
+    if (!(n->feat_saved_mask & (1u << fid))) {
+        nvme_features_defaults(n, &dflt);
+        nvme_feat_copy(&n->feat_saved, &dflt, fid, NULL);
+    }
+    if (fid == NVME_TEMPERATURE_THRESHOLD) {
+        nvme_temp_select(req, dw11, &n->feat, &temp);
+    }
+    nvme_feat_copy(&n->feat_saved, &n->feat, fid, temp);
+    n->feat_saved_mask |= 1u << fid;
+    trace_nvme_feat_saved(fid, dw11);
+}
+
 /* Context: main loop. */
 uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
     uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
     uint8_t fid = NVME_GETSETFEAT_FID(dw10);
+    uint16_t status;
 
     trace_nvme_set_features(fid, dw11);
     if (!nvme_feat_caps[fid]) {
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    if (NVME_SETFEAT_SAVE(dw10)) {
+    if (NVME_SETFEAT_SAVE(dw10) &&
+        !(nvme_feat_caps[fid] & NVME_FEAT_CAP_SAVE)) {
         nvme_req_err_field(req, 43, 7);
+        trace_nvme_feat_reject(fid, "feature is not saveable",
+                               NVME_FID_NOT_SAVEABLE | NVME_DNR);
         return NVME_FID_NOT_SAVEABLE | NVME_DNR;
     }
-    return nvme_set_feature(n, req, fid, dw11);
+    status = nvme_set_feature(n, req, fid, dw11);
+    if (!status && NVME_SETFEAT_SAVE(dw10)) {
+        nvme_feat_save(n, req, fid, dw11);
+    }
+    return status;
 }

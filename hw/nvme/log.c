@@ -30,6 +30,24 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
+ * Context: main loop.  An error tied to no command (a bad doorbell
+ * write): SQID and CID are FFFFh, so the Error event the device raises
+ * points at an entry that says what happened.
+ */
+void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
+{
+    NvmeErrorLog *e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
+
+    n->error_count++;
+    *e = (NvmeErrorLog) {
+        .error_count = cpu_to_le64(n->error_count),
+        .sqid = cpu_to_le16(0xffff),
+        .cid = cpu_to_le16(0xffff),
+        .param_error_location = cpu_to_le16(loc),
+    };
+}
+
+/*
  * Context: main loop.  The entry's status field carries the phase tag of
  * the completion that reported the error, known only once it is posted.
  */
@@ -105,15 +123,6 @@ static void nvme_log_fill_smart(NvmeCtrl *n, uint8_t *buf)
     s->number_of_error_log_entries[0] = cpu_to_le64(n->error_count);
 }
 
-/* Context: main loop.  Firmware slot 1 holds the running revision. */
-static void nvme_log_fill_fw_slot(NvmeCtrl *n, uint8_t *buf)
-{
-    NvmeFwSlotInfoLog *fw = (NvmeFwSlotInfoLog *)buf;
-
-    fw->afi = 1;
-    memcpy(fw->frs1, n->id_ctrl.fr, sizeof(fw->frs1));
-}
-
 /* Context: main loop.  Generated from the dispatch tables. */
 static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
 {
@@ -147,11 +156,16 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         nvme_log_fill_smart(n, buf);
         return sizeof(NvmeSmartLog);
     case NVME_LOG_FW_SLOT_INFO:
-        nvme_log_fill_fw_slot(n, buf);
-        return sizeof(NvmeFwSlotInfoLog);
+        return nvme_fw_fill_log(n, buf);            /* firmware.c */
+    case NVME_LOG_DEV_SELF_TEST:
+        return nvme_selftest_fill_log(n, buf);      /* selftest.c */
+    case NVME_LOG_SANITIZE:
+        return nvme_sanitize_fill_log(n, buf);      /* sanitize.c */
     case NVME_LOG_CMD_EFFECTS:
         nvme_log_fill_effects(n, buf, csi);
         return sizeof(NvmeEffectsLog);
+    case NVME_LOG_CHANGED_NSLIST:
+        return nvme_log_fill_changed_ns(n, buf);    /* subsys.c */
     }
     nvme_req_err_field(req, 40, 0);
     *status = NVME_INVALID_LOG_ID | NVME_DNR;
@@ -190,6 +204,13 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
             nvme_aer_unmask(n, NVME_AER_TYPE_ERROR);
         } else if (lid == NVME_LOG_SMART_INFO) {
             nvme_aer_unmask(n, NVME_AER_TYPE_SMART);
+        } else if (lid == NVME_LOG_FW_SLOT_INFO) {
+            nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
+        } else if (lid == NVME_LOG_SANITIZE) {
+            nvme_aer_unmask(n, NVME_AER_TYPE_IO_SPECIFIC);
+        } else if (lid == NVME_LOG_CHANGED_NSLIST) {
+            nvme_log_clear_changed_ns(n);
+            nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
         }
     }
     return status;

@@ -3,8 +3,9 @@
  * namespace (nvme,drive=...) and Identify Namespace data.
  *
  * Identifiers are stable: unless given, the UUID and NGUID derive from a
- * hash of the controller serial and the NSID, so a namespace keeps its
- * identity across QEMU restarts.
+ * hash of the controller serial (the subsystem NQN when the controller is
+ * in an nvme-subsys, so all its controllers agree) and the NSID, so a
+ * namespace keeps its identity across QEMU restarts.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -38,7 +39,7 @@ static void nvme_ns_derive_ids(NvmeNamespace *ns, const NvmeNsParams *p,
         ns->uuid.data[6] = (ns->uuid.data[6] & 0x0f) | 0x50;  /* version 5 */
         ns->uuid.data[8] = (ns->uuid.data[8] & 0x3f) | 0x80;  /* RFC 4122 */
     }
-    memcpy(ns->nguid, digest + 16, 16);
+    memcpy(ns->nguid, p->nguid_set ? p->nguid : digest + 16, 16);
     ns->eui64 = p->eui64;
 }
 
@@ -76,9 +77,12 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
         return false;
     }
     ns->blk = conf->blk;
+    blk_iostatus_enable(ns->blk);   /* query-block io-status, enospc */
     ns->nsid = params->nsid;
     ns->lbasz = conf->logical_block_size;
     ns->lbads = ctz32(ns->lbasz);
+    ns->conf_lbads = ns->lbads;
+    ns->lbaf = ns->lbads == 9 ? 0 : ns->lbads == 12 ? 1 : 2;
     ns->pbs = conf->physical_block_size;
     ns->nlbas = size / ns->lbasz;
     ns->wce_default = blk_enable_write_cache(ns->blk);
@@ -100,11 +104,14 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->nsze = cpu_to_le64(ns->nlbas);
     id->ncap = cpu_to_le64(ns->nlbas);
     id->nuse = cpu_to_le64(ns->nlbas);
-    id->nlbaf = 0;                  /* one format, 0-based count */
-    id->flbas = 0;
-    id->lbaf[0].ds = ns->lbads;
+    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
+        id->nlbaf = i;              /* 0-based count */
+        id->lbaf[i].ds = nvme_ns_lbaf_ds(ns, i);
+    }
+    id->flbas = ns->lbaf;
     /* NPWG/NPWA/NPDG/NPDA/NOWS are valid: the guest learns the pbs */
     id->nsfeat = 1 << 4;
+    id->nmic = ns->shared;      /* bit 0: may be attached to several */
     id->npwg = cpu_to_le16(pbs_lbas - 1);
     id->npwa = cpu_to_le16(pbs_lbas - 1);
     id->npdg = cpu_to_le16(pbs_lbas - 1);
@@ -117,6 +124,41 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->mssrl = cpu_to_le16(NVME_COPY_MSSRL);
     id->mcl = cpu_to_le32(NVME_COPY_MCL);
     id->msrc = NVME_COPY_MSRC;
+}
+
+/*
+ * Context: any.  LBADS of LBA format @idx (no metadata for now): 0 and 1
+ * are 512 and 4096 bytes, 2 the configured block size when it is
+ * neither; 0 when there is no such format.
+ */
+uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx)
+{
+    switch (idx) {
+    case 0:
+        return 9;
+    case 1:
+        return 12;
+    case 2:
+        return ns->conf_lbads != 9 && ns->conf_lbads != 12 ?
+               ns->conf_lbads : 0;
+    }
+    return 0;
+}
+
+/*
+ * Context: main loop.  Switch to LBA format @idx (Format NVM): the block
+ * size and with it the size in blocks change.  A drive smaller than one
+ * block leaves an empty namespace.
+ */
+void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx)
+{
+    int64_t size = blk_getlength(ns->blk);
+
+    ns->lbaf = idx;
+    ns->lbads = nvme_ns_lbaf_ds(ns, idx);
+    ns->lbasz = 1u << ns->lbads;
+    ns->nlbas = size > 0 ? size >> ns->lbads : 0;
+    trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
 }
 
 /* Context: main loop.  Wait for every in-flight backend request. */
@@ -140,51 +182,93 @@ bool nvme_ctrl_has_vwc(NvmeCtrl *n)
     return false;
 }
 
-/* Context: main loop (realize).  Attach an nvme-ns to its controller. */
+/*
+ * Context: main loop (realize).  "nguid": 32 hex digits, '-' allowed
+ * between them; "auto" (upstream: random) keeps the derived, stable one.
+ */
+static bool nvme_ns_parse_nguid(const char *str, NvmeNsParams *p,
+                                Error **errp)
+{
+    unsigned digits = 0;
+
+    if (!str || !strcmp(str, "auto")) {
+        return true;
+    }
+    memset(p->nguid, 0, sizeof(p->nguid));
+    for (const char *c = str; *c; c++) {
+        if (*c == '-') {
+            continue;
+        }
+        if (!g_ascii_isxdigit(*c) || digits == 32) {
+            digits = 0;
+            break;
+        }
+        p->nguid[digits / 2] |= g_ascii_xdigit_value(*c) <<
+                                (digits % 2 ? 0 : 4);
+        digits++;
+    }
+    if (digits != 32) {
+        error_setg(errp, "nvme-ns: 'nguid' must be 16 bytes in hex digits "
+                   "(optionally grouped with '-') or 'auto'");
+        return false;
+    }
+    p->nguid_set = true;
+    return true;
+}
+
+/*
+ * Context: main loop (realize).  Allocate the namespace in its
+ * controller's subsystem (subsys.c) and attach it there.
+ */
 static void nvme_ns_realize(DeviceState *dev, Error **errp)
 {
     NvmeNsDevice *d = NVME_NS(dev);
     BusState *bus = qdev_get_parent_bus(dev);
     NvmeCtrl *n = NVME(bus->parent);
+    NvmeSubsys *s = n->subsys;
     NvmeNsParams params = d->params;
 
     if (params.nsid == 0) {
         for (params.nsid = 1; params.nsid <= NVME_MAX_NSID &&
-             n->ns[params.nsid]; params.nsid++) {
-            /* first free NSID */
+             s->ns[params.nsid]; params.nsid++) {
+            /* first free NSID of the subsystem */
         }
     }
-    if (nvme_nsid_valid(params.nsid) && n->ns[params.nsid]) {
+    if (nvme_nsid_valid(params.nsid) && s->ns[params.nsid]) {
         error_setg(errp, "nvme-ns: nsid %u is already in use", params.nsid);
         return;
     }
     params.uuid_set = !qemu_uuid_is_null(&params.uuid);
-    if (!nvme_ns_setup(&d->ns, &d->blkconf, &params, n->params.serial,
+    if (!nvme_ns_parse_nguid(d->nguid_str, &params, errp) ||
+        !nvme_ns_setup(&d->ns, &d->blkconf, &params, nvme_subsys_id_seed(n),
                        errp)) {
         return;
     }
-    d->ns.ctrl = n;
-    n->ns[d->ns.nsid] = &d->ns;
+    d->ns.shared = params.shared;
+    d->ns.auto_attach = !params.detached;
+    nvme_subsys_add_ns(n, &d->ns, params.nsid, errp);
 }
 
 /* Context: main loop. */
 static void nvme_ns_unrealize(DeviceState *dev)
 {
     NvmeNsDevice *d = NVME_NS(dev);
-    NvmeCtrl *n = d->ns.ctrl;
 
-    if (n && n->ns[d->ns.nsid] == &d->ns) {
-        blk_drain(d->ns.blk);
-        n->ns[d->ns.nsid] = NULL;
+    if (d->ns.subsys) {
+        nvme_subsys_remove_ns(&d->ns);
         nvme_unc_free(&d->ns);
     }
 }
 
 static const Property nvme_ns_props[] = {
     DEFINE_BLOCK_PROPERTIES(NvmeNsDevice, blkconf),
+    DEFINE_BLOCK_ERROR_PROPERTIES(NvmeNsDevice, blkconf),
     DEFINE_PROP_UINT32("nsid", NvmeNsDevice, params.nsid, 0),
     DEFINE_PROP_UUID_NODEFAULT("uuid", NvmeNsDevice, params.uuid),
     DEFINE_PROP_UINT64("eui64", NvmeNsDevice, params.eui64, 0),
+    DEFINE_PROP_STRING("nguid", NvmeNsDevice, nguid_str),
+    DEFINE_PROP_BOOL("shared", NvmeNsDevice, params.shared, true),
+    DEFINE_PROP_BOOL("detached", NvmeNsDevice, params.detached, false),
 };
 
 static void nvme_ns_class_init(ObjectClass *oc, void *data)

@@ -95,14 +95,12 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     NvmeCmpState *s = req->opaque;
     NvmeCtrl *n = nvme_req_ctrl(req);
     NvmeCmpDone *done = s->done;
-    uint16_t status = nvme_status_from_errno(ret, false);
+    uint16_t status = NVME_SUCCESS;
 
     req->aiocb = NULL;
     if (ret < 0) {
         req->err_lba = req->slba;
-        if (status == NVME_UNRECOVERED_READ) {
-            n->stats.media_errors++;
-        }
+        status = nvme_io_error(req, req->ns, ret, true, false);
     } else {
         n->stats.read_cmds++;
         n->stats.units_read += s->len >> BDRV_SECTOR_BITS;

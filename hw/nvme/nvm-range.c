@@ -216,13 +216,11 @@ NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
 static void nvme_range_job_finish(NvmeRangeJob *job, int ret)
 {
     NvmeRequest *req = job->req;
-    uint16_t status = nvme_status_from_errno(ret, job->is_write);
+    uint16_t status = NVME_SUCCESS;
 
     if (ret < 0) {
         req->err_lba = job->cur_slba;
-        if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
-            nvme_req_ctrl(req)->stats.media_errors++;
-        }
+        status = nvme_io_error(req, req->ns, ret, !job->is_write, false);
     } else if (job->done) {
         job->done(job);
     }

@@ -15,46 +15,21 @@
 
 #define NVME_NS_WRITE_PROTECTED 0x0020
 
-/*
- * Context: any.  The one place backend errors become NVMe statuses.
- * EIO is a media error: Unrecovered Read Error or Write Fault.
- */
-uint16_t nvme_status_from_errno(int ret, bool is_write)
-{
-    switch (ret) {
-    case 0:
-        return NVME_SUCCESS;
-    case -EIO:
-        return is_write ? NVME_WRITE_FAULT : NVME_UNRECOVERED_READ;
-    case -ENOSPC:
-        return NVME_CAP_EXCEEDED | NVME_DNR;
-    case -EACCES:
-    case -EPERM:
-    case -EROFS:
-        return NVME_NS_WRITE_PROTECTED | NVME_DNR;
-    case -ECANCELED:
-        return NVME_CMD_ABORT_REQ;
-    case -EFAULT:               /* guest memory (nvme_dma_blk_io) */
-        return NVME_DATA_TRAS_ERROR;
-    default:
-        return NVME_INTERNAL_DEV_ERROR;
-    }
-}
-
 /* Context: main loop (block layer callback).  Account and complete. */
 static void nvme_nvm_rw_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
     NvmeCtrl *n = nvme_req_ctrl(req);
     BlockAcctStats *stats = blk_get_stats(req->ns->blk);
-    uint16_t status = nvme_status_from_errno(ret, req->is_write);
+    uint16_t status = NVME_SUCCESS;
 
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);
         req->err_lba = req->slba;
-        if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
-            n->stats.media_errors++;
+        status = nvme_io_error(req, req->ns, ret, !req->is_write, true);
+        if (status == NVME_NO_COMPLETE) {
+            return;             /* parked until the VM runs again */
         }
     } else {
         block_acct_done(stats, &req->acct);
@@ -177,9 +152,9 @@ uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t nsid = le32_to_cpu(req->cmd.nsid);
 
-    if (nsid != NVME_NSID_BROADCAST && !nvme_ns(n, nsid)) {
+    if (nsid != NVME_NSID_BROADCAST && nvme_nsid_status(n, nsid)) {
         nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
+        return nvme_nsid_status(n, nsid);
     }
     req->outstanding = 1;
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {

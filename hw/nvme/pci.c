@@ -154,12 +154,11 @@ static bool nvme_init_builtin_ns(NvmeCtrl *n, Error **errp)
         return true;        /* namespaces come from nvme-ns devices */
     }
     if (!nvme_ns_setup(&n->builtin_ns, &n->conf, &params,
-                       n->params.serial, errp)) {
+                       nvme_subsys_id_seed(n), errp)) {
         return false;
     }
-    n->builtin_ns.ctrl = n;
-    n->ns[1] = &n->builtin_ns;
-    return true;
+    n->builtin_ns.auto_attach = true;   /* private to this controller */
+    return nvme_subsys_add_ns(n, &n->builtin_ns, 1, errp);
 }
 
 /* Context: main loop. */
@@ -172,11 +171,17 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
     }
     qbus_init(&n->bus, sizeof(NvmeBus), TYPE_NVME_BUS, DEVICE(n),
               DEVICE(n)->id);
-    if (!nvme_init_builtin_ns(n, errp) || !nvme_init_pci(n, errp)) {
+    if (!nvme_subsys_add_ctrl(n, errp)) {
         return;
     }
+    if (!nvme_init_builtin_ns(n, errp) || !nvme_init_pci(n, errp)) {
+        nvme_subsys_remove_ctrl(n);
+        return;
+    }
+    nvme_io_error_init(n);
     nvme_regs_power_on(n);
     nvme_admin_identify_ctrl_init(n);
+    nvme_fw_init(n);
     nvme_features_reset(n);
 }
 
@@ -186,6 +191,10 @@ static void nvme_exit(PCIDevice *pci)
     NvmeCtrl *n = NVME(pci);
 
     nvme_ctrl_reset(n);
+    nvme_io_error_cleanup(n);
+    nvme_sanitize_cleanup(n);
+    nvme_selftest_cleanup(n);
+    nvme_fw_cleanup(n);
     timer_free(n->kato_timer);
     n->kato_timer = NULL;
     msix_uninit(pci, &n->bar0, &n->bar0);
@@ -194,6 +203,7 @@ static void nvme_exit(PCIDevice *pci)
     g_free(n->aer_reqs);
     g_free(n->aer_queue);
     g_free(n->feat.iv_no_coalescing);
+    nvme_subsys_remove_ctrl(n);
 }
 
 /* Context: main loop (system reset). */
@@ -216,7 +226,10 @@ static void nvme_instance_init(Object *obj)
 
 static const Property nvme_props[] = {
     DEFINE_BLOCK_PROPERTIES(NvmeCtrl, conf),
+    DEFINE_BLOCK_ERROR_PROPERTIES(NvmeCtrl, conf),
     DEFINE_PROP_STRING("serial", NvmeCtrl, params.serial),
+    DEFINE_PROP_LINK("subsys", NvmeCtrl, subsys_dev, TYPE_NVME_SUBSYS,
+                     NvmeSubsysDevice *),
     DEFINE_PROP_UINT32("max_ioqpairs", NvmeCtrl, params.max_ioqpairs, 64),
     DEFINE_PROP_UINT16("msix_qsize", NvmeCtrl, params.msix_qsize, 65),
     DEFINE_PROP_UINT32("mqes", NvmeCtrl, params.mqes, 0x800),

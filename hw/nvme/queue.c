@@ -96,6 +96,7 @@ static void nvme_req_release(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;
 
+    nvme_io_error_forget(req);
     nvme_dma_unmap(req);
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
@@ -320,6 +321,7 @@ static void nvme_req_init(NvmeRequest *req)
     req->fused_partner = NULL;
     req->gate = NVME_GATE_NONE;
     req->cancelled = false;
+    req->parked = false;
     memset(&req->sg, 0, sizeof(req->sg));
 }
 
@@ -375,6 +377,7 @@ static void nvme_db_invalid(NvmeCtrl *n, uint8_t info, hwaddr offset,
                   info == NVME_AER_INFO_ERR_INVALID_DB_REGISTER ?
                   "no such queue" : "bad value");
     trace_nvme_db_invalid(offset, val, info);
+    nvme_log_error_nocmd(n, 0xffff);
     nvme_aer_enqueue(n, NVME_AER_TYPE_ERROR, info, NVME_LOG_ERROR_INFO);
 }
 

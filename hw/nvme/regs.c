@@ -52,6 +52,8 @@ void nvme_ctrl_reset(NvmeCtrl *n)
     n->dbbuf_dbs = 0;
     n->dbbuf_eis = 0;
     nvme_features_reset(n);
+    nvme_fw_reset(n);           /* pending firmware activation */
+    nvme_selftest_reset(n);     /* a short self-test is aborted */
     n->intms = 0;
     n->csts &= R_CSTS_NSSRO_MASK;
     nvme_irq_update(n);

@@ -4,12 +4,18 @@
 # console into a log, enforces a timeout per boot (QEMU can hang), and turns
 # the guest's "GUEST-TEST PASS|FAIL" lines into a summary.
 #
-# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl nvmcmds
+# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl
+#                                          nvmcmds durable durable-check multipath
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
-# A BOOT is a script tests/guest/BOOT.sh; "persist" reuses the image of the
-# boot before it (it checks what main.sh wrote), every other boot gets a new one.
+# A BOOT is a script tests/guest/BOOT.sh; "persist" and scripts with a line
+# "# reuse-image: yes" use the image the boot before left (persist checks
+# what main.sh wrote), every other boot gets a new one.
+# A line "# host-kill: MARKER" makes the runner SIGKILL QEMU once the guest
+# prints MARKER, as a power cut would.
 # A line "# host-trace: EVENT [MIN]" in a BOOT script traces that QEMU event
 # into LOG_DIR/BOOT.trace and adds a check that it fired at least MIN (1) times.
+# A line "# qemu-args: ARGS" replaces the default -drive/-device nvme pair
+# with ARGS (split on spaces; @IMG@ is the boot's disk image).
 #
 # Env: QEMU (default: "$QEMU_BUILD_DIR/qemu-system-x86_64"), ACCEL=kvm|tcg
 # (skips the KVM probe), BOOT_TIMEOUT seconds per boot (300), DISK_MB (256),
@@ -59,8 +65,15 @@ qemu_cmd() {
         -kernel "$GUEST/vmlinux" -initrd "$tmp/initrd.gz"
     if [ -n "$img" ]; then
         append="$append nvmeserial=$NVME_SERIAL nvmesize=$(stat -c %s "$img")"
-        printf '%s\n' -drive "file=$img,if=none,id=d0,format=raw" \
-            -device "nvme,drive=d0,serial=$NVME_SERIAL$NVME_DEVICE_OPTS"
+        local args words
+        args=$(directive "$test" qemu-args)
+        if [ -n "$args" ]; then
+            read -ra words <<< "${args//@IMG@/$img}"
+            printf '%s\n' "${words[@]}"
+        else
+            printf '%s\n' -drive "file=$img,if=none,id=d0,format=raw" \
+                -device "nvme,drive=d0,serial=$NVME_SERIAL$NVME_DEVICE_OPTS"
+        fi
     fi
     ev=$(directive "$test" host-trace | cut -d' ' -f1)
     if [ -n "$ev" ]; then
@@ -103,6 +116,26 @@ boot() {
         timeout -k 5 "$t" "$@" < /dev/null > "$log" 2>&1 || rc=$?
     fi
     return $rc
+}
+
+# boot_kill MARKER TIMEOUT LOG CMD...: run QEMU until the guest prints
+# MARKER, then SIGKILL it, as a power cut would (no shutdown, no flush).
+boot_kill() {
+    local marker=$1 t=$2 log=$3 pid i=0; shift 3
+    "$@" < /dev/null > "$log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt $((t * 5)) ]; do
+        if tr -d '\r' < "$log" | grep -aq "$marker"; then
+            kill -KILL "$pid"
+            wait "$pid" 2>/dev/null
+            return 0
+        fi
+        sleep 0.2
+        i=$((i + 1))
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 124
 }
 
 # KVM is usable only if a guest really boots under it (here /dev/kvm may be a
@@ -148,12 +181,18 @@ report() {
 }
 
 run_boot() {
-    local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready
+    local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready kill_marker
     [ -f "$here/$name.sh" ] || { say "no such test: $here/$name.sh"; failed=$((failed + 1)); return; }
     rm -f "$LOG_DIR/$name.trace"
     mapfile -t cmd < <(qemu_cmd "$accel" "$name" "$img")
     t0=$(date +%s.%N)
-    boot "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" "${cmd[@]}" || rc=$?
+    kill_marker=$(directive "$name" host-kill)
+    if [ -n "$kill_marker" ]; then
+        boot_kill "$kill_marker" "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" \
+            "${cmd[@]}" || rc=$?
+    else
+        boot "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" "${cmd[@]}" || rc=$?
+    fi
     ready=$(markers "$LOG_DIR/$name.log" | sed -n 's/^GUEST-BOOTED /guest ready at /p' | head -n1)
     say "boot $name: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s wall," \
         "${ready:-guest never got ready}, log $LOG_DIR/$name.log"
@@ -184,10 +223,13 @@ main() {
         "${cmd[@]}"   # interactive: no timeout, console on this terminal
         return
     fi
-    [ $# -gt 0 ] || set -- main persist sgl nvmcmds
+    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops
     local start=$SECONDS
     for name in "$@"; do
-        [ "$name" = persist ] && [ -f "$img" ] || new_image "$img"
+        # "persist" and scripts with "# reuse-image: yes" see the image
+        # the previous boot left; every other boot gets a fresh one.
+        { [ "$name" = persist ] || [ -n "$(directive "$name" reuse-image)" ]; } &&
+            [ -f "$img" ] || new_image "$img"
         run_boot "$name" "$accel" "$img"
     done
     say "total $((SECONDS - start))s"

@@ -263,7 +263,7 @@ static void test_identify_csi(void)
 static void test_identify_bad_cns(void)
 {
     NvmeDrv *d = start();
-    static const uint8_t bad[] = { 0x04, 0x09, 0x10, 0x13, 0x1c, 0x7f, 0xff };
+    static const uint8_t bad[] = { 0x04, 0x09, 0x14, 0x15, 0x1c, 0x7f, 0xff };
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -1050,6 +1050,11 @@ static void test_log_effects(void)
         NVME_ADM_CMD_SET_FEATURES, NVME_ADM_CMD_GET_FEATURES,
         NVME_ADM_CMD_ASYNC_EV_REQ, NVME_DRV_ADM_KEEP_ALIVE,
         0x86 /* Get LBA Status */, NVME_ADM_CMD_DBBUF_CONFIG,
+        NVME_ADM_CMD_NS_ATTACHMENT,
+        /* nvme-adminops-test checks these */
+        NVME_ADM_CMD_ACTIVATE_FW, NVME_ADM_CMD_DOWNLOAD_FW,
+        0x14 /* Device Self-test */, NVME_ADM_CMD_FORMAT_NVM,
+        0x84 /* Sanitize */,
     };
     static const uint8_t io_ops[] = {
         NVME_CMD_FLUSH, NVME_CMD_WRITE, NVME_CMD_READ, NVME_CMD_WRITE_UNCOR,

@@ -241,7 +241,8 @@ static void test_flush(void)
     g_assert_cmphex(flush(d, 1), ==, NVME_SUCCESS);
     g_assert_cmphex(flush(d, NVME_NSID_BROADCAST), ==, NVME_SUCCESS);
     g_assert_cmphex(flush(d, 0), ==, NVME_INVALID_NSID | DNR);
-    g_assert_cmphex(flush(d, 2), ==, NVME_INVALID_NSID | DNR);
+    /* a valid but inactive NSID is an Invalid Field */
+    g_assert_cmphex(flush(d, 2), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(flush(d, 257), ==, NVME_INVALID_NSID | DNR);
     g_assert_cmphex(flush(d, 0xfffffffe), ==, NVME_INVALID_NSID | DNR);
     nvme_drv_stop(d);
@@ -273,20 +274,22 @@ static void test_lba_range(void)
 static void test_invalid_nsid(void)
 {
     NvmeDrv *d = start_io(NULL);
+    /* NSIDs outside 1..NN are invalid; 2 and 256 are valid but inactive */
     static const uint32_t bad[] = { 0, 2, 256, 257, 0xfffffffe, 0xffffffff };
     uint64_t buf = nvme_drv_alloc(d, 4096);
+    uint16_t want;
     NvmeCmd cmd;
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        want = bad[i] >= 1 && bad[i] <= 256 ? NVME_INVALID_FIELD | DNR
+                                             : NVME_INVALID_NSID | DNR;
         nvme_drv_cmd_init(&cmd, NVME_CMD_READ, bad[i]);
         cmd.dptr.prp1 = buf;
-        g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
-                        NVME_INVALID_NSID | DNR);
+        g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, want);
         nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, bad[i]);
         cmd.dptr.prp1 = buf;
-        g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
-                        NVME_INVALID_NSID | DNR);
+        g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, want);
     }
     nvme_drv_stop(d);
 }

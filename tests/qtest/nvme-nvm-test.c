@@ -207,7 +207,7 @@ static void test_write_zeroes_errors(void)
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 1, 0, 1, 1u << 16),
                     ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 2, 0, 1, 0), ==,
-                    NVME_INVALID_NSID | DNR);
+                    NVME_INVALID_FIELD | DNR);     /* inactive NSID */
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 0xffffffff, 0, 1, 0),
                     ==, NVME_INVALID_NSID | DNR);
     nvme_drv_stop(d);
@@ -396,7 +396,7 @@ static void test_write_uncor(void)
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_UNCOR, 1, 0, 1, 1u << 16),
                     ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_UNCOR, 3, 0, 1, 0), ==,
-                    NVME_INVALID_NSID | DNR);
+                    NVME_INVALID_FIELD | DNR);     /* inactive NSID */
     nvme_drv_stop(d);
 }
 

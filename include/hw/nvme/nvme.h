@@ -22,10 +22,12 @@
 #include "qemu/queue.h"
 #include "qemu/uuid.h"
 #include "qemu/event_notifier.h"
+#include "system/runstate.h"
 
 #define TYPE_NVME       "nvme"
 #define TYPE_NVME_NS    "nvme-ns"
 #define TYPE_NVME_BUS   "nvme-bus"
+#define TYPE_NVME_SUBSYS "nvme-subsys"
 
 /* Highest NSID; also Identify Controller NN. */
 #define NVME_MAX_NSID           256
@@ -43,10 +45,27 @@ typedef struct NvmeCtrl NvmeCtrl;
 typedef struct NvmeRequest NvmeRequest;
 typedef struct NvmeSQueue NvmeSQueue;
 typedef struct NvmeCQueue NvmeCQueue;
+typedef struct NvmeSubsys NvmeSubsys;
 
 /* Status values block/nvme.h does not name. */
 #define NVME_NS_WRITE_PROTECTED 0x0020
 #define NVME_ADM_CMD_GET_LBA_STATUS 0x86
+#define NVME_ADM_CMD_DEV_SELF_TEST  0x14
+#define NVME_ADM_CMD_SANITIZE       0x84
+#define NVME_LOG_DEV_SELF_TEST      0x06
+#define NVME_LOG_SANITIZE           0x81
+#define NVME_SANITIZE_FAILED        0x001c
+#define NVME_SANITIZE_IN_PROGRESS   0x001d
+#define NVME_DST_IN_PROGRESS        0x011d  /* Device Self-test */
+#define NVME_OVERLAPPING_RANGE      0x0114  /* Firmware Image Download */
+#define NVME_SANICAP_CES            (1u << 0)
+#define NVME_SANICAP_BES            (1u << 1)
+#define NVME_SANICAP_OWS            (1u << 2)
+#define NVME_SANICAP_NODMMAS_NOMOD  (1u << 30)
+#define NVME_FNA_CRYPTO_ERASE       (1u << 2)
+#define NVME_OACS_SELF_TEST         (1u << 4)
+#define NVME_OAES_FW_ACTIVATION     (1u << 9)
+#define NVME_FRMW_NO_RESET          (1u << 4)   /* activation w/o reset */
 
 /* A run of logical blocks (Write Uncorrectable marks, DSM and Copy). */
 typedef struct NvmeLbaRange {
@@ -89,9 +108,15 @@ typedef struct NvmeNamespace {
     uint8_t nguid[16];
     uint64_t eui64;
     bool wce_default;           /* backend had its write cache on */
-    NvmeCtrl *ctrl;
+    NvmeCtrl *ctrl;             /* controller whose bus holds the device */
+    NvmeSubsys *subsys;         /* where the NSID is allocated (subsys.c) */
+    bool shared;                /* NMIC bit 0: may attach to several */
+    bool auto_attach;           /* attach to controllers as they appear */
     NvmeUncList unc;            /* Write Uncorrectable marks */
     NvmeNsGate gate;            /* fused Compare and Write atomicity */
+    uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
+    uint8_t conf_lbads;         /* log2 of the configured block size */
+    bool formatting;            /* Format NVM is erasing it (format.c) */
 } NvmeNamespace;
 
 typedef struct NvmeNsParams {
@@ -99,6 +124,10 @@ typedef struct NvmeNsParams {
     QemuUUID uuid;
     bool uuid_set;
     uint64_t eui64;
+    uint8_t nguid[16];
+    bool nguid_set;
+    bool shared;                /* nvme-ns,shared= (subsystem only) */
+    bool detached;              /* nvme-ns,detached= */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)
@@ -106,6 +135,7 @@ struct NvmeNsDevice {
     DeviceState parent_obj;
     BlockConf blkconf;
     NvmeNsParams params;
+    char *nguid_str;            /* "nguid" property, parsed at realize */
     NvmeNamespace ns;
 };
 
@@ -120,6 +150,8 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
 void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id);
 void nvme_ns_drain_all(NvmeCtrl *n);
 bool nvme_ctrl_has_vwc(NvmeCtrl *n);
+uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx);
+void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
 
 /* ---- requests and queues (queue.c) ---- */
 
@@ -147,6 +179,8 @@ struct NvmeRequest {
     NvmeRequest *fused_partner; /* the other command of a fused pair */
     uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
     bool cancelled;             /* its SQ is being deleted: start no I/O */
+    bool parked;                /* waits for the VM to resume (ioerr.c) */
+    QTAILQ_ENTRY(NvmeRequest) park_link;
     QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
 };
@@ -223,8 +257,70 @@ typedef struct NvmeFeatures {
     uint64_t timestamp;         /* host-set value, ms */
     int64_t timestamp_at;       /* QEMU_CLOCK_VIRTUAL ms when set */
     bool timestamp_set;
+    uint8_t hbs_acre;           /* Host Behavior Support: ACRE */
     unsigned long *iv_no_coalescing;    /* bitmap over vectors */
 } NvmeFeatures;
+
+/* Sanitize operation state (sanitize.c); survives controller resets. */
+typedef struct NvmeSanitize {
+    bool active;
+    uint16_t sstat;             /* log SSTAT: status, passes done, GDE */
+    uint32_t scdw10;            /* CDW10 of the command that started it */
+    uint8_t action;             /* SANACT */
+    bool ndas;                  /* No-Deallocate After Sanitize */
+    bool oipbp;                 /* invert the pattern between passes */
+    uint8_t passes;             /* overwrite passes, 1..16 */
+    uint32_t pattern;           /* OVRPAT */
+    uint8_t step;               /* pass under way (then deallocation) */
+    uint32_t nsid;              /* namespace under way */
+    uint64_t offset;            /* bytes of it done in this step */
+    uint64_t done, total;       /* bytes, for SPROG */
+    uint8_t *buf;               /* overwrite pattern chunk */
+    QEMUIOVector qiov;
+    BlockAIOCB *aiocb;
+    QEMUTimer *timer;
+} NvmeSanitize;
+
+/* Device Self-test (selftest.c) */
+#define NVME_DST_RESULTS            20
+#define NVME_DST_EDSTT_MIN          1   /* extended test, minutes */
+#define NVME_DST_ABORTED_FORMAT     0x4
+#define NVME_DST_ABORTED_SANITIZE   0x9
+
+typedef struct QEMU_PACKED NvmeDstEntry {
+    uint8_t status;             /* code << 4 | result */
+    uint8_t segment;
+    uint8_t valid;
+    uint8_t rsvd3;
+    uint64_t poh;
+    uint32_t nsid;
+    uint64_t flba;
+    uint8_t sct;
+    uint8_t sc;
+    uint8_t vs[2];
+} NvmeDstEntry;
+
+typedef struct NvmeSelfTest {
+    uint8_t op;                 /* running test: 0 none, 1 short, 2 ext. */
+    uint32_t nsid;
+    int64_t start_ms;           /* QEMU_CLOCK_VIRTUAL */
+    int64_t duration_ms;
+    uint32_t nr;                /* results recorded, newest first */
+    NvmeDstEntry res[NVME_DST_RESULTS];
+    QEMUTimer *timer;
+} NvmeSelfTest;
+
+/* Firmware slots (firmware.c) */
+#define NVME_FW_SLOTS   2
+
+typedef struct NvmeFirmware {
+    uint8_t rev[NVME_FW_SLOTS][8];  /* slot revisions, zero: empty */
+    uint8_t active;             /* running slot, 1-based */
+    uint8_t next;               /* slot activated at the next reset */
+    uint8_t *image;             /* downloaded pieces */
+    unsigned long *have;        /* bit per downloaded dword */
+    uint32_t end;               /* bytes: end of the furthest piece */
+} NvmeFirmware;
 
 typedef struct NvmeAsyncEvent {
     uint8_t type;
@@ -276,7 +372,12 @@ struct NvmeCtrl {
     NvmeCQueue **cq;
 
     NvmeNamespace builtin_ns;
-    NvmeNamespace *ns[NVME_MAX_NSID + 1];
+    NvmeNamespace *ns[NVME_MAX_NSID + 1];       /* attached: active NSIDs */
+    struct NvmeSubsysDevice *subsys_dev;        /* "subsys" link, or NULL */
+    NvmeSubsys *subsys;         /* subsys_dev's, else own_subsys */
+    NvmeSubsys *own_subsys;     /* single-controller subsystem */
+    /* Changed Namespace List log (04h), bit per NSID (subsys.c) */
+    unsigned long changed_ns[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
 
     NvmeIdCtrl id_ctrl;
     NvmeFeatures feat;
@@ -296,7 +397,53 @@ struct NvmeCtrl {
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
 
     QEMUTimer *kato_timer;
+
+    /* saved feature values (features.c): bit per FID below 32 */
+    NvmeFeatures feat_saved;
+    uint32_t feat_saved_mask;
+    NvmeSanitize sanitize;      /* sanitize.c */
+    NvmeSelfTest dst;           /* selftest.c */
+    NvmeFirmware fw;            /* firmware.c */
+
+    /* commands parked by a werror/rerror=stop error (ioerr.c) */
+    QTAILQ_HEAD(, NvmeRequest) parked;
+    QEMUBH *retry_bh;
+    VMChangeStateEntry *vmstate_change;
 };
+
+/* ---- NVM subsystem (subsys.c) ---- */
+
+#define NVME_SUBSYS_MAX_CTRLS   32
+
+/*
+ * The NVM subsystem a controller belongs to: allocated NSIDs and the
+ * controllers, indexed by controller id.  A controller without an
+ * nvme-subsys device gets its own (multi == false).
+ */
+struct NvmeSubsys {
+    char subnqn[256];           /* Identify Controller SUBNQN */
+    bool multi;                 /* nvme-subsys: CMIC bit 1, NMIC usable */
+    NvmeCtrl *ctrls[NVME_SUBSYS_MAX_CTRLS];
+    NvmeNamespace *ns[NVME_MAX_NSID + 1];   /* allocated NSIDs */
+};
+
+OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
+struct NvmeSubsysDevice {
+    DeviceState parent_obj;
+    char *nqn;
+    NvmeSubsys s;
+};
+
+bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp);
+void nvme_subsys_remove_ctrl(NvmeCtrl *n);
+bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
+                        Error **errp);
+void nvme_subsys_remove_ns(NvmeNamespace *ns);
+const char *nvme_subsys_id_seed(NvmeCtrl *n);
+uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req);
+size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf);
+void nvme_log_clear_changed_ns(NvmeCtrl *n);
 
 /* dispatch.c: opcode tables and the single completion path */
 typedef struct NvmeOpcode {
@@ -309,6 +456,7 @@ extern const NvmeOpcode nvme_admin_ops[256];
 extern const NvmeOpcode nvme_nvm_ops[256];
 
 void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req);
+void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req);
 void nvme_req_complete(NvmeRequest *req, uint16_t status);
 uint32_t nvme_effects(const NvmeOpcode *op);
 
@@ -371,12 +519,40 @@ uint16_t nvme_admin_delete_cq(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_abort(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_keep_alive(NvmeCtrl *n, NvmeRequest *req);
 
+/* ioerr.c */
+uint16_t nvme_status_from_errno(int ret, bool is_write);
+uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
+                       bool is_read, bool can_retry);
+void nvme_io_error_forget(NvmeRequest *req);
+void nvme_io_error_init(NvmeCtrl *n);
+void nvme_io_error_cleanup(NvmeCtrl *n);
+
 /* aer.c */
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
 void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
                       uint8_t log_page);
 void nvme_aer_unmask(NvmeCtrl *n, uint8_t type);
 void nvme_aer_reset(NvmeCtrl *n);
+
+/* format.c, sanitize.c, selftest.c, firmware.c */
+uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_format_check(NvmeRequest *req);
+uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
+                             const struct NvmeOpcode *op);
+size_t nvme_sanitize_fill_log(NvmeCtrl *n, uint8_t *buf);
+void nvme_sanitize_cleanup(NvmeCtrl *n);
+uint16_t nvme_admin_self_test(NvmeCtrl *n, NvmeRequest *req);
+void nvme_selftest_abort_ns(NvmeCtrl *n, uint32_t nsid, uint8_t result);
+void nvme_selftest_reset(NvmeCtrl *n);
+size_t nvme_selftest_fill_log(NvmeCtrl *n, uint8_t *buf);
+void nvme_selftest_cleanup(NvmeCtrl *n);
+uint16_t nvme_admin_fw_download(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req);
+void nvme_fw_init(NvmeCtrl *n);
+void nvme_fw_reset(NvmeCtrl *n);
+size_t nvme_fw_fill_log(NvmeCtrl *n, uint8_t *buf);
+void nvme_fw_cleanup(NvmeCtrl *n);
 
 /* features.c */
 uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
@@ -387,6 +563,7 @@ void nvme_kato_restart(NvmeCtrl *n);
 /* log.c */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req);
+void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc);
 void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase);
 void nvme_log_check_temperature(NvmeCtrl *n);
 
@@ -394,7 +571,6 @@ void nvme_log_check_temperature(NvmeCtrl *n);
 uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req);
-uint16_t nvme_status_from_errno(int ret, bool is_write);
 
 /* nvm-range.c: Write Zeroes, DSM, Verify, Write Uncorrectable */
 typedef struct NvmeRangeJob NvmeRangeJob;
@@ -476,6 +652,19 @@ static inline bool nvme_nsid_valid(uint32_t nsid)
 static inline NvmeNamespace *nvme_ns(NvmeCtrl *n, uint32_t nsid)
 {
     return nvme_nsid_valid(nsid) ? n->ns[nsid] : NULL;
+}
+
+/*
+ * Status for a command naming @nsid that needs an active namespace: an
+ * NSID outside 1..NN is invalid, a valid one with no namespace attached
+ * is inactive, which the spec answers with Invalid Field in Command.
+ */
+static inline uint16_t nvme_nsid_status(NvmeCtrl *n, uint32_t nsid)
+{
+    if (!nvme_nsid_valid(nsid)) {
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    return nvme_ns(n, nsid) ? NVME_SUCCESS : NVME_INVALID_FIELD | NVME_DNR;
 }
 
 /* Set the error log's parameter location: byte of the command, bit. */

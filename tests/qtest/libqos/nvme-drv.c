@@ -849,3 +849,52 @@ uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
     guest_free(&d->alloc, buf);
     return st;
 }
+
+/* ---------------------------------------------------------------- */
+/* more controllers in the same QEMU                                 */
+
+#define NVME_DRV_PEER_POOL  (8 * 1024 * 1024)
+
+NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
+{
+    NvmeDrv *p = g_new0(NvmeDrv, 1);
+    uint64_t pool = guest_alloc(&d->alloc, NVME_DRV_PEER_POOL);
+    int i;
+
+    g_assert_cmpuint(pool, !=, 0);
+    p->qts = d->qts;
+    p->pcibus = d->pcibus;
+    p->img_fd = d->img_fd;
+    p->img_size = d->img_size;
+    p->timeout_ms = d->timeout_ms;
+    p->page_size = 4096;
+    p->next_cid = 1;
+    alloc_init(&p->alloc, ALLOC_NO_FLAGS, pool, pool + NVME_DRV_PEER_POOL,
+               4096);
+    p->pdev = qpci_device_find(d->pcibus, QPCI_DEVFN(slot, 0));
+    g_assert_nonnull(p->pdev);
+    g_assert_cmphex(qpci_config_readw(p->pdev, PCI_VENDOR_ID), ==,
+                    NVME_DRV_VENDOR_ID);
+    qpci_device_enable(p->pdev);
+    p->bar = qpci_iomap(p->pdev, 0, &p->bar_size);
+    g_assert_false(p->bar.is_io);
+    p->msi_area = nvme_drv_alloc(p, 4096);
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        p->cq[i].stash = g_array_new(false, false, sizeof(NvmeCqe));
+    }
+    p->cap = nvme_drv_rd64(p, NVME_REG_CAP);
+    return p;
+}
+
+void nvme_drv_stop_peer(NvmeDrv *p)
+{
+    int i;
+
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        g_array_free(p->cq[i].stash, true);
+    }
+    qpci_iounmap(p->pdev, p->bar);
+    g_free(p->pdev);
+    alloc_destroy(&p->alloc);
+    g_free(p);
+}

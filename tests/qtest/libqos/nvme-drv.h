@@ -239,4 +239,16 @@ uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
 
 void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid);
 
+/* ---- more controllers in the same QEMU ---- */
+
+/*
+ * Drive another NVMe controller of @d's QEMU, the one at PCI slot @slot
+ * (e.g. "-device nvme,...,addr=5" is slot 5; @d drives the one found
+ * first).  It has its own queues and MSI area; its guest memory comes
+ * from a pool carved out of @d's.  It shares @d's image fd (not owned).
+ * Stop it with nvme_drv_stop_peer() before nvme_drv_stop(@d).
+ */
+NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot);
+void nvme_drv_stop_peer(NvmeDrv *p);
+
 #endif

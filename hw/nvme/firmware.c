@@ -1,0 +1,224 @@
+/*
+ * NVMe firmware update: Firmware Image Download (admin opcode 11h),
+ * Firmware Commit (10h) and the Firmware Slot Information log (03h).
+ *
+ * Two slots (FRMW): slot 1 is read-only and holds the revision the
+ * controller was created with, slot 2 takes downloaded images.  An image
+ * is NVME_FW_MAGIC followed by the 8-byte revision (printable ASCII) and
+ * anything else, at most NVME_FW_MAX_BYTES; committing anything else
+ * fails with Invalid Firmware Image.  Pieces are downloaded in dword
+ * units, in any order, without overlapping (Overlapping Range) and
+ * without holes by commit time.
+ *
+ * Commit actions: 0 stores the image in the slot, 1 also activates it at
+ * the next controller level reset, 2 activates the slot's image at the
+ * next reset, 3 stores and activates at once (FRMW bit 4) and sends the
+ * Firmware Activation Starting notice when AEC bit 9 asks for it.
+ * Activation changes Identify Controller FR and the log's active slot.
+ * Boot partitions (actions 6, 7) are not offered.  The slots live as long
+ * as the device: a QEMU restart starts from the original revision.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/bitmap.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_FW_MAX_BYTES   (1 * MiB)
+#define NVME_FW_MAGIC       "QEMUNVFW"
+#define NVME_FW_HDR_BYTES   16      /* magic + revision */
+
+/* Commit actions (CDW10 bits 5:3) */
+enum {
+    NVME_FW_CA_REPLACE          = 0,
+    NVME_FW_CA_REPLACE_ACTIVATE = 1,
+    NVME_FW_CA_ACTIVATE         = 2,
+    NVME_FW_CA_REPLACE_NOW      = 3,
+};
+
+/* Notice information: Firmware Activation Starting */
+#define NVME_AER_INFO_NOTICE_FW_ACT_STARTING    0x01
+
+/* Context: main loop.  Refuse a firmware command: location, trace. */
+static uint16_t nvme_fw_reject(NvmeRequest *req, uint16_t status,
+                               unsigned byte, unsigned bit, const char *why)
+{
+    nvme_req_err_field(req, byte, bit);
+    trace_nvme_fw_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
+                         status);
+    return status;
+}
+
+/* Context: main loop (realize).  Slot 1 holds Identify FR, active. */
+void nvme_fw_init(NvmeCtrl *n)
+{
+    NvmeFirmware *fw = &n->fw;
+
+    memset(fw->rev, 0, sizeof(fw->rev));
+    memcpy(fw->rev[0], n->id_ctrl.fr, sizeof(fw->rev[0]));
+    fw->active = 1;
+    fw->next = 0;
+}
+
+/* Context: main loop.  Make @slot the running firmware. */
+static void nvme_fw_activate(NvmeCtrl *n, uint8_t slot)
+{
+    NvmeFirmware *fw = &n->fw;
+
+    fw->active = slot;
+    fw->next = 0;
+    memcpy(n->id_ctrl.fr, fw->rev[slot - 1], sizeof(n->id_ctrl.fr));
+    trace_nvme_fw_activate(slot);
+}
+
+/* Context: main loop.  Controller level reset: pending activation. */
+void nvme_fw_reset(NvmeCtrl *n)
+{
+    if (n->fw.next) {
+        nvme_fw_activate(n, n->fw.next);
+    }
+}
+
+/* Context: main loop.  Forget the downloaded pieces. */
+static void nvme_fw_discard(NvmeFirmware *fw)
+{
+    g_free(fw->image);
+    fw->image = NULL;
+    g_free(fw->have);
+    fw->have = NULL;
+    fw->end = 0;
+}
+
+/* Context: main loop (unrealize). */
+void nvme_fw_cleanup(NvmeCtrl *n)
+{
+    nvme_fw_discard(&n->fw);
+}
+
+/* Context: main loop.  Firmware Image Download: one piece of the image. */
+uint16_t nvme_admin_fw_download(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeFirmware *fw = &n->fw;
+    uint64_t numd = (uint64_t)le32_to_cpu(req->cmd.cdw10) + 1;
+    uint64_t ofst = le32_to_cpu(req->cmd.cdw11);
+    uint64_t len = numd * 4, off = ofst * 4;
+    uint16_t status;
+
+    trace_nvme_fw_download(ofst, numd);
+    if (len > nvme_mdts_bytes(n)) {
+        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                              "piece larger than MDTS");
+    }
+    if (off + len > NVME_FW_MAX_BYTES) {
+        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 0,
+                              "piece beyond the largest image");
+    }
+    if (fw->have &&
+        find_next_bit(fw->have, ofst + numd, ofst) < ofst + numd) {
+        return nvme_fw_reject(req, NVME_OVERLAPPING_RANGE | NVME_DNR, 44, 0,
+                              "piece overlaps one already downloaded");
+    }
+    if (!fw->image) {
+        fw->image = g_malloc0(NVME_FW_MAX_BYTES);
+        fw->have = bitmap_new(NVME_FW_MAX_BYTES / 4);
+    }
+    status = nvme_dma_from_guest(n, req, fw->image + off, len);
+    if (status) {
+        return status;
+    }
+    bitmap_set(fw->have, ofst, numd);
+    fw->end = MAX(fw->end, off + len);
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  The downloaded image, if complete and well formed:
+ * copy its revision to @rev.
+ */
+static bool nvme_fw_image_ok(NvmeFirmware *fw, uint8_t *rev)
+{
+    uint32_t dwords = fw->end / 4;
+
+    if (!fw->image || fw->end < NVME_FW_HDR_BYTES ||
+        find_first_zero_bit(fw->have, dwords) < dwords ||
+        memcmp(fw->image, NVME_FW_MAGIC, 8)) {
+        return false;
+    }
+    for (int i = 8; i < NVME_FW_HDR_BYTES; i++) {
+        if (fw->image[i] < 0x20 || fw->image[i] > 0x7e) {
+            return false;
+        }
+    }
+    memcpy(rev, fw->image + 8, 8);
+    return true;
+}
+
+/* Context: main loop.  Firmware Commit. */
+uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeFirmware *fw = &n->fw;
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
+    uint8_t fs = dw10 & 7, ca = (dw10 >> 3) & 7;
+    uint8_t rev[8];
+
+    trace_nvme_fw_commit(fs, ca);
+    if (ca > NVME_FW_CA_REPLACE_NOW) {
+        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 3,
+                              "commit action not supported");
+    }
+    if (fs > NVME_FW_SLOTS) {
+        return nvme_fw_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
+                              "no such firmware slot");
+    }
+    if (fs == 0) {
+        fs = NVME_FW_SLOTS;     /* the controller picks: the writable one */
+    }
+    if (ca == NVME_FW_CA_ACTIVATE) {
+        if (!fw->rev[fs - 1][0]) {
+            return nvme_fw_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40,
+                                  0, "firmware slot is empty");
+        }
+        fw->next = fs;
+        return NVME_SUCCESS;
+    }
+    if (fs == 1) {
+        return nvme_fw_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
+                              "firmware slot 1 is read only");
+    }
+    if (!nvme_fw_image_ok(fw, rev)) {
+        return nvme_fw_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40, 3,
+                              "no complete, valid image downloaded");
+    }
+    memcpy(fw->rev[fs - 1], rev, sizeof(rev));
+    nvme_fw_discard(fw);
+    if (fw->next == fs && ca == NVME_FW_CA_REPLACE) {
+        fw->next = 0;       /* the pending activation was the old image's */
+    }
+    if (ca == NVME_FW_CA_REPLACE_ACTIVATE) {
+        fw->next = fs;
+    } else if (ca == NVME_FW_CA_REPLACE_NOW) {
+        if (NVME_AEC_FW_ACTIVATION(n->feat.aec)) {
+            nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE,
+                             NVME_AER_INFO_NOTICE_FW_ACT_STARTING,
+                             NVME_LOG_FW_SLOT_INFO);
+        }
+        nvme_fw_activate(n, fs);
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Firmware Slot Information log page. */
+size_t nvme_fw_fill_log(NvmeCtrl *n, uint8_t *buf)
+{
+    NvmeFwSlotInfoLog *log = (NvmeFwSlotInfoLog *)buf;
+    uint8_t *frs = log->frs1;
+
+    log->afi = n->fw.active | (n->fw.next << 4);
+    for (int i = 0; i < NVME_FW_SLOTS; i++) {
+        memcpy(frs + i * 8, n->fw.rev[i], 8);
+    }
+    return sizeof(*log);
+}

@@ -1,0 +1,125 @@
+/*
+ * NVMe backend errors: the one place errno values become NVMe statuses,
+ * and the drive's rerror/werror policy (report, ignore, stop, enospc).
+ *
+ * With "stop" the VM pauses on the error (QMP BLOCK_IO_ERROR, run state
+ * io-error) and the command is parked; when the VM runs again it is
+ * executed anew from its submission entry, so the guest sees one correct
+ * completion and nothing it was told is done gets lost.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "system/runstate.h"
+#include "system/block-backend.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_NS_WRITE_PROTECTED 0x0020
+
+/* Context: any.  EIO is a media error: Unrecovered Read Error / Write Fault. */
+uint16_t nvme_status_from_errno(int ret, bool is_write)
+{
+    switch (ret) {
+    case 0:
+        return NVME_SUCCESS;
+    case -EIO:
+        return is_write ? NVME_WRITE_FAULT : NVME_UNRECOVERED_READ;
+    case -ENOSPC:
+        return NVME_CAP_EXCEEDED | NVME_DNR;
+    case -EACCES:
+    case -EPERM:
+    case -EROFS:
+        return NVME_NS_WRITE_PROTECTED | NVME_DNR;
+    case -EFAULT:
+        return NVME_DATA_TRAS_ERROR;
+    case -ECANCELED:
+        return NVME_CMD_ABORT_REQ;
+    default:
+        return NVME_INTERNAL_DEV_ERROR;
+    }
+}
+
+/*
+ * Context: main loop.  Apply @ns's error policy to a failed backend
+ * operation of @req.  Returns the completion status, or NVME_NO_COMPLETE
+ * when the request was parked until the VM resumes (only if @can_retry:
+ * commands whose failure may be re-executed from scratch).
+ */
+uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
+                       bool is_read, bool can_retry)
+{
+    NvmeCtrl *n = nvme_req_ctrl(req);
+    BlockErrorAction action = blk_get_error_action(ns->blk, is_read, -ret);
+    uint16_t status;
+
+    if (action == BLOCK_ERROR_ACTION_STOP && !can_retry) {
+        action = BLOCK_ERROR_ACTION_REPORT;
+    }
+    trace_nvme_io_error(le16_to_cpu(req->cmd.cid), ret, action);
+    blk_error_action(ns->blk, action, is_read, -ret);
+    switch (action) {
+    case BLOCK_ERROR_ACTION_STOP:
+        req->parked = true;
+        QTAILQ_INSERT_TAIL(&n->parked, req, park_link);
+        return NVME_NO_COMPLETE;
+    case BLOCK_ERROR_ACTION_IGNORE:
+        return NVME_SUCCESS;
+    default:
+        status = nvme_status_from_errno(ret, !is_read);
+        if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
+            n->stats.media_errors++;
+        }
+        return status;
+    }
+}
+
+/* Context: main loop.  A released request leaves the parked list. */
+void nvme_io_error_forget(NvmeRequest *req)
+{
+    if (req->parked) {
+        QTAILQ_REMOVE(&req->sq->n->parked, req, park_link);
+        req->parked = false;
+    }
+}
+
+/* Context: main loop (bottom half).  Execute parked commands again. */
+static void nvme_io_retry_bh(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+    NvmeRequest *req;
+
+    while (runstate_is_running() && (req = QTAILQ_FIRST(&n->parked))) {
+        nvme_io_error_forget(req);
+        trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
+        nvme_dispatch_again(n, req);
+    }
+}
+
+/* Context: main loop (VM run state change). */
+static void nvme_io_vm_state(void *opaque, bool running, RunState state)
+{
+    NvmeCtrl *n = opaque;
+
+    if (running && !QTAILQ_EMPTY(&n->parked)) {
+        qemu_bh_schedule(n->retry_bh);
+    }
+}
+
+/* Context: main loop (realize). */
+void nvme_io_error_init(NvmeCtrl *n)
+{
+    QTAILQ_INIT(&n->parked);
+    n->retry_bh = qemu_bh_new_guarded(nvme_io_retry_bh, n,
+                                      &DEVICE(n)->mem_reentrancy_guard);
+    n->vmstate_change = qemu_add_vm_change_state_handler(nvme_io_vm_state, n);
+}
+
+/* Context: main loop (unrealize). */
+void nvme_io_error_cleanup(NvmeCtrl *n)
+{
+    qemu_del_vm_change_state_handler(n->vmstate_change);
+    qemu_bh_delete(n->retry_bh);
+}

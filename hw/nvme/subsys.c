@@ -1,0 +1,453 @@
+/*
+ * NVM subsystems: the nvme-subsys device, controller ids, where namespaces
+ * are allocated and which controllers they are attached to, the Namespace
+ * Attachment command, Identify CNS 10h-13h and the Changed Namespace List
+ * log page with its Namespace Attribute Changed events.
+ *
+ * Every controller belongs to exactly one NvmeSubsys.  With
+ * "-device nvme,subsys=<id>" that is the nvme-subsys device's (several
+ * controllers, CMIC bit 1); otherwise the controller gets a private one of
+ * its own, so allocation and attachment work the same way everywhere.
+ * A namespace is allocated when its NSID is in NvmeSubsys.ns and attached
+ * to a controller (active there) when it is in that controller's ns[].
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/qdev-properties.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_SUBSYS_NQN_PREFIX  "nqn.2019-08.org.qemu:"
+#define NVME_NQN_MAX            223     /* NQN bytes without the NUL */
+#define NVME_CTRL_LIST_MAX      2047    /* identifiers in a Controller List */
+#define NVME_CHANGED_NS_MAX     1024    /* entries in log page 04h */
+
+/* Context: main loop (realize). */
+static bool nvme_subsys_set_nqn(NvmeSubsys *s, const char *name, Error **errp)
+{
+    if (strlen(NVME_SUBSYS_NQN_PREFIX) + strlen(name) > NVME_NQN_MAX) {
+        error_setg(errp, "nvme: subsystem NQN '%s%s' is longer than %d bytes",
+                   NVME_SUBSYS_NQN_PREFIX, name, NVME_NQN_MAX);
+        return false;
+    }
+    snprintf(s->subnqn, sizeof(s->subnqn), "%s%s", NVME_SUBSYS_NQN_PREFIX,
+             name);
+    return true;
+}
+
+/* Context: main loop (realize). */
+static void nvme_subsys_realize(DeviceState *dev, Error **errp)
+{
+    NvmeSubsysDevice *d = NVME_SUBSYS(dev);
+    const char *name = d->nqn && *d->nqn ? d->nqn : dev->id;
+
+    if (!name || !*name) {
+        error_setg(errp, "nvme-subsys: 'nqn' (or an 'id') is required");
+        return;
+    }
+    if (nvme_subsys_set_nqn(&d->s, name, errp)) {
+        d->s.multi = true;
+    }
+}
+
+/*
+ * Context: main loop (controller realize).  Join the subsystem: take the
+ * lowest free controller id and attach the shared namespaces allocated
+ * so far (shared namespaces follow hotplugged controllers too).
+ */
+bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp)
+{
+    NvmeSubsys *s;
+    uint16_t id;
+
+    if (n->subsys_dev) {
+        s = &n->subsys_dev->s;
+    } else {
+        s = n->own_subsys = g_new0(NvmeSubsys, 1);
+        if (!nvme_subsys_set_nqn(s, n->params.serial, errp)) {
+            g_free(s);
+            n->own_subsys = NULL;
+            return false;
+        }
+    }
+    for (id = 0; id < NVME_SUBSYS_MAX_CTRLS && s->ctrls[id]; id++) {
+        /* lowest free controller id */
+    }
+    if (id == NVME_SUBSYS_MAX_CTRLS) {
+        error_setg(errp, "nvme: subsystem %s already has %d controllers",
+                   s->subnqn, NVME_SUBSYS_MAX_CTRLS);
+        return false;
+    }
+    s->ctrls[id] = n;
+    n->cntlid = id;
+    n->subsys = s;
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = s->ns[nsid];
+
+        if (ns && ns->shared && ns->auto_attach) {
+            n->ns[nsid] = ns;
+        }
+    }
+    trace_nvme_subsys_add_ctrl(s->subnqn, id);
+    return true;
+}
+
+/* Context: main loop (unrealize, failed realize). */
+void nvme_subsys_remove_ctrl(NvmeCtrl *n)
+{
+    NvmeSubsys *s = n->subsys;
+
+    if (!s) {
+        return;
+    }
+    if (n->builtin_ns.subsys == s) {
+        nvme_subsys_remove_ns(&n->builtin_ns);
+    }
+    memset(n->ns, 0, sizeof(n->ns));
+    if (s->ctrls[n->cntlid] == n) {
+        s->ctrls[n->cntlid] = NULL;
+    }
+    n->subsys = NULL;
+    g_free(n->own_subsys);
+    n->own_subsys = NULL;
+}
+
+/*
+ * Context: main loop (realize).  Seed of a namespace's derived UUID and
+ * NGUID: the subsystem NQN where NSIDs are subsystem-wide (so every
+ * controller reports the same, and namespaces of different subsystems
+ * differ), the controller serial otherwise (as before subsystems).
+ */
+const char *nvme_subsys_id_seed(NvmeCtrl *n)
+{
+    return n->subsys->multi ? n->subsys->subnqn : n->params.serial;
+}
+
+/*
+ * Context: main loop (realize).  Allocate @ns->nsid in @n's subsystem and
+ * attach it unless ns->auto_attach is clear: to every controller when
+ * shared, else to @n only.
+ */
+bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
+                        Error **errp)
+{
+    NvmeSubsys *s = n->subsys;
+
+    if (s->ns[nsid]) {
+        error_setg(errp, "nvme-ns: nsid %u is already in use in %s", nsid,
+                   s->subnqn);
+        return false;
+    }
+    ns->nsid = nsid;
+    ns->ctrl = n;
+    ns->subsys = s;
+    ns->shared = ns->shared && s->multi;
+    s->ns[nsid] = ns;
+    if (!ns->auto_attach) {
+        return true;
+    }
+    if (!ns->shared) {
+        n->ns[nsid] = ns;
+        return true;
+    }
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i]) {
+            s->ctrls[i]->ns[nsid] = ns;
+        }
+    }
+    return true;
+}
+
+/* Context: main loop (unrealize).  Detach everywhere, free the NSID. */
+void nvme_subsys_remove_ns(NvmeNamespace *ns)
+{
+    NvmeSubsys *s = ns->subsys;
+
+    if (!s || s->ns[ns->nsid] != ns) {
+        return;
+    }
+    blk_drain(ns->blk);
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i] && s->ctrls[i]->ns[ns->nsid] == ns) {
+            s->ctrls[i]->ns[ns->nsid] = NULL;
+        }
+    }
+    s->ns[ns->nsid] = NULL;
+    ns->subsys = NULL;
+}
+
+/* Context: main loop.  Whether @n has a Namespace Attribute event due. */
+static bool nvme_ns_event_pending(NvmeCtrl *n, bool log_was_empty)
+{
+    for (uint32_t i = 0; i < n->aer_queued; i++) {
+        if (n->aer_queue[i].type == NVME_AER_TYPE_NOTICE &&
+            n->aer_queue[i].log_page == NVME_LOG_CHANGED_NSLIST) {
+            return true;
+        }
+    }
+    /* reported, and the host has not read the log yet */
+    return !log_was_empty && (n->aer_masked & (1u << NVME_AER_TYPE_NOTICE));
+}
+
+/*
+ * Context: main loop.  The attachment of @nsid to @n changed: list it in
+ * the Changed Namespace List log and, when AEC bit 8 enables it and no
+ * event for that log is already queued or awaiting its log read, raise a
+ * Namespace Attribute Changed notice.
+ */
+static void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid)
+{
+    bool was_empty = find_first_bit(n->changed_ns, NVME_MAX_NSID + 1) >
+                     NVME_MAX_NSID;
+
+    set_bit(nsid, n->changed_ns);
+    if (!NVME_AEC_NS_ATTR(n->feat.aec) ||
+        nvme_ns_event_pending(n, was_empty)) {
+        return;
+    }
+    nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE,
+                     NVME_AER_INFO_NOTICE_NS_ATTR_CHANGED,
+                     NVME_LOG_CHANGED_NSLIST);
+}
+
+/* Context: main loop.  Log page 04h: changed NSIDs, ascending. */
+size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf)
+{
+    uint32_t *list = (uint32_t *)buf;
+    unsigned cnt = 0;
+    unsigned long nsid;
+
+    for (nsid = find_first_bit(n->changed_ns, NVME_MAX_NSID + 1);
+         nsid <= NVME_MAX_NSID;
+         nsid = find_next_bit(n->changed_ns, NVME_MAX_NSID + 1, nsid + 1)) {
+        if (cnt == NVME_CHANGED_NS_MAX) {   /* cannot happen with 256 */
+            memset(list, 0, NVME_CHANGED_NS_MAX * sizeof(*list));
+            list[0] = cpu_to_le32(NVME_NSID_BROADCAST);
+            break;
+        }
+        list[cnt++] = cpu_to_le32(nsid);
+    }
+    return NVME_CHANGED_NS_MAX * sizeof(*list);
+}
+
+/* Context: main loop.  The host read log 04h without RAE. */
+void nvme_log_clear_changed_ns(NvmeCtrl *n)
+{
+    bitmap_zero(n->changed_ns, NVME_MAX_NSID + 1);
+}
+
+/*
+ * Context: main loop.  Read and check the Controller List of a Namespace
+ * Attachment command into @ctrls; returns how many or 0 after setting
+ * *status.
+ */
+static unsigned nvme_ctrl_list_get(NvmeCtrl *n, NvmeRequest *req,
+                                   NvmeCtrl **ctrls, uint16_t *status)
+{
+    uint16_t list[NVME_CTRL_LIST_MAX + 1];
+    unsigned cnt;
+
+    *status = nvme_dma_from_guest(n, req, list, sizeof(list));
+    if (*status) {
+        return 0;
+    }
+    cnt = le16_to_cpu(list[0]);
+    if (cnt == 0 || cnt > NVME_CTRL_LIST_MAX) {
+        *status = NVME_NS_CTRL_LIST_INVALID | NVME_DNR;
+        return 0;
+    }
+    for (unsigned i = 0; i < cnt; i++) {
+        uint16_t id = le16_to_cpu(list[i + 1]);
+        NvmeCtrl *c = id < NVME_SUBSYS_MAX_CTRLS ? n->subsys->ctrls[id] : NULL;
+
+        for (unsigned j = 0; c && j < i; j++) {
+            if (ctrls[j] == c) {
+                c = NULL;       /* listed twice */
+            }
+        }
+        if (!c) {
+            *status = NVME_NS_CTRL_LIST_INVALID | NVME_DNR;
+            return 0;
+        }
+        ctrls[i] = c;
+    }
+    return cnt;
+}
+
+/* Context: main loop.  Whether @ns is attached to any controller. */
+static bool nvme_ns_attached_anywhere(NvmeNamespace *ns)
+{
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        NvmeCtrl *c = ns->subsys->ctrls[i];
+
+        if (c && c->ns[ns->nsid] == ns) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Context: main loop.  Namespace Attachment (admin 15h).  Every listed
+ * controller is checked before any changes, so a failed command changes
+ * nothing.  Each controller whose attachment changed gets the NSID in its
+ * Changed Namespace List log and a Namespace Attribute Changed event.
+ */
+uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    uint8_t sel = le32_to_cpu(req->cmd.cdw10) & 0xf;
+    NvmeCtrl *ctrls[NVME_CTRL_LIST_MAX];
+    NvmeNamespace *ns;
+    uint16_t status;
+    unsigned cnt;
+
+    if (!nvme_nsid_valid(nsid)) {
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    if (sel != NVME_NS_ATTACHMENT_ATTACH && sel != NVME_NS_ATTACHMENT_DETACH) {
+        nvme_req_err_field(req, 40, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    ns = n->subsys->ns[nsid];
+    if (!ns) {
+        /* a valid NSID that is not allocated */
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    cnt = nvme_ctrl_list_get(n, req, ctrls, &status);
+    if (!cnt) {
+        return status;
+    }
+    for (unsigned i = 0; i < cnt; i++) {
+        bool attached = ctrls[i]->ns[nsid] == ns;
+
+        if (sel == NVME_NS_ATTACHMENT_DETACH) {
+            if (!attached) {
+                return NVME_NS_NOT_ATTACHED | NVME_DNR;
+            }
+            continue;
+        }
+        if (attached) {
+            return NVME_NS_ALREADY_ATTACHED | NVME_DNR;
+        }
+        if (!ns->shared && (cnt > 1 || nvme_ns_attached_anywhere(ns))) {
+            return NVME_NS_PRIVATE | NVME_DNR;
+        }
+    }
+    for (unsigned i = 0; i < cnt; i++) {
+        trace_nvme_ns_attachment(nsid, ctrls[i]->cntlid, sel);
+        if (sel == NVME_NS_ATTACHMENT_ATTACH) {
+            ctrls[i]->ns[nsid] = ns;
+        } else {
+            ctrls[i]->ns[nsid] = NULL;
+        }
+        nvme_ns_changed(ctrls[i], nsid);
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Controller List: ids >= @from, ascending. */
+static uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                        NvmeNamespace *ns, uint16_t from)
+{
+    uint16_t list[NVME_CTRL_LIST_MAX + 1] = { 0 };
+    unsigned cnt = 0;
+
+    for (unsigned id = from; id < NVME_SUBSYS_MAX_CTRLS; id++) {
+        NvmeCtrl *c = n->subsys->ctrls[id];
+
+        if (c && (!ns || c->ns[ns->nsid] == ns)) {
+            list[++cnt] = cpu_to_le16(id);
+        }
+    }
+    list[0] = cpu_to_le16(cnt);
+    return nvme_dma_to_guest(n, req, list, sizeof(list));
+}
+
+/*
+ * Context: main loop.  Identify CNS 10h (allocated NSID list), 11h
+ * (Identify Namespace of an allocated NSID), 12h (controllers attached to
+ * an NSID) and 13h (controllers in the subsystem).
+ */
+uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeIdentify *c = (NvmeIdentify *)&req->cmd;
+    uint32_t nsid = le32_to_cpu(c->nsid);
+    uint16_t from = le16_to_cpu(c->ctrlid);
+    NvmeSubsys *s = n->subsys;
+
+    switch (c->cns) {
+    case NVME_ID_CNS_NS_PRESENT_LIST: {
+        uint32_t list[1024] = { 0 };
+        unsigned cnt = 0;
+
+        if (nsid >= NVME_NSID_BROADCAST - 1) {
+            nvme_req_err_field(req, 4, 0);
+            return NVME_INVALID_NSID | NVME_DNR;
+        }
+        for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID; i++) {
+            if (s->ns[i]) {
+                list[cnt++] = cpu_to_le32(i);
+            }
+        }
+        return nvme_dma_to_guest(n, req, list, sizeof(list));
+    }
+    case NVME_ID_CNS_NS_PRESENT: {
+        NvmeIdNs id = { 0 };
+
+        if (!nvme_nsid_valid(nsid)) {
+            nvme_req_err_field(req, 4, 0);
+            return NVME_INVALID_NSID | NVME_DNR;
+        }
+        if (s->ns[nsid]) {
+            nvme_ns_fill_id(s->ns[nsid], &id);
+        }
+        return nvme_dma_to_guest(n, req, &id, sizeof(id));
+    }
+    case NVME_ID_CNS_NS_ATTACHED_CTRL_LIST:
+        if (!nvme_nsid_valid(nsid)) {
+            nvme_req_err_field(req, 4, 0);
+            return NVME_INVALID_NSID | NVME_DNR;
+        }
+        if (!s->ns[nsid]) {
+            return nvme_identify_ctrl_list(n, req, NULL,
+                                           NVME_SUBSYS_MAX_CTRLS);
+        }
+        return nvme_identify_ctrl_list(n, req, s->ns[nsid], from);
+    case NVME_ID_CNS_CTRL_LIST:
+        return nvme_identify_ctrl_list(n, req, NULL, from);
+    }
+    nvme_req_err_field(req, 40, 0);
+    return NVME_INVALID_FIELD | NVME_DNR;
+}
+
+static const Property nvme_subsys_props[] = {
+    DEFINE_PROP_STRING("nqn", NvmeSubsysDevice, nqn),
+};
+
+static void nvme_subsys_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+
+    set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    dc->realize = nvme_subsys_realize;
+    dc->desc = "NVM Express subsystem (clean-room)";
+    dc->hotpluggable = false;
+    device_class_set_props(dc, nvme_subsys_props);
+}
+
+static const TypeInfo nvme_subsys_types[] = {
+    {
+        .name = TYPE_NVME_SUBSYS,
+        .parent = TYPE_DEVICE,
+        .instance_size = sizeof(NvmeSubsysDevice),
+        .class_init = nvme_subsys_class_init,
+    },
+};
+
+DEFINE_TYPES(nvme_subsys_types)

@@ -1,0 +1,229 @@
+# Admin operations from nvme-cli (2.3) on a fresh disk: format (LBA format
+# change, the kernel follows), sanitize + sanitize-log, device-self-test +
+# self-test-log, fw-download / fw-commit + fw-log, get-feature -s 0..3 and
+# set-feature --save across a controller reset.  Each check asserts the
+# effect (data read back with "nvme read", log contents, Identify fields).
+. /tests/lib.sh
+
+SIZE=$(arg nvmesize 0)
+T=/tmp/aops
+
+# u8|u16|u32 FILE OFFSET: little-endian unsigned value in a binary file.
+u8() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+u16() { od -An -tu2 -j "$2" -N2 "$1" | tr -d ' '; }
+u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+# str FILE OFFSET LEN: bytes as text.
+str() { dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null; }
+
+# blocks_are SLBA COUNT BS BYTE: COUNT blocks of BS bytes all read as BYTE
+# (octal escape for printf, e.g. 000 or 132).
+blocks_are() {
+    rm -f $T/r.bin
+    nvme read $NS -s "$1" -c $(($2 - 1)) -z $(($2 * $3)) -d $T/r.bin > $T/rd.out 2>&1 || return 1
+    head -c $(($2 * $3)) /dev/zero | tr '\000' "\\$4" > $T/want.bin
+    cmp -s $T/r.bin $T/want.bin
+}
+
+# fill SLBA COUNT BS: write non-zero data.
+fill() {
+    head -c $(($2 * $3)) /dev/zero | tr '\000' 'Q' > $T/w.bin
+    nvme write $NS -s "$1" -c $(($2 - 1)) -z $(($2 * $3)) -d $T/w.bin > $T/wr.out 2>&1
+}
+
+lbs() { cat /sys/block/nvme0n1/queue/logical_block_size; }
+
+# wait_lbs BYTES: the kernel picked up the new block size (rescan).
+wait_lbs() {
+    local i=0
+    while [ "$(lbs)" != "$1" ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+    [ "$(lbs)" = "$1" ]
+}
+
+check_format() {
+    local flbas nsze
+    fill 0 16 512 || { fail format "setup write: $(cat $T/wr.out)"; return; }
+    if ! nvme format $NS --lbaf=1 --ses=1 --force > $T/out 2>&1; then
+        fail format-4k "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    flbas=$(num "$(nvme id-ns $NS 2>/dev/null | field flbas)")
+    nsze=$(num "$(nvme id-ns $NS 2>/dev/null | field nsze)")
+    ok format-4k-id-ns "flbas=$flbas nsze=$nsze, want 1 and $((SIZE / 4096))" \
+        [ $((flbas & 15)) = 1 -a "$nsze" = $((SIZE / 4096)) ]
+    ok format-4k-kernel "kernel block size $(lbs), size $(($(cat /sys/block/nvme0n1/size) * 512))" \
+        wait_lbs 4096
+    ok format-4k-erased "blocks 0-1 (4 KiB) do not read as zeroes" \
+        blocks_are 0 2 4096 000
+    fill 10 2 4096
+    ok format-4k-io "4 KiB write/read back" blocks_are 10 2 4096 121
+    if nvme format $NS --lbaf=0 --ses=0 --force > $T/out 2>&1 && wait_lbs 512; then
+        pass format-512
+    else
+        fail format-512 "$(tail -n2 $T/out | tr '\n' ' ') block size $(lbs)"
+    fi
+    ok format-512-erased "LBA 80-95 not zero after format" blocks_are 80 16 512 000
+    if nvme format $NS --lbaf=2 --force > $T/out 2>&1; then
+        fail format-invalid "LBA format 2 accepted"
+    else
+        pass format-invalid
+    fi
+}
+
+# sanitize_wait: poll the Sanitize Status log until no operation runs;
+# $T/san.bin holds the last log, SEEN_PROGRESS=1 if one was caught running.
+sanitize_wait() {
+    local i=0 st
+    SEEN_PROGRESS=0
+    while [ $i -lt 120 ]; do
+        nvme sanitize-log $CTRL -b > $T/san.bin 2> $T/out || return 1
+        st=$(u16 $T/san.bin 2)
+        if [ $((st & 7)) != 2 ]; then return 0; fi
+        [ "$(u16 $T/san.bin 0)" -lt 65535 ] && SEEN_PROGRESS=1
+        sleep 1; i=$((i + 1))
+    done
+    return 1
+}
+
+check_sanitize() {
+    local st
+    fill 100 8 512 && fill $((SIZE / 512 - 8)) 8 512 || { fail sanitize "setup write failed"; return; }
+    if ! nvme sanitize $CTRL --sanact=2 > $T/out 2>&1; then
+        fail sanitize-block-erase "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    # right after the command the operation normally still runs
+    if ! nvme read $NS -s 0 -c 0 -z 512 -d $T/x.bin > $T/busy.out 2>&1 &&
+       grep -qi 'sanitize' $T/busy.out; then
+        pass sanitize-blocks-io
+    else
+        echo "note: sanitize ended before the read ($(tail -n1 $T/busy.out))"
+    fi
+    if ! sanitize_wait; then
+        fail sanitize-block-erase "did not finish: $(cat $T/out)"; return
+    fi
+    st=$(u16 $T/san.bin 2)
+    ok sanitize-log-status "sstat=$st sprog=$(u16 $T/san.bin 0) scdw10=$(u32 $T/san.bin 4), want 257 65535 2" \
+        [ "$st" = 257 -a "$(u16 $T/san.bin 0)" = 65535 -a "$(u32 $T/san.bin 4)" = 2 ]
+    if blocks_are 100 8 512 000 && blocks_are $((SIZE / 512 - 8)) 8 512 000; then
+        pass sanitize-block-erased
+    else
+        fail sanitize-block-erased "blocks do not read as zeroes: $(cat $T/rd.out)"
+    fi
+    nvme sanitize-log $CTRL > $T/out 2>&1
+    ok sanitize-log-text "$(head -n3 $T/out | tr '\n' ' ')" grep -qi 'sanitize' $T/out
+    # overwrite, one pass, no deallocation: the pattern stays
+    fill 200 8 512
+    if nvme sanitize $CTRL --sanact=3 --owpass=1 --ovrpat=0x5a5a5a5a --no-dealloc > $T/out 2>&1 &&
+       sanitize_wait; then
+        st=$(u16 $T/san.bin 2)
+        ok sanitize-overwrite-log "sstat=$st, want 265 (done, 1 pass, GDE)" [ "$st" = 265 ]
+        ok sanitize-overwrite "blocks do not read the pattern 5Ah" blocks_are 200 8 512 132
+    else
+        fail sanitize-overwrite "$(tail -n2 $T/out | tr '\n' ' ')"
+    fi
+    if nvme sanitize $CTRL --sanact=5 > $T/out 2>&1; then
+        fail sanitize-invalid "sanact 5 accepted"
+    else
+        pass sanitize-invalid
+    fi
+}
+
+# dst_log: Device Self-test log into $T/dst.bin.
+dst_log() { nvme get-log $CTRL --log-id=6 --log-len=564 -b > $T/dst.bin 2> $T/out; }
+
+check_self_test() {
+    local i=0 op
+    if ! nvme device-self-test $CTRL -n 0xffffffff -s 1 > $T/out 2>&1; then
+        fail self-test-short "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    dst_log
+    ok self-test-running "current operation $(u8 $T/dst.bin 0), want 1" [ "$(u8 $T/dst.bin 0)" = 1 ]
+    while dst_log && [ "$(u8 $T/dst.bin 0)" != 0 ] && [ $i -lt 30 ]; do
+        sleep 1; i=$((i + 1))
+    done
+    ok self-test-short "result byte $(u8 $T/dst.bin 4), want 16 (short, no error)" \
+        [ "$(u8 $T/dst.bin 0)" = 0 -a "$(u8 $T/dst.bin 4)" = 16 ]
+    # extended, aborted: newest first
+    nvme device-self-test $CTRL -s 2 > $T/out 2>&1 &&
+        nvme device-self-test $CTRL -s 0xf >> $T/out 2>&1
+    dst_log
+    ok self-test-abort "results $(u8 $T/dst.bin 4) $(u8 $T/dst.bin 32), want 33 16; $(tail -n1 $T/out)" \
+        [ "$(u8 $T/dst.bin 4)" = 33 -a "$(u8 $T/dst.bin 32)" = 16 ]
+    nvme self-test-log $CTRL > $T/out 2>&1
+    ok self-test-log-text "$(head -n3 $T/out | tr '\n' ' ')" grep -qi 'self test' $T/out
+}
+
+# fw_image REV SIZE: an image the controller accepts (magic + revision).
+fw_image() {
+    { printf 'QEMUNVFW%-8s' "$1"; head -c $(($2 - 16)) /dev/urandom; } > $T/fw.bin
+}
+
+fr() { nvme id-ctrl $CTRL 2>/dev/null | field fr; }
+
+check_firmware() {
+    local fr0 i=0
+    fr0=$(fr)
+    fw_image 9.9-gst 12288
+    if ! nvme fw-download $CTRL --fw=$T/fw.bin --xfer=4096 > $T/out 2>&1 ||
+       ! nvme fw-commit $CTRL --slot=2 --action=1 >> $T/out 2>&1; then
+        fail fw-commit "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    nvme fw-log $CTRL -b > $T/fw.log 2>> $T/out
+    ok fw-log-pending "afi=$(u8 $T/fw.log 0) frs2='$(str $T/fw.log 16 8)' fr=$(fr), want 33, 9.9-gst, $fr0" \
+        [ "$(u8 $T/fw.log 0)" = 33 -a "$(str $T/fw.log 16 8)" = "9.9-gst " -a "$(fr)" = "$fr0" ]
+    nvme reset $CTRL > $T/out 2>&1
+    sleep 1
+    nvme fw-log $CTRL -b > $T/fw.log 2>> $T/out
+    ok fw-activated-reset "fr=$(fr) afi=$(u8 $T/fw.log 0), want 9.9-gst 2" \
+        [ "$(fr)" = 9.9-gst -a "$(u8 $T/fw.log 0)" = 2 ]
+    # activation without reset; the kernel reads the slot log on the notice
+    fw_image 9.10-now 4096
+    if nvme fw-download $CTRL --fw=$T/fw.bin > $T/out 2>&1 &&
+       nvme fw-commit $CTRL --slot=2 --action=3 >> $T/out 2>&1; then
+        while [ "$(cat /sys/class/nvme/nvme0/firmware_rev)" != 9.10-now ] && [ $i -lt 10 ]; do
+            sleep 1; i=$((i + 1))
+        done
+        ok fw-activated-now "fr=$(fr) sysfs=$(cat /sys/class/nvme/nvme0/firmware_rev)" \
+            [ "$(fr)" = 9.10-now -a "$(cat /sys/class/nvme/nvme0/firmware_rev)" = 9.10-now ]
+    else
+        fail fw-activated-now "$(tail -n2 $T/out | tr '\n' ' ')"
+    fi
+    if nvme fw-commit $CTRL --slot=1 --action=1 > $T/out 2>&1; then
+        fail fw-commit-ro-slot "read-only slot 1 accepted"
+    else
+        pass fw-commit-ro-slot
+    fi
+}
+
+# feat FID SEL: value nvme get-feature reports.
+feat() {
+    nvme get-feature $CTRL -f "$1" -s "$2" 2>&1 |
+        sed -n "s/.*value: *\\([0-9a-fA-Fx]*\\).*/\\1/p" | head -n1
+}
+
+check_features() {
+    local cur dflt saved cap
+    if ! nvme set-feature $CTRL -f 1 -v 0x30201003 --save > $T/out 2>&1; then
+        fail set-feature-save "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    nvme set-feature $CTRL -f 1 -v 2 > $T/out 2>&1
+    cur=$(num "$(feat 1 0)"); dflt=$(num "$(feat 1 1)")
+    saved=$(num "$(feat 1 2)"); cap=$(num "$(feat 1 3)")
+    ok get-feature-sel "current $cur default $dflt saved $saved caps $cap, want 2 0 $((0x30201003)) 5" \
+        [ "$cur" = 2 -a "$dflt" = 0 -a "$saved" = $((0x30201003)) -a "$cap" = 5 ]
+    nvme reset $CTRL > $T/out 2>&1
+    sleep 1
+    cur=$(num "$(feat 1 0)")
+    ok set-feature-save-reset "current after reset $cur, want $((0x30201003))" [ "$cur" = $((0x30201003)) ]
+    if nvme set-feature $CTRL -f 8 -v 0x101 --save > $T/out 2>&1; then
+        fail set-feature-not-saveable "interrupt coalescing saved"
+    else
+        pass set-feature-not-saveable
+    fi
+}
+
+mkdir -p $T
+check_format
+check_sanitize
+check_self_test
+check_firmware
+check_features
+done_

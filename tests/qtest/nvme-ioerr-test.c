@@ -1,0 +1,253 @@
+/*
+ * qtest: backend errors injected with blkdebug, the rerror/werror policy
+ * (report, ignore, stop + cont, enospc) and where failures show up (the
+ * completion status, the error log, SMART media errors).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "libqos/nvme-drv.h"
+
+#define DNR NVME_DNR
+#define LBASZ 512
+#define BAD_LBA 100         /* blkdebug fails requests touching this sector */
+
+/*
+ * One controller on blkdebug over the test image; requests of @iotype
+ * ("read", "write", "flush") touching BAD_LBA fail with @err, once or
+ * always; @policy is appended to the nvme device (e.g. "werror=stop").
+ */
+static NvmeDrv *start_faulty(const char *iotype, int err, bool once,
+                             const char *policy)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-blockdev driver=blkdebug,node-name=dbg,"
+        "image.driver=file,image.filename=@IMG@,"
+        "inject-error.0.event=none,inject-error.0.iotype=%s,"
+        "inject-error.0.errno=%d,inject-error.0.once=%s%s "
+        "-device nvme,drive=dbg,serial=qtest-ioerr%s%s",
+        iotype, err, once ? "on" : "off",
+        strcmp(iotype, "flush") ? ",inject-error.0.sector=100" : "",
+        policy ? "," : "", policy ? policy : "");
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 16);
+    return d;
+}
+
+static uint16_t rw(NvmeDrv *d, uint8_t opcode, uint64_t slba, void *buf)
+{
+    return nvme_drv_rw(d, 1, opcode, 1, slba, 1, LBASZ, buf, 0);
+}
+
+static uint64_t smart_media_errors(NvmeDrv *d)
+{
+    NvmeSmartLog log;
+
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, 0xffffffff, 0,
+                                     &log, sizeof(log)), ==, 0);
+    return le64_to_cpu(log.media_errors[0]);
+}
+
+static char *run_state(NvmeDrv *d)
+{
+    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'query-status'}");
+    char *st = g_strdup(qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                      "status"));
+
+    qobject_unref(rsp);
+    return st;
+}
+
+/* report (the default): the status names the failure, logged and counted */
+static void test_report_write(void)
+{
+    NvmeDrv *d = start_faulty("write", EIO, false, NULL);
+    uint8_t buf[LBASZ] = { 0x5a };
+    NvmeErrorLog err;
+
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, buf), ==,
+                    NVME_WRITE_FAULT);
+    g_assert_cmpuint(smart_media_errors(d), ==, 1);
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &err,
+                                     sizeof(err)), ==, 0);
+    g_assert_cmphex(le16_to_cpu(err.status_field) >> 1, ==, NVME_WRITE_FAULT);
+    g_assert_cmpuint(le64_to_cpu(err.lba), ==, BAD_LBA);
+    g_assert_cmpuint(le16_to_cpu(err.sqid), ==, 1);
+    /* other blocks are fine, and so is the controller */
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA + 8, buf), ==, 0);
+    g_assert_cmphex(rw(d, NVME_CMD_READ, BAD_LBA + 8, buf), ==, 0);
+    nvme_drv_stop(d);
+}
+
+static void test_report_read(void)
+{
+    NvmeDrv *d = start_faulty("read", EIO, false, NULL);
+    uint8_t buf[LBASZ];
+
+    g_assert_cmphex(rw(d, NVME_CMD_READ, BAD_LBA, buf), ==,
+                    NVME_UNRECOVERED_READ);
+    g_assert_cmpuint(smart_media_errors(d), ==, 1);
+    g_assert_cmphex(rw(d, NVME_CMD_READ, 0, buf), ==, 0);
+    nvme_drv_stop(d);
+}
+
+/*
+ * ENOSPC is not a media error.  (QEMU's default werror is "enospc", which
+ * stops the VM: see test_enospc_stops.)
+ */
+static void test_report_enospc(void)
+{
+    NvmeDrv *d = start_faulty("write", ENOSPC, false, "werror=report");
+    uint8_t buf[LBASZ] = { 0 };
+
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, buf), ==,
+                    NVME_CAP_EXCEEDED | DNR);
+    g_assert_cmpuint(smart_media_errors(d), ==, 0);
+    nvme_drv_stop(d);
+}
+
+static void test_flush_error(void)
+{
+    NvmeDrv *d = start_faulty("flush", EIO, true, NULL);
+    uint8_t buf[LBASZ] = { 3 };
+    NvmeCmd cmd;
+
+    /* the block layer skips flushes when nothing was written since */
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, 0, buf), ==, 0);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_WRITE_FAULT);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, 0);
+    nvme_drv_stop(d);
+}
+
+/* ignore: the command succeeds as if nothing happened */
+static void test_ignore(void)
+{
+    NvmeDrv *d = start_faulty("write", EIO, false, "werror=ignore");
+    uint8_t buf[LBASZ] = { 1 };
+
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, buf), ==, 0);
+    g_assert_cmpuint(smart_media_errors(d), ==, 0);
+    nvme_drv_stop(d);
+}
+
+/*
+ * stop: the VM pauses with the command outstanding; after 'cont' it runs
+ * again (the injected error was one-shot) and completes successfully,
+ * with the data on the media.
+ */
+static void stop_and_cont(const char *iotype, const char *policy, int err)
+{
+    NvmeDrv *d = start_faulty(iotype, err, true, policy);
+    bool write = !strcmp(iotype, "write");
+    uint64_t buf = nvme_drv_alloc(d, LBASZ);
+    uint8_t data[LBASZ], media[LBASZ];
+    g_autofree char *st = NULL;
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+
+    memset(data, 0xc3, sizeof(data));
+    if (write) {
+        nvme_drv_memwrite(d, buf, data, sizeof(data));
+    } else {
+        g_assert_cmpint(pwrite(d->img_fd, data, LBASZ, BAD_LBA * LBASZ), ==,
+                        LBASZ);
+    }
+    nvme_drv_cmd_init(&cmd, write ? NVME_CMD_WRITE : NVME_CMD_READ, 1);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, LBASZ);
+    cmd.cdw10 = BAD_LBA;
+    nvme_drv_submit(d, 1, &cmd);
+
+    g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 300, true));
+    st = run_state(d);
+    g_assert_cmpstr(st, ==, "io-error");
+
+    qobject_unref(qtest_qmp(d->qts, "{'execute': 'cont'}"));
+    g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 5000, true));
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+    g_assert_cmpuint(cqe.cid, ==, cmd.cid);
+    if (write) {
+        g_assert_cmpint(pread(d->img_fd, media, LBASZ, BAD_LBA * LBASZ), ==,
+                        LBASZ);
+    } else {
+        nvme_drv_memread(d, buf, media, LBASZ);
+    }
+    g_assert_cmpmem(media, LBASZ, data, LBASZ);
+    /* exactly one completion: nothing else shows up */
+    g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 200, true));
+    g_assert_cmpuint(smart_media_errors(d), ==, 0);
+    nvme_drv_stop(d);
+}
+
+static void test_stop_write(void)
+{
+    stop_and_cont("write", "werror=stop", EIO);
+}
+
+static void test_stop_read(void)
+{
+    stop_and_cont("read", "rerror=stop", EIO);
+}
+
+static void test_enospc_stops(void)
+{
+    stop_and_cont("write", "werror=enospc", ENOSPC);
+}
+
+/* werror=enospc reports other errors */
+static void test_enospc_reports_eio(void)
+{
+    NvmeDrv *d = start_faulty("write", EIO, false, "werror=enospc");
+    uint8_t buf[LBASZ] = { 0 };
+
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, buf), ==,
+                    NVME_WRITE_FAULT);
+    nvme_drv_stop(d);
+}
+
+/* A controller reset while a command is parked forgets it cleanly. */
+static void test_stop_then_reset(void)
+{
+    NvmeDrv *d = start_faulty("write", EIO, true, "werror=stop");
+    uint64_t buf = nvme_drv_alloc(d, LBASZ);
+    uint8_t data[LBASZ] = { 7 };
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, LBASZ);
+    cmd.cdw10 = BAD_LBA;
+    nvme_drv_submit(d, 1, &cmd);
+    g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 300, true));
+
+    nvme_drv_disable(d);
+    qobject_unref(qtest_qmp(d->qts, "{'execute': 'cont'}"));
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 16);
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, data), ==, 0);
+    nvme_drv_stop(d);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/nvme/ioerr/report_write", test_report_write);
+    qtest_add_func("/nvme/ioerr/report_read", test_report_read);
+    qtest_add_func("/nvme/ioerr/report_enospc", test_report_enospc);
+    qtest_add_func("/nvme/ioerr/flush", test_flush_error);
+    qtest_add_func("/nvme/ioerr/ignore", test_ignore);
+    qtest_add_func("/nvme/ioerr/stop_write", test_stop_write);
+    qtest_add_func("/nvme/ioerr/stop_read", test_stop_read);
+    qtest_add_func("/nvme/ioerr/enospc_stops", test_enospc_stops);
+    qtest_add_func("/nvme/ioerr/enospc_reports_eio", test_enospc_reports_eio);
+    qtest_add_func("/nvme/ioerr/stop_then_reset", test_stop_then_reset);
+    return g_test_run();
+}
