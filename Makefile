@@ -1,7 +1,8 @@
 # The project's entry points.  Everything heavy is cached in ~/.cache/nvme-qemu.
 #   make demo    build QEMU with our NVMe device and boot the demo guest
 #   make check   build everything and run all tests (what CI runs)
-.PHONY: all build guest demo check qtest guest-test
+#   make bench   benchmark: ours vs upstream nvme vs virtio-blk (informational)
+.PHONY: all build guest demo check qtest guest-test bench
 
 all: build
 
@@ -22,3 +23,7 @@ qtest: build
 
 guest-test: build guest
 	bash tests/guest/run.sh
+
+# Informational, never a test; BENCH_QUICK=1 for a ~3 min run.
+bench:
+	bash scripts/bench.sh

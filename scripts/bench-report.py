@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Turn scripts/bench.sh's results.txt into the benchmark report.
+
+Usage: bench-report.py RESULTS [MACHINE_TXT]
+
+Result lines (written by bench.sh):
+  A DEV ACCEL                              accelerator a guest ran under
+  G BACKEND SPEC DEV REP key=value...      fio result of one guest job
+  U BACKEND SPEC DEV REP CPU_RATE          QEMU CPU-seconds per second then
+  L DEV REP phase=... key=value...         load generator phase
+  C DEV noop=0|1 cmds=N ir=N               callgrind total instructions
+  M KEY VALUE...                           machine notes (load average)
+Devices: ours (a), upstream (b), virtio (c).  Values of repeated rounds
+are averaged; "spread" is (max - min) / mean of IOPS over the rounds.
+"""
+import sys
+from collections import defaultdict
+
+DEVS = ["ours", "upstream", "virtio"]
+LABEL = {"ours": "(a) ours", "upstream": "(b) upstream", "virtio": "(c) virtio-blk"}
+
+
+def kv(words):
+    out = {}
+    for w in words:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            out[k] = v
+    return out
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt(v, digits=0, width=8):
+    if v is None:
+        return "-".rjust(width)
+    return f"{v:{width}.{digits}f}"
+
+
+def fmt_ratio(v, width=6):
+    return "-".rjust(width) if v is None else f"{v:{width}.2f}"
+
+
+def spec_name(spec):
+    rw, bs, qd, eng = spec.split(":")
+    return f"{rw} {bs} QD{qd} {eng}"
+
+
+def main():
+    accel = {}
+    guest = defaultdict(lambda: defaultdict(list))   # (backend, spec, dev) -> key -> [values]
+    cpu = defaultdict(list)                          # (backend, spec, dev) -> [rate]
+    specs = defaultdict(list)                        # backend -> [spec] in order
+    loadgen = defaultdict(lambda: defaultdict(list))  # (phase, dev) -> key -> [values]
+    phases = []
+    cg = {}
+    notes = {}
+    errors = []
+    with open(sys.argv[1]) as f:
+        for line in f:
+            w = line.split()
+            if not w:
+                continue
+            if w[0] == "A":
+                accel[w[1]] = w[2]
+            elif w[0] == "G":
+                backend, spec, dev = w[1], w[2], w[3]
+                vals = kv(w[5:])
+                if spec not in specs[backend]:
+                    specs[backend].append(spec)
+                if vals.get("err") != "0":
+                    errors.append(f"guest {backend} {spec} {dev} round {w[4]}: err={vals.get('err')}")
+                    continue
+                for k in ("iops", "mean_us", "p99_us"):
+                    guest[(backend, spec, dev)][k].append(num(vals.get(k)))
+            elif w[0] == "U":
+                cpu[(w[1], w[2], w[3])].append(num(w[5]))
+            elif w[0] == "L":
+                dev = w[1]
+                vals = kv(w[3:])
+                ph = vals["phase"]
+                if ph not in phases:
+                    phases.append(ph)
+                if vals.get("errors") != "0":
+                    errors.append(f"loadgen {dev} {ph}: {vals.get('errors')} commands failed")
+                for k in ("cmds_per_s", "cmds_per_cpu_s"):
+                    loadgen[(ph, dev)][k].append(num(vals.get(k)))
+            elif w[0] == "C":
+                vals = kv(w[2:])
+                cg[(w[1], vals["noop"])] = (num(vals.get("ir")), num(vals.get("cmds")))
+            elif w[0] == "M":
+                notes[w[1]] = " ".join(w[2:])
+
+    out = []
+    p = out.append
+    if len(sys.argv) > 2:
+        with open(sys.argv[2]) as f:
+            out.extend(l.rstrip("\n") for l in f)
+        p("")
+    accels = sorted(set(accel.values()))
+    if accels:
+        p("accelerator: " + ", ".join(f"{LABEL[d]} {a}" for d, a in accel.items()))
+        if "tcg" in accels:
+            p("  TCG: no usable KVM here, the guest CPU is emulated; guest figures measure")
+            p("  mostly CPU emulation (driver, fio and interrupt handling run 10-50x slower),")
+            p("  not the devices.  The load generator and callgrind figures have no guest CPU.")
+    if "load_start" in notes:
+        p(f"load average (1/5/15 min): start {notes['load_start']}, end {notes.get('load_end', '?')}"
+          " (2 host CPUs shared with other developers' builds and tests)")
+    p("")
+
+    # ---- guest table
+    summary = {}   # (backend, spec, dev) -> (iops, mean, p99, cpu/MIO, spread)
+    for backend in specs:
+        for spec in specs[backend]:
+            for dev in DEVS:
+                g = guest.get((backend, spec, dev))
+                if not g:
+                    continue
+                iops = mean(g["iops"])
+                rate = mean(cpu.get((backend, spec, dev), []))
+                cpm = rate / iops * 1e6 if rate is not None and iops else None
+                xs = [x for x in g["iops"] if x]
+                spread = (max(xs) - min(xs)) / iops if iops and len(xs) > 1 else None
+                summary[(backend, spec, dev)] = (iops, mean(g["mean_us"]), mean(g["p99_us"]), cpm, spread)
+    if summary:
+        p("Guest fio (numjobs = 2 vCPUs, iodepth per job; mean = total latency, p99 = completion")
+        p("latency; CPU = QEMU process CPU-seconds per million I/Os; ratios are (a) over (b) and (c)):")
+        for backend in specs:
+            title = {"null": "null-co (read-zeroes=on)", "file": "raw image on tmpfs (aio=threads)"}.get(backend, backend)
+            p("")
+            p(f"backend: {title}")
+            p(f"{'job':<27} {'device':<15} {'IOPS':>8} {'spread':>6} {'mean us':>8} {'p99 us':>8} {'CPU s/MIO':>9}"
+              f" {'IOPS/b':>6} {'IOPS/c':>6} {'lat/b':>6} {'CPU/b':>6} {'CPU/c':>6}")
+            for spec in specs[backend]:
+                first = True
+                for dev in DEVS:
+                    s = summary.get((backend, spec, dev))
+                    if not s:
+                        continue
+                    iops, lat, p99, cpm, spread = s
+                    line = (f"{spec_name(spec) if first else '':<27} {LABEL[dev]:<15} {fmt(iops)} "
+                            f"{'-' if spread is None else f'{spread * 100:.0f}%':>6} {fmt(lat, 1)} {fmt(p99, 0)} {fmt(cpm, 1, 9)}")
+                    if dev == "ours":
+                        b = summary.get((backend, spec, "upstream"))
+                        c = summary.get((backend, spec, "virtio"))
+                        line += (f" {fmt_ratio(ratio(iops, b and b[0]))} {fmt_ratio(ratio(iops, c and c[0]))}"
+                                 f" {fmt_ratio(ratio(lat, b and b[1]))} {fmt_ratio(ratio(cpm, b and b[3]))}"
+                                 f" {fmt_ratio(ratio(cpm, c and c[3]))}")
+                    p(line)
+                    first = False
+        p("")
+
+    # ---- load generator
+    lg = {}
+    if phases:
+        p("Load generator (qtest socket, no guest CPU, null-co read-zeroes=off, 1 queue pair of 2048,")
+        p("MSI-X; batch = 2047 commands per doorbell write; QD1/QD32 figures include the qtest")
+        p("round trips of polling, so they understate device differences):")
+        p(f"{'phase':<13} {'(a) cmds/s':>11} {'cmds/CPU-s':>11} {'(b) cmds/s':>11} {'cmds/CPU-s':>11} {'CPU/cmd a/b':>11}")
+        for ph in phases:
+            a = loadgen.get((ph, "ours"), {})
+            b = loadgen.get((ph, "upstream"), {})
+            ar, ac = mean(a.get("cmds_per_s", [])), mean(a.get("cmds_per_cpu_s", []))
+            br, bc = mean(b.get("cmds_per_s", [])), mean(b.get("cmds_per_cpu_s", []))
+            lg[ph] = ratio(bc, ac)
+            p(f"{ph:<13} {fmt(ar, 0, 11)} {fmt(ac, 0, 11)} {fmt(br, 0, 11)} {fmt(bc, 0, 11)} {fmt_ratio(lg[ph], 11)}")
+        p("")
+    irc = {}
+    for dev in ("ours", "upstream"):
+        run, base = cg.get((dev, "0")), cg.get((dev, "1"))
+        if run and base and run[0] and base[0] and run[1]:
+            irc[dev] = (run[0] - base[0]) / run[1]
+    if irc:
+        p("Callgrind, instructions per command of the whole QEMU process (batch:mixed, "
+          f"{int(cg[('ours', '0')][1]) if ('ours', '0') in cg else '?'} commands, minus the same qtest traffic with no-op doorbells):")
+        for dev in ("ours", "upstream"):
+            if dev in irc:
+                p(f"  {LABEL[dev]:<15} {irc[dev]:10.0f} instructions/command")
+        if len(irc) == 2:
+            p(f"  ratio (a)/(b): {irc['ours'] / irc['upstream']:.2f}")
+        p("")
+
+    # ---- goals
+    p("Goals of the performance issue (informational; met = yes/no):")
+
+    def goal(text, values, ok):
+        vals = [v for v in values if v is not None]
+        if not vals:
+            p(f"  {text}: not measured")
+            return
+        worst = min(vals) if ok(1e9) else max(vals)
+        met = all(ok(v) for v in vals)
+        p(f"  {text}: {'yes' if met else 'no'} (worst {worst:.2f}, all: {' '.join(f'{v:.2f}' for v in vals)})")
+
+    qd32 = [k for k in summary if k[2] == "ours" and ":4k:32:" in k[1]]
+    qd1 = [k for k in summary if k[2] == "ours" and ":4k:1:" in k[1]]
+
+    def r(k, dev, i):
+        other = summary.get((k[0], k[1], dev))
+        return ratio(summary[k][i], other and other[i])
+    goal("QD32 IOPS >= 1.5x upstream (guest)", [r(k, "upstream", 0) for k in qd32], lambda v: v >= 1.5)
+    goal("QD32 IOPS >= virtio-blk (guest)", [r(k, "virtio", 0) for k in qd32], lambda v: v >= 1.0)
+    goal("QD1 mean latency <= 0.8x upstream (guest)", [r(k, "upstream", 1) for k in qd1], lambda v: v <= 0.8)
+    goal("host CPU per I/O <= 0.67x upstream (guest)",
+         [r(k, "upstream", 3) for k in summary if k[2] == "ours"], lambda v: v <= 0.67)
+    goal("host CPU per command <= 0.67x upstream (load generator)", list(lg.values()), lambda v: v <= 0.67)
+    if len(irc) == 2:
+        goal("instructions per command <= 0.67x upstream (callgrind)", [irc["ours"] / irc["upstream"]],
+             lambda v: v <= 0.67)
+    if errors:
+        p("")
+        p("Errors:")
+        for e in errors:
+            p("  " + e)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

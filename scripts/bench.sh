@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# The project's benchmark (`make bench`): informational, never a test.
+#
+#   1. Device cost without a guest CPU: tests/qtest/nvme-loadgen-bench drives
+#      (a) our nvme and (b) upstream QEMU's nvme (Debian's qemu-system-x86
+#      10.0, ioeventfd=on) on a null-co node through the qtest socket, at
+#      QD1, QD32 and in batches of thousands of commands per doorbell, and
+#      reports commands per host-CPU second of the QEMU process; then the
+#      same batches run under callgrind: instructions per command, with the
+#      protocol-only traffic (same qtest bytes, doorbells that change
+#      nothing) subtracted.
+#   2. The test guest (scripts/build-guest.sh) runs fio 4k random read and
+#      write at QD1 and QD32 (libaio and io_uring, numjobs = vCPUs) and 128k
+#      sequential read on (a) our nvme, (b) upstream's nvme, (c) virtio-blk
+#      with an iothread in our build; backends null-co and a raw image on
+#      tmpfs; configurations alternate, each repeated.  Host CPU of the QEMU
+#      process is sampled from /proc/PID/stat during each job's steady state.
+#   3. scripts/bench-report.py prints the table, the ratios to (b) and (c)
+#      and the goals of the performance issue.
+#
+# Env: BENCH_QUICK=1 (about 3 min instead of about 12), BENCH_REPEATS,
+# BENCH_TIME / BENCH_RAMP (fio seconds measured / warm-up per job),
+# BENCH_PARTS="loadgen callgrind guest" (subset), BENCH_BACKENDS="null file",
+# BENCH_DEVICES="ours upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
+# ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
+# (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+. "$here/common.sh"
+
+QEMU=${QEMU:-$QEMU_BUILD_DIR/qemu-system-x86_64}
+UPSTREAM_QEMU=${UPSTREAM_QEMU:-/usr/bin/qemu-system-x86_64}
+LOADGEN=$QEMU_BUILD_DIR/tests/qtest/nvme-loadgen-bench
+GUEST="$NVME_CACHE/guest"
+BENCH_OUT=${BENCH_OUT:-$NVME_CACHE/bench/$(date +%Y%m%d-%H%M%S)}
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+    : "${BENCH_REPEATS:=1}" "${BENCH_TIME:=2}" "${BENCH_RAMP:=1}"
+    : "${BENCH_LOADGEN_SECONDS:=1}" "${BENCH_CALLGRIND_CMDS:=20000}"
+    : "${BENCH_JOBS:=randread:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:io_uring,read:128k:16:libaio}"
+else
+    : "${BENCH_REPEATS:=2}" "${BENCH_TIME:=3}" "${BENCH_RAMP:=1}"
+    : "${BENCH_LOADGEN_SECONDS:=2}" "${BENCH_CALLGRIND_CMDS:=40000}"
+    : "${BENCH_JOBS:=randread:4k:1:libaio,randwrite:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:libaio,randread:4k:1:io_uring,randwrite:4k:1:io_uring,randread:4k:32:io_uring,randwrite:4k:32:io_uring,read:128k:16:libaio}"
+fi
+BENCH_PARTS=${BENCH_PARTS:-loadgen callgrind guest}
+BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
+BENCH_DEVICES=${BENCH_DEVICES:-ours upstream virtio}
+LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
+IMG_MB=1024
+# A copy of our binary outside the build tree finds no firmware by itself.
+FIRMWARE="-L /usr/share/seabios -L /usr/share/qemu"
+BOOT_TIMEOUT=$(( 60 + 30 * $(echo "$BENCH_JOBS" | tr ',' '\n' | wc -l) * (BENCH_TIME + BENCH_RAMP + 2) / 3 ))
+
+tmp=$(mktemp -d)
+img=/dev/shm/nvme-bench-$$.img
+qpid=
+cleanup() {
+    if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null || true; fi
+    rm -rf "$tmp"; rm -f "$img"
+}
+trap cleanup EXIT
+say() { printf '%s\n' "$*"; }
+has_part() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+has_dev() { case " $BENCH_DEVICES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# ---------------------------------------------------------------- setup
+
+# Upstream's nvme comes from Debian's qemu-system-x86 10.0 (bookworm-backports,
+# an apt source setup-deps.sh derives); valgrind for instruction counts.
+ensure_tools() {
+    bash "$here/setup-deps.sh"
+    if [ "$UPSTREAM_QEMU" = /usr/bin/qemu-system-x86_64 ] && [ ! -x "$UPSTREAM_QEMU" ]; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+            -t bookworm-backports qemu-system-x86
+    fi
+    if has_part callgrind && ! command -v valgrind > /dev/null; then
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends valgrind
+    fi
+    [ -x "$UPSTREAM_QEMU" ] || { say "bench: no upstream QEMU at $UPSTREAM_QEMU" >&2; exit 1; }
+}
+
+# KVM only if a guest really boots under it (same probe and cache as
+# tests/guest/run.sh): ACCEL overrides.
+pick_accel() {
+    local bin=$1 key cache verdict=tcg
+    if [ -n "${ACCEL:-}" ]; then echo "$ACCEL"; return; fi
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo tcg; return; }
+    key=$(printf '%s %s' "$(uname -r)" "$(readlink -f "$bin")" | md5sum | cut -c1-12)
+    cache="$GUEST/accel.$key"
+    if [ -f "$cache" ]; then cat "$cache"; return; fi
+    if timeout -k 5 15 "$bin" -machine q35 -accel kvm -m 1G -smp 2 -nographic -no-reboot \
+           -nic none -L /usr/share/seabios -L /usr/share/qemu -kernel "$GUEST/vmlinux" \
+           -initrd "$GUEST/initramfs.cpio.gz" -append "console=ttyS0 panic=-1 nvmetest=probe" \
+           < /dev/null > "$tmp/probe.log" 2>&1 && grep -q GUEST-PROBE-OK "$tmp/probe.log"; then
+        verdict=kvm
+    fi
+    echo "$verdict" > "$cache"
+    echo "$verdict"
+}
+
+machine_info() {
+    say "host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1))," \
+        "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM," \
+        "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+    say "ours: $QEMU"
+    say "upstream: $UPSTREAM_QEMU ($(dpkg-query -W -f '${Package} ${Version}' qemu-system-x86 2>/dev/null || echo unknown package))"
+}
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------- loadgen
+
+# loadgen_run DEV [ENV...]: run the generator against DEV with extra env.
+loadgen_run() {
+    local dev=$1 bin=$QEMU_RUN props=; shift
+    if [ "$dev" = upstream ]; then bin=$UPSTREAM_QEMU; props=,ioeventfd=on; fi
+    env QTEST_QEMU_BINARY="${QTEST_WRAPPER:-$bin}" REAL_QEMU="$bin" \
+        NVME_BENCH_DEVPROPS="$props" NVME_BENCH_ACCEL="-accel tcg -S $FIRMWARE" "$@" \
+        timeout 600 "$LOADGEN_RUN" 2> "$tmp/loadgen.err" | grep '^NVME-BENCH' || {
+        say "bench: load generator failed on $dev:" >&2; tail -n 5 "$tmp/loadgen.err" >&2; return 1; }
+}
+
+run_loadgen() {
+    local r dev
+    say "== load generator: qtest, null-co, no guest CPU (load $(load))"
+    for r in $(seq 1 "$BENCH_REPEATS"); do
+        for dev in ours upstream; do
+            loadgen_run "$dev" NVME_BENCH_PHASES="$LOADGEN_PHASES" \
+                NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" |
+            while read -r _ first rest; do
+                case $first in phase=*) say "L $dev $r $first $rest" >> "$results" ;; esac
+                say "  $dev #$r: $first $rest"
+            done
+        done
+    done
+}
+
+# Instructions of the whole QEMU process under callgrind, N commands minus
+# the same qtest traffic with doorbells that start nothing.
+run_callgrind() {
+    local dev mode ir n=$BENCH_CALLGRIND_CMDS
+    say "== callgrind: $n commands (batch:mixed) per device (load $(load))"
+    mkdir -p "$tmp/cg"
+    # libqtest execs QTEST_QEMU_BINARY; the wrapper keeps the name's
+    # "-system-x86_64" suffix libqtest derives the target from.
+    cat > "$tmp/cg/qemu-system-x86_64" <<EOF
+#!/bin/sh
+exec valgrind --tool=callgrind --callgrind-out-file=$tmp/cg/out.%p \
+    --dump-instr=no --compress-strings=no "\$REAL_QEMU" "\$@" 2> $tmp/cg/valgrind.log
+EOF
+    chmod +x "$tmp/cg/qemu-system-x86_64"
+    for dev in ours upstream; do
+        for mode in 1 0; do
+            rm -f "$tmp"/cg/out.*
+            QTEST_WRAPPER=$tmp/cg/qemu-system-x86_64 loadgen_run "$dev" \
+                NVME_BENCH_PHASES=batch:mixed NVME_BENCH_COMMANDS="$n" \
+                NVME_BENCH_NOOP="$mode" > /dev/null
+            ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp"/cg/out.* | head -n1)
+            say "C $dev noop=$mode cmds=$n ir=$ir" >> "$results"
+            say "  $dev $([ "$mode" = 1 ] && echo "protocol only" || echo "$n commands"): $ir instructions"
+        done
+    done
+}
+
+# ---------------------------------------------------------------- guest
+
+pack_initrd() {
+    mkdir -p "$tmp/cpio/tests"
+    cp "$repo/tests/guest/lib.sh" "$repo/tests/guest/bench.sh" "$tmp/cpio/tests/"
+    (cd "$tmp/cpio" && find tests | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+        gzip -n > "$tmp/tests.cpio.gz"
+    cat "$GUEST/initramfs.cpio.gz" "$tmp/tests.cpio.gz" > "$tmp/initrd.gz"
+}
+
+# QEMU process CPU seconds (utime + stime, all threads).
+proc_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+        "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# guest_cmd DEV BACKEND: the QEMU command line, one word per line.
+guest_cmd() {
+    local dev=$1 backend=$2 accel=$ACCEL_OURS bin=$QEMU_RUN bdev=nvme0n1 append
+    [ "$dev" = upstream ] && { bin=$UPSTREAM_QEMU; accel=$ACCEL_UPSTREAM; }
+    append="console=ttyS0 loglevel=4 panic=-1 nvmetest=bench benchjobs=$BENCH_JOBS"
+    append="$append benchtime=$BENCH_TIME benchramp=$BENCH_RAMP"
+    printf '%s\n' "$bin" -machine q35 -accel "$accel" -m 1G -smp 2 -nographic -no-reboot \
+        -nic none -L /usr/share/seabios -L /usr/share/qemu \
+        -kernel "$GUEST/vmlinux" -initrd "$tmp/initrd.gz"
+    case $backend in
+        null) printf '%s\n' -blockdev \
+                  "driver=null-co,node-name=d0,size=$((IMG_MB << 20)),read-zeroes=on" ;;
+        file) printf '%s\n' -blockdev \
+                  "driver=raw,node-name=d0,file.driver=file,file.filename=$img" ;;
+    esac
+    case $dev in
+        ours) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001 ;;
+        upstream) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001,ioeventfd=on ;;
+        virtio) printf '%s\n' -object iothread,id=iot0 \
+                    -device virtio-blk-pci,drive=d0,iothread=iot0,num-queues=2
+                bdev=vda; append="$append nvmewait=0" ;;
+    esac
+    printf '%s\n' -append "$append benchdev=$bdev"
+}
+
+# guest_lines DEV BACKEND REP: handle the console lines that arrived since
+# the last call (log, seen and qpid are guest_boot's).  On BENCH-RUN, sample
+# QEMU's CPU time over the job's steady state (after the ramp).
+guest_lines() {
+    local dev=$1 backend=$2 rep=$3 n line spec c0 c1 t0 t1
+    n=$(wc -l < "$log" 2>/dev/null || echo 0)
+    [ "$n" -gt "$seen" ] || return 0
+    while IFS= read -r line; do
+        case $line in
+            BENCH-RUN\ *)
+                spec=${line#BENCH-RUN }
+                kill -0 "$qpid" 2>/dev/null || continue
+                sleep "$(awk -v r="$BENCH_RAMP" 'BEGIN { print r + 0.7 }')"
+                c0=$(proc_cpu "$qpid"); t0=$(date +%s.%N)
+                sleep "$(awk -v t="$BENCH_TIME" 'BEGIN { print t - 0.9 }')"
+                c1=$(proc_cpu "$qpid"); t1=$(date +%s.%N)
+                say "U $backend $spec $dev $rep $(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" \
+                    'BEGIN { printf "%.3f", (b - a) / (e - s) }')" >> "$results" ;;
+            BENCH-RESULT\ *)
+                set -- ${line#BENCH-RESULT }
+                say "G $backend $1 $dev $rep ${*:2}" >> "$results"
+                say "    $dev $1: ${*:2}" ;;
+            BENCH-INFO\ *) [ "$rep" != 1 ] || say "    $dev: ${line#BENCH-INFO }" ;;
+            BENCH-ERROR*|BENCH-FIO-MSG*|*Kernel\ panic*) say "    $dev: $line" ;;
+        esac
+    done < <(sed -n "$((seen + 1)),${n}p" "$log" | tr -d '\r')
+    seen=$n
+}
+
+# guest_boot DEV BACKEND REP: boot one configuration, collect its results.
+guest_boot() {
+    local dev=$1 backend=$2 rep=$3 log cmd seen=0 t_start
+    log="$BENCH_OUT/guest-$backend-$dev-$rep.log"
+    mapfile -t cmd < <(guest_cmd "$dev" "$backend")
+    if [ "$rep" = 1 ] && [ "$backend" = "${BENCH_BACKENDS%% *}" ]; then
+        say "$dev: $(printf '%s ' "${cmd[@]}" | sed "s|$tmp|TMP|g")" >> "$BENCH_OUT/cmdlines.txt"
+    fi
+    t_start=$SECONDS
+    : > "$log"   # exists before the monitor below reads it
+    "${cmd[@]}" < /dev/null >> "$log" 2>&1 &
+    qpid=$!
+    while kill -0 "$qpid" 2>/dev/null; do
+        if [ $((SECONDS - t_start)) -gt "$BOOT_TIMEOUT" ]; then
+            say "  $dev/$backend #$rep: timed out after ${BOOT_TIMEOUT}s"
+            kill "$qpid"; sleep 2; kill -9 "$qpid" 2>/dev/null || true
+            break
+        fi
+        guest_lines "$dev" "$backend" "$rep"
+        sleep 0.2
+    done
+    wait "$qpid" 2>/dev/null || true
+    guest_lines "$dev" "$backend" "$rep"   # what arrived just before exit
+    qpid=
+    grep -q BENCH-DONE "$log" || say "  $dev/$backend #$rep: guest did not finish; see $log"
+}
+
+run_guest() {
+    local backend r dev
+    "$here/build-guest.sh" > /dev/null
+    pack_initrd
+    ACCEL_OURS=$(pick_accel "$QEMU")
+    ACCEL_UPSTREAM=$(pick_accel "$UPSTREAM_QEMU")
+    for dev in $BENCH_DEVICES; do
+        if [ "$dev" = upstream ]; then say "A $dev $ACCEL_UPSTREAM"; else say "A $dev $ACCEL_OURS"; fi >> "$results"
+    done
+    for backend in $BENCH_BACKENDS; do
+        if [ "$backend" = file ]; then
+            rm -f "$img"
+            fallocate -l "${IMG_MB}M" "$img" 2>/dev/null || truncate -s "${IMG_MB}M" "$img"
+        fi
+        for r in $(seq 1 "$BENCH_REPEATS"); do
+            say "== guest fio, backend $backend, round $r/$BENCH_REPEATS (load $(load))"
+            for dev in $BENCH_DEVICES; do
+                guest_boot "$dev" "$backend" "$r"
+            done
+        done
+        rm -f "$img"
+    done
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+    local start=$SECONDS
+    ensure_tools
+    bash "$here/build-qemu.sh" qemu-system-x86_64 tests/qtest/nvme-loadgen-bench > "$tmp/build.log" 2>&1 || {
+        tail -n 20 "$tmp/build.log" >&2; say "bench: build failed" >&2; exit 1; }
+    # Other developers rebuild the shared build folder at any time: run
+    # private copies, taken under the build lock (never a half-linked file).
+    mkdir -p "$tmp/bin"
+    flock "$NVME_CACHE/build.lock" cp "$QEMU" "$LOADGEN" "$tmp/bin/"
+    QEMU_RUN=$tmp/bin/qemu-system-x86_64
+    LOADGEN_RUN=$tmp/bin/nvme-loadgen-bench
+    mkdir -p "$BENCH_OUT"
+    results="$BENCH_OUT/results.txt"
+    : > "$results"
+    {
+        machine_info
+        say "mode: ${BENCH_QUICK:+quick, }repeats $BENCH_REPEATS, fio ${BENCH_TIME}s after ${BENCH_RAMP}s ramp per job, loadgen ${BENCH_LOADGEN_SECONDS}s per phase"
+        say "load average at start: $(load)"
+    } | tee "$BENCH_OUT/machine.txt"
+    say "M load_start $(load)" >> "$results"
+    has_part loadgen && run_loadgen
+    has_part callgrind && run_callgrind
+    has_part guest && run_guest
+    say "M load_end $(load)" >> "$results"
+    say "M elapsed $((SECONDS - start))" >> "$results"
+    say
+    /usr/bin/python3 "$here/bench-report.py" "$results" "$BENCH_OUT/machine.txt" | tee "$BENCH_OUT/report.txt"
+    say "results: $BENCH_OUT (report.txt, results.txt, guest logs); $((SECONDS - start)) s"
+}
+
+main "$@"
