@@ -391,25 +391,45 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
 }
 
 /*
- * Context: main loop.  Every mapped range must be memory that exists and
- * must not be the device's own BAR: dma_blk_io bounces MMIO targets and
- * ignores their errors, so without this a transfer to nowhere would
- * succeed silently, and one into BAR0 would touch our registers.
+ * Context: main loop.  Is [@addr, @addr + @len) guest RAM all along?
+ * MMIO (another device's BAR, our own, nothing at all) is not: dma_blk_io
+ * would bounce it through a single shared buffer and park requests the
+ * block layer does not count as in flight, and would ignore its errors.
+ */
+static bool nvme_dma_is_ram(AddressSpace *as, dma_addr_t addr,
+                            dma_addr_t len, bool is_write)
+{
+    RCU_READ_LOCK_GUARD();
+
+    while (len) {
+        hwaddr xlat, plen = len;
+        MemoryRegion *mr = address_space_translate(as, addr, &xlat, &plen,
+                                                   is_write,
+                                                   MEMTXATTRS_UNSPECIFIED);
+
+        if (!plen || !memory_region_is_ram(mr) ||
+            memory_region_is_ram_device(mr) || (is_write && mr->readonly)) {
+            return false;
+        }
+        addr += plen;
+        len -= plen;
+    }
+    return true;
+}
+
+/*
+ * Context: main loop.  Every mapped range must be guest RAM, so the data
+ * of a command never goes through a bounce buffer, never re-enters a
+ * device, and a transfer to nowhere fails instead of vanishing.
  */
 static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
 {
-    PCIDevice *pci = PCI_DEVICE(n);
-    AddressSpace *as = pci_get_address_space(pci);
-    pcibus_t bar = pci_get_bar_addr(pci, 0);
-    uint64_t bar_size = memory_region_size(&n->bar0);
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(n));
 
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
 
-        if (!address_space_access_valid(as, base, len, !to_device,
-                                        MEMTXATTRS_UNSPECIFIED) ||
-            (bar != PCI_BAR_UNMAPPED && base < bar + bar_size &&
-             bar < base + len)) {
+        if (!nvme_dma_is_ram(as, base, len, !to_device)) {
             trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), base, len);
             return NVME_DATA_TRAS_ERROR | NVME_DNR;
         }
