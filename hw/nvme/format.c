@@ -200,13 +200,12 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
                                   "protection information without metadata");
     }
     if (nsid != NVME_NSID_BROADCAST) {
-        NvmeNamespace *ns = nvme_ns(n, nsid);
-
-        if (!ns) {
-            return nvme_format_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+        status = nvme_nsid_status(n, nsid);     /* inactive: Invalid Field */
+        if (status) {
+            return nvme_format_reject(req, status, 4, 0,
                                       "no such active namespace");
         }
-        return nvme_format_check_ns(req, ns, *lbaf);
+        return nvme_format_check_ns(req, nvme_ns(n, nsid), *lbaf);
     }
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         if (n->ns[i]) {

@@ -1,6 +1,9 @@
 /*
  * NVMe Sanitize (admin opcode 84h) and the Sanitize Status log (81h).
  *
+ * A sanitize operation covers every namespace of the NVM subsystem,
+ * attached or not, and blocks commands on all of its controllers.
+ *
  * SANICAP offers Crypto Erase, Block Erase and Overwrite; No-Deallocate
  * After Sanitize is honoured (NDI clear) and does not modify the media
  * further (NODMMAS 01b).  All three run in the background on the virtual
@@ -116,6 +119,26 @@ static bool nvme_sanitize_admin_allowed(NvmeRequest *req)
     return false;
 }
 
+/* Context: main loop.  Namespace @nsid of the subsystem, or NULL. */
+static NvmeNamespace *nvme_sanitize_ns(NvmeCtrl *n, uint32_t nsid)
+{
+    return nvme_nsid_valid(nsid) ? n->subsys->ns[nsid] : NULL;
+}
+
+/* Context: main loop.  Whether a controller of the subsystem sanitizes. */
+static bool nvme_sanitize_running(NvmeCtrl *n)
+{
+    if (n->sanitize.active) {
+        return true;
+    }
+    for (int i = 0; n->subsys->multi && i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (n->subsys->ctrls[i] && n->subsys->ctrls[i]->sanitize.active) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Context: main loop.  Called by dispatch for every command: a command
  * that changes logical blocks clears Global Data Erased, and while a
@@ -130,7 +153,7 @@ uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
     if (!admin && (op->effects & NVME_CMD_EFF_LBCC)) {
         n->sanitize.sstat &= ~NVME_SSTAT_GDE;
     }
-    if (!n->sanitize.active) {
+    if (!nvme_sanitize_running(n)) {
         return NVME_SUCCESS;
     }
     if (admin ? nvme_sanitize_admin_allowed(req)
@@ -146,7 +169,7 @@ uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
 /* Context: main loop.  Bytes of namespace @nsid a pass covers, 0 if none. */
 static uint64_t nvme_sanitize_ns_bytes(NvmeCtrl *n, uint32_t nsid)
 {
-    NvmeNamespace *ns = nvme_ns(n, nsid);
+    NvmeNamespace *ns = nvme_sanitize_ns(n, nsid);
 
     return ns ? ns->nlbas << ns->lbads : 0;
 }
@@ -213,8 +236,8 @@ static void nvme_sanitize_tick(void *opaque)
     }
     while (s->offset >= nvme_sanitize_ns_bytes(n, s->nsid)) {
         s->offset = 0;
-        while (++s->nsid <= NVME_MAX_NSID && !nvme_ns(n, s->nsid)) {
-            /* next attached namespace */
+        while (++s->nsid <= NVME_MAX_NSID && !nvme_sanitize_ns(n, s->nsid)) {
+            /* next namespace */
         }
         if (s->nsid <= NVME_MAX_NSID) {
             continue;
@@ -229,7 +252,7 @@ static void nvme_sanitize_tick(void *opaque)
         }
         s->nsid = 0;
     }
-    ns = nvme_ns(n, s->nsid);
+    ns = nvme_sanitize_ns(n, s->nsid);
     len = MIN(NVME_SANITIZE_CHUNK, (ns->nlbas << ns->lbads) - s->offset);
     overwrite = s->action == NVME_SANACT_OVERWRITE && s->step < s->passes;
     if (overwrite) {
@@ -283,7 +306,7 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
                                     "sanitize action not supported");
     }
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
-        NvmeNamespace *ns = n->ns[i];
+        NvmeNamespace *ns = nvme_sanitize_ns(n, i);
 
         if (!ns) {
             continue;
@@ -320,9 +343,11 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
     }
     nvme_selftest_abort_ns(n, NVME_NSID_BROADCAST, NVME_DST_ABORTED_SANITIZE);
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
-        if (n->ns[i]) {
-            blk_drain(n->ns[i]->blk);
-            nvme_unc_free(n->ns[i]);
+        NvmeNamespace *ns = nvme_sanitize_ns(n, i);
+
+        if (ns) {
+            blk_drain(ns->blk);
+            nvme_unc_free(ns);
         }
     }
     timer_mod(s->timer,

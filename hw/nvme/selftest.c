@@ -168,11 +168,13 @@ uint16_t nvme_admin_self_test(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 40, 0);
         goto reject;
     }
-    if (nsid != 0 && nsid != NVME_NSID_BROADCAST && !nvme_ns(n, nsid)) {
-        why = "no such active namespace";
-        status = NVME_INVALID_NSID | NVME_DNR;
-        nvme_req_err_field(req, 4, 0);
-        goto reject;
+    if (nsid != 0 && nsid != NVME_NSID_BROADCAST) {
+        status = nvme_nsid_status(n, nsid);     /* inactive: Invalid Field */
+        if (status) {
+            why = "no such active namespace";
+            nvme_req_err_field(req, 4, 0);
+            goto reject;
+        }
     }
     if (t->op != NVME_DST_NONE) {
         why = "a self-test is running";

@@ -11,6 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "libqtest.h"
 #include "libqos/nvme-drv.h"
 
@@ -254,8 +255,9 @@ static void test_format_errors(void)
     g_assert_cmphex(admin(d, NVME_ADM_CMD_FORMAT_NVM, 0, 0, 0), ==,
                     NVME_INVALID_NSID | DNR);
     g_assert_cmphex(last_err_loc(d), ==, 4);
+    /* valid but inactive NSID: Invalid Field in Command */
     g_assert_cmphex(admin(d, NVME_ADM_CMD_FORMAT_NVM, 2, 0, 0), ==,
-                    NVME_INVALID_NSID | DNR);
+                    NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(admin(d, NVME_ADM_CMD_FORMAT_NVM, 0xfffffffe, 0, 0), ==,
                     NVME_INVALID_NSID | DNR);
     /* nothing changed */
@@ -485,6 +487,55 @@ static void test_sanitize_overwrite_crypto(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * Two controllers in an nvme-subsys: a sanitize started on one blocks the
+ * other and erases every namespace of the subsystem, detached ones too.
+ */
+static void test_sanitize_subsystem(void)
+{
+    GError *err = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *buf = g_malloc(IMG);
+    int fd = g_file_open_tmp("nvme-aops-XXXXXX.img", &path, &err);
+    NvmeDrv *a, *b;
+    SanLog l;
+
+    g_assert_no_error(err);
+    memset(buf, 0xab, IMG);
+    g_assert_cmpint(write(fd, buf, IMG), ==, IMG);
+    args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-drive file=%s,if=none,id=d1,format=raw "
+        "-device nvme-subsys,id=s0,nqn=qtest-aops "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=4 "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme-ns,drive=d1,bus=c0,nsid=2,detached=on "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=5", path);
+    a = nvme_drv_start_args(args);
+    b = nvme_drv_peer(a, 5);
+    nvme_drv_msix_enable(a);
+    nvme_drv_enable(a, 32, 32);
+    nvme_drv_msix_enable(b);
+    nvme_drv_enable(b, 32, 32);
+
+    g_assert_cmphex(admin(a, OPC_SANITIZE, 0, SANACT_CRYPTO, 0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(admin(b, OPC_DST, 0, 1, 0), ==, SC_SANITIZE_IN_PROGRESS);
+    g_assert_cmphex(admin(b, OPC_SANITIZE, 0, SANACT_BLOCK, 0), ==,
+                    SC_SANITIZE_IN_PROGRESS);
+    san_wait(a, &l);
+    g_assert_cmphex(l.sstat, ==, 0x101);
+    g_assert_cmphex(admin(b, OPC_DST, 0, 0xf, 0), ==, NVME_SUCCESS);
+    g_assert_true(img_is(a, 0, IMG, 0));
+    g_assert_cmpint(pread(fd, buf, IMG, 0), ==, IMG);
+    g_assert_true(buffer_is_zero(buf, IMG));
+    close(fd);
+    unlink(path);
+    nvme_drv_stop_peer(b);
+    nvme_drv_stop(a);
+}
+
 static void test_sanitize_errors(void)
 {
     NvmeDrv *d = start();
@@ -658,8 +709,9 @@ static void test_dst_errors(void)
     g_assert_cmphex(admin(d, OPC_DST, 1, 3, 0), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(admin(d, OPC_DST, 1, 0xe, 0), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(admin(d, OPC_DST, 2, 1, 0), ==, NVME_INVALID_NSID | DNR);
+    g_assert_cmphex(admin(d, OPC_DST, 2, 1, 0), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(last_err_loc(d), ==, 4);
+    g_assert_cmphex(admin(d, OPC_DST, 257, 1, 0), ==, NVME_INVALID_NSID | DNR);
     g_assert_cmphex(admin(d, OPC_DST, 0xfffffffe, 1, 0), ==,
                     NVME_INVALID_NSID | DNR);
     /* abort with nothing running */
@@ -996,6 +1048,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/adminops/sanitize/overwrite_crypto",
                    test_sanitize_overwrite_crypto);
     qtest_add_func("/nvme/adminops/sanitize/errors", test_sanitize_errors);
+    qtest_add_func("/nvme/adminops/sanitize/subsystem",
+                   test_sanitize_subsystem);
     qtest_add_func("/nvme/adminops/selftest/short", test_dst_short);
     qtest_add_func("/nvme/adminops/selftest/abort_reset",
                    test_dst_abort_reset);
