@@ -10,6 +10,7 @@
 #include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "libqos/nvme-drv.h"
 
 #define DNR NVME_DNR
@@ -236,6 +237,91 @@ static void test_stop_then_reset(void)
     nvme_drv_stop(d);
 }
 
+/* Write Zeroes and DSM deallocate reach the backend as write-zeroes */
+static void test_zeroes_and_discard_errors(void)
+{
+    NvmeDrv *d = start_faulty("write-zeroes", EIO, false, NULL);
+    uint64_t ranges = nvme_drv_alloc(d, 4096);
+    uint8_t r[16] = { 0 };
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_ZEROES, 1);
+    cmd.cdw10 = BAD_LBA;
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_WRITE_FAULT);
+
+    stl_le_p(r + 4, 8);                 /* NLB */
+    stq_le_p(r + 8, BAD_LBA - 4);       /* SLBA: the range covers BAD_LBA */
+    nvme_drv_memwrite(d, ranges, r, sizeof(r));
+    nvme_drv_cmd_init(&cmd, NVME_CMD_DSM, 1);
+    nvme_drv_cmd_set_prp(d, &cmd, ranges, sizeof(r));
+    cmd.cdw10 = 0;                      /* one range */
+    cmd.cdw11 = 1 << 2;                 /* AD: deallocate */
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_WRITE_FAULT);
+    g_assert_cmpuint(smart_media_errors(d), ==, 2);
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_ZEROES, 1);
+    cmd.cdw10 = 0;
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, 0);
+    nvme_drv_stop(d);
+}
+
+static bool backend_writeback(NvmeDrv *d)
+{
+    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'query-block'}");
+    QList *list = qdict_get_qlist(rsp, "return");
+    QDict *dev = qobject_to(QDict, qlist_peek(list));
+    QDict *cache = qdict_get_qdict(qdict_get_qdict(dev, "inserted"), "cache");
+    bool wb = qdict_get_bool(cache, "writeback");
+
+    qobject_unref(rsp);
+    return wb;
+}
+
+static uint8_t id_vwc(NvmeDrv *d)
+{
+    g_autofree NvmeIdCtrl *id = g_new0(NvmeIdCtrl, 1);
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==, 0);
+    return id->vwc;
+}
+
+/*
+ * The Volatile Write Cache follows the backend's cache mode: reported
+ * with cache=writeback and switched off for real by Set Features; absent
+ * (and not switchable on) with cache=writethrough.
+ */
+static void test_vwc_cache_modes(void)
+{
+    NvmeDrv *d = nvme_drv_start_args(
+        "-drive file=@IMG@,if=none,id=d0,format=raw,cache=writeback "
+        "-device nvme,drive=d0,serial=qtest-vwc");
+    uint32_t dw0;
+
+    nvme_drv_enable(d, 32, 32);
+    g_assert_cmphex(id_vwc(d) & 1, ==, 1);
+    g_assert_cmphex(nvme_drv_get_features(d, NVME_VOLATILE_WRITE_CACHE, 0, 0,
+                                          &dw0), ==, 0);
+    g_assert_cmphex(dw0, ==, 1);
+    g_assert_true(backend_writeback(d));
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_VOLATILE_WRITE_CACHE, 0,
+                                          NULL), ==, 0);
+    g_assert_false(backend_writeback(d));
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_VOLATILE_WRITE_CACHE, 1,
+                                          NULL), ==, 0);
+    g_assert_true(backend_writeback(d));
+    nvme_drv_stop(d);
+
+    d = nvme_drv_start_args(
+        "-drive file=@IMG@,if=none,id=d0,format=raw,cache=writethrough "
+        "-device nvme,drive=d0,serial=qtest-vwc");
+    nvme_drv_enable(d, 32, 32);
+    g_assert_cmphex(id_vwc(d) & 1, ==, 0);
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_VOLATILE_WRITE_CACHE, 1,
+                                          NULL), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_false(backend_writeback(d));
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -249,5 +335,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/ioerr/enospc_stops", test_enospc_stops);
     qtest_add_func("/nvme/ioerr/enospc_reports_eio", test_enospc_reports_eio);
     qtest_add_func("/nvme/ioerr/stop_then_reset", test_stop_then_reset);
+    qtest_add_func("/nvme/ioerr/zeroes_and_discard", test_zeroes_and_discard_errors);
+    qtest_add_func("/nvme/ioerr/vwc_cache_modes", test_vwc_cache_modes);
     return g_test_run();
 }
