@@ -8,12 +8,15 @@
 #   4. configure once per QEMU version + options, then ninja the targets.
 #
 # Idempotent: run it after every edit.  Usage: build-qemu.sh [ninja targets]
+# NVME_BUILD=asan builds the clang ASan+UBSan+libFuzzer variant in its own
+# folder (see common.sh): qemu-system-x86_64, qemu-fuzz-x86_64 and the qtests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/common.sh"
 
 bash "$here/setup-deps.sh"
+[ "$NVME_BUILD" = default ] || bash "$here/setup-sanitize-deps.sh"
 bash "$here/get-qemu.sh"
 
 # One build at a time per cache: parallel runs would race on the mirrored
@@ -61,14 +64,19 @@ fi
 mkdir -p "$QEMU_BUILD_DIR" "$CCACHE_DIR"
 if [ ! -f "$QEMU_BUILD_DIR/build.ninja" ]; then
     # shellcheck disable=SC2086
-    (cd "$QEMU_BUILD_DIR" && "$QEMU_SRC_DIR/configure" --cc="ccache gcc" \
-        $QEMU_CONFIGURE_OPTS ${QEMU_EXTRA_CONFIGURE:-})
+    (cd "$QEMU_BUILD_DIR" && "$QEMU_SRC_DIR/configure" --cc="$QEMU_CC" \
+        ${QEMU_CXX:+--cxx="$QEMU_CXX"} $QEMU_CONFIGURE_OPTS $QEMU_VARIANT_CONFIGURE \
+        ${QEMU_EXTRA_CONFIGURE:-})
 fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(qemu-system-x86_64 qemu-img)
-    for t in $(sed -n "s/^ *'\(nvme-[a-z0-9-]*-test\)'.*/\1/p" \
+    case $NVME_BUILD in
+        default) targets=(qemu-system-x86_64 qemu-img) ;;
+        # Sanitizer/fuzzing variant: what run-sanitize.sh and run-fuzz.sh use.
+        *) targets=(qemu-system-x86_64 qemu-fuzz-x86_64) ;;
+    esac
+    for t in $(sed -n "s/^ *'\(nvme-[a-z0-9-]*-test\)': *files(.*/\1/p" \
                    "$top/tests/qtest/nvme/meson.build"); do
         targets+=("tests/qtest/$t")
     done

@@ -10,9 +10,32 @@ QEMU_CONFIGURE_OPTS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 --enable-linux-io-uring --enable-slirp --enable-fdt=system --disable-docs \
 --disable-werror --disable-install-blobs \
 --firmwarepath=/usr/share/seabios:/usr/lib/ipxe/qemu:/usr/share/qemu"
-opts_key=$(printf '%s' "$QEMU_CONFIGURE_OPTS ${QEMU_EXTRA_CONFIGURE:-}" | md5sum | cut -c1-8)
+# Build variant: NVME_BUILD=default (gcc, what the demo and the normal tests
+# use) or NVME_BUILD=asan (clang with AddressSanitizer + UBSan and libFuzzer
+# instrumentation: serves tests/run-sanitize.sh and tests/run-fuzz.sh).  The
+# variant changes the compiler and configure options, hence the folder.
+NVME_BUILD=${NVME_BUILD:-default}
+QEMU_CC="ccache gcc"
+QEMU_CXX=
+QEMU_VARIANT_CONFIGURE=
+case $NVME_BUILD in
+    default) ;;
+    asan)
+        QEMU_CC="ccache clang-14"
+        QEMU_CXX="ccache clang++-14"
+        QEMU_VARIANT_CONFIGURE="--enable-asan --enable-ubsan --enable-fuzzing"
+        ;;
+    *) echo "common.sh: unknown NVME_BUILD=$NVME_BUILD (default|asan)" >&2; exit 2 ;;
+esac
+if [ "$NVME_BUILD" = default ]; then
+    opts_key=$(printf '%s' "$QEMU_CONFIGURE_OPTS ${QEMU_EXTRA_CONFIGURE:-}" | md5sum | cut -c1-8)
+    QEMU_BUILD_DIR="$NVME_CACHE/build-$QEMU_VERSION-$opts_key"
+else
+    opts_key=$(printf '%s' "$QEMU_CC $QEMU_CXX $QEMU_CONFIGURE_OPTS $QEMU_VARIANT_CONFIGURE \
+${QEMU_EXTRA_CONFIGURE:-}" | md5sum | cut -c1-8)
+    QEMU_BUILD_DIR="$NVME_CACHE/build-$QEMU_VERSION-$NVME_BUILD-$opts_key"
+fi
 QEMU_SRC_DIR="$NVME_CACHE/qemu-$QEMU_VERSION-src"
-QEMU_BUILD_DIR="$NVME_CACHE/build-$QEMU_VERSION-$opts_key"
 export CCACHE_DIR="${CCACHE_DIR:-$NVME_CACHE/ccache}"
 # Paths under the cache are hashed relative, so a re-created build folder hits.
 export CCACHE_BASEDIR="$NVME_CACHE"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: build everything, then run the qtests and the
-# guest end-to-end tests.  Prints one "N passed, N failed" line last.
+# The README's test command: build everything, then run the qtests, the
+# guest end-to-end tests, the sanitizer run and a bounded fuzz run.  Prints
+# one "N passed, N failed" line last.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -32,6 +33,10 @@ run_suite() {
 
 run_suite qtests bash "$repo/tests/run-qtests.sh"
 run_suite guest bash "$repo/tests/guest/run.sh"
+# The clang ASan+UBSan+libFuzzer variant (its own cached build folder):
+# all qtests + the main guest boot sanitized, then a bounded fuzz run.
+run_suite sanitize bash "$repo/tests/run-sanitize.sh"
+run_suite fuzz env FUZZ_FRESH=1 bash "$repo/tests/run-fuzz.sh"
 
 echo "total time: $(( $(date +%s) - start )) s"
 echo "$total_p passed, $total_f failed"

@@ -13,7 +13,7 @@ QTEST_TIMEOUT=${QTEST_TIMEOUT:-300}
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-    mapfile -t tests < <(sed -n "s/^ *'\(nvme-[a-z0-9-]*-test\)'.*/\1/p" \
+    mapfile -t tests < <(sed -n "s/^ *'\(nvme-[a-z0-9-]*-test\)': *files(.*/\1/p" \
                              "$repo/tests/qtest/nvme/meson.build")
 fi
 

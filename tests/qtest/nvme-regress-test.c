@@ -38,7 +38,9 @@
  *
  * Here: namespace 1 on null-co with 200 ms latency keeps the first Write
  * in flight; both Writes read from the peer controller's register BAR;
- * then CC.EN = 0 while the second is parked.
+ * then CC.EN = 0 while the second is parked.  Since the fix (DMA only to
+ * guest RAM) both Writes fail with Data Transfer Error instead; what this
+ * checks is that QEMU survives the sequence and the controller works.
  */
 static void test_reset_with_dma_waiting_for_bounce_buffer(void)
 {
