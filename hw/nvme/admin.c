@@ -39,7 +39,9 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ver = cpu_to_le32(n->vs ? n->vs : 0x00010400);
     id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION);
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
+    nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */
+    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS);   /* ELBAF: ns.c */
     id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST);
     id->acl = 3;
@@ -52,7 +54,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->sanicap = cpu_to_le32(NVME_SANICAP_CES | NVME_SANICAP_BES |
                               NVME_SANICAP_OWS | NVME_SANICAP_NODMMAS_NOMOD);
     id->fna = NVME_FNA_CRYPTO_ERASE;    /* format.c: per namespace */
-    id->lpa = NVME_LPA_CSE;
+    id->lpa = NVME_LPA_CSE | NVME_LPA_TELEMETRY;   /* telemetry.c */
     id->elpe = NVME_ERROR_LOG_ENTRIES - 1;
     id->npss = 0;
     id->wctemp = cpu_to_le16(NVME_TEMP_WARN_K);
@@ -69,10 +71,13 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0);
     id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
     id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
-    /* SGLs without alignment rules, bit buckets, MPTR as SGL (dma.c) */
+    /*
+     * SGLs without alignment rules, bit buckets (dma.c); metadata in a
+     * byte-aligned contiguous MPTR buffer, not MPTR as SGL (nvm-meta.c)
+     */
     id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                            NVME_CTRL_SGLS_BITBUCKET |
-                           NVME_CTRL_SGLS_MPTR_SGL);
+                           NVME_CTRL_SGLS_MPTR_CONTIGUOUS);
     snprintf((char *)id->subnqn, sizeof(id->subnqn), "%s",
              n->subsys->subnqn);
     id->psd[0].mp = cpu_to_le16(0x9c4);     /* 25 W */
@@ -91,6 +96,7 @@ static uint16_t nvme_identify_ctrl(NvmeCtrl *n, NvmeRequest *req)
     if (nvme_ctrl_has_vwc(n)) {
         id.vwc = NVME_VWC_PRESENT | NVME_VWC_NSID_BROADCAST_SUPPORT;
     }
+    nvme_subsys_id_ctrl(n, &id);     /* subsys.c: OACS.NMS, capacity */
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
@@ -175,6 +181,9 @@ static uint16_t nvme_identify_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 4, 0);
         return NVME_INVALID_NSID | NVME_DNR;
     }
+    if (n->ns[nsid]) {
+        nvme_ns_fill_id_nvm(n->ns[nsid], &id);  /* ELBAF guard formats */
+    }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
@@ -194,6 +203,7 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
         id.nstat = NVME_ID_NS_IND_NSTAT_NRDY;   /* bit 0 set: ready */
         id.nsattr = !blk_is_writable(ns->blk);  /* write protected */
         id.nmic = ns->shared;
+        id.anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
     }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }

@@ -44,6 +44,8 @@ const NvmeOpcode nvme_admin_ops[256] = {
                                     EFF_ERASE | EFF_CSE_ALL },
     [NVME_ADM_CMD_NS_ATTACHMENT] = { nvme_admin_ns_attachment,
                                      NVME_CMD_EFF_NIC },
+    [NVME_ADM_CMD_NS_MGMT]      = { nvme_admin_ns_mgmt,
+                                    NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC },
 };
 
 const NvmeOpcode nvme_nvm_ops[256] = {
@@ -79,6 +81,32 @@ static uint16_t nvme_resolve_ns(NvmeCtrl *n, NvmeRequest *req)
     return NVME_SUCCESS;
 }
 
+/*
+ * Context: main loop.  What the namespace and the controller's state
+ * allow now: an active namespace, an accessible ANA group, no sanitize or
+ * format in the way.  Also run again for a command parked by an error
+ * policy, since the namespace may have gone meanwhile.
+ */
+static uint16_t nvme_dispatch_ns_checks(NvmeCtrl *n, NvmeRequest *req,
+                                        const NvmeOpcode *op)
+{
+    uint16_t status = NVME_SUCCESS;
+
+    if (op->needs_ns) {
+        status = nvme_resolve_ns(n, req);
+    }
+    if (!status) {
+        status = nvme_ana_check(n, req);            /* ana.c */
+    }
+    if (!status) {
+        status = nvme_sanitize_check(n, req, op);   /* sanitize.c */
+    }
+    if (!status) {
+        status = nvme_format_check(req);            /* format.c */
+    }
+    return status;
+}
+
 /* Context: main loop.  Checks common to every command, then the handler. */
 static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
                                      const NvmeOpcode *op)
@@ -98,16 +126,7 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 1, 6);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    if (op->needs_ns) {
-        status = nvme_resolve_ns(n, req);
-        if (status) {
-            return status;
-        }
-    }
-    status = nvme_sanitize_check(n, req, op);   /* sanitize.c */
-    if (!status) {
-        status = nvme_format_check(req);        /* format.c */
-    }
+    status = nvme_dispatch_ns_checks(n, req, op);
     if (status) {
         return status;
     }
@@ -139,9 +158,10 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  Execute a parked command anew (ioerr.c): its
- * common checks passed when it was first dispatched; the handler parses
- * the submission entry again and maps its data pointer afresh.
+ * Context: main loop.  Execute a parked command anew (ioerr.c): the
+ * namespace is resolved again (it may have been detached or deleted
+ * while the VM was stopped), the handler parses the submission entry
+ * again and maps its data pointer afresh.
  */
 void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -153,7 +173,11 @@ void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
     req->status = NVME_SUCCESS;
     req->result = 0;
     req->aiocb = NULL;
-    status = op->handler(n, req);
+    req->ns = NULL;
+    status = nvme_dispatch_ns_checks(n, req, op);
+    if (!status) {
+        status = op->handler(n, req);
+    }
     if (status != NVME_NO_COMPLETE) {
         nvme_req_complete(req, status);
     }

@@ -7,8 +7,8 @@
  * alignment of list pointers.  The walk consumes at least one page of the
  * transfer per list page it reads, so a list that loops cannot hang it.
  *
- * SGLs (PSDT 01b or 10b; no namespace has metadata, so MPTR is never
- * used): Data Block, Bit Bucket, Segment and Last Segment descriptors
+ * SGLs (PSDT 01b or 10b; MPTR, the metadata pointer, is nvm-meta.c's):
+ * Data Block, Bit Bucket, Segment and Last Segment descriptors
  * with the Address subtype.  The walk enforces the SGL rules of the NVMe
  * Base specification: segment lengths non-zero multiples of 16 and qword
  * aligned segments, a Segment or Last Segment descriptor only as the last

@@ -17,7 +17,7 @@
 #include "trace.h"
 
 #define NVME_FEAT_KEEP_ALIVE    0x0f
-#define NVME_AEC_SUPPORTED      0x3ff   /* SMART warnings, NS attr, FW */
+#define NVME_AEC_SUPPORTED      0xbff   /* SMART, NS attr, FW, ANA (11) */
 #define NVME_TS_ORIGIN_HOST     (1 << 1)
 #define NVME_HBS_BYTES          512     /* Host Behavior Support data */
 #define NVME_CAP_SAVEABLE       (NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_SAVE)

@@ -3,11 +3,14 @@
  *
  * Every namespace offers LBA format 0 (512-byte blocks) and 1 (4096-byte
  * blocks), without metadata; a namespace whose configured block size is
- * neither offers that size as format 2 (ns.c owns the table and the
- * geometry).  Formatting switches the namespace to the chosen format,
- * which changes its size in blocks, and erases it: whatever SES says,
- * every block is deallocated by a zero write that may unmap, so a
- * formatted namespace reads back zeroes.  That satisfies SES 1 (user data
+ * neither offers that size as format 2, one configured with metadata
+ * (nvme-ns,ms=) 512+8, 512+16, 4096+8 and 4096+64 as formats 2 to 5 (ns.c
+ * owns the table and the geometry).  MSET, PI (types 1-3, with at least
+ * 8 bytes of metadata) and PIL take effect with the format.
+ * Formatting switches the namespace to the chosen format, which changes
+ * its size in blocks, and erases it: whatever SES says, every block is
+ * deallocated by a zero write that may unmap, so a formatted namespace
+ * reads back zeroes (and all-FFh PI: nvm-meta.c).  That satisfies SES 1 (user data
  * erase) and SES 2 (cryptographic erase, advertised by FNA bit 2).
  *
  * FNA bits 0 and 1 are clear: a format and its secure erase apply to the
@@ -33,6 +36,7 @@
 #define NVME_FMT_LBAFL(dw10)    ((dw10) & 0xf)
 #define NVME_FMT_MSET(dw10)     (((dw10) >> 4) & 0x1)
 #define NVME_FMT_PI(dw10)       (((dw10) >> 5) & 0x7)
+#define NVME_FMT_PIL(dw10)      (((dw10) >> 8) & 0x1)
 #define NVME_FMT_SES(dw10)      (((dw10) >> 9) & 0x7)
 #define NVME_FMT_LBAFU(dw10)    (((dw10) >> 12) & 0x3)
 
@@ -111,7 +115,7 @@ static void nvme_format_cb(void *opaque, int ret)
     }
     if (ns) {
         job->offset = MIN(job->offset + NVME_FORMAT_CHUNK,
-                          ns->nlbas << ns->lbads);
+                          nvme_ns_bytes(ns));
     }
     nvme_format_step(job);
 }
@@ -126,16 +130,12 @@ static void nvme_format_step(NvmeFormatJob *job)
     NvmeCtrl *n = nvme_req_ctrl(req);
     NvmeNamespace *ns = nvme_ns(n, job->cur);
 
-    while (!ns || job->offset >= (ns->nlbas << ns->lbads)) {
+    while (!ns || job->offset >= nvme_ns_bytes(ns)) {
         if (ns) {
             ns->formatting = false;
             trace_nvme_format_done(ns->nsid, 0);
-            /*
-             * TODO: Namespace Attribute Changed notice (AEC bit 8) and the
-             * Changed Namespace List for the other controllers sharing the
-             * namespace, once subsys.c exports its nvme_ns_changed hook;
-             * Linux rescans after Format NVM anyway (effects NIC/NCC).
-             */
+            /* Namespace Attribute Changed on every controller (subsys.c) */
+            nvme_ns_changed_all(ns);
         }
         do {
             job->cur++;
@@ -153,7 +153,7 @@ static void nvme_format_step(NvmeFormatJob *job)
     }
     req->aiocb = blk_aio_pwrite_zeroes(ns->blk, job->offset,
                                        MIN(NVME_FORMAT_CHUNK,
-                                           (ns->nlbas << ns->lbads) -
+                                           nvme_ns_bytes(ns) -
                                            job->offset),
                                        BDRV_REQ_MAY_UNMAP, nvme_format_cb,
                                        job);
@@ -163,14 +163,23 @@ static void nvme_format_step(NvmeFormatJob *job)
 static uint16_t nvme_format_check_ns(NvmeRequest *req, NvmeNamespace *ns,
                                      unsigned lbaf)
 {
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
+
     if (ns->formatting) {
         return nvme_format_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
                                   "namespace is being formatted");
     }
     if (!nvme_ns_lbaf_ds(ns, lbaf) ||
-        blk_getlength(ns->blk) < (1 << nvme_ns_lbaf_ds(ns, lbaf))) {
+        blk_getlength(ns->blk) < (1 << nvme_ns_lbaf_ds(ns, lbaf)) +
+                                 nvme_ns_lbaf_ms(ns, lbaf)) {
         return nvme_format_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 0,
                                   "LBA format not offered");
+    }
+    /* PI needs 8 bytes of metadata (types 1-3 all offered: DPC) */
+    if (NVME_FMT_PI(dw10) > 3 ||
+        (NVME_FMT_PI(dw10) && nvme_ns_lbaf_ms(ns, lbaf) < NVME_PI_SIZE)) {
+        return nvme_format_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 5,
+                                  "protection information not possible");
     }
     if (!blk_is_writable(ns->blk)) {
         return nvme_format_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR,
@@ -194,10 +203,6 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
     if (ses > NVME_SES_CRYPTO) {
         return nvme_format_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 1,
                                   "reserved secure erase setting");
-    }
-    if (NVME_FMT_PI(dw10)) {    /* no format has metadata to hold PI */
-        return nvme_format_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 5,
-                                  "protection information without metadata");
     }
     if (nsid != NVME_NSID_BROADCAST) {
         status = nvme_nsid_status(n, nsid);     /* inactive: Invalid Field */
@@ -231,6 +236,7 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
 uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
     NvmeFormatJob *job;
     unsigned lbaf;
     uint16_t status;
@@ -248,6 +254,9 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         blk_drain(ns->blk);
         nvme_selftest_abort_ns(n, i, NVME_DST_ABORTED_FORMAT);
         nvme_unc_free(ns);
+        ns->mset = ns->meta_formats && NVME_FMT_MSET(dw10);
+        ns->pi = NVME_FMT_PI(dw10);
+        ns->pil = ns->pi && NVME_FMT_PIL(dw10);
         nvme_ns_set_lbaf(ns, lbaf);
         ns->formatting = true;
     }

@@ -10,6 +10,7 @@
 #include "trace.h"
 
 #define NVME_LOG_RAE        (1u << 15)
+#define NVME_LOG_LSP_CREATE (1u << 8)   /* telemetry: LSP bit 0 */
 
 /* Context: main loop.  Record a failed command (the completion path). */
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
@@ -134,6 +135,9 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
             log->iocs[op] = cpu_to_le32(nvme_effects(&nvme_nvm_ops[op]));
         }
     }
+    if (!n->subsys->pool_dir) {     /* no pool: subsys.c refuses 0Dh */
+        log->acs[NVME_ADM_CMD_NS_MGMT] = 0;
+    }
 }
 
 /* Context: main loop.  Build log @lid into @buf; returns its size or 0. */
@@ -166,6 +170,8 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return sizeof(NvmeEffectsLog);
     case NVME_LOG_CHANGED_NSLIST:
         return nvme_log_fill_changed_ns(n, buf);    /* subsys.c */
+    case NVME_LOG_ANA:
+        return nvme_ana_fill_log(n, req, buf, status);  /* ana.c */
     }
     nvme_req_err_field(req, 40, 0);
     *status = NVME_INVALID_LOG_ID | NVME_DNR;
@@ -182,6 +188,8 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
     uint8_t lid = dw10 & 0xff;
     uint64_t len = (((uint64_t)(dw11 & 0xffff) << 16 | (dw10 >> 16)) + 1) * 4;
     g_autofree uint8_t *buf = g_malloc0(sizeof(NvmeEffectsLog));
+    g_autofree uint8_t *lbas = NULL;
+    const uint8_t *src = buf;
     uint16_t status = NVME_SUCCESS;
     size_t size;
 
@@ -190,7 +198,19 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 42, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    size = nvme_log_build(n, req, lid, buf, &status);
+    if (lid == NVME_LOG_TELEMETRY_HOST || lid == NVME_LOG_TELEMETRY_CTRL) {
+        /* telemetry.c: 512-byte blocks, the offset must be one */
+        if (off & 511) {
+            nvme_req_err_field(req, 48, 0);
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        size = nvme_telemetry_log(n, lid, dw10 & NVME_LOG_LSP_CREATE, &src);
+    } else if (lid == NVME_LOG_LBA_STATUS) {
+        lbas = nvme_lbas_log(n, &size);         /* nvm-range.c */
+        src = lbas;
+    } else {
+        size = nvme_log_build(n, req, lid, buf, &status);
+    }
     if (status) {
         return status;
     }
@@ -198,7 +218,7 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    status = nvme_dma_to_guest(n, req, buf + off, MIN(len, size - off));
+    status = nvme_dma_to_guest(n, req, src + off, MIN(len, size - off));
     if (!status && !(dw10 & NVME_LOG_RAE)) {
         if (lid == NVME_LOG_ERROR_INFO) {
             nvme_aer_unmask(n, NVME_AER_TYPE_ERROR);
@@ -211,6 +231,8 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         } else if (lid == NVME_LOG_CHANGED_NSLIST) {
             nvme_log_clear_changed_ns(n);
             nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
+        } else if (lid == NVME_LOG_ANA) {
+            nvme_ana_log_read(n);
         }
     }
     return status;

@@ -43,6 +43,51 @@ static void nvme_ns_derive_ids(NvmeNamespace *ns, const NvmeNsParams *p,
     ns->eui64 = p->eui64;
 }
 
+/*
+ * Context: main loop (realize).  ms/mset/pi/pil: a namespace configured
+ * with metadata offers the metadata LBA formats and starts in the one
+ * matching its block size and ms.
+ */
+static bool nvme_ns_setup_meta(NvmeNamespace *ns, const NvmeNsParams *p,
+                               Error **errp)
+{
+    if (p->mset > 1 || p->pil > 1 || p->pi > 3 ||
+        (p->pif != 0 && p->pif != NVME_PIF_64)) {
+        error_setg(errp, "nvme-ns: 'mset' and 'pil' must be 0 or 1, "
+                   "'pi' 0 to 3, 'pif' 0 or 2");
+        return false;
+    }
+    if (p->ms == 0) {
+        if (p->pi || p->mset || p->pil || p->pif) {
+            error_setg(errp, "nvme-ns: 'pi', 'mset', 'pil' and 'pif' need "
+                       "'ms'");
+            return false;
+        }
+        return true;
+    }
+    if (p->pif && p->ms < NVME_PI64_SIZE) {
+        error_setg(errp, "nvme-ns: 'pif=2' needs 'ms' of 16 or 64");
+        return false;
+    }
+    ns->meta_formats = true;
+    ns->pif_conf = p->pif;
+    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
+        if (nvme_ns_lbaf_ds(ns, i) == ns->lbads &&
+            nvme_ns_lbaf_ms(ns, i) == p->ms) {
+            ns->lbaf = i;
+            ns->ms = p->ms;
+            ns->mset = p->mset;
+            ns->pi = p->pi;
+            ns->pil = p->pil;
+            ns->pif = nvme_ns_lbaf_pif(ns, i);
+            return true;
+        }
+    }
+    error_setg(errp, "nvme-ns: unsupported 'ms' %u with %u-byte blocks "
+               "(512+8, 512+16, 4096+8, 4096+64)", p->ms, ns->lbasz);
+    return false;
+}
+
 /* Context: main loop (realize). */
 bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
                    const NvmeNsParams *params, const char *serial,
@@ -83,8 +128,11 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
     ns->lbads = ctz32(ns->lbasz);
     ns->conf_lbads = ns->lbads;
     ns->lbaf = ns->lbads == 9 ? 0 : ns->lbads == 12 ? 1 : 2;
+    if (!nvme_ns_setup_meta(ns, params, errp)) {
+        return false;
+    }
     ns->pbs = conf->physical_block_size;
-    ns->nlbas = size / ns->lbasz;
+    ns->nlbas = size / (ns->lbasz + ns->ms);
     ns->wce_default = blk_enable_write_cache(ns->blk);
     if (ns->nlbas == 0) {
         error_setg(errp, "nvme-ns: drive is smaller than one block");
@@ -107,11 +155,19 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
         id->nlbaf = i;              /* 0-based count */
         id->lbaf[i].ds = nvme_ns_lbaf_ds(ns, i);
+        id->lbaf[i].ms = cpu_to_le16(nvme_ns_lbaf_ms(ns, i));
     }
-    id->flbas = ns->lbaf;
+    id->flbas = ns->lbaf | (ns->mset << 4);
+    if (ns->meta_formats) {
+        /* MC: extended and separate; DPC: types 1-3, first or last */
+        id->mc = NVME_ID_NS_MC_EXTENDED | NVME_ID_NS_MC_SEPARATE;
+        id->dpc = 0x1f;
+        id->dps = ns->pi | (ns->pil ? NVME_ID_NS_DPS_FIRST_EIGHT : 0);
+    }
     /* NPWG/NPWA/NPDG/NPDA/NOWS are valid: the guest learns the pbs */
     id->nsfeat = 1 << 4;
     id->nmic = ns->shared;      /* bit 0: may be attached to several */
+    stl_le_p(&id->rsvd81[11], nvme_ana_grpid(ns));    /* ANAGRPID, 92 */
     id->npwg = cpu_to_le16(pbs_lbas - 1);
     id->npwa = cpu_to_le16(pbs_lbas - 1);
     id->npdg = cpu_to_le16(pbs_lbas - 1);
@@ -127,9 +183,22 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
 }
 
 /*
- * Context: any.  LBADS of LBA format @idx (no metadata for now): 0 and 1
- * are 512 and 4096 bytes, 2 the configured block size when it is
- * neither; 0 when there is no such format.
+ * LBA formats with metadata, offered after 0 (512) and 1 (4096) by a
+ * namespace configured with 'ms' (which needs 512 or 4096-byte blocks,
+ * so there is no configured-size format 2 then).
+ */
+static const struct {
+    uint8_t ds;
+    uint16_t ms;
+} nvme_ns_meta_lbafs[] = {
+    { 9, 8 }, { 9, 16 }, { 12, 8 }, { 12, 64 },
+};
+
+/*
+ * Context: any.  LBADS of LBA format @idx: 0 and 1 are 512 and 4096
+ * bytes without metadata; then either the metadata formats above or, for
+ * a namespace without metadata, 2 is the configured block size when it
+ * is neither; 0 when there is no such format.
  */
 uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx)
 {
@@ -138,7 +207,13 @@ uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx)
         return 9;
     case 1:
         return 12;
-    case 2:
+    }
+    if (ns->meta_formats) {
+        idx -= 2;
+        return idx < ARRAY_SIZE(nvme_ns_meta_lbafs) ?
+               nvme_ns_meta_lbafs[idx].ds : 0;
+    }
+    if (idx == 2) {
         return ns->conf_lbads != 9 && ns->conf_lbads != 12 ?
                ns->conf_lbads : 0;
     }
@@ -146,9 +221,37 @@ uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx)
 }
 
 /*
+ * Context: any.  Guard format (ELBAF PIF) of LBA format @idx: the 64-bit
+ * guard ('pif=2') for the formats with 16 or more bytes of metadata.
+ */
+uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx)
+{
+    return nvme_ns_lbaf_ms(ns, idx) >= NVME_PI64_SIZE ? ns->pif_conf : 0;
+}
+
+/* Context: main loop.  NVM Identify Namespace (CNS 05h, CSI 0). */
+void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id)
+{
+    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
+        id->elbaf[i] = cpu_to_le32(nvme_ns_lbaf_pif(ns, i) << 7);
+    }
+}
+
+/* Context: any.  Metadata bytes per block of LBA format @idx. */
+uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx)
+{
+    if (!ns->meta_formats || idx < 2 ||
+        idx - 2 >= ARRAY_SIZE(nvme_ns_meta_lbafs)) {
+        return 0;
+    }
+    return nvme_ns_meta_lbafs[idx - 2].ms;
+}
+
+/*
  * Context: main loop.  Switch to LBA format @idx (Format NVM): the block
- * size and with it the size in blocks change.  A drive smaller than one
- * block leaves an empty namespace.
+ * size, metadata size and with them the size in blocks change (the
+ * caller sets mset/pi/pil).  A drive smaller than one block leaves an
+ * empty namespace.
  */
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx)
 {
@@ -157,7 +260,9 @@ void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx)
     ns->lbaf = idx;
     ns->lbads = nvme_ns_lbaf_ds(ns, idx);
     ns->lbasz = 1u << ns->lbads;
-    ns->nlbas = size > 0 ? size >> ns->lbads : 0;
+    ns->ms = nvme_ns_lbaf_ms(ns, idx);
+    ns->pif = nvme_ns_lbaf_pif(ns, idx);
+    ns->nlbas = size > 0 ? size / (ns->lbasz + ns->ms) : 0;
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
 }
 
@@ -244,6 +349,9 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
                        errp)) {
         return;
     }
+    if (!nvme_ana_ns_setup(&d->ns, params.anagrpid, errp)) {
+        return;
+    }
     d->ns.shared = params.shared;
     d->ns.auto_attach = !params.detached;
     nvme_subsys_add_ns(n, &d->ns, params.nsid, errp);
@@ -269,6 +377,12 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_STRING("nguid", NvmeNsDevice, nguid_str),
     DEFINE_PROP_BOOL("shared", NvmeNsDevice, params.shared, true),
     DEFINE_PROP_BOOL("detached", NvmeNsDevice, params.detached, false),
+    DEFINE_PROP_UINT32("anagrpid", NvmeNsDevice, params.anagrpid, 1),
+    DEFINE_PROP_UINT16("ms", NvmeNsDevice, params.ms, 0),
+    DEFINE_PROP_UINT8("mset", NvmeNsDevice, params.mset, 0),
+    DEFINE_PROP_UINT8("pi", NvmeNsDevice, params.pi, 0),
+    DEFINE_PROP_UINT8("pil", NvmeNsDevice, params.pil, 0),
+    DEFINE_PROP_UINT8("pif", NvmeNsDevice, params.pif, 0),
 };
 
 static void nvme_ns_class_init(ObjectClass *oc, void *data)

@@ -62,6 +62,10 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
 
     req->slba = le64_to_cpu(rw->slba);
     req->nlb = le16_to_cpu(rw->nlb) + 1;
+    if (req->ns->ms) {          /* metadata compare: not implemented */
+        return nvme_nvm_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "compare on a format with metadata");
+    }
     if (cdw12 & ~NVME_CMP_CDW12_OK) {
         return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved CDW12 bits");

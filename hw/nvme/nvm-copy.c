@@ -143,6 +143,10 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
     uint32_t nr;
     uint16_t status;
 
+    if (req->ns->ms) {          /* copying metadata: not implemented */
+        return nvme_nvm_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "copy on a format with metadata");
+    }
     status = nvme_copy_parse(req, &nr);
     if (!status) {
         status = nvme_copy_ranges(n, req, nr, &r);

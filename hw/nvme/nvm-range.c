@@ -135,6 +135,7 @@ static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
     memmove(&l->r[from + nadd], &l->r[to], (l->nr - to) * sizeof(*l->r));
     memcpy(&l->r[from], add, nadd * sizeof(*add));
     l->nr = nr;
+    l->gen++;                   /* LBA Status Information log (0Eh) */
 }
 
 /* Context: main loop.  Unmark [@slba, @slba + @nlb): rewritten blocks. */
@@ -272,15 +273,66 @@ void nvme_range_job_start(NvmeRangeJob *job)
     nvme_range_job_next(job);
 }
 
-/* Context: main loop.  Step of Write Zeroes and DSM deallocate. */
-static void nvme_zeroes_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
+/* Context: main loop.  Zero the data of the chunk under way. */
+static void nvme_zeroes_data(NvmeRangeJob *job)
 {
     NvmeNamespace *ns = job->req->ns;
+    uint64_t end = job->ranges[job->idx].slba + job->pos;
 
-    job->req->aiocb = blk_aio_pwrite_zeroes(ns->blk, slba << ns->lbads,
-                                            (int64_t)nlb << ns->lbads,
-                                            job->flags, nvme_range_job_cb,
-                                            job);
+    job->req->aiocb = blk_aio_pwrite_zeroes(ns->blk,
+                                            job->cur_slba << ns->lbads,
+                                            (end - job->cur_slba) <<
+                                            ns->lbads, job->flags,
+                                            nvme_range_job_cb, job);
+}
+
+/* Context: main loop (block layer callback).  Metadata done, now data. */
+static void nvme_zeroes_md_cb(void *opaque, int ret)
+{
+    NvmeRangeJob *job = opaque;
+
+    job->req->aiocb = NULL;
+    if (ret < 0) {
+        nvme_range_job_cb(job, ret);
+        return;
+    }
+    nvme_zeroes_data(job);
+}
+
+/*
+ * Context: main loop.  Step of Write Zeroes and DSM deallocate.  With
+ * metadata, the metadata is zeroed first; a Write Zeroes with PRACT on a
+ * namespace with PI writes generated PI instead (nvm-meta.c).
+ */
+static void nvme_zeroes_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
+{
+    NvmeRequest *req = job->req;
+    NvmeNamespace *ns = req->ns;
+    uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
+    size_t md_len = (size_t)nlb * ns->ms;
+
+    if (!ns->ms) {
+        nvme_zeroes_data(job);
+        return;
+    }
+    if (ns->pi && req->cmd.opcode == NVME_CMD_WRITE_ZEROES &&
+        (cdw12 & (NVME_RW_PRINFO_PRACT << 16))) {
+        qemu_vfree(job->buf);
+        job->buf = blk_blockalign(ns->blk, md_len);
+        memset(job->buf, 0, md_len);
+        nvme_pi_generate(ns, NULL, job->buf, nlb,
+                         nvme_pi_ilbrt(ns, &req->cmd) + (slba - req->slba),
+                         le32_to_cpu(req->cmd.cdw15) & 0xffff);
+        nvme_pi_flip(ns, job->buf, nlb);
+        qemu_iovec_init_buf(&job->qiov, job->buf, md_len);
+        req->aiocb = blk_aio_pwritev(ns->blk, nvme_ns_md_off(ns, slba),
+                                     &job->qiov, job->flags & BDRV_REQ_FUA,
+                                     nvme_zeroes_md_cb, job);
+        return;
+    }
+    req->aiocb = blk_aio_pwrite_zeroes(ns->blk, nvme_ns_md_off(ns, slba),
+                                       md_len, job->flags,
+                                       nvme_zeroes_md_cb, job);
 }
 
 /* Context: main loop.  Step of Verify: read into the bounce buffer. */
@@ -587,4 +639,66 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
     trace_nvme_get_lba_status(slba, rl, atype, max, cnt);
     return nvme_dma_to_guest(n, req, buf,
                              MIN(len, 8 + max * sizeof(NvmeLbaStatusDesc)));
+}
+
+/* ---- LBA Status Information log page (0Eh) ---- */
+
+/*
+ * Context: main loop.  One namespace element per attached namespace with
+ * Write Uncorrectable marks, Recommended Action Type 11h (the ranges are
+ * tracked: Get LBA Status with ATYPE 11h returns them), one LBA Range
+ * Descriptor per mark (split at 2^32 - 1 blocks).  ESTULB is the number
+ * of marked blocks; LSGC the sum of the namespaces' list generations, so
+ * it changes whenever a list does.  Returns the page, g_free by the
+ * caller, and its size in @size.
+ */
+uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size)
+{
+    size_t len = 16;
+    uint64_t unc = 0;
+    uint32_t elems = 0;
+    uint16_t gen = 0;
+    uint8_t *buf, *p;
+
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = n->ns[nsid];
+
+        if (!ns) {
+            continue;
+        }
+        gen += ns->unc.gen;
+        if (ns->unc.nr) {
+            len += 16 + 16 * nvme_lbas_fill(ns, 0, UINT64_MAX, NULL, 0);
+        }
+    }
+    buf = g_malloc0(len);
+    p = buf + 16;
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = n->ns[nsid];
+        uint32_t cnt;
+        g_autofree NvmeLbaStatusDesc *d = NULL;
+
+        if (!ns || !ns->unc.nr) {
+            continue;
+        }
+        cnt = nvme_lbas_fill(ns, 0, UINT64_MAX, NULL, 0);
+        d = g_new0(NvmeLbaStatusDesc, cnt);
+        nvme_lbas_fill(ns, 0, UINT64_MAX, d, cnt);
+        stl_le_p(p, nsid);
+        stl_le_p(p + 4, cnt);
+        p[8] = NVME_LBAS_ATYPE_TRACKED;
+        p += 16;
+        for (uint32_t i = 0; i < cnt; i++, p += 16) {
+            stq_le_p(p, le64_to_cpu(d[i].dslba));
+            stl_le_p(p + 8, le32_to_cpu(d[i].nlb));
+            unc += le32_to_cpu(d[i].nlb);
+        }
+        elems++;
+    }
+    stl_le_p(buf, len);
+    stl_le_p(buf + 4, elems);
+    stl_le_p(buf + 8, MIN(unc, UINT32_MAX));
+    stw_le_p(buf + 14, gen);
+    *size = len;
+    return buf;
 }

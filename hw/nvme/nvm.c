@@ -99,6 +99,9 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
         /* blocks marked by Write Uncorrectable (nvm-range.c) */
         status = nvme_unc_check(req, req->slba, req->nlb);
     }
+    if (!status && ns->ms) {
+        return nvme_nvm_rw_meta(n, req);    /* nvm-meta.c */
+    }
     if (!status) {
         status = nvme_dma_map(n, req, len);
     }

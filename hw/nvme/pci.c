@@ -195,6 +195,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_sanitize_cleanup(n);
     nvme_selftest_cleanup(n);
     nvme_fw_cleanup(n);
+    nvme_telemetry_cleanup(n);
     timer_free(n->kato_timer);
     n->kato_timer = NULL;
     msix_uninit(pci, &n->bar0, &n->bar0);
@@ -262,6 +263,7 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     device_class_set_props(dc, nvme_props);
     device_class_set_legacy_reset(dc, nvme_pci_reset);
     dc->vmsd = &nvme_vmstate;
+    nvme_ana_class_init(oc);    /* ana.c: "ana-state" */
 }
 
 static const TypeInfo nvme_types[] = {

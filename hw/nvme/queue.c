@@ -24,6 +24,7 @@
 static void nvme_sq_bh(void *opaque);
 static void nvme_cq_bh(void *opaque);
 static void nvme_sq_fetch(NvmeSQueue *sq);
+static void nvme_cq_coal_timer(void *opaque);
 
 static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
                                       uint32_t size)
@@ -48,6 +49,7 @@ uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
     QTAILQ_INIT(&cq->sqs);
     cq->bh = qemu_bh_new_guarded(nvme_cq_bh, cq,
                                  &DEVICE(n)->mem_reentrancy_guard);
+    cq->coal_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, nvme_cq_coal_timer, cq);
     n->cq[cqid] = cq;
     nvme_dbbuf_cq_init(n, cq);
     trace_nvme_cq_create(cqid, addr, size, vector, ien);
@@ -145,6 +147,7 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
     assert(QTAILQ_EMPTY(&cq->sqs));
     nvme_dbbuf_cq_cleanup(n, cq);
     qemu_bh_delete(cq->bh);
+    timer_free(cq->coal_timer);
     g_free(cq);
     n->cq[cqid] = NULL;
     nvme_irq_update(n);
@@ -164,6 +167,25 @@ void nvme_queue_delete_all(NvmeCtrl *n)
             nvme_queue_delete_cq(n, i);
         }
     }
+}
+
+/*
+ * Interrupt Coalescing (feature 08h): THR is a 0-based count of entries,
+ * TIME the longest delay in 100 us units.  Either being 0 means an
+ * interrupt per pass.  The admin CQ, vectors whose Interrupt Vector
+ * Configuration has CD set, and pin-based interrupts (whose level follows
+ * the CQ contents) are never coalesced.
+ */
+static bool nvme_cq_coalesced(NvmeCQueue *cq, uint8_t *thr, uint8_t *time)
+{
+    NvmeCtrl *n = cq->n;
+
+    *thr = n->feat.int_coalescing & 0xff;
+    *time = (n->feat.int_coalescing >> 8) & 0xff;
+    return cq->cqid != 0 && *thr && *time && msix_enabled(PCI_DEVICE(n)) &&
+           !(n->feat.iv_no_coalescing &&
+             cq->vector < n->params.msix_qsize &&
+             test_bit(cq->vector, n->feat.iv_no_coalescing));
 }
 
 /* Context: main loop.  Level of the INTx pin when MSI-X is off. */
@@ -202,6 +224,50 @@ static void nvme_cq_notify(NvmeCQueue *cq)
         msix_notify(pci, cq->vector);
     } else {
         nvme_irq_update(cq->n);
+    }
+}
+
+/*
+ * Context: main loop.  @posted entries were just written: interrupt now,
+ * or once THR + 1 entries are pending, or when the aggregation time
+ * armed by the first pending entry runs out.  The timer stays armed
+ * whatever the host does with the head doorbell, so no interrupt is lost.
+ */
+static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
+{
+    uint8_t thr, time;
+
+    if (!cq->ien) {
+        return;
+    }
+    if (!nvme_cq_coalesced(cq, &thr, &time)) {
+        cq->coal_pending = 0;
+        timer_del(cq->coal_timer);
+        nvme_cq_notify(cq);
+        return;
+    }
+    cq->coal_pending += posted;
+    if (cq->coal_pending > thr) {
+        cq->coal_pending = 0;
+        timer_del(cq->coal_timer);
+        nvme_cq_notify(cq);
+        return;
+    }
+    if (!timer_pending(cq->coal_timer)) {
+        timer_mod(cq->coal_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                  (int64_t)time * 100 * SCALE_US);
+    }
+}
+
+/* Context: main loop (timer).  The aggregation time ran out. */
+static void nvme_cq_coal_timer(void *opaque)
+{
+    NvmeCQueue *cq = opaque;
+
+    if (cq->coal_pending && cq->n->running) {
+        cq->coal_pending = 0;
+        trace_nvme_cq_coal_timeout(cq->cqid);
+        nvme_cq_notify(cq);
     }
 }
 
@@ -269,7 +335,7 @@ static void nvme_cq_bh(void *opaque)
     NvmeCQueue *cq = opaque;
     NvmeCtrl *n = cq->n;
     NvmeRequest *req;
-    bool posted = false;
+    uint32_t posted = 0;
 
     while ((req = QTAILQ_FIRST(&cq->done))) {
         NvmeSQueue *sq = req->sq;
@@ -295,10 +361,10 @@ static void nvme_cq_bh(void *opaque)
         if (sq_starved && sq->head != sq->tail) {
             qemu_bh_schedule(sq->bh);
         }
-        posted = true;
+        posted++;
     }
     if (posted) {
-        nvme_cq_notify(cq);
+        nvme_cq_notify_posted(cq, posted);
     }
 }
 

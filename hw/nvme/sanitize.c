@@ -171,7 +171,7 @@ static uint64_t nvme_sanitize_ns_bytes(NvmeCtrl *n, uint32_t nsid)
 {
     NvmeNamespace *ns = nvme_sanitize_ns(n, nsid);
 
-    return ns ? ns->nlbas << ns->lbads : 0;
+    return ns ? nvme_ns_bytes(ns) : 0;
 }
 
 /* Context: main loop.  Passes: overwrites, then maybe the deallocation. */
@@ -253,7 +253,7 @@ static void nvme_sanitize_tick(void *opaque)
         s->nsid = 0;
     }
     ns = nvme_sanitize_ns(n, s->nsid);
-    len = MIN(NVME_SANITIZE_CHUNK, (ns->nlbas << ns->lbads) - s->offset);
+    len = MIN(NVME_SANITIZE_CHUNK, nvme_ns_bytes(ns) - s->offset);
     overwrite = s->action == NVME_SANACT_OVERWRITE && s->step < s->passes;
     if (overwrite) {
         uint32_t pat = s->pattern;
@@ -320,7 +320,7 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
                                         NVME_NS_WRITE_PROTECTED | NVME_DNR,
                                         4, 0, "namespace is write protected");
         }
-        total += ns->nlbas << ns->lbads;
+        total += nvme_ns_bytes(ns);
     }
 
     *s = (NvmeSanitize) {

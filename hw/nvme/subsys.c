@@ -16,6 +16,8 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qobject/qdict.h"
+#include "qemu/error-report.h"
 #include "hw/qdev-properties.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
@@ -46,6 +48,16 @@ static void nvme_subsys_realize(DeviceState *dev, Error **errp)
 
     if (!name || !*name) {
         error_setg(errp, "nvme-subsys: 'nqn' (or an 'id') is required");
+        return;
+    }
+    if (d->s.pool_dir &&
+        (!d->s.pool_size || !g_file_test(d->s.pool_dir, G_FILE_TEST_IS_DIR))) {
+        error_setg(errp, "nvme-subsys: 'pool' must be a directory and "
+                   "'pool-size' non-zero");
+        return;
+    }
+    if (!d->s.pool_dir && d->s.pool_size) {
+        error_setg(errp, "nvme-subsys: 'pool-size' needs 'pool'");
         return;
     }
     if (nvme_subsys_set_nqn(&d->s, name, errp)) {
@@ -193,12 +205,12 @@ static bool nvme_ns_event_pending(NvmeCtrl *n, bool log_was_empty)
 }
 
 /*
- * Context: main loop.  The attachment of @nsid to @n changed: list it in
- * the Changed Namespace List log and, when AEC bit 8 enables it and no
- * event for that log is already queued or awaiting its log read, raise a
- * Namespace Attribute Changed notice.
+ * Context: main loop.  The attachment or attributes of @nsid on @n
+ * changed: list it in the Changed Namespace List log and, when AEC bit 8
+ * enables it and no event for that log is already queued or awaiting its
+ * log read, raise a Namespace Attribute Changed notice.
  */
-static void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid)
+void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid)
 {
     bool was_empty = find_first_bit(n->changed_ns, NVME_MAX_NSID + 1) >
                      NVME_MAX_NSID;
@@ -211,6 +223,21 @@ static void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid)
     nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE,
                      NVME_AER_INFO_NOTICE_NS_ATTR_CHANGED,
                      NVME_LOG_CHANGED_NSLIST);
+}
+
+/*
+ * Context: main loop.  The Identify Namespace data of @ns changed (Format
+ * NVM): every controller it is attached to hears about it.
+ */
+void nvme_ns_changed_all(NvmeNamespace *ns)
+{
+    NvmeSubsys *s = ns->subsys;
+
+    for (unsigned id = 0; s && id < NVME_SUBSYS_MAX_CTRLS; id++) {
+        if (s->ctrls[id] && s->ctrls[id]->ns[ns->nsid] == ns) {
+            nvme_ns_changed(s->ctrls[id], ns->nsid);
+        }
+    }
 }
 
 /* Context: main loop.  Log page 04h: changed NSIDs, ascending. */
@@ -426,8 +453,269 @@ uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req)
     return NVME_INVALID_FIELD | NVME_DNR;
 }
 
+/*
+ * ---- Namespace Management (admin 0Dh) ----
+ *
+ * With "nvme-subsys,pool=<dir>,pool-size=<bytes>" the host can create
+ * namespaces: each is a raw image <dir>/ns<NSID>.img of exactly the
+ * namespace's size, made when the namespace is created and removed when
+ * it is deleted.  Its capacity comes out of pool-size.  Namespaces of
+ * nvme-ns devices are not the pool's: they count in TNVMCAP but cannot be
+ * deleted (their drive belongs to the command line).
+ */
+
+/* Context: main loop.  Image path of created namespace @nsid. */
+static char *nvme_pool_path(NvmeSubsys *s, uint32_t nsid)
+{
+    return g_strdup_printf("%s/ns%u.img", s->pool_dir, nsid);
+}
+
+/*
+ * Context: main loop.  Identify Controller fields that depend on the
+ * subsystem's namespaces: OACS bit 3, TNVMCAP, UNVMCAP and MNAN.
+ */
+void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
+{
+    NvmeSubsys *s = n->subsys;
+    uint64_t total = s->pool_size;
+
+    if (!s->pool_dir) {
+        return;
+    }
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        if (s->ns[nsid] && !s->created[nsid]) {
+            int64_t len = blk_getlength(s->ns[nsid]->blk);
+
+            total += len > 0 ? len : 0;
+        }
+    }
+    id->oacs |= cpu_to_le16(NVME_OACS_NMS);
+    stq_le_p(id->tnvmcap, total);
+    stq_le_p(id->unvmcap, s->pool_size - s->pool_used);
+    stl_le_p(id->rsvd540, NVME_MAX_NSID);   /* MNAN, bytes 543:540 */
+}
+
+/*
+ * Context: main loop.  Make the image of a new namespace and open it:
+ * @bytes of zeroes (a sparse file).
+ */
+static BlockBackend *nvme_pool_open(NvmeSubsys *s, uint32_t nsid,
+                                    uint64_t bytes)
+{
+    g_autofree char *path = nvme_pool_path(s, nsid);
+    Error *err = NULL;
+    BlockBackend *blk;
+    QDict *opts;
+    int fd;
+
+    fd = qemu_create(path, O_RDWR | O_TRUNC, 0644, &err);
+    if (fd < 0) {
+        goto fail;
+    }
+    if (ftruncate(fd, bytes) < 0) {
+        error_setg_errno(&err, errno, "cannot size '%s'", path);
+        qemu_close(fd);
+        unlink(path);
+        goto fail;
+    }
+    qemu_close(fd);
+    opts = qdict_new();
+    qdict_put_str(opts, "driver", "raw");
+    blk = blk_new_open(path, NULL, opts, BDRV_O_RDWR, &err);
+    if (!blk) {
+        unlink(path);
+        goto fail;
+    }
+    blk_set_enable_write_cache(blk, true);
+    blk_iostatus_enable(blk);
+    return blk;
+
+fail:
+    warn_report_err(err);
+    return NULL;
+}
+
+/* Context: main loop.  Random NGUID and UUID of a created namespace. */
+static void nvme_pool_ids(NvmeNamespace *ns)
+{
+    QemuUUID g;
+
+    qemu_uuid_generate(&ns->uuid);
+    qemu_uuid_generate(&g);
+    memcpy(ns->nguid, g.data, sizeof(ns->nguid));
+}
+
+/*
+ * Context: main loop.  SEL 0: the host's Identify Namespace structure
+ * gives NSZE, NCAP, FLBAS, DPS and NMIC; the namespace gets the lowest
+ * free NSID (CDW0) and is left unattached.
+ */
+static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeSubsys *s = n->subsys;
+    uint8_t csi = le32_to_cpu(req->cmd.cdw11) >> 24;
+    g_autofree NvmeIdNs *id = g_new0(NvmeIdNs, 1);
+    NvmeNamespace probe = { .meta_formats = false, .conf_lbads = 9 };
+    NvmeNamespace *ns;
+    uint64_t nsze, ncap, bytes;
+    uint8_t fmt, lbads;
+    uint16_t status;
+    uint32_t nsid;
+    BlockBackend *blk;
+
+    if (csi != NVME_CSI_NVM) {
+        nvme_req_err_field(req, 47, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    status = nvme_dma_from_guest(n, req, id, sizeof(*id));
+    if (status) {
+        return status;
+    }
+    nsze = le64_to_cpu(id->nsze);
+    ncap = le64_to_cpu(id->ncap);
+    /* FLBAS bits 3:0 and 6:5 index the format; no metadata: bit 4 moot */
+    fmt = (id->flbas & 0xf) | ((id->flbas >> 1) & 0x30);
+    lbads = fmt < 2 ? nvme_ns_lbaf_ds(&probe, fmt) : 0;
+    if (nsze == 0 || ncap > nsze) {
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (ncap < nsze) {
+        return NVME_THIN_PROV_NOT_SUPP | NVME_DNR;
+    }
+    if (!lbads || (id->flbas & 0x80)) {
+        return NVME_INVALID_FORMAT | NVME_DNR;
+    }
+    if (id->dps) {
+        return NVME_INVALID_FIELD | NVME_DNR;   /* no metadata, no PI */
+    }
+    if ((id->nmic & ~1) || ((id->nmic & 1) && !s->multi)) {
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (nsze > (s->pool_size - s->pool_used) >> lbads) {
+        return NVME_NS_INSUFFICIENT_CAP | NVME_DNR;
+    }
+    bytes = nsze << lbads;
+    for (nsid = 1; nsid <= NVME_MAX_NSID && s->ns[nsid]; nsid++) {
+        /* lowest free NSID */
+    }
+    if (nsid > NVME_MAX_NSID) {
+        return NVME_NS_ID_UNAVAILABLE | NVME_DNR;
+    }
+    blk = nvme_pool_open(s, nsid, bytes);
+    if (!blk) {
+        return NVME_INTERNAL_DEV_ERROR;
+    }
+    ns = g_new0(NvmeNamespace, 1);
+    ns->blk = blk;
+    ns->lbads = lbads;
+    ns->conf_lbads = lbads;
+    ns->lbasz = 1u << lbads;
+    ns->lbaf = fmt;
+    ns->pbs = ns->lbasz;
+    ns->nlbas = nsze;
+    ns->wce_default = true;
+    ns->shared = id->nmic & 1;
+    QTAILQ_INIT(&ns->gate.waiters);
+    nvme_pool_ids(ns);
+    ns->nsid = nsid;
+    ns->ctrl = n;
+    ns->subsys = s;
+    s->ns[nsid] = ns;
+    s->created[nsid] = bytes;
+    s->pool_used += bytes;
+    trace_nvme_ns_setup(nsid, ns->nlbas, ns->lbasz);
+    req->result = nsid;
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Delete created namespace @nsid: detach it from
+ * every controller (Changed Namespace List, events), then free its NSID,
+ * its image and its capacity.
+ */
+static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
+{
+    NvmeNamespace *ns = s->ns[nsid];
+    g_autofree char *path = nvme_pool_path(s, nsid);
+
+    blk_drain(ns->blk);
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        NvmeCtrl *c = s->ctrls[i];
+
+        if (c && c->ns[nsid] == ns) {
+            c->ns[nsid] = NULL;
+            nvme_ns_changed(c, nsid);
+        }
+        if (c) {
+            nvme_selftest_abort_ns(c, nsid, NVME_DST_ABORTED_NS_REMOVED);
+        }
+    }
+    s->ns[nsid] = NULL;
+    s->pool_used -= s->created[nsid];
+    s->created[nsid] = 0;
+    nvme_unc_free(ns);
+    blk_unref(ns->blk);
+    unlink(path);
+    g_free(ns);
+}
+
+/* Context: main loop.  SEL 1: NSID, or FFFFFFFFh for every created one. */
+static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeSubsys *s = n->subsys;
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+
+    if (nsid == NVME_NSID_BROADCAST) {
+        for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+            if (s->ns[nsid] && s->created[nsid] && s->ns[nsid]->formatting) {
+                return NVME_FORMAT_IN_PROGRESS;     /* nothing deleted */
+            }
+        }
+        for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+            if (s->ns[nsid] && s->created[nsid]) {
+                nvme_ns_destroy(s, nsid);
+            }
+        }
+        return NVME_SUCCESS;
+    }
+    if (!nvme_nsid_valid(nsid)) {
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    if (!s->ns[nsid] || !s->created[nsid]) {
+        /* unallocated, or an nvme-ns device's */
+        nvme_req_err_field(req, 4, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (s->ns[nsid]->formatting) {
+        return NVME_FORMAT_IN_PROGRESS;     /* retry once Format is done */
+    }
+    nvme_ns_destroy(s, nsid);
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Namespace Management (admin 0Dh). */
+uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint8_t sel = le32_to_cpu(req->cmd.cdw10) & 0xf;
+
+    if (!n->subsys->pool_dir) {
+        return NVME_INVALID_OPCODE | NVME_DNR;
+    }
+    switch (sel) {
+    case 0:
+        return nvme_ns_create(n, req);
+    case 1:
+        return nvme_ns_delete(n, req);
+    }
+    nvme_req_err_field(req, 40, 0);
+    return NVME_INVALID_FIELD | NVME_DNR;
+}
+
 static const Property nvme_subsys_props[] = {
     DEFINE_PROP_STRING("nqn", NvmeSubsysDevice, nqn),
+    DEFINE_PROP_STRING("pool", NvmeSubsysDevice, s.pool_dir),
+    DEFINE_PROP_SIZE("pool-size", NvmeSubsysDevice, s.pool_size, 0),
 };
 
 static void nvme_subsys_class_init(ObjectClass *oc, void *data)

@@ -1,8 +1,9 @@
 # Admin operations from nvme-cli (2.3) on a fresh disk: format (LBA format
 # change, the kernel follows), sanitize + sanitize-log, device-self-test +
 # self-test-log, fw-download / fw-commit + fw-log, get-feature -s 0..3 and
-# set-feature --save across a controller reset.  Each check asserts the
-# effect (data read back with "nvme read", log contents, Identify fields).
+# set-feature --save across a controller reset, telemetry-log.  Each check
+# asserts the effect (data read back with "nvme read", log contents,
+# Identify fields).
 . /tests/lib.sh
 
 SIZE=$(arg nvmesize 0)
@@ -220,10 +221,29 @@ check_features() {
     fi
 }
 
+# Telemetry Host-Initiated log (telemetry.c): nvme telemetry-log creates a
+# capture and reads data areas 1..3; the file holds the header and the
+# documented controller block; a second capture bumps the generation.
+check_telemetry() {
+    local size da3 gen1 gen2
+    rm -f $T/tel.bin $T/tel2.bin
+    if ! nvme telemetry-log $CTRL --output-file=$T/tel.bin > $T/out 2>&1; then
+        fail telemetry-log "$(tail -n2 $T/out | tr '\n' ' ')"; return
+    fi
+    size=$(wc -c < $T/tel.bin); da3=$(u16 $T/tel.bin 12); gen1=$(u8 $T/tel.bin 381)
+    ok telemetry-log "size $size lid $(u8 $T/tel.bin 0) da3lb $da3 magic $(str $T/tel.bin 512 8)" \
+        [ "$(u8 $T/tel.bin 0)" = 7 -a "$size" = $(((da3 + 1) * 512)) -a \
+          "$(str $T/tel.bin 512 8)" = QNVMTEL1 ]
+    nvme telemetry-log $CTRL --output-file=$T/tel2.bin > $T/out 2>&1
+    gen2=$(u8 $T/tel2.bin 381)
+    ok telemetry-generation "generations $gen1 then $gen2" [ "$gen2" = $((gen1 + 1)) ]
+}
+
 mkdir -p $T
 check_format
 check_sanitize
 check_self_test
 check_firmware
 check_features
+check_telemetry
 done_

@@ -6,6 +6,7 @@
 #
 # Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl
 #                                          nvmcmds durable durable-check multipath
+#                                          adminops nsmgmt ana
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
 # A BOOT is a script tests/guest/BOOT.sh; "persist" and scripts with a line
 # "# reuse-image: yes" use the image the boot before left (persist checks
@@ -14,8 +15,13 @@
 # prints MARKER, as a power cut would.
 # A line "# host-trace: EVENT [MIN]" in a BOOT script traces that QEMU event
 # into LOG_DIR/BOOT.trace and adds a check that it fired at least MIN (1) times.
+# Lines "# host-qmp-at: MARKER COMMAND" (any number, in order) make the
+# runner send COMMAND (one line of QMP JSON) to QEMU's QMP socket once the
+# guest prints MARKER (tests/guest/qmp-send.py; replies in
+# LOG_DIR/BOOT.qmp.log), e.g. to qom-set a device property during the boot.
 # A line "# qemu-args: ARGS" replaces the default -drive/-device nvme pair
-# with ARGS (split on spaces; @IMG@ is the boot's disk image).
+# with ARGS (split on spaces; @IMG@ is the boot's disk image, @TMP@ an
+# empty directory of the boot's own, e.g. an nvme-subsys pool).
 #
 # Env: QEMU (default: "$QEMU_BUILD_DIR/qemu-system-x86_64"), ACCEL=kvm|tcg
 # (skips the KVM probe), BOOT_TIMEOUT seconds per boot (300), DISK_MB (256),
@@ -68,12 +74,21 @@ qemu_cmd() {
         local args words
         args=$(directive "$test" qemu-args)
         if [ -n "$args" ]; then
-            read -ra words <<< "${args//@IMG@/$img}"
+            args=${args//@IMG@/$img}
+            if [[ $args == *@TMP@* ]]; then
+                rm -rf "$tmp/$test.tmp"
+                mkdir -p "$tmp/$test.tmp"
+                args=${args//@TMP@/$tmp/$test.tmp}
+            fi
+            read -ra words <<< "$args"
             printf '%s\n' "${words[@]}"
         else
             printf '%s\n' -drive "file=$img,if=none,id=d0,format=raw" \
                 -device "nvme,drive=d0,serial=$NVME_SERIAL$NVME_DEVICE_OPTS"
         fi
+    fi
+    if [ -n "$(directive "$test" host-qmp-at)" ]; then
+        printf '%s\n' -qmp "unix:$tmp/$test.qmp,server=on,wait=off"
     fi
     ev=$(directive "$test" host-trace | cut -d' ' -f1)
     if [ -n "$ev" ]; then
@@ -86,6 +101,27 @@ qemu_cmd() {
 directive() {
     [ -f "$here/$1.sh" ] || return 0
     sed -n "s/^# $2: *//p" "$here/$1.sh" | head -n1
+}
+
+# directives TEST NAME: the values of every "# NAME: value" line, in order.
+directives() {
+    [ -f "$here/$1.sh" ] || return 0
+    sed -n "s/^# $2: *//p" "$here/$1.sh"
+}
+
+# qmp_watch TEST LOG: for each host-qmp-at line in order, wait until LOG
+# shows its MARKER, then send its COMMAND to the boot's QMP socket.  Runs
+# in the background until the boot ends (run_boot kills it).
+qmp_watch() {
+    local name=$1 log=$2 marker json
+    while read -r marker json; do
+        until tr -d '\r' < "$log" 2>/dev/null | grep -aqF -- "$marker"; do
+            sleep 0.2
+        done
+        echo "at $marker: $json" >> "$LOG_DIR/$name.qmp.log"
+        python3 "$here/qmp-send.py" "$tmp/$name.qmp" "$json" \
+            >> "$LOG_DIR/$name.qmp.log" 2>&1 || true
+    done < <(directives "$name" host-qmp-at)
 }
 
 # After a boot with a host-trace directive: PASS if the event fired.
@@ -181,9 +217,14 @@ report() {
 }
 
 run_boot() {
-    local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready kill_marker
+    local name=$1 accel=$2 img=$3 rc=0 t0 cmd ready kill_marker qpid=
     [ -f "$here/$name.sh" ] || { say "no such test: $here/$name.sh"; failed=$((failed + 1)); return; }
-    rm -f "$LOG_DIR/$name.trace"
+    rm -f "$LOG_DIR/$name.trace" "$LOG_DIR/$name.qmp.log"
+    if [ -n "$(directive "$name" host-qmp-at)" ]; then
+        : > "$LOG_DIR/$name.log"    # no stale markers from a previous boot
+        qmp_watch "$name" "$LOG_DIR/$name.log" &
+        qpid=$!
+    fi
     mapfile -t cmd < <(qemu_cmd "$accel" "$name" "$img")
     t0=$(date +%s.%N)
     kill_marker=$(directive "$name" host-kill)
@@ -192,6 +233,10 @@ run_boot() {
             "${cmd[@]}" || rc=$?
     else
         boot "$BOOT_TIMEOUT" "$LOG_DIR/$name.log" "${cmd[@]}" || rc=$?
+    fi
+    if [ -n "$qpid" ]; then
+        kill "$qpid" 2>/dev/null || true
+        wait "$qpid" 2>/dev/null || true
     fi
     ready=$(markers "$LOG_DIR/$name.log" | sed -n 's/^GUEST-BOOTED /guest ready at /p' | head -n1)
     say "boot $name: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s wall," \
@@ -223,7 +268,7 @@ main() {
         "${cmd[@]}"   # interactive: no timeout, console on this terminal
         return
     fi
-    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops
+    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops nsmgmt ana pi pi64
     local start=$SECONDS
     for name in "$@"; do
         # "persist" and scripts with "# reuse-image: yes" see the image

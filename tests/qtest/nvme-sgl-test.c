@@ -215,7 +215,8 @@ static void test_identify_sgls(void)
                     NVME_SUCCESS);
     g_assert_cmphex(le32_to_cpu(id->sgls), ==,
                     NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
-                    NVME_CTRL_SGLS_BITBUCKET | NVME_CTRL_SGLS_MPTR_SGL);
+                    NVME_CTRL_SGLS_BITBUCKET |
+                    NVME_CTRL_SGLS_MPTR_CONTIGUOUS);
     g_free(id);
     env_stop(e);
 }

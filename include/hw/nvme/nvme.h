@@ -54,6 +54,10 @@ typedef struct NvmeSubsys NvmeSubsys;
 #define NVME_ADM_CMD_SANITIZE       0x84
 #define NVME_LOG_DEV_SELF_TEST      0x06
 #define NVME_LOG_SANITIZE           0x81
+#define NVME_LOG_TELEMETRY_HOST     0x07
+#define NVME_LOG_TELEMETRY_CTRL     0x08
+#define NVME_LOG_LBA_STATUS         0x0e
+#define NVME_LPA_TELEMETRY          (1u << 3)
 #define NVME_SANITIZE_FAILED        0x001c
 #define NVME_SANITIZE_IN_PROGRESS   0x001d
 #define NVME_DST_IN_PROGRESS        0x011d  /* Device Self-test */
@@ -65,7 +69,22 @@ typedef struct NvmeSubsys NvmeSubsys;
 #define NVME_FNA_CRYPTO_ERASE       (1u << 2)
 #define NVME_OACS_SELF_TEST         (1u << 4)
 #define NVME_OAES_FW_ACTIVATION     (1u << 9)
+/* Asymmetric Namespace Access (ana.c) */
+#define NVME_LOG_ANA                0x0c
+#define NVME_ANA_GRPS               16      /* ANAGRPMAX, NANAGRPID */
+#define NVME_ANA_OPTIMIZED          0x01
+#define NVME_ANA_NON_OPTIMIZED      0x02
+#define NVME_ANA_INACCESSIBLE       0x03
+#define NVME_ANA_PERSISTENT_LOSS    0x04
+#define NVME_ANA_CHANGE             0x0f
+#define NVME_ANA_PERSISTENT_LOSS_STATUS 0x0301    /* SCT 3: path related */
+#define NVME_ANA_INACCESSIBLE_STATUS    0x0302
+#define NVME_ANA_TRANSITION_STATUS      0x0303
 #define NVME_FRMW_NO_RESET          (1u << 4)   /* activation w/o reset */
+#define NVME_ADM_CMD_NS_MGMT        0x0d
+#define NVME_NS_INSUFFICIENT_CAP    0x0115  /* Namespace Management */
+#define NVME_NS_ID_UNAVAILABLE      0x0116
+#define NVME_THIN_PROV_NOT_SUPP     0x011b
 
 /* A run of logical blocks (Write Uncorrectable marks, DSM and Copy). */
 typedef struct NvmeLbaRange {
@@ -81,6 +100,7 @@ typedef struct NvmeUncList {
     NvmeLbaRange *r;
     uint32_t nr;
     uint32_t alloc;
+    uint16_t gen;               /* bumped on every change (0Eh LSGC) */
 } NvmeUncList;
 
 /*
@@ -117,7 +137,31 @@ typedef struct NvmeNamespace {
     uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
     uint8_t conf_lbads;         /* log2 of the configured block size */
     bool formatting;            /* Format NVM is erasing it (format.c) */
+    /* metadata and protection information (nvm-meta.c) */
+    bool meta_formats;          /* LBA formats with metadata offered */
+    uint16_t ms;                /* metadata bytes per block, current */
+    bool mset;                  /* FLBAS bit 4: extended LBA */
+    uint8_t pi;                 /* DPS type: 0 none, 1, 2, 3 */
+    bool pil;                   /* DPS bit 3: PI in the first bytes */
+    uint8_t pif_conf;           /* nvme-ns,pif=: guard of formats ms >= 16 */
+    uint8_t pif;                /* current: 0 16-bit guard, 2 64-bit */
+    uint32_t anagrpid;          /* ANA group, 1..NVME_ANA_GRPS (ana.c) */
 } NvmeNamespace;
+
+/*
+ * Backing image layout: the blocks' data, then their metadata (ms bytes
+ * per block, in LBA order).  Bytes of the image a format uses.
+ */
+static inline uint64_t nvme_ns_bytes(NvmeNamespace *ns)
+{
+    return ns->nlbas * (ns->lbasz + ns->ms);
+}
+
+/* Image offset of the metadata of block @lba. */
+static inline uint64_t nvme_ns_md_off(NvmeNamespace *ns, uint64_t lba)
+{
+    return (ns->nlbas << ns->lbads) + lba * ns->ms;
+}
 
 typedef struct NvmeNsParams {
     uint32_t nsid;
@@ -128,6 +172,12 @@ typedef struct NvmeNsParams {
     bool nguid_set;
     bool shared;                /* nvme-ns,shared= (subsystem only) */
     bool detached;              /* nvme-ns,detached= */
+    uint16_t ms;                /* nvme-ns,ms= metadata bytes per block */
+    uint8_t mset;               /* nvme-ns,mset= 1: extended LBA */
+    uint8_t pi;                 /* nvme-ns,pi= protection type */
+    uint8_t pil;                /* nvme-ns,pil= 1: PI first in metadata */
+    uint8_t pif;                /* nvme-ns,pif= 2: 64-bit guard */
+    uint32_t anagrpid;          /* nvme-ns,anagrpid= ANA group */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)
@@ -151,6 +201,9 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id);
 void nvme_ns_drain_all(NvmeCtrl *n);
 bool nvme_ctrl_has_vwc(NvmeCtrl *n);
 uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx);
+uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);
+uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx);
+void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
 
 /* ---- requests and queues (queue.c) ---- */
@@ -221,6 +274,9 @@ struct NvmeCQueue {
     QTAILQ_HEAD(, NvmeRequest) done;    /* completed, not yet posted */
     QTAILQ_HEAD(, NvmeSQueue) sqs;
     QEMUBH *bh;
+    /* interrupt coalescing (queue.c): entries posted, no interrupt yet */
+    uint32_t coal_pending;
+    QEMUTimer *coal_timer;      /* aggregation time, QEMU_CLOCK_VIRTUAL */
     /* shadow doorbell (dbbuf.c) */
     bool shadow;
     bool has_notifier;
@@ -284,6 +340,7 @@ typedef struct NvmeSanitize {
 /* Device Self-test (selftest.c) */
 #define NVME_DST_RESULTS            20
 #define NVME_DST_EDSTT_MIN          1   /* extended test, minutes */
+#define NVME_DST_ABORTED_NS_REMOVED 0x3     /* Namespace Management */
 #define NVME_DST_ABORTED_FORMAT     0x4
 #define NVME_DST_ABORTED_SANITIZE   0x9
 
@@ -378,6 +435,11 @@ struct NvmeCtrl {
     NvmeSubsys *own_subsys;     /* single-controller subsystem */
     /* Changed Namespace List log (04h), bit per NSID (subsys.c) */
     unsigned long changed_ns[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
+    /* ANA (ana.c): this controller's view of each group, 0: optimized */
+    uint8_t ana_state[NVME_ANA_GRPS + 1];
+    uint64_t ana_grp_chgcnt[NVME_ANA_GRPS + 1];
+    uint64_t ana_chgcnt;        /* log 0Ch Change Count */
+    bool ana_unread;            /* ANA notice reported, log not read */
 
     NvmeIdCtrl id_ctrl;
     NvmeFeatures feat;
@@ -404,6 +466,9 @@ struct NvmeCtrl {
     NvmeSanitize sanitize;      /* sanitize.c */
     NvmeSelfTest dst;           /* selftest.c */
     NvmeFirmware fw;            /* firmware.c */
+    uint8_t *telemetry;         /* host-initiated snapshot (telemetry.c) */
+    uint32_t telemetry_len;
+    uint8_t telemetry_gen;
 
     /* commands parked by a werror/rerror=stop error (ioerr.c) */
     QTAILQ_HEAD(, NvmeRequest) parked;
@@ -425,6 +490,11 @@ struct NvmeSubsys {
     bool multi;                 /* nvme-subsys: CMIC bit 1, NMIC usable */
     NvmeCtrl *ctrls[NVME_SUBSYS_MAX_CTRLS];
     NvmeNamespace *ns[NVME_MAX_NSID + 1];   /* allocated NSIDs */
+    /* Namespace Management capacity pool (nsmgmt in subsys.c) */
+    char *pool_dir;             /* nvme-subsys,pool=: NULL, no pool */
+    uint64_t pool_size;         /* nvme-subsys,pool-size= bytes */
+    uint64_t pool_used;         /* bytes of the created namespaces */
+    uint64_t created[NVME_MAX_NSID + 1];    /* image bytes, 0: nvme-ns */
 };
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
@@ -443,7 +513,11 @@ const char *nvme_subsys_id_seed(NvmeCtrl *n);
 uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf);
+void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid);
+void nvme_ns_changed_all(NvmeNamespace *ns);
 void nvme_log_clear_changed_ns(NvmeCtrl *n);
+uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req);
+void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
 
 /* dispatch.c: opcode tables and the single completion path */
 typedef struct NvmeOpcode {
@@ -527,6 +601,16 @@ void nvme_io_error_forget(NvmeRequest *req);
 void nvme_io_error_init(NvmeCtrl *n);
 void nvme_io_error_cleanup(NvmeCtrl *n);
 
+/* ana.c */
+uint32_t nvme_ana_grpid(NvmeNamespace *ns);
+bool nvme_ana_ns_setup(NvmeNamespace *ns, uint32_t grpid, Error **errp);
+void nvme_ana_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+uint16_t nvme_ana_check(NvmeCtrl *n, NvmeRequest *req);
+size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
+                         uint16_t *status);
+void nvme_ana_log_read(NvmeCtrl *n);
+void nvme_ana_class_init(ObjectClass *oc);
+
 /* aer.c */
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
 void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
@@ -554,6 +638,11 @@ void nvme_fw_reset(NvmeCtrl *n);
 size_t nvme_fw_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_fw_cleanup(NvmeCtrl *n);
 
+/* telemetry.c */
+size_t nvme_telemetry_log(NvmeCtrl *n, uint8_t lid, bool create,
+                          const uint8_t **src);
+void nvme_telemetry_cleanup(NvmeCtrl *n);
+
 /* features.c */
 uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req);
@@ -571,6 +660,22 @@ void nvme_log_check_temperature(NvmeCtrl *n);
 uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req);
+
+/* nvm-meta.c: Read/Write on namespaces with metadata, PI */
+#define NVME_PI_SIZE    8       /* 16-bit guard protection information */
+#define NVME_PI64_SIZE  16      /* 64-bit guard protection information */
+#define NVME_PIF_64     2       /* ELBAF PIF: 64-bit guard */
+uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len);
+uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd);
+void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
+                      uint32_t nlb, uint64_t ref, uint16_t app);
+
+static inline uint32_t nvme_pi_size(NvmeNamespace *ns)
+{
+    return ns->pif == NVME_PIF_64 ? NVME_PI64_SIZE : NVME_PI_SIZE;
+}
+void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb);
 
 /* nvm-range.c: Write Zeroes, DSM, Verify, Write Uncorrectable */
 typedef struct NvmeRangeJob NvmeRangeJob;
@@ -615,6 +720,7 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_unc_free(NvmeNamespace *ns);
+uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size);
 
 /* nvm-copy.c; limits reported in Identify Namespace */
 #define NVME_COPY_MSRC      127         /* 0-based: 128 source ranges */

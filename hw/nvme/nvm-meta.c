@@ -1,0 +1,497 @@
+/*
+ * NVM Read and Write on a namespace formatted with metadata, and
+ * end-to-end protection information (PI, 16 or 64-bit guard).
+ *
+ * The backing image holds the data of every block, then the metadata of
+ * every block (nvme_ns_md_off), its PI bit-inverted (nvme_pi_flip).  A
+ * command works through two bounce buffers, one for the data and one for
+ * the metadata of its blocks, and two backend requests one after the
+ * other (data, then metadata), so req->aiocb always names the one under
+ * way.
+ *
+ * Host side: with an extended LBA format (FLBAS bit 4) the data pointer
+ * carries each block's data followed by its metadata; otherwise the
+ * data pointer carries the data and MPTR the metadata as one contiguous
+ * buffer (PSDT 00b or 01b).  PSDT 10b (MPTR addressing an SGL) is not
+ * implemented for metadata: Invalid Field (SGLS bit 19 is clear).
+ *
+ * PI (Identify Namespace DPS): 8 bytes, or 16 with the 64-bit guard
+ * (ELBAF PIF 2), in the first (PIL) or last bytes of the metadata: guard
+ * (CRC-16 T10-DIF, polynomial 8BB7h, or the NVMe CRC-64, over the block's
+ * data and, when the PI is last, the metadata bytes before it),
+ * application tag, reference tag (32 or 48 bits), all big-endian.  PRACT
+ * set: a write takes the PI from the controller (the host sends no
+ * metadata when it is exactly the PI), a read drops it likewise; PRCHK
+ * selects the checks of a write without PRACT and of every read.  An
+ * application tag of FFFFh (and for type 3 also a reference tag of all
+ * ones) disables the checks of its block.  Types 1 and 2 expect the
+ * reference tag ILBRT (CDW14; bits 47:32 in CDW3 for the 64-bit guard)
+ * plus the block's index in the command; type 3 does not check it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/memalign.h"
+#include "system/block-backend.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_PI_ESCAPE_APP  0xffff
+
+/* One Read or Write on a namespace with metadata. */
+typedef struct NvmeMetaIO {
+    NvmeRequest *req;
+    uint8_t *data;              /* nlb * lbasz */
+    uint8_t *md;                /* nlb * ms */
+    uint32_t hms;               /* metadata bytes per block the host moves */
+    uint32_t hlen;              /* bytes of the data pointer */
+    bool md_phase;              /* the metadata request is under way */
+    QEMUIOVector qiov;
+} NvmeMetaIO;
+
+static uint16_t nvme_crc16_table[256];
+
+/* Context: any.  Build the MSB-first table of polynomial 8BB7h once. */
+static void nvme_crc16_init(void)
+{
+    for (unsigned i = 0; i < 256; i++) {
+        uint16_t c = i << 8;
+
+        for (unsigned b = 0; b < 8; b++) {
+            c = (c & 0x8000) ? (c << 1) ^ 0x8bb7 : c << 1;
+        }
+        nvme_crc16_table[i] = c;
+    }
+}
+
+/*
+ * Context: any.  CRC-16 T10-DIF (initial value 0, not reflected, no final
+ * XOR) of @buf continued from @crc.
+ */
+uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len)
+{
+    if (!nvme_crc16_table[1]) {
+        nvme_crc16_init();
+    }
+    for (size_t i = 0; i < len; i++) {
+        crc = (crc << 8) ^ nvme_crc16_table[((crc >> 8) ^ buf[i]) & 0xff];
+    }
+    return crc;
+}
+
+static uint64_t nvme_crc64_table[256];
+
+/* Context: any.  Table of the reflected NVMe CRC-64 polynomial, once. */
+static void nvme_crc64_init(void)
+{
+    for (unsigned i = 0; i < 256; i++) {
+        uint64_t c = i;
+
+        for (unsigned b = 0; b < 8; b++) {
+            c = (c & 1) ? (c >> 1) ^ 0x9a6c9329ac4bc9b5ULL : c >> 1;
+        }
+        nvme_crc64_table[i] = c;
+    }
+}
+
+/*
+ * Context: any.  Continue the NVMe CRC-64 (polynomial AD93D23594C93659h,
+ * reflected, initial value and final XOR all ones) in register form:
+ * start from ~0, invert the result.
+ */
+static uint64_t nvme_crc64_update(uint64_t reg, const uint8_t *buf,
+                                  size_t len)
+{
+    if (!nvme_crc64_table[1]) {
+        nvme_crc64_init();
+    }
+    for (size_t i = 0; i < len; i++) {
+        reg = (reg >> 8) ^ nvme_crc64_table[(reg ^ buf[i]) & 0xff];
+    }
+    return reg;
+}
+
+/* Context: any.  Offset of the PI in a block's metadata. */
+static uint32_t nvme_pi_off(NvmeNamespace *ns)
+{
+    return ns->pil ? 0 : ns->ms - nvme_pi_size(ns);
+}
+
+/*
+ * Context: any.  Guard of one block: over its data and, when the PI is
+ * last, the metadata before it; @data NULL stands for zeroes.
+ */
+static uint64_t nvme_pi_guard(NvmeNamespace *ns, const uint8_t *data,
+                              const uint8_t *md)
+{
+    static const uint8_t zeroes[4096];
+
+    if (!data) {
+        assert(ns->lbasz <= sizeof(zeroes));
+        data = zeroes;
+    }
+    if (ns->pif == NVME_PIF_64) {
+        uint64_t reg = nvme_crc64_update(~0ULL, data, ns->lbasz);
+
+        return ~nvme_crc64_update(reg, md, nvme_pi_off(ns));
+    }
+    return nvme_crc16_t10dif(nvme_crc16_t10dif(0, data, ns->lbasz), md,
+                             nvme_pi_off(ns));
+}
+
+/*
+ * PI fields.  16-bit guard: guard (2 bytes), application tag (2), 32-bit
+ * reference tag (4).  64-bit guard: guard (8), application tag (2), then
+ * storage and reference tag (6 bytes; no storage tag: a 48-bit reference
+ * tag).  All big-endian.
+ */
+typedef struct NvmePi {
+    uint64_t guard;
+    uint16_t app;
+    uint64_t ref;
+} NvmePi;
+
+/* Context: any.  Reference tag bits of the namespace's PI. */
+static uint64_t nvme_pi_ref_mask(NvmeNamespace *ns)
+{
+    return ns->pif == NVME_PIF_64 ? 0xffffffffffffULL : 0xffffffffULL;
+}
+
+static void nvme_pi_load(NvmeNamespace *ns, const uint8_t *pi, NvmePi *f)
+{
+    if (ns->pif == NVME_PIF_64) {
+        f->guard = ldq_be_p(pi);
+        f->app = lduw_be_p(pi + 8);
+        f->ref = (uint64_t)lduw_be_p(pi + 10) << 32 |
+                 (uint32_t)ldl_be_p(pi + 12);
+    } else {
+        f->guard = lduw_be_p(pi);
+        f->app = lduw_be_p(pi + 2);
+        f->ref = (uint32_t)ldl_be_p(pi + 4);
+    }
+}
+
+static void nvme_pi_store(NvmeNamespace *ns, uint8_t *pi, const NvmePi *f)
+{
+    if (ns->pif == NVME_PIF_64) {
+        stq_be_p(pi, f->guard);
+        stw_be_p(pi + 8, f->app);
+        stw_be_p(pi + 10, f->ref >> 32);
+        stl_be_p(pi + 12, f->ref);
+    } else {
+        stw_be_p(pi, f->guard);
+        stw_be_p(pi + 2, f->app);
+        stl_be_p(pi + 4, f->ref);
+    }
+}
+
+/*
+ * Context: any.  Initial reference tag of a Read, Write or Write Zeroes:
+ * ILBRT in CDW14, for the 64-bit guard bits 47:32 in CDW3 bits 15:0.
+ */
+uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd)
+{
+    uint64_t ref = le32_to_cpu(cmd->cdw14);
+
+    if (ns->pif == NVME_PIF_64) {
+        const NvmeRwCmd *rw = (const NvmeRwCmd *)cmd;
+
+        ref |= (uint64_t)(le32_to_cpu(rw->cdw3) & 0xffff) << 32;
+    }
+    return ref;
+}
+
+/*
+ * Context: any.  Write the PI of @nlb blocks into @md (the rest of the
+ * metadata is kept): reference tags @ref, incremented per block for
+ * types 1 and 2; @data NULL: the blocks are zeroes.
+ */
+void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
+                      uint32_t nlb, uint64_t ref, uint16_t app)
+{
+    for (uint32_t i = 0; i < nlb; i++) {
+        uint8_t *blk_md = md + (size_t)i * ns->ms;
+        const uint8_t *blk = data ? data + ((size_t)i << ns->lbads) : NULL;
+        NvmePi f = {
+            .guard = nvme_pi_guard(ns, blk, blk_md),
+            .app = app,
+            .ref = (ns->pi == 3 ? ref : ref + i) & nvme_pi_ref_mask(ns),
+        };
+
+        nvme_pi_store(ns, blk_md + nvme_pi_off(ns), &f);
+    }
+}
+
+/*
+ * Context: any.  The image keeps the PI of each block bit-inverted, so
+ * that metadata never written, zeroed by Write Zeroes or deallocation, or
+ * erased by Format NVM or Sanitize reads as PI of all FFh bytes: the
+ * escape values, which leave a deallocated block unchecked (zero data
+ * with a zero guard would fail the reference tag check of every block
+ * but the first).  Converts @nlb blocks' PI between host and image form.
+ */
+void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb)
+{
+    for (uint32_t i = 0; i < nlb; i++) {
+        uint8_t *pi = md + (size_t)i * ns->ms + nvme_pi_off(ns);
+
+        for (unsigned b = 0; b < nvme_pi_size(ns); b++) {
+            pi[b] = ~pi[b];
+        }
+    }
+}
+
+/*
+ * Context: main loop.  The PRCHK checks of the command's blocks; the
+ * failing block goes to the error log.
+ */
+static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
+                              const uint8_t *data, const uint8_t *md)
+{
+    NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
+    uint16_t control = le16_to_cpu(rw->control);
+    uint64_t ilbrt = nvme_pi_ilbrt(ns, &req->cmd);
+    uint64_t mask = nvme_pi_ref_mask(ns);
+    uint16_t lbat = le16_to_cpu(rw->apptag);
+    uint16_t lbatm = le16_to_cpu(rw->appmask);
+
+    for (uint32_t i = 0; i < req->nlb; i++) {
+        const uint8_t *blk_md = md + (size_t)i * ns->ms;
+        uint16_t status = NVME_SUCCESS;
+        NvmePi f;
+
+        nvme_pi_load(ns, blk_md + nvme_pi_off(ns), &f);
+        if (f.app == NVME_PI_ESCAPE_APP && (ns->pi != 3 || f.ref == mask)) {
+            continue;
+        }
+        if ((control & NVME_RW_PRINFO_PRCHK_GUARD) &&
+            f.guard != nvme_pi_guard(ns, data + ((size_t)i << ns->lbads),
+                                     blk_md)) {
+            status = NVME_E2E_GUARD_ERROR;
+        } else if ((control & NVME_RW_PRINFO_PRCHK_APP) &&
+                   (f.app & lbatm) != (lbat & lbatm)) {
+            status = NVME_E2E_APP_ERROR;
+        } else if ((control & NVME_RW_PRINFO_PRCHK_REF) && ns->pi != 3 &&
+                   f.ref != ((ilbrt + i) & mask)) {
+            status = NVME_E2E_REF_ERROR;
+        }
+        if (status) {
+            req->err_lba = req->slba + i;
+            return status | NVME_DNR;
+        }
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Free the command's buffers. */
+static void nvme_meta_free(NvmeMetaIO *io)
+{
+    io->req->opaque = NULL;
+    qemu_vfree(io->data);
+    g_free(io->md);
+    g_free(io);
+}
+
+/*
+ * Context: main loop.  Host buffer <-> data and metadata buffers for an
+ * extended LBA format: each block's data, then its @hms metadata bytes.
+ */
+static void nvme_meta_interleave(NvmeMetaIO *io, uint8_t *host, bool to_host)
+{
+    NvmeNamespace *ns = io->req->ns;
+
+    for (uint32_t i = 0; i < io->req->nlb; i++) {
+        uint8_t *h = host + (size_t)i * (ns->lbasz + io->hms);
+        uint8_t *d = io->data + ((size_t)i << ns->lbads);
+        uint8_t *m = io->md + (size_t)i * ns->ms;
+
+        if (to_host) {
+            memcpy(h, d, ns->lbasz);
+            memcpy(h + ns->lbasz, m, io->hms);
+        } else {
+            memcpy(d, h, ns->lbasz);
+            memcpy(m, h + ns->lbasz, io->hms);
+        }
+    }
+}
+
+/* Context: main loop.  Move the read's blocks to the host. */
+static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
+{
+    NvmeRequest *req = io->req;
+    NvmeNamespace *ns = req->ns;
+    uint16_t status;
+
+    if (ns->mset && io->hms) {
+        g_autofree uint8_t *host = g_malloc(io->hlen);
+
+        nvme_meta_interleave(io, host, true);
+        return nvme_dma_to_guest(n, req, host, io->hlen);
+    }
+    status = nvme_dma_to_guest(n, req, io->data, io->hlen);
+    if (!status && io->hms &&
+        pci_dma_write(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+                      (size_t)req->nlb * ns->ms) != MEMTX_OK) {
+        status = NVME_DATA_TRAS_ERROR | NVME_DNR;
+    }
+    return status;
+}
+
+/* Context: main loop.  Fetch the write's blocks from the host. */
+static uint16_t nvme_meta_from_host(NvmeCtrl *n, NvmeMetaIO *io)
+{
+    NvmeRequest *req = io->req;
+    NvmeNamespace *ns = req->ns;
+    uint16_t status;
+
+    if (ns->mset && io->hms) {
+        g_autofree uint8_t *host = g_malloc(io->hlen);
+
+        status = nvme_dma_from_guest(n, req, host, io->hlen);
+        if (!status) {
+            nvme_meta_interleave(io, host, false);
+        }
+        return status;
+    }
+    status = nvme_dma_from_guest(n, req, io->data, io->hlen);
+    if (!status && io->hms &&
+        pci_dma_read(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+                     (size_t)req->nlb * ns->ms) != MEMTX_OK) {
+        status = NVME_DATA_TRAS_ERROR | NVME_DNR;
+    }
+    return status;
+}
+
+/* Context: main loop.  Start the data or the metadata request. */
+static void nvme_meta_submit(NvmeMetaIO *io, BlockCompletionFunc *cb)
+{
+    NvmeRequest *req = io->req;
+    NvmeNamespace *ns = req->ns;
+    int64_t off;
+
+    if (io->md_phase) {
+        if (req->is_write && ns->pi) {
+            nvme_pi_flip(ns, io->md, req->nlb);     /* to image form */
+        }
+        qemu_iovec_init_buf(&io->qiov, io->md, (size_t)req->nlb * ns->ms);
+        off = nvme_ns_md_off(ns, req->slba);
+    } else {
+        qemu_iovec_init_buf(&io->qiov, io->data,
+                            (size_t)req->nlb << ns->lbads);
+        off = req->slba << ns->lbads;
+    }
+    if (req->is_write) {
+        req->aiocb = blk_aio_pwritev(ns->blk, off, &io->qiov,
+                                     req->fua ? BDRV_REQ_FUA : 0, cb, io);
+    } else {
+        req->aiocb = blk_aio_preadv(ns->blk, off, &io->qiov, 0, cb, io);
+    }
+}
+
+/* Context: main loop (block layer callback). */
+static void nvme_meta_cb(void *opaque, int ret)
+{
+    NvmeMetaIO *io = opaque;
+    NvmeRequest *req = io->req;
+    NvmeNamespace *ns = req->ns;
+    NvmeCtrl *n = nvme_req_ctrl(req);
+    BlockAcctStats *stats = blk_get_stats(ns->blk);
+    uint16_t status = NVME_SUCCESS;
+
+    req->aiocb = NULL;
+    if (ret < 0) {
+        block_acct_failed(stats, &req->acct);
+        req->err_lba = req->slba;
+        status = nvme_io_error(req, ns, ret, !req->is_write, false);
+        goto done;
+    }
+    if (!io->md_phase) {
+        io->md_phase = true;
+        nvme_meta_submit(io, nvme_meta_cb);
+        return;
+    }
+    block_acct_done(stats, &req->acct);
+    if (req->is_write) {
+        nvme_unc_clear(ns, req->slba, req->nlb);
+        n->stats.write_cmds++;
+        n->stats.units_written += ((uint64_t)req->nlb << ns->lbads) >>
+                                  BDRV_SECTOR_BITS;
+    } else {
+        if (ns->pi) {
+            nvme_pi_flip(ns, io->md, req->nlb);     /* to host form */
+        }
+        status = ns->pi ? nvme_pi_check(ns, req, io->data, io->md) : 0;
+        if (!status) {
+            status = nvme_meta_to_host(n, io);
+        }
+        n->stats.read_cmds++;
+        n->stats.units_read += ((uint64_t)req->nlb << ns->lbads) >>
+                               BDRV_SECTOR_BITS;
+    }
+done:
+    trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);
+    nvme_meta_free(io);
+    nvme_req_complete(req, status);
+}
+
+/*
+ * Context: main loop.  Read or Write (already parsed by nvm.c: SLBA, NLB,
+ * FUA, range, write protection) on a namespace with metadata.
+ */
+uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeNamespace *ns = req->ns;
+    uint16_t control = le16_to_cpu(((NvmeRwCmd *)&req->cmd)->control);
+    bool pract = ns->pi && (control & NVME_RW_PRINFO_PRACT);
+    uint8_t psdt = NVME_CMD_FLAGS_PSDT(req->cmd.flags);
+    uint32_t hms = pract && ns->ms == nvme_pi_size(ns) ? 0 : ns->ms;
+    uint64_t hlen = (uint64_t)req->nlb * (ns->lbasz + (ns->mset ? hms : 0));
+    NvmeMetaIO *io;
+    uint16_t status;
+
+    if (hlen > nvme_mdts_bytes(n)) {
+        nvme_req_err_field(req, 48, 0);
+        return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (!ns->mset && hms) {
+        if (psdt == NVME_PSDT_SGL_MPTR_SGL) {
+            nvme_req_err_field(req, 1, 6);
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        if (psdt == NVME_PSDT_PRP && (le64_to_cpu(req->cmd.mptr) & 3)) {
+            nvme_req_err_field(req, 16, 0);     /* MPTR: dword aligned */
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+    }
+    io = g_new0(NvmeMetaIO, 1);
+    io->req = req;
+    io->hms = hms;
+    io->hlen = hlen;
+    io->data = blk_blockalign(ns->blk, (size_t)req->nlb << ns->lbads);
+    io->md = g_malloc0((size_t)req->nlb * ns->ms);
+    req->opaque = io;
+    if (req->is_write) {
+        NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
+
+        status = nvme_meta_from_host(n, io);
+        if (!status && pract) {
+            nvme_pi_generate(ns, io->data, io->md, req->nlb,
+                             nvme_pi_ilbrt(ns, &req->cmd),
+                             le16_to_cpu(rw->apptag));
+        } else if (!status && ns->pi) {
+            status = nvme_pi_check(ns, req, io->data, io->md);
+        }
+        if (status) {
+            nvme_meta_free(io);
+            return status;
+        }
+    }
+    trace_nvme_rw(le16_to_cpu(req->cmd.cid), req->is_write, req->slba,
+                  req->nlb);
+    block_acct_start(blk_get_stats(ns->blk), &req->acct,
+                     (uint64_t)req->nlb * (ns->lbasz + ns->ms),
+                     req->is_write ? BLOCK_ACCT_WRITE : BLOCK_ACCT_READ);
+    nvme_meta_submit(io, nvme_meta_cb);
+    return NVME_NO_COMPLETE;
+}

@@ -1,0 +1,234 @@
+/*
+ * NVMe telemetry log pages: Host-Initiated (07h) and Controller-Initiated
+ * (08h).
+ *
+ * A Get Log Page of 07h with Create Telemetry Host-Initiated Data (LSP
+ * bit 0) captures a snapshot of the controller's state and bumps the
+ * generation number; reads without it return the last snapshot, so a
+ * host can fetch it in pieces.  The log is made of 512-byte blocks:
+ * block 0 is the header, the data areas follow.  All values are little
+ * endian; the layout (documented in docs/nvme.rst) is:
+ *
+ *   Data area 1, block 1: the controller
+ *     0  "QNVMTEL1"        8  ms since power on    16 CAP
+ *     24 VS    28 INTMS    32 CC    36 CSTS    40 AQA    48 ASQ  56 ACQ
+ *     64 CNTLID (16)       66 queue ids (16)       68 AERs outstanding
+ *     70 events queued     72 error log count (64)
+ *     80 units read  88 units written  96 read cmds  104 write cmds
+ *     112 media errors  120 busy ns (64 each)
+ *     128 critical warning (8)   129 AER types masked (8)
+ *     132 interrupt coalescing  136 AEC  140 KATO (32 each)
+ *   Data area 2, blocks 2..DA2LB: 32 bytes per queue id with an SQ or CQ
+ *     0 qid (16)  2 flags: 0 SQ, 1 CQ, 2 CQ IEN, 3 CQ phase (8)
+ *     4 SQ's CQID (16)  6 CQ vector (16)
+ *     8 SQ size  12 SQ head  16 SQ tail  20 CQ size  24 CQ head
+ *     28 CQ tail (32 each)
+ *   Data area 3, blocks DA2LB+1..DA3LB: 32 bytes per attached namespace
+ *     0 NSID (32)  4 LBADS (8)  5 FLBAS (8)  6 flags: 0 shared,
+ *     1 formatting (8)  8 NLBAS (64)  16 Write Uncorrectable ranges (32)
+ *     24 Write Uncorrectable blocks (64)
+ *
+ * Areas 2 and 3 take at least one block each.  Nothing ever starts a
+ * controller-initiated capture: 08h is a header saying no data is
+ * available.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/timer.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+#define NVME_TEL_BLOCK      512
+#define NVME_TEL_REC        32
+#define NVME_TEL_REASON     "QEMU NVMe: host-initiated capture"
+
+static void put8(uint8_t *p, uint8_t v)
+{
+    *p = v;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    stw_le_p(p, v);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    stl_le_p(p, v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    stq_le_p(p, v);
+}
+
+/* Context: main loop.  Header common to both pages (block 0). */
+static void nvme_tel_header(NvmeCtrl *n, uint8_t *h, uint8_t lid)
+{
+    put8(h + 0, lid);
+    memcpy(h + 5, n->id_ctrl.ieee, 3);
+    put8(h + 382, 0);               /* Controller-Initiated Data Available */
+    put8(h + 383, 0);               /* its generation number */
+}
+
+/* Context: main loop.  Data area 1: registers, counters, features. */
+static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
+{
+    memcpy(p, "QNVMTEL1", 8);
+    put64(p + 8, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) - n->power_on_at);
+    put64(p + 16, n->cap);
+    put32(p + 24, n->vs);
+    put32(p + 28, n->intms);
+    put32(p + 32, n->cc);
+    put32(p + 36, n->csts);
+    put32(p + 40, n->aqa);
+    put64(p + 48, n->asq);
+    put64(p + 56, n->acq);
+    put16(p + 64, n->cntlid);
+    put16(p + 66, n->num_queues);
+    put16(p + 68, n->aer_outstanding);
+    put16(p + 70, n->aer_queued);
+    put64(p + 72, n->error_count);
+    put64(p + 80, n->stats.units_read);
+    put64(p + 88, n->stats.units_written);
+    put64(p + 96, n->stats.read_cmds);
+    put64(p + 104, n->stats.write_cmds);
+    put64(p + 112, n->stats.media_errors);
+    put64(p + 120, n->stats.busy_ns);
+    put8(p + 128, n->smart_warning);
+    put8(p + 129, n->aer_masked);
+    put32(p + 132, n->feat.int_coalescing);
+    put32(p + 136, n->feat.aec);
+    put32(p + 140, n->feat.kato);
+}
+
+/* Context: main loop.  Data area 2; returns the records written. */
+static uint32_t nvme_tel_queues(NvmeCtrl *n, uint8_t *p)
+{
+    uint32_t nr = 0;
+
+    for (uint32_t i = 0; i < n->num_queues; i++) {
+        NvmeSQueue *sq = n->sq ? n->sq[i] : NULL;
+        NvmeCQueue *cq = n->cq ? n->cq[i] : NULL;
+        uint8_t *r = p + nr * NVME_TEL_REC;
+        uint8_t flags = 0;
+
+        if (!sq && !cq) {
+            continue;
+        }
+        put16(r, i);
+        if (sq) {
+            flags |= 1;
+            put16(r + 4, sq->cqid);
+            put32(r + 8, sq->size);
+            put32(r + 12, sq->head);
+            put32(r + 16, sq->tail);
+        }
+        if (cq) {
+            flags |= 2 | (cq->ien << 2) | (cq->phase << 3);
+            put16(r + 6, cq->vector);
+            put32(r + 20, cq->size);
+            put32(r + 24, cq->head);
+            put32(r + 28, cq->tail);
+        }
+        put8(r + 2, flags);
+        nr++;
+    }
+    return nr;
+}
+
+/* Context: main loop.  Data area 3; returns the records written. */
+static uint32_t nvme_tel_namespaces(NvmeCtrl *n, uint8_t *p)
+{
+    uint32_t nr = 0;
+
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = n->ns[nsid];
+        uint8_t *r = p + nr * NVME_TEL_REC;
+        uint64_t unc = 0;
+
+        if (!ns) {
+            continue;
+        }
+        for (uint32_t i = 0; i < ns->unc.nr; i++) {
+            unc += ns->unc.r[i].nlb;
+        }
+        put32(r, nsid);
+        put8(r + 4, ns->lbads);
+        put8(r + 5, ns->lbaf);
+        put8(r + 6, ns->shared | (ns->formatting << 1));
+        put64(r + 8, ns->nlbas);
+        put32(r + 16, ns->unc.nr);
+        put64(r + 24, unc);
+        nr++;
+    }
+    return nr;
+}
+
+/* Context: main loop.  Capture a new host-initiated snapshot. */
+static void nvme_tel_capture(NvmeCtrl *n)
+{
+    uint32_t qblocks = MAX(1, DIV_ROUND_UP(n->num_queues * NVME_TEL_REC,
+                                           NVME_TEL_BLOCK));
+    uint32_t nsblocks = DIV_ROUND_UP((NVME_MAX_NSID) * NVME_TEL_REC,
+                                     NVME_TEL_BLOCK);
+    uint32_t blocks = 2 + qblocks + nsblocks;
+    g_autofree uint8_t *buf = g_malloc0(blocks * NVME_TEL_BLOCK);
+    uint8_t *area2 = buf + 2 * NVME_TEL_BLOCK;
+    uint8_t *area3;
+    uint32_t nq, nns, da2lb, da3lb;
+
+    nvme_tel_ctrl(n, buf + NVME_TEL_BLOCK);
+    nq = nvme_tel_queues(n, area2);
+    da2lb = 1 + MAX(1, DIV_ROUND_UP(nq * NVME_TEL_REC, NVME_TEL_BLOCK));
+    area3 = buf + (da2lb + 1) * NVME_TEL_BLOCK;
+    nns = nvme_tel_namespaces(n, area3);
+    da3lb = da2lb + MAX(1, DIV_ROUND_UP(nns * NVME_TEL_REC, NVME_TEL_BLOCK));
+
+    n->telemetry_gen++;
+    nvme_tel_header(n, buf, NVME_LOG_TELEMETRY_HOST);
+    put16(buf + 8, 1);
+    put16(buf + 10, da2lb);
+    put16(buf + 12, da3lb);
+    put8(buf + 381, n->telemetry_gen);
+    memcpy(buf + 384, NVME_TEL_REASON, sizeof(NVME_TEL_REASON) - 1);
+
+    g_free(n->telemetry);
+    n->telemetry_len = (da3lb + 1) * NVME_TEL_BLOCK;
+    n->telemetry = g_steal_pointer(&buf);
+    trace_nvme_telemetry_capture(n->telemetry_gen, da3lb);
+}
+
+/*
+ * Context: main loop.  Source of log @lid (07h or 08h) for a Get Log
+ * Page, capturing first when @create; *@src stays valid until the next
+ * capture.  Returns the page's size.
+ */
+size_t nvme_telemetry_log(NvmeCtrl *n, uint8_t lid, bool create,
+                          const uint8_t **src)
+{
+    static uint8_t empty[NVME_TEL_BLOCK];
+
+    if (lid == NVME_LOG_TELEMETRY_HOST && create) {
+        nvme_tel_capture(n);
+    }
+    if (lid == NVME_LOG_TELEMETRY_HOST && n->telemetry) {
+        *src = n->telemetry;
+        return n->telemetry_len;
+    }
+    /* no host capture yet, or controller-initiated: a header, no data */
+    memset(empty, 0, sizeof(empty));
+    nvme_tel_header(n, empty, lid);
+    *src = empty;
+    return sizeof(empty);
+}
+
+/* Context: main loop.  Device teardown. */
+void nvme_telemetry_cleanup(NvmeCtrl *n)
+{
+    g_free(n->telemetry);
+    n->telemetry = NULL;
+    n->telemetry_len = 0;
+}

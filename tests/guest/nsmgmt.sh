@@ -1,0 +1,122 @@
+# Namespace Management from nvme-cli: the subsystem has a 64 MiB capacity
+# pool (one image per created namespace in a directory of this boot).
+# create-ns, attach-ns (Linux adds the disk on the Namespace Attribute
+# Changed event, or after ns-rescan), fio verify on it, detach-ns (the
+# disk goes), attach-ns again (the data is still there), detach-ns +
+# delete-ns (capacity back), and delete-ns of an attached namespace (it
+# is detached first, the disk goes).
+# qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=nsmgmt,pool=@TMP@,pool-size=67108864 -device nvme,id=c0,serial=NVMETEST0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1
+. /tests/lib.sh
+
+POOL=67108864
+SIZE=$(arg nvmesize 0)
+T=/tmp/nsm
+mkdir -p $T
+
+# id_ctrl FIELD: numeric Identify Controller field (commas dropped).
+id_ctrl() { num "$(nvme id-ctrl $CTRL 2>/dev/null | field "$1" | tr -d ',')"; }
+
+# The block device of namespace N (multipath head: nvme<subsys>nN).
+disk() { ls /sys/block 2>/dev/null | grep -E "^nvme[0-9]+n$1\$" | head -n1; }
+
+# wait_disk N yes|no: up to 15 s for namespace N's disk to (dis)appear;
+# after 5 s ask for a rescan in case the event was missed.
+wait_disk() {
+    local i=0
+    while [ $i -lt 75 ]; do
+        if [ "$2" = yes ] && [ -n "$(disk $1)" ] && [ -b /dev/$(disk $1) ]; then
+            return 0
+        fi
+        [ "$2" = no ] && [ -z "$(disk $1)" ] && return 0
+        [ $i = 25 ] && nvme ns-rescan $CTRL > /dev/null 2>&1
+        sleep 0.2
+        i=$((i + 1))
+    done
+    return 1
+}
+
+check_id_ctrl() {
+    local oacs tnvmcap unvmcap
+    oacs=$(id_ctrl oacs)
+    tnvmcap=$(id_ctrl tnvmcap)
+    unvmcap=$(id_ctrl unvmcap)
+    ok nsm-oacs-nms "oacs $oacs" [ $((oacs & 8)) = 8 ]
+    ok nsm-tnvmcap "tnvmcap $tnvmcap, want $((POOL + SIZE))" \
+        [ "$tnvmcap" = $((POOL + SIZE)) ]
+    ok nsm-unvmcap "unvmcap $unvmcap, want $POOL" [ "$unvmcap" = $POOL ]
+}
+
+# create BLOCKS FLBAS: prints the new NSID.
+create() {
+    nvme create-ns $CTRL --nsze=$1 --ncap=$1 --flbas=$2 --dps=0 --nmic=0 \
+        > $T/create.out 2>&1 || return 1
+    sed -n 's/.*nsid[: ]*\([0-9][0-9]*\).*/\1/p' $T/create.out | head -n1
+}
+
+attach() { nvme attach-ns $CTRL --namespace-id=$1 --controllers=0 > $T/att.out 2>&1; }
+detach() { nvme detach-ns $CTRL --namespace-id=$1 --controllers=0 > $T/det.out 2>&1; }
+
+check_kernel_log() {
+    local bad
+    bad=$(dmesg | grep -iE 'nvme.*(timeout|I/O error|disabling)|blk_update_request|Buffer I/O error' | head -n3)
+    ok nsm-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+}
+
+check_id_ctrl
+nsid=$(create 16384 0)          # 8 MiB of 512-byte blocks
+ok nsm-create "create-ns: $(cat $T/create.out)" [ "$nsid" = 2 ]
+ok nsm-unvmcap-after-create "unvmcap $(id_ctrl unvmcap)" \
+    [ "$(id_ctrl unvmcap)" = $((POOL - 8388608)) ]
+nvme list-ns $CTRL --all > $T/list.out 2>&1
+ok nsm-list-allocated "list-ns --all: $(tr '\n' ' ' < $T/list.out)" \
+    grep -q ':0x2$' $T/list.out
+ok nsm-not-active "disk $(disk 2) before attach" [ -z "$(disk 2)" ]
+
+attach 2
+ok nsm-attach "$(cat $T/att.out); disks $(ls /sys/block | tr '\n' ' ')" wait_disk 2 yes
+NS=/dev/$(disk 2)
+sz=$(cat /sys/block/$(disk 2)/size 2>/dev/null)
+ok nsm-disk-size "size $sz sectors, want 16384" [ "$sz" = 16384 ]
+rc=0
+fio_run $T/f1.log --rw=randwrite --iodepth=8 --size=4M --verify=crc32c \
+    --verify_fatal=1 || rc=$?
+fio_check nsm-fio-verify $T/f1.log $rc 4096
+
+detach 2
+ok nsm-detach "$(cat $T/det.out); disks $(ls /sys/block | tr '\n' ' ')" wait_disk 2 no
+attach 2
+ok nsm-reattach "$(cat $T/att.out)" wait_disk 2 yes
+NS=/dev/$(disk 2)
+rc=0
+fio_run $T/f2.log --rw=read --size=4M --verify=crc32c --verify_only=1 \
+    --do_verify=1 || rc=$?
+ok nsm-data-after-reattach "$(tail -n3 $T/f2.log | tr '\n' ' ')" \
+    [ $rc = 0 ] && ! grep -qi 'verify.*\(bad\|fail\)' $T/f2.log
+
+detach 2
+wait_disk 2 no
+rc=0
+nvme delete-ns $CTRL --namespace-id=2 > $T/del.out 2>&1 || rc=$?
+ok nsm-delete "rc $rc: $(cat $T/del.out)" [ $rc = 0 ]
+ok nsm-unvmcap-after-delete "unvmcap $(id_ctrl unvmcap)" \
+    [ "$(id_ctrl unvmcap)" = $POOL ]
+nsze=$(num "$(nvme id-ns $CTRL --namespace-id=2 --force 2>/dev/null | field nsze)")
+ok nsm-deleted-unallocated "id-ns --force nsze $nsze" [ "$nsze" = 0 ]
+
+# 4 KiB blocks; deleted while attached: detached first, the disk goes
+nsid=$(create 1024 1)
+ok nsm-create-4k "create-ns: $(cat $T/create.out)" [ "$nsid" = 2 ]
+attach 2
+ok nsm-attach-4k "$(cat $T/att.out)" wait_disk 2 yes
+lbs=$(cat /sys/block/$(disk 2)/queue/logical_block_size 2>/dev/null)
+ok nsm-4k-block-size "logical_block_size $lbs" [ "$lbs" = 4096 ]
+nvme delete-ns $CTRL --namespace-id=2 > $T/del.out 2>&1
+ok nsm-delete-attached "$(cat $T/del.out); disks $(ls /sys/block | tr '\n' ' ')" \
+    wait_disk 2 no
+ok nsm-ns1-still-there "disks $(ls /sys/block | tr '\n' ' ')" [ -n "$(disk 1)" ]
+rc=0
+nvme create-ns $CTRL --nsze=200000 --ncap=200000 --flbas=0 > $T/cap.out 2>&1 || rc=$?
+ok nsm-insufficient-capacity "rc $rc: $(cat $T/cap.out)" \
+    [ $rc != 0 ] && grep -qi 'capacity' $T/cap.out
+check_kernel_log
+done_

@@ -1,0 +1,31 @@
+# Guest test of the 64-bit guard: namespace 1 is 512+16 with PI type 1,
+# 16-byte protection information (ELBAF PIF 2, NVMe CRC-64 guard, 48-bit
+# reference tag) in a separate metadata buffer.  Linux must read the guard
+# format (CTRATT ELBAS, Identify CNS 05h) and enable block integrity with
+# its CRC-64 profile; fio verify must pass over it.
+# qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme,id=c0,serial=NVMETEST0001 -device nvme-ns,drive=d0,bus=c0,nsid=1,ms=16,pi=1,pif=2
+. /tests/lib.sh
+
+check_integrity() {
+    local fmt
+    fmt=$(cat /sys/block/nvme0n1/integrity/format 2>/dev/null)
+    ok pi64-integrity-format "integrity format '$fmt'" [ "$fmt" = EXT-DIF-TYPE1-CRC64 ]
+}
+
+check_fio_pi64() {
+    local rc=0 mib=16
+    fio_run /tmp/fpi64.log --rw=randwrite --iodepth=8 --size=${mib}M \
+        --verify=crc32c --verify_fatal=1 || rc=$?
+    fio_check fio-pi64-4k-verify /tmp/fpi64.log $rc $((mib * 1024))
+}
+
+check_kernel_log() {
+    local bad
+    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling|guard|tag)|blk_update_request|Buffer I/O error' | head -n3)
+    ok pi64-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+}
+
+check_integrity
+check_fio_pi64
+check_kernel_log
+done_

@@ -1,0 +1,600 @@
+/*
+ * qtest: Namespace Management (admin 0Dh) with an nvme-subsys capacity
+ * pool: create, attach, I/O, detach, delete; capacity accounting in
+ * Identify Controller; every failure status; Namespace Attribute Changed
+ * events when a deletion detaches a namespace.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/nvme-drv.h"
+
+#define DNR             NVME_DNR
+#define SLOT_A          4
+#define SLOT_B          5
+#define MiB             (1024 * 1024)
+#define POOL_SIZE       (8 * MiB)
+#define OP_NS_MGMT      0x0d
+#define SEL_CREATE      0
+#define SEL_DELETE      1
+#define ST_NS_NO_CAP    0x0115
+#define ST_NSID_UNAVAIL 0x0116
+#define ST_THIN_PROV    0x011b
+#define FID_AEC         0x0b
+#define AEC_NS_ATTR     (1u << 8)
+#define AER_NS_CHANGED  0x040002    /* log 04h, info 00h, type notice */
+
+typedef struct Pool {
+    NvmeDrv *a;                 /* cntlid 0 */
+    NvmeDrv *b;                 /* cntlid 1 */
+    char *dir;
+} Pool;
+
+/* NSID 1 is an nvme-ns on the driver's 16 MiB image; the pool is empty. */
+static void pool_start(Pool *p)
+{
+    GError *err = NULL;
+    g_autofree char *args = NULL;
+
+    p->dir = g_dir_make_tmp("nvme-pool-XXXXXX", &err);
+    g_assert_no_error(err);
+    args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme-subsys,id=s0,nqn=qtest-pool,pool=%s,pool-size=%d "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
+        p->dir, POOL_SIZE, SLOT_A, SLOT_B);
+    p->a = nvme_drv_start_args(args);
+    p->b = nvme_drv_peer(p->a, SLOT_B);
+    nvme_drv_msix_enable(p->a);
+    nvme_drv_enable(p->a, 32, 32);
+    nvme_drv_msix_enable(p->b);
+    nvme_drv_enable(p->b, 32, 32);
+}
+
+static void pool_stop(Pool *p)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    nvme_drv_stop_peer(p->b);
+    nvme_drv_stop(p->a);
+    dir = g_dir_open(p->dir, 0, NULL);
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *f = g_build_filename(p->dir, name, NULL);
+
+        unlink(f);
+    }
+    rmdir(p->dir);
+    g_free(p->dir);
+}
+
+static bool image_exists(Pool *p, uint32_t nsid)
+{
+    g_autofree char *f = g_strdup_printf("%s/ns%u.img", p->dir, nsid);
+
+    return g_file_test(f, G_FILE_TEST_EXISTS);
+}
+
+/* Create with the given Identify Namespace fields; *nsid gets CDW0. */
+static uint16_t ns_create_full(NvmeDrv *d, uint64_t nsze, uint64_t ncap,
+                               uint8_t flbas, uint8_t dps, uint8_t nmic,
+                               uint32_t cdw11, uint32_t *nsid)
+{
+    g_autofree NvmeIdNs *id = g_malloc0(4096);
+    uint64_t buf = nvme_drv_alloc(d, 4096);
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    id->nsze = cpu_to_le64(nsze);
+    id->ncap = cpu_to_le64(ncap);
+    id->flbas = flbas;
+    id->dps = dps;
+    id->nmic = nmic;
+    nvme_drv_memwrite(d, buf, id, 4096);
+    nvme_drv_cmd_init(&cmd, OP_NS_MGMT, 0);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
+    cmd.cdw10 = SEL_CREATE;
+    cmd.cdw11 = cdw11;
+    st = nvme_drv_exec(d, 0, &cmd, &cqe);
+    if (nsid) {
+        *nsid = st ? 0 : cqe.result;
+    }
+    guest_free(&d->alloc, buf);
+    return st;
+}
+
+static uint32_t ns_create(NvmeDrv *d, uint64_t nsze, uint8_t flbas,
+                          uint8_t nmic)
+{
+    uint32_t nsid;
+
+    g_assert_cmphex(ns_create_full(d, nsze, nsze, flbas, 0, nmic, 0, &nsid),
+                    ==, NVME_SUCCESS);
+    return nsid;
+}
+
+static uint16_t ns_mgmt_sel(NvmeDrv *d, uint32_t nsid, uint32_t sel)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, OP_NS_MGMT, nsid);
+    cmd.cdw10 = sel;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+static uint16_t ns_delete(NvmeDrv *d, uint32_t nsid)
+{
+    return ns_mgmt_sel(d, nsid, SEL_DELETE);
+}
+
+static uint16_t ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                          uint16_t cntlid)
+{
+    uint16_t list[2048] = { cpu_to_le16(1), cpu_to_le16(cntlid) };
+    uint64_t buf = nvme_drv_alloc(d, 4096);
+    NvmeCmd cmd;
+    uint16_t st;
+
+    nvme_drv_memwrite(d, buf, list, sizeof(list));
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
+    cmd.cdw10 = sel;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    guest_free(&d->alloc, buf);
+    return st;
+}
+
+static void attach(NvmeDrv *d, uint32_t nsid, uint16_t cntlid)
+{
+    g_assert_cmphex(ns_attach(d, nsid, NVME_NS_ATTACHMENT_ATTACH, cntlid),
+                    ==, NVME_SUCCESS);
+}
+
+static void detach(NvmeDrv *d, uint32_t nsid, uint16_t cntlid)
+{
+    g_assert_cmphex(ns_attach(d, nsid, NVME_NS_ATTACHMENT_DETACH, cntlid),
+                    ==, NVME_SUCCESS);
+}
+
+/* TNVMCAP and UNVMCAP (low 64 bits; the high ones must be 0). */
+static void capacity(NvmeDrv *d, uint64_t *total, uint64_t *unalloc)
+{
+    g_autofree NvmeIdCtrl *id = g_malloc0(4096);
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(ldq_le_p(id->tnvmcap + 8), ==, 0);
+    g_assert_cmphex(ldq_le_p(id->unvmcap + 8), ==, 0);
+    *total = ldq_le_p(id->tnvmcap);
+    *unalloc = ldq_le_p(id->unvmcap);
+}
+
+static uint64_t unallocated(NvmeDrv *d)
+{
+    uint64_t t, u;
+
+    capacity(d, &t, &u);
+    return u;
+}
+
+/* Identify Namespace of @nsid with CNS @cns; returns NSZE. */
+static uint64_t id_ns_nsze(NvmeDrv *d, uint8_t cns, uint32_t nsid,
+                           uint8_t *flbas, uint8_t *lbads, uint8_t *nmic)
+{
+    g_autofree NvmeIdNs *id = g_malloc0(4096);
+
+    g_assert_cmphex(nvme_drv_identify(d, cns, nsid, 0, id), ==,
+                    NVME_SUCCESS);
+    if (flbas) {
+        *flbas = id->flbas;
+    }
+    if (lbads) {
+        *lbads = id->lbaf[id->flbas & 0xf].ds;
+    }
+    if (nmic) {
+        *nmic = id->nmic;
+    }
+    return le64_to_cpu(id->nsze);
+}
+
+/* Allocated NSIDs (CNS 10h) as "1,2,..." */
+static char *allocated(NvmeDrv *d)
+{
+    g_autofree uint32_t *l = g_malloc0(4096);
+    GString *s = g_string_new(NULL);
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS_PRESENT_LIST, 0, 0,
+                                      l), ==, NVME_SUCCESS);
+    for (unsigned i = 0; i < 1024 && l[i]; i++) {
+        g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
+    }
+    return g_string_free(s, false);
+}
+
+static char *changed_log(NvmeDrv *d)
+{
+    g_autofree uint32_t *l = g_malloc0(4096);
+    GString *s = g_string_new(NULL);
+
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CHANGED_NSLIST, 0xffffffff,
+                                     0, l, 4096), ==, NVME_SUCCESS);
+    for (unsigned i = 0; i < 1024 && l[i]; i++) {
+        g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
+    }
+    return g_string_free(s, false);
+}
+
+static uint16_t submit_aer(NvmeDrv *d)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
+    return nvme_drv_submit(d, 0, &cmd);
+}
+
+static void expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
+{
+    NvmeCqe cqe;
+
+    nvme_drv_wait_cid(d, 0, cid, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    g_assert_cmphex(cqe.result, ==, want);
+}
+
+static void expect_no_aer(NvmeDrv *d)
+{
+    NvmeCqe cqe;
+
+    g_assert_cmphex(nvme_drv_get_features(d, FID_AEC, 0, 0, NULL), ==,
+                    NVME_SUCCESS);
+    g_assert_false(nvme_drv_poll_cqe(d, 0, &cqe, 100, true));
+}
+
+/* ---------------------------------------------------------------- */
+
+static void test_identify(void)
+{
+    Pool p;
+    g_autofree NvmeIdCtrl *id = g_malloc0(4096);
+    uint64_t t, u;
+    NvmeDrv *solo;
+
+    pool_start(&p);
+    g_assert_cmphex(nvme_drv_identify(p.b, NVME_ID_CNS_CTRL, 0, 0, id), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(le16_to_cpu(id->oacs) & NVME_OACS_NMS, ==,
+                    NVME_OACS_NMS);
+    g_assert_cmpuint(le32_to_cpu(id->nn), ==, 256);
+    g_assert_cmpuint(ldl_le_p(id->rsvd540), ==, 256);      /* MNAN */
+    capacity(p.a, &t, &u);
+    g_assert_cmpuint(t, ==, POOL_SIZE + NVME_DRV_IMG_SIZE);
+    g_assert_cmpuint(u, ==, POOL_SIZE);
+    pool_stop(&p);
+
+    /* no pool: not advertised, and the opcode is refused */
+    solo = nvme_drv_start_ready(NULL);
+    g_assert_cmphex(nvme_drv_identify(solo, NVME_ID_CNS_CTRL, 0, 0, id), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(le16_to_cpu(id->oacs) & NVME_OACS_NMS, ==, 0);
+    g_assert_cmphex(ldq_le_p(id->tnvmcap), ==, 0);
+    g_assert_cmphex(ns_create_full(solo, 8, 8, 0, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_OPCODE | DNR);
+    nvme_drv_stop(solo);
+}
+
+static void test_lifecycle(void)
+{
+    Pool p;
+    uint8_t wbuf[1024], rbuf[1024], zero[1024] = { 0 };
+    uint8_t flbas, lbads, nmic;
+    uint32_t nsid, nsid4k;
+    char *s;
+
+    pool_start(&p);
+    nvme_drv_create_qpair(p.a, 1, 16);
+    nvme_drv_create_qpair(p.b, 1, 16);
+
+    /* 1 MiB of 512-byte blocks: lowest free NSID, allocated, unattached */
+    nsid = ns_create(p.a, 2048, 0, 0);
+    g_assert_cmpuint(nsid, ==, 2);
+    g_assert_true(image_exists(&p, 2));
+    g_assert_cmpuint(unallocated(p.b), ==, POOL_SIZE - MiB);
+    s = allocated(p.b);
+    g_assert_cmpstr(s, ==, "1,2");
+    g_free(s);
+    g_assert_cmpuint(id_ns_nsze(p.a, NVME_ID_CNS_NS_PRESENT, 2, &flbas,
+                                &lbads, &nmic), ==, 2048);
+    g_assert_cmpuint(flbas, ==, 0);
+    g_assert_cmpuint(lbads, ==, 9);
+    g_assert_cmpuint(nmic, ==, 0);
+    g_assert_cmpuint(id_ns_nsze(p.a, NVME_ID_CNS_NS, 2, NULL, NULL, NULL),
+                     ==, 0);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 0, 1, 512, rbuf,
+                                0), ==, NVME_INVALID_FIELD | DNR);
+
+    /* attach, write, read; detach and attach: the data is still there */
+    attach(p.a, 2, 0);
+    g_assert_cmpuint(id_ns_nsze(p.a, NVME_ID_CNS_NS, 2, NULL, NULL, NULL),
+                     ==, 2048);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 2047, 1, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(rbuf, 512, zero, 512);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 2048, 1, 512, rbuf,
+                                0), ==, NVME_LBA_RANGE | DNR);
+    for (unsigned i = 0; i < sizeof(wbuf); i++) {
+        wbuf[i] = i * 7 + 3;
+    }
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_WRITE, 2, 10, 2, 512, wbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 10, 2, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(wbuf, 1024, rbuf, 1024);
+    detach(p.a, 2, 0);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 10, 2, 512, rbuf,
+                                0), ==, NVME_INVALID_FIELD | DNR);
+    attach(p.a, 2, 1);                  /* private: now on controller 1 */
+    memset(rbuf, 0, sizeof(rbuf));
+    g_assert_cmphex(nvme_drv_rw(p.b, 1, NVME_CMD_READ, 2, 10, 2, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(wbuf, 1024, rbuf, 1024);
+
+    /* 4096-byte blocks: FLBAS 1 */
+    nsid4k = ns_create(p.b, 256, 1, 0);
+    g_assert_cmpuint(nsid4k, ==, 3);
+    g_assert_cmpuint(id_ns_nsze(p.b, NVME_ID_CNS_NS_PRESENT, 3, &flbas,
+                                &lbads, NULL), ==, 256);
+    g_assert_cmpuint(flbas, ==, 1);
+    g_assert_cmpuint(lbads, ==, 12);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE - 2 * MiB);
+
+    /* delete 2 (attached): gone everywhere, capacity and file freed */
+    g_assert_cmphex(ns_delete(p.a, 2), ==, NVME_SUCCESS);
+    g_assert_false(image_exists(&p, 2));
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE - MiB);
+    s = allocated(p.a);
+    g_assert_cmpstr(s, ==, "1,3");
+    g_free(s);
+    g_assert_cmphex(nvme_drv_rw(p.b, 1, NVME_CMD_READ, 2, 10, 1, 512, rbuf,
+                                0), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_attach(p.a, 2, NVME_NS_ATTACHMENT_ATTACH, 0), ==,
+                    NVME_INVALID_FIELD | DNR);
+
+    /* NSID 2 is reused, with new (zeroed) storage */
+    g_assert_cmpuint(ns_create(p.a, 2048, 0, 0), ==, 2);
+    attach(p.a, 2, 0);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 10, 2, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(rbuf, 1024, zero, 1024);
+
+    /* FFFFFFFFh deletes every created one; the nvme-ns stays */
+    g_assert_cmphex(ns_delete(p.b, 0xffffffff), ==, NVME_SUCCESS);
+    s = allocated(p.a);
+    g_assert_cmpstr(s, ==, "1");
+    g_free(s);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
+    g_assert_false(image_exists(&p, 2));
+    g_assert_false(image_exists(&p, 3));
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 1, 0, 1, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    pool_stop(&p);
+}
+
+static void test_capacity(void)
+{
+    Pool p;
+    uint32_t nsid;
+
+    pool_start(&p);
+    /* all of the pool in one namespace, then nothing more fits */
+    nsid = ns_create(p.a, POOL_SIZE / 4096, 1, 0);
+    g_assert_cmpuint(unallocated(p.a), ==, 0);
+    g_assert_cmphex(ns_create_full(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
+                    ST_NS_NO_CAP | DNR);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    /* one block more than the pool */
+    g_assert_cmphex(ns_create_full(p.a, POOL_SIZE / 512 + 1,
+                                   POOL_SIZE / 512 + 1, 0, 0, 0, 0, NULL),
+                    ==, ST_NS_NO_CAP | DNR);
+    /* NSZE whose byte size overflows 64 bits */
+    g_assert_cmphex(ns_create_full(p.a, 1ull << 60, 1ull << 60, 1, 0, 0, 0,
+                                   NULL), ==, ST_NS_NO_CAP | DNR);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
+    pool_stop(&p);
+}
+
+static void test_errors(void)
+{
+    Pool p;
+    uint32_t nsid;
+
+    pool_start(&p);
+    /* NSZE 0; NCAP above NSZE; thin provisioning (NCAP below NSZE) */
+    g_assert_cmphex(ns_create_full(p.a, 0, 0, 0, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 9, 0, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 4, 0, 0, 0, 0, NULL), ==,
+                    ST_THIN_PROV | DNR);
+    /* LBA formats not offered: 2, 15, and via the FLBAS high bits */
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 2, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_FORMAT | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 15, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_FORMAT | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0x20, 0, 0, 0, NULL), ==,
+                    NVME_INVALID_FORMAT | DNR);
+    /* protection information needs metadata; NMIC reserved bits; CSI */
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 1, 0, 0, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 0, 2, 0, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 0, 0, 2u << 24, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    /* reserved SEL */
+    g_assert_cmphex(ns_mgmt_sel(p.a, 0, 2), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_mgmt_sel(p.a, 0, 0xf), ==, NVME_INVALID_FIELD | DNR);
+    /* delete: NSID 0 and above NN, unallocated, an nvme-ns device's */
+    g_assert_cmphex(ns_delete(p.a, 0), ==, NVME_INVALID_NSID | DNR);
+    g_assert_cmphex(ns_delete(p.a, 257), ==, NVME_INVALID_NSID | DNR);
+    g_assert_cmphex(ns_delete(p.a, 5), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(ns_delete(p.a, 1), ==, NVME_INVALID_FIELD | DNR);
+    /* nothing was allocated by the failures; a deleted NSID is gone */
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
+    nsid = ns_create(p.a, 8, 0, 1);
+    g_assert_cmpuint(nsid, ==, 2);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_INVALID_FIELD | DNR);
+    pool_stop(&p);
+}
+
+static void test_nsid_unavailable(void)
+{
+    Pool p;
+
+    pool_start(&p);
+    for (uint32_t i = 2; i <= 256; i++) {
+        g_assert_cmpuint(ns_create(p.a, 1, 0, 0), ==, i);
+    }
+    g_assert_cmphex(ns_create_full(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
+                    ST_NSID_UNAVAIL | DNR);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE - 255 * 512);
+    g_assert_cmphex(ns_delete(p.a, 100), ==, NVME_SUCCESS);
+    g_assert_cmpuint(ns_create(p.a, 1, 0, 0), ==, 100);
+    g_assert_cmphex(ns_delete(p.a, 0xffffffff), ==, NVME_SUCCESS);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
+    pool_stop(&p);
+}
+
+static void test_events(void)
+{
+    Pool p;
+    uint16_t aer_a, aer_b;
+    uint8_t nmic;
+    uint32_t nsid;
+    char *s;
+
+    pool_start(&p);
+    g_assert_cmphex(nvme_drv_set_features(p.a, FID_AEC, AEC_NS_ATTR, NULL),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_set_features(p.b, FID_AEC, AEC_NS_ATTR, NULL),
+                    ==, NVME_SUCCESS);
+    aer_a = submit_aer(p.a);
+    aer_b = submit_aer(p.b);
+
+    /* creation changes no controller's active list: no event */
+    nsid = ns_create(p.a, 64, 0, 1);
+    g_assert_cmpuint(id_ns_nsze(p.b, NVME_ID_CNS_NS_PRESENT, nsid, NULL,
+                                NULL, &nmic), ==, 64);
+    g_assert_cmpuint(nmic, ==, 1);
+    expect_no_aer(p.a);
+    expect_no_aer(p.b);
+
+    /* shared: attach to both (each gets its event), read the logs */
+    attach(p.a, nsid, 0);
+    attach(p.a, nsid, 1);
+    expect_aer(p.a, aer_a, AER_NS_CHANGED);
+    expect_aer(p.b, aer_b, AER_NS_CHANGED);
+    s = changed_log(p.a);
+    g_assert_cmpstr(s, ==, "2");
+    g_free(s);
+    s = changed_log(p.b);
+    g_assert_cmpstr(s, ==, "2");
+    g_free(s);
+
+    /* deleting it detaches it from both: events and logs again */
+    aer_a = submit_aer(p.a);
+    aer_b = submit_aer(p.b);
+    g_assert_cmphex(ns_delete(p.b, nsid), ==, NVME_SUCCESS);
+    expect_aer(p.a, aer_a, AER_NS_CHANGED);
+    expect_aer(p.b, aer_b, AER_NS_CHANGED);
+    s = changed_log(p.a);
+    g_assert_cmpstr(s, ==, "2");
+    g_free(s);
+    s = changed_log(p.b);
+    g_assert_cmpstr(s, ==, "2");
+    g_free(s);
+
+    /* deleting an unattached namespace raises nothing */
+    aer_a = submit_aer(p.a);
+    nsid = ns_create(p.a, 64, 0, 0);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    expect_no_aer(p.a);
+    s = changed_log(p.a);
+    g_assert_cmpstr(s, ==, "");
+    g_free(s);
+    pool_stop(&p);
+}
+
+/* Format NVM on a created namespace keeps its capacity in the pool. */
+static void test_format(void)
+{
+    Pool p;
+    uint8_t lbads;
+    uint32_t nsid;
+    NvmeCmd cmd;
+
+    pool_start(&p);
+    nsid = ns_create(p.a, 2048, 0, 0);
+    attach(p.a, nsid, 0);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_FORMAT_NVM, nsid);
+    cmd.cdw10 = 1;                      /* LBA format 1: 4096 bytes */
+    g_assert_cmphex(nvme_drv_exec(p.a, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    g_assert_cmpuint(id_ns_nsze(p.a, NVME_ID_CNS_NS, nsid, NULL, &lbads,
+                                NULL), ==, 256);
+    g_assert_cmpuint(lbads, ==, 12);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE - MiB);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
+    pool_stop(&p);
+}
+
+/* Deleting a namespace aborts a self-test that includes it (result 3h). */
+static void test_selftest_abort(void)
+{
+    Pool p;
+    g_autofree uint8_t *log = g_malloc0(564);
+    uint32_t nsid;
+    NvmeCmd cmd;
+
+    pool_start(&p);
+    nsid = ns_create(p.a, 64, 0, 0);
+    attach(p.a, nsid, 0);
+    nvme_drv_cmd_init(&cmd, 0x14, nsid);
+    cmd.cdw10 = 2;                      /* extended device self-test */
+    g_assert_cmphex(nvme_drv_exec(p.a, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_log(p.a, 0x06, 0, 0, log, 564), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(log[0], ==, 0);            /* no test running */
+    g_assert_cmphex(log[4], ==, 0x23);          /* extended, aborted: 3h */
+
+    /* a test of another namespace is left alone */
+    nsid = ns_create(p.a, 64, 0, 0);
+    nvme_drv_cmd_init(&cmd, 0x14, 1);
+    cmd.cdw10 = 2;
+    g_assert_cmphex(nvme_drv_exec(p.a, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_log(p.a, 0x06, 0, 0, log, 564), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(log[0], ==, 2);            /* still running */
+    pool_stop(&p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/nvme/nsmgmt/identify", test_identify);
+    qtest_add_func("/nvme/nsmgmt/lifecycle", test_lifecycle);
+    qtest_add_func("/nvme/nsmgmt/capacity", test_capacity);
+    qtest_add_func("/nvme/nsmgmt/errors", test_errors);
+    qtest_add_func("/nvme/nsmgmt/nsid-unavailable", test_nsid_unavailable);
+    qtest_add_func("/nvme/nsmgmt/events", test_events);
+    qtest_add_func("/nvme/nsmgmt/format", test_format);
+    qtest_add_func("/nvme/nsmgmt/selftest-abort", test_selftest_abort);
+    return g_test_run();
+}
