@@ -417,6 +417,15 @@ static bool nvme_dma_is_ram(AddressSpace *as, dma_addr_t addr,
     return true;
 }
 
+/* Context: main loop.  A buffer the device reads or fills outside req->sg. */
+bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
+                       bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(n));
+
+    return addr + len >= addr && nvme_dma_is_ram(as, addr, len, is_write);
+}
+
 /*
  * Context: main loop.  Every mapped range must be guest RAM, so the data
  * of a command never goes through a bounce buffer, never re-enters a

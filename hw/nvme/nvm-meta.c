@@ -316,6 +316,22 @@ static void nvme_meta_interleave(NvmeMetaIO *io, uint8_t *host, bool to_host)
     }
 }
 
+/*
+ * Context: main loop.  The separate metadata buffer (MPTR) must be guest
+ * RAM, like every data buffer (dma.c): never a device's registers.
+ */
+static bool nvme_meta_mptr_ok(NvmeCtrl *n, NvmeRequest *req, bool to_host)
+{
+    uint64_t len = (uint64_t)req->nlb * req->ns->ms;
+    uint64_t mptr = le64_to_cpu(req->cmd.mptr);
+
+    if (nvme_dma_range_ok(n, mptr, len, to_host)) {
+        return true;
+    }
+    trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr, len);
+    return false;
+}
+
 /* Context: main loop.  Move the read's blocks to the host. */
 static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
 {
@@ -331,8 +347,9 @@ static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
     }
     status = nvme_dma_to_guest(n, req, io->data, io->hlen);
     if (!status && io->hms &&
-        pci_dma_write(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
-                      (size_t)req->nlb * ns->ms) != MEMTX_OK) {
+        (!nvme_meta_mptr_ok(n, req, true) ||
+         pci_dma_write(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+                       (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
         status = NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return status;
@@ -356,8 +373,9 @@ static uint16_t nvme_meta_from_host(NvmeCtrl *n, NvmeMetaIO *io)
     }
     status = nvme_dma_from_guest(n, req, io->data, io->hlen);
     if (!status && io->hms &&
-        pci_dma_read(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
-                     (size_t)req->nlb * ns->ms) != MEMTX_OK) {
+        (!nvme_meta_mptr_ok(n, req, false) ||
+         pci_dma_read(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+                      (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
         status = NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return status;

@@ -269,6 +269,38 @@ static void test_separate_4k(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * A hostile metadata pointer: MPTR in memory that does not exist or in
+ * the controller's own BAR gives Data Transfer Error (DNR), leaves the
+ * registers alone, and the controller keeps working.
+ */
+static void test_mptr_outside_ram(void)
+{
+    NvmeDrv *d = start_ns("ms=8");
+    uint64_t bar0 = d->bar.addr;
+    uint64_t bad[] = { 0xfff00000000ULL, bar0, bar0 + 0x1000 };
+    uint64_t gd = nvme_drv_alloc(d, 512);
+    uint32_t cc = nvme_drv_rd32(d, NVME_REG_CC);
+    uint64_t asq = nvme_drv_rd64(d, NVME_REG_ASQ);
+    uint8_t opc[] = { NVME_CMD_WRITE, NVME_CMD_READ };
+    NvmeCmd cmd;
+
+    for (size_t o = 0; o < ARRAY_SIZE(opc); o++) {
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+            nvme_drv_cmd_init(&cmd, opc[o], 1);
+            nvme_drv_cmd_set_prp(d, &cmd, gd, 512);
+            cmd.mptr = bad[i];
+            g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
+                            NVME_DATA_TRAS_ERROR | NVME_DNR);
+        }
+    }
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CC), ==, cc);
+    g_assert_cmphex(nvme_drv_rd64(d, NVME_REG_ASQ), ==, asq);
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CSTS) & 3, ==, 1);
+    round_trip(d, 3, 2, 9);
+    nvme_drv_stop(d);
+}
+
 /* Every metadata format in both layouts through Format NVM. */
 static void test_format_all(void)
 {
@@ -683,6 +715,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/meta/format_all", test_format_all);
     qtest_add_func("/nvme/meta/write_zeroes", test_write_zeroes);
     qtest_add_func("/nvme/meta/rejects", test_rejects);
+    qtest_add_func("/nvme/meta/mptr_outside_ram", test_mptr_outside_ram);
     qtest_add_func("/nvme/meta/pi_type1", test_pi_type1);
     qtest_add_func("/nvme/meta/pi_type2_type3", test_pi_type2_type3);
     qtest_add_func("/nvme/meta/pi_placement", test_pi_placement);

@@ -577,6 +577,8 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len);
 uint32_t nvme_mdts_bytes(NvmeCtrl *n);
+bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
+                       bool is_write);
 void nvme_dma_unmap(NvmeRequest *req);
 BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
                             DMAIOFunc *io_func, void *io_opaque,
