@@ -1124,14 +1124,6 @@ static void test_log_errors(void)
 /* ---------------------------------------------------------------- */
 /* asynchronous events                                               */
 
-static uint16_t submit_aer(NvmeDrv *d)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
-    return nvme_drv_submit(d, 0, &cmd);
-}
-
 static void expect_no_cqe(NvmeDrv *d, uint16_t qid)
 {
     NvmeCqe cqe;
@@ -1147,10 +1139,10 @@ static void test_aer_limit(void)
     int i;
 
     for (i = 0; i <= AERL; i++) {
-        submit_aer(d);
+        nvme_drv_submit_aer(d);
     }
     expect_no_cqe(d, 0);
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     nvme_drv_wait_cqe(d, 0, &cqe);
     g_assert_cmpuint(cqe.cid, ==, cid);
     g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_AER_LIMIT_EXCEEDED | DNR);
@@ -1177,14 +1169,14 @@ static void test_aer_invalid_doorbell(void)
     uint16_t cid;
     NvmeErrorLog log;
 
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     expect_no_cqe(d, 0);
     nvme_drv_raw_db(d, 5, false, 1);           /* SQ 5 does not exist */
     wait_aer(d, cid, NVME_AER_TYPE_ERROR,
              NVME_AER_INFO_ERR_INVALID_DB_REGISTER, NVME_LOG_ERROR_INFO);
 
     /* masked until the log page is read */
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     nvme_drv_raw_db(d, 6, true, 1);            /* CQ 6 does not exist */
     expect_no_cqe(d, 0);
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &log,
@@ -1202,14 +1194,14 @@ static void test_aer_invalid_doorbell_value(void)
     uint16_t cid;
 
     nvme_drv_create_qpair(d, 1, 8);
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     nvme_drv_raw_db(d, 1, false, 8);           /* tail == size */
     wait_aer(d, cid, NVME_AER_TYPE_ERROR, NVME_AER_INFO_ERR_INVALID_DB_VALUE,
              NVME_LOG_ERROR_INFO);
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &log,
                                      sizeof(log)), ==, NVME_SUCCESS);
 
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     nvme_drv_raw_db(d, 1, true, 100);          /* head beyond CQ */
     wait_aer(d, cid, NVME_AER_TYPE_ERROR, NVME_AER_INFO_ERR_INVALID_DB_VALUE,
              NVME_LOG_ERROR_INFO);
@@ -1230,7 +1222,7 @@ static void test_aer_queued(void)
 
     nvme_drv_raw_db(d, 9, false, 3);
     expect_no_cqe(d, 0);
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     wait_aer(d, cid, NVME_AER_TYPE_ERROR,
              NVME_AER_INFO_ERR_INVALID_DB_REGISTER, NVME_LOG_ERROR_INFO);
     nvme_drv_stop(d);
@@ -1243,7 +1235,7 @@ static void test_aer_temperature(void)
     NvmeSmartLog smart;
     uint16_t cid;
 
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     set_feat_ok(d, NVME_ASYNCHRONOUS_EVENT_CONF, NVME_SMART_TEMPERATURE);
     set_feat_ok(d, NVME_TEMPERATURE_THRESHOLD, 290);     /* below 296 K */
     wait_aer(d, cid, NVME_AER_TYPE_SMART, NVME_AER_INFO_SMART_TEMP_THRESH,
@@ -1270,16 +1262,16 @@ static void test_aer_reset(void)
     int i;
 
     for (i = 0; i <= AERL; i++) {
-        submit_aer(d);
+        nvme_drv_submit_aer(d);
     }
     nvme_drv_disable(d);
     nvme_drv_enable(d, 16, 16);
     /* all AER slots are free again */
     for (i = 0; i <= AERL; i++) {
-        submit_aer(d);
+        nvme_drv_submit_aer(d);
     }
     expect_no_cqe(d, 0);
-    cid = submit_aer(d);
+    cid = nvme_drv_submit_aer(d);
     {
         NvmeCqe cqe;
 
@@ -1306,7 +1298,7 @@ static void test_abort(void)
     g_assert_cmphex(cqe.result & 1, ==, 1);
 
     /* an outstanding AER may be left alone too */
-    aer = submit_aer(d);
+    aer = nvme_drv_submit_aer(d);
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ABORT, 0);
     cmd.cdw10 = ((uint32_t)aer << 16) | 0;
     g_assert_cmphex(admin_raw(d, &cmd, &cqe), ==, NVME_SUCCESS);

@@ -165,32 +165,6 @@ static void expect_log(NvmeDrv *d, uint32_t cdw10, const char *want)
     g_assert_cmpstr(got, ==, want);
 }
 
-static uint16_t submit_aer(NvmeDrv *d)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
-    return nvme_drv_submit(d, 0, &cmd);
-}
-
-static void expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
-{
-    NvmeCqe cqe;
-
-    nvme_drv_wait_cid(d, 0, cid, &cqe);
-    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
-    g_assert_cmphex(cqe.result, ==, want);
-}
-
-static void expect_no_aer(NvmeDrv *d)
-{
-    NvmeCqe cqe;
-
-    g_assert_cmphex(nvme_drv_get_features(d, FID_AEC, 0, 0, NULL), ==,
-                    NVME_SUCCESS);
-    g_assert_false(nvme_drv_poll_cqe(d, 0, &cqe, 100, true));
-}
-
 static uint16_t io(NvmeDrv *d, uint8_t opcode, uint32_t nsid)
 {
     uint8_t buf[512] = { 0 };
@@ -307,40 +281,40 @@ static void test_events(void)
 
     rig_start(&r);
     /* AEC bit 11 clear: no notice */
-    aer_a = submit_aer(r.a);
+    aer_a = nvme_drv_submit_aer(r.a);
     g_assert_true(ana_set(&r, "c0", "1:non-optimized"));
-    expect_no_aer(r.a);
+    nvme_drv_expect_no_aer(r.a);
 
     g_assert_cmphex(nvme_drv_set_features(r.a, FID_AEC, AEC_ANA, NULL), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(nvme_drv_set_features(r.b, FID_AEC, AEC_ANA, NULL), ==,
                     NVME_SUCCESS);
-    aer_b = submit_aer(r.b);
+    aer_b = nvme_drv_submit_aer(r.b);
 
     /* a change reaches the controller whose view changed, only */
     g_assert_true(ana_set(&r, "c1", "2:inaccessible"));
-    expect_aer(r.b, aer_b, AER_ANA_CHANGE);
-    expect_no_aer(r.a);
+    nvme_drv_expect_aer(r.b, aer_b, AER_ANA_CHANGE);
+    nvme_drv_expect_no_aer(r.a);
 
     /* masked until the log is read; RAE keeps it masked */
-    aer_b = submit_aer(r.b);
+    aer_b = nvme_drv_submit_aer(r.b);
     g_assert_true(ana_set(&r, "c1", "2:change"));
-    expect_no_aer(r.b);
+    nvme_drv_expect_no_aer(r.b);
     g_assert_cmphex(ana_log(r.b, LOG_RAE, b), ==, NVME_SUCCESS);
     g_assert_true(ana_set(&r, "c1", "2:optimized"));
-    expect_no_aer(r.b);
+    nvme_drv_expect_no_aer(r.b);
     g_assert_cmphex(ana_log(r.b, 0, b), ==, NVME_SUCCESS);
-    expect_no_aer(r.b);             /* nothing new since the read */
+    nvme_drv_expect_no_aer(r.b);             /* nothing new since the read */
     g_assert_true(ana_set(&r, "c1", "1:inaccessible"));
-    expect_aer(r.b, aer_b, AER_ANA_CHANGE);
+    nvme_drv_expect_aer(r.b, aer_b, AER_ANA_CHANGE);
 
     /* every controller: each gets its own notice */
-    aer_b = submit_aer(r.b);
+    aer_b = nvme_drv_submit_aer(r.b);
     g_assert_cmphex(ana_log(r.b, 0, b), ==, NVME_SUCCESS);
     g_assert_true(ana_set(&r, "c0", "2:non-optimized"));
     g_assert_true(ana_set(&r, "c1", "2:non-optimized"));
-    expect_aer(r.a, aer_a, AER_ANA_CHANGE);
-    expect_aer(r.b, aer_b, AER_ANA_CHANGE);
+    nvme_drv_expect_aer(r.a, aer_a, AER_ANA_CHANGE);
+    nvme_drv_expect_aer(r.b, aer_b, AER_ANA_CHANGE);
     rig_stop(&r);
 }
 

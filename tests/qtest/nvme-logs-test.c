@@ -360,23 +360,6 @@ static void test_lba_status_log(void)
 #define AEC_NS_ATTR     (1u << 8)
 #define AER_NS_CHANGED  0x040002    /* log 04h, info 00h, type notice */
 
-static uint16_t submit_aer(NvmeDrv *d)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
-    return nvme_drv_submit(d, 0, &cmd);
-}
-
-static void expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
-{
-    NvmeCqe cqe;
-
-    nvme_drv_wait_cid(d, 0, cid, &cqe);
-    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
-    g_assert_cmphex(cqe.result, ==, want);
-}
-
 static void expect_changed_ns(NvmeDrv *d, uint32_t nsid)
 {
     uint32_t list[1024];
@@ -410,13 +393,13 @@ static void test_format_ns_changed(void)
     g_assert_cmphex(nvme_drv_set_features(b, NVME_ASYNCHRONOUS_EVENT_CONF,
                                           AEC_NS_ATTR, NULL), ==,
                     NVME_SUCCESS);
-    aer_a = submit_aer(a);
-    aer_b = submit_aer(b);
+    aer_a = nvme_drv_submit_aer(a);
+    aer_b = nvme_drv_submit_aer(b);
 
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_FORMAT_NVM, 1);
     g_assert_cmphex(nvme_drv_exec(a, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    expect_aer(a, aer_a, AER_NS_CHANGED);
-    expect_aer(b, aer_b, AER_NS_CHANGED);
+    nvme_drv_expect_aer(a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(b, aer_b, AER_NS_CHANGED);
     expect_changed_ns(a, 1);
     expect_changed_ns(b, 1);
     nvme_drv_stop_peer(b);
@@ -430,7 +413,7 @@ static void test_format_ns_changed_masked(void)
     NvmeCmd cmd;
     NvmeCqe cqe;
 
-    submit_aer(d);
+    nvme_drv_submit_aer(d);
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_FORMAT_NVM, 1);
     g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==, NVME_SUCCESS);
     expect_changed_ns(d, 1);

@@ -217,45 +217,6 @@ static char *allocated(NvmeDrv *d)
     return g_string_free(s, false);
 }
 
-static char *changed_log(NvmeDrv *d)
-{
-    g_autofree uint32_t *l = g_malloc0(4096);
-    GString *s = g_string_new(NULL);
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CHANGED_NSLIST, 0xffffffff,
-                                     0, l, 4096), ==, NVME_SUCCESS);
-    for (unsigned i = 0; i < 1024 && l[i]; i++) {
-        g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
-    }
-    return g_string_free(s, false);
-}
-
-static uint16_t submit_aer(NvmeDrv *d)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
-    return nvme_drv_submit(d, 0, &cmd);
-}
-
-static void expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
-{
-    NvmeCqe cqe;
-
-    nvme_drv_wait_cid(d, 0, cid, &cqe);
-    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
-    g_assert_cmphex(cqe.result, ==, want);
-}
-
-static void expect_no_aer(NvmeDrv *d)
-{
-    NvmeCqe cqe;
-
-    g_assert_cmphex(nvme_drv_get_features(d, FID_AEC, 0, 0, NULL), ==,
-                    NVME_SUCCESS);
-    g_assert_false(nvme_drv_poll_cqe(d, 0, &cqe, 100, true));
-}
-
 /* ---------------------------------------------------------------- */
 
 static void test_identify(void)
@@ -483,48 +444,48 @@ static void test_events(void)
                     ==, NVME_SUCCESS);
     g_assert_cmphex(nvme_drv_set_features(p.b, FID_AEC, AEC_NS_ATTR, NULL),
                     ==, NVME_SUCCESS);
-    aer_a = submit_aer(p.a);
-    aer_b = submit_aer(p.b);
+    aer_a = nvme_drv_submit_aer(p.a);
+    aer_b = nvme_drv_submit_aer(p.b);
 
     /* creation changes no controller's active list: no event */
     nsid = ns_create(p.a, 64, 0, 1);
     g_assert_cmpuint(id_ns_nsze(p.b, NVME_ID_CNS_NS_PRESENT, nsid, NULL,
                                 NULL, &nmic), ==, 64);
     g_assert_cmpuint(nmic, ==, 1);
-    expect_no_aer(p.a);
-    expect_no_aer(p.b);
+    nvme_drv_expect_no_aer(p.a);
+    nvme_drv_expect_no_aer(p.b);
 
     /* shared: attach to both (each gets its event), read the logs */
     attach(p.a, nsid, 0);
     attach(p.a, nsid, 1);
-    expect_aer(p.a, aer_a, AER_NS_CHANGED);
-    expect_aer(p.b, aer_b, AER_NS_CHANGED);
-    s = changed_log(p.a);
+    nvme_drv_expect_aer(p.a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(p.b, aer_b, AER_NS_CHANGED);
+    s = nvme_drv_changed_ns_log(p.a);
     g_assert_cmpstr(s, ==, "2");
     g_free(s);
-    s = changed_log(p.b);
+    s = nvme_drv_changed_ns_log(p.b);
     g_assert_cmpstr(s, ==, "2");
     g_free(s);
 
     /* deleting it detaches it from both: events and logs again */
-    aer_a = submit_aer(p.a);
-    aer_b = submit_aer(p.b);
+    aer_a = nvme_drv_submit_aer(p.a);
+    aer_b = nvme_drv_submit_aer(p.b);
     g_assert_cmphex(ns_delete(p.b, nsid), ==, NVME_SUCCESS);
-    expect_aer(p.a, aer_a, AER_NS_CHANGED);
-    expect_aer(p.b, aer_b, AER_NS_CHANGED);
-    s = changed_log(p.a);
+    nvme_drv_expect_aer(p.a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(p.b, aer_b, AER_NS_CHANGED);
+    s = nvme_drv_changed_ns_log(p.a);
     g_assert_cmpstr(s, ==, "2");
     g_free(s);
-    s = changed_log(p.b);
+    s = nvme_drv_changed_ns_log(p.b);
     g_assert_cmpstr(s, ==, "2");
     g_free(s);
 
     /* deleting an unattached namespace raises nothing */
-    aer_a = submit_aer(p.a);
+    aer_a = nvme_drv_submit_aer(p.a);
     nsid = ns_create(p.a, 64, 0, 0);
     g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
-    expect_no_aer(p.a);
-    s = changed_log(p.a);
+    nvme_drv_expect_no_aer(p.a);
+    s = nvme_drv_changed_ns_log(p.a);
     g_assert_cmpstr(s, ==, "");
     g_free(s);
     pool_stop(&p);

@@ -177,48 +177,6 @@ static char *ctrl_list(NvmeDrv *d, uint8_t cns, uint32_t nsid, uint16_t from)
     return g_string_free(s, false);
 }
 
-/* Changed Namespace List as "nsid,nsid,..." (reading clears it). */
-static char *changed_log(NvmeDrv *d)
-{
-    g_autofree uint32_t *l = g_malloc0(4096);
-    GString *s = g_string_new(NULL);
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CHANGED_NSLIST, 0xffffffff,
-                                     0, l, 4096), ==, NVME_SUCCESS);
-    for (unsigned i = 0; i < 1024 && l[i]; i++) {
-        g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
-    }
-    return g_string_free(s, false);
-}
-
-static uint16_t submit_aer(NvmeDrv *d)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
-    return nvme_drv_submit(d, 0, &cmd);
-}
-
-/* An AER completed with @want (a round trip first flushes the CQ). */
-static void expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
-{
-    NvmeCqe cqe;
-
-    nvme_drv_wait_cid(d, 0, cid, &cqe);
-    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
-    g_assert_cmphex(cqe.result, ==, want);
-}
-
-/* No completion is waiting on the admin CQ (after a round trip). */
-static void expect_no_aer(NvmeDrv *d)
-{
-    NvmeCqe cqe;
-
-    g_assert_cmphex(nvme_drv_get_features(d, FID_AEC, 0, 0, NULL), ==,
-                    NVME_SUCCESS);
-    g_assert_false(nvme_drv_poll_cqe(d, 0, &cqe, 100, true));
-}
-
 static void enable_ns_events(NvmeDrv *d)
 {
     g_assert_cmphex(nvme_drv_set_features(d, FID_AEC, AEC_NS_ATTR, NULL),
@@ -394,13 +352,13 @@ static void test_attach_detach(void)
     rig_start(&r);
     enable_ns_events(r.a);
     enable_ns_events(r.b);
-    aer_a = submit_aer(r.a);
-    aer_b = submit_aer(r.b);
+    aer_a = nvme_drv_submit_aer(r.a);
+    aer_b = nvme_drv_submit_aer(r.b);
 
     /* controller 0 detaches the shared NSID 1 from controller 1 */
     g_assert_cmphex(detach(r.a, 1, ctrl1, 1), ==, NVME_SUCCESS);
-    expect_aer(r.b, aer_b, AER_NS_CHANGED);
-    expect_no_aer(r.a);                 /* not affected */
+    nvme_drv_expect_aer(r.b, aer_b, AER_NS_CHANGED);
+    nvme_drv_expect_no_aer(r.a);                 /* not affected */
     g_assert_false(is_active(r.b, 1));
     g_assert_true(is_active(r.a, 1));
     s = ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 0);
@@ -408,36 +366,36 @@ static void test_attach_detach(void)
     g_free(s);
 
     /* masked until the log is read: a second change raises nothing yet */
-    aer_b = submit_aer(r.b);
+    aer_b = nvme_drv_submit_aer(r.b);
     g_assert_cmphex(attach(r.a, 3, ctrl1, 1), ==, NVME_SUCCESS);
-    expect_no_aer(r.b);
-    s = changed_log(r.b);
+    nvme_drv_expect_no_aer(r.b);
+    s = nvme_drv_changed_ns_log(r.b);
     g_assert_cmpstr(s, ==, "1,3");
     g_free(s);
-    s = changed_log(r.b);               /* the read cleared it */
+    s = nvme_drv_changed_ns_log(r.b);               /* the read cleared it */
     g_assert_cmpstr(s, ==, "");
     g_free(s);
-    expect_no_aer(r.b);                 /* nothing left to report */
+    nvme_drv_expect_no_aer(r.b);                 /* nothing left to report */
     g_assert_true(is_active(r.b, 3));
     g_assert_false(is_active(r.a, 3));
 
     /* unmasked again: attach NSID 1 back to controller 1 */
     g_assert_cmphex(attach(r.b, 1, ctrl1, 1), ==, NVME_SUCCESS);
-    expect_aer(r.b, aer_b, AER_NS_CHANGED);
-    s = changed_log(r.b);
+    nvme_drv_expect_aer(r.b, aer_b, AER_NS_CHANGED);
+    s = nvme_drv_changed_ns_log(r.b);
     g_assert_cmpstr(s, ==, "1");
     g_free(s);
     g_assert_true(is_active(r.b, 1));
 
     /* one command, both controllers: each gets its event and log */
-    aer_b = submit_aer(r.b);
+    aer_b = nvme_drv_submit_aer(r.b);
     g_assert_cmphex(detach(r.b, 1, both, 2), ==, NVME_SUCCESS);
-    expect_aer(r.a, aer_a, AER_NS_CHANGED);
-    expect_aer(r.b, aer_b, AER_NS_CHANGED);
-    s = changed_log(r.a);
+    nvme_drv_expect_aer(r.a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(r.b, aer_b, AER_NS_CHANGED);
+    s = nvme_drv_changed_ns_log(r.a);
     g_assert_cmpstr(s, ==, "1");
     g_free(s);
-    s = changed_log(r.b);
+    s = nvme_drv_changed_ns_log(r.b);
     g_assert_cmpstr(s, ==, "1");
     g_free(s);
     g_assert_false(is_active(r.a, 1));
@@ -449,12 +407,12 @@ static void test_attach_detach(void)
     memset(wbuf, 0x5a, sizeof(wbuf));
     g_assert_cmphex(nvme_drv_rw(r.b, 1, NVME_CMD_WRITE, 3, 100, 1, 512, wbuf,
                                 0), ==, NVME_SUCCESS);
-    aer_a = submit_aer(r.a);
-    aer_b = submit_aer(r.b);
+    aer_a = nvme_drv_submit_aer(r.a);
+    aer_b = nvme_drv_submit_aer(r.b);
     g_assert_cmphex(detach(r.b, 3, ctrl1, 1), ==, NVME_SUCCESS);
     g_assert_cmphex(attach(r.b, 3, ctrl0, 1), ==, NVME_SUCCESS);
-    expect_aer(r.a, aer_a, AER_NS_CHANGED);
-    expect_aer(r.b, aer_b, AER_NS_CHANGED);
+    nvme_drv_expect_aer(r.a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(r.b, aer_b, AER_NS_CHANGED);
     g_assert_cmphex(nvme_drv_rw(r.a, 1, NVME_CMD_READ, 3, 100, 1, 512, rbuf,
                                 0), ==, NVME_SUCCESS);
     g_assert_cmpmem(wbuf, 512, rbuf, 512);
@@ -475,10 +433,10 @@ static void test_events_disabled(void)
     char *s;
 
     rig_start(&r);
-    submit_aer(r.b);                    /* AEC bit 8 clear: no event */
+    nvme_drv_submit_aer(r.b);                    /* AEC bit 8 clear: no event */
     g_assert_cmphex(detach(r.a, 1, ctrl1, 1), ==, NVME_SUCCESS);
-    expect_no_aer(r.b);
-    s = changed_log(r.b);               /* but the log lists it */
+    nvme_drv_expect_no_aer(r.b);
+    s = nvme_drv_changed_ns_log(r.b);               /* but the log lists it */
     g_assert_cmpstr(s, ==, "1");
     g_free(s);
     rig_stop(&r);
@@ -494,8 +452,8 @@ static void test_attach_errors(void)
     rig_start(&r);
     enable_ns_events(r.a);
     enable_ns_events(r.b);
-    aer_a = submit_aer(r.a);
-    aer_b = submit_aer(r.b);
+    aer_a = nvme_drv_submit_aer(r.a);
+    aer_b = nvme_drv_submit_aer(r.b);
 
     /* NSID: 0, beyond NN, broadcast */
     g_assert_cmphex(attach(r.a, 0, ctrl0, 1), ==, NVME_INVALID_NSID | DNR);
@@ -524,17 +482,17 @@ static void test_attach_errors(void)
     g_assert_cmphex(detach(r.a, 2, both, 2), ==, NVME_NS_NOT_ATTACHED | DNR);
     /* all or nothing: 3 is on controller 1, so 0 does not get it either */
     g_assert_cmphex(attach(r.a, 3, ctrl1, 1), ==, NVME_SUCCESS);
-    expect_aer(r.b, aer_b, AER_NS_CHANGED);
+    nvme_drv_expect_aer(r.b, aer_b, AER_NS_CHANGED);
     g_assert_cmphex(attach(r.a, 3, both, 2), ==,
                     NVME_NS_ALREADY_ATTACHED | DNR);
     g_assert_false(is_active(r.a, 3));
     /* no failed command so far raised an event on controller 0 */
-    expect_no_aer(r.a);
+    nvme_drv_expect_no_aer(r.a);
     /* the private NSID 2: one controller at a time */
     g_assert_cmphex(attach(r.a, 2, both, 2), ==, NVME_NS_PRIVATE | DNR);
     g_assert_false(is_active(r.a, 2));
     g_assert_cmphex(attach(r.a, 2, ctrl0, 1), ==, NVME_SUCCESS);
-    expect_aer(r.a, aer_a, AER_NS_CHANGED);
+    nvme_drv_expect_aer(r.a, aer_a, AER_NS_CHANGED);
     g_assert_cmphex(attach(r.a, 2, ctrl1, 1), ==, NVME_NS_PRIVATE | DNR);
     g_assert_cmphex(attach(r.a, 2, ctrl0, 1), ==,
                     NVME_NS_ALREADY_ATTACHED | DNR);

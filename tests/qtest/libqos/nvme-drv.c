@@ -898,3 +898,43 @@ void nvme_drv_stop_peer(NvmeDrv *p)
     alloc_destroy(&p->alloc);
     g_free(p);
 }
+
+uint16_t nvme_drv_submit_aer(NvmeDrv *d)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_ASYNC_EV_REQ, 0);
+    return nvme_drv_submit(d, 0, &cmd);
+}
+
+void nvme_drv_expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want)
+{
+    NvmeCqe cqe;
+
+    nvme_drv_wait_cid(d, 0, cid, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    g_assert_cmphex(cqe.result, ==, want);
+}
+
+void nvme_drv_expect_no_aer(NvmeDrv *d)
+{
+    NvmeCqe cqe;
+
+    /* a round trip on the admin queue first flushes earlier completions */
+    g_assert_cmphex(nvme_drv_get_features(d, NVME_ASYNCHRONOUS_EVENT_CONF, 0,
+                                          0, NULL), ==, NVME_SUCCESS);
+    g_assert_false(nvme_drv_poll_cqe(d, 0, &cqe, 100, true));
+}
+
+char *nvme_drv_changed_ns_log(NvmeDrv *d)
+{
+    g_autofree uint32_t *l = g_malloc0(4096);
+    GString *s = g_string_new(NULL);
+
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CHANGED_NSLIST, 0xffffffff,
+                                     0, l, 4096), ==, NVME_SUCCESS);
+    for (unsigned i = 0; i < 1024 && l[i]; i++) {
+        g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
+    }
+    return g_string_free(s, false);
+}

@@ -251,4 +251,15 @@ void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid);
 NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot);
 void nvme_drv_stop_peer(NvmeDrv *p);
 
+/* ---- asynchronous events ---- */
+
+/* Submit an Asynchronous Event Request on the admin queue; its cid. */
+uint16_t nvme_drv_submit_aer(NvmeDrv *d);
+/* The AER @cid completed successfully with DW0 @want. */
+void nvme_drv_expect_aer(NvmeDrv *d, uint16_t cid, uint32_t want);
+/* No completion is waiting on the admin CQ (after a round trip). */
+void nvme_drv_expect_no_aer(NvmeDrv *d);
+/* Changed Namespace List log as "nsid,nsid,..." (reading clears it). */
+char *nvme_drv_changed_ns_log(NvmeDrv *d);
+
 #endif
