@@ -512,12 +512,7 @@ static void test_sanitize_subsystem(void)
         "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
         "-device nvme-ns,drive=d1,bus=c0,nsid=2,detached=on "
         "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=5", path);
-    a = nvme_drv_start_args(args);
-    b = nvme_drv_peer(a, 5);
-    nvme_drv_msix_enable(a);
-    nvme_drv_enable(a, 32, 32);
-    nvme_drv_msix_enable(b);
-    nvme_drv_enable(b, 32, 32);
+    a = nvme_drv_start_pair(args, 5, &b);
 
     g_assert_cmphex(admin(a, OPC_SANITIZE, 0, SANACT_CRYPTO, 0), ==,
                     NVME_SUCCESS);

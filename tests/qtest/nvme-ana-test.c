@@ -33,24 +33,12 @@ typedef struct Rig {
     char *img[2];
 } Rig;
 
-static char *extra_image(void)
-{
-    GError *err = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("nvme-ana-XXXXXX.img", &path, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpint(ftruncate(fd, EXTRA_IMG_SIZE), ==, 0);
-    close(fd);
-    return path;
-}
-
 static void rig_start(Rig *r)
 {
     g_autofree char *args = NULL;
 
-    r->img[0] = extra_image();
-    r->img[1] = extra_image();
+    r->img[0] = nvme_drv_make_image(EXTRA_IMG_SIZE);
+    r->img[1] = nvme_drv_make_image(EXTRA_IMG_SIZE);
     args = g_strdup_printf(
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-drive file=%s,if=none,id=d1,format=raw "
@@ -62,12 +50,7 @@ static void rig_start(Rig *r)
         "-device nvme-ns,drive=d2,bus=c0,nsid=3,anagrpid=3,detached=on "
         "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
         r->img[0], r->img[1], SLOT_A, SLOT_B);
-    r->a = nvme_drv_start_args(args);
-    r->b = nvme_drv_peer(r->a, SLOT_B);
-    nvme_drv_msix_enable(r->a);
-    nvme_drv_enable(r->a, 32, 32);
-    nvme_drv_msix_enable(r->b);
-    nvme_drv_enable(r->b, 32, 32);
+    r->a = nvme_drv_start_pair(args, SLOT_B, &r->b);
     nvme_drv_create_qpair(r->a, 1, 16);
     nvme_drv_create_qpair(r->b, 1, 16);
 }

@@ -376,17 +376,12 @@ static void test_format_ns_changed(void)
     NvmeCmd cmd;
     uint16_t aer_a, aer_b;
 
-    a = nvme_drv_start_args(
+    a = nvme_drv_start_pair(
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-device nvme-subsys,id=s0,nqn=qtest-logs "
         "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=4 "
         "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
-        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=5");
-    b = nvme_drv_peer(a, 5);
-    nvme_drv_msix_enable(a);
-    nvme_drv_enable(a, 32, 32);
-    nvme_drv_msix_enable(b);
-    nvme_drv_enable(b, 32, 32);
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=5", 5, &b);
     g_assert_cmphex(nvme_drv_set_features(a, NVME_ASYNCHRONOUS_EVENT_CONF,
                                           AEC_NS_ATTR, NULL), ==,
                     NVME_SUCCESS);

@@ -48,12 +48,7 @@ static void pool_start(Pool *p)
         "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
         "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
         p->dir, POOL_SIZE, SLOT_A, SLOT_B);
-    p->a = nvme_drv_start_args(args);
-    p->b = nvme_drv_peer(p->a, SLOT_B);
-    nvme_drv_msix_enable(p->a);
-    nvme_drv_enable(p->a, 32, 32);
-    nvme_drv_msix_enable(p->b);
-    nvme_drv_enable(p->b, 32, 32);
+    p->a = nvme_drv_start_pair(args, SLOT_B, &p->b);
 }
 
 static void pool_stop(Pool *p)

@@ -28,18 +28,6 @@ typedef struct Rig {
     char *img[2];               /* images of NSIDs 2 and 3 */
 } Rig;
 
-static char *extra_image(void)
-{
-    GError *err = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("nvme-subsys-XXXXXX.img", &path, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpint(ftruncate(fd, EXTRA_IMG_SIZE), ==, 0);
-    close(fd);
-    return path;
-}
-
 static void rig_boot(Rig *r)
 {
     g_autofree char *args = g_strdup_printf(
@@ -54,18 +42,13 @@ static void rig_boot(Rig *r)
         "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
         r->img[0], r->img[1], SLOT_A, SLOT_B);
 
-    r->a = nvme_drv_start_args(args);
-    r->b = nvme_drv_peer(r->a, SLOT_B);
-    nvme_drv_msix_enable(r->a);
-    nvme_drv_enable(r->a, 32, 32);
-    nvme_drv_msix_enable(r->b);
-    nvme_drv_enable(r->b, 32, 32);
+    r->a = nvme_drv_start_pair(args, SLOT_B, &r->b);
 }
 
 static void rig_start(Rig *r)
 {
-    r->img[0] = extra_image();
-    r->img[1] = extra_image();
+    r->img[0] = nvme_drv_make_image(EXTRA_IMG_SIZE);
+    r->img[1] = nvme_drv_make_image(EXTRA_IMG_SIZE);
     rig_boot(r);
 }
 

@@ -28,7 +28,7 @@ static void find_nvme(QPCIDevice *dev, int devfn, void *data)
     *found = dev;
 }
 
-static char *make_image(uint64_t size)
+char *nvme_drv_make_image(uint64_t size)
 {
     GError *err = NULL;
     char *path = NULL;
@@ -57,7 +57,7 @@ NvmeDrv *nvme_drv_start_args(const char *args)
     int i;
 
     d->img_size = NVME_DRV_IMG_SIZE;
-    d->img_path = make_image(d->img_size);
+    d->img_path = nvme_drv_make_image(d->img_size);
     d->timeout_ms = NVME_DRV_TIMEOUT_MS;
     d->page_size = 4096;
     d->next_cid = 1;
@@ -937,4 +937,17 @@ char *nvme_drv_changed_ns_log(NvmeDrv *d)
         g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
     }
     return g_string_free(s, false);
+}
+
+NvmeDrv *nvme_drv_start_pair(const char *args, int peer_slot,
+                             NvmeDrv **peer)
+{
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    *peer = nvme_drv_peer(d, peer_slot);
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_msix_enable(*peer);
+    nvme_drv_enable(*peer, 32, 32);
+    return d;
 }

@@ -250,6 +250,15 @@ void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid);
  */
 NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot);
 void nvme_drv_stop_peer(NvmeDrv *p);
+/*
+ * Start QEMU with @args (two controllers, the second at PCI slot
+ * @peer_slot), find both, and enable both with MSI-X and 32-entry admin
+ * queues.  Returns the first; *@peer is the second (stop it first).
+ */
+NvmeDrv *nvme_drv_start_pair(const char *args, int peer_slot,
+                             NvmeDrv **peer);
+/* A zeroed temporary image file of @size bytes; the caller unlinks it. */
+char *nvme_drv_make_image(uint64_t size);
 
 /* ---- asynchronous events ---- */
 
