@@ -184,6 +184,19 @@ void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
+ * Context: main loop.  Record why a command is refused (error log field,
+ * trace) and return @status for the completion path.
+ */
+uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why)
+{
+    nvme_req_err_field(req, byte, bit);
+    trace_nvme_cmd_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
+                          status);
+    return status;
+}
+
+/*
  * Context: main loop.  The one completion path: failures are recorded in
  * the error log and traced, then the request waits for room in its CQ.
  */

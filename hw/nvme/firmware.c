@@ -42,16 +42,6 @@ enum {
 /* Notice information: Firmware Activation Starting */
 #define NVME_AER_INFO_NOTICE_FW_ACT_STARTING    0x01
 
-/* Context: main loop.  Refuse a firmware command: location, trace. */
-static uint16_t nvme_fw_reject(NvmeRequest *req, uint16_t status,
-                               unsigned byte, unsigned bit, const char *why)
-{
-    nvme_req_err_field(req, byte, bit);
-    trace_nvme_fw_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
-                         status);
-    return status;
-}
-
 /* Context: main loop (realize).  Slot 1 holds Identify FR, active. */
 void nvme_fw_init(NvmeCtrl *n)
 {
@@ -109,17 +99,17 @@ uint16_t nvme_admin_fw_download(NvmeCtrl *n, NvmeRequest *req)
 
     trace_nvme_fw_download(ofst, numd);
     if (len > nvme_mdts_bytes(n)) {
-        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
-                              "piece larger than MDTS");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "piece larger than MDTS");
     }
     if (off + len > NVME_FW_MAX_BYTES) {
-        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 0,
-                              "piece beyond the largest image");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 0,
+                               "piece beyond the largest image");
     }
     if (fw->have &&
         find_next_bit(fw->have, ofst + numd, ofst) < ofst + numd) {
-        return nvme_fw_reject(req, NVME_OVERLAPPING_RANGE | NVME_DNR, 44, 0,
-                              "piece overlaps one already downloaded");
+        return nvme_req_reject(req, NVME_OVERLAPPING_RANGE | NVME_DNR, 44, 0,
+                               "piece overlaps one already downloaded");
     }
     if (!fw->image) {
         fw->image = g_malloc0(NVME_FW_MAX_BYTES);
@@ -166,31 +156,31 @@ uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
 
     trace_nvme_fw_commit(fs, ca);
     if (ca > NVME_FW_CA_REPLACE_NOW) {
-        return nvme_fw_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 3,
-                              "commit action not supported");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 3,
+                               "commit action not supported");
     }
     if (fs > NVME_FW_SLOTS) {
-        return nvme_fw_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
-                              "no such firmware slot");
+        return nvme_req_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
+                               "no such firmware slot");
     }
     if (fs == 0) {
         fs = NVME_FW_SLOTS;     /* the controller picks: the writable one */
     }
     if (ca == NVME_FW_CA_ACTIVATE) {
         if (!fw->rev[fs - 1][0]) {
-            return nvme_fw_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40,
-                                  0, "firmware slot is empty");
+            return nvme_req_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40,
+                                   0, "firmware slot is empty");
         }
         fw->next = fs;
         return NVME_SUCCESS;
     }
     if (fs == 1) {
-        return nvme_fw_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
-                              "firmware slot 1 is read only");
+        return nvme_req_reject(req, NVME_INVALID_FW_SLOT | NVME_DNR, 40, 0,
+                               "firmware slot 1 is read only");
     }
     if (!nvme_fw_image_ok(fw, rev)) {
-        return nvme_fw_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40, 3,
-                              "no complete, valid image downloaded");
+        return nvme_req_reject(req, NVME_INVALID_FW_IMAGE | NVME_DNR, 40, 3,
+                               "no complete, valid image downloaded");
     }
     memcpy(fw->rev[fs - 1], rev, sizeof(rev));
     nvme_fw_discard(fw);

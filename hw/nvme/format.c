@@ -52,16 +52,6 @@ typedef struct NvmeFormatJob {
     uint64_t offset;            /* bytes of it done */
 } NvmeFormatJob;
 
-/* Context: main loop.  Refuse a Format NVM: error location, trace. */
-static uint16_t nvme_format_reject(NvmeRequest *req, uint16_t status,
-                                   unsigned byte, unsigned bit,
-                                   const char *why)
-{
-    nvme_req_err_field(req, byte, bit);
-    trace_nvme_format_reject(le16_to_cpu(req->cmd.cid), why, status);
-    return status;
-}
-
 /* Context: main loop.  Whether the job covers namespace @nsid. */
 static bool nvme_format_covers(uint32_t job_nsid, uint32_t nsid)
 {
@@ -166,24 +156,24 @@ static uint16_t nvme_format_check_ns(NvmeRequest *req, NvmeNamespace *ns,
     uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
 
     if (ns->formatting) {
-        return nvme_format_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
-                                  "namespace is being formatted");
+        return nvme_req_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
+                               "namespace is being formatted");
     }
     if (!nvme_ns_lbaf_ds(ns, lbaf) ||
         blk_getlength(ns->blk) < (1 << nvme_ns_lbaf_ds(ns, lbaf)) +
                                  nvme_ns_lbaf_ms(ns, lbaf)) {
-        return nvme_format_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 0,
-                                  "LBA format not offered");
+        return nvme_req_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 0,
+                               "LBA format not offered");
     }
     /* PI needs 8 bytes of metadata (types 1-3 all offered: DPC) */
     if (NVME_FMT_PI(dw10) > 3 ||
         (NVME_FMT_PI(dw10) && nvme_ns_lbaf_ms(ns, lbaf) < NVME_PI_SIZE)) {
-        return nvme_format_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 5,
-                                  "protection information not possible");
+        return nvme_req_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 5,
+                               "protection information not possible");
     }
     if (!blk_is_writable(ns->blk)) {
-        return nvme_format_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR,
-                                  4, 0, "namespace is write protected");
+        return nvme_req_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR,
+                               4, 0, "namespace is write protected");
     }
     return NVME_SUCCESS;
 }
@@ -201,14 +191,14 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
     trace_nvme_format(nsid, *lbaf, NVME_FMT_MSET(dw10), NVME_FMT_PI(dw10),
                       ses);
     if (ses > NVME_SES_CRYPTO) {
-        return nvme_format_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 1,
-                                  "reserved secure erase setting");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 1,
+                               "reserved secure erase setting");
     }
     if (nsid != NVME_NSID_BROADCAST) {
         status = nvme_nsid_status(n, nsid);     /* inactive: Invalid Field */
         if (status) {
-            return nvme_format_reject(req, status, 4, 0,
-                                      "no such active namespace");
+            return nvme_req_reject(req, status, 4, 0,
+                                   "no such active namespace");
         }
         return nvme_format_check_ns(req, nvme_ns(n, nsid), *lbaf);
     }
@@ -222,8 +212,8 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
         }
     }
     if (!any) {
-        return nvme_format_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
-                                  "no namespace attached");
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "no namespace attached");
     }
     return NVME_SUCCESS;
 }

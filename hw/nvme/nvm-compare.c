@@ -63,11 +63,11 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
     req->slba = le64_to_cpu(rw->slba);
     req->nlb = le16_to_cpu(rw->nlb) + 1;
     if (req->ns->ms) {          /* metadata compare: not implemented */
-        return nvme_nvm_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
                                "compare on a format with metadata");
     }
     if (cdw12 & ~NVME_CMP_CDW12_OK) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved CDW12 bits");
     }
     status = nvme_lba_check(req, req->slba, req->nlb, 40);
@@ -75,7 +75,7 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
         return status;
     }
     if (((uint64_t)req->nlb << req->ns->lbads) > nvme_mdts_bytes(n)) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
                                "transfer beyond MDTS");
     }
     return NVME_SUCCESS;
@@ -371,11 +371,11 @@ uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
     if (sq->sqid == 0 || fuse == 3 ||
         (fuse == NVME_FUSE_FIRST && req->cmd.opcode != NVME_CMD_COMPARE) ||
         (fuse == NVME_FUSE_SECOND && req->cmd.opcode != NVME_CMD_WRITE)) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 1, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 1, 0,
                                "no such fused operation");
     }
     if (fuse == NVME_FUSE_SECOND && !sq->fused_first) {
-        return nvme_nvm_reject(req, sq->fused_failed ?
+        return nvme_req_reject(req, sq->fused_failed ?
                                NVME_CMD_ABORT_FAILED_FUSE :
                                NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
                                "second fused command without its first");
@@ -398,7 +398,7 @@ void nvme_fused_break(NvmeRequest *req)
     sq->fused_failed = false;
     if (first) {
         sq->fused_first = NULL;
-        nvme_nvm_reject(first, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+        nvme_req_reject(first, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
                         "first fused command not followed by its second");
         nvme_req_complete(first, NVME_CMD_ABORT_MISSING_FUSE);
     }
@@ -433,16 +433,16 @@ static uint16_t nvme_fused_pair_check(NvmeRequest *first,
     NvmeRwCmd *rw = (NvmeRwCmd *)&second->cmd;
 
     if (second->ns != first->ns) {
-        return nvme_nvm_reject(second, NVME_INVALID_FIELD | NVME_DNR, 4, 0,
+        return nvme_req_reject(second, NVME_INVALID_FIELD | NVME_DNR, 4, 0,
                                "fused commands on different namespaces");
     }
     if (le64_to_cpu(rw->slba) != first->slba ||
         le16_to_cpu(rw->nlb) + 1 != first->nlb) {
-        return nvme_nvm_reject(second, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+        return nvme_req_reject(second, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
                                "fused commands on different LBA ranges");
     }
     if (!blk_is_writable(second->ns->blk)) {
-        return nvme_nvm_reject(second, NVME_NS_WRITE_PROTECTED | NVME_DNR,
+        return nvme_req_reject(second, NVME_NS_WRITE_PROTECTED | NVME_DNR,
                                0, 0, "namespace is write protected");
     }
     return NVME_SUCCESS;
@@ -465,7 +465,7 @@ uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req)
             return status;
         }
         if (sq->head == sq->tail) {
-            return nvme_nvm_reject(req, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+            return nvme_req_reject(req, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
                                    "first fused command is the last in SQ");
         }
         sq->fused_first = req;

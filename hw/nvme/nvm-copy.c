@@ -70,12 +70,12 @@ static uint16_t nvme_copy_range(NvmeRequest *req,
     r->slba = le64_to_cpu(src->slba);
     r->nlb = le16_to_cpu(src->nlb) + 1;
     if (r->nlb > NVME_COPY_MSSRL) {
-        return nvme_nvm_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
+        return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "source range longer than MSSRL");
     }
     *total += r->nlb;
     if (*total > NVME_COPY_MCL) {
-        return nvme_nvm_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
+        return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "copy longer than MCL");
     }
     status = nvme_lba_check(req, r->slba, r->nlb, 40);
@@ -117,19 +117,19 @@ static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr)
                 (uint64_t)le32_to_cpu(req->cmd.cdw11) << 32;
     req->fua = cdw12 & NVME_COPY_FUA;
     if (cdw12 & ~NVME_COPY_CDW12_OK) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved or unsupported CDW12 bits");
     }
     if ((cdw12 >> 8) & 0xf) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 49, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 49, 0,
                                "descriptor format not supported");
     }
     if (*nr > NVME_COPY_MSRC + 1) {
-        return nvme_nvm_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
+        return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "more source ranges than MSRC");
     }
     if (!blk_is_writable(req->ns->blk)) {
-        return nvme_nvm_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
+        return nvme_req_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
                                "namespace is write protected");
     }
     return NVME_SUCCESS;
@@ -144,7 +144,7 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     if (req->ns->ms) {          /* copying metadata: not implemented */
-        return nvme_nvm_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
                                "copy on a format with metadata");
     }
     status = nvme_copy_parse(req, &nr);

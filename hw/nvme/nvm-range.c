@@ -33,19 +33,6 @@
 /* ---- helpers shared by the NVM range commands ---- */
 
 /*
- * Context: main loop.  Record why a command is refused (error log field,
- * trace) and return @status for the completion path.
- */
-uint16_t nvme_nvm_reject(NvmeRequest *req, uint16_t status, unsigned byte,
-                         unsigned bit, const char *why)
-{
-    nvme_req_err_field(req, byte, bit);
-    trace_nvme_nvm_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
-                          status);
-    return status;
-}
-
-/*
  * Context: main loop.  @slba + @nlb inside the namespace, without 64-bit
  * wrap-around; @byte locates the SLBA field for the error log.
  */
@@ -56,7 +43,7 @@ uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
 
     if (slba >= ns->nlbas || nlb > ns->nlbas - slba) {
         req->err_lba = slba;
-        return nvme_nvm_reject(req, NVME_LBA_RANGE | NVME_DNR, byte, 0,
+        return nvme_req_reject(req, NVME_LBA_RANGE | NVME_DNR, byte, 0,
                                "LBA range beyond the namespace");
     }
     return NVME_SUCCESS;
@@ -66,7 +53,7 @@ uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
 static uint16_t nvme_writable_check(NvmeRequest *req)
 {
     if (!blk_is_writable(req->ns->blk)) {
-        return nvme_nvm_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
+        return nvme_req_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
                                "namespace is write protected");
     }
     return NVME_SUCCESS;
@@ -382,7 +369,7 @@ static uint16_t nvme_range_parse(NvmeRequest *req, uint32_t allowed)
     if (cdw12 & ~(allowed | 0xffff)) {
         unsigned bit = ctz32(cdw12 & ~(allowed | 0xffff));
 
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR,
                                48 + bit / 8, bit % 8,
                                "reserved or unsupported CDW12 bits");
     }
@@ -470,7 +457,7 @@ uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req)
     }
     trace_nvme_io_write_uncor(le16_to_cpu(req->cmd.cid), req->slba, req->nlb);
     if (!nvme_unc_mark(req->ns, req->slba, req->nlb)) {
-        return nvme_nvm_reject(req, NVME_INTERNAL_DEV_ERROR | NVME_DNR, 40, 0,
+        return nvme_req_reject(req, NVME_INTERNAL_DEV_ERROR | NVME_DNR, 40, 0,
                                "too many uncorrectable ranges");
     }
     n->stats.write_cmds++;
@@ -520,12 +507,12 @@ uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     if (cdw10 & ~0xffu) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 41, 0,
                                "reserved CDW10 bits");
     }
     if (attr & ~(uint32_t)(NVME_DSMGMT_IDR | NVME_DSMGMT_IDW |
                            NVME_DSMGMT_AD)) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 3,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 3,
                                "reserved CDW11 bits");
     }
     status = (attr & NVME_DSMGMT_AD) ? nvme_writable_check(req) : 0;
@@ -613,15 +600,15 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     if (atype != NVME_LBAS_ATYPE_SCAN && atype != NVME_LBAS_ATYPE_TRACKED) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 55, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 55, 0,
                                "unsupported action type");
     }
     if (cdw13 & 0x00ff0000) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 54, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 54, 0,
                                "reserved CDW13 bits");
     }
     if (len > nvme_mdts_bytes(n)) {
-        return nvme_nvm_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
                                "MNDW beyond MDTS");
     }
     status = nvme_lba_check(req, slba, 1, 40);

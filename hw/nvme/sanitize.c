@@ -83,16 +83,6 @@ typedef struct QEMU_PACKED NvmeSanitizeLog {
 
 QEMU_BUILD_BUG_ON(sizeof(NvmeSanitizeLog) != 512);
 
-/* Context: main loop.  Refuse a Sanitize: error location, trace. */
-static uint16_t nvme_sanitize_reject(NvmeRequest *req, uint16_t status,
-                                     unsigned byte, unsigned bit,
-                                     const char *why)
-{
-    nvme_req_err_field(req, byte, bit);
-    trace_nvme_sanitize_reject(le16_to_cpu(req->cmd.cid), why, status);
-    return status;
-}
-
 /* Context: main loop.  Admin commands a sanitize operation lets through. */
 static bool nvme_sanitize_admin_allowed(NvmeRequest *req)
 {
@@ -298,12 +288,12 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
         capbit = NVME_SANICAP_CES;
         break;
     default:
-        return nvme_sanitize_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
-                                    "reserved sanitize action");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "reserved sanitize action");
     }
     if (!(sanicap & capbit)) {
-        return nvme_sanitize_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
-                                    "sanitize action not supported");
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "sanitize action not supported");
     }
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         NvmeNamespace *ns = nvme_sanitize_ns(n, i);
@@ -312,13 +302,13 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
             continue;
         }
         if (ns->formatting) {
-            return nvme_sanitize_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
-                                        "a namespace is being formatted");
+            return nvme_req_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
+                                   "a namespace is being formatted");
         }
         if (!blk_is_writable(ns->blk)) {
-            return nvme_sanitize_reject(req,
-                                        NVME_NS_WRITE_PROTECTED | NVME_DNR,
-                                        4, 0, "namespace is write protected");
+            return nvme_req_reject(req,
+                                   NVME_NS_WRITE_PROTECTED | NVME_DNR,
+                                   4, 0, "namespace is write protected");
         }
         total += nvme_ns_bytes(ns);
     }

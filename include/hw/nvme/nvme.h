@@ -533,6 +533,8 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req);
 void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req);
 void nvme_req_complete(NvmeRequest *req, uint16_t status);
 uint32_t nvme_effects(const NvmeOpcode *op);
+uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why);
 
 /* queue.c */
 void nvme_queue_init_admin(NvmeCtrl *n);
@@ -710,8 +712,6 @@ NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
                                  bool bounce);
 void nvme_range_job_start(NvmeRangeJob *job);
 void nvme_range_job_cb(void *opaque, int ret);
-uint16_t nvme_nvm_reject(NvmeRequest *req, uint16_t status, unsigned byte,
-                         unsigned bit, const char *why);
 uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
                         unsigned byte);
 uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req);
