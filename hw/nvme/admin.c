@@ -68,7 +68,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
                            NVME_ONCS_COMPARE | NVME_ONCS_WRITE_UNCORR |
                            NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES |
                            NVME_ONCS_VERIFY | NVME_ONCS_COPY);
-    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0);
+    /* source range formats 0 (16-bit guard) and 1 (64-bit guard) */
+    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1);
     id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
     id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
     /*
