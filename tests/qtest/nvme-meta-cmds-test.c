@@ -3,9 +3,9 @@
  * Identify SGLS bit 19, single descriptors, chained segments, bit
  * buckets, every hostile case and its status), Verify checking the stored
  * protection information, Compare of data and metadata (extended LBA and
- * separate buffer, with PI and PRACT), and Copy moving metadata with the
- * PI checked per PRINFOR and checked or regenerated per PRINFOW, with
- * source range descriptor formats 0 and 1.
+ * separate buffer, with PI and PRACT; fused with a Write), and Copy
+ * moving metadata with the PI checked per PRINFOR and checked or
+ * regenerated per PRINFOW, with source range descriptor formats 0 and 1.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -695,6 +695,75 @@ static void test_compare_pi(void)
     nvme_drv_stop(d);
 }
 
+/* Queue a fused-capable one-block command (extended 512+8) unrung. */
+static uint16_t put_fused(NvmeDrv *d, uint8_t opc, uint8_t fuse,
+                          const uint8_t *host, uint32_t cdw12)
+{
+    uint64_t g = nvme_drv_alloc(d, 520);
+    static uint16_t cid = 0x5000;
+    NvmeCmd cmd;
+
+    nvme_drv_memwrite(d, g, host, 520);
+    nvme_drv_cmd_init(&cmd, opc, 1);
+    cmd.flags = fuse;
+    cmd.cid = ++cid;
+    nvme_drv_cmd_set_prp(d, &cmd, g, 520);
+    cmd.cdw10 = cpu_to_le32(77);
+    cmd.cdw12 = cpu_to_le32(cdw12);
+    cmd.cdw14 = cpu_to_le32(77);
+    nvme_drv_sq_put(d, 1, &cmd);
+    return cmd.cid;
+}
+
+static uint16_t fused_status(NvmeDrv *d, uint16_t cid)
+{
+    NvmeCqe cqe;
+
+    nvme_drv_wait_cid(d, 1, cid, &cqe);
+    return NVME_DRV_STATUS(&cqe);
+}
+
+/*
+ * Fused Compare and Write on an extended 512+8 PI format: the compare
+ * covers data and PI (PRACT 0), a PI mismatch fails the pair.
+ */
+static void test_fused_meta(void)
+{
+    NvmeDrv *d = start_ns("ms=8,pi=1,mset=1");
+    uint8_t a[520], b[520], r[520];
+    Io io = { .opc = NVME_CMD_WRITE, .slba = 77, .nlb = 1, .cdw12 = PRACT,
+              .ilbrt = 77 };
+    uint16_t c, w;
+
+    fill(a, 512, 0xc1);
+    g_assert_cmphex(run(d, &io, a, 512, NULL, 0), ==, NVME_SUCCESS);
+    io.opc = NVME_CMD_READ;
+    io.cdw12 = 0;
+    g_assert_cmphex(run(d, &io, a, 520, NULL, 0), ==, NVME_SUCCESS);
+    fill(b, 512, 0xc2);
+    stw_be_p(b + 512, crc16(b, 512));
+    stw_be_p(b + 514, 0);
+    stl_be_p(b + 516, 77);
+    c = put_fused(d, NVME_CMD_COMPARE, 1, a, PRCHK_ALL);
+    w = put_fused(d, NVME_CMD_WRITE, 2, b, PRCHK_ALL);
+    nvme_drv_sq_ring(d, 1);
+    g_assert_cmphex(fused_status(d, c), ==, NVME_SUCCESS);
+    g_assert_cmphex(fused_status(d, w), ==, NVME_SUCCESS);
+    g_assert_cmphex(run(d, &io, r, 520, NULL, 0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(r, 520, b, 520);
+    /* same data, another application tag: the write is not done */
+    memcpy(r, b, 520);
+    r[514] ^= 1;
+    c = put_fused(d, NVME_CMD_COMPARE, 1, r, 0);
+    w = put_fused(d, NVME_CMD_WRITE, 2, a, 0);
+    nvme_drv_sq_ring(d, 1);
+    g_assert_cmphex(fused_status(d, c), ==, SC_CMP);
+    g_assert_cmphex(fused_status(d, w), ==, NVME_CMD_ABORT_FAILED_FUSE);
+    g_assert_cmphex(run(d, &io, r, 520, NULL, 0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(r, 520, b, 520);
+    nvme_drv_stop(d);
+}
+
 /* ---- Copy ---- */
 
 typedef struct CopyRange {
@@ -982,6 +1051,7 @@ int main(int argc, char **argv)
                    test_verify_pi64_type3);
     qtest_add_func("/nvme/meta-cmds/compare_meta", test_compare_meta);
     qtest_add_func("/nvme/meta-cmds/compare_pi", test_compare_pi);
+    qtest_add_func("/nvme/meta-cmds/fused_meta", test_fused_meta);
     qtest_add_func("/nvme/meta-cmds/copy_meta", test_copy_meta);
     qtest_add_func("/nvme/meta-cmds/copy_pi", test_copy_pi);
     qtest_add_func("/nvme/meta-cmds/copy_pi64", test_copy_pi64);
