@@ -68,16 +68,20 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
                            NVME_ONCS_COMPARE | NVME_ONCS_WRITE_UNCORR |
                            NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES |
                            NVME_ONCS_VERIFY | NVME_ONCS_COPY);
-    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0);
+    /* source range formats 0 (16-bit guard) and 1 (64-bit guard) */
+    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1);
     id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
     id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
     /*
      * SGLs without alignment rules, bit buckets (dma.c); metadata in a
-     * byte-aligned contiguous MPTR buffer, not MPTR as SGL (nvm-meta.c)
+     * byte-aligned contiguous MPTR buffer or an SGL whose first descriptor
+     * MPTR points to (dma.c).  No keyed or transport descriptors, no
+     * offsets, no SGL longer than the transfer, no SDT hint.
      */
     id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                            NVME_CTRL_SGLS_BITBUCKET |
-                           NVME_CTRL_SGLS_MPTR_CONTIGUOUS);
+                           NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
+                           NVME_CTRL_SGLS_MPTR_SGL);
     snprintf((char *)id->subnqn, sizeof(id->subnqn), "%s",
              n->subsys->subnqn);
     id->psd[0].mp = cpu_to_le16(0x9c4);     /* 25 W */

@@ -7,10 +7,10 @@
  * alignment of list pointers.  The walk consumes at least one page of the
  * transfer per list page it reads, so a list that loops cannot hang it.
  *
- * SGLs (PSDT 01b or 10b; MPTR, the metadata pointer, is nvm-meta.c's):
- * Data Block, Bit Bucket, Segment and Last Segment descriptors
- * with the Address subtype.  The walk enforces the SGL rules of the NVMe
- * Base specification: segment lengths non-zero multiples of 16 and qword
+ * SGLs (PSDT 01b or 10b): Data Block, Bit Bucket, Segment and Last
+ * Segment descriptors with the Address subtype.  The walk enforces the
+ * SGL rules of the NVMe Base specification (segments must be guest RAM):
+ * segment lengths non-zero multiples of 16 and qword
  * aligned segments, a Segment or Last Segment descriptor only as the last
  * descriptor of a segment and never inside the last segment, the
  * described length exactly the command's transfer length (SGLS does not
@@ -24,6 +24,14 @@
  * and skipped when data is scattered to the guest.  A block read with
  * holes goes through a bounce buffer; everything else maps req->sg
  * directly.
+ *
+ * The separate metadata buffer (nvme_dma_md): with PSDT 00b MPTR is the
+ * dword aligned address of a contiguous buffer, with 01b the same byte
+ * aligned (SGLS bit 17), with 10b (SGLS bit 19) the qword aligned address
+ * of an SGL segment holding exactly one descriptor, the first of the
+ * metadata SGL: a Data Block, a Bit Bucket (reads only), or a Segment or
+ * Last Segment leading to more, walked by the same rules as the data SGL
+ * (a length other than the metadata's is Metadata SGL Length Invalid).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -42,6 +50,7 @@
 #define SGL1_ADDR   24
 #define SGL1_LEN    32
 #define SGL1_ID     39
+#define MPTR_BYTE   16          /* the command's MPTR field */
 
 typedef struct NvmeSgHole {
     uint32_t off;               /* byte offset in the transfer */
@@ -166,12 +175,15 @@ typedef struct NvmeSglWalk {
     uint32_t ndesc;             /* descriptors walked so far */
     bool to_device;             /* host-to-controller: no bit buckets */
     bool in_cmd;                /* current descriptor is the command's */
+    bool md;                    /* the metadata SGL (MPTR, PSDT 10b) */
 } NvmeSglWalk;
 
 /*
  * Context: main loop.  Reject the SGL: trace why, point the error log at
  * the command's SGL field @byte when the culprit is the command's own
- * descriptor (else at DPTR), return @status with DNR.
+ * descriptor (else at DPTR, or MPTR for the metadata SGL), return @status
+ * with DNR.  A wrong length of the metadata SGL is Metadata SGL Length
+ * Invalid rather than Data SGL Length Invalid.
  */
 static uint16_t nvme_sgl_fail(NvmeSglWalk *w, uint16_t status,
                               const char *why, const NvmeSglDescriptor *d,
@@ -179,10 +191,17 @@ static uint16_t nvme_sgl_fail(NvmeSglWalk *w, uint16_t status,
 {
     NvmeRequest *req = w->req;
 
+    if (w->md && status == NVME_DATA_SGL_LEN_INVALID) {
+        status = NVME_MD_SGL_LEN_INVALID;
+    }
     trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid), why,
                            le64_to_cpu(d->addr), le32_to_cpu(d->len),
                            d->type, w->ndesc, status);
-    nvme_req_err_field(req, w->in_cmd ? byte : SGL1_ADDR, 0);
+    if (w->md) {
+        nvme_req_err_field(req, MPTR_BYTE, 0);
+    } else {
+        nvme_req_err_field(req, w->in_cmd ? byte : SGL1_ADDR, 0);
+    }
     return status | NVME_DNR;
 }
 
@@ -294,18 +313,20 @@ static uint16_t nvme_sgl_check_seg(NvmeSglWalk *w, const NvmeSglDescriptor *d)
 }
 
 /*
- * Context: main loop.  Walk the SGL from the command's descriptor.  @seg
- * is the descriptor being followed; each pass reads the segment it
- * points to, whose last descriptor may point to the next one.
+ * Context: main loop.  Walk the SGL from its first descriptor @first (the
+ * command's SGL1, or for @md the one MPTR points to).  @seg is the
+ * descriptor being followed; each pass reads the segment it points to,
+ * whose last descriptor may point to the next one.
  */
-static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
-                             bool to_device)
+static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req,
+                             const NvmeSglDescriptor *first, uint32_t len,
+                             bool to_device, bool md)
 {
     NvmeSglWalk w = {
         .n = n, .req = req, .len = len, .to_device = to_device,
-        .in_cmd = true, .ndesc = 1,
+        .in_cmd = true, .ndesc = 1, .md = md,
     };
-    NvmeSglDescriptor seg = req->cmd.dptr.sgl;
+    NvmeSglDescriptor seg = *first;
     NvmeSglDescriptor buf[SGL_CHUNK];
     uint16_t status;
 
@@ -329,7 +350,9 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
         for (uint32_t i = 0; i < count && !chained; i += SGL_CHUNK) {
             uint32_t cnt = MIN(count - i, SGL_CHUNK);
 
-            if (pci_dma_read(PCI_DEVICE(n), addr + i * sizeof(buf[0]), buf,
+            if (!nvme_dma_range_ok(n, addr + i * sizeof(buf[0]),
+                                   cnt * sizeof(buf[0]), false) ||
+                pci_dma_read(PCI_DEVICE(n), addr + i * sizeof(buf[0]), buf,
                              cnt * sizeof(buf[0]))) {
                 trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid),
                                        "segment read failed", addr,
@@ -379,11 +402,11 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
         }
     }
     if (w.done != len) {
-        w.in_cmd = NVME_SGL_TYPE(req->cmd.dptr.sgl.type) <=
+        w.in_cmd = NVME_SGL_TYPE(first->type) <=
                    NVME_SGL_DESCR_TYPE_BIT_BUCKET;
         return nvme_sgl_fail(&w, NVME_DATA_SGL_LEN_INVALID,
-                             "SGL shorter than the transfer",
-                             &req->cmd.dptr.sgl, SGL1_LEN);
+                             "SGL shorter than the transfer", first,
+                             SGL1_LEN);
     }
     trace_nvme_sgl_map(le16_to_cpu(req->cmd.cid), len, w.ndesc,
                        req->sg_holes ? req->sg_holes->len : 0);
@@ -467,7 +490,8 @@ static uint16_t nvme_dma_map_dir(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
         break;
     case NVME_PSDT_SGL_MPTR_CONTIGUOUS:
     case NVME_PSDT_SGL_MPTR_SGL:
-        status = nvme_sgl_map(n, req, len, to_device);
+        status = nvme_sgl_map(n, req, &req->cmd.dptr.sgl, len, to_device,
+                              false);
         if (status && req->sg_holes) {
             g_array_free(req->sg_holes, true);
             req->sg_holes = NULL;
@@ -527,15 +551,10 @@ static MemTxResult nvme_dma_scatter(NvmeRequest *req, const uint8_t *buf,
     return MEMTX_OK;
 }
 
-/* Context: main loop.  Device buffer -> guest memory. */
-uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
-                           uint32_t len)
+/* Context: main loop.  Device buffer -> the guest memory req->sg maps. */
+static uint16_t nvme_dma_copy_out(NvmeRequest *req, const void *buf,
+                                  uint32_t len)
 {
-    uint16_t status = nvme_dma_map_dir(n, req, len, false);
-
-    if (status) {
-        return status;
-    }
     if (req->sg_holes) {
         if (nvme_dma_scatter(req, buf, len) != MEMTX_OK) {
             return NVME_DATA_TRAS_ERROR | NVME_DNR;
@@ -549,20 +568,116 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
     return NVME_SUCCESS;
 }
 
+/* Context: main loop.  The guest memory req->sg maps -> device buffer. */
+static uint16_t nvme_dma_copy_in(NvmeRequest *req, void *buf, uint32_t len)
+{
+    if (dma_buf_write(buf, len, NULL, &req->sg,
+                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+        return NVME_DATA_TRAS_ERROR | NVME_DNR;
+    }
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Device buffer -> guest memory. */
+uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
+                           uint32_t len)
+{
+    uint16_t status = nvme_dma_map_dir(n, req, len, false);
+
+    return status ? status : nvme_dma_copy_out(req, buf, len);
+}
+
 /* Context: main loop.  Guest memory -> device buffer. */
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len)
 {
     uint16_t status = nvme_dma_map_dir(n, req, len, true);
 
+    return status ? status : nvme_dma_copy_in(req, buf, len);
+}
+
+/* ---- the separate metadata buffer (MPTR) ---- */
+
+/*
+ * Context: main loop.  PSDT 10b: MPTR is the qword aligned address of an
+ * SGL segment of one descriptor in guest RAM; map the metadata SGL it
+ * starts into req->sg (and holes).
+ */
+static uint16_t nvme_dma_map_md_sgl(NvmeCtrl *n, NvmeRequest *req,
+                                    uint32_t len, bool to_device)
+{
+    uint64_t mptr = le64_to_cpu(req->cmd.mptr);
+    NvmeSglDescriptor first;
+    uint16_t status;
+
+    if (mptr & 7) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR,
+                               MPTR_BYTE, 0,
+                               "metadata SGL segment not qword aligned");
+    }
+    if (!nvme_dma_range_ok(n, mptr, sizeof(first), false) ||
+        pci_dma_read(PCI_DEVICE(n), mptr, &first, sizeof(first))) {
+        trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr,
+                               sizeof(first));
+        return nvme_req_reject(req, NVME_DATA_TRAS_ERROR | NVME_DNR,
+                               MPTR_BYTE, 0,
+                               "metadata SGL segment is not guest RAM");
+    }
+    status = nvme_sgl_map(n, req, &first, len, to_device, true);
+    if (status && req->sg_holes) {
+        g_array_free(req->sg_holes, true);
+        req->sg_holes = NULL;
+    }
+    return status ? status : nvme_dma_check(n, req, to_device);
+}
+
+/*
+ * Context: main loop.  Map the command's separate metadata buffer of
+ * @len bytes into req->sg (replacing the data's mapping).
+ */
+static uint16_t nvme_dma_map_md(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
+                                bool to_device)
+{
+    uint64_t mptr = le64_to_cpu(req->cmd.mptr);
+
+    nvme_dma_unmap(req);
+    qemu_sglist_init(&req->sg, DEVICE(n), 1,
+                     pci_get_address_space(PCI_DEVICE(n)));
+    switch (NVME_CMD_FLAGS_PSDT(req->cmd.flags)) {
+    case NVME_PSDT_SGL_MPTR_SGL:
+        return nvme_dma_map_md_sgl(n, req, len, to_device);
+    case NVME_PSDT_PRP:
+        if (mptr & 3) {
+            return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR,
+                                   MPTR_BYTE, 0, "MPTR not dword aligned");
+        }
+        break;
+    default:                    /* 01b: byte aligned, SGLS bit 17 */
+        break;
+    }
+    if (!nvme_dma_range_ok(n, mptr, len, !to_device)) {
+        trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr, len);
+        return nvme_req_reject(req, NVME_DATA_TRAS_ERROR | NVME_DNR,
+                               MPTR_BYTE, 0, "MPTR buffer is not guest RAM");
+    }
+    qemu_sglist_add(&req->sg, mptr, len);
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Move @len bytes of metadata between @buf and the
+ * command's separate metadata buffer, as PSDT says; @to_guest for reads.
+ */
+uint16_t nvme_dma_md(NvmeCtrl *n, NvmeRequest *req, void *buf, uint32_t len,
+                     bool to_guest)
+{
+    uint16_t status = nvme_dma_map_md(n, req, len, !to_guest);
+
     if (status) {
         return status;
     }
-    if (dma_buf_write(buf, len, NULL, &req->sg,
-                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
-        return NVME_DATA_TRAS_ERROR | NVME_DNR;
-    }
-    return NVME_SUCCESS;
+    return to_guest ? nvme_dma_copy_out(req, buf, len)
+                    : nvme_dma_copy_in(req, buf, len);
 }
 
 /* ---- block I/O on a mapped request ---- */

@@ -4,7 +4,12 @@
  *
  * Compare copies the host's data into a buffer first (so a bad data
  * pointer fails before any backend I/O), reads the blocks from the
- * backend and compares; a mismatch is Compare Failure.
+ * backend and compares; a mismatch is Compare Failure.  On a format with
+ * metadata the host's metadata (extended LBA or MPTR) is fetched and
+ * compared too.  With PI the stored PI is first checked as PRCHK says
+ * (End-to-end ... Check Error); with PRACT the PI bytes are not compared
+ * (the host sends none when the metadata is exactly the PI), without
+ * PRACT every metadata byte is.
  *
  * Fused Compare and Write: the first command (FUSE 01b) must be a Compare
  * and is held until the next command of the same SQ arrives; that one
@@ -28,15 +33,19 @@
 
 #define NVME_FUSE_FIRST     1
 #define NVME_FUSE_SECOND    2
-/* LR, FUA, PRINFO (no protection information: ignored), STC */
+/* LR, FUA, PRINFO (checked on a namespace with PI), STC */
 #define NVME_CMP_CDW12_OK   0xfd00ffffu
+#define NVME_CMP_PRACT      (1u << 29)
 
 typedef void NvmeCmpDone(NvmeRequest *req, uint16_t status);
 
 typedef struct NvmeCmpState {
     uint8_t *host;
     uint8_t *media;
+    uint8_t *host_md;           /* metadata, ms bytes per block */
+    uint8_t *media_md;
     uint32_t len;
+    bool md_phase;              /* the metadata read is under way */
     QEMUIOVector qiov;
     NvmeCmpDone *done;
 } NvmeCmpState;
@@ -60,12 +69,10 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
     uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
     uint16_t status;
 
+    uint64_t hlen;
+
     req->slba = le64_to_cpu(rw->slba);
     req->nlb = le16_to_cpu(rw->nlb) + 1;
-    if (req->ns->ms) {          /* metadata compare: not implemented */
-        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
-                               "compare on a format with metadata");
-    }
     if (cdw12 & ~NVME_CMP_CDW12_OK) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved CDW12 bits");
@@ -74,7 +81,11 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
-    if (((uint64_t)req->nlb << req->ns->lbads) > nvme_mdts_bytes(n)) {
+    hlen = (uint64_t)req->nlb << req->ns->lbads;
+    if (req->ns->mset) {
+        hlen += (uint64_t)req->nlb * nvme_meta_host_ms(req->ns, &req->cmd);
+    }
+    if (hlen > nvme_mdts_bytes(n)) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
                                "transfer beyond MDTS");
     }
@@ -88,32 +99,93 @@ static void nvme_cmp_free(NvmeRequest *req)
 
     g_free(s->host);
     qemu_vfree(s->media);
+    g_free(s->host_md);
+    g_free(s->media_md);
     g_free(s);
     req->opaque = NULL;
 }
 
-/* Context: main loop (block layer callback).  Media read: compare. */
+/*
+ * Context: main loop.  Compare the metadata of each block: with PRACT on
+ * a namespace with PI, the bytes outside the PI only.
+ */
+static bool nvme_cmp_md_equal(NvmeRequest *req, NvmeCmpState *s)
+{
+    NvmeNamespace *ns = req->ns;
+    bool pract = ns->pi && (le32_to_cpu(req->cmd.cdw12) & NVME_CMP_PRACT);
+    uint32_t pi_off = pract ? nvme_pi_off(ns) : 0;
+    uint32_t pi_len = pract ? nvme_pi_size(ns) : 0;
+
+    for (uint32_t i = 0; i < req->nlb; i++) {
+        const uint8_t *h = s->host_md + (size_t)i * ns->ms;
+        const uint8_t *m = s->media_md + (size_t)i * ns->ms;
+
+        if (memcmp(h, m, pi_off) ||
+            memcmp(h + pi_off + pi_len, m + pi_off + pi_len,
+                   ns->ms - pi_off - pi_len)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Context: main loop.  Both reads done: check the stored PI, then
+ * compare data and metadata.
+ */
+static uint16_t nvme_cmp_check(NvmeRequest *req, NvmeCmpState *s)
+{
+    NvmeNamespace *ns = req->ns;
+    NvmePiExpect e;
+    uint16_t status;
+
+    if (ns->pi) {
+        nvme_pi_flip(ns, s->media_md, req->nlb);
+        nvme_pi_expect_rw(ns, &req->cmd, &e);
+        status = nvme_pi_check_blocks(ns, req, s->media, s->media_md,
+                                      req->slba, req->nlb, &e);
+        if (status) {
+            return status;
+        }
+    }
+    if (memcmp(s->host, s->media, s->len) ||
+        (ns->ms && !nvme_cmp_md_equal(req, s))) {
+        req->err_lba = req->slba;
+        trace_nvme_compare_mismatch(le16_to_cpu(req->cmd.cid), req->slba);
+        return NVME_CMP_FAILURE | NVME_DNR;
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop (block layer callback).  Media read (the data, then
+ * on a format with metadata the metadata): compare.
+ */
 static void nvme_cmp_read_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
     NvmeCmpState *s = req->opaque;
+    NvmeNamespace *ns = req->ns;
     NvmeCtrl *n = nvme_req_ctrl(req);
     NvmeCmpDone *done = s->done;
-    uint16_t status = NVME_SUCCESS;
+    uint16_t status;
 
     req->aiocb = NULL;
     if (ret < 0) {
         req->err_lba = req->slba;
-        status = nvme_io_error(req, req->ns, ret, true, false);
+        status = nvme_io_error(req, ns, ret, true, false);
+    } else if (ns->ms && !s->md_phase && !nvme_req_stopping(req)) {
+        s->md_phase = true;
+        qemu_iovec_init_buf(&s->qiov, s->media_md, (size_t)req->nlb * ns->ms);
+        req->aiocb = blk_aio_preadv(ns->blk, nvme_ns_md_off(ns, req->slba),
+                                    &s->qiov, 0, nvme_cmp_read_cb, req);
+        return;
+    } else if (ns->ms && !s->md_phase) {
+        status = NVME_CMD_ABORT_REQ;    /* its queue is going away */
     } else {
         n->stats.read_cmds++;
         n->stats.units_read += s->len >> BDRV_SECTOR_BITS;
-        if (memcmp(s->host, s->media, s->len)) {
-            status = NVME_CMP_FAILURE | NVME_DNR;
-            req->err_lba = req->slba;
-            trace_nvme_compare_mismatch(le16_to_cpu(req->cmd.cid),
-                                        req->slba);
-        }
+        status = nvme_cmp_check(req, s);
     }
     nvme_cmp_free(req);
     done(req, status);
@@ -139,7 +211,14 @@ static uint16_t nvme_cmp_start(NvmeCtrl *n, NvmeRequest *req,
     s->host = g_malloc(s->len);
     s->done = done;
     req->opaque = s;
-    status = nvme_dma_from_guest(n, req, s->host, s->len);
+    if (ns->ms) {
+        s->host_md = g_malloc0((size_t)req->nlb * ns->ms);
+        s->media_md = g_malloc((size_t)req->nlb * ns->ms);
+        status = nvme_meta_fetch(n, req, s->host, s->host_md,
+                                 nvme_meta_host_ms(ns, &req->cmd));
+    } else {
+        status = nvme_dma_from_guest(n, req, s->host, s->len);
+    }
     if (status) {
         nvme_cmp_free(req);
         return status;

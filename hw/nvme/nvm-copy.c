@@ -1,12 +1,26 @@
 /*
- * NVM Copy command: source ranges (descriptor format 0) copied, in order,
- * to consecutive blocks from SDLBA, through the block backend: each chunk
- * is read into a bounce buffer, then written to the destination.
+ * NVM Copy command: source ranges copied, in order, to consecutive blocks
+ * from SDLBA, through the block backend: each chunk is read into a bounce
+ * buffer (data, then metadata), then written to the destination (data,
+ * then metadata).
  *
- * Only format 0 is offered (OCFS bit 0): format 1 differs only in the
- * 16b/64b protection information fields, and namespaces here carry no
- * protection information.  Identify Namespace reports the limits MSRC,
- * MSSRL and MCL; exceeding one is Command Size Limit Exceeded.
+ * Source range descriptor formats 0 (16-bit guard PI fields: 32-bit
+ * EILBRT) and 1 (64-bit guard: 48-bit EILBRT in the 80-bit storage and
+ * reference tag field) are offered (OCFS bits 0 and 1); the format must
+ * match the guard of the namespace's current format (Invalid Field
+ * otherwise), formats 2 and 3 are not offered.  Identify Namespace
+ * reports the limits MSRC, MSSRL and MCL; exceeding one is Command Size
+ * Limit Exceeded.
+ *
+ * Metadata moves with the data.  With PI, PRINFOR (CDW12 15:12) selects
+ * the checks of the source blocks' stored PI against their range's
+ * EILBRT (incremented per block for types 1 and 2), ELBAT and ELBATM;
+ * PRINFOW (29:26) with PRACT makes the controller write new PI for the
+ * destination (guard over the data, LBAT, reference tag ILBRT incremented
+ * per destination block for types 1 and 2), without PRACT the copied PI is
+ * checked as PRCHK says against ILBRT, LBAT and LBATM (CDW14, CDW15; the
+ * 64-bit guard takes ILBRT bits 47:32 from CDW3).  A failing block ends
+ * the copy with its End-to-end status, the chunks before it copied.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,34 +35,143 @@
 #define NVME_COPY_FUA       (1u << 30)
 /* NR, DESFMT, PRINFOR, STCW (24), PRINFOW, FUA, LR; DTYPE unsupported */
 #define NVME_COPY_CDW12_OK  0xfd00ffffu
+#define NVME_COPY_PRACT     (1u << 3)   /* in PRINFOR / PRINFOW */
 
-/* Context: main loop (block layer callback).  Source chunk read: write. */
-static void nvme_copy_read_cb(void *opaque, int ret)
+/* The source ranges' expected PI (NvmeRangeJob.priv), one per range. */
+typedef struct NvmeCopyPi {
+    NvmePiExpect *src;
+    NvmePiExpect dst;           /* PRINFOW, ILBRT, LBAT, LBATM */
+} NvmeCopyPi;
+
+/* Context: main loop.  NvmeRangeJob.priv_free of a Copy. */
+static void nvme_copy_pi_free(void *priv)
+{
+    NvmeCopyPi *pi = priv;
+
+    g_free(pi->src);
+    g_free(pi);
+}
+
+/* Phases of a chunk, job->chunk_phase. */
+enum {
+    NVME_COPY_READ_DATA,
+    NVME_COPY_READ_MD,
+    NVME_COPY_WRITE_DATA,
+    NVME_COPY_WRITE_MD,
+};
+
+static void nvme_copy_cb(void *opaque, int ret);
+
+/*
+ * Context: main loop.  Source chunk read: check its PI per PRINFOR, then
+ * check or regenerate it per PRINFOW for the destination (host form in
+ * between).  The chunk's blocks all come from range job->idx.
+ */
+static uint16_t nvme_copy_pi(NvmeRangeJob *job)
+{
+    NvmeRequest *req = job->req;
+    NvmeNamespace *ns = req->ns;
+    NvmeCopyPi *pi = job->priv;
+    NvmePiExpect e = pi->src[job->idx];
+    uint64_t dst_off = job->dst - req->slba;
+    uint16_t status;
+
+    nvme_pi_flip(ns, job->md, job->cur_nlb);
+    e.ref += job->cur_slba - job->ranges[job->idx].slba;
+    status = nvme_pi_check_blocks(ns, req, job->buf, job->md, job->cur_slba,
+                                  job->cur_nlb, &e);
+    if (status) {
+        return status;
+    }
+    e = pi->dst;
+    e.ref += dst_off;
+    if (e.prinfo & NVME_COPY_PRACT) {
+        nvme_pi_generate(ns, job->buf, job->md, job->cur_nlb,
+                         ns->pi == 3 ? pi->dst.ref : e.ref, e.app);
+    } else {
+        status = nvme_pi_check_blocks(ns, req, job->buf, job->md, job->dst,
+                                      job->cur_nlb, &e);
+        if (status) {
+            return status;
+        }
+    }
+    nvme_pi_flip(ns, job->md, job->cur_nlb);
+    return NVME_SUCCESS;
+}
+
+/* Context: main loop.  Issue the chunk's next backend request. */
+static void nvme_copy_issue(NvmeRangeJob *job)
+{
+    NvmeNamespace *ns = job->req->ns;
+    bool md = job->chunk_phase == NVME_COPY_READ_MD ||
+              job->chunk_phase == NVME_COPY_WRITE_MD;
+    uint64_t lba = job->is_write ? job->dst : job->cur_slba;
+    int64_t off = md ? nvme_ns_md_off(ns, lba) : lba << ns->lbads;
+
+    if (md) {
+        qemu_iovec_init_buf(&job->qiov, job->md,
+                            (size_t)job->cur_nlb * ns->ms);
+    } else {
+        qemu_iovec_init_buf(&job->qiov, job->buf,
+                            (size_t)job->cur_nlb << ns->lbads);
+    }
+    if (job->is_write) {
+        job->req->aiocb = blk_aio_pwritev(ns->blk, off, &job->qiov,
+                                          job->flags, nvme_copy_cb, job);
+    } else {
+        job->req->aiocb = blk_aio_preadv(ns->blk, off, &job->qiov, 0,
+                                         nvme_copy_cb, job);
+    }
+}
+
+/*
+ * Context: main loop (block layer callback).  One request of the chunk
+ * done: on to the next phase (the metadata ones only with metadata).
+ */
+static void nvme_copy_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
     NvmeNamespace *ns = job->req->ns;
+    uint16_t status;
 
+    job->req->aiocb = NULL;
     if (ret < 0) {
+        if (job->is_write) {
+            job->cur_slba = job->dst;   /* for the error log */
+        }
         nvme_range_job_cb(job, ret);
         return;
     }
-    job->is_write = true;
-    job->cur_slba = job->dst;
-    job->dst += job->qiov.size >> ns->lbads;
-    job->req->aiocb = blk_aio_pwritev(ns->blk, job->cur_slba << ns->lbads,
-                                      &job->qiov, job->flags,
-                                      nvme_range_job_cb, job);
+    job->chunk_phase++;
+    if (!ns->ms && (job->chunk_phase == NVME_COPY_READ_MD ||
+                    job->chunk_phase == NVME_COPY_WRITE_MD)) {
+        job->chunk_phase++;
+    }
+    switch (job->chunk_phase) {
+    case NVME_COPY_WRITE_DATA:
+        if (ns->pi) {
+            status = nvme_copy_pi(job);
+            if (status) {
+                nvme_range_job_fail(job, status);
+                return;
+            }
+        }
+        job->is_write = true;
+        break;
+    case NVME_COPY_WRITE_MD + 1:
+        job->dst += job->cur_nlb;
+        nvme_range_job_cb(job, 0);
+        return;
+    }
+    nvme_copy_issue(job);
 }
 
 /* Context: main loop.  One chunk: read the source blocks. */
 static void nvme_copy_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 {
-    NvmeNamespace *ns = job->req->ns;
-
     job->is_write = false;
-    qemu_iovec_init_buf(&job->qiov, job->buf, (size_t)nlb << ns->lbads);
-    job->req->aiocb = blk_aio_preadv(ns->blk, slba << ns->lbads, &job->qiov,
-                                     0, nvme_copy_read_cb, job);
+    job->chunk_phase = NVME_COPY_READ_DATA;
+    nvme_copy_issue(job);
 }
 
 /* Context: main loop.  The destination blocks are rewritten. */
@@ -60,15 +183,31 @@ static void nvme_copy_done(NvmeRangeJob *job)
     nvme_req_ctrl(req)->stats.write_cmds++;
 }
 
-/* Context: main loop.  Check one source range and add it to the total. */
-static uint16_t nvme_copy_range(NvmeRequest *req,
-                                const NvmeCopySourceRangeFormat0_2 *src,
-                                NvmeLbaRange *r, uint64_t *total)
+/*
+ * Context: main loop.  Check one source range (@raw in descriptor format
+ * @fmt: 0 or 1) and add it to the total; its expected PI into @e.
+ */
+static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
+                                unsigned fmt, NvmeLbaRange *r,
+                                NvmePiExpect *e, uint64_t *total)
 {
+    const NvmeCopySourceRangeFormat0_2 *f0 = (const void *)raw;
+    const NvmeCopySourceRangeFormat1_3 *f1 = (const void *)raw;
     uint16_t status;
 
-    r->slba = le64_to_cpu(src->slba);
-    r->nlb = le16_to_cpu(src->nlb) + 1;
+    /* SLBA and NLB sit at the same offsets in both formats */
+    r->slba = le64_to_cpu(f0->slba);
+    r->nlb = le16_to_cpu(f0->nlb) + 1;
+    if (fmt == NVME_COPY_FORMAT_0) {
+        e->ref = le32_to_cpu(f0->reftag);
+        e->app = le16_to_cpu(f0->apptag);
+        e->appmask = le16_to_cpu(f0->appmask);
+    } else {
+        /* ELBST/EILBRT, little endian: no storage tag, 48-bit tag */
+        e->ref = ldq_le_p(f1->sr) & 0xffffffffffffULL;
+        e->app = le16_to_cpu(f1->apptag);
+        e->appmask = le16_to_cpu(f1->appmask);
+    }
     if (r->nlb > NVME_COPY_MSSRL) {
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "source range longer than MSSRL");
@@ -85,19 +224,29 @@ static uint16_t nvme_copy_range(NvmeRequest *req,
     return status;
 }
 
-/* Context: main loop.  Read and check the source range list. */
+/*
+ * Context: main loop.  Read and check the source range list (descriptor
+ * format @fmt); the ranges' expected PI go to @pi->src with PRINFOR.
+ */
 static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
-                                 NvmeLbaRange **out)
+                                 unsigned fmt, NvmeLbaRange **out,
+                                 NvmeCopyPi *pi)
 {
-    g_autofree NvmeCopySourceRangeFormat0_2 *raw =
-        g_new(NvmeCopySourceRangeFormat0_2, nr);
+    size_t dsz = fmt == NVME_COPY_FORMAT_0 ?
+                 sizeof(NvmeCopySourceRangeFormat0_2) :
+                 sizeof(NvmeCopySourceRangeFormat1_3);
+    g_autofree uint8_t *raw = g_malloc(nr * dsz);
     g_autofree NvmeLbaRange *r = g_new(NvmeLbaRange, nr);
+    uint8_t prinfor = (le32_to_cpu(req->cmd.cdw12) >> 12) & 0xf;
     uint64_t total = 0;
     uint16_t status;
 
-    status = nvme_dma_from_guest(n, req, raw, nr * sizeof(*raw));
+    pi->src = g_new0(NvmePiExpect, nr);
+    status = nvme_dma_from_guest(n, req, raw, nr * dsz);
     for (uint32_t i = 0; i < nr && !status; i++) {
-        status = nvme_copy_range(req, &raw[i], &r[i], &total);
+        pi->src[i].prinfo = prinfor;
+        status = nvme_copy_range(req, raw + i * dsz, fmt, &r[i], &pi->src[i],
+                                 &total);
     }
     if (status) {
         return status;
@@ -107,28 +256,42 @@ static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
     return NVME_SUCCESS;
 }
 
-/* Context: main loop.  CDW12 fields other than the ranges. */
-static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr)
+/*
+ * Context: main loop.  CDW12 fields other than the ranges; the
+ * destination's expected PI into @pi->dst.
+ */
+static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr,
+                                unsigned *fmt, NvmeCopyPi *pi)
 {
+    NvmeNamespace *ns = req->ns;
     uint32_t cdw12 = le32_to_cpu(req->cmd.cdw12);
+    uint32_t cdw15 = le32_to_cpu(req->cmd.cdw15);
+    unsigned want = ns->pif == NVME_PIF_64 ? NVME_COPY_FORMAT_1
+                                           : NVME_COPY_FORMAT_0;
 
     *nr = (cdw12 & 0xff) + 1;
+    *fmt = (cdw12 >> 8) & 0xf;
     req->slba = le32_to_cpu(req->cmd.cdw10) |
                 (uint64_t)le32_to_cpu(req->cmd.cdw11) << 32;
     req->fua = cdw12 & NVME_COPY_FUA;
+    pi->dst.prinfo = (cdw12 >> 26) & 0xf;
+    pi->dst.ref = nvme_pi_ilbrt(ns, &req->cmd);
+    pi->dst.app = cdw15 & 0xffff;
+    pi->dst.appmask = cdw15 >> 16;
     if (cdw12 & ~NVME_COPY_CDW12_OK) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved or unsupported CDW12 bits");
     }
-    if ((cdw12 >> 8) & 0xf) {
+    if (*fmt != want) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 49, 0,
-                               "descriptor format not supported");
+                               "descriptor format not supported for the "
+                               "namespace's protection information format");
     }
     if (*nr > NVME_COPY_MSRC + 1) {
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "more source ranges than MSRC");
     }
-    if (!blk_is_writable(req->ns->blk)) {
+    if (!blk_is_writable(ns->blk)) {
         return nvme_req_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
                                "namespace is write protected");
     }
@@ -138,23 +301,23 @@ static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr)
 /* Context: main loop.  Copy: parse, check every range, then run the job. */
 uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
 {
+    NvmeCopyPi *pi = g_new0(NvmeCopyPi, 1);
     NvmeLbaRange *r = NULL;
     NvmeRangeJob *job;
     uint32_t nr;
+    unsigned fmt;
     uint16_t status;
 
-    if (req->ns->ms) {          /* copying metadata: not implemented */
-        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
-                               "copy on a format with metadata");
-    }
-    status = nvme_copy_parse(req, &nr);
+    status = nvme_copy_parse(req, &nr, &fmt, pi);
     if (!status) {
-        status = nvme_copy_ranges(n, req, nr, &r);
+        status = nvme_copy_ranges(n, req, nr, fmt, &r, pi);
     }
     if (!status) {
         status = nvme_lba_check(req, req->slba, req->nlb, 40);
     }
     if (status) {
+        g_free(pi->src);
+        g_free(pi);
         g_free(r);
         return status;
     }
@@ -164,6 +327,8 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
     job->done = nvme_copy_done;
     job->dst = req->slba;
     job->flags = req->fua ? BDRV_REQ_FUA : 0;
+    job->priv = pi;
+    job->priv_free = nvme_copy_pi_free;
     nvme_range_job_start(job);
     return NVME_NO_COMPLETE;
 }

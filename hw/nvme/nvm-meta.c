@@ -11,9 +11,8 @@
  *
  * Host side: with an extended LBA format (FLBAS bit 4) the data pointer
  * carries each block's data followed by its metadata; otherwise the
- * data pointer carries the data and MPTR the metadata as one contiguous
- * buffer (PSDT 00b or 01b).  PSDT 10b (MPTR addressing an SGL) is not
- * implemented for metadata: Invalid Field (SGLS bit 19 is clear).
+ * data pointer carries the data and MPTR the metadata (dma.c,
+ * nvme_dma_md: a contiguous buffer with PSDT 00b or 01b, an SGL with 10b).
  *
  * PI (Identify Namespace DPS): 8 bytes, or 16 with the 64-bit guard
  * (ELBAF PIF 2), in the first (PIL) or last bytes of the metadata: guard
@@ -113,7 +112,7 @@ static uint64_t nvme_crc64_update(uint64_t reg, const uint8_t *buf,
 }
 
 /* Context: any.  Offset of the PI in a block's metadata. */
-static uint32_t nvme_pi_off(NvmeNamespace *ns)
+uint32_t nvme_pi_off(NvmeNamespace *ns)
 {
     return ns->pil ? 0 : ns->ms - nvme_pi_size(ns);
 }
@@ -243,20 +242,19 @@ void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb)
 }
 
 /*
- * Context: main loop.  The PRCHK checks of the command's blocks; the
- * failing block goes to the error log.
+ * Context: main loop.  The PRCHK checks (@e->prinfo, PRINFO bits 3:0) of
+ * @nlb blocks from LBA @slba, host form; the failing block goes to the
+ * error log.  Used by every command that checks PI: Read, Write, Verify,
+ * Compare and Copy.
  */
-static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
-                              const uint8_t *data, const uint8_t *md)
+uint16_t nvme_pi_check_blocks(NvmeNamespace *ns, NvmeRequest *req,
+                              const uint8_t *data, const uint8_t *md,
+                              uint64_t slba, uint32_t nlb,
+                              const NvmePiExpect *e)
 {
-    NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
-    uint16_t control = le16_to_cpu(rw->control);
-    uint64_t ilbrt = nvme_pi_ilbrt(ns, &req->cmd);
     uint64_t mask = nvme_pi_ref_mask(ns);
-    uint16_t lbat = le16_to_cpu(rw->apptag);
-    uint16_t lbatm = le16_to_cpu(rw->appmask);
 
-    for (uint32_t i = 0; i < req->nlb; i++) {
+    for (uint32_t i = 0; i < nlb; i++) {
         const uint8_t *blk_md = md + (size_t)i * ns->ms;
         uint16_t status = NVME_SUCCESS;
         NvmePi f;
@@ -265,23 +263,49 @@ static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
         if (f.app == NVME_PI_ESCAPE_APP && (ns->pi != 3 || f.ref == mask)) {
             continue;
         }
-        if ((control & NVME_RW_PRINFO_PRCHK_GUARD) &&
+        if ((e->prinfo & NVME_PRINFO_PRCHK_GUARD) &&
             f.guard != nvme_pi_guard(ns, data + ((size_t)i << ns->lbads),
                                      blk_md)) {
             status = NVME_E2E_GUARD_ERROR;
-        } else if ((control & NVME_RW_PRINFO_PRCHK_APP) &&
-                   (f.app & lbatm) != (lbat & lbatm)) {
+        } else if ((e->prinfo & NVME_PRINFO_PRCHK_APP) &&
+                   (f.app & e->appmask) != (e->app & e->appmask)) {
             status = NVME_E2E_APP_ERROR;
-        } else if ((control & NVME_RW_PRINFO_PRCHK_REF) && ns->pi != 3 &&
-                   f.ref != ((ilbrt + i) & mask)) {
+        } else if ((e->prinfo & NVME_PRINFO_PRCHK_REF) && ns->pi != 3 &&
+                   f.ref != ((e->ref + i) & mask)) {
             status = NVME_E2E_REF_ERROR;
         }
         if (status) {
-            req->err_lba = req->slba + i;
+            req->err_lba = slba + i;
+            trace_nvme_pi_error(le16_to_cpu(req->cmd.cid), slba + i, status);
             return status | NVME_DNR;
         }
     }
     return NVME_SUCCESS;
+}
+
+/*
+ * Context: any.  What a Read, Write, Verify or Compare expects (they share
+ * the layout): PRINFO in CDW12 bits 29:26, ILBRT, LBAT and LBATM in CDW15.
+ */
+void nvme_pi_expect_rw(NvmeNamespace *ns, const NvmeCmd *cmd,
+                       NvmePiExpect *e)
+{
+    uint32_t cdw15 = le32_to_cpu(cmd->cdw15);
+
+    e->prinfo = (le32_to_cpu(cmd->cdw12) >> 26) & 0xf;
+    e->ref = nvme_pi_ilbrt(ns, cmd);
+    e->app = cdw15 & 0xffff;
+    e->appmask = cdw15 >> 16;
+}
+
+/* Context: main loop.  The PRCHK checks of the command's blocks. */
+static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
+                              const uint8_t *data, const uint8_t *md)
+{
+    NvmePiExpect e;
+
+    nvme_pi_expect_rw(ns, &req->cmd, &e);
+    return nvme_pi_check_blocks(ns, req, data, md, req->slba, req->nlb, &e);
 }
 
 /* Context: main loop.  Free the command's buffers. */
@@ -316,22 +340,6 @@ static void nvme_meta_interleave(NvmeMetaIO *io, uint8_t *host, bool to_host)
     }
 }
 
-/*
- * Context: main loop.  The separate metadata buffer (MPTR) must be guest
- * RAM, like every data buffer (dma.c): never a device's registers.
- */
-static bool nvme_meta_mptr_ok(NvmeCtrl *n, NvmeRequest *req, bool to_host)
-{
-    uint64_t len = (uint64_t)req->nlb * req->ns->ms;
-    uint64_t mptr = le64_to_cpu(req->cmd.mptr);
-
-    if (nvme_dma_range_ok(n, mptr, len, to_host)) {
-        return true;
-    }
-    trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr, len);
-    return false;
-}
-
 /* Context: main loop.  Move the read's blocks to the host. */
 static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
 {
@@ -346,39 +354,53 @@ static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
         return nvme_dma_to_guest(n, req, host, io->hlen);
     }
     status = nvme_dma_to_guest(n, req, io->data, io->hlen);
-    if (!status && io->hms &&
-        (!nvme_meta_mptr_ok(n, req, true) ||
-         pci_dma_write(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
-                       (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
-        status = NVME_DATA_TRAS_ERROR | NVME_DNR;
+    if (!status && io->hms) {
+        status = nvme_dma_md(n, req, io->md, req->nlb * ns->ms, true);
     }
     return status;
 }
 
-/* Context: main loop.  Fetch the write's blocks from the host. */
-static uint16_t nvme_meta_from_host(NvmeCtrl *n, NvmeMetaIO *io)
+/*
+ * Context: main loop.  Fetch the command's host data into @data and, if
+ * @hms (the host's metadata bytes per block: ms, or 0 when PRACT leaves
+ * it to the controller), the metadata into @md (ms bytes per block), from
+ * the extended LBA data buffer or the data pointer and MPTR.  Host to
+ * controller: Write, Compare.
+ */
+uint16_t nvme_meta_fetch(NvmeCtrl *n, NvmeRequest *req, uint8_t *data,
+                         uint8_t *md, uint32_t hms)
 {
-    NvmeRequest *req = io->req;
     NvmeNamespace *ns = req->ns;
+    uint32_t hlen = req->nlb * (ns->lbasz + (ns->mset ? hms : 0));
+    NvmeMetaIO io = { .req = req, .data = data, .md = md, .hms = hms };
     uint16_t status;
 
-    if (ns->mset && io->hms) {
-        g_autofree uint8_t *host = g_malloc(io->hlen);
+    if (ns->mset && hms) {
+        g_autofree uint8_t *host = g_malloc(hlen);
 
-        status = nvme_dma_from_guest(n, req, host, io->hlen);
+        status = nvme_dma_from_guest(n, req, host, hlen);
         if (!status) {
-            nvme_meta_interleave(io, host, false);
+            nvme_meta_interleave(&io, host, false);
         }
         return status;
     }
-    status = nvme_dma_from_guest(n, req, io->data, io->hlen);
-    if (!status && io->hms &&
-        (!nvme_meta_mptr_ok(n, req, false) ||
-         pci_dma_read(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
-                      (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
-        status = NVME_DATA_TRAS_ERROR | NVME_DNR;
+    status = nvme_dma_from_guest(n, req, data, hlen);
+    if (!status && hms) {
+        status = nvme_dma_md(n, req, md, req->nlb * ns->ms, false);
     }
     return status;
+}
+
+/*
+ * Context: main loop.  The metadata bytes per block a Read, Write or
+ * Compare moves to or from the host: none when PRACT is set and the
+ * metadata is exactly the PI, else all.
+ */
+uint32_t nvme_meta_host_ms(NvmeNamespace *ns, const NvmeCmd *cmd)
+{
+    bool pract = ns->pi && (le32_to_cpu(cmd->cdw12) & (1u << 29));
+
+    return pract && ns->ms == nvme_pi_size(ns) ? 0 : ns->ms;
 }
 
 /* Context: main loop.  Start the data or the metadata request. */
@@ -462,8 +484,7 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
     NvmeNamespace *ns = req->ns;
     uint16_t control = le16_to_cpu(((NvmeRwCmd *)&req->cmd)->control);
     bool pract = ns->pi && (control & NVME_RW_PRINFO_PRACT);
-    uint8_t psdt = NVME_CMD_FLAGS_PSDT(req->cmd.flags);
-    uint32_t hms = pract && ns->ms == nvme_pi_size(ns) ? 0 : ns->ms;
+    uint32_t hms = nvme_meta_host_ms(ns, &req->cmd);
     uint64_t hlen = (uint64_t)req->nlb * (ns->lbasz + (ns->mset ? hms : 0));
     NvmeMetaIO *io;
     uint16_t status;
@@ -471,16 +492,6 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
     if (hlen > nvme_mdts_bytes(n)) {
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
-    }
-    if (!ns->mset && hms) {
-        if (psdt == NVME_PSDT_SGL_MPTR_SGL) {
-            nvme_req_err_field(req, 1, 6);
-            return NVME_INVALID_FIELD | NVME_DNR;
-        }
-        if (psdt == NVME_PSDT_PRP && (le64_to_cpu(req->cmd.mptr) & 3)) {
-            nvme_req_err_field(req, 16, 0);     /* MPTR: dword aligned */
-            return NVME_INVALID_FIELD | NVME_DNR;
-        }
     }
     io = g_new0(NvmeMetaIO, 1);
     io->req = req;
@@ -492,7 +503,7 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
     if (req->is_write) {
         NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
 
-        status = nvme_meta_from_host(n, io);
+        status = nvme_meta_fetch(n, req, io->data, io->md, hms);
         if (!status && pract) {
             nvme_pi_generate(ns, io->data, io->md, req->nlb,
                              nvme_pi_ilbrt(ns, &req->cmd),

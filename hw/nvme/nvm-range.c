@@ -195,18 +195,25 @@ NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
     if (bounce) {
         job->buf = blk_blockalign(ns->blk, (size_t)job->chunk_lbas <<
                                            ns->lbads);
+        if (ns->ms) {
+            job->md = g_malloc((size_t)job->chunk_lbas * ns->ms);
+        }
     }
     req->opaque = job;
     return job;
 }
 
-/* Context: main loop.  Free the job, account and complete the command. */
-static void nvme_range_job_finish(NvmeRangeJob *job, int ret)
+/*
+ * Context: main loop.  Free the job, account and complete the command:
+ * with @status if it is not success (a check failed), else as @ret says.
+ */
+static void nvme_range_job_end(NvmeRangeJob *job, int ret, uint16_t status)
 {
     NvmeRequest *req = job->req;
-    uint16_t status = NVME_SUCCESS;
 
-    if (ret < 0) {
+    if (status) {
+        /* the check that failed set req->err_lba */
+    } else if (ret < 0) {
         req->err_lba = job->cur_slba;
         status = nvme_io_error(req, req->ns, ret, !job->is_write, false);
     } else if (job->done) {
@@ -214,10 +221,28 @@ static void nvme_range_job_finish(NvmeRangeJob *job, int ret)
     }
     trace_nvme_range_done(le16_to_cpu(req->cmd.cid), req->cmd.opcode, ret);
     qemu_vfree(job->buf);
+    g_free(job->md);
+    if (job->priv_free) {
+        job->priv_free(job->priv);
+    } else {
+        g_free(job->priv);
+    }
     g_free(job->ranges);
     g_free(job);
     req->opaque = NULL;
     nvme_req_complete(req, status);
+}
+
+/* Context: main loop. */
+static void nvme_range_job_finish(NvmeRangeJob *job, int ret)
+{
+    nvme_range_job_end(job, ret, NVME_SUCCESS);
+}
+
+/* Context: main loop.  A chunk failed a check (PI): complete with it. */
+void nvme_range_job_fail(NvmeRangeJob *job, uint16_t status)
+{
+    nvme_range_job_end(job, 0, status);
 }
 
 /* Context: main loop.  Issue the next chunk, or finish. */
@@ -237,6 +262,7 @@ static void nvme_range_job_next(NvmeRangeJob *job)
     r = &job->ranges[job->idx];
     n = MIN(r->nlb - job->pos, job->chunk_lbas);
     job->cur_slba = r->slba + job->pos;
+    job->cur_nlb = n;
     job->pos += n;
     job->step(job, job->cur_slba, n);
 }
@@ -322,6 +348,62 @@ static void nvme_zeroes_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
                                        nvme_zeroes_md_cb, job);
 }
 
+/*
+ * Context: main loop (block layer callback).  Verify with PI checks: the
+ * chunk's data and metadata are read, check the stored PI as PRCHK says,
+ * with the expected reference tag advanced to the chunk's first block.
+ */
+static void nvme_verify_md_cb(void *opaque, int ret)
+{
+    NvmeRangeJob *job = opaque;
+    NvmeRequest *req = job->req;
+    NvmeNamespace *ns = req->ns;
+    NvmePiExpect e;
+    uint16_t status;
+
+    req->aiocb = NULL;
+    if (ret < 0) {
+        nvme_range_job_cb(job, ret);
+        return;
+    }
+    nvme_pi_flip(ns, job->md, job->cur_nlb);
+    nvme_pi_expect_rw(ns, &req->cmd, &e);
+    e.ref += job->cur_slba - req->slba;
+    status = nvme_pi_check_blocks(ns, req, job->buf, job->md, job->cur_slba,
+                                  job->cur_nlb, &e);
+    if (status) {
+        nvme_range_job_fail(job, status);
+        return;
+    }
+    nvme_range_job_next(job);
+}
+
+/*
+ * Context: main loop.  A Verify on a namespace with PI and a PRCHK bit set
+ * reads the metadata too (PRACT changes nothing: no data moves).
+ */
+static bool nvme_verify_checks_pi(NvmeRequest *req)
+{
+    return req->ns->pi && (le32_to_cpu(req->cmd.cdw12) & (7u << 26));
+}
+
+/* Context: main loop (block layer callback).  Data read: the metadata. */
+static void nvme_verify_data_cb(void *opaque, int ret)
+{
+    NvmeRangeJob *job = opaque;
+    NvmeNamespace *ns = job->req->ns;
+
+    job->req->aiocb = NULL;
+    if (ret < 0 || !nvme_verify_checks_pi(job->req)) {
+        nvme_range_job_cb(job, ret);
+        return;
+    }
+    qemu_iovec_init_buf(&job->qiov, job->md, (size_t)job->cur_nlb * ns->ms);
+    job->req->aiocb = blk_aio_preadv(ns->blk,
+                                     nvme_ns_md_off(ns, job->cur_slba),
+                                     &job->qiov, 0, nvme_verify_md_cb, job);
+}
+
 /* Context: main loop.  Step of Verify: read into the bounce buffer. */
 static void nvme_verify_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 {
@@ -329,7 +411,7 @@ static void nvme_verify_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 
     qemu_iovec_init_buf(&job->qiov, job->buf, (size_t)nlb << ns->lbads);
     job->req->aiocb = blk_aio_preadv(ns->blk, slba << ns->lbads, &job->qiov,
-                                     0, nvme_range_job_cb, job);
+                                     0, nvme_verify_data_cb, job);
 }
 
 /* Context: main loop.  Success of a zero write: the blocks are rewritten. */
@@ -418,7 +500,8 @@ uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req)
 
 /*
  * Context: main loop.  Verify reads the blocks from the backend and drops
- * the data; CDW12 as Write Zeroes without DEAC.
+ * the data, checking the stored PI as PRINFO says on a namespace with PI;
+ * CDW12 as Write Zeroes without DEAC.
  */
 uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
 {

@@ -1,5 +1,5 @@
 # NVM commands from nvme-cli (2.3) on a fresh disk: write-zeroes, dsm --ad,
-# compare, verify, write-uncor (+ get-lba-status), copy.  Every check reads
+# compare, verify, write-uncor (+ get-lba-status, lba-status-log), copy.  Every check reads
 # the data back with "nvme read" (passthrough: no page cache in the way).
 . /tests/lib.sh
 
@@ -102,12 +102,24 @@ check_write_uncor() {
         pass write-uncor
     fi
     check_lba_status
+    check_lba_status_log 4 1
     blk_write 4002 4 6
     if is_pat 4002 4 6 && is_pat 4000 2 5; then
         pass write-uncor-rewrite
     else
         fail write-uncor-rewrite "$(tail -n2 $T/rd.out | tr '\n' ' ')"
     fi
+    check_lba_status_log_empty
+}
+
+# After the rewrite the log has no namespace element and no estimate.
+check_lba_status_log_empty() {
+    local est elems
+    nvme lba-status-log $CTRL > $T/lbl.txt 2>&1
+    est=$(field 'Estimate of Unrecoverable Logical Blocks' < $T/lbl.txt)
+    elems=$(field 'Number of LBA Status Log Namespace Elements' < $T/lbl.txt)
+    ok lba-status-log-cleared "estulb '$est' elements '$elems'" \
+        [ "$est:$elems" = 0:0 ]
 }
 
 # Get LBA Status.  libnvme 1.3 (bookworm's, under nvme-cli 2.3) leaves the
@@ -127,6 +139,25 @@ check_lba_status() {
     d=$(od -An -tu4 -v $T/lbas.bin | tr -s ' \n' '  ' | cut -d' ' -f2-6)
     ok get-lba-status "dwords '$d', want NLSD 1, CMPC 2, DSLBA 4002, NLB 4" \
         [ "$d" = "1 2 4002 0 4" ]
+}
+
+# check_lba_status_log ESTULB ELEMENTS: "nvme lba-status-log" (log 0Eh)
+# shows namespace 1 with the write-uncor range (4002, 4 blocks): its
+# estimate of unrecoverable blocks, element count, NSID and range.
+check_lba_status_log() {
+    local est elems neid
+    if ! nvme lba-status-log $CTRL > $T/lbl.txt 2>&1; then
+        fail lba-status-log "$(tail -n2 $T/lbl.txt | tr '\n' ' ')"; return
+    fi
+    est=$(field 'Estimate of Unrecoverable Logical Blocks' < $T/lbl.txt)
+    elems=$(field 'Number of LBA Status Log Namespace Elements' < $T/lbl.txt)
+    neid=$(field 'Namespace Element Identifier' < $T/lbl.txt)
+    if [ "$est" = "$1" ] && [ "$elems" = "$2" ] && [ "$neid" = 1 ] &&
+       grep -q ':[ \t]*4002$' $T/lbl.txt; then
+        pass lba-status-log
+    else
+        fail lba-status-log "estulb '$est' elements '$elems' neid '$neid': $(tr '\n' ' ' < $T/lbl.txt | cut -c1-400)"
+    fi
 }
 
 check_copy() {

@@ -60,7 +60,7 @@ static void test_identify_ctrl(void)
     g_assert_cmpuint(le32_to_cpu(id->nn), ==, NN);
     /* 1.4 requires an NQN; SGLs (no alignment, bit bucket, MPTR buffer) */
     g_assert_cmpuint(id->subnqn[0], !=, 0);
-    g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x00030001);
+    g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x000b0001);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);   /* Compare and Write */
     /* Get LBA Status (nvme-nvm-test checks the command) */
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 9), ==, 1 << 9);

@@ -5,7 +5,7 @@
  * extended and the separate (MPTR) layout checked against the backing
  * image, Write Zeroes, PRACT insert and strip, every PRCHK check with its
  * status and error log LBA, escapes, the application tag mask, types 1-3,
- * and the commands that reject metadata formats.
+ * Verify and Write Uncorrectable on metadata formats.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -366,29 +366,28 @@ static void test_write_zeroes(void)
     nvme_drv_stop(d);
 }
 
-/* Compare and Copy reject metadata formats; PSDT 10b with MPTR. */
-static void test_rejects(void)
+/*
+ * Verify and Write Uncorrectable on a metadata format; an uncorrectable
+ * block fails a read.  (Compare, Copy and MPTR SGLs: nvme-meta-cmds-test.)
+ */
+static void test_verify_uncor(void)
 {
     NvmeDrv *d = start_ns("ms=8");
     uint8_t data[512] = { 1 }, md[8] = { 2 };
     NvmeCmd cmd;
 
-    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_COMPARE, 1, 0, 1, 512, data,
-                                0), ==, NVME_INVALID_NSID | DNR);
-    nvme_drv_cmd_init(&cmd, NVME_CMD_COPY, 1);
-    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
-                    NVME_INVALID_NSID | DNR);
-    /* MPTR as an SGL (PSDT 10b) is not offered */
-    g_assert_cmphex(io(d, NVME_CMD_WRITE, 0, 1, data, 512, md, 8, 0, 0, 0,
-                       NVME_PSDT_SGL_MPTR_SGL << 6), ==,
-                    NVME_INVALID_FIELD | DNR);
-    /* Verify and Write Uncorrectable still work */
     nvme_drv_cmd_init(&cmd, NVME_CMD_VERIFY, 1);
     g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
     nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_UNCOR, 1);
     g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
     g_assert_cmphex(io(d, NVME_CMD_READ, 0, 1, data, 512, md, 8, 0, 0, 0, 0),
                     ==, NVME_UNRECOVERED_READ | DNR);
+    /* MPTR must be dword aligned with PRPs (byte aligned: PSDT 01b) */
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
+    cmd.mptr = cpu_to_le64(nvme_drv_alloc(d, 64) + 2);
+    nvme_drv_cmd_set_prp(d, &cmd, nvme_drv_alloc(d, 512), 512);
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
     nvme_drv_stop(d);
 }
 
@@ -714,7 +713,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/meta/separate_4k", test_separate_4k);
     qtest_add_func("/nvme/meta/format_all", test_format_all);
     qtest_add_func("/nvme/meta/write_zeroes", test_write_zeroes);
-    qtest_add_func("/nvme/meta/rejects", test_rejects);
+    qtest_add_func("/nvme/meta/verify_uncor", test_verify_uncor);
     qtest_add_func("/nvme/meta/mptr_outside_ram", test_mptr_outside_ram);
     qtest_add_func("/nvme/meta/pi_type1", test_pi_type1);
     qtest_add_func("/nvme/meta/pi_type2_type3", test_pi_type2_type3);

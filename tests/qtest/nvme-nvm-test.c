@@ -118,7 +118,7 @@ static void test_identify(void)
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(le16_to_cpu(id->oncs), ==, 0x1df);
-    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 1);
+    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 3);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 9), ==, 1 << 9);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS, 1, 0, ns), ==,
@@ -569,7 +569,7 @@ static void test_copy_errors(void)
     r[0] = copy_range(0, 65536);
     g_assert_cmphex(copy(d, 2, 1 << 21, r, 1, 0), ==,
                     NVME_CMD_SIZE_LIMIT | DNR);
-    /* descriptor format 1 is not offered */
+    /* descriptor format 1 is for 64-bit guard PI only, 2 not offered */
     r[0] = copy_range(0, 8);
     g_assert_cmphex(copy(d, 2, 1000, r, 1, 1u << 8), ==,
                     NVME_INVALID_FIELD | DNR);

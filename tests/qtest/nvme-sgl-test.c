@@ -216,7 +216,8 @@ static void test_identify_sgls(void)
     g_assert_cmphex(le32_to_cpu(id->sgls), ==,
                     NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                     NVME_CTRL_SGLS_BITBUCKET |
-                    NVME_CTRL_SGLS_MPTR_CONTIGUOUS);
+                    NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
+                    NVME_CTRL_SGLS_MPTR_SGL);
     g_free(id);
     env_stop(e);
 }

@@ -578,6 +578,8 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
                            uint32_t len);
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len);
+uint16_t nvme_dma_md(NvmeCtrl *n, NvmeRequest *req, void *buf, uint32_t len,
+                     bool to_guest);
 uint32_t nvme_mdts_bytes(NvmeCtrl *n);
 bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
                        bool is_write);
@@ -681,6 +683,25 @@ static inline uint32_t nvme_pi_size(NvmeNamespace *ns)
 }
 void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb);
 
+/* What the PRCHK checks of a run of blocks expect (the first block's). */
+typedef struct NvmePiExpect {
+    uint8_t prinfo;             /* PRINFO: PRACT (bit 3), PRCHK (2:0) */
+    uint64_t ref;               /* reference tag of the first block */
+    uint16_t app;
+    uint16_t appmask;
+} NvmePiExpect;
+
+uint16_t nvme_pi_check_blocks(NvmeNamespace *ns, NvmeRequest *req,
+                              const uint8_t *data, const uint8_t *md,
+                              uint64_t slba, uint32_t nlb,
+                              const NvmePiExpect *e);
+void nvme_pi_expect_rw(NvmeNamespace *ns, const NvmeCmd *cmd,
+                       NvmePiExpect *e);
+uint32_t nvme_pi_off(NvmeNamespace *ns);
+uint16_t nvme_meta_fetch(NvmeCtrl *n, NvmeRequest *req, uint8_t *data,
+                         uint8_t *md, uint32_t hms);
+uint32_t nvme_meta_host_ms(NvmeNamespace *ns, const NvmeCmd *cmd);
+
 /* nvm-range.c: Write Zeroes, DSM, Verify, Write Uncorrectable */
 typedef struct NvmeRangeJob NvmeRangeJob;
 typedef void NvmeRangeStep(NvmeRangeJob *job, uint64_t slba, uint32_t nlb);
@@ -702,9 +723,14 @@ struct NvmeRangeJob {
     void (*done)(NvmeRangeJob *job);    /* after success: marks, stats */
     BdrvRequestFlags flags;
     uint8_t *buf;               /* bounce buffer (Verify, Copy) */
+    uint8_t *md;                /* metadata of the chunk (Verify, Copy) */
+    uint32_t cur_nlb;           /* blocks of the chunk in flight */
     QEMUIOVector qiov;
     uint64_t dst;               /* Copy: next destination LBA */
     BlockCompletionFunc *chunk_cb;      /* Copy: after the write half */
+    uint8_t chunk_phase;        /* Copy: request of the chunk under way */
+    void *priv;                 /* command's own state */
+    void (*priv_free)(void *priv);      /* frees it, else g_free */
 };
 
 NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
@@ -712,6 +738,7 @@ NvmeRangeJob *nvme_range_job_new(NvmeRequest *req, NvmeLbaRange *ranges,
                                  bool bounce);
 void nvme_range_job_start(NvmeRangeJob *job);
 void nvme_range_job_cb(void *opaque, int ret);
+void nvme_range_job_fail(NvmeRangeJob *job, uint16_t status);
 uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
                         unsigned byte);
 uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req);
