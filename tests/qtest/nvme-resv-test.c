@@ -603,10 +603,17 @@ static void test_preempt(void)
     g_assert_cmphex(lduw_le_p(rep + 5), ==, 1);
     g_assert_cmphex(lduw_le_p(rep + 24), ==, 0);
     g_assert_cmphex(rep[24 + 2], ==, 1);
-    /* the holder changes the type by preempting itself */
+    /* the holder changes the type by preempting itself: B is told */
+    g_assert_cmphex(resv_register(r.b, REG, false, 0, 0, KEY_B), ==,
+                    NVME_SUCCESS);
     g_assert_cmphex(resv_acquire(r.a, PREEMPT, 2, KEY_A, KEY_A), ==,
                     NVME_SUCCESS);
+    expect_notice(r.b, 3, 0);               /* reservation preempted */
+    expect_no_notice(r.a);
     g_assert_cmphex(io(r.b, NVME_CMD_READ, 0), ==, ST_CONFLICT);
+    g_assert_cmphex(resv_report(r.b, false, 1023, rep), ==, NVME_SUCCESS);
+    g_assert_cmphex(rep[4], ==, 2);
+    g_assert_cmphex(lduw_le_p(rep + 5), ==, 2);
     rig_stop(&r);
 }
 
@@ -678,6 +685,36 @@ static void test_notices(void)
     rig_stop(&r);
 }
 
+/*
+ * A controller reset keeps the host identifier, the registrations and the
+ * unread notices; the notification mask returns to its default.
+ */
+static void test_reset(void)
+{
+    Rig r;
+    uint32_t dw0;
+
+    rig_start(&r, NULL);
+    rig_hosts(&r, true);
+    g_assert_cmphex(ns_feature(r.b, true, FID_MASK, 1, 1 << 3, NULL), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(resv_acquire(r.a, ACQ, 3, KEY_A, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(resv_release(r.a, REL, 3, KEY_A), ==, NVME_SUCCESS);
+    nvme_drv_disable(r.b);
+    nvme_drv_enable(r.b, 32, 32);
+    nvme_drv_create_qpair(r.b, 1, 16);
+    g_assert_cmphex(ns_feature(r.b, false, FID_MASK, 1, 0, &dw0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(dw0, ==, 0);
+    expect_notice(r.b, 2, 0);
+    g_assert_cmphex(resv_acquire(r.a, ACQ, 1, KEY_A, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(io(r.b, NVME_CMD_WRITE, 0), ==, ST_CONFLICT);
+    g_assert_cmphex(resv_acquire(r.b, ACQ, 1, KEY_B, 0), ==, ST_CONFLICT);
+    g_assert_cmphex(resv_register(r.b, UNREG, false, 0, KEY_B, 0), ==,
+                    NVME_SUCCESS);          /* still host 2's key */
+    rig_stop(&r);
+}
+
 /* Hostile values: actions, types, CPTPL, bad NSIDs. */
 static void test_hostile(void)
 {
@@ -728,6 +765,11 @@ static void test_ptpl(void)
 
     rig_start(&r, props);
     g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    {
+        g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
+
+        g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    }
     g_assert_cmphex(nvme_drv_identify(r.a, NVME_ID_CNS_NS, 1, 0, id), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(id[31], ==, 0x7f);
@@ -847,6 +889,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/resv/hostid128", test_hostid128);
     qtest_add_func("/nvme/resv/preempt", test_preempt);
     qtest_add_func("/nvme/resv/notices", test_notices);
+    qtest_add_func("/nvme/resv/reset", test_reset);
     qtest_add_func("/nvme/resv/hostile", test_hostile);
     qtest_add_func("/nvme/resv/ptpl", test_ptpl);
     qtest_add_func("/nvme/resv/corrupt-file", test_corrupt_file);
