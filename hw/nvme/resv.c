@@ -895,6 +895,29 @@ uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req)
                                                    RESV_ENT)));
 }
 
+/*
+ * Context: main loop (controller unrealize).  A controller whose Host
+ * Identifier is zero is a host of its own: its registrations go with it,
+ * so a controller that later gets the same controller id does not
+ * inherit them.
+ */
+void nvme_resv_ctrl_removed(NvmeCtrl *n)
+{
+    if (!nvme_hostid_zero(n)) {
+        return;
+    }
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = n->subsys->ns[nsid];
+        NvmeResvReg *me = ns ? nvme_resv_find(ns, n) : NULL;
+
+        if (me) {
+            nvme_resv_unregister(ns, me);
+            ns->resv.gen++;
+            nvme_resv_changed(ns);
+        }
+    }
+}
+
 /* ---- features 81h, 82h, 83h ---- */
 
 /* Context: main loop.  Whether @n's host is a registrant anywhere. */

@@ -691,6 +691,7 @@ uint16_t nvme_resv_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
                                bool dflt);
 uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid);
 void nvme_resv_features_reset(NvmeCtrl *n);
+void nvme_resv_ctrl_removed(NvmeCtrl *n);
 size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_resv_log_read(NvmeCtrl *n, bool rae);
 
