@@ -1027,7 +1027,10 @@ uint16_t nvme_resv_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     return NVME_SUCCESS;
 }
 
-/* Context: main loop.  Set Features 81h-83h. */
+/*
+ * Context: main loop.  Set Features 81h-83h; 82h and 83h take FFFFFFFFh
+ * for every attached namespace.
+ */
 uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
 {
     uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
@@ -1037,23 +1040,32 @@ uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
     if (fid == NVME_FEAT_HOST_ID) {
         return nvme_resv_set_hostid(n, req);
     }
-    status = nvme_resv_feat_ns(n, req, fid == NVME_FEAT_RESV_MASK, &ns);
+    status = nvme_resv_feat_ns(n, req, true, &ns);
     if (status) {
         return status;
     }
-    if (fid == NVME_FEAT_RESV_MASK) {
-        for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-            if (n->ns[nsid] && (!ns || ns == n->ns[nsid])) {
-                n->resv_mask[nsid] = dw11 & NOTICE_MASK_ALL;
-            }
+    /* FFFFFFFFh (ns NULL): every attached namespace, all or none */
+    for (uint32_t nsid = 1; fid == NVME_FEAT_RESV_PERSIST && (dw11 & 1) &&
+         nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *m = n->ns[nsid];
+
+        if (m && (!ns || ns == m) && !m->resv.path) {
+            return nvme_resv_bad(req, 44, 0, "PTPL needs nvme-ns,resv-state");
         }
-        return NVME_SUCCESS;
     }
-    if ((dw11 & 1) && !ns->resv.path) {
-        return nvme_resv_bad(req, 44, 0, "PTPL needs nvme-ns,resv-state");
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *m = n->ns[nsid];
+
+        if (!m || (ns && ns != m)) {
+            continue;
+        }
+        if (fid == NVME_FEAT_RESV_MASK) {
+            n->resv_mask[nsid] = dw11 & NOTICE_MASK_ALL;
+        } else if (m->resv.ptpl != (dw11 & 1)) {
+            m->resv.ptpl = dw11 & 1;
+            nvme_resv_changed(m);
+        }
     }
-    ns->resv.ptpl = dw11 & 1;
-    nvme_resv_changed(ns);
     return NVME_SUCCESS;
 }
 

@@ -321,6 +321,10 @@ static void test_identify(void)
     g_assert_cmphex(dw0, ==, 0);
     g_assert_cmphex(ns_feature(r.a, true, FID_PTPL, 1, 1, NULL), ==,
                     ST_INVALID);
+    g_assert_cmphex(ns_feature(r.a, true, FID_PTPL, 0xffffffff, 1, NULL), ==,
+                    ST_INVALID);
+    g_assert_cmphex(ns_feature(r.a, true, FID_PTPL, 0xffffffff, 0, NULL), ==,
+                    NVME_SUCCESS);
     g_assert_cmphex(nvme_drv_get_features(r.a, FID_PTPL, 3, 0, &dw0), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(dw0, ==, NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS);
@@ -797,9 +801,12 @@ static void test_ptpl(void)
     g_assert_cmphex(io(r.a, NVME_CMD_WRITE, 0), ==, NVME_SUCCESS);
     g_assert_cmphex(io(r.b, NVME_CMD_WRITE, 0), ==, NVME_SUCCESS);
     g_assert_cmphex(resv_release(r.a, REL, 4, KEY_A), ==, NVME_SUCCESS);
-    /* PTPL off: the next power on starts empty */
-    g_assert_cmphex(ns_feature(r.a, true, FID_PTPL, 1, 0, NULL), ==,
+    /* PTPL off (all namespaces): the next power on starts empty */
+    g_assert_cmphex(ns_feature(r.a, true, FID_PTPL, 0xffffffff, 0, NULL), ==,
                     NVME_SUCCESS);
+    g_assert_cmphex(ns_feature(r.b, false, FID_PTPL, 1, 0, &dw0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(dw0, ==, 0);
     rig_stop(&r);
 
     rig_start(&r, props);
