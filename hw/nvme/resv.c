@@ -494,6 +494,7 @@ static NvmeResvReg *nvme_resv_me(NvmeCtrl *n, NvmeRequest *req,
 {
     NvmeResvReg *me = nvme_resv_find(req->ns, n);
 
+    *status = NVME_SUCCESS;
     if (!me) {
         *status = nvme_resv_conflict(req, "host is not a registrant");
     } else if (!iekey && me->key != crkey) {
@@ -515,22 +516,18 @@ static void nvme_resv_drop(NvmeResv *r)
 /*
  * Context: main loop.  Remove registrant @g; a reservation it held alone
  * goes with it, as does an all-registrants one when no registrant is
- * left.  Returns whether a reservation was released.
+ * left.
  */
-static bool nvme_resv_remove(NvmeResv *r, NvmeResvReg *g)
+static void nvme_resv_remove(NvmeResv *r, NvmeResvReg *g)
 {
-    bool released = g->holder;
-
     if (g->holder) {
         nvme_resv_drop(r);
     }
     memmove(g, g + 1, (r->regs + r->nr - (g + 1)) * sizeof(*g));
     r->nr--;
-    if (!r->nr && r->rtype) {
+    if (!r->nr) {
         r->rtype = 0;
-        released = true;
     }
-    return released;
 }
 
 /*
