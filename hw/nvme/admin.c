@@ -41,7 +41,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */
-    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS);   /* ELBAF: ns.c */
+    /* ELBAF: ns.c; 128-bit Host Identifier: resv.c */
+    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128);
     id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST);
     id->acl = 3;
@@ -67,7 +68,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->oncs = cpu_to_le16(NVME_ONCS_FEATURES | NVME_ONCS_TIMESTAMP |
                            NVME_ONCS_COMPARE | NVME_ONCS_WRITE_UNCORR |
                            NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES |
-                           NVME_ONCS_VERIFY | NVME_ONCS_COPY);
+                           NVME_ONCS_VERIFY | NVME_ONCS_COPY |
+                           NVME_ONCS_RESRVATIONS);     /* resv.c */
     /* source range formats 0 (16-bit guard) and 1 (64-bit guard) */
     id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1);
     id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
@@ -207,6 +209,7 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
         id.nstat = NVME_ID_NS_IND_NSTAT_NRDY;   /* bit 0 set: ready */
         id.nsattr = !blk_is_writable(ns->blk);  /* write protected */
         id.nmic = ns->shared;
+        id.rescap = nvme_resv_rescap(ns);
         id.anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
     }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));

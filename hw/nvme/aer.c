@@ -70,6 +70,23 @@ void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
     nvme_aer_process(n);
 }
 
+/*
+ * Context: main loop.  Drop queued events of @type for @log_page (their
+ * log has nothing left to report).
+ */
+void nvme_aer_forget(NvmeCtrl *n, uint8_t type, uint8_t log_page)
+{
+    uint32_t kept = 0;
+
+    for (uint32_t i = 0; i < n->aer_queued; i++) {
+        if (n->aer_queue[i].type != type ||
+            n->aer_queue[i].log_page != log_page) {
+            n->aer_queue[kept++] = n->aer_queue[i];
+        }
+    }
+    n->aer_queued = kept;
+}
+
 /* Context: main loop.  The host read the log page of @type. */
 void nvme_aer_unmask(NvmeCtrl *n, uint8_t type)
 {

@@ -48,16 +48,28 @@ const NvmeOpcode nvme_admin_ops[256] = {
                                     NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC },
 };
 
+/*
+ * The last field puts a command in the read or write command group of the
+ * reservation rules (resv.c); Copy reads too, but every reservation that
+ * blocks reads also blocks writes.
+ */
+#define RD          NVME_RESV_GRP_READ
+#define WR          NVME_RESV_GRP_WRITE
+
 const NvmeOpcode nvme_nvm_ops[256] = {
     [NVME_CMD_FLUSH]    = { nvme_nvm_flush },
-    [NVME_CMD_WRITE]    = { nvme_nvm_write, EFF_LBCC, true },
-    [NVME_CMD_READ]     = { nvme_nvm_read, 0, true },
-    [NVME_CMD_WRITE_UNCOR]  = { nvme_nvm_write_uncor, EFF_LBCC, true },
-    [NVME_CMD_COMPARE]      = { nvme_nvm_compare, 0, true },
-    [NVME_CMD_WRITE_ZEROES] = { nvme_nvm_write_zeroes, EFF_LBCC, true },
-    [NVME_CMD_DSM]          = { nvme_nvm_dsm, EFF_LBCC, true },
-    [NVME_CMD_VERIFY]       = { nvme_nvm_verify, 0, true },
-    [NVME_CMD_COPY]         = { nvme_nvm_copy, EFF_LBCC, true },
+    [NVME_CMD_WRITE]    = { nvme_nvm_write, EFF_LBCC, true, WR },
+    [NVME_CMD_READ]     = { nvme_nvm_read, 0, true, RD },
+    [NVME_CMD_WRITE_UNCOR]  = { nvme_nvm_write_uncor, EFF_LBCC, true, WR },
+    [NVME_CMD_COMPARE]      = { nvme_nvm_compare, 0, true, RD },
+    [NVME_CMD_WRITE_ZEROES] = { nvme_nvm_write_zeroes, EFF_LBCC, true, WR },
+    [NVME_CMD_DSM]          = { nvme_nvm_dsm, EFF_LBCC, true, WR },
+    [NVME_CMD_VERIFY]       = { nvme_nvm_verify, 0, true, RD },
+    [NVME_CMD_COPY]         = { nvme_nvm_copy, EFF_LBCC, true, WR },
+    [NVME_CMD_RESV_REGISTER] = { nvme_nvm_resv_register, 0, true },
+    [NVME_CMD_RESV_REPORT]  = { nvme_nvm_resv_report, 0, true },
+    [NVME_CMD_RESV_ACQUIRE] = { nvme_nvm_resv_acquire, 0, true },
+    [NVME_CMD_RESV_RELEASE] = { nvme_nvm_resv_release, 0, true },
 };
 
 /* Context: any.  The effects log entry of one opcode. */
@@ -97,6 +109,9 @@ static uint16_t nvme_dispatch_ns_checks(NvmeCtrl *n, NvmeRequest *req,
     }
     if (!status) {
         status = nvme_ana_check(n, req);            /* ana.c */
+    }
+    if (!status) {
+        status = nvme_resv_check(n, req, op);       /* resv.c */
     }
     if (!status) {
         status = nvme_sanitize_check(n, req, op);   /* sanitize.c */

@@ -36,6 +36,9 @@ static const uint8_t nvme_feat_caps[256] = {
     [NVME_TIMESTAMP]                = NVME_FEAT_CAP_CHANGE,
     [NVME_FEAT_KEEP_ALIVE]          = NVME_FEAT_CAP_CHANGE,
     [NVME_HOST_BEHAVIOR_SUPPORT]    = NVME_FEAT_CAP_CHANGE,
+    [NVME_FEAT_HOST_ID]             = NVME_FEAT_CAP_CHANGE,     /* resv.c */
+    [NVME_FEAT_RESV_MASK]           = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
+    [NVME_FEAT_RESV_PERSIST]        = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
 };
 
 /* Context: main loop. */
@@ -138,6 +141,7 @@ void nvme_features_reset(NvmeCtrl *n)
     nvme_features_saved(n, &n->feat);
     n->feat.iv_no_coalescing = iv;
     bitmap_zero(iv, n->params.msix_qsize);
+    nvme_resv_features_reset(n);
     nvme_apply_vwc(n);
     nvme_log_check_temperature(n);
     if (n->kato_timer) {
@@ -289,6 +293,9 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     if (fid == NVME_HOST_BEHAVIOR_SUPPORT) {
         return nvme_get_hbs(n, req, use_dflt);
     }
+    if (fid >= NVME_FEAT_HOST_ID && fid <= NVME_FEAT_RESV_PERSIST) {
+        return nvme_resv_get_feature(n, req, fid, use_dflt);   /* resv.c */
+    }
     if (sel == NVME_GETFEAT_SELECT_SAVED) {
         nvme_features_saved(n, &other);
     } else {
@@ -429,6 +436,10 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return nvme_set_timestamp(n, req);
     case NVME_HOST_BEHAVIOR_SUPPORT:
         return nvme_set_hbs(n, req);
+    case NVME_FEAT_HOST_ID:
+    case NVME_FEAT_RESV_MASK:
+    case NVME_FEAT_RESV_PERSIST:
+        return nvme_resv_set_feature(n, req, fid);     /* resv.c */
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */
         f->kato = MIN(QEMU_ALIGN_UP((uint64_t)dw11, NVME_KAS_MS),

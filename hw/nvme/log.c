@@ -172,6 +172,8 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return nvme_log_fill_changed_ns(n, buf);    /* subsys.c */
     case NVME_LOG_ANA:
         return nvme_ana_fill_log(n, req, buf, status);  /* ana.c */
+    case NVME_LOG_RESV_NOTIFY:
+        return nvme_resv_fill_log(n, buf);          /* resv.c */
     }
     nvme_req_err_field(req, 40, 0);
     *status = NVME_INVALID_LOG_ID | NVME_DNR;
@@ -219,6 +221,9 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         return NVME_INVALID_FIELD | NVME_DNR;
     }
     status = nvme_dma_to_guest(n, req, src + off, MIN(len, size - off));
+    if (!status && lid == NVME_LOG_RESV_NOTIFY) {
+        nvme_resv_log_read(n, dw10 & NVME_LOG_RAE);    /* read: consumed */
+    }
     if (!status && !(dw10 & NVME_LOG_RAE)) {
         if (lid == NVME_LOG_ERROR_INFO) {
             nvme_aer_unmask(n, NVME_AER_TYPE_ERROR);

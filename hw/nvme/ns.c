@@ -167,6 +167,7 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     /* NPWG/NPWA/NPDG/NPDA/NOWS are valid: the guest learns the pbs */
     id->nsfeat = 1 << 4;
     id->nmic = ns->shared;      /* bit 0: may be attached to several */
+    id->rescap = nvme_resv_rescap(ns);      /* resv.c */
     stl_le_p(&id->rsvd81[11], nvme_ana_grpid(ns));    /* ANAGRPID, 92 */
     id->npwg = cpu_to_le16(pbs_lbas - 1);
     id->npwa = cpu_to_le16(pbs_lbas - 1);
@@ -354,7 +355,12 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
     }
     d->ns.shared = params.shared;
     d->ns.auto_attach = !params.detached;
-    nvme_subsys_add_ns(n, &d->ns, params.nsid, errp);
+    if (!nvme_resv_ns_setup(&d->ns, params.resv_state, errp)) {
+        return;
+    }
+    if (!nvme_subsys_add_ns(n, &d->ns, params.nsid, errp)) {
+        nvme_resv_ns_cleanup(&d->ns);
+    }
 }
 
 /* Context: main loop. */
@@ -366,6 +372,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
         nvme_subsys_remove_ns(&d->ns);
         nvme_unc_free(&d->ns);
     }
+    nvme_resv_ns_cleanup(&d->ns);
 }
 
 static const Property nvme_ns_props[] = {
@@ -383,6 +390,7 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT8("pi", NvmeNsDevice, params.pi, 0),
     DEFINE_PROP_UINT8("pil", NvmeNsDevice, params.pil, 0),
     DEFINE_PROP_UINT8("pif", NvmeNsDevice, params.pif, 0),
+    DEFINE_PROP_STRING("resv-state", NvmeNsDevice, params.resv_state),
 };
 
 static void nvme_ns_class_init(ObjectClass *oc, void *data)

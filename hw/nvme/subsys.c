@@ -115,6 +115,7 @@ void nvme_subsys_remove_ctrl(NvmeCtrl *n)
     if (!s) {
         return;
     }
+    nvme_resv_ctrl_removed(n);      /* resv.c: a host without an id */
     if (n->builtin_ns.subsys == s) {
         nvme_subsys_remove_ns(&n->builtin_ns);
     }

@@ -173,7 +173,7 @@ check_copy() {
 check_oncs() {
     local oncs
     oncs=$(num "$(nvme id-ctrl $CTRL 2>/dev/null | field oncs)")
-    ok id-ctrl-oncs "oncs=$oncs, want 0x1df" [ "$oncs" = $((0x1df)) ]
+    ok id-ctrl-oncs "oncs=$oncs, want 0x1ff" [ "$oncs" = $((0x1ff)) ]
 }
 
 mkdir -p $T

@@ -6,7 +6,7 @@
 #
 # Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl
 #                                          nvmcmds durable durable-check multipath
-#                                          adminops nsmgmt ana
+#                                          adminops nsmgmt ana pi pi64 resv
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
 # A BOOT is a script tests/guest/BOOT.sh; "persist" and scripts with a line
 # "# reuse-image: yes" use the image the boot before left (persist checks
@@ -19,6 +19,8 @@
 # runner send COMMAND (one line of QMP JSON) to QEMU's QMP socket once the
 # guest prints MARKER (tests/guest/qmp-send.py; replies in
 # LOG_DIR/BOOT.qmp.log), e.g. to qom-set a device property during the boot.
+# A line "# guest-append: ARGS" adds ARGS to that boot's kernel command line
+# (e.g. "nvme_core.multipath=N"; NAME.param= reaches the module NAME).
 # A line "# qemu-args: ARGS" replaces the default -drive/-device nvme pair
 # with ARGS (split on spaces; @IMG@ is the boot's disk image, @TMP@ an
 # empty directory of the boot's own, e.g. an nvme-subsys pool).
@@ -65,6 +67,7 @@ qemu_cmd() {
     # loglevel=4 keeps kernel chatter off the console (dmesg still has it);
     # panic=-1 + -no-reboot turn a guest panic into a QEMU exit.
     local append="console=ttyS0 loglevel=4 panic=-1 nvmetest=$test ${GUEST_APPEND:-}"
+    append="$append $(directive "$test" guest-append)"
     printf '%s\n' "$QEMU" -machine q35 -accel "$accel" -m 1G -smp 2 \
         -nographic -no-reboot -nic none \
         -L /usr/share/seabios -L /usr/share/qemu \
@@ -268,7 +271,7 @@ main() {
         "${cmd[@]}"   # interactive: no timeout, console on this terminal
         return
     fi
-    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops nsmgmt ana pi pi64
+    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops nsmgmt ana pi pi64 resv
     local start=$SECONDS
     for name in "$@"; do
         # "persist" and scripts with "# reuse-image: yes" see the image

@@ -1060,6 +1060,7 @@ static void test_log_effects(void)
         NVME_CMD_FLUSH, NVME_CMD_WRITE, NVME_CMD_READ, NVME_CMD_WRITE_UNCOR,
         NVME_CMD_COMPARE, NVME_CMD_WRITE_ZEROES, NVME_CMD_DSM,
         NVME_CMD_VERIFY, NVME_CMD_COPY,
+        0x0d, 0x0e, 0x11, 0x15,     /* reservations */
     };
     bool want;
     size_t i, j;

@@ -117,7 +117,7 @@ static void test_identify(void)
 
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
                     NVME_SUCCESS);
-    g_assert_cmphex(le16_to_cpu(id->oncs), ==, 0x1df);
+    g_assert_cmphex(le16_to_cpu(id->oncs), ==, 0x1ff); /* + reservations */
     g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 3);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 9), ==, 1 << 9);

@@ -86,6 +86,58 @@ typedef struct NvmeSubsys NvmeSubsys;
 #define NVME_NS_ID_UNAVAILABLE      0x0116
 #define NVME_THIN_PROV_NOT_SUPP     0x011b
 
+/* Reservations (resv.c) */
+#define NVME_RESERVATION_CONFLICT   NVME_NS_RESV_CONFLICT   /* 0083h */
+#define NVME_HOSTID_INCONSISTENT    0x0018  /* Host Identifier Inconsistent */
+#define NVME_CMD_RESV_REGISTER      0x0d
+#define NVME_CMD_RESV_REPORT        0x0e
+#define NVME_CMD_RESV_ACQUIRE       0x11
+#define NVME_CMD_RESV_RELEASE       0x15
+#define NVME_FEAT_HOST_ID           0x81
+#define NVME_FEAT_RESV_MASK         0x82
+#define NVME_FEAT_RESV_PERSIST      0x83
+#define NVME_LOG_RESV_NOTIFY        0x80
+#define NVME_CTRATT_HOSTID_128      (1u << 0)
+#define NVME_RESV_MAX_REGS          64      /* registrants per namespace */
+#define NVME_RESV_LOG_MAX           64      /* unread notices per ctrl */
+
+/* Which reservation rule an I/O opcode follows (NvmeOpcode.resv). */
+enum {
+    NVME_RESV_GRP_NONE,         /* not affected (Flush, reservations) */
+    NVME_RESV_GRP_READ,         /* read command group */
+    NVME_RESV_GRP_WRITE,        /* write command group */
+};
+
+/*
+ * One registrant of a namespace: a host, named by its host identifier,
+ * or a single controller whose host identifier is zero (@anon).
+ */
+typedef struct NvmeResvReg {
+    uint8_t hostid[16];
+    bool ext;                   /* 128-bit host identifier */
+    bool anon;                  /* host identifier 0: controller @cntlid */
+    uint16_t cntlid;
+    bool holder;                /* holds a reservation of type 1-4 */
+    uint64_t key;
+} NvmeResvReg;
+
+/* Reservation state of a namespace, shared by all its controllers. */
+typedef struct NvmeResv {
+    NvmeResvReg regs[NVME_RESV_MAX_REGS];
+    uint32_t nr;
+    uint8_t rtype;              /* 0: no reservation */
+    uint32_t gen;               /* Reservation Report GEN */
+    bool ptpl;                  /* Persist Through Power Loss state */
+    char *path;                 /* nvme-ns,resv-state=; NULL: no PTPL */
+} NvmeResv;
+
+/* A Reservation Notification log page waiting to be read. */
+typedef struct NvmeResvNotice {
+    uint64_t count;
+    uint32_t nsid;
+    uint8_t type;
+} NvmeResvNotice;
+
 /* A run of logical blocks (Write Uncorrectable marks, DSM and Copy). */
 typedef struct NvmeLbaRange {
     uint64_t slba;
@@ -146,6 +198,7 @@ typedef struct NvmeNamespace {
     uint8_t pif_conf;           /* nvme-ns,pif=: guard of formats ms >= 16 */
     uint8_t pif;                /* current: 0 16-bit guard, 2 64-bit */
     uint32_t anagrpid;          /* ANA group, 1..NVME_ANA_GRPS (ana.c) */
+    NvmeResv resv;              /* reservations (resv.c) */
 } NvmeNamespace;
 
 /*
@@ -178,6 +231,7 @@ typedef struct NvmeNsParams {
     uint8_t pil;                /* nvme-ns,pil= 1: PI first in metadata */
     uint8_t pif;                /* nvme-ns,pif= 2: 64-bit guard */
     uint32_t anagrpid;          /* nvme-ns,anagrpid= ANA group */
+    char *resv_state;           /* nvme-ns,resv-state= PTPL file */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)
@@ -440,6 +494,13 @@ struct NvmeCtrl {
     uint64_t ana_grp_chgcnt[NVME_ANA_GRPS + 1];
     uint64_t ana_chgcnt;        /* log 0Ch Change Count */
     bool ana_unread;            /* ANA notice reported, log not read */
+    /* reservations (resv.c): Host Identifier, notices, masks */
+    uint8_t hostid[16];
+    bool hostid_ext;            /* 128-bit (EXHID) */
+    uint8_t resv_mask[NVME_MAX_NSID + 1];   /* feature 82h per NSID */
+    NvmeResvNotice resv_log[NVME_RESV_LOG_MAX];     /* oldest first */
+    uint32_t resv_log_nr;
+    uint64_t resv_log_count;    /* last Log Page Count handed out */
 
     NvmeIdCtrl id_ctrl;
     NvmeFeatures feat;
@@ -524,6 +585,7 @@ typedef struct NvmeOpcode {
     NvmeCmdHandler handler;
     uint32_t effects;           /* NVME_CMD_EFF_* without CSUPP */
     bool needs_ns;              /* NSID must name an active namespace */
+    uint8_t resv;               /* NVME_RESV_GRP_*: reservation rule */
 } NvmeOpcode;
 
 extern const NvmeOpcode nvme_admin_ops[256];
@@ -617,11 +679,30 @@ size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
 void nvme_ana_log_read(NvmeCtrl *n);
 void nvme_ana_class_init(ObjectClass *oc);
 
+/* resv.c */
+bool nvme_resv_ns_setup(NvmeNamespace *ns, const char *path, Error **errp);
+void nvme_resv_ns_cleanup(NvmeNamespace *ns);
+uint8_t nvme_resv_rescap(NvmeNamespace *ns);
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req,
+                         const struct NvmeOpcode *op);
+uint16_t nvme_nvm_resv_register(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_nvm_resv_release(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_resv_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
+                               bool dflt);
+uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid);
+void nvme_resv_features_reset(NvmeCtrl *n);
+void nvme_resv_ctrl_removed(NvmeCtrl *n);
+size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf);
+void nvme_resv_log_read(NvmeCtrl *n, bool rae);
+
 /* aer.c */
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
 void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
                       uint8_t log_page);
 void nvme_aer_unmask(NvmeCtrl *n, uint8_t type);
+void nvme_aer_forget(NvmeCtrl *n, uint8_t type, uint8_t log_page);
 void nvme_aer_reset(NvmeCtrl *n);
 
 /* format.c, sanitize.c, selftest.c, firmware.c */
