@@ -97,7 +97,6 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
     NvmeCmpState *s = req->opaque;
-    NvmeCtrl *n = nvme_req_ctrl(req);
     NvmeCmpDone *done = s->done;
     uint16_t status = NVME_SUCCESS;
 
@@ -106,8 +105,7 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
         req->err_lba = req->slba;
         status = nvme_io_error(req, req->ns, ret, true, false);
     } else {
-        n->stats.read_cmds++;
-        n->stats.units_read += s->len >> BDRV_SECTOR_BITS;
+        nvme_stats_io(req, NVME_STATS_READ, req->nlb);
         if (memcmp(s->host, s->media, s->len)) {
             status = NVME_CMP_FAILURE | NVME_DNR;
             req->err_lba = req->slba;

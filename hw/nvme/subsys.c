@@ -158,6 +158,7 @@ bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
     ns->subsys = s;
     ns->shared = ns->shared && s->multi;
     s->ns[nsid] = ns;
+    nvme_stats_ns_new(s, nsid);
     if (!ns->auto_attach) {
         return true;
     }
@@ -621,6 +622,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->ctrl = n;
     ns->subsys = s;
     s->ns[nsid] = ns;
+    nvme_stats_ns_new(s, nsid);
     s->created[nsid] = bytes;
     s->pool_used += bytes;
     trace_nvme_ns_setup(nsid, ns->nlbas, ns->lbasz);
