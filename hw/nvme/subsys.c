@@ -375,6 +375,7 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
             ctrls[i]->ns[nsid] = NULL;
         }
         nvme_ns_changed(ctrls[i], nsid);
+        nvme_ana_ns_attach_changed(ctrls[i], ns);   /* ana.c: log 0Ch */
     }
     return NVME_SUCCESS;
 }
@@ -647,6 +648,7 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
         if (c && c->ns[nsid] == ns) {
             c->ns[nsid] = NULL;
             nvme_ns_changed(c, nsid);
+            nvme_ana_ns_attach_changed(c, ns);
         }
         if (c) {
             nvme_selftest_abort_ns(c, nsid, NVME_DST_ABORTED_NS_REMOVED);

@@ -644,6 +644,7 @@ uint16_t nvme_ana_check(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                          uint16_t *status);
 void nvme_ana_log_read(NvmeCtrl *n);
+void nvme_ana_ns_attach_changed(NvmeCtrl *n, NvmeNamespace *ns);
 void nvme_ana_class_init(ObjectClass *oc);
 
 /* aer.c */
