@@ -43,6 +43,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->cntrltype = 1;      /* I/O controller */
     /* ELBAF: ns.c; 128-bit Host Identifier: resv.c */
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128);
+    nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
     id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST);
     id->acl = 3;
@@ -55,7 +56,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->sanicap = cpu_to_le32(NVME_SANICAP_CES | NVME_SANICAP_BES |
                               NVME_SANICAP_OWS | NVME_SANICAP_NODMMAS_NOMOD);
     id->fna = NVME_FNA_CRYPTO_ERASE;    /* format.c: per namespace */
-    id->lpa = NVME_LPA_CSE | NVME_LPA_TELEMETRY;   /* telemetry.c */
+    /* per-namespace SMART (log.c, stats.c), telemetry.c */
+    id->lpa = NVME_LPA_NS_SMART | NVME_LPA_CSE | NVME_LPA_TELEMETRY;
     id->elpe = NVME_ERROR_LOG_ENTRIES - 1;
     id->npss = 0;
     id->wctemp = cpu_to_le16(NVME_TEMP_WARN_K);
@@ -211,6 +213,7 @@ static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
         id.nmic = ns->shared;
         id.rescap = nvme_resv_rescap(ns);
         id.anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
+        id.endgrpid = cpu_to_le16(NVME_ENDGID);
     }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
@@ -267,6 +270,8 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
     case NVME_ID_CNS_NS_ATTACHED_CTRL_LIST:
     case NVME_ID_CNS_CTRL_LIST:
         return nvme_identify_subsys(n, req);    /* subsys.c */
+    case NVME_ID_CNS_ENDURANCE_GROUP_LIST:
+        return nvme_endgrp_identify_list(n, req);   /* endgrp.c */
     default:
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_FIELD | NVME_DNR;

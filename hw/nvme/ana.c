@@ -216,17 +216,12 @@ static bool nvme_ana_event_pending(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop.  Set @n's view of group @grpid.  A change counts in
- * the group's and the log's change counts (neither is ever 0 after a
- * change: they skip 0 when they wrap) and raises the notice.
+ * Context: main loop.  Group @grpid's descriptor in @n's log changed: it
+ * counts in the group's and the log's change counts (neither is ever 0
+ * after a change: they skip 0 when they wrap) and raises the notice.
  */
-static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
+static void nvme_ana_log_changed(NvmeCtrl *n, uint32_t grpid)
 {
-    if (nvme_ana_state(n, grpid) == state) {
-        return;
-    }
-    n->ana_state[grpid] = state;
-    trace_nvme_ana_state(n->cntlid, grpid, state);
     if (++n->ana_grp_chgcnt[grpid] == 0) {
         n->ana_grp_chgcnt[grpid] = 1;
     }
@@ -241,6 +236,30 @@ static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
     n->ana_unread = true;
     nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE, NVME_AER_INFO_ANA_CHANGE,
                      NVME_LOG_ANA);
+}
+
+/* Context: main loop.  Set @n's view of group @grpid. */
+static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
+{
+    if (nvme_ana_state(n, grpid) == state) {
+        return;
+    }
+    n->ana_state[grpid] = state;
+    trace_nvme_ana_state(n->cntlid, grpid, state);
+    nvme_ana_log_changed(n, grpid);
+}
+
+/*
+ * Context: main loop.  @ns was attached to or detached from @n (Namespace
+ * Attachment, Namespace Management delete): its group's NSID list in
+ * @n's ANA log, and maybe the set of groups, changed.
+ */
+void nvme_ana_ns_attach_changed(NvmeCtrl *n, NvmeNamespace *ns)
+{
+    uint32_t grpid = nvme_ns_grp(ns);
+
+    trace_nvme_ana_attach(n->cntlid, ns->nsid, grpid);
+    nvme_ana_log_changed(n, grpid);
 }
 
 /* Context: main loop.  "ana-state" getter: "grpid:state" per group in use. */

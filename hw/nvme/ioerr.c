@@ -70,7 +70,7 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     default:
         status = nvme_status_from_errno(ret, !is_read);
         if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
-            n->stats.media_errors++;
+            nvme_stats_media_error(req, ns);
         }
         return status;
     }

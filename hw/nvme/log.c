@@ -19,6 +19,7 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 
     n->error_count++;
     req->err_seq = n->error_count;
+    nvme_stats_error_logged(n, req);
     *e = (NvmeErrorLog) {
         .error_count = cpu_to_le64(n->error_count),
         .sqid = cpu_to_le16(req->sq->sqid),
@@ -99,8 +100,13 @@ static void nvme_log_fill_error(NvmeCtrl *n, uint8_t *buf)
     }
 }
 
-/* Context: main loop. */
-static void nvme_log_fill_smart(NvmeCtrl *n, uint8_t *buf)
+/*
+ * Context: main loop.  SMART / Health log with the I/O counters of @st:
+ * the controller's, or one namespace's through this controller (the rest
+ * is the controller's either way).
+ */
+static void nvme_log_fill_smart(NvmeCtrl *n, const NvmeStats *st,
+                                uint8_t *buf)
 {
     NvmeSmartLog *s = (NvmeSmartLog *)buf;
     int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
@@ -111,16 +117,16 @@ static void nvme_log_fill_smart(NvmeCtrl *n, uint8_t *buf)
     s->available_spare_threshold = 10;
     s->percentage_used = 0;
     /* data units are thousands of 512-byte units, rounded up */
-    s->data_units_read[0] = cpu_to_le64(DIV_ROUND_UP(n->stats.units_read,
+    s->data_units_read[0] = cpu_to_le64(DIV_ROUND_UP(st->units_read,
                                                      1000));
     s->data_units_written[0] =
-        cpu_to_le64(DIV_ROUND_UP(n->stats.units_written, 1000));
-    s->host_read_commands[0] = cpu_to_le64(n->stats.read_cmds);
-    s->host_write_commands[0] = cpu_to_le64(n->stats.write_cmds);
-    s->controller_busy_time[0] = cpu_to_le64(n->stats.busy_ns / 60000000000);
+        cpu_to_le64(DIV_ROUND_UP(st->units_written, 1000));
+    s->host_read_commands[0] = cpu_to_le64(st->read_cmds);
+    s->host_write_commands[0] = cpu_to_le64(st->write_cmds);
+    s->controller_busy_time[0] = cpu_to_le64(st->busy_ns / 60000000000);
     s->power_cycles[0] = cpu_to_le64(1);
     s->power_on_hours[0] = cpu_to_le64((now - n->power_on_at) / 3600000);
-    s->media_errors[0] = cpu_to_le64(n->stats.media_errors);
+    s->media_errors[0] = cpu_to_le64(st->media_errors);
     s->number_of_error_log_entries[0] = cpu_to_le64(n->error_count);
 }
 
@@ -152,13 +158,20 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         nvme_log_fill_error(n, buf);
         return NVME_ERROR_LOG_ENTRIES * sizeof(NvmeErrorLog);
     case NVME_LOG_SMART_INFO:
-        if (nsid != 0 && nsid != NVME_NSID_BROADCAST) {
-            nvme_req_err_field(req, 4, 0);  /* no per-namespace SMART */
-            *status = NVME_INVALID_FIELD | NVME_DNR;
+        if (nsid == 0 || nsid == NVME_NSID_BROADCAST) {
+            nvme_log_fill_smart(n, &n->stats, buf);
+            return sizeof(NvmeSmartLog);
+        }
+        /* LPA bit 0: an active NSID gets that namespace's figures */
+        *status = nvme_nsid_status(n, nsid);
+        if (*status) {
+            nvme_req_reject(req, *status, 4, 0, "SMART of an inactive NSID");
             return 0;
         }
-        nvme_log_fill_smart(n, buf);
+        nvme_log_fill_smart(n, &n->ns_stats[nsid], buf);
         return sizeof(NvmeSmartLog);
+    case NVME_LOG_ENDGRP:
+        return nvme_endgrp_fill_log(n, req, buf, status);   /* endgrp.c */
     case NVME_LOG_FW_SLOT_INFO:
         return nvme_fw_fill_log(n, buf);            /* firmware.c */
     case NVME_LOG_DEV_SELF_TEST:

@@ -168,6 +168,7 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->nsfeat = 1 << 4;
     id->nmic = ns->shared;      /* bit 0: may be attached to several */
     id->rescap = nvme_resv_rescap(ns);      /* resv.c */
+    id->endgid = cpu_to_le16(NVME_ENDGID);      /* endgrp.c */
     stl_le_p(&id->rsvd81[11], nvme_ana_grpid(ns));    /* ANAGRPID, 92 */
     id->npwg = cpu_to_le16(pbs_lbas - 1);
     id->npwa = cpu_to_le16(pbs_lbas - 1);

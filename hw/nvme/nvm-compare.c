@@ -166,7 +166,6 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     NvmeRequest *req = opaque;
     NvmeCmpState *s = req->opaque;
     NvmeNamespace *ns = req->ns;
-    NvmeCtrl *n = nvme_req_ctrl(req);
     NvmeCmpDone *done = s->done;
     uint16_t status;
 
@@ -183,8 +182,7 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     } else if (ns->ms && !s->md_phase) {
         status = NVME_CMD_ABORT_REQ;    /* its queue is going away */
     } else {
-        n->stats.read_cmds++;
-        n->stats.units_read += s->len >> BDRV_SECTOR_BITS;
+        nvme_stats_io(req, NVME_STATS_READ, req->nlb);
         status = nvme_cmp_check(req, s);
     }
     nvme_cmp_free(req);

@@ -180,7 +180,7 @@ static void nvme_copy_done(NvmeRangeJob *job)
     NvmeRequest *req = job->req;
 
     nvme_unc_clear(req->ns, req->slba, req->nlb);
-    nvme_req_ctrl(req)->stats.write_cmds++;
+    nvme_stats_io(req, NVME_STATS_COPY, req->nlb);
 }
 
 /*

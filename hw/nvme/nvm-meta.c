@@ -454,9 +454,7 @@ static void nvme_meta_cb(void *opaque, int ret)
     block_acct_done(stats, &req->acct);
     if (req->is_write) {
         nvme_unc_clear(ns, req->slba, req->nlb);
-        n->stats.write_cmds++;
-        n->stats.units_written += ((uint64_t)req->nlb << ns->lbads) >>
-                                  BDRV_SECTOR_BITS;
+        nvme_stats_io(req, NVME_STATS_WRITE, req->nlb);
     } else {
         if (ns->pi) {
             nvme_pi_flip(ns, io->md, req->nlb);     /* to host form */
@@ -465,9 +463,7 @@ static void nvme_meta_cb(void *opaque, int ret)
         if (!status) {
             status = nvme_meta_to_host(n, io);
         }
-        n->stats.read_cmds++;
-        n->stats.units_read += ((uint64_t)req->nlb << ns->lbads) >>
-                               BDRV_SECTOR_BITS;
+        nvme_stats_io(req, NVME_STATS_READ, req->nlb);
     }
 done:
     trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);

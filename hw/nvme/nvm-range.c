@@ -104,7 +104,7 @@ uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
         return NVME_SUCCESS;
     }
     req->err_lba = bad;
-    nvme_req_ctrl(req)->stats.media_errors++;
+    nvme_stats_media_error(req, req->ns);
     trace_nvme_unc_hit(le16_to_cpu(req->cmd.cid), bad);
     return NVME_UNRECOVERED_READ | NVME_DNR;
 }
@@ -417,21 +417,22 @@ static void nvme_verify_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 /* Context: main loop.  Success of a zero write: the blocks are rewritten. */
 static void nvme_zeroes_done(NvmeRangeJob *job)
 {
-    NvmeCtrl *n = nvme_req_ctrl(job->req);
+    uint64_t blocks = 0;
 
     for (uint32_t i = 0; i < job->nr; i++) {
         nvme_unc_clear(job->req->ns, job->ranges[i].slba,
                        job->ranges[i].nlb);
+        blocks += job->ranges[i].nlb;
     }
     if (job->req->cmd.opcode == NVME_CMD_WRITE_ZEROES) {
-        n->stats.write_cmds++;
+        nvme_stats_io(job->req, NVME_STATS_ZEROES, blocks);
     }
 }
 
-/* Context: main loop.  Verify counts as a read command, moves no data. */
+/* Context: main loop.  Verify reads the blocks without returning them. */
 static void nvme_verify_done(NvmeRangeJob *job)
 {
-    nvme_req_ctrl(job->req)->stats.read_cmds++;
+    nvme_stats_io(job->req, NVME_STATS_VERIFY, job->req->nlb);
 }
 
 /* ---- Write Zeroes, Verify, Write Uncorrectable: SLBA/NLB commands ---- */
@@ -543,8 +544,7 @@ uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req)
         return nvme_req_reject(req, NVME_INTERNAL_DEV_ERROR | NVME_DNR, 40, 0,
                                "too many uncorrectable ranges");
     }
-    n->stats.write_cmds++;
-    return NVME_SUCCESS;
+    return NVME_SUCCESS;        /* not a User Data Out command: no stats */
 }
 
 /* ---- Dataset Management ---- */

@@ -19,7 +19,6 @@
 static void nvme_nvm_rw_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
-    NvmeCtrl *n = nvme_req_ctrl(req);
     BlockAcctStats *stats = blk_get_stats(req->ns->blk);
     uint16_t status = NVME_SUCCESS;
 
@@ -35,12 +34,9 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
         block_acct_done(stats, &req->acct);
         if (req->is_write) {
             nvme_unc_clear(req->ns, req->slba, req->nlb);
-            n->stats.write_cmds++;
-            n->stats.units_written += req->sg.size >> BDRV_SECTOR_BITS;
-        } else {
-            n->stats.read_cmds++;
-            n->stats.units_read += req->sg.size >> BDRV_SECTOR_BITS;
         }
+        nvme_stats_io(req, req->is_write ? NVME_STATS_WRITE : NVME_STATS_READ,
+                      req->nlb);
     }
     trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);
     nvme_req_complete(req, status);

@@ -159,6 +159,7 @@ bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
     ns->subsys = s;
     ns->shared = ns->shared && s->multi;
     s->ns[nsid] = ns;
+    nvme_stats_ns_new(s, nsid);
     if (!ns->auto_attach) {
         return true;
     }
@@ -375,6 +376,7 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
             ctrls[i]->ns[nsid] = NULL;
         }
         nvme_ns_changed(ctrls[i], nsid);
+        nvme_ana_ns_attach_changed(ctrls[i], ns);   /* ana.c: log 0Ch */
     }
     return NVME_SUCCESS;
 }
@@ -622,6 +624,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->ctrl = n;
     ns->subsys = s;
     s->ns[nsid] = ns;
+    nvme_stats_ns_new(s, nsid);
     s->created[nsid] = bytes;
     s->pool_used += bytes;
     trace_nvme_ns_setup(nsid, ns->nlbas, ns->lbasz);
@@ -646,6 +649,7 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
         if (c && c->ns[nsid] == ns) {
             c->ns[nsid] = NULL;
             nvme_ns_changed(c, nsid);
+            nvme_ana_ns_attach_changed(c, ns);
         }
         if (c) {
             nvme_selftest_abort_ns(c, nsid, NVME_DST_ABORTED_NS_REMOVED);

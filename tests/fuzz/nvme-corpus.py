@@ -186,6 +186,7 @@ def s_identify():
     h.admin(ADM_IDENTIFY, prp1=BUF, cdw10=7)
     h.admin(ADM_IDENTIFY, prp1=BUF, cdw10=8)                    # cs vector
     h.admin(ADM_IDENTIFY, nsid=2, prp1=BUF, cdw10=0)            # nvme-ns
+    h.admin(ADM_IDENTIFY, prp1=BUF, cdw10=0x19)                 # endgrp list
     # Identify data straddling a page: PRP1 mid-page, PRP2 the next page.
     h.admin(ADM_IDENTIFY, prp1=BUF + 0x800, prp2=BUF + 0x1000, cdw10=1)
     return h
@@ -202,6 +203,8 @@ def s_logs():
     h.admin(ADM_GET_LOG, nsid=0xffffffff, prp1=BUF,
             cdw10=0x02 | (1 << 15) | (31 << 16), cdw12=64)
     h.admin(ADM_GET_LOG, nsid=1, prp1=BUF, cdw10=0x02 | (127 << 16))
+    # endurance group 1 (LSI in CDW11 31:16)
+    h.admin(ADM_GET_LOG, prp1=BUF, cdw10=0x09 | (127 << 16), cdw11=1 << 16)
     return h
 
 

@@ -4,7 +4,8 @@
 # Changed event, or after ns-rescan), fio verify on it, detach-ns (the
 # disk goes), attach-ns again (the data is still there), detach-ns +
 # delete-ns (capacity back), and delete-ns of an attached namespace (it
-# is detached first, the disk goes).
+# is detached first, the disk goes).  nvme smart-log -n and endurance-log
+# count the I/O of known size done on namespace 2.
 # qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=nsmgmt,pool=@TMP@,pool-size=67108864 -device nvme,id=c0,serial=NVMETEST0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1
 . /tests/lib.sh
 
@@ -90,8 +91,89 @@ NS=/dev/$(disk 2)
 rc=0
 fio_run $T/f2.log --rw=read --size=4M --verify=crc32c --verify_only=1 \
     --do_verify=1 || rc=$?
-ok nsm-data-after-reattach "$(tail -n3 $T/f2.log | tr '\n' ' ')" \
-    [ $rc = 0 ] && ! grep -qi 'verify.*\(bad\|fail\)' $T/f2.log
+reattach_ok() { [ $rc = 0 ] && ! grep -qi 'verify.*\(bad\|fail\)' $T/f2.log; }
+ok nsm-data-after-reattach "$(tail -n3 $T/f2.log | tr '\n' ' ')" reattach_ok
+
+# Per-namespace SMART (nvme smart-log -n) and the endurance group log
+# after I/O of known size on namespace 2: 32 writes of 128 KiB, 64 reads
+# of 64 KiB (O_DIRECT, one at a time: one command each), 8192 512-byte
+# units each way, which moves the rounded-up thousands by 8 or 9.
+# smart_f NSID|all KEY
+smart_f() {
+    if [ $1 = all ]; then
+        nvme smart-log $CTRL -o json 2>/dev/null | jfield $2
+    else
+        nvme smart-log $CTRL --namespace-id=$1 -o json 2>/dev/null |
+            jfield $2
+    fi
+}
+endu_f() {
+    nvme endurance-log $CTRL --group-id=1 -o json 2>/dev/null | jfield $1
+}
+# KEY.NSID=value lines (NSID 1, 2 or all), eg.KEY=value for the group
+stats_snap() {
+    local f
+    for f in host_write_commands host_read_commands data_units_written \
+             data_units_read; do
+        echo "$f.1=$(smart_f 1 $f)"
+        echo "$f.2=$(smart_f 2 $f)"
+        echo "$f.all=$(smart_f all $f)"
+    done
+    for f in host_write_cmds host_read_cmds data_units_written; do
+        echo "eg.$f=$(endu_f $f)"
+    done
+}
+# d KEY: how much KEY grew from $T/s0 to $T/s1 ("?" if missing)
+d() {
+    local a b
+    a=$(sed -n "s/^$1=//p" $T/s0); b=$(sed -n "s/^$1=//p" $T/s1)
+    [ -n "$a" ] && [ -n "$b" ] && echo $((b - a)) || echo "?"
+}
+# in_range V LO HI
+in_range() { [ "$1" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]; }
+# is KEY WANT...: d KEY is one of WANT
+is() {
+    local v w
+    v=$(d $1); shift
+    for w in "$@"; do [ "$v" = "$w" ] && return 0; done
+    return 1
+}
+ns2_ok() {
+    is host_write_commands.2 32 && is host_read_commands.2 64 &&
+        is data_units_written.2 8 9 && is data_units_read.2 8 9
+}
+ns1_ok() { is host_write_commands.1 0 && is host_read_commands.1 0; }
+ctrl_ok() {
+    is host_write_commands.all 32 && is host_read_commands.all 64 &&
+        is data_units_written.all 8 9
+}
+eg_ok() {
+    is eg.host_write_cmds 32 && is eg.host_read_cmds 64 &&
+        in_range "$(sed -n 's/^eg.data_units_written=//p' $T/s1)" 1 1
+}
+stats_snap > $T/s0
+rc=0
+fio_run $T/f3.log --rw=write --bs=128k --size=4M --iodepth=1 || rc=$?
+fio_run $T/f4.log --rw=read --bs=64k --size=4M --iodepth=1 || rc=$?
+stats_snap > $T/s1
+echo "nsm stats before: $(tr '\n' ' ' < $T/s0)"
+echo "nsm stats after: $(tr '\n' ' ' < $T/s1)"
+ok nsm-stats-io "fio rc $rc" [ $rc = 0 ]
+why="writes +$(d host_write_commands.2) (32), reads"
+why="$why +$(d host_read_commands.2) (64), units written"
+why="$why +$(d data_units_written.2), read +$(d data_units_read.2) (8-9)"
+ok nsm-smart-ns2 "$why" ns2_ok
+why="writes +$(d host_write_commands.1), reads +$(d host_read_commands.1)"
+ok nsm-smart-ns1-untouched "$why" ns1_ok
+why="writes +$(d host_write_commands.all), reads"
+why="$why +$(d host_read_commands.all)"
+ok nsm-smart-controller "$why" ctrl_ok
+why="writes +$(d eg.host_write_cmds), reads +$(d eg.host_read_cmds);"
+why="$why $(tr '\n' ' ' < $T/s1)"
+ok nsm-endurance-log "$why" eg_ok
+rc=0
+nvme smart-log $CTRL --namespace-id=9 > $T/sm9.out 2>&1 || rc=$?
+ok nsm-smart-inactive-ns "rc $rc: $(cat $T/sm9.out)" [ $rc != 0 ]
 
 detach 2
 wait_disk 2 no
@@ -116,7 +198,7 @@ ok nsm-delete-attached "$(cat $T/del.out); disks $(ls /sys/block | tr '\n' ' ')"
 ok nsm-ns1-still-there "disks $(ls /sys/block | tr '\n' ' ')" [ -n "$(disk 1)" ]
 rc=0
 nvme create-ns $CTRL --nsze=200000 --ncap=200000 --flbas=0 > $T/cap.out 2>&1 || rc=$?
-ok nsm-insufficient-capacity "rc $rc: $(cat $T/cap.out)" \
-    [ $rc != 0 ] && grep -qi 'capacity' $T/cap.out
+no_cap_ok() { [ $rc != 0 ] && grep -qi 'capacity' $T/cap.out; }
+ok nsm-insufficient-capacity "rc $rc: $(cat $T/cap.out)" no_cap_ok
 check_kernel_log
 done_

@@ -2,7 +2,8 @@
  * qtest: Asymmetric Namespace Access on two controllers of one NVM
  * subsystem: Identify fields, the ANA log page (0Ch) with and without
  * RGO, group states changed through the controllers' "ana-state" QOM
- * property, ANA Change notices and the path-related I/O statuses.
+ * property, ANA Change notices, the path-related I/O statuses and the log
+ * changes Namespace Attachment makes.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -301,6 +302,61 @@ static void test_events(void)
     rig_stop(&r);
 }
 
+/* Namespace Attachment (admin 15h) of @nsid to controller @cntlid. */
+static void ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                      uint16_t cntlid)
+{
+    uint16_t list[2048] = { cpu_to_le16(1), cpu_to_le16(cntlid) };
+    uint64_t buf = nvme_drv_alloc(d, 4096);
+    NvmeCmd cmd;
+
+    nvme_drv_memwrite(d, buf, list, sizeof(list));
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
+    cmd.cdw10 = sel;
+    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    guest_free(&d->alloc, buf);
+}
+
+/*
+ * Attaching or detaching a namespace changes the NSID lists of a
+ * controller's ANA log: its change count and the group's advance, and
+ * that controller (only) gets an ANA Change notice.
+ */
+static void test_attach(void)
+{
+    Rig r;
+    uint16_t aer_a;
+
+    rig_start(&r);
+    g_assert_cmphex(nvme_drv_set_features(r.a, FID_AEC, AEC_ANA, NULL), ==,
+                    NVME_SUCCESS);
+    aer_a = nvme_drv_submit_aer(r.a);
+    nvme_drv_submit_aer(r.b);           /* AEC bit 11 clear on b */
+
+    /* namespace 3 (group 3) attached to a: a new descriptor */
+    ns_attach(r.a, 3, NVME_NS_ATTACHMENT_ATTACH, 0);
+    nvme_drv_expect_aer(r.a, aer_a, AER_ANA_CHANGE);
+    expect_log(r.a, 0, "1;1:1:0:[1]|2:1:0:[2]|3:1:1:[3]");
+    expect_log(r.b, 0, "0;1:1:0:[1]|2:1:0:[2]");
+
+    /* and detached again: the descriptor goes, the counts stay */
+    aer_a = nvme_drv_submit_aer(r.a);
+    ns_attach(r.a, 3, NVME_NS_ATTACHMENT_DETACH, 0);
+    nvme_drv_expect_aer(r.a, aer_a, AER_ANA_CHANGE);
+    expect_log(r.a, 0, "2;1:1:0:[1]|2:1:0:[2]");
+
+    /* b's list of group 2 empties: counted, no notice with AEC clear */
+    ns_attach(r.a, 2, NVME_NS_ATTACHMENT_DETACH, 1);
+    nvme_drv_expect_no_aer(r.b);
+    expect_log(r.b, 0, "1;1:1:0:[1]");
+    ns_attach(r.b, 2, NVME_NS_ATTACHMENT_ATTACH, 1);
+    expect_log(r.b, 0, "2;1:1:0:[1]|2:1:2:[2]");
+    expect_log(r.a, 0, "2;1:1:0:[1]|2:1:0:[2]");
+    nvme_drv_expect_no_aer(r.a);
+    rig_stop(&r);
+}
+
 static void test_io_status(void)
 {
     static const struct {
@@ -346,5 +402,6 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/ana/qom-set", test_qom_set);
     qtest_add_func("/nvme/ana/events", test_events);
     qtest_add_func("/nvme/ana/io-status", test_io_status);
+    qtest_add_func("/nvme/ana/attach", test_attach);
     return g_test_run();
 }

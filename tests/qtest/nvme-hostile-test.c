@@ -1646,8 +1646,9 @@ static void test_cmd_identify_list_nsids(void)
 
 /*
  * Get Log Page NSIDs: the Error log is controller scope (NSID 0 or
- * FFFFFFFFh); SMART without per-namespace support (LPA bit 0 clear)
- * rejects a specific NSID with Invalid Field.
+ * FFFFFFFFh); SMART per namespace (LPA bit 0) takes an active NSID, and
+ * rejects an inactive one with Invalid Field, an invalid one with Invalid
+ * Namespace or Format.
  */
 static void test_cmd_get_log_nsids(void)
 {
@@ -1660,11 +1661,11 @@ static void test_cmd_get_log_nsids(void)
     g_assert_cmphex(get_log(h, NVME_LOG_SMART_INFO, NVME_NSID_BROADCAST,
                             true, 512, NULL), ==, NVME_SUCCESS);
     g_assert_cmphex(get_log(h, NVME_LOG_SMART_INFO, 1, true, 512, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
+                    NVME_SUCCESS);
     g_assert_cmphex(get_log(h, NVME_LOG_SMART_INFO, 2, true, 512, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(get_log(h, NVME_LOG_SMART_INFO, 257, true, 512, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
+                    NVME_INVALID_NSID | DNR);
     h_finish(h);
 }
 

@@ -2,7 +2,7 @@
  * qtest: Namespace Management (admin 0Dh) with an nvme-subsys capacity
  * pool: create, attach, I/O, detach, delete; capacity accounting in
  * Identify Controller; every failure status; Namespace Attribute Changed
- * events when a deletion detaches a namespace.
+ * events when a deletion detaches a namespace; the ANA log changes.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -26,6 +26,9 @@
 #define FID_AEC         0x0b
 #define AEC_NS_ATTR     (1u << 8)
 #define AER_NS_CHANGED  0x040002    /* log 04h, info 00h, type notice */
+#define AEC_ANA         (1u << 11)
+#define AER_ANA_CHANGE  0x0c0302    /* log 0Ch, info 03h, type notice */
+#define LOG_ANA         0x0c
 
 typedef struct Pool {
     NvmeDrv *a;                 /* cntlid 0 */
@@ -486,6 +489,82 @@ static void test_events(void)
     pool_stop(&p);
 }
 
+/* ANA log (0Ch) as "chgcnt;grpid:chgcnt:[nsid,...]|..." (read clears). */
+static char *ana_log(NvmeDrv *d)
+{
+    g_autofree uint8_t *b = g_malloc0(4096);
+    GString *s = g_string_new(NULL);
+    unsigned off = 16;
+
+    g_assert_cmphex(nvme_drv_get_log(d, LOG_ANA, 0xffffffff, 0, b, 4096),
+                    ==, NVME_SUCCESS);
+    g_string_append_printf(s, "%" PRIu64 ";", ldq_le_p(b));
+    for (unsigned g = 0; g < lduw_le_p(b + 8); g++) {
+        uint32_t nn = ldl_le_p(b + off + 4);
+
+        g_string_append_printf(s, "%s%u:%" PRIu64 ":[", g ? "|" : "",
+                               ldl_le_p(b + off), ldq_le_p(b + off + 8));
+        for (unsigned i = 0; i < nn; i++) {
+            g_string_append_printf(s, "%s%u", i ? "," : "",
+                                   ldl_le_p(b + off + 32 + 4 * i));
+        }
+        g_string_append(s, "]");
+        off += 32 + 4 * nn;
+    }
+    return g_string_free(s, false);
+}
+
+static void expect_ana(NvmeDrv *d, const char *want)
+{
+    g_autofree char *got = ana_log(d);
+
+    g_assert_cmpstr(got, ==, want);
+}
+
+/*
+ * Attaching a created namespace and deleting it change the NSID list of
+ * its ANA group: the log's and the group's change counts advance, and
+ * an ANA Change notice follows the Namespace Attribute Changed one once
+ * the host has read the Changed Namespace List.
+ */
+static void test_ana(void)
+{
+    Pool p;
+    uint16_t aer;
+    uint32_t nsid;
+    char *s;
+
+    pool_start(&p);
+    g_assert_cmphex(nvme_drv_set_features(p.a, FID_AEC,
+                                          AEC_NS_ATTR | AEC_ANA, NULL),
+                    ==, NVME_SUCCESS);
+    expect_ana(p.a, "0;1:0:[1]");
+    nsid = ns_create(p.a, 64, 0, 1);
+    expect_ana(p.a, "0;1:0:[1]");       /* allocated, attached nowhere */
+
+    aer = nvme_drv_submit_aer(p.a);
+    attach(p.a, nsid, 0);
+    nvme_drv_expect_aer(p.a, aer, AER_NS_CHANGED);
+    aer = nvme_drv_submit_aer(p.a);
+    nvme_drv_expect_no_aer(p.a);        /* notices wait for log 04h */
+    s = nvme_drv_changed_ns_log(p.a);
+    g_free(s);
+    nvme_drv_expect_aer(p.a, aer, AER_ANA_CHANGE);
+    expect_ana(p.a, "1;1:1:[1,2]");
+    expect_ana(p.b, "0;1:0:[1]");
+
+    aer = nvme_drv_submit_aer(p.a);
+    g_assert_cmphex(ns_delete(p.b, nsid), ==, NVME_SUCCESS);
+    nvme_drv_expect_aer(p.a, aer, AER_NS_CHANGED);
+    aer = nvme_drv_submit_aer(p.a);
+    s = nvme_drv_changed_ns_log(p.a);
+    g_free(s);
+    nvme_drv_expect_aer(p.a, aer, AER_ANA_CHANGE);
+    expect_ana(p.a, "2;1:2:[1]");
+    expect_ana(p.b, "0;1:0:[1]");
+    pool_stop(&p);
+}
+
 /* Format NVM on a created namespace keeps its capacity in the pool. */
 static void test_format(void)
 {
@@ -550,6 +629,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/nsmgmt/errors", test_errors);
     qtest_add_func("/nvme/nsmgmt/nsid-unavailable", test_nsid_unavailable);
     qtest_add_func("/nvme/nsmgmt/events", test_events);
+    qtest_add_func("/nvme/nsmgmt/ana", test_ana);
     qtest_add_func("/nvme/nsmgmt/format", test_format);
     qtest_add_func("/nvme/nsmgmt/selftest-abort", test_selftest_abort);
     return g_test_run();

@@ -439,6 +439,13 @@ typedef struct NvmeAsyncEvent {
     uint8_t log_page;
 } NvmeAsyncEvent;
 
+/*
+ * SMART / Health counters (stats.c), of the controller and of each NSID
+ * through it.  Which commands count follows the NVM Command Set's
+ * definitions: data units read from Read, Compare and Verify; host read
+ * commands are Read, Compare and Copy; data units written and host write
+ * commands come from the User Data Out commands, Write and Copy.
+ */
 typedef struct NvmeStats {
     uint64_t units_read;        /* in 512-byte units */
     uint64_t units_written;
@@ -447,6 +454,28 @@ typedef struct NvmeStats {
     uint64_t media_errors;
     uint64_t busy_ns;
 } NvmeStats;
+
+/* The one endurance group (endgrp.c) and its counters, subsystem-wide. */
+#define NVME_ENDGID             1       /* ENDGIDMAX, every namespace's */
+
+typedef struct NvmeEndGrpStats {
+    uint64_t bytes_read;        /* Read, Compare, Verify, Copy source */
+    uint64_t bytes_written;     /* User Data Out commands: Write, Copy */
+    uint64_t media_bytes;       /* + Write Zeroes: every media write */
+    uint64_t read_cmds;         /* Read, Compare, Copy, Verify */
+    uint64_t write_cmds;        /* Write, Copy */
+    uint64_t media_errors;
+    uint64_t err_entries;       /* error log entries naming a namespace */
+} NvmeEndGrpStats;
+
+/* What a completed I/O command counts as (nvme_stats_io). */
+typedef enum NvmeStatsKind {
+    NVME_STATS_READ,            /* Read, Compare */
+    NVME_STATS_VERIFY,
+    NVME_STATS_WRITE,
+    NVME_STATS_COPY,
+    NVME_STATS_ZEROES,          /* Write Zeroes */
+} NvmeStatsKind;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)
 struct NvmeCtrl {
@@ -516,6 +545,7 @@ struct NvmeCtrl {
     NvmeErrorLog error_log[NVME_ERROR_LOG_ENTRIES];
     uint64_t error_count;
     NvmeStats stats;
+    NvmeStats ns_stats[NVME_MAX_NSID + 1];      /* per NSID (stats.c) */
     uint8_t smart_warning;
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
 
@@ -556,6 +586,7 @@ struct NvmeSubsys {
     uint64_t pool_size;         /* nvme-subsys,pool-size= bytes */
     uint64_t pool_used;         /* bytes of the created namespaces */
     uint64_t created[NVME_MAX_NSID + 1];    /* image bytes, 0: nvme-ns */
+    NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
 };
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
@@ -677,6 +708,7 @@ uint16_t nvme_ana_check(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                          uint16_t *status);
 void nvme_ana_log_read(NvmeCtrl *n);
+void nvme_ana_ns_attach_changed(NvmeCtrl *n, NvmeNamespace *ns);
 void nvme_ana_class_init(ObjectClass *oc);
 
 /* resv.c */
@@ -735,6 +767,18 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req);
 void nvme_features_reset(NvmeCtrl *n);
 void nvme_kato_restart(NvmeCtrl *n);
+
+/* stats.c */
+void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb);
+void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns);
+void nvme_stats_error_logged(NvmeCtrl *n, NvmeRequest *req);
+void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid);
+
+/* endgrp.c */
+void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id);
+uint16_t nvme_endgrp_identify_list(NvmeCtrl *n, NvmeRequest *req);
+size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
+                            uint16_t *status);
 
 /* log.c */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);
