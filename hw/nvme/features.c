@@ -36,6 +36,7 @@ static const uint8_t nvme_feat_caps[256] = {
     [NVME_TIMESTAMP]                = NVME_FEAT_CAP_CHANGE,
     [NVME_FEAT_KEEP_ALIVE]          = NVME_FEAT_CAP_CHANGE,
     [NVME_HOST_BEHAVIOR_SUPPORT]    = NVME_FEAT_CAP_CHANGE,
+    [NVME_COMMAND_SET_PROFILE]      = NVME_FEAT_CAP_CHANGE,
 };
 
 /* Context: main loop. */
@@ -429,6 +430,14 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return nvme_set_timestamp(n, req);
     case NVME_HOST_BEHAVIOR_SUPPORT:
         return nvme_set_hbs(n, req);
+    case NVME_COMMAND_SET_PROFILE:
+        /* Identify CNS 1Ch lists one combination: index 0, NVM */
+        if (dw11 & 0x1ff) {
+            return nvme_req_reject(req, NVME_IOCS_COMBINATION_REJECTED |
+                                   NVME_DNR, 44, 0,
+                                   "no such I/O Command Set combination");
+        }
+        return NVME_SUCCESS;
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */
         f->kato = MIN(QEMU_ALIGN_UP((uint64_t)dw11, NVME_KAS_MS),

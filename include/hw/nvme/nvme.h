@@ -511,7 +511,12 @@ bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
 void nvme_subsys_remove_ns(NvmeNamespace *ns);
 const char *nvme_subsys_id_seed(NvmeCtrl *n);
 uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
-uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_identify_ns_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                    uint32_t nsid);
+uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                 uint32_t nsid);
+uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
+                                      uint32_t nsid);
 size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf);
 void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid);
 void nvme_ns_changed_all(NvmeNamespace *ns);
