@@ -296,6 +296,7 @@ typedef struct NvmeParams {
     uint8_t aerl;
     uint32_t aer_max_queued;
     bool ioeventfd;
+    char *features_file;        /* saved features across restarts */
 } NvmeParams;
 
 typedef struct NvmeFeatures {
@@ -657,6 +658,11 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req);
 void nvme_features_reset(NvmeCtrl *n);
 void nvme_kato_restart(NvmeCtrl *n);
+
+/* features-file.c */
+bool nvme_features_file_load(NvmeCtrl *n, Error **errp);
+bool nvme_features_file_store(NvmeCtrl *n, const NvmeFeatures *f,
+                              uint32_t mask, Error **errp);
 
 /* log.c */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);
