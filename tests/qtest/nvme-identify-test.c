@@ -1,9 +1,10 @@
 /*
  * qtest: NVMe 2.0 controller identity.  VS 2.0, CAP.CSS with I/O command
  * sets and CC.CSS 110b, CAP.CRMS/CRTO, the I/O Command Set Profile
- * feature, and every Identify CNS value of NVMe Base 2.0: contents of the
- * ones offered (with and without an nvme-subsys capacity pool), Invalid
- * Field in Command for the others, and the NSID, CSI and CNTID checks.
+ * feature, the Supported Log Pages log, and every Identify CNS value of
+ * NVMe Base 2.0: contents of the ones offered (with and without an
+ * nvme-subsys capacity pool), Invalid Field in Command for the others,
+ * and the NSID, CSI and CNTID checks.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -407,6 +408,11 @@ static void test_subsystem(void)
     g_assert_cmpuint(ldq_le_p(buf + 40), ==, 512);
     g_assert_true(all_zero(buf + 48, 4096 - 48));
 
+    /* Supported Log Pages lists ANA (0Ch) with a subsystem */
+    g_assert_cmphex(nvme_drv_get_log(r.a, 0x00, 0, 0, buf, 1024), ==, 0);
+    g_assert_cmphex(ldl_le_p(buf + 4 * 0x0c), ==, 1);
+    g_assert_cmphex(ldl_le_p(buf + 4 * 0x02), ==, 1);
+
     /* NSID FFFFFFFFh: what created namespaces have in common */
     g_assert_cmphex(identify(r.a, NVME_ID_CNS_NS, 0, 0xffffffff, 0, buf), ==,
                     0);
@@ -423,6 +429,33 @@ static void test_subsystem(void)
     rig_stop(&r);
 }
 
+/*
+ * Supported Log Pages (LID 00h): exactly the log pages Get Log Page
+ * returns; every listed one reads, every other one is Invalid Log Page.
+ * ANA (0Ch) only with a subsystem (test_subsystem).
+ */
+static void test_supported_logs(void)
+{
+    static const uint8_t want[] = {
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0e, 0x81,
+    };
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    uint32_t *lids = g_malloc(1024);
+    uint8_t *buf = g_malloc(512);
+
+    g_assert_cmphex(nvme_drv_get_log(d, 0x00, 0, 0, lids, 1024), ==, 0);
+    for (unsigned lid = 0; lid < 256; lid++) {
+        bool listed = memchr(want, lid, sizeof(want)) != NULL;
+        uint16_t st = nvme_drv_get_log(d, lid, 0xffffffff, 0, buf, 512);
+
+        g_assert_cmphex(le32_to_cpu(lids[lid]), ==, listed ? 1 : 0);
+        g_assert_cmphex(st, ==, listed ? 0 : NVME_INVALID_LOG_ID | DNR);
+    }
+    g_free(lids);
+    g_free(buf);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -433,5 +466,6 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/identify/nsid_checks", test_nsid_checks);
     qtest_add_func("/nvme/identify/iocs", test_iocs);
     qtest_add_func("/nvme/identify/subsystem", test_subsystem);
+    qtest_add_func("/nvme/identify/supported_logs", test_supported_logs);
     return g_test_run();
 }
