@@ -58,7 +58,7 @@ static void test_identify_ctrl(void)
     g_assert_cmphex(id->sqes, ==, 0x66);
     g_assert_cmphex(id->cqes, ==, 0x44);
     g_assert_cmpuint(le32_to_cpu(id->nn), ==, NN);
-    /* 1.4 and later require an NQN; SGLs (no alignment, bit bucket, MPTR buffer) */
+    /* 1.4 and later require an NQN; SGLs (no alignment, bit bucket, MPTR) */
     g_assert_cmpuint(id->subnqn[0], !=, 0);
     g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x00030001);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);   /* Compare and Write */
