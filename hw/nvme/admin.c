@@ -36,12 +36,15 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ieee[2] = 0x52;
     id->mdts = n->params.mdts;
     id->cntlid = cpu_to_le16(n->cntlid);
-    id->ver = cpu_to_le32(n->vs ? n->vs : 0x00010400);
+    id->ver = cpu_to_le32(n->vs);
     id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION);
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */
-    /* ELBAF: ns.c; 128-bit Host Identifier: resv.c */
+    /*
+     * ELBAF (ns.c); Namespace Granularity with a pool (subsys.c).  CRDT1-3
+     * stay 0: no completion asks for a retry delay.
+     */
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128);
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
     id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
@@ -94,10 +97,25 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
 }
 
 /*
+ * ---- Identify (admin 06h) ----
+ *
+ * One table maps every CNS value of NVMe Base 2.0 to its handler, or to
+ * why it is refused (Invalid Field in Command): the features those CNS
+ * values describe are absent and Identify Controller says so (CTRATT,
+ * OACS).  Every structure is 4 KiB, moved with nvme_dma_to_guest().
+ */
+
+#define NVME_IOCS_COMBINATIONS  512     /* CNS 1Ch: 64-bit vectors */
+#define NVME_CNTID_SELF         0xffff  /* CNS 1Ch: the controller asked */
+
+typedef void NvmeIdNsFill(NvmeNamespace *ns, void *id);
+
+/*
  * Context: main loop.  VWC depends on namespaces, which nvme-ns devices
  * attach after the controller is realized.
  */
-static uint16_t nvme_identify_ctrl(NvmeCtrl *n, NvmeRequest *req)
+static uint16_t nvme_identify_ctrl(NvmeCtrl *n, NvmeRequest *req,
+                                   uint32_t nsid)
 {
     NvmeIdCtrl id = n->id_ctrl;
 
@@ -108,38 +126,150 @@ static uint16_t nvme_identify_ctrl(NvmeCtrl *n, NvmeRequest *req)
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
-/* Context: main loop. */
-static uint16_t nvme_identify_ns(NvmeCtrl *n, NvmeRequest *req, uint32_t nsid)
+/* Context: main loop.  Fillers of the per-namespace structures. */
+static void nvme_fill_id_ns(NvmeNamespace *ns, void *id)
 {
-    NvmeIdNs id = { 0 };
+    nvme_ns_fill_id(ns, id);
+}
+
+static void nvme_fill_id_ns_nvm(NvmeNamespace *ns, void *id)
+{
+    nvme_ns_fill_id_nvm(ns, id);        /* ELBAF guard formats */
+}
+
+static void nvme_fill_id_ns_ind(NvmeNamespace *ns, void *buf)
+{
+    NvmeIdNsInd *id = buf;
+
+    id->nsfeat = 1 << 4;                /* as CNS 00h: NPWG... valid */
+    id->nmic = ns->shared;
+    id->rescap = nvme_resv_rescap(ns);          /* resv.c */
+    id->anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
+    id->endgrpid = cpu_to_le16(NVME_ENDGID);    /* endgrp.c */
+    id->nsattr = !blk_is_writable(ns->blk);     /* write protected */
+    id->nstat = NVME_ID_NS_IND_NSTAT_NRDY;      /* bit 0 set: ready */
+}
+
+/*
+ * Context: main loop.  A per-namespace structure of NSID @nsid from @tbl
+ * (the controller's attached namespaces or the subsystem's allocated
+ * ones): zeroes when @tbl has no namespace there.
+ */
+static uint16_t nvme_identify_ns_struct(NvmeCtrl *n, NvmeRequest *req,
+                                        uint32_t nsid, NvmeNamespace **tbl,
+                                        NvmeIdNsFill *fill)
+{
+    uint8_t id[NVME_IDENTIFY_DATA_SIZE] = { 0 };
 
     if (!nvme_nsid_valid(nsid)) {
-        nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "identify: NSID outside 1..NN");
     }
-    if (n->ns[nsid]) {
-        nvme_ns_fill_id(n->ns[nsid], &id);
+    if (tbl[nsid]) {
+        fill(tbl[nsid], id);
     }
+    return nvme_dma_to_guest(n, req, id, sizeof(id));
+}
+
+/*
+ * Context: main loop.  NSID FFFFFFFFh with Namespace Management: what
+ * every namespace the host can create has in common (nvme_ns_create()
+ * takes LBA formats 0 and 1), sizes zero.
+ */
+static uint16_t nvme_identify_ns_common(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeNamespace probe = { .conf_lbads = 9 };
+    NvmeIdNs id = { 0 };
+
+    id.nlbaf = 1;
+    id.lbaf[0].ds = nvme_ns_lbaf_ds(&probe, 0);
+    id.lbaf[1].ds = nvme_ns_lbaf_ds(&probe, 1);
+    id.dlfeat = (1 << 3) | 1;
+    id.mssrl = cpu_to_le16(NVME_COPY_MSSRL);
+    id.mcl = cpu_to_le32(NVME_COPY_MCL);
+    id.msrc = NVME_COPY_MSRC;
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
-/* Context: main loop.  Active NSIDs greater than @nsid, ascending. */
-static uint16_t nvme_identify_ns_list(NvmeCtrl *n, NvmeRequest *req,
-                                      uint32_t nsid)
+/* Context: main loop.  CNS 00h: Identify Namespace, active NSIDs. */
+static uint16_t nvme_identify_ns(NvmeCtrl *n, NvmeRequest *req,
+                                 uint32_t nsid)
 {
-    uint32_t list[1024] = { 0 };
+    if (nsid == NVME_NSID_BROADCAST && n->subsys->pool_dir) {
+        return nvme_identify_ns_common(n, req);
+    }
+    return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns);
+}
+
+/* Context: main loop.  CNS 05h (NVM). */
+static uint16_t nvme_identify_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
+                                     uint32_t nsid)
+{
+    return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns_nvm);
+}
+
+/* Context: main loop.  CNS 08h: I/O Command Set Independent. */
+static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
+                                     uint32_t nsid)
+{
+    return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns_ind);
+}
+
+/* Context: main loop.  CNS 11h: Identify Namespace, allocated NSIDs. */
+static uint16_t nvme_identify_alloc_ns(NvmeCtrl *n, NvmeRequest *req,
+                                       uint32_t nsid)
+{
+    return nvme_identify_ns_struct(n, req, nsid, n->subsys->ns,
+                                   nvme_fill_id_ns);
+}
+
+/* Context: main loop.  CNS 1Bh (NVM), allocated NSIDs. */
+static uint16_t nvme_identify_alloc_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
+                                           uint32_t nsid)
+{
+    return nvme_identify_ns_struct(n, req, nsid, n->subsys->ns,
+                                   nvme_fill_id_ns_nvm);
+}
+
+/* Context: main loop.  CNS 1Fh: I/O Command Set Independent, allocated. */
+static uint16_t nvme_identify_alloc_ns_ind(NvmeCtrl *n, NvmeRequest *req,
+                                           uint32_t nsid)
+{
+    return nvme_identify_ns_struct(n, req, nsid, n->subsys->ns,
+                                   nvme_fill_id_ns_ind);
+}
+
+/* Context: main loop.  NSIDs of @tbl greater than @nsid, ascending. */
+static uint16_t nvme_identify_nsid_list(NvmeCtrl *n, NvmeRequest *req,
+                                        uint32_t nsid, NvmeNamespace **tbl)
+{
+    uint32_t list[NVME_IDENTIFY_DATA_SIZE / 4] = { 0 };
     unsigned cnt = 0;
 
     if (nsid >= NVME_NSID_BROADCAST - 1) {
-        nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "identify: NSID FFFFFFFEh/FFFFFFFFh in list");
     }
-    for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID && cnt < 1024; i++) {
-        if (n->ns[i]) {
+    for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID; i++) {
+        if (tbl[i] && cnt < ARRAY_SIZE(list)) {
             list[cnt++] = cpu_to_le32(i);
         }
     }
     return nvme_dma_to_guest(n, req, list, sizeof(list));
+}
+
+/* Context: main loop.  CNS 02h, 07h (NVM): active NSID list. */
+static uint16_t nvme_identify_active_list(NvmeCtrl *n, NvmeRequest *req,
+                                          uint32_t nsid)
+{
+    return nvme_identify_nsid_list(n, req, nsid, n->ns);
+}
+
+/* Context: main loop.  CNS 10h, 1Ah (NVM): allocated NSID list. */
+static uint16_t nvme_identify_alloc_list(NvmeCtrl *n, NvmeRequest *req,
+                                         uint32_t nsid)
+{
+    return nvme_identify_nsid_list(n, req, nsid, n->subsys->ns);
 }
 
 /* Context: main loop.  Append one identifier descriptor. */
@@ -153,18 +283,23 @@ static size_t nvme_desc_add(uint8_t *buf, size_t off, uint8_t type,
     return off + sizeof(hdr) + len;
 }
 
-/* Context: main loop.  Namespace Identification Descriptor list. */
+/*
+ * Context: main loop.  CNS 03h: Namespace Identification Descriptor
+ * list of an active NSID; the CSI descriptor is there since CAP.CSS bit 6
+ * is set.
+ */
 static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
                                        uint32_t nsid)
 {
     uint8_t buf[NVME_IDENTIFY_DATA_SIZE] = { 0 };
     NvmeNamespace *ns = nvme_ns(n, nsid);
     uint8_t csi = NVME_CSI_NVM;
+    uint16_t status = nvme_nsid_status(n, nsid);
     size_t off = 0;
 
-    if (!ns) {
-        nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
+    if (status) {
+        return nvme_req_reject(req, status, 4, 0,
+                               "identify: descriptors of no active NSID");
     }
     if (ns->eui64) {
         uint64_t be = cpu_to_be64(ns->eui64);
@@ -179,47 +314,9 @@ static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
     return nvme_dma_to_guest(n, req, buf, sizeof(buf));
 }
 
-/* Context: main loop.  I/O Command Set specific Identify Namespace (NVM). */
-static uint16_t nvme_identify_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
-                                     uint32_t nsid)
-{
-    NvmeIdNsNvm id = { 0 };
-
-    if (!nvme_nsid_valid(nsid)) {
-        nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
-    }
-    if (n->ns[nsid]) {
-        nvme_ns_fill_id_nvm(n->ns[nsid], &id);  /* ELBAF guard formats */
-    }
-    return nvme_dma_to_guest(n, req, &id, sizeof(id));
-}
-
-/* Context: main loop.  I/O Command Set Independent Identify Namespace. */
-static uint16_t nvme_identify_ns_ind(NvmeCtrl *n, NvmeRequest *req,
-                                     uint32_t nsid)
-{
-    NvmeIdNsInd id = { 0 };
-    NvmeNamespace *ns;
-
-    if (!nvme_nsid_valid(nsid)) {
-        nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_NSID | NVME_DNR;
-    }
-    ns = n->ns[nsid];
-    if (ns) {
-        id.nstat = NVME_ID_NS_IND_NSTAT_NRDY;   /* bit 0 set: ready */
-        id.nsattr = !blk_is_writable(ns->blk);  /* write protected */
-        id.nmic = ns->shared;
-        id.rescap = nvme_resv_rescap(ns);
-        id.anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
-        id.endgrpid = cpu_to_le16(NVME_ENDGID);
-    }
-    return nvme_dma_to_guest(n, req, &id, sizeof(id));
-}
-
-/* Context: main loop.  I/O Command Set specific Identify Controller (NVM). */
-static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req)
+/* Context: main loop.  CNS 06h: I/O Command Set specific (NVM). */
+static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req,
+                                       uint32_t nsid)
 {
     /*
      * VSL, WZSL, WUSL, DMRL, DMRSL, DMSL all 0 (no limit): Verify, Write
@@ -231,53 +328,87 @@ static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req)
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
+/*
+ * Context: main loop.  CNS 1Ch: I/O Command Set data structure.  One
+ * combination, index 0, the NVM command set alone (the I/O Command Set
+ * Profile feature selects it).  CNTID names a controller of the
+ * subsystem; FFFFh (nvme-cli's default) the one asked.
+ */
+static uint16_t nvme_identify_iocs(NvmeCtrl *n, NvmeRequest *req,
+                                   uint32_t nsid)
+{
+    uint64_t vec[NVME_IOCS_COMBINATIONS] = { 0 };
+    uint16_t cntid = le16_to_cpu(((NvmeIdentify *)&req->cmd)->ctrlid);
+
+    if (cntid != NVME_CNTID_SELF && (cntid >= NVME_SUBSYS_MAX_CTRLS ||
+                                     !n->subsys->ctrls[cntid])) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 42, 0,
+                               "identify: CNTID names no controller");
+    }
+    vec[0] = cpu_to_le64(1ull << NVME_CSI_NVM);
+    return nvme_dma_to_guest(n, req, vec, sizeof(vec));
+}
+
+typedef uint16_t NvmeIdentifyFn(NvmeCtrl *n, NvmeRequest *req,
+                                uint32_t nsid);
+
+/* Context: main loop.  CNS 19h: the endurance groups (endgrp.c). */
+static uint16_t nvme_identify_endgrp_list(NvmeCtrl *n, NvmeRequest *req,
+                                          uint32_t nsid)
+{
+    return nvme_endgrp_identify_list(n, req);
+}
+
+typedef struct NvmeIdentifyCns {
+    NvmeIdentifyFn *fn;         /* NULL: refused with @why */
+    bool csi;                   /* CDW11 CSI selects the set: NVM only */
+    const char *why;
+} NvmeIdentifyCns;
+
+static const NvmeIdentifyCns nvme_identify_cns[256] = {
+    [0x00] = { nvme_identify_ns },
+    [0x01] = { nvme_identify_ctrl },
+    [0x02] = { nvme_identify_active_list },
+    [0x03] = { nvme_identify_ns_descs },
+    [0x04] = { .why = "NVM Set List: no NVM Sets (CTRATT bit 2)" },
+    [0x05] = { nvme_identify_ns_nvm, true },
+    [0x06] = { nvme_identify_ctrl_nvm, true },
+    [0x07] = { nvme_identify_active_list, true },
+    [0x08] = { nvme_identify_ns_ind },
+    [0x10] = { nvme_identify_alloc_list },
+    [0x11] = { nvme_identify_alloc_ns },
+    [0x12] = { nvme_identify_ns_ctrl_list },        /* subsys.c */
+    [0x13] = { nvme_identify_ctrl_list },           /* subsys.c */
+    [0x14] = { .why = "Primary Controller Capabilities: no "
+                      "Virtualization Management (OACS bit 7)" },
+    [0x15] = { .why = "Secondary Controller List: no "
+                      "Virtualization Management (OACS bit 7)" },
+    [0x16] = { nvme_identify_ns_granularity },      /* subsys.c */
+    [0x17] = { .why = "UUID List: not offered (CTRATT bit 9)" },
+    [0x18] = { .why = "Domain List: one domain (CTRATT bit 10)" },
+    [0x19] = { nvme_identify_endgrp_list },
+    [0x1a] = { nvme_identify_alloc_list, true },
+    [0x1b] = { nvme_identify_alloc_ns_nvm, true },
+    [0x1c] = { nvme_identify_iocs },
+    [0x1f] = { nvme_identify_alloc_ns_ind },
+};
+
 /* Context: main loop. */
 uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeIdentify *c = (NvmeIdentify *)&req->cmd;
-    uint32_t nsid = le32_to_cpu(c->nsid);
-    bool nvm = c->csi == NVME_CSI_NVM;
+    const NvmeIdentifyCns *e = &nvme_identify_cns[c->cns];
 
-    trace_nvme_identify(c->cns, nsid, c->csi);
-    switch (c->cns) {
-    case NVME_ID_CNS_NS:
-        return nvme_identify_ns(n, req, nsid);
-    case NVME_ID_CNS_CTRL:
-        return nvme_identify_ctrl(n, req);
-    case NVME_ID_CNS_NS_ACTIVE_LIST:
-        return nvme_identify_ns_list(n, req, nsid);
-    case NVME_ID_CNS_NS_DESCR_LIST:
-        return nvme_identify_ns_descs(n, req, nsid);
-    case NVME_ID_CNS_CS_NS:
-        if (nvm) {
-            return nvme_identify_ns_nvm(n, req, nsid);
-        }
-        break;
-    case NVME_ID_CNS_CS_CTRL:
-        if (nvm) {
-            return nvme_identify_ctrl_nvm(n, req);
-        }
-        break;
-    case NVME_ID_CNS_CS_NS_ACTIVE_LIST:
-        if (nvm) {
-            return nvme_identify_ns_list(n, req, nsid);
-        }
-        break;
-    case NVME_ID_CNS_CS_IND_NS:
-        return nvme_identify_ns_ind(n, req, nsid);
-    case NVME_ID_CNS_NS_PRESENT_LIST:
-    case NVME_ID_CNS_NS_PRESENT:
-    case NVME_ID_CNS_NS_ATTACHED_CTRL_LIST:
-    case NVME_ID_CNS_CTRL_LIST:
-        return nvme_identify_subsys(n, req);    /* subsys.c */
-    case NVME_ID_CNS_ENDURANCE_GROUP_LIST:
-        return nvme_endgrp_identify_list(n, req);   /* endgrp.c */
-    default:
-        nvme_req_err_field(req, 40, 0);
-        return NVME_INVALID_FIELD | NVME_DNR;
+    trace_nvme_identify(c->cns, le32_to_cpu(c->nsid), c->csi);
+    if (!e->fn) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               e->why ? e->why : "identify: CNS not supported");
     }
-    nvme_req_err_field(req, 47, 0);     /* CSI */
-    return NVME_INVALID_FIELD | NVME_DNR;
+    if (e->csi && c->csi != NVME_CSI_NVM) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 47, 0,
+                               "identify: CSI is not NVM");
+    }
+    return e->fn(n, req, le32_to_cpu(c->nsid));
 }
 
 /*

@@ -6,13 +6,15 @@
  * stores the value the command sets, Get Features SEL=saved reports it
  * (the default until something was saved) and a controller level reset
  * restores it as the current value.  Saved values live as long as the
- * device (a QEMU restart forgets them).
+ * device, or across QEMU restarts with features-file= (features-file.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
 
@@ -39,6 +41,7 @@ static const uint8_t nvme_feat_caps[256] = {
     [NVME_FEAT_HOST_ID]             = NVME_FEAT_CAP_CHANGE,     /* resv.c */
     [NVME_FEAT_RESV_MASK]           = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
     [NVME_FEAT_RESV_PERSIST]        = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
+    [NVME_COMMAND_SET_PROFILE]      = NVME_FEAT_CAP_CHANGE,
 };
 
 /* Context: main loop. */
@@ -121,6 +124,8 @@ static void nvme_features_saved(NvmeCtrl *n, NvmeFeatures *f)
             nvme_feat_copy(f, &n->feat_saved, fid, NULL);
         }
     }
+    /* a features-file from a run with a write cache, now without one */
+    f->vwc &= nvme_ctrl_has_vwc(n);
 }
 
 /* Context: main loop.  Apply the Volatile Write Cache setting. */
@@ -440,6 +445,14 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     case NVME_FEAT_RESV_MASK:
     case NVME_FEAT_RESV_PERSIST:
         return nvme_resv_set_feature(n, req, fid);     /* resv.c */
+    case NVME_COMMAND_SET_PROFILE:
+        /* Identify CNS 1Ch lists one combination: index 0, NVM */
+        if (dw11 & 0x1ff) {
+            return nvme_req_reject(req, NVME_IOCS_COMBINATION_REJECTED |
+                                   NVME_DNR, 44, 0,
+                                   "no such I/O Command Set combination");
+        }
+        return NVME_SUCCESS;
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */
         f->kato = MIN(QEMU_ALIGN_UP((uint64_t)dw11, NVME_KAS_MS),
@@ -452,24 +465,37 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
 
 /*
  * Context: main loop.  Save what a successful Set Features just set; for
- * Temperature Threshold only the threshold CDW11 selects.
+ * Temperature Threshold only the threshold CDW11 selects.  With a
+ * features-file the save counts once the file holds it (features-file.c):
+ * if writing fails, the saved values stay as they were and the command
+ * gets Internal Error (the current value is already set).
  */
-static void nvme_feat_save(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
-                           uint32_t dw11)
+static uint16_t nvme_feat_save(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
+                               uint32_t dw11)
 {
+    NvmeFeatures saved = n->feat_saved, dflt;
+    uint32_t mask = n->feat_saved_mask | 1u << fid;
     uint16_t *temp = NULL;
-    NvmeFeatures dflt;
+    Error *err = NULL;
 
     if (!(n->feat_saved_mask & (1u << fid))) {
         nvme_features_defaults(n, &dflt);
-        nvme_feat_copy(&n->feat_saved, &dflt, fid, NULL);
+        nvme_feat_copy(&saved, &dflt, fid, NULL);
     }
     if (fid == NVME_TEMPERATURE_THRESHOLD) {
         nvme_temp_select(req, dw11, &n->feat, &temp);
     }
-    nvme_feat_copy(&n->feat_saved, &n->feat, fid, temp);
-    n->feat_saved_mask |= 1u << fid;
+    nvme_feat_copy(&saved, &n->feat, fid, temp);
+    if (n->params.features_file &&
+        !nvme_features_file_store(n, &saved, mask, &err)) {
+        error_report_err(err);
+        return nvme_req_reject(req, NVME_INTERNAL_DEV_ERROR, 43, 7,
+                               "features-file not written");
+    }
+    n->feat_saved = saved;
+    n->feat_saved_mask = mask;
     trace_nvme_feat_saved(fid, dw11);
+    return NVME_SUCCESS;
 }
 
 /* Context: main loop. */
@@ -494,7 +520,7 @@ uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req)
     }
     status = nvme_set_feature(n, req, fid, dw11);
     if (!status && NVME_SETFEAT_SAVE(dw10)) {
-        nvme_feat_save(n, req, fid, dw11);
+        status = nvme_feat_save(n, req, fid, dw11);
     }
     return status;
 }

@@ -11,6 +11,53 @@
 
 #define NVME_LOG_RAE        (1u << 15)
 #define NVME_LOG_LSP_CREATE (1u << 8)   /* telemetry: LSP bit 0 */
+#define NVME_LOG_SUPPORTED  0x00        /* Supported Log Pages (2.0) */
+#define NVME_LOG_LSUPP      (1u << 0)   /* LID Supported and Effects */
+#define NVME_CMIC_ANA       (1u << 3)
+
+/*
+ * Every log page Get Log Page returns: the others are refused with
+ * Invalid Log Page before they reach a builder, and this table is what
+ * the Supported Log Pages log (00h) reports.  A new log page goes here.
+ */
+static const bool nvme_log_lids[256] = {
+    [NVME_LOG_SUPPORTED]        = true,
+    [NVME_LOG_ERROR_INFO]       = true,
+    [NVME_LOG_SMART_INFO]       = true,
+    [NVME_LOG_FW_SLOT_INFO]     = true,
+    [NVME_LOG_CHANGED_NSLIST]   = true,
+    [NVME_LOG_CMD_EFFECTS]      = true,
+    [NVME_LOG_ENDGRP]           = true,     /* endgrp.c */
+    [NVME_LOG_DEV_SELF_TEST]    = true,
+    [NVME_LOG_TELEMETRY_HOST]   = true,
+    [NVME_LOG_TELEMETRY_CTRL]   = true,
+    [NVME_LOG_ANA]              = true,     /* with ANA: CMIC bit 3 */
+    [NVME_LOG_LBA_STATUS]       = true,
+    [NVME_LOG_SANITIZE]         = true,
+    [NVME_LOG_RESV_NOTIFY]      = true,     /* resv.c */
+};
+
+/* Context: main loop.  Whether @n returns log page @lid. */
+static bool nvme_log_supported(NvmeCtrl *n, uint8_t lid)
+{
+    if (lid == NVME_LOG_ANA) {
+        return n->id_ctrl.cmic & NVME_CMIC_ANA;     /* ana.c */
+    }
+    return nvme_log_lids[lid];
+}
+
+/*
+ * Context: main loop.  Supported Log Pages: LSUPP per LID; no index
+ * offsets (IOS) and no LID specific parameters.
+ */
+static size_t nvme_log_fill_supported(NvmeCtrl *n, uint8_t *buf)
+{
+    for (int lid = 0; lid < 256; lid++) {
+        stl_le_p(buf + lid * 4, nvme_log_supported(n, lid) ?
+                 NVME_LOG_LSUPP : 0);
+    }
+    return 256 * 4;
+}
 
 /* Context: main loop.  Record a failed command (the completion path). */
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
@@ -154,6 +201,8 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
     uint8_t csi = le32_to_cpu(req->cmd.cdw14) >> 24;
 
     switch (lid) {
+    case NVME_LOG_SUPPORTED:
+        return nvme_log_fill_supported(n, buf);
     case NVME_LOG_ERROR_INFO:
         nvme_log_fill_error(n, buf);
         return NVME_ERROR_LOG_ENTRIES * sizeof(NvmeErrorLog);
@@ -209,6 +258,10 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
     size_t size;
 
     trace_nvme_get_log(lid, off, len);
+    if (!nvme_log_supported(n, lid)) {
+        return nvme_req_reject(req, NVME_INVALID_LOG_ID | NVME_DNR, 40, 0,
+                               "log page not supported");
+    }
     if (len > nvme_mdts_bytes(n)) {
         nvme_req_err_field(req, 42, 0);
         return NVME_INVALID_FIELD | NVME_DNR;

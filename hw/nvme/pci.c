@@ -166,7 +166,8 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
 {
     NvmeCtrl *n = NVME(pci);
 
-    if (!nvme_check_params(n, errp) || !nvme_init_state(n, errp)) {
+    if (!nvme_check_params(n, errp) || !nvme_features_file_load(n, errp) ||
+        !nvme_init_state(n, errp)) {
         return;
     }
     qbus_init(&n->bus, sizeof(NvmeBus), TYPE_NVME_BUS, DEVICE(n),
@@ -238,6 +239,7 @@ static const Property nvme_props[] = {
     DEFINE_PROP_UINT8("aerl", NvmeCtrl, params.aerl, 3),
     DEFINE_PROP_UINT32("aer_max_queued", NvmeCtrl, params.aer_max_queued, 64),
     DEFINE_PROP_BOOL("ioeventfd", NvmeCtrl, params.ioeventfd, true),
+    DEFINE_PROP_STRING("features-file", NvmeCtrl, params.features_file),
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

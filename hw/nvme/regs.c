@@ -11,7 +11,8 @@
 #include "hw/nvme/regs.h"
 #include "trace.h"
 
-#define NVME_REGS_SIZE  0x40    /* defined registers we decode */
+#define NVME_REGS_SIZE  0x6c    /* defined registers we decode (to CRTO) */
+#define NVME_VS_2_0     0x00020000
 
 /* Context: main loop.  Power-on values of every register. */
 void nvme_regs_power_on(NvmeCtrl *n)
@@ -22,11 +23,14 @@ void nvme_regs_power_on(NvmeCtrl *n)
     cap = FIELD_DP64(cap, CAP, CQR, 1);
     cap = FIELD_DP64(cap, CAP, TO, 15);         /* 7.5 s to ready */
     cap = FIELD_DP64(cap, CAP, NSSRS, 1);
-    cap = FIELD_DP64(cap, CAP, CSS, NVME_CAP_CSS_NCSS);
+    /* NVM command set, also selectable as CC.CSS 110b (I/O sets) */
+    cap = FIELD_DP64(cap, CAP, CSS, NVME_CAP_CSS_NCSS | NVME_CAP_CSS_IOCSS);
     cap = FIELD_DP64(cap, CAP, MPSMIN, 0);      /* 4 KiB */
     cap = FIELD_DP64(cap, CAP, MPSMAX, 4);      /* 64 KiB */
+    /* 2.0 controllers report Controller Ready With Media (CRTO) */
+    cap = FIELD_DP64(cap, CAP, CRMS, NVME_CAP_CRMS_CRWMS);
     n->cap = cap;
-    n->vs = 0x00010400;                         /* NVMe 1.4 */
+    n->vs = NVME_VS_2_0;
     n->intms = 0;
     n->cc = 0;
     n->csts = 0;
@@ -79,8 +83,9 @@ static const char *nvme_enable_check(NvmeCtrl *n)
         mps > FIELD_EX64(n->cap, CAP, MPSMAX)) {
         return "CC.MPS outside CAP.MPSMIN..MPSMAX";
     }
-    if (FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_NVM) {
-        return "CC.CSS is not the NVM command set";
+    if (FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_NVM &&
+        FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_IOCS) {
+        return "CC.CSS is neither NVM nor all supported I/O command sets";
     }
     if (FIELD_EX32(n->cc, CC, AMS) != 0) {
         return "CC.AMS selects an unsupported arbitration";
@@ -247,6 +252,9 @@ static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
     stl_le_p(regs + A_AQA, n->aqa);
     stq_le_p(regs + A_ASQ, n->asq);
     stq_le_p(regs + A_ACQ, n->acq);
+    /* CRWMT: CSTS.RDY within CAP.TO (500 ms units); CRIMS is not offered */
+    stl_le_p(regs + A_CRTO, FIELD_DP32(0, CRTO, CRWMT,
+                                       FIELD_EX64(n->cap, CAP, TO)));
 
     if (addr + size <= NVME_REGS_SIZE) {
         val = ldn_le_p(regs + addr, size);

@@ -1,8 +1,8 @@
 /*
  * NVM subsystems: the nvme-subsys device, controller ids, where namespaces
  * are allocated and which controllers they are attached to, the Namespace
- * Attachment command, Identify CNS 10h-13h and the Changed Namespace List
- * log page with its Namespace Attribute Changed events.
+ * Attachment command, Identify CNS 12h, 13h and 16h and the Changed
+ * Namespace List log page with its Namespace Attribute Changed events.
  *
  * Every controller belongs to exactly one NvmeSubsys.  With
  * "-device nvme,subsys=<id>" that is the nvme-subsys device's (several
@@ -26,6 +26,8 @@
 #define NVME_NQN_MAX            223     /* NQN bytes without the NUL */
 #define NVME_CTRL_LIST_MAX      2047    /* identifiers in a Controller List */
 #define NVME_CHANGED_NS_MAX     1024    /* entries in log page 04h */
+#define NVME_POOL_GRANULARITY   512     /* bytes: LBA format 0 */
+#define NVME_CTRATT_NG          (1u << 7)   /* Namespace Granularity */
 
 /* Context: main loop (realize). */
 static bool nvme_subsys_set_nqn(NvmeSubsys *s, const char *name, Error **errp)
@@ -382,8 +384,8 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /* Context: main loop.  Controller List: ids >= @from, ascending. */
-static uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
-                                        NvmeNamespace *ns, uint16_t from)
+static uint16_t nvme_ctrl_list_send(NvmeCtrl *n, NvmeRequest *req,
+                                    NvmeNamespace *ns, uint16_t from)
 {
     uint16_t list[NVME_CTRL_LIST_MAX + 1] = { 0 };
     unsigned cnt = 0;
@@ -400,60 +402,53 @@ static uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
 }
 
 /*
- * Context: main loop.  Identify CNS 10h (allocated NSID list), 11h
- * (Identify Namespace of an allocated NSID), 12h (controllers attached to
- * an NSID) and 13h (controllers in the subsystem).
+ * Context: main loop.  Identify CNS 12h: controllers (ids >= CNTID) the
+ * allocated namespace @nsid is attached to; none for an unallocated one.
  */
-uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req)
+uint16_t nvme_identify_ns_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                    uint32_t nsid)
 {
-    NvmeIdentify *c = (NvmeIdentify *)&req->cmd;
-    uint32_t nsid = le32_to_cpu(c->nsid);
-    uint16_t from = le16_to_cpu(c->ctrlid);
-    NvmeSubsys *s = n->subsys;
+    uint16_t from = le16_to_cpu(((NvmeIdentify *)&req->cmd)->ctrlid);
 
-    switch (c->cns) {
-    case NVME_ID_CNS_NS_PRESENT_LIST: {
-        uint32_t list[1024] = { 0 };
-        unsigned cnt = 0;
+    if (!nvme_nsid_valid(nsid)) {
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
+                               "identify: NSID outside 1..NN");
+    }
+    if (!n->subsys->ns[nsid]) {
+        return nvme_ctrl_list_send(n, req, NULL, NVME_SUBSYS_MAX_CTRLS);
+    }
+    return nvme_ctrl_list_send(n, req, n->subsys->ns[nsid], from);
+}
 
-        if (nsid >= NVME_NSID_BROADCAST - 1) {
-            nvme_req_err_field(req, 4, 0);
-            return NVME_INVALID_NSID | NVME_DNR;
-        }
-        for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID; i++) {
-            if (s->ns[i]) {
-                list[cnt++] = cpu_to_le32(i);
-            }
-        }
-        return nvme_dma_to_guest(n, req, list, sizeof(list));
-    }
-    case NVME_ID_CNS_NS_PRESENT: {
-        NvmeIdNs id = { 0 };
+/* Context: main loop.  Identify CNS 13h: the subsystem's controllers. */
+uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                 uint32_t nsid)
+{
+    uint16_t from = le16_to_cpu(((NvmeIdentify *)&req->cmd)->ctrlid);
 
-        if (!nvme_nsid_valid(nsid)) {
-            nvme_req_err_field(req, 4, 0);
-            return NVME_INVALID_NSID | NVME_DNR;
-        }
-        if (s->ns[nsid]) {
-            nvme_ns_fill_id(s->ns[nsid], &id);
-        }
-        return nvme_dma_to_guest(n, req, &id, sizeof(id));
+    return nvme_ctrl_list_send(n, req, NULL, from);
+}
+
+/*
+ * Context: main loop.  Identify CNS 16h, Namespace Granularity List (with
+ * a pool: CTRATT bit 7).  A created namespace takes exactly NSZE blocks
+ * of the pool, so one descriptor for every LBA format (NGA bit 0 clear)
+ * gives the smallest block size as size and capacity granularity.
+ */
+uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
+                                      uint32_t nsid)
+{
+    uint8_t buf[NVME_IDENTIFY_DATA_SIZE] = { 0 };
+
+    if (!n->subsys->pool_dir) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "Namespace Granularity List: no Namespace "
+                               "Management (CTRATT bit 7)");
     }
-    case NVME_ID_CNS_NS_ATTACHED_CTRL_LIST:
-        if (!nvme_nsid_valid(nsid)) {
-            nvme_req_err_field(req, 4, 0);
-            return NVME_INVALID_NSID | NVME_DNR;
-        }
-        if (!s->ns[nsid]) {
-            return nvme_identify_ctrl_list(n, req, NULL,
-                                           NVME_SUBSYS_MAX_CTRLS);
-        }
-        return nvme_identify_ctrl_list(n, req, s->ns[nsid], from);
-    case NVME_ID_CNS_CTRL_LIST:
-        return nvme_identify_ctrl_list(n, req, NULL, from);
-    }
-    nvme_req_err_field(req, 40, 0);
-    return NVME_INVALID_FIELD | NVME_DNR;
+    buf[31] = 0;                        /* NUMDESC, 0-based: one */
+    stq_le_p(buf + 32, NVME_POOL_GRANULARITY);     /* NSZEG, bytes */
+    stq_le_p(buf + 40, NVME_POOL_GRANULARITY);     /* NCAPG, bytes */
+    return nvme_dma_to_guest(n, req, buf, sizeof(buf));
 }
 
 /*
@@ -475,7 +470,8 @@ static char *nvme_pool_path(NvmeSubsys *s, uint32_t nsid)
 
 /*
  * Context: main loop.  Identify Controller fields that depend on the
- * subsystem's namespaces: OACS bit 3, TNVMCAP, UNVMCAP and MNAN.
+ * subsystem's namespaces: OACS bit 3, CTRATT bit 7, TNVMCAP, UNVMCAP and
+ * MNAN.
  */
 void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
 {
@@ -493,6 +489,7 @@ void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
         }
     }
     id->oacs |= cpu_to_le16(NVME_OACS_NMS);
+    id->ctratt |= cpu_to_le32(NVME_CTRATT_NG);
     stq_le_p(id->tnvmcap, total);
     stq_le_p(id->unvmcap, s->pool_size - s->pool_used);
     stl_le_p(id->rsvd540, NVME_MAX_NSID);   /* MNAN, bytes 543:540 */

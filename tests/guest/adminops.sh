@@ -1,7 +1,9 @@
 # Admin operations from nvme-cli (2.3) on a fresh disk: format (LBA format
 # change, the kernel follows), sanitize + sanitize-log, device-self-test +
 # self-test-log, fw-download / fw-commit + fw-log, get-feature -s 0..3 and
-# set-feature --save across a controller reset, telemetry-log.  Each check
+# set-feature --save across a controller reset, telemetry-log, and the
+# NVMe 2.0 identity: every Identify command of nvme-cli (one per CNS
+# value) and the I/O Command Set Profile feature.  Each check
 # asserts the effect (data read back with "nvme read", log contents,
 # Identify fields).
 . /tests/lib.sh
@@ -239,7 +241,112 @@ check_telemetry() {
     ok telemetry-generation "generations $gen1 then $gen2" [ "$gen2" = $((gen1 + 1)) ]
 }
 
+# refused WHAT CMD...: nvme-cli CMD fails with Invalid Field in Command.
+refused() {
+    local what=$1; shift
+    if "$@" > $T/out 2>&1; then
+        fail "$what" "succeeded: $(head -n2 $T/out | tr '\n' ' ')"
+    else
+        ok "$what" "$(tail -n1 $T/out)" grep -qi 'invalid field' $T/out
+    fi
+}
+
+# has_csi_desc FILE: the descriptor list holds a CSI descriptor, CSI 0.
+has_csi_desc() {
+    local off=0 t l
+    while [ $off -lt 4092 ]; do
+        t=$(u8 "$1" $off); l=$(u8 "$1" $((off + 1)))
+        [ "$l" = 0 ] && return 1
+        [ "$t" = 4 ] && [ "$l" = 1 ] && [ "$(u8 "$1" $((off + 4)))" = 0 ] && return 0
+        off=$((off + 4 + l))
+    done
+    return 1
+}
+
+# same_ns A B: two Identify Namespace dumps of the whole disk, equal.
+same_ns() {
+    [ "$(od -An -tu8 -N8 "$1" | tr -d ' ')" = $((SIZE / 512)) ] && cmp -s "$1" "$2"
+}
+
+# slp_is FILE: the Supported Log Pages log lists what log.c returns.
+slp_is() {
+    local lid=0 want
+    [ "$(wc -c < "$1")" = 1024 ] || return 1
+    while [ $lid -lt 256 ]; do
+        case $lid in 0|1|2|3|4|5|6|7|8|14|129) want=1 ;; *) want=0 ;; esac
+        [ "$(u32 "$1" $((lid * 4)))" = $want ] || return 1
+        lid=$((lid + 1))
+    done
+}
+
+# list_is WANT CMD...: an NSID/controller list command prints exactly WANT.
+list_is() {
+    local want=$1; shift
+    "$@" > $T/out 2>&1 && [ "$(grep -o '\]:0x[0-9a-f]*' $T/out | tr '\n' ' ')" = "$want" ]
+}
+
+# NVMe 2.0: Linux is content with it, and every Identify CNS
+# value nvme-cli 2.3 has a command for.
+check_identify() {
+    local bad nstat
+    # Linux checks CRTO against CAP.TO and wants a CSI descriptor per
+    # namespace once CAP.CSS bit 6 is set (it then enables with CC.CSS
+    # 110b): no complaints.  (show-regs cannot map BAR0 here.)
+    bad=$(dmesg | grep -iE 'nvme.*(crto|command set not reported|identify.*fail)' | head -n3)
+    ok dmesg-2.0-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+    nvme id-ctrl $CTRL -o binary > $T/idc.bin 2> $T/out
+    ok id-ctrl-2.0 "ver=$(u32 $T/idc.bin 80) cntrltype=$(u8 $T/idc.bin 111) ctratt=$(u32 $T/idc.bin 96) oaes=$(u32 $T/idc.bin 92) text '$(nvme id-ctrl $CTRL | field ver)'" \
+        [ "$(u32 $T/idc.bin 80)" = 131072 -a "$(u8 $T/idc.bin 111)" = 1 -a \
+          "$(u32 $T/idc.bin 96)" = 32768 -a "$(u32 $T/idc.bin 92)" = 768 -a \
+          "$(nvme id-ctrl $CTRL | field ver)" = 0x20000 ]
+    ok id-ctrl-sysfs "cntrltype '$(cat /sys/class/nvme/nvme0/cntrltype)'" \
+        [ "$(cat /sys/class/nvme/nvme0/cntrltype)" = io ]
+    # CNS 00h and 11h (--force) agree on an attached namespace
+    nvme id-ns $CTRL -n 1 -o binary > $T/ns.bin 2> $T/out
+    nvme id-ns $CTRL -n 1 --force -o binary > $T/ns11.bin 2>> $T/out
+    ok id-ns-allocated "nsze $(od -An -tu8 -N8 $T/ns.bin | tr -d ' ') or 00h and 11h differ: $(tail -n1 $T/out)" \
+        same_ns $T/ns.bin $T/ns11.bin
+    ok list-ns "$(cat $T/out)" list_is "]:0x1 " nvme list-ns $CTRL
+    ok list-ns-csi "$(cat $T/out)" list_is "]:0x1 " nvme list-ns $CTRL --csi=0
+    ok list-ns-all "$(cat $T/out)" list_is "]:0x1 " nvme list-ns $CTRL --all
+    ok list-ns-all-csi "$(cat $T/out)" list_is "]:0x1 " nvme list-ns $CTRL --all --csi=0
+    refused list-ns-csi-zns nvme list-ns $CTRL --csi=2
+    nvme ns-descs $NS -o binary > $T/desc.bin 2> $T/out
+    ok ns-descs-csi "no CSI descriptor: $(tail -n1 $T/out)" has_csi_desc $T/desc.bin
+    ok nvm-id-ctrl "$(tail -n1 $T/out)" nvme nvm-id-ctrl $CTRL
+    nvme nvm-id-ns $NS -o binary > $T/nvmns.bin 2> $T/out
+    ok nvm-id-ns "$(tail -n1 $T/out) size $(wc -c < $T/nvmns.bin)" \
+        [ "$(wc -c < $T/nvmns.bin)" = 4096 ]
+    nvme cmdset-ind-id-ns $CTRL -n 1 -o binary > $T/ind.bin 2> $T/out
+    nstat=$(u8 $T/ind.bin 14)
+    ok cmdset-ind-id-ns "nstat '$nstat': $(tail -n1 $T/out)" \
+        [ $(( ${nstat:-0} & 1 )) = 1 ]
+    nvme id-iocs $CTRL > $T/out 2>&1
+    ok id-iocs "$(tail -n2 $T/out | tr '\n' ' ')" grep -q 'Combination\[0\]:1$' $T/out
+    nvme list-ctrl $CTRL > $T/out 2>&1
+    ok list-ctrl "$(tr '\n' ' ' < $T/out)" grep -q 'present: 1' $T/out
+    # not offered: Invalid Field, as CTRATT/OACS announce
+    refused primary-ctrl-caps nvme primary-ctrl-caps $CTRL
+    refused list-secondary nvme list-secondary $CTRL
+    refused id-nvmset nvme id-nvmset $CTRL
+    refused id-uuid nvme id-uuid $CTRL
+    refused id-domain nvme id-domain $CTRL
+    refused id-ns-granularity nvme id-ns-granularity $CTRL
+    # Supported Log Pages (2.0): LSUPP for 00h-08h, 0Eh, 81h only
+    nvme supported-log-pages $CTRL -o binary > $T/slp.bin 2> $T/out
+    ok supported-log-pages "$(tail -n1 $T/out) 02h=$(u32 $T/slp.bin 8) 0Ch=$(u32 $T/slp.bin 48) 81h=$(u32 $T/slp.bin 516)" \
+        slp_is $T/slp.bin
+    # I/O Command Set Profile: combination 0 only
+    ok iocs-profile "value $(feat 0x19 0)" [ "$(num "$(feat 0x19 0)")" = 0 ]
+    if nvme set-feature $CTRL -f 0x19 -v 1 > $T/out 2>&1; then
+        fail iocs-profile-reject "combination 1 accepted"
+    else
+        pass iocs-profile-reject
+    fi
+}
+
 mkdir -p $T
+check_identify
 check_format
 check_sanitize
 check_self_test

@@ -5,7 +5,8 @@
 # disk goes), attach-ns again (the data is still there), detach-ns +
 # delete-ns (capacity back), and delete-ns of an attached namespace (it
 # is detached first, the disk goes).  nvme smart-log -n and endurance-log
-# count the I/O of known size done on namespace 2.
+# count the I/O of known size done on namespace 2.  Also the Namespace
+# Granularity List and the allocated NVM NSID list (Identify CNS 16h, 1Ah).
 # qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=nsmgmt,pool=@TMP@,pool-size=67108864 -device nvme,id=c0,serial=NVMETEST0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1
 . /tests/lib.sh
 
@@ -45,6 +46,14 @@ check_id_ctrl() {
     ok nsm-tnvmcap "tnvmcap $tnvmcap, want $((POOL + SIZE))" \
         [ "$tnvmcap" = $((POOL + SIZE)) ]
     ok nsm-unvmcap "unvmcap $unvmcap, want $POOL" [ "$unvmcap" = $POOL ]
+    # Namespace Granularity (CTRATT bit 7, Identify CNS 16h): one
+    # descriptor, 512-byte NSZE and NCAP granularity
+    ok nsm-ctratt-ng "ctratt $(id_ctrl ctratt)" [ $(( $(id_ctrl ctratt) & 128 )) = 128 ]
+    nvme id-ns-granularity $CTRL -o binary > $T/gran.bin 2> $T/gran.out
+    ok nsm-ns-granularity "numdesc $(od -An -tu1 -j31 -N1 $T/gran.bin) nszeg $(od -An -tu4 -j32 -N4 $T/gran.bin) ncapg $(od -An -tu4 -j40 -N4 $T/gran.bin); $(cat $T/gran.out)" \
+        [ "$(od -An -tu1 -j31 -N1 $T/gran.bin | tr -d ' ')" = 0 -a \
+          "$(od -An -tu4 -j32 -N4 $T/gran.bin | tr -d ' ')" = 512 -a \
+          "$(od -An -tu4 -j40 -N4 $T/gran.bin | tr -d ' ')" = 512 ]
 }
 
 # create BLOCKS FLBAS: prints the new NSID.
@@ -70,6 +79,9 @@ ok nsm-unvmcap-after-create "unvmcap $(id_ctrl unvmcap)" \
     [ "$(id_ctrl unvmcap)" = $((POOL - 8388608)) ]
 nvme list-ns $CTRL --all > $T/list.out 2>&1
 ok nsm-list-allocated "list-ns --all: $(tr '\n' ' ' < $T/list.out)" \
+    grep -q ':0x2$' $T/list.out
+nvme list-ns $CTRL --all --csi=0 > $T/list.out 2>&1
+ok nsm-list-allocated-nvm "list-ns --all --csi=0: $(tr '\n' ' ' < $T/list.out)" \
     grep -q ':0x2$' $T/list.out
 ok nsm-not-active "disk $(disk 2) before attach" [ -z "$(disk 2)" ]
 

@@ -48,7 +48,7 @@ static void test_identify_ctrl(void)
     g_assert_cmpuint(id->mn[0], !=, ' ');
     g_assert_cmpuint(id->fr[0], !=, 0);
     g_assert_cmpuint(id->mdts, ==, 7);
-    g_assert_cmphex(le32_to_cpu(id->ver), ==, 0x00010400);
+    g_assert_cmphex(le32_to_cpu(id->ver), ==, 0x00020000);
     g_assert_cmpuint(id->cntrltype, ==, 1);         /* I/O controller */
     g_assert_cmpuint(id->aerl, ==, AERL);
     g_assert_cmpuint(id->elpe, ==, ERR_ENTRIES - 1);
@@ -58,7 +58,7 @@ static void test_identify_ctrl(void)
     g_assert_cmphex(id->sqes, ==, 0x66);
     g_assert_cmphex(id->cqes, ==, 0x44);
     g_assert_cmpuint(le32_to_cpu(id->nn), ==, NN);
-    /* 1.4 requires an NQN; SGLs (no alignment, bit bucket, MPTR buffer) */
+    /* 1.4 and later require an NQN; SGLs (no alignment, bit bucket, MPTR) */
     g_assert_cmpuint(id->subnqn[0], !=, 0);
     g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x000b0001);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);   /* Compare and Write */
@@ -263,7 +263,7 @@ static void test_identify_csi(void)
 static void test_identify_bad_cns(void)
 {
     NvmeDrv *d = start();
-    static const uint8_t bad[] = { 0x04, 0x09, 0x14, 0x15, 0x1c, 0x7f, 0xff };
+    static const uint8_t bad[] = { 0x04, 0x09, 0x14, 0x15, 0x17, 0x7f, 0xff };
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -1114,7 +1114,7 @@ static void test_log_errors(void)
     /* unsupported log identifiers */
     g_assert_cmphex(nvme_drv_get_log(d, 0x7f, 0, 0, buf, 64), ==,
                     NVME_INVALID_LOG_ID | DNR);
-    g_assert_cmphex(nvme_drv_get_log(d, 0x00, 0, 0, buf, 64), ==,
+    g_assert_cmphex(nvme_drv_get_log(d, 0x09, 0, 0, buf, 64), ==,
                     NVME_INVALID_LOG_ID | DNR);
     /* the tail of a log at a valid offset works */
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, 0xffffffff,

@@ -1639,7 +1639,10 @@ static void test_cmd_identify_list_nsids(void)
     g_assert_cmphex(identify_into(h, NVME_ID_CNS_NS_ACTIVE_LIST,
                                   NVME_NSID_BROADCAST, ro), ==,
                     NVME_INVALID_NSID | DNR);
+    /* descriptors of a valid but inactive NSID: Invalid Field (1.4+) */
     g_assert_cmphex(identify_into(h, NVME_ID_CNS_NS_DESCR_LIST, 2, ro), ==,
+                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(identify_into(h, NVME_ID_CNS_NS_DESCR_LIST, 257, ro), ==,
                     NVME_INVALID_NSID | DNR);
     h_finish(h);
 }

@@ -98,23 +98,27 @@ static void test_cap_vs(void)
     g_assert_cmpuint(NVME_CAP_TO(cap), ==, 15);
     g_assert_cmpuint(NVME_CAP_DSTRD(cap), ==, 0);
     g_assert_cmpuint(NVME_CAP_NSSRS(cap), ==, 1);
-    g_assert_cmphex(NVME_CAP_CSS(cap), ==, NVME_CAP_CSS_NCSS);
+    /* NVM, and I/O command sets selectable (CC.CSS 110b) */
+    g_assert_cmphex(NVME_CAP_CSS(cap), ==,
+                    NVME_CAP_CSS_NCSS | NVME_CAP_CSS_IOCSS);
     g_assert_cmpuint(NVME_CAP_MPSMIN(cap), ==, 0);
     g_assert_cmpuint(NVME_CAP_MPSMAX(cap), ==, 4);
     g_assert_cmpuint(NVME_CAP_PMRS(cap), ==, 0);
     g_assert_cmpuint(NVME_CAP_CMBS(cap), ==, 0);
-    /* BPS (bit 45) and reserved bits 63:58, 47:46, 23:19 */
-    g_assert_cmphex(cap & ((1ULL << 45) | (0x3fULL << 58) | (3ULL << 46) |
-                           (0x1fULL << 19)), ==, 0);
+    /* CRMS: Controller Ready With Media (bit 59) only, as 2.0 asks */
+    g_assert_cmphex(cap >> 59 & 3, ==, 1);
+    /* BPS (bit 45) and reserved or absent bits 63:60, 58, 47:46, 23:19 */
+    g_assert_cmphex(cap & ((1ULL << 45) | (0xfULL << 60) | (1ULL << 58) |
+                           (3ULL << 46) | (0x1fULL << 19)), ==, 0);
 
-    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_VS), ==, 0x00010400);
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_VS), ==, 0x00020000);
 
     /* read-only: writes are ignored */
     nvme_drv_wr32(d, NVME_REG_CAP, 0);
     nvme_drv_wr32(d, NVME_REG_CAP + 4, 0);
-    nvme_drv_wr32(d, NVME_REG_VS, 0x00020000);
+    nvme_drv_wr32(d, NVME_REG_VS, 0x00010400);
     g_assert_cmphex(nvme_drv_rd64(d, NVME_REG_CAP), ==, cap);
-    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_VS), ==, 0x00010400);
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_VS), ==, 0x00020000);
 
     /* power-on values */
     g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CC), ==, 0);

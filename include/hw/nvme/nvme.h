@@ -350,6 +350,7 @@ typedef struct NvmeParams {
     uint8_t aerl;
     uint32_t aer_max_queued;
     bool ioeventfd;
+    char *features_file;        /* saved features across restarts */
 } NvmeParams;
 
 typedef struct NvmeFeatures {
@@ -603,7 +604,12 @@ bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
 void nvme_subsys_remove_ns(NvmeNamespace *ns);
 const char *nvme_subsys_id_seed(NvmeCtrl *n);
 uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
-uint16_t nvme_identify_subsys(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_identify_ns_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                    uint32_t nsid);
+uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                 uint32_t nsid);
+uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
+                                      uint32_t nsid);
 size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf);
 void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid);
 void nvme_ns_changed_all(NvmeNamespace *ns);
@@ -779,6 +785,11 @@ void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id);
 uint16_t nvme_endgrp_identify_list(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                             uint16_t *status);
+
+/* features-file.c */
+bool nvme_features_file_load(NvmeCtrl *n, Error **errp);
+bool nvme_features_file_store(NvmeCtrl *n, const NvmeFeatures *f,
+                              uint32_t mask, Error **errp);
 
 /* log.c */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);

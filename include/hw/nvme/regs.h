@@ -1,5 +1,5 @@
 /*
- * NVMe controller registers (NVMe Base 1.4, section 3.1) as registerfields.
+ * NVMe controller registers (NVMe Base 2.0, section 3.1) as registerfields.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -20,6 +20,7 @@ REG64(CAP, 0x00)
     FIELD(CAP, BPS, 45, 1)
     FIELD(CAP, MPSMIN, 48, 4)
     FIELD(CAP, MPSMAX, 52, 4)
+    FIELD(CAP, CRMS, 59, 2)         /* bit 59 CRWMS, bit 60 CRIMS */
 REG32(VS, 0x08)
 REG32(INTMS, 0x0c)
 REG32(INTMC, 0x10)
@@ -43,10 +44,15 @@ REG32(AQA, 0x24)
     FIELD(AQA, ACQS, 16, 12)
 REG64(ASQ, 0x28)
 REG64(ACQ, 0x30)
+REG32(CRTO, 0x68)                   /* Controller Ready Timeouts */
+    FIELD(CRTO, CRWMT, 0, 16)
+    FIELD(CRTO, CRIMT, 16, 16)
 
 #define NVME_NSSR_RESET     0x4E564D65  /* "NVMe" */
 #define NVME_SHST_NORMAL    0
 #define NVME_SHST_COMPLETE  2
+#define NVME_CAP_CRMS_CRWMS 1       /* CAP.CRMS: ready with media */
+#define NVME_CC_CSS_IOCS    6       /* CC.CSS: all supported I/O sets */
 
 /* Bits of CC that may change only while CC.EN is 0. */
 #define NVME_CC_STATIC_MASK \
