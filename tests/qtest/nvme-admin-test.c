@@ -1114,7 +1114,7 @@ static void test_log_errors(void)
     /* unsupported log identifiers */
     g_assert_cmphex(nvme_drv_get_log(d, 0x7f, 0, 0, buf, 64), ==,
                     NVME_INVALID_LOG_ID | DNR);
-    g_assert_cmphex(nvme_drv_get_log(d, 0x09, 0, 0, buf, 64), ==,
+    g_assert_cmphex(nvme_drv_get_log(d, 0x0a, 0, 0, buf, 64), ==,
                     NVME_INVALID_LOG_ID | DNR);
     /* the tail of a log at a valid offset works */
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, 0xffffffff,

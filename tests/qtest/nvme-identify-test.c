@@ -26,6 +26,9 @@
 #define ST_IOCS_REJECT  0x012b
 #define CTRATT_NG       (1u << 7)
 #define CTRATT_ELBAS    (1u << 15)
+#define CTRATT_HOSTID   (1u << 0)       /* 128-bit host identifier */
+#define CTRATT_ENDGRP   (1u << 4)       /* endurance groups */
+#define CTRATT_ALWAYS   (CTRATT_ELBAS | CTRATT_HOSTID | CTRATT_ENDGRP)
 #define SLOT_A          4
 #define SLOT_B          5
 #define POOL_SIZE       (8 * 1024 * 1024)
@@ -131,7 +134,7 @@ static void test_version(void)
     g_assert_cmphex(le32_to_cpu(id->ver), ==, 0x00020000);
     g_assert_cmpuint(id->cntrltype, ==, 1);
     /* no pool: extended LBA formats only, no Namespace Granularity */
-    g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ELBAS);
+    g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ALWAYS);
     /* Namespace Attribute and Firmware Activation notices */
     g_assert_cmphex(le32_to_cpu(id->oaes), ==, (1u << 8) | (1u << 9));
     /* no Namespace Management, no Virtualization Management */
@@ -333,7 +336,7 @@ static void test_subsystem(void)
 
     rig_start(&r);
     g_assert_cmphex(identify(r.a, NVME_ID_CNS_CTRL, 0, 0, 0, id), ==, 0);
-    g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ELBAS | CTRATT_NG);
+    g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ALWAYS | CTRATT_NG);
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 3), ==, 1 << 3);
 
     /* allocated: 1, 2; active on A: 1 */
