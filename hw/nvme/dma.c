@@ -587,6 +587,61 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
     return status ? status : nvme_dma_copy_out(req, buf, len);
 }
 
+/*
+ * Context: main loop.  Zero what req->sg maps beyond the first @have bytes
+ * of the transfer (bit bucket holes below @have take no room in req->sg).
+ */
+static uint16_t nvme_dma_zero_tail(NvmeRequest *req, uint32_t have)
+{
+    GArray *holes = req->sg_holes;
+    dma_addr_t skip = have;
+
+    for (guint h = 0; holes && h < holes->len; h++) {
+        NvmeSgHole *hole = &g_array_index(holes, NvmeSgHole, h);
+
+        if (hole->off < have) {
+            skip -= MIN(hole->len, have - hole->off);
+        }
+    }
+    for (int i = 0; i < req->sg.nsg; i++) {
+        ScatterGatherEntry *ent = &req->sg.sg[i];
+
+        if (skip >= ent->len) {
+            skip -= ent->len;
+            continue;
+        }
+        if (dma_memory_set(req->sg.as, ent->base + skip, 0, ent->len - skip,
+                           MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+            return NVME_DATA_TRAS_ERROR | NVME_DNR;
+        }
+        skip = 0;
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  @have bytes of @buf, then zeroes up to @len: a
+ * structure shorter than the host's buffer (log pages, Reservation
+ * Report) fills the whole buffer, so an SGL describing exactly that
+ * buffer is valid (Data SGL Length Invalid otherwise).  The zeroes are
+ * written in place: @len may be as large as MDTS allows (or unlimited).
+ */
+uint16_t nvme_dma_to_guest_padded(NvmeCtrl *n, NvmeRequest *req,
+                                  const void *buf, uint32_t have,
+                                  uint32_t len)
+{
+    uint16_t status;
+
+    if (have >= len) {
+        return nvme_dma_to_guest(n, req, buf, len);
+    }
+    status = nvme_dma_map_dir(n, req, len, false);
+    if (!status) {
+        status = nvme_dma_copy_out(req, buf, have);
+    }
+    return status ? status : nvme_dma_zero_tail(req, have);
+}
+
 /* Context: main loop.  Guest memory -> device buffer. */
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len)

@@ -286,7 +286,7 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    status = nvme_dma_to_guest(n, req, src + off, MIN(len, size - off));
+    status = nvme_dma_to_guest_padded(n, req, src + off, size - off, len);
     if (!status && lid == NVME_LOG_RESV_NOTIFY) {
         nvme_resv_log_read(n, dw10 & NVME_LOG_RAE);    /* read: consumed */
     }

@@ -887,9 +887,9 @@ uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req)
     buf[4] = ns->resv.rtype;
     stw_le_p(buf + 5, cnt);                 /* REGCTL */
     buf[9] = ns->resv.ptpl;                 /* PTPLS */
-    return nvme_dma_to_guest(n, req, buf,
-                             MIN(len, hdr + cnt * (eds ? RESV_ENT_EXT :
-                                                   RESV_ENT)));
+    return nvme_dma_to_guest_padded(n, req, buf,
+                                    hdr + cnt * (eds ? RESV_ENT_EXT :
+                                                 RESV_ENT), len);
 }
 
 /*

@@ -153,7 +153,7 @@ static uint16_t resv_release(NvmeDrv *d, unsigned rrela, unsigned rtype,
     return resv_cmd(d, OP_RELEASE, rrela | (rtype << 8), crkey, 0);
 }
 
-/* Reservation Report into @buf (@len bytes, rest of 4K poisoned 5Ah). */
+/* Reservation Report into @out (an 8 KiB buffer poisoned with 5Ah). */
 static uint16_t resv_report(NvmeDrv *d, bool eds, uint32_t numd,
                             uint8_t *out)
 {
@@ -511,7 +511,9 @@ static void test_report(void)
     g_assert_cmphex(rep[48 + 2], ==, 1);
     g_assert_cmphex(ldq_le_p(rep + 48 + 8), ==, 2);
     g_assert_cmphex(ldq_le_p(rep + 48 + 16), ==, KEY_B);
-    g_assert_cmphex(rep[72], ==, 0x5a);             /* nothing beyond */
+    g_assert_cmphex(rep[72], ==, 0);    /* the rest of NUMD: zeroes */
+    g_assert_cmphex(rep[4095], ==, 0);
+    g_assert_cmphex(rep[4096], ==, 0x5a);   /* nothing beyond NUMD */
     /* extended: 64-byte header and entries, key before the host id */
     g_assert_cmphex(resv_report(r.a, true, 1023, rep), ==, NVME_SUCCESS);
     g_assert_cmphex(rep[4], ==, 3);
@@ -521,7 +523,8 @@ static void test_report(void)
     g_assert_cmphex(ldq_le_p(rep + 128 + 8), ==, KEY_B);
     g_assert_cmphex(ldq_le_p(rep + 128 + 16), ==, 2);
     g_assert_cmphex(ldq_le_p(rep + 128 + 24), ==, 0);
-    g_assert_cmphex(rep[192], ==, 0x5a);
+    g_assert_cmphex(rep[192], ==, 0);
+    g_assert_cmphex(rep[4096], ==, 0x5a);
     /* short: two dwords only */
     g_assert_cmphex(resv_report(r.a, false, 1, rep), ==, NVME_SUCCESS);
     g_assert_cmphex(rep[4], ==, 3);

@@ -440,6 +440,24 @@ static void test_admin_sgl(void)
     check_arena(e);
     /* the temperature field (bytes 1-2) is plausible: it was written */
     g_assert_cmpuint(e->model[0x9001] | (e->model[0x9002] << 8), >, 200);
+
+    /*
+     * NUMD beyond the log (Firmware Slot, 512 bytes, read as 1 KiB with a
+     * bit bucket in the tail): one SGL for the whole buffer is valid, the
+     * log comes first, zeroes fill the rest.
+     */
+    cmd.cdw10 = NVME_LOG_FW_SLOT_INFO | ((1024 / 4 - 1) << 16);
+    s[0] = desc(A(e, 0xb000), 600, T_DATA);
+    s[1] = desc(0, 100, T_BUCKET);
+    s[2] = desc(A(e, 0xc000), 324, T_DATA);
+    put_segment(e, 0x400, s, 3);
+    cmd.dptr.sgl = desc(A(e, 0x400), 48, T_LAST);
+    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    nvme_drv_memread(e->d, A(e, 0xb000), e->model + 0xb000, 512);
+    memset(e->model + 0xb000 + 512, 0, 88);
+    memset(e->model + 0xc000, 0, 324);
+    check_arena(e);
+    g_assert_cmphex(e->model[0xb000], ==, 1);   /* AFI: slot 1 active */
     g_free(ref);
     env_stop(e);
 }

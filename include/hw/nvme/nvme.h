@@ -675,6 +675,9 @@ void nvme_ctrl_fatal(NvmeCtrl *n, const char *why);
 uint16_t nvme_dma_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len);
 uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
                            uint32_t len);
+uint16_t nvme_dma_to_guest_padded(NvmeCtrl *n, NvmeRequest *req,
+                                  const void *buf, uint32_t have,
+                                  uint32_t len);
 uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
                              uint32_t len);
 uint16_t nvme_dma_md(NvmeCtrl *n, NvmeRequest *req, void *buf, uint32_t len,
