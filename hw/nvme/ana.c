@@ -216,12 +216,14 @@ static bool nvme_ana_event_pending(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop.  Set @n's view of group @grpid.  A change counts in
- * the group's and the log's change counts (neither is ever 0 after a
- * change: they skip 0 when they wrap) and raises the notice.
+ * Context: main loop; takes io_lock.  Set @n's view of group @grpid.  A
+ * change counts in the group's and the log's change counts (neither is
+ * ever 0 after a change: they skip 0 when they wrap) and raises the
+ * notice.
  */
 static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
 {
+    NVME_IO_LOCK_GUARD(n);      /* I/O dispatch reads the state */
     if (nvme_ana_state(n, grpid) == state) {
         return;
     }

@@ -107,7 +107,7 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
         for (uint32_t done = 0; done < total; done += PRP_CHUNK) {
             uint32_t cnt = MIN(total - done, PRP_CHUNK);
 
-            if (pci_dma_read(PCI_DEVICE(n), list + done * 8, ent, cnt * 8)) {
+            if (nvme_pci_read(n, list + done * 8, ent, cnt * 8)) {
                 return NVME_DATA_TRAS_ERROR | NVME_DNR;
             }
             for (uint32_t i = 0; i < cnt; i++) {
@@ -329,8 +329,8 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
         for (uint32_t i = 0; i < count && !chained; i += SGL_CHUNK) {
             uint32_t cnt = MIN(count - i, SGL_CHUNK);
 
-            if (pci_dma_read(PCI_DEVICE(n), addr + i * sizeof(buf[0]), buf,
-                             cnt * sizeof(buf[0]))) {
+            if (nvme_pci_read(n, addr + i * sizeof(buf[0]), buf,
+                              cnt * sizeof(buf[0]))) {
                 trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid),
                                        "segment read failed", addr,
                                        le32_to_cpu(seg.len), seg.type,
@@ -513,8 +513,8 @@ static MemTxResult nvme_dma_scatter(NvmeRequest *req, const uint8_t *buf,
         assert(e < req->sg.nsg);
         ent = &req->sg.sg[e];
         chunk = MIN(end - off, ent->len - eoff);
-        if (pci_dma_write(PCI_DEVICE(n), ent->base + eoff, buf + off,
-                          chunk) != MEMTX_OK) {
+        if (nvme_pci_write(n, ent->base + eoff, buf + off,
+                           chunk) != MEMTX_OK) {
             return MEMTX_ERROR;
         }
         off += chunk;
@@ -543,7 +543,7 @@ uint16_t nvme_dma_to_guest(NvmeCtrl *n, NvmeRequest *req, const void *buf,
         return NVME_SUCCESS;
     }
     if (dma_buf_read((void *)buf, len, NULL, &req->sg,
-                     MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+                     nvme_dma_attrs()) != MEMTX_OK) {
         return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
@@ -559,7 +559,7 @@ uint16_t nvme_dma_from_guest(NvmeCtrl *n, NvmeRequest *req, void *buf,
         return status;
     }
     if (dma_buf_write(buf, len, NULL, &req->sg,
-                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+                      nvme_dma_attrs()) != MEMTX_OK) {
         return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
@@ -576,13 +576,14 @@ typedef struct NvmeBounce {
     void *opaque;
 } NvmeBounce;
 
-/* Context: main loop (block layer callback).  Scatter, then complete. */
+/* Context: queue (block layer callback).  Scatter, then complete. */
 static void nvme_bounce_cb(void *opaque, int ret)
 {
     NvmeBounce *b = opaque;
     BlockCompletionFunc *cb = b->cb;
     void *cb_opaque = b->opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(b->req));
     if (ret == 0 && nvme_dma_scatter(b->req, b->buf, b->len) != MEMTX_OK) {
         ret = -EFAULT;
     }

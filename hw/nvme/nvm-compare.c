@@ -92,7 +92,7 @@ static void nvme_cmp_free(NvmeRequest *req)
     req->opaque = NULL;
 }
 
-/* Context: main loop (block layer callback).  Media read: compare. */
+/* Context: queue (block layer callback).  Media read: compare. */
 static void nvme_cmp_read_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
@@ -101,6 +101,7 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     NvmeCmpDone *done = s->done;
     uint16_t status = NVME_SUCCESS;
 
+    NVME_IO_LOCK_GUARD(n);
     req->aiocb = NULL;
     if (ret < 0) {
         req->err_lba = req->slba;

@@ -22,12 +22,13 @@
 /* NR, DESFMT, PRINFOR, STCW (24), PRINFOW, FUA, LR; DTYPE unsupported */
 #define NVME_COPY_CDW12_OK  0xfd00ffffu
 
-/* Context: main loop (block layer callback).  Source chunk read: write. */
+/* Context: queue (block layer callback).  Source chunk read: write. */
 static void nvme_copy_read_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
     NvmeNamespace *ns = job->req->ns;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
         return;

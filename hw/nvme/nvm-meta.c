@@ -348,7 +348,7 @@ static uint16_t nvme_meta_to_host(NvmeCtrl *n, NvmeMetaIO *io)
     status = nvme_dma_to_guest(n, req, io->data, io->hlen);
     if (!status && io->hms &&
         (!nvme_meta_mptr_ok(n, req, true) ||
-         pci_dma_write(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+         nvme_pci_write(n, le64_to_cpu(req->cmd.mptr), io->md,
                        (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
         status = NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
@@ -374,7 +374,7 @@ static uint16_t nvme_meta_from_host(NvmeCtrl *n, NvmeMetaIO *io)
     status = nvme_dma_from_guest(n, req, io->data, io->hlen);
     if (!status && io->hms &&
         (!nvme_meta_mptr_ok(n, req, false) ||
-         pci_dma_read(PCI_DEVICE(n), le64_to_cpu(req->cmd.mptr), io->md,
+         nvme_pci_read(n, le64_to_cpu(req->cmd.mptr), io->md,
                       (size_t)req->nlb * ns->ms) != MEMTX_OK)) {
         status = NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
@@ -407,7 +407,7 @@ static void nvme_meta_submit(NvmeMetaIO *io, BlockCompletionFunc *cb)
     }
 }
 
-/* Context: main loop (block layer callback). */
+/* Context: queue (block layer callback). */
 static void nvme_meta_cb(void *opaque, int ret)
 {
     NvmeMetaIO *io = opaque;
@@ -417,6 +417,7 @@ static void nvme_meta_cb(void *opaque, int ret)
     BlockAcctStats *stats = blk_get_stats(ns->blk);
     uint16_t status = NVME_SUCCESS;
 
+    NVME_IO_LOCK_GUARD(n);
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);

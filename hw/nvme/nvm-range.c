@@ -241,11 +241,12 @@ static void nvme_range_job_next(NvmeRangeJob *job)
     job->step(job, job->cur_slba, n);
 }
 
-/* Context: main loop (block layer callback).  One chunk finished. */
+/* Context: queue (block layer callback).  One chunk finished. */
 void nvme_range_job_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_finish(job, ret);
@@ -273,11 +274,12 @@ static void nvme_zeroes_data(NvmeRangeJob *job)
                                             nvme_range_job_cb, job);
 }
 
-/* Context: main loop (block layer callback).  Metadata done, now data. */
+/* Context: queue (block layer callback).  Metadata done, now data. */
 static void nvme_zeroes_md_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
