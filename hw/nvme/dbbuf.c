@@ -13,6 +13,8 @@
  * poll-shrink) watches the shadow tail; while it polls, the EventIdx is
  * parked out of the queue's index range so the host stops ringing (one
  * doorbell per wrap at most), and polling ending publishes the tail again.
+ * A CQ's ioeventfd gets a poll function too (watching the shadow head):
+ * one handler without one keeps the whole AioContext from polling.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -134,6 +136,36 @@ static void nvme_cq_notified(EventNotifier *e)
 }
 
 /*
+ * Context: iothread (poll handler); takes io_lock.  Did the host consume
+ * entries of a CQ whose completions wait for room?  (Every handler of an
+ * AioContext needs a poll function, or the context does not poll.)
+ */
+static bool nvme_cq_poll(void *opaque)
+{
+    NvmeCQueue *cq = container_of(opaque, NvmeCQueue, notifier);
+    NvmeCtrl *n = cq->n;
+    uint32_t head;
+
+    NVME_IO_LOCK_GUARD(n);
+    if (!n->running || n->io_stopped || QTAILQ_EMPTY(&cq->done) ||
+        !nvme_dbbuf_read(n, cq->db_addr, &head)) {
+        return false;
+    }
+    return head != cq->head;
+}
+
+/* Context: iothread (poll handler). */
+static void nvme_cq_poll_ready(EventNotifier *e)
+{
+    NvmeCQueue *cq = container_of(e, NvmeCQueue, notifier);
+
+    NVME_IO_LOCK_GUARD(cq->n);
+    nvme_dbbuf_cq_refresh(cq->n, cq);
+    nvme_cq_schedule(cq);
+    nvme_cq_level_changed(cq);
+}
+
+/*
  * Context: iothread (poll handler); takes io_lock.  New entries behind
  * the shadow tail?
  */
@@ -209,7 +241,8 @@ static bool nvme_notifier_add(NvmeCtrl *n, EventNotifier *e, hwaddr off,
         aio_set_event_notifier_poll(ctx, e, nvme_sq_poll_begin,
                                     nvme_sq_poll_end);
     } else {
-        aio_set_event_notifier(ctx, e, handler, NULL, NULL);
+        aio_set_event_notifier(ctx, e, handler, nvme_cq_poll,
+                               nvme_cq_poll_ready);
     }
     memory_region_add_eventfd(&n->db_mr, off, 4, false, 0, e);
     return true;
