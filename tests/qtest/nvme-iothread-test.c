@@ -2,7 +2,7 @@
  * qtest: I/O queues in iothreads.  The iothread-queue-mapping property
  * and its errors; controller reset, queue deletion and hot-unplug while
  * commands run in an iothread; INTx and MSI-X from an iothread; shadow
- * doorbell polling.  (The other I/O tests also run with iothreads:
+ * doorbell polling by the iothread.  (The other I/O tests also run with iothreads:
  * NVME_QTEST_MODE, see tests/run-qtests.sh.)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -329,6 +329,65 @@ static void test_intx(void)
     nvme_drv_stop(d);
 }
 
+/* Linux's EventIdx rule: ring when the new tail passed @ei. */
+static bool need_event(uint16_t ei, uint16_t new, uint16_t old)
+{
+    return (uint16_t)(new - ei - 1) < (uint16_t)(new - old);
+}
+
+/*
+ * Shadow doorbells with an iothread that may poll for up to 2 s: the
+ * host writes each new SQ tail to the shadow buffer and rings only when
+ * the EventIdx asks for it.  Once adaptive polling has grown, the
+ * iothread finds the commands by itself and parks the EventIdx, so most
+ * commands need no doorbell; all complete and the data is on disk.
+ */
+static void test_poll(void)
+{
+    NvmeDrv *d = nvme_drv_start(
+        "iothread=iop,ioeventfd=on",
+        "-object iothread,id=iop,poll-max-ns=2000000000");
+    uint64_t dbs, eis, buf = 0;
+    const int n = 60;
+    int rings = 0;
+    uint8_t data[LBASZ], file[LBASZ];
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    dbs = nvme_drv_alloc(d, 4096);
+    eis = nvme_drv_alloc(d, 4096);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_DBBUF_CONFIG, 0);
+    cmd.dptr.prp1 = dbs;
+    cmd.dptr.prp2 = eis;
+    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==, 0);
+    nvme_drv_create_qpair(d, 1, QSIZE);
+    for (int i = 0; i < n; i++) {
+        uint32_t tail = cpu_to_le32(i + 1), ei;
+
+        memset(data, i + 1, sizeof(data));
+        buf = nvme_drv_alloc(d, LBASZ);
+        nvme_drv_memwrite(d, buf, data, sizeof(data));
+        put_rw(d, 1, NVME_CMD_WRITE, 0x300 + i, 7000 + i, 1, buf);
+        nvme_drv_memwrite(d, dbs + 8, &tail, 4);
+        nvme_drv_memread(d, eis + 8, &ei, 4);
+        if (need_event(le32_to_cpu(ei), i + 1, i)) {
+            nvme_drv_raw_db(d, 1, false, i + 1);
+            rings++;
+        }
+        g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 10000, false));
+        g_assert_cmphex(cqe.cid, ==, 0x300 + i);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+    }
+    g_test_message("%d of %d commands needed a doorbell", rings, n);
+    g_assert_cmpint(rings, <, n * 2 / 3);
+    g_assert_cmpint(pread(d->img_fd, file, LBASZ, (7000 + n - 1) * LBASZ),
+                    ==, LBASZ);
+    g_assert_cmpmem(data, LBASZ, file, LBASZ);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -338,5 +397,6 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/iothread/delete-inflight", test_delete_inflight);
     qtest_add_func("/nvme/iothread/unplug-inflight", test_unplug_inflight);
     qtest_add_func("/nvme/iothread/intx", test_intx);
+    qtest_add_func("/nvme/iothread/poll", test_poll);
     return g_test_run();
 }
