@@ -166,11 +166,38 @@ void nvme_io_barrier(AioContext *ctx)
 }
 
 /*
+ * Context: main loop; takes io_lock.  Does a command of an iothread queue
+ * still wait for the block layer?  Parked ones do not; gated and unpaired
+ * fused ones have nothing submitted.
+ */
+static bool nvme_io_busy(NvmeCtrl *n)
+{
+    NVME_IO_LOCK_GUARD(n);
+    for (uint32_t i = 1; i < n->num_queues; i++) {
+        NvmeSQueue *sq = n->sq[i];
+        NvmeRequest *req;
+
+        if (!sq || !nvme_ctx_is_iothread(sq->ctx)) {
+            continue;
+        }
+        QTAILQ_FOREACH(req, &sq->inflight, entry) {
+            if (!req->parked && (req->aiocb || req->outstanding > 0)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
  * Context: main loop, io_lock not held.  Stop the iothread queues: once
  * io_stopped is set under io_lock no fetch or completion posting of an
- * iothread queue is running or will start; the drain lets every
- * command's backend callback run (completions wait on their CQ).
- * Nests; without iothreads only counts.
+ * iothread queue is running or will start.  The drain lets every backend
+ * callback run (completions wait on their CQ); a command of several
+ * backend requests (Write Zeroes, Copy, ...) whose next request was
+ * queued by the drain is waited for until it has finished (each backend
+ * completion kicks AIO_WAIT_WHILE).  Nests; without iothreads only
+ * counts.
  */
 void nvme_io_quiesce(NvmeCtrl *n)
 {
@@ -182,6 +209,7 @@ void nvme_io_quiesce(NvmeCtrl *n)
         n->io_stopped = true;
     }
     nvme_ns_drain_all(n);
+    AIO_WAIT_WHILE(NULL, nvme_io_busy(n));
 }
 
 /* Context: main loop.  Let the iothread queues run and look again. */

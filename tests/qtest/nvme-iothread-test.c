@@ -329,6 +329,51 @@ static void test_intx(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * A Write Zeroes and a Verify (1 MiB chunk by chunk) of the whole
+ * namespace run in the iothread while admin commands quiesce the queues
+ * (each waits until the chunk in flight, and any chunk its callback
+ * queued, have finished): everything succeeds, every block is zero.
+ */
+static void test_quiesce_multichunk(void)
+{
+    NvmeDrv *d = start_iothread(NULL);
+    uint32_t nblocks = NVME_DRV_IMG_SIZE / LBASZ;
+    g_autofree uint8_t *file = g_malloc(NVME_DRV_IMG_SIZE);
+    g_autofree uint8_t *zero = g_malloc0(NVME_DRV_IMG_SIZE);
+    uint8_t log[512];
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+
+    nvme_drv_create_qpair(d, 1, QSIZE);
+    for (int round = 0; round < 3; round++) {
+        verify_rw(d, 1, 0, 64, round);
+        verify_rw(d, 1, nblocks - 64, 64, round + 10);
+        nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_ZEROES, 1);
+        cmd.cdw12 = nblocks - 1;
+        cmd.cid = 0x400;
+        nvme_drv_sq_put(d, 1, &cmd);
+        nvme_drv_cmd_init(&cmd, NVME_CMD_VERIFY, 1);
+        cmd.cdw12 = nblocks - 1;
+        cmd.cid = 0x401;
+        nvme_drv_sq_put(d, 1, &cmd);
+        nvme_drv_sq_ring(d, 1);
+        for (int i = 0; i < 4; i++) {
+            g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO,
+                                             0xffffffff, 0, log,
+                                             sizeof(log)), ==, 0);
+        }
+        nvme_drv_wait_cid(d, 1, 0x400, &cqe);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+        nvme_drv_wait_cid(d, 1, 0x401, &cqe);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
+        g_assert_cmpint(pread(d->img_fd, file, NVME_DRV_IMG_SIZE, 0), ==,
+                        NVME_DRV_IMG_SIZE);
+        g_assert_cmpmem(file, NVME_DRV_IMG_SIZE, zero, NVME_DRV_IMG_SIZE);
+    }
+    nvme_drv_stop(d);
+}
+
 /* Linux's EventIdx rule: ring when the new tail passed @ei. */
 static bool need_event(uint16_t ei, uint16_t new, uint16_t old)
 {
@@ -398,5 +443,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/iothread/unplug-inflight", test_unplug_inflight);
     qtest_add_func("/nvme/iothread/intx", test_intx);
     qtest_add_func("/nvme/iothread/poll", test_poll);
+    qtest_add_func("/nvme/iothread/quiesce-multichunk",
+                   test_quiesce_multichunk);
     return g_test_run();
 }
