@@ -55,6 +55,7 @@ static bool nvme_iothread_map_apply(NvmeCtrl *n, Error **errp)
     nr_entries = 0;
     for (l = n->params.iothread_map; l; l = l->next) {
         IOThread *it = iothread_by_id(l->value->iothread);
+        uint16List *q;
 
         if (!it) {
             error_setg(errp, "nvme: iothread '%s' not found",
@@ -62,7 +63,7 @@ static bool nvme_iothread_map_apply(NvmeCtrl *n, Error **errp)
             return false;
         }
         entry[nr_entries++] = it;
-        for (uint16List *q = l->value->vqs; q; q = q->next) {
+        for (q = l->value->vqs; q; q = q->next) {
             if (q->value < 1 || q->value > qmax) {
                 error_setg(errp, "nvme: iothread-queue-mapping queue %u is "
                            "not an I/O queue id (1..%u)", q->value, qmax);

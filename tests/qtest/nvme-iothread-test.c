@@ -1,9 +1,10 @@
 /*
  * qtest: I/O queues in iothreads.  The iothread-queue-mapping property
  * and its errors; controller reset, queue deletion and hot-unplug while
- * commands run in an iothread; INTx and MSI-X from an iothread; shadow
- * doorbell polling by the iothread.  (The other I/O tests also run with iothreads:
- * NVME_QTEST_MODE, see tests/run-qtests.sh.)
+ * commands run in an iothread; INTx from an iothread; shadow doorbell
+ * polling by the iothread; quiesce with chunked commands in flight.
+ * (The other I/O tests also run with iothreads: NVME_QTEST_MODE, see
+ * tests/run-qtests.sh.)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
