@@ -191,14 +191,29 @@ static bool nvme_io_busy(NvmeCtrl *n)
 }
 
 /*
+ * Context: main loop.  Is a namespace inside someone else's drained
+ * section?  Then requests queued by it do not run before that ends, and
+ * waiting for them would hang.
+ */
+static bool nvme_ns_in_drain(NvmeCtrl *n)
+{
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        if (n->ns[i] && blk_in_drain(n->ns[i]->blk)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
  * Context: main loop, io_lock not held.  Stop the iothread queues: once
  * io_stopped is set under io_lock no fetch or completion posting of an
  * iothread queue is running or will start.  The drain lets every backend
  * callback run (completions wait on their CQ); a command of several
  * backend requests (Write Zeroes, Copy, ...) whose next request was
  * queued by the drain is waited for until it has finished (each backend
- * completion kicks AIO_WAIT_WHILE).  Nests; without iothreads only
- * counts.
+ * completion kicks AIO_WAIT_WHILE), unless an outer drained section
+ * holds them.  Nests; without iothreads only counts.
  */
 void nvme_io_quiesce(NvmeCtrl *n)
 {
@@ -210,7 +225,7 @@ void nvme_io_quiesce(NvmeCtrl *n)
         n->io_stopped = true;
     }
     nvme_ns_drain_all(n);
-    AIO_WAIT_WHILE(NULL, nvme_io_busy(n));
+    AIO_WAIT_WHILE(NULL, nvme_io_busy(n) && !nvme_ns_in_drain(n));
 }
 
 /* Context: main loop.  Let the iothread queues run and look again. */
