@@ -2,6 +2,12 @@
 # Run our qtests (every nvme-*-test listed in tests/qtest/nvme/meson.build)
 # against the built qemu-system-x86_64, in TAP mode, and sum the results.
 # Usage: tests/run-qtests.sh [test-name...]   Prints "N passed, N failed".
+#
+# Each test runs in the default mode and in the iothread mode; the
+# I/O-relevant ones (IO_TESTS) also in the other modes of NVME_QTEST_MODES
+# (the libqos driver's NVME_QTEST_MODE: ioeventfd-off,
+# iothread-ioeventfd-off).
+# NVME_QTEST_MODES=default runs the default mode only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -17,22 +23,39 @@ if [ ${#tests[@]} -eq 0 ]; then
                              "$repo/tests/qtest/nvme/meson.build")
 fi
 
+modes=(${NVME_QTEST_MODES:-default iothread ioeventfd-off iothread-ioeventfd-off})
+IO_TESTS=" nvme-io-test nvme-nvm-test nvme-dbbuf-test nvme-hostile-test
+ nvme-regress-test nvme-ioerr-test nvme-iothread-test nvme-sgl-test
+ nvme-meta-test "
+
+runs=()
+for mode in "${modes[@]}"; do
+    for t in "${tests[@]}"; do
+        if [ "$mode" = default ] || [ "$mode" = iothread ] ||
+           [[ "$IO_TESTS" == *" $t"[[:space:]]* ]]; then
+            runs+=("$mode:$t")
+        fi
+    done
+done
+
 passed=0 failed=0
-for t in "${tests[@]}"; do
+for run in "${runs[@]}"; do
+    mode=${run%%:*} t=${run#*:}
     bin="$QEMU_BUILD_DIR/tests/qtest/$t"
     out=$(mktemp)
     rc=0
-    timeout "$QTEST_TIMEOUT" "$bin" --tap -k > "$out" 2>&1 || rc=$?
+    NVME_QTEST_MODE=$mode timeout "$QTEST_TIMEOUT" "$bin" --tap -k \
+        > "$out" 2>&1 || rc=$?
     p=$(grep -c '^ok ' "$out" || true)
     f=$(grep -c '^not ok ' "$out" || true)
     # A crash or timeout loses the rest of the plan: count it as a failure.
     if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
         f=1
-        echo "# $t exited with status $rc"
+        echo "# $t ($mode) exited with status $rc"
     fi
     # Failures and the assertion messages behind them, not the chatter.
-    grep -E '^not ok|ERROR|Bail out|assert' "$out" | sed "s|^|$t: |" || true
-    echo "qtest $t: $p passed, $f failed"
+    grep -E '^not ok|ERROR|Bail out|assert' "$out" | sed "s|^|$t ($mode): |" || true
+    echo "qtest $t ($mode): $p passed, $f failed"
     passed=$((passed + p)); failed=$((failed + f))
     rm -f "$out"
 done

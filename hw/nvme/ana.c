@@ -238,9 +238,10 @@ static void nvme_ana_log_changed(NvmeCtrl *n, uint32_t grpid)
                      NVME_LOG_ANA);
 }
 
-/* Context: main loop.  Set @n's view of group @grpid. */
+/* Context: main loop; takes io_lock.  Set @n's view of group @grpid. */
 static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
 {
+    NVME_IO_LOCK_GUARD(n);      /* I/O dispatch reads the state */
     if (nvme_ana_state(n, grpid) == state) {
         return;
     }

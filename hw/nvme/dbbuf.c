@@ -8,43 +8,52 @@
  * the MMIO write only signals, and the value comes from the shadow buffer.
  * The admin queue keeps plain doorbells (Linux never shadows it).
  *
+ * An SQ in an iothread also registers poll handlers on its ioeventfd, so
+ * the iothread's adaptive polling (its poll-max-ns, poll-grow and
+ * poll-shrink) watches the shadow tail; while it polls, the EventIdx is
+ * parked out of the queue's index range so the host stops ringing (one
+ * doorbell per wrap at most), and polling ending publishes the tail again.
+ * A CQ's ioeventfd gets a poll function too (watching the shadow head):
+ * one handler without one keeps the whole AioContext from polling.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
 #include "hw/pci/pci.h"
+#include "block/aio.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
 
-/* Context: main loop.  Offset of a queue's doorbell (DSTRD = 0). */
+/* Context: any.  Offset of a queue's doorbell (DSTRD = 0). */
 static hwaddr nvme_db_offset(uint16_t qid, bool cq)
 {
     return (hwaddr)qid * 8 + (cq ? 4 : 0);
 }
 
-/* Context: main loop. */
+/* Context: queue, or main loop with the queues quiesced. */
 static bool nvme_dbbuf_read(NvmeCtrl *n, hwaddr addr, uint32_t *val)
 {
     uint32_t v;
 
-    if (pci_dma_read(PCI_DEVICE(n), addr, &v, sizeof(v)) != MEMTX_OK) {
+    if (nvme_pci_read(n, addr, &v, sizeof(v)) != MEMTX_OK) {
         return false;
     }
     *val = le32_to_cpu(v);
     return true;
 }
 
-/* Context: main loop. */
+/* Context: queue, or main loop with the queues quiesced. */
 static void nvme_dbbuf_write_ei(NvmeCtrl *n, hwaddr addr, uint32_t val)
 {
     uint32_t v = cpu_to_le32(val);
 
-    pci_dma_write(PCI_DEVICE(n), addr, &v, sizeof(v));
+    nvme_pci_write(n, addr, &v, sizeof(v));
 }
 
 /*
- * Context: main loop.  Refresh an SQ tail from the shadow buffer; a value
+ * Context: queue.  Refresh an SQ tail from the shadow buffer; a value
  * beyond the queue is ignored (and reported) like a bad doorbell write.
  */
 void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq)
@@ -62,15 +71,16 @@ void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq)
 }
 
 /*
- * Context: main loop.  Publish how far the SQ was consumed; returns true
+ * Context: queue.  Publish how far the SQ was consumed; returns true
  * when the host moved the tail meanwhile, so the caller fetches again
- * instead of waiting for a doorbell that will not come.
+ * instead of waiting for a doorbell that will not come.  While the
+ * iothread polls the queue the EventIdx stays parked.
  */
 bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq)
 {
     uint32_t old = sq->tail;
 
-    if (!sq->shadow) {
+    if (!sq->shadow || sq->polling) {
         return false;
     }
     nvme_dbbuf_write_ei(n, sq->ei_addr, sq->tail);
@@ -79,7 +89,7 @@ bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq)
     return sq->tail != old;
 }
 
-/* Context: main loop.  Refresh a CQ head; same checks as the doorbell. */
+/* Context: queue.  Refresh a CQ head; same checks as the doorbell. */
 void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq)
 {
     uint32_t head;
@@ -94,7 +104,7 @@ void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq)
     cq->head = head;
 }
 
-/* Context: main loop.  A full CQ asks the host to ring on its next head. */
+/* Context: queue.  A full CQ asks the host to ring on its next head. */
 void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq)
 {
     if (cq->shadow) {
@@ -102,7 +112,7 @@ void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq)
     }
 }
 
-/* Context: main loop (ioeventfd handler). */
+/* Context: the queue's context (ioeventfd handler). */
 static void nvme_sq_notified(EventNotifier *e)
 {
     NvmeSQueue *sq = container_of(e, NvmeSQueue, notifier);
@@ -112,39 +122,150 @@ static void nvme_sq_notified(EventNotifier *e)
     }
 }
 
-/* Context: main loop (ioeventfd handler). */
+/* Context: the queue's context (ioeventfd handler); takes io_lock. */
 static void nvme_cq_notified(EventNotifier *e)
 {
     NvmeCQueue *cq = container_of(e, NvmeCQueue, notifier);
 
     if (event_notifier_test_and_clear(e)) {
+        NVME_IO_LOCK_GUARD(cq->n);
         nvme_dbbuf_cq_refresh(cq->n, cq);
         nvme_cq_schedule(cq);
-        nvme_irq_update(cq->n);
+        nvme_cq_level_changed(cq);
     }
 }
 
-/* Context: main loop. */
+/*
+ * Context: iothread (poll handler); takes io_lock.  Did the host consume
+ * entries of a CQ whose completions wait for room?  (Every handler of an
+ * AioContext needs a poll function, or the context does not poll.)
+ */
+static bool nvme_cq_poll(void *opaque)
+{
+    NvmeCQueue *cq = container_of(opaque, NvmeCQueue, notifier);
+    NvmeCtrl *n = cq->n;
+    uint32_t head;
+
+    NVME_IO_LOCK_GUARD(n);
+    if (!n->running || n->io_stopped || QTAILQ_EMPTY(&cq->done) ||
+        !nvme_dbbuf_read(n, cq->db_addr, &head)) {
+        return false;
+    }
+    return head != cq->head;
+}
+
+/* Context: iothread (poll handler). */
+static void nvme_cq_poll_ready(EventNotifier *e)
+{
+    NvmeCQueue *cq = container_of(e, NvmeCQueue, notifier);
+
+    NVME_IO_LOCK_GUARD(cq->n);
+    nvme_dbbuf_cq_refresh(cq->n, cq);
+    nvme_cq_schedule(cq);
+    nvme_cq_level_changed(cq);
+}
+
+/*
+ * Context: iothread (poll handler); takes io_lock.  New entries behind
+ * the shadow tail?
+ */
+static bool nvme_sq_poll(void *opaque)
+{
+    NvmeSQueue *sq = container_of(opaque, NvmeSQueue, notifier);
+    NvmeCtrl *n = sq->n;
+    uint32_t tail;
+
+    NVME_IO_LOCK_GUARD(n);
+    if (!n->running || n->io_stopped || !sq->shadow ||
+        !QTAILQ_FIRST(&sq->free_reqs) ||
+        !nvme_dbbuf_read(n, sq->db_addr, &tail)) {
+        return false;
+    }
+    return tail != sq->head && tail < sq->size;
+}
+
+/* Context: iothread (poll handler).  Polling found entries: run them. */
+static void nvme_sq_poll_ready(EventNotifier *e)
+{
+    nvme_sq_run(container_of(e, NvmeSQueue, notifier));
+}
+
+/*
+ * Context: iothread; takes io_lock.  Polling starts: park the EventIdx
+ * beyond the queue's indices so the host does not ring meanwhile.
+ */
+static void nvme_sq_poll_begin(EventNotifier *e)
+{
+    NvmeSQueue *sq = container_of(e, NvmeSQueue, notifier);
+
+    NVME_IO_LOCK_GUARD(sq->n);
+    trace_nvme_sq_poll(sq->sqid, true);
+    sq->polling = true;
+    if (sq->shadow) {
+        nvme_dbbuf_write_ei(sq->n, sq->ei_addr, sq->size);
+    }
+}
+
+/*
+ * Context: iothread; takes io_lock.  Polling ends: publish the tail again
+ * and look once more, closing the race with a host that did not ring.
+ */
+static void nvme_sq_poll_end(EventNotifier *e)
+{
+    NvmeSQueue *sq = container_of(e, NvmeSQueue, notifier);
+
+    NVME_IO_LOCK_GUARD(sq->n);
+    trace_nvme_sq_poll(sq->sqid, false);
+    sq->polling = false;
+    if (nvme_dbbuf_sq_publish(sq->n, sq) || sq->head != sq->tail) {
+        qemu_bh_schedule(sq->bh);
+    }
+}
+
+/*
+ * Context: main loop (queues quiesced).  An ioeventfd for the doorbell at
+ * @off, handled in @ctx; an SQ in an iothread also gets poll handlers.
+ */
 static bool nvme_notifier_add(NvmeCtrl *n, EventNotifier *e, hwaddr off,
-                              EventNotifierHandler *handler)
+                              AioContext *ctx, EventNotifierHandler *handler,
+                              bool sq_poll)
 {
     if (!n->params.ioeventfd || event_notifier_init(e, 0) < 0) {
         return false;
     }
-    event_notifier_set_handler(e, handler);
+    if (!nvme_ctx_is_iothread(ctx)) {
+        event_notifier_set_handler(e, handler);
+    } else if (sq_poll) {
+        aio_set_event_notifier(ctx, e, handler, nvme_sq_poll,
+                               nvme_sq_poll_ready);
+        aio_set_event_notifier_poll(ctx, e, nvme_sq_poll_begin,
+                                    nvme_sq_poll_end);
+    } else {
+        aio_set_event_notifier(ctx, e, handler, nvme_cq_poll,
+                               nvme_cq_poll_ready);
+    }
     memory_region_add_eventfd(&n->db_mr, off, 4, false, 0, e);
     return true;
 }
 
-/* Context: main loop. */
-static void nvme_notifier_del(NvmeCtrl *n, EventNotifier *e, hwaddr off)
+/*
+ * Context: main loop (queues quiesced).  An iothread's handler may still
+ * be running: wait for it before closing the notifier.
+ */
+static void nvme_notifier_del(NvmeCtrl *n, EventNotifier *e, hwaddr off,
+                              AioContext *ctx)
 {
     memory_region_del_eventfd(&n->db_mr, off, 4, false, 0, e);
-    event_notifier_set_handler(e, NULL);
+    if (nvme_ctx_is_iothread(ctx)) {
+        aio_set_event_notifier(ctx, e, NULL, NULL, NULL);
+        nvme_io_barrier(ctx);
+    } else {
+        event_notifier_set_handler(e, NULL);
+    }
     event_notifier_cleanup(e);
 }
 
-/* Context: main loop.  Shadow an I/O SQ if a buffer is configured. */
+/* Context: main loop (quiesced).  Shadow an I/O SQ if a buffer is set. */
 void nvme_dbbuf_sq_init(NvmeCtrl *n, NvmeSQueue *sq)
 {
     hwaddr off = nvme_db_offset(sq->sqid, false);
@@ -156,11 +277,11 @@ void nvme_dbbuf_sq_init(NvmeCtrl *n, NvmeSQueue *sq)
     sq->db_addr = n->dbbuf_dbs + off;
     sq->ei_addr = n->dbbuf_eis + off;
     nvme_dbbuf_write_ei(n, sq->ei_addr, sq->tail);
-    sq->has_notifier = nvme_notifier_add(n, &sq->notifier, off,
-                                         nvme_sq_notified);
+    sq->has_notifier = nvme_notifier_add(n, &sq->notifier, off, sq->ctx,
+                                         nvme_sq_notified, true);
 }
 
-/* Context: main loop.  Shadow an I/O CQ if a buffer is configured. */
+/* Context: main loop (quiesced).  Shadow an I/O CQ if a buffer is set. */
 void nvme_dbbuf_cq_init(NvmeCtrl *n, NvmeCQueue *cq)
 {
     hwaddr off = nvme_db_offset(cq->cqid, true);
@@ -171,32 +292,34 @@ void nvme_dbbuf_cq_init(NvmeCtrl *n, NvmeCQueue *cq)
     cq->shadow = true;
     cq->db_addr = n->dbbuf_dbs + off;
     cq->ei_addr = n->dbbuf_eis + off;
-    cq->has_notifier = nvme_notifier_add(n, &cq->notifier, off,
-                                         nvme_cq_notified);
+    cq->has_notifier = nvme_notifier_add(n, &cq->notifier, off, cq->ctx,
+                                         nvme_cq_notified, false);
 }
 
-/* Context: main loop.  Queue deletion. */
+/* Context: main loop (quiesced).  Queue deletion. */
 void nvme_dbbuf_sq_cleanup(NvmeCtrl *n, NvmeSQueue *sq)
 {
     if (sq->has_notifier) {
-        nvme_notifier_del(n, &sq->notifier, nvme_db_offset(sq->sqid, false));
+        nvme_notifier_del(n, &sq->notifier, nvme_db_offset(sq->sqid, false),
+                          sq->ctx);
         sq->has_notifier = false;
     }
 }
 
-/* Context: main loop.  Queue deletion. */
+/* Context: main loop (quiesced).  Queue deletion. */
 void nvme_dbbuf_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq)
 {
     if (cq->has_notifier) {
-        nvme_notifier_del(n, &cq->notifier, nvme_db_offset(cq->cqid, true));
+        nvme_notifier_del(n, &cq->notifier, nvme_db_offset(cq->cqid, true),
+                          cq->ctx);
         cq->has_notifier = false;
     }
 }
 
 /*
- * Context: main loop.  Doorbell Buffer Config: PRP1 is the shadow doorbell
- * buffer, PRP2 the EventIdx buffer, both memory page aligned.  Queues that
- * exist already switch over at once.
+ * Context: main loop (quiesced).  Doorbell Buffer Config: PRP1 is the
+ * shadow doorbell buffer, PRP2 the EventIdx buffer, both memory page
+ * aligned.  Queues that exist already switch over at once.
  */
 uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req)
 {

@@ -154,18 +154,51 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
     return op->handler(n, req);
 }
 
-/* Context: main loop. */
+/*
+ * Context: main loop.  Quiesce (@begin) or resume the iothread queues
+ * around an admin command; one that changes namespaces affects every
+ * controller of the subsystem.
+ */
+static void nvme_admin_quiesce(NvmeCtrl *n, const NvmeOpcode *op, bool begin)
+{
+    bool all = n->subsys->multi &&
+               (op->effects & (NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC));
+
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        NvmeCtrl *c = all ? n->subsys->ctrls[i] : (i ? NULL : n);
+
+        if (c) {
+            if (begin) {
+                nvme_io_quiesce(c);
+            } else {
+                nvme_io_resume(c);
+            }
+        }
+    }
+}
+
+/*
+ * Context: queue, or main loop for the admin queue (no io_lock: admin
+ * commands quiesce the iothread queues, see queue.c).
+ */
 void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 {
     bool admin = req->sq->sqid == 0;
     const NvmeOpcode *op = admin ? &nvme_admin_ops[req->cmd.opcode]
                                  : &nvme_nvm_ops[req->cmd.opcode];
+    bool quiesce = admin && nvme_admin_quiesces(req->cmd.opcode);
     uint16_t status;
 
     trace_nvme_cmd(req->sq->sqid, le16_to_cpu(req->cmd.cid),
                    req->cmd.opcode, le32_to_cpu(req->cmd.nsid));
     nvme_fused_break(req);
+    if (quiesce) {
+        nvme_admin_quiesce(n, op, true);
+    }
     status = nvme_dispatch_checks(n, req, op);
+    if (quiesce) {
+        nvme_admin_quiesce(n, op, false);
+    }
     if (status != NVME_NO_COMPLETE) {
         nvme_fused_settle(req, status);
         nvme_req_complete(req, status);
@@ -173,10 +206,10 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  Execute a parked command anew (ioerr.c): the
- * namespace is resolved again (it may have been detached or deleted
- * while the VM was stopped), the handler parses the submission entry
- * again and maps its data pointer afresh.
+ * Context: main loop, io_lock held.  Execute a parked command anew
+ * (ioerr.c): the namespace is resolved again (it may have been detached
+ * or deleted while the VM was stopped), the handler parses the
+ * submission entry again and maps its data pointer afresh.
  */
 void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -212,8 +245,11 @@ uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
 }
 
 /*
- * Context: main loop.  The one completion path: failures are recorded in
- * the error log and traced, then the request waits for room in its CQ.
+ * Context: queue (any thread holding io_lock, or the main loop with the
+ * I/O queues quiesced; admin requests: main loop).  The one completion
+ * path: failures are recorded in the error log and traced, then the
+ * request waits for room in its CQ, whose bottom half runs in the CQ's
+ * context.
  */
 void nvme_req_complete(NvmeRequest *req, uint16_t status)
 {

@@ -116,7 +116,7 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
         for (uint32_t done = 0; done < total; done += PRP_CHUNK) {
             uint32_t cnt = MIN(total - done, PRP_CHUNK);
 
-            if (pci_dma_read(PCI_DEVICE(n), list + done * 8, ent, cnt * 8)) {
+            if (nvme_pci_read(n, list + done * 8, ent, cnt * 8)) {
                 return NVME_DATA_TRAS_ERROR | NVME_DNR;
             }
             for (uint32_t i = 0; i < cnt; i++) {
@@ -352,8 +352,8 @@ static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req,
 
             if (!nvme_dma_range_ok(n, addr + i * sizeof(buf[0]),
                                    cnt * sizeof(buf[0]), false) ||
-                pci_dma_read(PCI_DEVICE(n), addr + i * sizeof(buf[0]), buf,
-                             cnt * sizeof(buf[0]))) {
+                nvme_pci_read(n, addr + i * sizeof(buf[0]), buf,
+                              cnt * sizeof(buf[0]))) {
                 trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid),
                                        "segment read failed", addr,
                                        le32_to_cpu(seg.len), seg.type,
@@ -537,8 +537,8 @@ static MemTxResult nvme_dma_scatter(NvmeRequest *req, const uint8_t *buf,
         assert(e < req->sg.nsg);
         ent = &req->sg.sg[e];
         chunk = MIN(end - off, ent->len - eoff);
-        if (pci_dma_write(PCI_DEVICE(n), ent->base + eoff, buf + off,
-                          chunk) != MEMTX_OK) {
+        if (nvme_pci_write(n, ent->base + eoff, buf + off,
+                           chunk) != MEMTX_OK) {
             return MEMTX_ERROR;
         }
         off += chunk;
@@ -562,7 +562,7 @@ static uint16_t nvme_dma_copy_out(NvmeRequest *req, const void *buf,
         return NVME_SUCCESS;
     }
     if (dma_buf_read((void *)buf, len, NULL, &req->sg,
-                     MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+                     nvme_dma_attrs()) != MEMTX_OK) {
         return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
@@ -572,7 +572,7 @@ static uint16_t nvme_dma_copy_out(NvmeRequest *req, const void *buf,
 static uint16_t nvme_dma_copy_in(NvmeRequest *req, void *buf, uint32_t len)
 {
     if (dma_buf_write(buf, len, NULL, &req->sg,
-                      MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+                      nvme_dma_attrs()) != MEMTX_OK) {
         return NVME_DATA_TRAS_ERROR | NVME_DNR;
     }
     return NVME_SUCCESS;
@@ -611,7 +611,7 @@ static uint16_t nvme_dma_zero_tail(NvmeRequest *req, uint32_t have)
             continue;
         }
         if (dma_memory_set(req->sg.as, ent->base + skip, 0, ent->len - skip,
-                           MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+                           nvme_dma_attrs()) != MEMTX_OK) {
             return NVME_DATA_TRAS_ERROR | NVME_DNR;
         }
         skip = 0;
@@ -671,7 +671,7 @@ static uint16_t nvme_dma_map_md_sgl(NvmeCtrl *n, NvmeRequest *req,
                                "metadata SGL segment not qword aligned");
     }
     if (!nvme_dma_range_ok(n, mptr, sizeof(first), false) ||
-        pci_dma_read(PCI_DEVICE(n), mptr, &first, sizeof(first))) {
+        nvme_pci_read(n, mptr, &first, sizeof(first))) {
         trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr,
                                sizeof(first));
         return nvme_req_reject(req, NVME_DATA_TRAS_ERROR | NVME_DNR,
@@ -746,13 +746,14 @@ typedef struct NvmeBounce {
     void *opaque;
 } NvmeBounce;
 
-/* Context: main loop (block layer callback).  Scatter, then complete. */
+/* Context: queue (block layer callback).  Scatter, then complete. */
 static void nvme_bounce_cb(void *opaque, int ret)
 {
     NvmeBounce *b = opaque;
     BlockCompletionFunc *cb = b->cb;
     void *cb_opaque = b->opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(b->req));
     if (ret == 0 && nvme_dma_scatter(b->req, b->buf, b->len) != MEMTX_OK) {
         ret = -EFAULT;
     }

@@ -65,7 +65,7 @@ static bool nvme_format_covers(uint32_t job_nsid, uint32_t nsid)
  */
 uint16_t nvme_format_check(NvmeRequest *req)
 {
-    if (req->ns && req->ns->formatting) {
+    if (req->ns && qatomic_load_acquire(&req->ns->formatting)) {
         trace_nvme_format_busy(le16_to_cpu(req->cmd.cid), req->cmd.opcode,
                                req->ns->nsid);
         nvme_req_err_field(req, 4, 0);
@@ -89,13 +89,13 @@ static void nvme_format_cb(void *opaque, int ret)
 
         trace_nvme_format_done(job->cur, ret);
         if (ns) {
-            ns->formatting = false;
+            qatomic_store_release(&ns->formatting, false);
         }
         for (uint32_t i = job->cur + 1; i <= NVME_MAX_NSID; i++) {
             NvmeNamespace *other = nvme_ns(nvme_req_ctrl(req), i);
 
             if (other && nvme_format_covers(job->nsid, i)) {
-                other->formatting = false;
+                qatomic_store_release(&other->formatting, false);
             }
         }
         req->opaque = NULL;
@@ -122,7 +122,8 @@ static void nvme_format_step(NvmeFormatJob *job)
 
     while (!ns || job->offset >= nvme_ns_bytes(ns)) {
         if (ns) {
-            ns->formatting = false;
+            /* I/O dispatch may read it now, from another thread */
+            qatomic_store_release(&ns->formatting, false);
             trace_nvme_format_done(ns->nsid, 0);
             /* Namespace Attribute Changed on every controller (subsys.c) */
             nvme_ns_changed_all(ns);

@@ -43,7 +43,7 @@ uint16_t nvme_status_from_errno(int ret, bool is_write)
 }
 
 /*
- * Context: main loop.  Apply @ns's error policy to a failed backend
+ * Context: queue.  Apply @ns's error policy to a failed backend
  * operation of @req.  Returns the completion status, or NVME_NO_COMPLETE
  * when the request was parked until the VM resumes (only if @can_retry:
  * commands whose failure may be re-executed from scratch).
@@ -76,7 +76,7 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     }
 }
 
-/* Context: main loop.  A released request leaves the parked list. */
+/* Context: queue.  A released request leaves the parked list. */
 void nvme_io_error_forget(NvmeRequest *req)
 {
     if (req->parked) {
@@ -85,12 +85,20 @@ void nvme_io_error_forget(NvmeRequest *req)
     }
 }
 
-/* Context: main loop (bottom half).  Execute parked commands again. */
+/*
+ * Context: main loop (bottom half); takes io_lock.  Execute parked
+ * commands again; their completions go to their CQ's context.  Not while
+ * the iothread queues are quiesced: nvme_io_resume looks again.
+ */
 static void nvme_io_retry_bh(void *opaque)
 {
     NvmeCtrl *n = opaque;
     NvmeRequest *req;
 
+    NVME_IO_LOCK_GUARD(n);
+    if (n->io_stopped) {
+        return;
+    }
     while (runstate_is_running() && (req = QTAILQ_FIRST(&n->parked))) {
         nvme_io_error_forget(req);
         trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
@@ -103,6 +111,7 @@ static void nvme_io_vm_state(void *opaque, bool running, RunState state)
 {
     NvmeCtrl *n = opaque;
 
+    NVME_IO_LOCK_GUARD(n);
     if (running && !QTAILQ_EMPTY(&n->parked)) {
         qemu_bh_schedule(n->retry_bh);
     }

@@ -59,11 +59,16 @@ static size_t nvme_log_fill_supported(NvmeCtrl *n, uint8_t *buf)
     return 256 * 4;
 }
 
-/* Context: main loop.  Record a failed command (the completion path). */
+/*
+ * Context: main loop or queue; takes io_lock (I/O and admin completions
+ * share the log).  Record a failed command (the completion path).
+ */
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 {
-    NvmeErrorLog *e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
+    NvmeErrorLog *e;
 
+    NVME_IO_LOCK_GUARD(n);
+    e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
     n->error_count++;
     req->err_seq = n->error_count;
     nvme_stats_error_logged(n, req);
@@ -79,14 +84,16 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  An error tied to no command (a bad doorbell
- * write): SQID and CID are FFFFh, so the Error event the device raises
- * points at an entry that says what happened.
+ * Context: main loop; takes io_lock.  An error tied to no command (a bad
+ * doorbell write): SQID and CID are FFFFh, so the Error event the device
+ * raises points at an entry that says what happened.
  */
 void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
 {
-    NvmeErrorLog *e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
+    NvmeErrorLog *e;
 
+    NVME_IO_LOCK_GUARD(n);
+    e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
     n->error_count++;
     *e = (NvmeErrorLog) {
         .error_count = cpu_to_le64(n->error_count),
@@ -97,13 +104,14 @@ void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
 }
 
 /*
- * Context: main loop.  The entry's status field carries the phase tag of
+ * Context: queue.  The entry's status field carries the phase tag of
  * the completion that reported the error, known only once it is posted.
  */
 void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
 {
     NvmeErrorLog *e;
 
+    NVME_IO_LOCK_GUARD(n);
     if (!req->err_seq) {
         return;
     }

@@ -364,14 +364,29 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
     }
 }
 
-/* Context: main loop. */
+/*
+ * Context: main loop.  Unplug: every controller of the subsystem stops
+ * its iothread queues while the namespace goes away.
+ */
 static void nvme_ns_unrealize(DeviceState *dev)
 {
     NvmeNsDevice *d = NVME_NS(dev);
+    NvmeSubsys *s = d->ns.subsys;
 
-    if (d->ns.subsys) {
-        nvme_subsys_remove_ns(&d->ns);
-        nvme_unc_free(&d->ns);
+    if (!s) {
+        return;
+    }
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i]) {
+            nvme_io_quiesce(s->ctrls[i]);
+        }
+    }
+    nvme_subsys_remove_ns(&d->ns);
+    nvme_unc_free(&d->ns);
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i]) {
+            nvme_io_resume(s->ctrls[i]);
+        }
     }
     nvme_resv_ns_cleanup(&d->ns);
 }

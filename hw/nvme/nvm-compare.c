@@ -50,16 +50,6 @@ typedef struct NvmeCmpState {
     NvmeCmpDone *done;
 } NvmeCmpState;
 
-/*
- * Context: main loop.  A command whose queue is being deleted, or whose
- * controller is resetting, must not start more backend I/O: the queue
- * drain would not wait for it.
- */
-static bool nvme_req_stopping(NvmeRequest *req)
-{
-    return req->cancelled || !nvme_req_ctrl(req)->running;
-}
-
 /* ---- Compare ---- */
 
 /* Context: main loop.  SLBA, NLB and CDW12 of a Compare, as for a Read. */
@@ -158,7 +148,7 @@ static uint16_t nvme_cmp_check(NvmeRequest *req, NvmeCmpState *s)
 }
 
 /*
- * Context: main loop (block layer callback).  Media read (the data, then
+ * Context: queue (block layer callback).  Media read (the data, then
  * on a format with metadata the metadata): compare.
  */
 static void nvme_cmp_read_cb(void *opaque, int ret)
@@ -169,6 +159,7 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     NvmeCmpDone *done = s->done;
     uint16_t status;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         req->err_lba = req->slba;

@@ -125,7 +125,7 @@ static void nvme_copy_issue(NvmeRangeJob *job)
 }
 
 /*
- * Context: main loop (block layer callback).  One request of the chunk
+ * Context: queue (block layer callback).  One request of the chunk
  * done: on to the next phase (the metadata ones only with metadata).
  */
 static void nvme_copy_cb(void *opaque, int ret)
@@ -134,12 +134,17 @@ static void nvme_copy_cb(void *opaque, int ret)
     NvmeNamespace *ns = job->req->ns;
     uint16_t status;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         if (job->is_write) {
             job->cur_slba = job->dst;   /* for the error log */
         }
         nvme_range_job_cb(job, ret);
+        return;
+    }
+    if (nvme_req_stopping(job->req)) {
+        nvme_range_job_fail(job, NVME_CMD_ABORT_REQ);
         return;
     }
     job->chunk_phase++;

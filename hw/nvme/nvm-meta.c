@@ -429,7 +429,7 @@ static void nvme_meta_submit(NvmeMetaIO *io, BlockCompletionFunc *cb)
     }
 }
 
-/* Context: main loop (block layer callback). */
+/* Context: queue (block layer callback). */
 static void nvme_meta_cb(void *opaque, int ret)
 {
     NvmeMetaIO *io = opaque;
@@ -439,11 +439,17 @@ static void nvme_meta_cb(void *opaque, int ret)
     BlockAcctStats *stats = blk_get_stats(ns->blk);
     uint16_t status = NVME_SUCCESS;
 
+    NVME_IO_LOCK_GUARD(n);
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);
         req->err_lba = req->slba;
         status = nvme_io_error(req, ns, ret, !req->is_write, false);
+        goto done;
+    }
+    if (!io->md_phase && nvme_req_stopping(req)) {
+        block_acct_failed(stats, &req->acct);
+        status = NVME_CMD_ABORT_REQ;    /* its queue is going away */
         goto done;
     }
     if (!io->md_phase) {

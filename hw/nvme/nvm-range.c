@@ -245,12 +245,19 @@ void nvme_range_job_fail(NvmeRangeJob *job, uint16_t status)
     nvme_range_job_end(job, 0, status);
 }
 
-/* Context: main loop.  Issue the next chunk, or finish. */
+/*
+ * Context: queue.  Issue the next chunk, or finish; a command of a queue
+ * being deleted (or a controller resetting) stops here.
+ */
 static void nvme_range_job_next(NvmeRangeJob *job)
 {
     NvmeLbaRange *r;
     uint32_t n;
 
+    if (nvme_req_stopping(job->req)) {
+        nvme_range_job_fail(job, NVME_CMD_ABORT_REQ);
+        return;
+    }
     while (job->idx < job->nr && job->pos == job->ranges[job->idx].nlb) {
         job->idx++;
         job->pos = 0;
@@ -267,11 +274,12 @@ static void nvme_range_job_next(NvmeRangeJob *job)
     job->step(job, job->cur_slba, n);
 }
 
-/* Context: main loop (block layer callback).  One chunk finished. */
+/* Context: queue (block layer callback).  One chunk finished. */
 void nvme_range_job_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_finish(job, ret);
@@ -299,11 +307,12 @@ static void nvme_zeroes_data(NvmeRangeJob *job)
                                             nvme_range_job_cb, job);
 }
 
-/* Context: main loop (block layer callback).  Metadata done, now data. */
+/* Context: queue (block layer callback).  Metadata done, now data. */
 static void nvme_zeroes_md_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
@@ -349,7 +358,7 @@ static void nvme_zeroes_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 }
 
 /*
- * Context: main loop (block layer callback).  Verify with PI checks: the
+ * Context: queue (block layer callback).  Verify with PI checks: the
  * chunk's data and metadata are read, check the stored PI as PRCHK says,
  * with the expected reference tag advanced to the chunk's first block.
  */
@@ -361,6 +370,7 @@ static void nvme_verify_md_cb(void *opaque, int ret)
     NvmePiExpect e;
     uint16_t status;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
@@ -387,15 +397,17 @@ static bool nvme_verify_checks_pi(NvmeRequest *req)
     return req->ns->pi && (le32_to_cpu(req->cmd.cdw12) & (7u << 26));
 }
 
-/* Context: main loop (block layer callback).  Data read: the metadata. */
+/* Context: queue (block layer callback).  Data read: the metadata. */
 static void nvme_verify_data_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
     NvmeNamespace *ns = job->req->ns;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
-    if (ret < 0 || !nvme_verify_checks_pi(job->req)) {
-        nvme_range_job_cb(job, ret);
+    if (ret < 0 || !nvme_verify_checks_pi(job->req) ||
+        nvme_req_stopping(job->req)) {
+        nvme_range_job_cb(job, ret);     /* stopping: ends at next chunk */
         return;
     }
     qemu_iovec_init_buf(&job->qiov, job->md, (size_t)job->cur_nlb * ns->ms);

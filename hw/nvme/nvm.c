@@ -15,13 +15,14 @@
 
 #define NVME_NS_WRITE_PROTECTED 0x0020
 
-/* Context: main loop (block layer callback).  Account and complete. */
+/* Context: queue (block layer callback).  Account and complete. */
 static void nvme_nvm_rw_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
     BlockAcctStats *stats = blk_get_stats(req->ns->blk);
     uint16_t status = NVME_SUCCESS;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);
@@ -129,11 +130,12 @@ uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req)
     return nvme_nvm_rw(n, req);
 }
 
-/* Context: main loop.  One backend flush finished; the last completes. */
+/* Context: queue.  One backend flush finished; the last completes. */
 static void nvme_nvm_flush_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
 
+    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     if (ret < 0 && req->status == NVME_SUCCESS) {
         req->status = nvme_status_from_errno(ret, true);
     }

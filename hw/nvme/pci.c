@@ -19,6 +19,7 @@
 #include "hw/pci/pci.h"
 #include "migration/vmstate.h"
 #include "system/system.h"
+#include "system/iothread.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
 
@@ -170,13 +171,19 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
         !nvme_init_state(n, errp)) {
         return;
     }
+    if (!nvme_iothreads_setup(n, errp)) {
+        nvme_iothreads_cleanup(n);
+        return;
+    }
     qbus_init(&n->bus, sizeof(NvmeBus), TYPE_NVME_BUS, DEVICE(n),
               DEVICE(n)->id);
     if (!nvme_subsys_add_ctrl(n, errp)) {
+        nvme_iothreads_cleanup(n);
         return;
     }
     if (!nvme_init_builtin_ns(n, errp) || !nvme_init_pci(n, errp)) {
         nvme_subsys_remove_ctrl(n);
+        nvme_iothreads_cleanup(n);
         return;
     }
     nvme_io_error_init(n);
@@ -206,6 +213,20 @@ static void nvme_exit(PCIDevice *pci)
     g_free(n->aer_queue);
     g_free(n->feat.iv_no_coalescing);
     nvme_subsys_remove_ctrl(n);
+    nvme_iothreads_cleanup(n);
+}
+
+/*
+ * Context: main loop (config space write).  Iothread queues read the
+ * MSI-X enable bit from this copy rather than from config space.
+ */
+static void nvme_pci_config_write(PCIDevice *pci, uint32_t addr,
+                                  uint32_t val, int len)
+{
+    NvmeCtrl *n = NVME(pci);
+
+    pci_default_write_config(pci, addr, val, len);
+    qatomic_set(&n->msix_on, msix_enabled(pci));
 }
 
 /* Context: main loop (system reset). */
@@ -215,6 +236,7 @@ static void nvme_pci_reset(DeviceState *dev)
 
     nvme_ctrl_reset(n);
     nvme_regs_power_on(n);
+    qatomic_set(&n->msix_on, msix_enabled(PCI_DEVICE(n)));
 }
 
 static void nvme_instance_init(Object *obj)
@@ -240,6 +262,10 @@ static const Property nvme_props[] = {
     DEFINE_PROP_UINT32("aer_max_queued", NvmeCtrl, params.aer_max_queued, 64),
     DEFINE_PROP_BOOL("ioeventfd", NvmeCtrl, params.ioeventfd, true),
     DEFINE_PROP_STRING("features-file", NvmeCtrl, params.features_file),
+    DEFINE_PROP_LINK("iothread", NvmeCtrl, params.iothread, TYPE_IOTHREAD,
+                     IOThread *),
+    DEFINE_PROP_IOTHREAD_VQ_MAPPING_LIST("iothread-queue-mapping", NvmeCtrl,
+                                         params.iothread_map),
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */
@@ -255,6 +281,7 @@ static void nvme_class_init(ObjectClass *oc, void *data)
 
     pc->realize = nvme_realize;
     pc->exit = nvme_exit;
+    pc->config_write = nvme_pci_config_write;
     pc->class_id = PCI_CLASS_STORAGE_EXPRESS;
     pc->vendor_id = PCI_VENDOR_ID_REDHAT;
     pc->device_id = PCI_DEVICE_ID_REDHAT_NVME;

@@ -5,9 +5,60 @@
  * entry up to the tail (bounded by the SQ's request pool) and dispatches
  * it.  Completed requests wait on their CQ's list; the CQ's bottom half
  * posts as many as fit (the device never overwrites an entry the host has
- * not consumed) and raises one interrupt for the batch.  Both bottom halves
- * carry the device's re-entrancy guard, so DMA that targets the device's
- * own BAR cannot recurse into it.
+ * not consumed) and raises one interrupt for the batch.
+ *
+ * Threading model
+ * ---------------
+ * Contexts.  The main loop (BQL held) runs the registers, the admin
+ * queue and every admin command, QOM properties, reset, realize and
+ * unplug, and raises interrupts (msix_notify, pci_set_irq).  Each I/O
+ * CQ gets an AioContext when it is created: the main loop, or the
+ * iothread that the "iothread" / "iothread-queue-mapping" properties
+ * give its queue id (iothread.c).  An I/O SQ runs in its CQ's context.
+ * There the queue's bottom halves fetch, dispatch and submit to the
+ * block layer (which accepts requests from any AioContext and completes
+ * them in the submitting one), post completions, and its ioeventfd and
+ * shadow-doorbell poll handlers run.  "Context: queue" below means "the
+ * queue's context, io_lock held".
+ *
+ * io_lock.  A recursive mutex per NVM subsystem (its controllers share
+ * namespaces, and with them the write gate and marks) that protects all I/O
+ * queue state (rings, request pools and lists, coalescing counters) and
+ * the controller state the I/O path writes (error log, SMART counters,
+ * Write Uncorrectable marks, the fused-command write gate, parked
+ * requests).  Every I/O queue entry point takes it: the queue's bottom
+ * halves, poll handlers, block completion callbacks, the coalescing
+ * timer and MMIO doorbell writes.  Lock order is BQL before io_lock; a
+ * thread holding io_lock never waits for another thread: it never takes
+ * the BQL (DMA from an iothread is restricted to RAM, nvme_dma_attrs) and
+ * never drains.  With several iothreads the lock serialises command
+ * processing of one subsystem; the block I/O itself runs in parallel.
+ *
+ * Quiesce.  State the I/O path only reads (namespaces and their formats,
+ * features, ANA, sanitize, queue tables, the doorbell buffer) is changed
+ * by the main loop either under io_lock for a single update, or inside
+ * nvme_io_quiesce()/nvme_io_resume() (iothread.c): quiesce sets
+ * io_stopped under io_lock, so iothread queues stop fetching and posting
+ * at the next entry point, then drains the namespaces so no completion
+ * callback is left; resume clears it and kicks every iothread queue.
+ * Every admin command except AER, Keep Alive, Identify and Get Features
+ * runs quiesced (for commands that change namespaces, every controller
+ * of the subsystem), as do controller reset, shutdown and namespace
+ * unplug.  Without iothreads quiesce is a counter only.
+ *
+ * Hand-over.  Deleting an iothread queue (always quiesced) removes its
+ * handlers and bottom halves, then waits for one bottom half in that
+ * iothread (nvme_io_barrier) so no handler still sees the queue before
+ * it is freed.  Interrupts of an iothread CQ go through an EventNotifier
+ * whose handler runs in the main loop and calls msix_notify or
+ * re-evaluates the INTx level; the coalescing timer is a main-loop
+ * QEMU_CLOCK_VIRTUAL timer (that clock is driven by the main loop) and
+ * takes io_lock.  A fatal error seen by an iothread stops the queues
+ * at once and sets CSTS.CFS from a main-loop bottom half.
+ *
+ * Re-entrancy.  Main-loop bottom halves carry the device's re-entrancy
+ * guard, so DMA that targets the device's own BAR cannot recurse into
+ * it; iothread ones cannot reach MMIO at all (RAM-only DMA attributes).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,6 +67,7 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/defer-call.h"
+#include "block/aio-wait.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "hw/nvme/nvme.h"
@@ -30,6 +82,39 @@ static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
                                       uint32_t size)
 {
     return (tail + size - head) % size;
+}
+
+/* Context: main loop.  Interrupt of an iothread CQ, raised under the BQL. */
+static void nvme_cq_irq_notified(EventNotifier *e)
+{
+    NvmeCQueue *cq = container_of(e, NvmeCQueue, irq_notifier);
+    PCIDevice *pci = PCI_DEVICE(cq->n);
+
+    if (!event_notifier_test_and_clear(e)) {
+        return;
+    }
+    if (msix_enabled(pci)) {
+        trace_nvme_irq_msix(cq->vector);
+        msix_notify(pci, cq->vector);
+    } else {
+        nvme_irq_update(cq->n);
+    }
+}
+
+/* Context: main loop.  Bottom half and interrupt path in cq->ctx. */
+static void nvme_cq_init_ctx(NvmeCtrl *n, NvmeCQueue *cq)
+{
+    cq->ctx = cq->cqid ? nvme_queue_ctx(n, cq->cqid) : qemu_get_aio_context();
+    if (!nvme_ctx_is_iothread(cq->ctx)) {
+        cq->bh = qemu_bh_new_guarded(nvme_cq_bh, cq,
+                                     &DEVICE(n)->mem_reentrancy_guard);
+        return;
+    }
+    cq->bh = aio_bh_new(cq->ctx, nvme_cq_bh, cq);
+    if (event_notifier_init(&cq->irq_notifier, 0) == 0) {
+        cq->has_irq_notifier = true;
+        event_notifier_set_handler(&cq->irq_notifier, nvme_cq_irq_notified);
+    }
 }
 
 /* Context: main loop. */
@@ -47,8 +132,7 @@ uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
     cq->phase = 1;
     QTAILQ_INIT(&cq->done);
     QTAILQ_INIT(&cq->sqs);
-    cq->bh = qemu_bh_new_guarded(nvme_cq_bh, cq,
-                                 &DEVICE(n)->mem_reentrancy_guard);
+    nvme_cq_init_ctx(n, cq);
     cq->coal_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, nvme_cq_coal_timer, cq);
     n->cq[cqid] = cq;
     nvme_dbbuf_cq_init(n, cq);
@@ -74,8 +158,13 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
         sq->reqs[i].sq = sq;
         QTAILQ_INSERT_TAIL(&sq->free_reqs, &sq->reqs[i], entry);
     }
-    sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
-                                 &DEVICE(n)->mem_reentrancy_guard);
+    sq->ctx = n->cq[cqid]->ctx;
+    if (nvme_ctx_is_iothread(sq->ctx)) {
+        sq->bh = aio_bh_new(sq->ctx, nvme_sq_bh, sq);
+    } else {
+        sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
+                                     &DEVICE(n)->mem_reentrancy_guard);
+    }
     QTAILQ_INSERT_TAIL(&n->cq[cqid]->sqs, sq, cq_link);
     n->sq[sqid] = sq;
     nvme_dbbuf_sq_init(n, sq);
@@ -93,7 +182,7 @@ void nvme_queue_init_admin(NvmeCtrl *n)
     nvme_queue_create_sq(n, 0, 0, n->asq, sqs);
 }
 
-/* Context: main loop.  Return a request to its SQ's pool. */
+/* Context: queue.  Return a request to its SQ's pool. */
 static void nvme_req_release(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;
@@ -104,12 +193,29 @@ static void nvme_req_release(NvmeRequest *req)
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
 
+/* Context: main loop.  Has a command of @sq backend I/O outstanding? */
+static bool nvme_sq_busy(NvmeSQueue *sq)
+{
+    NvmeRequest *req;
+
+    NVME_IO_LOCK_GUARD(sq->n);
+    QTAILQ_FOREACH(req, &sq->inflight, entry) {
+        if (!req->parked && (req->aiocb || req->outstanding > 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Context: main loop.  Commands still in flight are drained (their
  * callbacks run synchronously) and their completions discarded, as the
  * spec lets a deleted SQ's commands be aborted without a completion.
  * Draining every namespace also covers commands with several backend
  * operations (a broadcast flush), which a per-request cancel would miss.
+ * Callers quiesce first (admin dispatch, reset), so an iothread queue
+ * stands still; the barrier lets a handler that already started finish
+ * before the queue is freed.
  */
 void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
 {
@@ -117,9 +223,15 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     NvmeCQueue *cq = n->cq[sq->cqid];
     NvmeRequest *req, *next;
 
-    nvme_gate_cancel_sq(n, sq);     /* held fused/gated commands */
+    nvme_gate_cancel_sq(n, sq);     /* held fused/gated; marks cancelled */
     if (!QTAILQ_EMPTY(&sq->inflight)) {
         nvme_ns_drain_all(n);
+        /*
+         * A multi-request command (Write Zeroes, Copy, metadata...) whose
+         * next request was queued by the drain runs it after the drained
+         * section: wait for it, and for its end at the next step.
+         */
+        AIO_WAIT_WHILE(NULL, nvme_sq_busy(sq) && !nvme_ns_in_drain(n));
     }
     QTAILQ_FOREACH_SAFE(req, &cq->done, entry, next) {
         if (req->sq == sq) {
@@ -133,6 +245,9 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
     nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);
+    if (nvme_ctx_is_iothread(sq->ctx)) {
+        nvme_io_barrier(sq->ctx);
+    }
     g_free(sq->reqs);
     g_free(sq);
     n->sq[sqid] = NULL;
@@ -148,6 +263,13 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
     nvme_dbbuf_cq_cleanup(n, cq);
     qemu_bh_delete(cq->bh);
     timer_free(cq->coal_timer);
+    if (nvme_ctx_is_iothread(cq->ctx)) {
+        nvme_io_barrier(cq->ctx);
+    }
+    if (cq->has_irq_notifier) {
+        event_notifier_set_handler(&cq->irq_notifier, NULL);
+        event_notifier_cleanup(&cq->irq_notifier);
+    }
     g_free(cq);
     n->cq[cqid] = NULL;
     nvme_irq_update(n);
@@ -170,6 +292,18 @@ void nvme_queue_delete_all(NvmeCtrl *n)
 }
 
 /*
+ * Context: any.  Whether MSI-X is on: iothreads read the value the
+ * config-space write hook cached (pci.c), the main loop the register.
+ */
+static bool nvme_msix_on(NvmeCtrl *n)
+{
+    if (qemu_in_main_thread()) {
+        return msix_enabled(PCI_DEVICE(n));
+    }
+    return qatomic_read(&n->msix_on);
+}
+
+/*
  * Interrupt Coalescing (feature 08h): THR is a 0-based count of entries,
  * TIME the longest delay in 100 us units.  Either being 0 means an
  * interrupt per pass.  The admin CQ, vectors whose Interrupt Vector
@@ -182,7 +316,7 @@ static bool nvme_cq_coalesced(NvmeCQueue *cq, uint8_t *thr, uint8_t *time)
 
     *thr = n->feat.int_coalescing & 0xff;
     *time = (n->feat.int_coalescing >> 8) & 0xff;
-    return cq->cqid != 0 && *thr && *time && msix_enabled(PCI_DEVICE(n)) &&
+    return cq->cqid != 0 && *thr && *time && nvme_msix_on(n) &&
            !(n->feat.iv_no_coalescing &&
              cq->vector < n->params.msix_qsize &&
              test_bit(cq->vector, n->feat.iv_no_coalescing));
@@ -194,6 +328,7 @@ void nvme_irq_update(NvmeCtrl *n)
     PCIDevice *pci = PCI_DEVICE(n);
     bool level = false;
 
+    NVME_IO_LOCK_GUARD(n);
     if (!msix_enabled(pci)) {
         for (uint32_t i = 0; i < n->num_queues && !level; i++) {
             NvmeCQueue *cq = n->cq[i];
@@ -211,12 +346,31 @@ void nvme_irq_update(NvmeCtrl *n)
     }
 }
 
-/* Context: main loop. */
+/*
+ * Context: queue.  The INTx level may have changed (entries posted or
+ * consumed); an iothread asks the main loop to look again.
+ */
+void nvme_cq_level_changed(NvmeCQueue *cq)
+{
+    if (qemu_in_main_thread()) {
+        nvme_irq_update(cq->n);
+    } else if (cq->has_irq_notifier && !nvme_msix_on(cq->n)) {
+        event_notifier_set(&cq->irq_notifier);
+    }
+}
+
+/* Context: queue, or main loop (coalescing timer). */
 static void nvme_cq_notify(NvmeCQueue *cq)
 {
     PCIDevice *pci = PCI_DEVICE(cq->n);
 
     if (!cq->ien) {
+        return;
+    }
+    if (!qemu_in_main_thread()) {
+        if (cq->has_irq_notifier) {
+            event_notifier_set(&cq->irq_notifier);
+        }
         return;
     }
     if (msix_enabled(pci)) {
@@ -228,7 +382,7 @@ static void nvme_cq_notify(NvmeCQueue *cq)
 }
 
 /*
- * Context: main loop.  @posted entries were just written: interrupt now,
+ * Context: queue.  @posted entries were just written: interrupt now,
  * or once THR + 1 entries are pending, or when the aggregation time
  * armed by the first pending entry runs out.  The timer stays armed
  * whatever the host does with the head doorbell, so no interrupt is lost.
@@ -259,11 +413,15 @@ static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
     }
 }
 
-/* Context: main loop (timer).  The aggregation time ran out. */
+/*
+ * Context: main loop (timer, io_lock taken).  The aggregation time ran
+ * out; an iothread CQ's interrupt goes through its notifier.
+ */
 static void nvme_cq_coal_timer(void *opaque)
 {
     NvmeCQueue *cq = opaque;
 
+    NVME_IO_LOCK_GUARD(cq->n);
     if (cq->coal_pending && cq->n->running) {
         cq->coal_pending = 0;
         trace_nvme_cq_coal_timeout(cq->cqid);
@@ -271,19 +429,18 @@ static void nvme_cq_coal_timer(void *opaque)
     }
 }
 
-/* Context: main loop. */
+/* Context: any (qemu_bh_schedule is thread-safe). */
 void nvme_cq_schedule(NvmeCQueue *cq)
 {
     qemu_bh_schedule(cq->bh);
 }
 
 /*
- * Context: main loop.  Write one completion entry; the dword holding the
+ * Context: queue.  Write one completion entry; the dword holding the
  * phase tag goes last so the host never sees a new phase with stale data.
  */
 static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
 {
-    PCIDevice *pci = PCI_DEVICE(cq->n);
     hwaddr addr = cq->dma_addr + ((hwaddr)cq->tail << NVME_CQES);
     NvmeCqe cqe = {
         .result = cpu_to_le32(req->result),
@@ -293,8 +450,9 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
         .status = cpu_to_le16((req->status << 1) | cq->phase),
     };
 
-    if (pci_dma_write(pci, addr, &cqe, 12) != MEMTX_OK ||
-        pci_dma_write(pci, addr + 12, (uint8_t *)&cqe + 12, 4) != MEMTX_OK) {
+    if (nvme_pci_write(cq->n, addr, &cqe, 12) != MEMTX_OK ||
+        nvme_pci_write(cq->n, addr + 12, (uint8_t *)&cqe + 12, 4) !=
+        MEMTX_OK) {
         return false;
     }
     nvme_log_error_posted(cq->n, req, cq->phase);
@@ -307,7 +465,7 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  True when the CQ has no free entry.  With a shadow
+ * Context: queue.  True when the CQ has no free entry.  With a shadow
  * doorbell the host only rings once the head passes the EventIdx, so a
  * full queue publishes its head and looks again to close the race.
  */
@@ -329,7 +487,13 @@ static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
     return (cq->tail + 1) % cq->size == cq->head;
 }
 
-/* Context: main loop (bottom half). */
+/* Context: queue.  Quiesced: an iothread queue stands still. */
+static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
+{
+    return n->io_stopped && nvme_ctx_is_iothread(ctx);
+}
+
+/* Context: queue (bottom half). */
 static void nvme_cq_bh(void *opaque)
 {
     NvmeCQueue *cq = opaque;
@@ -337,6 +501,10 @@ static void nvme_cq_bh(void *opaque)
     NvmeRequest *req;
     uint32_t posted = 0;
 
+    NVME_IO_LOCK_GUARD(n);
+    if (nvme_queue_stopped(n, cq->ctx)) {
+        return;
+    }
     while ((req = QTAILQ_FIRST(&cq->done))) {
         NvmeSQueue *sq = req->sq;
         bool sq_starved;
@@ -368,7 +536,7 @@ static void nvme_cq_bh(void *opaque)
     }
 }
 
-/* Context: main loop.  Reset a pooled request for a new command. */
+/* Context: queue.  Reset a pooled request for a new command. */
 static void nvme_req_init(NvmeRequest *req)
 {
     req->ns = NULL;
@@ -391,29 +559,52 @@ static void nvme_req_init(NvmeRequest *req)
     memset(&req->sg, 0, sizeof(req->sg));
 }
 
-/*
- * Context: main loop (bottom half).  Fetch and dispatch up to the tail.
- * Backend submissions are deferred to the end of the pass so the block
- * layer can batch them (one io_submit / io_uring_enter per pass).
- */
-static void nvme_sq_bh(void *opaque)
+/* Context: queue.  Fetch and dispatch up to the tail. */
+static void nvme_sq_kick(NvmeSQueue *sq)
 {
-    NvmeSQueue *sq = opaque;
-
-    defer_call_begin();
+    if (nvme_queue_stopped(sq->n, sq->ctx)) {
+        return;
+    }
     do {
         nvme_dbbuf_sq_refresh(sq->n, sq);
         nvme_sq_fetch(sq);
     } while (sq->n->running && QTAILQ_FIRST(&sq->free_reqs) &&
              nvme_dbbuf_sq_publish(sq->n, sq));
+}
+
+/*
+ * Context: the queue's context; takes io_lock for an I/O SQ.  Backend
+ * submissions are deferred to the end of the pass so the block layer can
+ * batch them (one io_submit / io_uring_enter per pass); they go out after
+ * io_lock is dropped.  The admin SQ runs without io_lock: admin commands
+ * quiesce the I/O queues, which must not happen with io_lock held.  Also
+ * the shadow doorbell poll handler (dbbuf.c).
+ */
+void nvme_sq_run(NvmeSQueue *sq)
+{
+    NvmeCtrl *n = sq->n;
+
+    defer_call_begin();
+    if (sq->sqid == 0) {
+        nvme_sq_kick(sq);
+    } else {
+        qemu_rec_mutex_lock(n->io_lock);
+        nvme_sq_kick(sq);
+        qemu_rec_mutex_unlock(n->io_lock);
+    }
     defer_call_end();
 }
 
-/* Context: main loop.  One pass over the SQ entries up to the tail. */
+/* Context: the queue's context (bottom half). */
+static void nvme_sq_bh(void *opaque)
+{
+    nvme_sq_run(opaque);
+}
+
+/* Context: queue.  One pass over the SQ entries up to the tail. */
 static void nvme_sq_fetch(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
-    PCIDevice *pci = PCI_DEVICE(n);
     NvmeRequest *req;
 
     while (n->running && sq->head != sq->tail &&
@@ -421,7 +612,7 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
         hwaddr addr = sq->dma_addr + ((hwaddr)sq->head << NVME_SQES);
 
         nvme_req_init(req);
-        if (pci_dma_read(pci, addr, &req->cmd, sizeof(req->cmd)) !=
+        if (nvme_pci_read(n, addr, &req->cmd, sizeof(req->cmd)) !=
             MEMTX_OK) {
             nvme_ctrl_fatal(n, "submission queue read failed");
             return;
@@ -447,7 +638,7 @@ static void nvme_db_invalid(NvmeCtrl *n, uint8_t info, hwaddr offset,
     nvme_aer_enqueue(n, NVME_AER_TYPE_ERROR, info, NVME_LOG_ERROR_INFO);
 }
 
-/* Context: main loop.  A new head may only consume posted entries. */
+/* Context: queue.  A new head may only consume posted entries. */
 bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head)
 {
     return head < cq->size &&
@@ -455,7 +646,7 @@ bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head)
            nvme_ring_used(cq->head, cq->tail, cq->size);
 }
 
-/* Context: main loop. */
+/* Context: main loop (MMIO), io_lock held. */
 static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
                                uint32_t val)
 {
@@ -474,13 +665,18 @@ static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
     nvme_irq_update(n);
 }
 
-/* Context: main loop (vCPU MMIO).  @offset is relative to 0x1000. */
+/*
+ * Context: main loop (vCPU MMIO).  @offset is relative to 0x1000.  Takes
+ * io_lock: the queue may run in an iothread, which is told through its
+ * bottom half (qemu_bh_schedule is thread-safe).
+ */
 void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
 {
     uint32_t idx = offset >> 2;
     uint32_t qid = idx >> 1;
     bool is_cq = idx & 1;
 
+    NVME_IO_LOCK_GUARD(n);
     trace_nvme_doorbell(qid, is_cq, val);
     if (!n->running) {
         qemu_log_mask(LOG_GUEST_ERROR,

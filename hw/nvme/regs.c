@@ -49,7 +49,11 @@ void nvme_regs_power_on(NvmeCtrl *n)
 void nvme_ctrl_reset(NvmeCtrl *n)
 {
     trace_nvme_ctrl_reset();
-    n->running = false;
+    nvme_io_quiesce(n);
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        n->running = false;
+        n->fatal_why = NULL;
+    }
     nvme_ns_drain_all(n);
     nvme_aer_reset(n);
     nvme_queue_delete_all(n);
@@ -61,15 +65,27 @@ void nvme_ctrl_reset(NvmeCtrl *n)
     n->intms = 0;
     n->csts &= R_CSTS_NSSRO_MASK;
     nvme_irq_update(n);
+    nvme_io_resume(n);
 }
 
-/* Context: main loop. */
+/*
+ * Context: main loop, or queue.  An iothread (io_lock held) stops the
+ * queues at once and leaves CSTS, a main-loop register, to a bottom half.
+ */
 void nvme_ctrl_fatal(NvmeCtrl *n, const char *why)
 {
+    if (!qemu_in_main_thread()) {
+        n->running = false;
+        n->fatal_why = why;
+        qemu_bh_schedule(n->fatal_bh);
+        return;
+    }
     qemu_log_mask(LOG_GUEST_ERROR, "nvme: controller fatal status: %s\n",
                   why);
     trace_nvme_ctrl_fatal(why);
-    n->running = false;
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        n->running = false;
+    }
     n->csts = FIELD_DP32(n->csts, CSTS, CFS, 1);
 }
 
@@ -116,13 +132,16 @@ static void nvme_ctrl_enable(NvmeCtrl *n)
     n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
     n->csts = FIELD_DP32(n->csts, CSTS, CFS, 0);
     n->csts = FIELD_DP32(n->csts, CSTS, RDY, 1);
-    n->running = true;
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        n->running = true;
+    }
     trace_nvme_ctrl_enabled(n->page_size);
 }
 
 /* Context: main loop.  Shutdown notification: quiesce and flush. */
 static void nvme_ctrl_shutdown(NvmeCtrl *n)
 {
+    nvme_io_quiesce(n);
     nvme_ns_drain_all(n);
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         if (n->ns[i] && blk_is_writable(n->ns[i]->blk)) {
@@ -130,6 +149,7 @@ static void nvme_ctrl_shutdown(NvmeCtrl *n)
         }
     }
     n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_COMPLETE);
+    nvme_io_resume(n);
     trace_nvme_ctrl_shutdown();
 }
 

@@ -118,11 +118,12 @@ static NvmeNamespace *nvme_sanitize_ns(NvmeCtrl *n, uint32_t nsid)
 /* Context: main loop.  Whether a controller of the subsystem sanitizes. */
 static bool nvme_sanitize_running(NvmeCtrl *n)
 {
-    if (n->sanitize.active) {
+    if (qatomic_read(&n->sanitize.active)) {
         return true;
     }
     for (int i = 0; n->subsys->multi && i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (n->subsys->ctrls[i] && n->subsys->ctrls[i]->sanitize.active) {
+        if (n->subsys->ctrls[i] &&
+            qatomic_read(&n->subsys->ctrls[i]->sanitize.active)) {
             return true;
         }
     }
@@ -173,12 +174,16 @@ static unsigned nvme_sanitize_steps(NvmeSanitize *s)
     return s->passes + !s->ndas;
 }
 
-/* Context: main loop.  End the operation. */
+/*
+ * Context: main loop; takes io_lock (I/O dispatch reads and clears GDE
+ * in SSTAT).  End the operation.
+ */
 static void nvme_sanitize_finish(NvmeCtrl *n, bool ok)
 {
     NvmeSanitize *s = &n->sanitize;
 
-    s->active = false;
+    NVME_IO_LOCK_GUARD(n);
+    qatomic_set(&s->active, false);
     qemu_vfree(s->buf);
     s->buf = NULL;
     s->sstat = (s->sstat & ~7u) | (ok ? NVME_SSTAT_DONE : NVME_SSTAT_FAILED);

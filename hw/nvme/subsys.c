@@ -95,9 +95,14 @@ bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp)
                    s->subnqn, NVME_SUBSYS_MAX_CTRLS);
         return false;
     }
+    if (!s->io_lock_ready) {
+        qemu_rec_mutex_init(&s->io_lock);
+        s->io_lock_ready = true;
+    }
     s->ctrls[id] = n;
     n->cntlid = id;
     n->subsys = s;
+    n->io_lock = &s->io_lock;
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
         NvmeNamespace *ns = s->ns[nsid];
 
@@ -126,6 +131,10 @@ void nvme_subsys_remove_ctrl(NvmeCtrl *n)
         s->ctrls[n->cntlid] = NULL;
     }
     n->subsys = NULL;
+    n->io_lock = NULL;
+    if (n->own_subsys && n->own_subsys->io_lock_ready) {
+        qemu_rec_mutex_destroy(&n->own_subsys->io_lock);
+    }
     g_free(n->own_subsys);
     n->own_subsys = NULL;
 }

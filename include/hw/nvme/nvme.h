@@ -1,10 +1,10 @@
 /*
  * Clean-room NVMe controller: shared types of the device's files.
  *
- * Context model: today every function runs in the main loop with the BQL
- * held ("Context: main loop").  Queue processing and completion posting
- * are already bottom halves bound to one AioContext per queue so that a
- * later iothread mapping only has to change which context a queue uses.
+ * Context model (the design is at the top of queue.c): admin work runs in
+ * the main loop with the BQL ("Context: main loop"); each I/O queue pair
+ * runs in its AioContext, the main loop or an iothread ("Context: queue"),
+ * holding the controller's io_lock.
  * All guest-visible state lives in plain fields (no pointers that are not
  * derivable) so that it can be described by vmstate.
  *
@@ -22,6 +22,11 @@
 #include "qemu/queue.h"
 #include "qemu/uuid.h"
 #include "qemu/event_notifier.h"
+#include "qemu/thread.h"
+#include "qemu/lockable.h"
+#include "qemu/main-loop.h"
+#include "block/aio.h"
+#include "qapi/qapi-types-virtio.h"
 #include "system/runstate.h"
 
 #define TYPE_NVME       "nvme"
@@ -311,6 +316,8 @@ struct NvmeSQueue {
     hwaddr db_addr;
     hwaddr ei_addr;
     EventNotifier notifier;
+    bool polling;               /* in the iothread's polling mode */
+    AioContext *ctx;            /* its CQ's context (queue.c) */
     NvmeRequest *fused_first;   /* first fused command awaiting its second */
     bool fused_failed;          /* the last first fused command failed */
 };
@@ -337,6 +344,10 @@ struct NvmeCQueue {
     hwaddr db_addr;
     hwaddr ei_addr;
     EventNotifier notifier;
+    /* iothread queues (queue.c) */
+    AioContext *ctx;            /* where its BHs and handlers run */
+    bool has_irq_notifier;
+    EventNotifier irq_notifier; /* iothread -> main loop interrupt */
 };
 
 /* ---- controller (pci.c, regs.c, ...) ---- */
@@ -351,6 +362,8 @@ typedef struct NvmeParams {
     uint32_t aer_max_queued;
     bool ioeventfd;
     char *features_file;        /* saved features across restarts */
+    struct IOThread *iothread;                  /* "iothread" link */
+    IOThreadVirtQueueMappingList *iothread_map; /* "iothread-queue-mapping" */
 } NvmeParams;
 
 typedef struct NvmeFeatures {
@@ -512,6 +525,17 @@ struct NvmeCtrl {
     NvmeSQueue **sq;
     NvmeCQueue **cq;
 
+    /* iothreads (iothread.c; the design is at the top of queue.c) */
+    AioContext **qctx;          /* per I/O queue id: NULL = main loop */
+    struct IOThread **iothreads;    /* referenced, distinct */
+    uint32_t nr_iothreads;
+    QemuRecMutex *io_lock;      /* the subsystem's, see queue.c */
+    bool io_stopped;            /* quiesced: iothread queues stand still */
+    uint32_t quiesce_depth;     /* main loop only */
+    bool msix_on;               /* MSI-X enable, cached for iothreads */
+    const char *fatal_why;      /* fatal status from an iothread */
+    QEMUBH *fatal_bh;
+
     NvmeNamespace builtin_ns;
     NvmeNamespace *ns[NVME_MAX_NSID + 1];       /* attached: active NSIDs */
     struct NvmeSubsysDevice *subsys_dev;        /* "subsys" link, or NULL */
@@ -588,6 +612,9 @@ struct NvmeSubsys {
     uint64_t pool_used;         /* bytes of the created namespaces */
     uint64_t created[NVME_MAX_NSID + 1];    /* image bytes, 0: nvme-ns */
     NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
+    /* io_lock of its controllers (queue.c): namespaces are shared */
+    QemuRecMutex io_lock;
+    bool io_lock_ready;
 };
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
@@ -649,6 +676,55 @@ void nvme_irq_update(NvmeCtrl *n);
 void nvme_cq_schedule(NvmeCQueue *cq);
 bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
 
+/* iothread.c */
+bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp);
+void nvme_iothreads_cleanup(NvmeCtrl *n);
+AioContext *nvme_queue_ctx(NvmeCtrl *n, uint16_t cqid);
+bool nvme_ns_in_drain(NvmeCtrl *n);
+void nvme_io_quiesce(NvmeCtrl *n);
+void nvme_io_resume(NvmeCtrl *n);
+void nvme_io_barrier(AioContext *ctx);
+bool nvme_admin_quiesces(uint8_t opcode);
+
+/* Context: any.  An I/O queue handled outside the main loop. */
+static inline bool nvme_ctx_is_iothread(AioContext *ctx)
+{
+    return ctx && ctx != qemu_get_aio_context();
+}
+
+/*
+ * Context: any.  Memory attributes of the controller's DMA: from an
+ * iothread only RAM is reachable, so DMA never enters an MMIO handler
+ * (which would need the BQL while io_lock is held).
+ */
+static inline MemTxAttrs nvme_dma_attrs(void)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+
+    if (!qemu_in_main_thread()) {
+        attrs.unspecified = false;
+        attrs.memory = 1;
+    }
+    return attrs;
+}
+
+static inline MemTxResult nvme_pci_read(NvmeCtrl *n, dma_addr_t addr,
+                                        void *buf, dma_addr_t len)
+{
+    return pci_dma_rw(PCI_DEVICE(n), addr, buf, len, DMA_DIRECTION_TO_DEVICE,
+                      nvme_dma_attrs());
+}
+
+static inline MemTxResult nvme_pci_write(NvmeCtrl *n, dma_addr_t addr,
+                                         const void *buf, dma_addr_t len)
+{
+    return pci_dma_rw(PCI_DEVICE(n), addr, (void *)buf, len,
+                      DMA_DIRECTION_FROM_DEVICE, nvme_dma_attrs());
+}
+
+/* io_lock guard for a function that touches I/O queue state. */
+#define NVME_IO_LOCK_GUARD(n) QEMU_LOCK_GUARD((n)->io_lock)
+
 /* dbbuf.c */
 uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req);
 void nvme_dbbuf_sq_init(NvmeCtrl *n, NvmeSQueue *sq);
@@ -659,6 +735,8 @@ void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq);
 bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq);
 void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq);
 void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq);
+void nvme_sq_run(NvmeSQueue *sq);
+void nvme_cq_level_changed(NvmeCQueue *cq);
 
 /* regs.c */
 extern const MemoryRegionOps nvme_regs_ops;
@@ -916,6 +994,16 @@ void nvme_gate_cancel_sq(NvmeCtrl *n, NvmeSQueue *sq);
 static inline NvmeCtrl *nvme_req_ctrl(NvmeRequest *req)
 {
     return req->sq->n;
+}
+
+/*
+ * Context: queue.  A command whose queue is being deleted, or whose
+ * controller is resetting, must not start more backend I/O (its next
+ * chunk or phase): the request is about to be released.
+ */
+static inline bool nvme_req_stopping(NvmeRequest *req)
+{
+    return req->cancelled || !nvme_req_ctrl(req)->running;
 }
 
 static inline bool nvme_nsid_valid(uint32_t nsid)

@@ -50,8 +50,59 @@ static char *replace_all(const char *s, const char *what, const char *with)
     return r;
 }
 
+/*
+ * NVME_QTEST_MODE runs the same test bodies with the controllers set up
+ * differently: "iothread" puts every controller's I/O queues in the
+ * iothread nvmeio0, "ioeventfd-off" turns the doorbell ioeventfds off,
+ * "iothread-ioeventfd-off" both; unset or "default" changes nothing.  A
+ * test's own properties come later on the -device line, so they win.
+ */
+static char *nvme_drv_mode_args(const char *args)
+{
+    const char *mode = nvme_drv_mode();
+    const char *props = NULL;
+    bool iothread = false;
+    char *with, *r;
+
+    if (!strcmp(mode, "iothread")) {
+        props = "iothread=nvmeio0,";
+        iothread = true;
+    } else if (!strcmp(mode, "ioeventfd-off")) {
+        props = "ioeventfd=off,";
+    } else if (!strcmp(mode, "iothread-ioeventfd-off")) {
+        props = "iothread=nvmeio0,ioeventfd=off,";
+        iothread = true;
+    } else {
+        g_assert_cmpstr(mode, ==, "default");
+        return g_strdup(args);
+    }
+    with = g_strconcat("-device nvme,", props, NULL);
+    r = replace_all(args, "-device nvme,", with);
+    g_free(with);
+    if (iothread) {
+        with = g_strconcat("-object iothread,id=nvmeio0 ", r, NULL);
+        g_free(r);
+        r = with;
+    }
+    return r;
+}
+
+const char *nvme_drv_mode(void)
+{
+    const char *mode = getenv("NVME_QTEST_MODE");
+
+    return mode && *mode ? mode : "default";
+}
+
+bool nvme_drv_mode_iothread(void)
+{
+    return g_str_has_prefix(nvme_drv_mode(), "iothread");
+}
+
 NvmeDrv *nvme_drv_start_args(const char *args)
 {
+    g_autofree char *mode_args = nvme_drv_mode_args(args);
+
     NvmeDrv *d = g_new0(NvmeDrv, 1);
     char *cmdline;
     int i;
@@ -64,7 +115,7 @@ NvmeDrv *nvme_drv_start_args(const char *args)
 
     d->img_fd = open(d->img_path, O_RDWR);
     g_assert_cmpint(d->img_fd, >=, 0);
-    cmdline = replace_all(args, "@IMG@", d->img_path);
+    cmdline = replace_all(mode_args, "@IMG@", d->img_path);
     d->qts = qtest_initf("-machine q35 %s", cmdline);
     g_free(cmdline);
     /* QEMU has it open now; nothing is left behind if a test aborts */

@@ -109,6 +109,9 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra);
  * Same with a caller-built command line (after -machine q35); every
  * "@IMG@" in @args is replaced by the image path.
  */
+/* NVME_QTEST_MODE: "default", "iothread", "ioeventfd-off", ... */
+const char *nvme_drv_mode(void);
+bool nvme_drv_mode_iothread(void);
 NvmeDrv *nvme_drv_start_args(const char *args);
 void nvme_drv_stop(NvmeDrv *d);
 

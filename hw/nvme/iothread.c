@@ -1,0 +1,269 @@
+/*
+ * NVMe I/O queues in iothreads: the "iothread" and "iothread-queue-mapping"
+ * properties, which AioContext runs each I/O queue, and quiesce/resume of
+ * the iothread queues around main-loop changes.  The threading model is
+ * described at the top of queue.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/qapi-visit-virtio.h"
+#include "block/aio-wait.h"
+#include "system/iothread.h"
+#include "hw/nvme/nvme.h"
+#include "trace.h"
+
+/* Context: main loop (realize).  Reference @it once; its index. */
+static uint32_t nvme_iothread_add(NvmeCtrl *n, IOThread *it)
+{
+    for (uint32_t i = 0; i < n->nr_iothreads; i++) {
+        if (n->iothreads[i] == it) {
+            return i;
+        }
+    }
+    n->iothreads = g_renew(IOThread *, n->iothreads, n->nr_iothreads + 1);
+    n->iothreads[n->nr_iothreads] = it;
+    object_ref(OBJECT(it));
+    return n->nr_iothreads++;
+}
+
+/*
+ * Context: main loop (realize).  "iothread-queue-mapping": each entry
+ * names an iothread and optionally the I/O queue ids (1-based CQ ids; an
+ * SQ runs where its CQ does) it handles.  Either every entry lists queues
+ * (unlisted queues stay in the main loop) or none does (queues are dealt
+ * out round-robin: queue q to entry (q - 1) % entries).
+ */
+static bool nvme_iothread_map_apply(NvmeCtrl *n, Error **errp)
+{
+    IOThreadVirtQueueMappingList *l;
+    uint32_t nr_entries = 0, nr_with_vqs = 0, qmax = n->params.max_ioqpairs;
+    g_autofree IOThread **entry = NULL;
+
+    for (l = n->params.iothread_map; l; l = l->next) {
+        nr_entries++;
+        nr_with_vqs += l->value->has_vqs;
+    }
+    if (nr_with_vqs && nr_with_vqs != nr_entries) {
+        error_setg(errp, "nvme: either all or no iothread-queue-mapping "
+                   "entries must list 'vqs'");
+        return false;
+    }
+    entry = g_new0(IOThread *, nr_entries);
+    nr_entries = 0;
+    for (l = n->params.iothread_map; l; l = l->next) {
+        IOThread *it = iothread_by_id(l->value->iothread);
+        uint16List *q;
+
+        if (!it) {
+            error_setg(errp, "nvme: iothread '%s' not found",
+                       l->value->iothread);
+            return false;
+        }
+        entry[nr_entries++] = it;
+        for (q = l->value->vqs; q; q = q->next) {
+            if (q->value < 1 || q->value > qmax) {
+                error_setg(errp, "nvme: iothread-queue-mapping queue %u is "
+                           "not an I/O queue id (1..%u)", q->value, qmax);
+                return false;
+            }
+            if (n->qctx[q->value]) {
+                error_setg(errp, "nvme: queue %u is mapped twice", q->value);
+                return false;
+            }
+            nvme_iothread_add(n, it);
+            n->qctx[q->value] = iothread_get_aio_context(it);
+        }
+    }
+    for (uint32_t q = 1; !nr_with_vqs && q <= qmax; q++) {
+        IOThread *it = entry[(q - 1) % nr_entries];
+
+        nvme_iothread_add(n, it);
+        n->qctx[q] = iothread_get_aio_context(it);
+    }
+    return true;
+}
+
+/* Context: main loop (bottom half).  CSTS.CFS for a fatal iothread error. */
+static void nvme_fatal_bh(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+    const char *why;
+
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        why = n->fatal_why;
+        n->fatal_why = NULL;
+    }
+    if (why) {
+        nvme_ctrl_fatal(n, why);
+    }
+}
+
+/* Context: main loop (realize).  Assign every I/O queue id a context. */
+bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp)
+{
+    NvmeParams *p = &n->params;
+
+    n->fatal_bh = qemu_bh_new(nvme_fatal_bh, n);
+    n->qctx = g_new0(AioContext *, n->num_queues);
+    if (p->iothread && p->iothread_map) {
+        error_setg(errp, "nvme: 'iothread' and 'iothread-queue-mapping' "
+                   "cannot both be set");
+        return false;
+    }
+    if (p->iothread) {
+        AioContext *ctx = iothread_get_aio_context(p->iothread);
+
+        nvme_iothread_add(n, p->iothread);
+        for (uint32_t q = 1; q < n->num_queues; q++) {
+            n->qctx[q] = ctx;
+        }
+    } else if (p->iothread_map && !nvme_iothread_map_apply(n, errp)) {
+        return false;
+    }
+    trace_nvme_iothreads(n->nr_iothreads);
+    return true;
+}
+
+/* Context: main loop (unrealize, failed realize).  No queue is left. */
+void nvme_iothreads_cleanup(NvmeCtrl *n)
+{
+    for (uint32_t i = 0; i < n->nr_iothreads; i++) {
+        object_unref(OBJECT(n->iothreads[i]));
+    }
+    g_free(n->iothreads);
+    n->iothreads = NULL;
+    n->nr_iothreads = 0;
+    g_free(n->qctx);
+    n->qctx = NULL;
+    if (n->fatal_bh) {
+        qemu_bh_delete(n->fatal_bh);
+        n->fatal_bh = NULL;
+    }
+}
+
+/* Context: main loop.  The context of I/O CQ @cqid. */
+AioContext *nvme_queue_ctx(NvmeCtrl *n, uint16_t cqid)
+{
+    AioContext *ctx = n->qctx ? n->qctx[cqid] : NULL;
+
+    return ctx ? ctx : qemu_get_aio_context();
+}
+
+static void nvme_io_barrier_bh(void *opaque)
+{
+}
+
+/*
+ * Context: main loop, io_lock not held.  Returns once a bottom half ran
+ * in @ctx: a handler that started before has finished, and removed
+ * handlers and deleted bottom halves will not run any more.
+ */
+void nvme_io_barrier(AioContext *ctx)
+{
+    aio_wait_bh_oneshot(ctx, nvme_io_barrier_bh, NULL);
+}
+
+/*
+ * Context: main loop; takes io_lock.  Does a command of an iothread queue
+ * still wait for the block layer?  Parked ones do not; gated and unpaired
+ * fused ones have nothing submitted.
+ */
+static bool nvme_io_busy(NvmeCtrl *n)
+{
+    NVME_IO_LOCK_GUARD(n);
+    for (uint32_t i = 1; i < n->num_queues; i++) {
+        NvmeSQueue *sq = n->sq[i];
+        NvmeRequest *req;
+
+        if (!sq || !nvme_ctx_is_iothread(sq->ctx)) {
+            continue;
+        }
+        QTAILQ_FOREACH(req, &sq->inflight, entry) {
+            if (!req->parked && (req->aiocb || req->outstanding > 0)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * Context: main loop.  Is a namespace inside someone else's drained
+ * section?  Then requests queued by it do not run before that ends, and
+ * waiting for them would hang.
+ */
+bool nvme_ns_in_drain(NvmeCtrl *n)
+{
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        if (n->ns[i] && blk_in_drain(n->ns[i]->blk)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Context: main loop, io_lock not held.  Stop the iothread queues: once
+ * io_stopped is set under io_lock no fetch or completion posting of an
+ * iothread queue is running or will start.  The drain lets every backend
+ * callback run (completions wait on their CQ); a command of several
+ * backend requests (Write Zeroes, Copy, ...) whose next request was
+ * queued by the drain is waited for until it has finished (each backend
+ * completion kicks AIO_WAIT_WHILE), unless an outer drained section
+ * holds them.  Nests; without iothreads only counts.
+ */
+void nvme_io_quiesce(NvmeCtrl *n)
+{
+    if (n->quiesce_depth++ || !n->nr_iothreads) {
+        return;
+    }
+    trace_nvme_io_quiesce(true);
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        n->io_stopped = true;
+    }
+    nvme_ns_drain_all(n);
+    AIO_WAIT_WHILE(NULL, nvme_io_busy(n) && !nvme_ns_in_drain(n));
+}
+
+/* Context: main loop.  Let the iothread queues run and look again. */
+void nvme_io_resume(NvmeCtrl *n)
+{
+    assert(n->quiesce_depth > 0);
+    if (--n->quiesce_depth || !n->nr_iothreads) {
+        return;
+    }
+    trace_nvme_io_quiesce(false);
+    NVME_IO_LOCK_GUARD(n);
+    n->io_stopped = false;
+    if (!QTAILQ_EMPTY(&n->parked)) {
+        qemu_bh_schedule(n->retry_bh);     /* ioerr.c skipped it */
+    }
+    for (uint32_t i = 1; i < n->num_queues; i++) {
+        if (n->cq[i] && nvme_ctx_is_iothread(n->cq[i]->ctx)) {
+            qemu_bh_schedule(n->cq[i]->bh);
+        }
+        if (n->sq[i] && nvme_ctx_is_iothread(n->sq[i]->ctx)) {
+            qemu_bh_schedule(n->sq[i]->bh);
+        }
+    }
+}
+
+/*
+ * Context: any.  Admin commands that run with the I/O queues quiesced:
+ * all but those that neither read nor change I/O queue state.
+ */
+bool nvme_admin_quiesces(uint8_t opcode)
+{
+    switch (opcode) {
+    case NVME_ADM_CMD_ASYNC_EV_REQ:
+    case NVME_ADM_CMD_KEEP_ALIVE:
+    case NVME_ADM_CMD_IDENTIFY:
+    case NVME_ADM_CMD_GET_FEATURES:
+        return false;
+    default:
+        return true;
+    }
+}
