@@ -1,14 +1,18 @@
 /*
  * NVM command set I/O: Read, Write, Flush.
  *
- * Data moves between guest memory and the block backend through
- * dma_blk_io on the request's QEMUSGList, asynchronously; the callback
- * completes the request through the single completion path.
+ * Data moves between guest memory and the block backend in place: the
+ * request's QEMUSGList is mapped into its iovec and a coroutine runs the
+ * block I/O on it, then completes the request through the single
+ * completion path.  Only an SGL read with bit buckets takes dma.c's
+ * bounce path.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/coroutine.h"
+#include "block/aio.h"
 #include "system/block-backend.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
@@ -44,6 +48,27 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
     }
     trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);
     nvme_req_complete(req, status);
+}
+
+/*
+ * Context: coroutine in the main loop.  The backend I/O on guest RAM that
+ * nvme_dma_map_iov mapped; the mappings go before the completion.
+ */
+static void coroutine_fn nvme_nvm_rw_co(void *opaque)
+{
+    NvmeRequest *req = opaque;
+    BlockBackend *blk = req->ns->blk;
+    int64_t offset = (int64_t)req->slba << req->ns->lbads;
+    int ret;
+
+    if (req->is_write) {
+        ret = blk_co_pwritev(blk, offset, req->iov.size, &req->iov,
+                             req->fua ? BDRV_REQ_FUA : 0);
+    } else {
+        ret = blk_co_preadv(blk, offset, req->iov.size, &req->iov, 0);
+    }
+    nvme_dma_unmap_iov(req);
+    nvme_nvm_rw_cb(req, ret);
 }
 
 /* Context: main loop.  dma_blk_io's per-chunk I/O, carrying FUA. */
@@ -91,6 +116,8 @@ static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
 static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeNamespace *ns = req->ns;
+    DMADirection dir = req->is_write ? DMA_DIRECTION_TO_DEVICE
+                                     : DMA_DIRECTION_FROM_DEVICE;
     uint32_t len;
     uint16_t status;
 
@@ -108,14 +135,29 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
+    if (!req->sg_holes) {
+        status = nvme_dma_map_iov(req, dir);
+        if (status) {
+            return status;
+        }
+    }
     trace_nvme_rw(le16_to_cpu(req->cmd.cid), req->is_write, req->slba,
                   req->nlb);
     block_acct_start(blk_get_stats(ns->blk), &req->acct, len,
                      req->is_write ? BLOCK_ACCT_WRITE : BLOCK_ACCT_READ);
-    req->aiocb = nvme_dma_blk_io(req, req->slba << ns->lbads, ns->lbasz,
-                                 nvme_nvm_io, req, nvme_nvm_rw_cb, req,
-                                 req->is_write ? DMA_DIRECTION_TO_DEVICE
-                                               : DMA_DIRECTION_FROM_DEVICE);
+    if (req->sg_holes) {        /* an SGL read with bit buckets: bounce */
+        req->aiocb = nvme_dma_blk_io(req, req->slba << ns->lbads, ns->lbasz,
+                                     nvme_nvm_io, req, nvme_nvm_rw_cb, req,
+                                     dir);
+        return NVME_NO_COMPLETE;
+    }
+    /*
+     * A coroutine of our own instead of blk_aio_*(): no AIOCB allocation
+     * and no completion bottom half per command.  It may complete the
+     * request before this returns; nothing below touches it.
+     */
+    aio_co_enter(qemu_get_current_aio_context(),
+                 qemu_coroutine_create(nvme_nvm_rw_co, req));
     return NVME_NO_COMPLETE;
 }
 

@@ -72,6 +72,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     QTAILQ_INIT(&sq->inflight);
     for (uint32_t i = 0; i < size; i++) {
         sq->reqs[i].sq = sq;
+        nvme_req_pool_init(n, &sq->reqs[i]);
         QTAILQ_INSERT_TAIL(&sq->free_reqs, &sq->reqs[i], entry);
     }
     sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
@@ -133,6 +134,9 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
     nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);
+    for (uint32_t i = 0; i < sq->size; i++) {
+        nvme_req_pool_free(&sq->reqs[i]);
+    }
     g_free(sq->reqs);
     g_free(sq);
     n->sq[sqid] = NULL;
@@ -388,7 +392,6 @@ static void nvme_req_init(NvmeRequest *req)
     req->gate = NVME_GATE_NONE;
     req->cancelled = false;
     req->parked = false;
-    memset(&req->sg, 0, sizeof(req->sg));
 }
 
 /*

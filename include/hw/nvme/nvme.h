@@ -223,8 +223,11 @@ struct NvmeRequest {
     uint32_t nlb;
     bool fua;
     bool is_write;
-    QEMUSGList sg;
+    QEMUSGList sg;              /* kept for the pool's life, reset per use */
     GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
+    QEMUIOVector iov;           /* req->sg mapped for direct block I/O */
+    DMADirection iov_dir;
+    bool iov_mapped;            /* iov holds address_space_map mappings */
     BlockAIOCB *aiocb;
     BlockAcctCookie acct;
     int outstanding;            /* sub-operations left (broadcast flush) */
@@ -582,6 +585,10 @@ uint32_t nvme_mdts_bytes(NvmeCtrl *n);
 bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
                        bool is_write);
 void nvme_dma_unmap(NvmeRequest *req);
+void nvme_req_pool_init(NvmeCtrl *n, NvmeRequest *req);
+void nvme_req_pool_free(NvmeRequest *req);
+uint16_t nvme_dma_map_iov(NvmeRequest *req, DMADirection dir);
+void nvme_dma_unmap_iov(NvmeRequest *req);
 BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
                             DMAIOFunc *io_func, void *io_opaque,
                             BlockCompletionFunc *cb, void *opaque,
