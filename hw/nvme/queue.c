@@ -32,6 +32,60 @@ static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
     return (tail + size - head) % size;
 }
 
+/*
+ * A queue's ring mapped once per bottom half pass (a MemoryRegionCache),
+ * so each entry costs a memcpy instead of a translated DMA access.  Only
+ * guest RAM is used that way; anything else (MMIO, a ring that crosses
+ * the end of a RAM block, no bus mastering) takes pci_dma_read/write.
+ */
+typedef struct NvmeRing {
+    MemoryRegionCache cache;
+    hwaddr addr;                /* guest address of entry 0 */
+    hwaddr len;                 /* bytes reachable through the cache */
+} NvmeRing;
+
+/* Context: main loop. */
+static void nvme_ring_open(NvmeCtrl *n, NvmeRing *r, hwaddr addr,
+                           hwaddr len, bool is_write)
+{
+    int64_t l = address_space_cache_init(&r->cache,
+                                         pci_get_address_space(PCI_DEVICE(n)),
+                                         addr, len, is_write);
+
+    r->addr = addr;
+    r->len = r->cache.ptr && l > 0 ? l : 0;
+}
+
+/* Context: main loop.  @off, @len: bytes written, for dirty tracking. */
+static void nvme_ring_close(NvmeRing *r, hwaddr off, hwaddr len)
+{
+    if (len && off < r->len) {
+        address_space_cache_invalidate(&r->cache, off,
+                                       MIN(len, r->len - off));
+    }
+    address_space_cache_destroy(&r->cache);
+}
+
+/* Context: main loop. */
+static MemTxResult nvme_ring_read(NvmeCtrl *n, NvmeRing *r, hwaddr off,
+                                  void *buf, hwaddr len)
+{
+    if (off + len <= r->len) {
+        return address_space_read_cached(&r->cache, off, buf, len);
+    }
+    return pci_dma_read(PCI_DEVICE(n), r->addr + off, buf, len);
+}
+
+/* Context: main loop. */
+static MemTxResult nvme_ring_write(NvmeCtrl *n, NvmeRing *r, hwaddr off,
+                                   const void *buf, hwaddr len)
+{
+    if (off + len <= r->len) {
+        return address_space_write_cached(&r->cache, off, buf, len);
+    }
+    return pci_dma_write(PCI_DEVICE(n), r->addr + off, buf, len);
+}
+
 /* Context: main loop. */
 uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
                               uint32_t size, uint16_t vector, bool ien)
@@ -283,12 +337,12 @@ void nvme_cq_schedule(NvmeCQueue *cq)
 
 /*
  * Context: main loop.  Write one completion entry; the dword holding the
- * phase tag goes last so the host never sees a new phase with stale data.
+ * phase tag goes last, after a write barrier, so the host never sees a
+ * new phase with stale data.
  */
-static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
+static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
 {
-    PCIDevice *pci = PCI_DEVICE(cq->n);
-    hwaddr addr = cq->dma_addr + ((hwaddr)cq->tail << NVME_CQES);
+    hwaddr off = (hwaddr)cq->tail << NVME_CQES;
     NvmeCqe cqe = {
         .result = cpu_to_le32(req->result),
         .sq_head = cpu_to_le16(req->sq->head),
@@ -297,8 +351,12 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
         .status = cpu_to_le16((req->status << 1) | cq->phase),
     };
 
-    if (pci_dma_write(pci, addr, &cqe, 12) != MEMTX_OK ||
-        pci_dma_write(pci, addr + 12, (uint8_t *)&cqe + 12, 4) != MEMTX_OK) {
+    if (nvme_ring_write(cq->n, ring, off, &cqe, 12) != MEMTX_OK) {
+        return false;
+    }
+    smp_wmb();
+    if (nvme_ring_write(cq->n, ring, off + 12, (uint8_t *)&cqe + 12, 4) !=
+        MEMTX_OK) {
         return false;
     }
     nvme_log_error_posted(cq->n, req, cq->phase);
@@ -333,28 +391,54 @@ static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
     return (cq->tail + 1) % cq->size == cq->head;
 }
 
-/* Context: main loop (bottom half). */
+/*
+ * Context: main loop.  Close the CQ ring mapping, marking the @count
+ * entries written from slot @first dirty (in two runs if they wrapped).
+ */
+static void nvme_cq_ring_close(NvmeCQueue *cq, NvmeRing *ring,
+                               uint32_t first, uint32_t count)
+{
+    uint32_t run = MIN(count, cq->size - first);
+
+    if (count > run && ring->len) {
+        address_space_cache_invalidate(&ring->cache, 0,
+                                       MIN((hwaddr)(count - run) << NVME_CQES,
+                                           ring->len));
+    }
+    nvme_ring_close(ring, (hwaddr)first << NVME_CQES,
+                    (hwaddr)run << NVME_CQES);
+}
+
+/*
+ * Context: main loop (bottom half).  Post every completion that fits,
+ * through the ring mapped once for the pass, then one interrupt (or the
+ * coalescing decision) for the whole batch.
+ */
 static void nvme_cq_bh(void *opaque)
 {
     NvmeCQueue *cq = opaque;
     NvmeCtrl *n = cq->n;
     NvmeRequest *req;
-    uint32_t posted = 0;
+    NvmeRing ring;
+    uint32_t first = cq->tail, posted = 0;
 
+    if (QTAILQ_EMPTY(&cq->done) || !n->running) {
+        return;
+    }
+    nvme_ring_open(n, &ring, cq->dma_addr, (hwaddr)cq->size << NVME_CQES,
+                   true);
+    smp_wmb();                  /* the commands' data before their CQEs */
     while ((req = QTAILQ_FIRST(&cq->done))) {
         NvmeSQueue *sq = req->sq;
         bool sq_starved;
 
-        if (!n->running) {
-            return;
-        }
         if (nvme_cq_full(n, cq)) {
             trace_nvme_cq_full(cq->cqid);
             break;
         }
-        if (!nvme_cq_post(cq, req)) {
+        if (!nvme_cq_post(cq, &ring, req)) {
             nvme_ctrl_fatal(n, "completion queue write failed");
-            return;
+            break;
         }
         trace_nvme_cqe_posted(cq->cqid, sq->sqid, le16_to_cpu(req->cmd.cid),
                               req->status);
@@ -367,7 +451,8 @@ static void nvme_cq_bh(void *opaque)
         }
         posted++;
     }
-    if (posted) {
+    nvme_cq_ring_close(cq, &ring, first, posted);
+    if (posted && n->running) {
         nvme_cq_notify_posted(cq, posted);
     }
 }
@@ -412,28 +497,36 @@ static void nvme_sq_bh(void *opaque)
     defer_call_end();
 }
 
-/* Context: main loop.  One pass over the SQ entries up to the tail. */
+/*
+ * Context: main loop.  One pass over the SQ entries up to the tail,
+ * through the ring mapped once for the pass.
+ */
 static void nvme_sq_fetch(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
-    PCIDevice *pci = PCI_DEVICE(n);
     NvmeRequest *req;
+    NvmeRing ring;
 
+    if (sq->head == sq->tail || !n->running) {
+        return;
+    }
+    nvme_ring_open(n, &ring, sq->dma_addr, (hwaddr)sq->size << NVME_SQES,
+                   false);
+    smp_rmb();                  /* the entries after the tail that shows them */
     while (n->running && sq->head != sq->tail &&
            (req = QTAILQ_FIRST(&sq->free_reqs))) {
-        hwaddr addr = sq->dma_addr + ((hwaddr)sq->head << NVME_SQES);
-
         nvme_req_init(req);
-        if (pci_dma_read(pci, addr, &req->cmd, sizeof(req->cmd)) !=
-            MEMTX_OK) {
+        if (nvme_ring_read(n, &ring, (hwaddr)sq->head << NVME_SQES,
+                           &req->cmd, sizeof(req->cmd)) != MEMTX_OK) {
             nvme_ctrl_fatal(n, "submission queue read failed");
-            return;
+            break;
         }
         sq->head = (sq->head + 1) % sq->size;
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
         nvme_dispatch(n, req);
     }
+    nvme_ring_close(&ring, 0, 0);
 }
 
 /* Context: main loop.  An invalid doorbell write raises an error event. */
