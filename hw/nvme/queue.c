@@ -44,15 +44,24 @@ typedef struct NvmeRing {
     hwaddr len;                 /* bytes reachable through the cache */
 } NvmeRing;
 
-/* Context: main loop. */
+/*
+ * Context: main loop.  For a single entry (@batch false) plain DMA is
+ * cheaper than setting the cache up.
+ */
 static void nvme_ring_open(NvmeCtrl *n, NvmeRing *r, hwaddr addr,
-                           hwaddr len, bool is_write)
+                           hwaddr len, bool is_write, bool batch)
 {
-    int64_t l = address_space_cache_init(&r->cache,
-                                         pci_get_address_space(PCI_DEVICE(n)),
-                                         addr, len, is_write);
+    int64_t l;
 
     r->addr = addr;
+    r->len = 0;
+    if (!batch) {
+        address_space_cache_init_empty(&r->cache);
+        return;
+    }
+    l = address_space_cache_init(&r->cache,
+                                 pci_get_address_space(PCI_DEVICE(n)),
+                                 addr, len, is_write);
     r->len = r->cache.ptr && l > 0 ? l : 0;
 }
 
@@ -294,20 +303,20 @@ static void nvme_cq_notify(NvmeCQueue *cq)
 static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
 {
     uint8_t thr, time;
+    bool coalesce;
 
     if (!cq->ien) {
         return;
     }
-    if (!nvme_cq_coalesced(cq, &thr, &time)) {
-        cq->coal_pending = 0;
-        timer_del(cq->coal_timer);
-        nvme_cq_notify(cq);
-        return;
+    coalesce = nvme_cq_coalesced(cq, &thr, &time);
+    if (coalesce) {
+        cq->coal_pending += posted;
     }
-    cq->coal_pending += posted;
-    if (cq->coal_pending > thr) {
+    if (!coalesce || cq->coal_pending > thr) {
         cq->coal_pending = 0;
-        timer_del(cq->coal_timer);
+        if (timer_pending(cq->coal_timer)) {    /* skip the timer lock */
+            timer_del(cq->coal_timer);
+        }
         nvme_cq_notify(cq);
         return;
     }
@@ -426,7 +435,7 @@ static void nvme_cq_bh(void *opaque)
         return;
     }
     nvme_ring_open(n, &ring, cq->dma_addr, (hwaddr)cq->size << NVME_CQES,
-                   true);
+                   true, QTAILQ_NEXT(QTAILQ_FIRST(&cq->done), entry));
     smp_wmb();                  /* the commands' data before their CQEs */
     while ((req = QTAILQ_FIRST(&cq->done))) {
         NvmeSQueue *sq = req->sq;
@@ -511,7 +520,7 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
         return;
     }
     nvme_ring_open(n, &ring, sq->dma_addr, (hwaddr)sq->size << NVME_SQES,
-                   false);
+                   false, nvme_ring_used(sq->head, sq->tail, sq->size) > 1);
     smp_rmb();                  /* the entries after the tail that shows them */
     while (n->running && sq->head != sq->tail &&
            (req = QTAILQ_FIRST(&sq->free_reqs))) {
