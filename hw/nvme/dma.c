@@ -519,7 +519,7 @@ bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
  */
 static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(n));
+    AddressSpace *as = req->sg.as;  /* the PCI device's, no QOM cast */
 
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
