@@ -51,12 +51,29 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
 }
 
 /*
+ * Worker coroutines of an SQ: each runs one Read or Write at a time, then
+ * waits on the SQ's idle list for the next one.  A queue whose backend
+ * answers at once reuses a single coroutine: no coroutine creation and no
+ * allocation per command (QEMU's coroutine pool frees and allocates a
+ * batch on every cycle when it holds one coroutine).  A burst of
+ * concurrent I/O creates more; those beyond NVME_IDLE_WORKERS end.
+ */
+#define NVME_IDLE_WORKERS   16
+
+struct NvmeWorker {
+    Coroutine *co;
+    NvmeSQueue *sq;
+    NvmeRequest *req;           /* the command to run next */
+    bool quit;                  /* the SQ goes away */
+    QSLIST_ENTRY(NvmeWorker) next;
+};
+
+/*
  * Context: coroutine in the main loop.  The backend I/O on guest RAM that
  * nvme_dma_map_iov mapped; the mappings go before the completion.
  */
-static void coroutine_fn nvme_nvm_rw_co(void *opaque)
+static void coroutine_fn nvme_nvm_rw_co(NvmeRequest *req)
 {
-    NvmeRequest *req = opaque;
     BlockBackend *blk = req->ns->blk;
     int64_t offset = (int64_t)req->slba << req->ns->lbads;
     int ret;
@@ -69,6 +86,68 @@ static void coroutine_fn nvme_nvm_rw_co(void *opaque)
     }
     nvme_dma_unmap_iov(req);
     nvme_nvm_rw_cb(req, ret);
+}
+
+/*
+ * Context: coroutine in the main loop.  A worker's life: run its command,
+ * go idle (the SQ is still there: deletion drains first and then stops
+ * the idle workers), wait to be entered again.
+ */
+static void coroutine_fn nvme_worker_co(void *opaque)
+{
+    NvmeWorker *w = opaque;
+
+    while (!w->quit) {
+        NvmeRequest *req = w->req;
+        NvmeSQueue *sq = w->sq;
+
+        w->req = NULL;
+        nvme_nvm_rw_co(req);
+        if (sq->n_idle_workers >= NVME_IDLE_WORKERS) {
+            break;
+        }
+        QSLIST_INSERT_HEAD(&sq->idle_workers, w, next);
+        sq->n_idle_workers++;
+        qemu_coroutine_yield();
+    }
+    g_free(w);
+}
+
+/*
+ * Context: main loop.  Run @req's I/O on an idle worker of its SQ, or a
+ * new one.  It may complete the request before this returns.
+ */
+static void nvme_worker_run(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeWorker *w = QSLIST_FIRST(&sq->idle_workers);
+
+    if (w) {
+        QSLIST_REMOVE_HEAD(&sq->idle_workers, next);
+        sq->n_idle_workers--;
+    } else {
+        w = g_new0(NvmeWorker, 1);
+        w->sq = sq;
+        w->co = qemu_coroutine_create(nvme_worker_co, w);
+    }
+    w->req = req;
+    aio_co_enter(qemu_get_current_aio_context(), w->co);
+}
+
+/*
+ * Context: main loop, SQ deletion after the drain: every worker is idle.
+ * Each one leaves its loop and ends.
+ */
+void nvme_nvm_workers_stop(NvmeSQueue *sq)
+{
+    NvmeWorker *w;
+
+    while ((w = QSLIST_FIRST(&sq->idle_workers))) {
+        QSLIST_REMOVE_HEAD(&sq->idle_workers, next);
+        sq->n_idle_workers--;
+        w->quit = true;
+        aio_co_enter(qemu_get_current_aio_context(), w->co);
+    }
 }
 
 /* Context: main loop.  dma_blk_io's per-chunk I/O, carrying FUA. */
@@ -156,8 +235,7 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
      * and no completion bottom half per command.  It may complete the
      * request before this returns; nothing below touches it.
      */
-    aio_co_enter(qemu_get_current_aio_context(),
-                 qemu_coroutine_create(nvme_nvm_rw_co, req));
+    nvme_worker_run(req);
     return NVME_NO_COMPLETE;
 }
 

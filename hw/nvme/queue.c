@@ -194,6 +194,7 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     QTAILQ_FOREACH_SAFE(req, &sq->inflight, entry, next) {
         nvme_req_release(req);
     }
+    nvme_nvm_workers_stop(sq);      /* idle after the drain */
     QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
     nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);

@@ -46,6 +46,7 @@ typedef struct NvmeRequest NvmeRequest;
 typedef struct NvmeSQueue NvmeSQueue;
 typedef struct NvmeCQueue NvmeCQueue;
 typedef struct NvmeSubsys NvmeSubsys;
+typedef struct NvmeWorker NvmeWorker;
 
 /* Status values block/nvme.h does not name. */
 #define NVME_NS_WRITE_PROTECTED 0x0020
@@ -262,6 +263,9 @@ struct NvmeSQueue {
     EventNotifier notifier;
     NvmeRequest *fused_first;   /* first fused command awaiting its second */
     bool fused_failed;          /* the last first fused command failed */
+    /* idle Read/Write worker coroutines (nvm.c) */
+    QSLIST_HEAD(, NvmeWorker) idle_workers;
+    uint32_t n_idle_workers;
 };
 
 struct NvmeCQueue {
@@ -671,6 +675,7 @@ void nvme_log_check_temperature(NvmeCtrl *n);
 uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req);
+void nvme_nvm_workers_stop(NvmeSQueue *sq);
 
 /* nvm-meta.c: Read/Write on namespaces with metadata, PI */
 #define NVME_PI_SIZE    8       /* 16-bit guard protection information */
