@@ -160,6 +160,8 @@ EOF
                 NVME_BENCH_PHASES=batch:mixed NVME_BENCH_COMMANDS="$n" \
                 NVME_BENCH_NOOP="$mode" > /dev/null
             ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp"/cg/out.* | head -n1)
+            # kept for callgrind_annotate (inclusive costs per function)
+            cp "$(ls "$tmp"/cg/out.* | head -n1)" "$BENCH_OUT/callgrind-$dev-noop$mode.out"
             say "C $dev noop=$mode cmds=$n ir=$ir" >> "$results"
             say "  $dev $([ "$mode" = 1 ] && echo "protocol only" || echo "$n commands"): $ir instructions"
         done

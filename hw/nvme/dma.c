@@ -22,8 +22,9 @@
  * Bit buckets are only valid where the controller writes guest memory:
  * their byte ranges of the transfer are recorded as holes (req->sg_holes)
  * and skipped when data is scattered to the guest.  A block read with
- * holes goes through a bounce buffer; everything else maps req->sg
- * directly.
+ * holes goes through a bounce buffer; plain reads and writes map req->sg
+ * into req->iov (nvme_dma_map_iov) and the block layer works on guest
+ * RAM in place.  Both arrays belong to the pooled request and are reused.
  *
  * The separate metadata buffer (nvme_dma_md): with PSDT 00b MPTR is the
  * dword aligned address of a contiguous buffer, with 01b the same byte
@@ -45,6 +46,7 @@
 #define PRP_CHUNK           512     /* list entries read per DMA */
 #define SGL_CHUNK           256     /* descriptors read per DMA (4 KiB) */
 #define NVME_SGL_MAX_DESCS  16384   /* descriptors walked per command */
+#define NVME_SG_KEEP        64      /* sglist/iovec entries a request keeps */
 
 /* Offsets of the fields of the command's SGL descriptor (SGL1, DPTR). */
 #define SGL1_ADDR   24
@@ -76,12 +78,96 @@ static void nvme_sg_add(QEMUSGList *sg, dma_addr_t addr, dma_addr_t len)
     qemu_sglist_add(sg, addr, len);
 }
 
-/* Context: main loop.  Drop what nvme_dma_map built (idempotent). */
+/*
+ * Context: main loop.  A pooled request's sglist and iovec live as long
+ * as its queue: their arrays grow to the largest transfer seen and are
+ * reused, so the I/O path allocates nothing per command.
+ */
+void nvme_req_pool_init(NvmeCtrl *n, NvmeRequest *req)
+{
+    qemu_sglist_init(&req->sg, DEVICE(n), 4,
+                     pci_get_address_space(PCI_DEVICE(n)));
+    qemu_iovec_init(&req->iov, 4);
+}
+
+/* Context: main loop.  Queue deletion: the request is idle. */
+void nvme_req_pool_free(NvmeRequest *req)
+{
+    nvme_dma_unmap(req);
+    qemu_sglist_destroy(&req->sg);
+    qemu_iovec_destroy(&req->iov);
+}
+
+/*
+ * Context: queue.  Map req->sg (guest RAM only: nvme_dma_map checked
+ * every range) into req->iov, so the block layer reads or writes guest
+ * memory in place: no bounce buffer, no DMA helper state.
+ */
+uint16_t nvme_dma_map_iov(NvmeRequest *req, DMADirection dir)
+{
+    nvme_dma_unmap_iov(req);
+    req->iov_dir = dir;
+    req->iov_mapped = true;
+    for (int i = 0; i < req->sg.nsg; i++) {
+        dma_addr_t addr = req->sg.sg[i].base, left = req->sg.sg[i].len;
+
+        while (left) {
+            dma_addr_t len = left;
+            void *p = dma_memory_map(req->sg.as, addr, &len, dir,
+                                     nvme_dma_attrs());
+
+            if (!p) {
+                trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), addr, left);
+                nvme_dma_unmap_iov(req);
+                return NVME_DATA_TRAS_ERROR | NVME_DNR;
+            }
+            qemu_iovec_add(&req->iov, p, len);
+            addr += len;
+            left -= len;
+        }
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: queue.  Release the mappings once the I/O is over; a
+ * device-to-guest transfer marks the whole range dirty (migration, TCG).
+ */
+void nvme_dma_unmap_iov(NvmeRequest *req)
+{
+    if (!req->iov_mapped) {
+        return;
+    }
+    for (int i = 0; i < req->iov.niov; i++) {
+        dma_memory_unmap(req->sg.as, req->iov.iov[i].iov_base,
+                         req->iov.iov[i].iov_len, req->iov_dir,
+                         req->iov.iov[i].iov_len);
+    }
+    qemu_iovec_reset(&req->iov);
+    req->iov_mapped = false;
+}
+
+/*
+ * Context: main loop.  Drop what nvme_dma_map built (idempotent).  The
+ * arrays are kept for the next command unless one unusually long data
+ * pointer grew them: a guest must not pin that much memory per entry.
+ */
 void nvme_dma_unmap(NvmeRequest *req)
 {
-    if (req->sg.sg) {
+    nvme_dma_unmap_iov(req);
+    if (req->sg.nalloc > NVME_SG_KEEP) {
+        DeviceState *dev = req->sg.dev;
+        AddressSpace *as = req->sg.as;
+
         qemu_sglist_destroy(&req->sg);
+        qemu_sglist_init(&req->sg, dev, 4, as);
     }
+    if (req->iov.nalloc > NVME_SG_KEEP) {
+        qemu_iovec_destroy(&req->iov);
+        qemu_iovec_init(&req->iov, 4);
+    }
+    req->sg.nsg = 0;
+    req->sg.size = 0;
     if (req->sg_holes) {
         g_array_free(req->sg_holes, true);
         req->sg_holes = NULL;
@@ -456,7 +542,7 @@ bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
  */
 static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(n));
+    AddressSpace *as = req->sg.as;  /* the PCI device's, no QOM cast */
 
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
@@ -479,8 +565,6 @@ static uint16_t nvme_dma_map_dir(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
     uint16_t status;
 
     nvme_dma_unmap(req);
-    qemu_sglist_init(&req->sg, DEVICE(n), 4,
-                     pci_get_address_space(PCI_DEVICE(n)));
     if (len == 0) {
         return NVME_SUCCESS;
     }
@@ -695,9 +779,7 @@ static uint16_t nvme_dma_map_md(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
 {
     uint64_t mptr = le64_to_cpu(req->cmd.mptr);
 
-    nvme_dma_unmap(req);
-    qemu_sglist_init(&req->sg, DEVICE(n), 1,
-                     pci_get_address_space(PCI_DEVICE(n)));
+    nvme_dma_unmap(req);        /* the pooled sglist, emptied */
     switch (NVME_CMD_FLAGS_PSDT(req->cmd.flags)) {
     case NVME_PSDT_SGL_MPTR_SGL:
         return nvme_dma_map_md_sgl(n, req, len, to_device);

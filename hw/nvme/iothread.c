@@ -176,15 +176,9 @@ static bool nvme_io_busy(NvmeCtrl *n)
     NVME_IO_LOCK_GUARD(n);
     for (uint32_t i = 1; i < n->num_queues; i++) {
         NvmeSQueue *sq = n->sq[i];
-        NvmeRequest *req;
 
-        if (!sq || !nvme_ctx_is_iothread(sq->ctx)) {
-            continue;
-        }
-        QTAILQ_FOREACH(req, &sq->inflight, entry) {
-            if (!req->parked && (req->aiocb || req->outstanding > 0)) {
-                return true;
-            }
+        if (sq && nvme_ctx_is_iothread(sq->ctx) && nvme_sq_busy(sq)) {
+            return true;
         }
     }
     return false;

@@ -1,14 +1,19 @@
 /*
  * NVM command set I/O: Read, Write, Flush.
  *
- * Data moves between guest memory and the block backend through
- * dma_blk_io on the request's QEMUSGList, asynchronously; the callback
- * completes the request through the single completion path.
+ * Data moves between guest memory and the block backend in place: the
+ * request's QEMUSGList is mapped into its iovec and a coroutine runs the
+ * block I/O on it, then completes the request through the single
+ * completion path.  Only an SGL read with bit buckets takes dma.c's
+ * bounce path.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/coroutine.h"
+#include "block/aio.h"
+#include "block/aio-wait.h"
 #include "system/block-backend.h"
 #include "hw/nvme/nvme.h"
 #include "trace.h"
@@ -41,6 +46,120 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
     }
     trace_nvme_io_done(le16_to_cpu(req->cmd.cid), req->is_write, ret);
     nvme_req_complete(req, status);
+}
+
+/*
+ * Worker coroutines of an SQ: each runs one Read or Write at a time, then
+ * waits on the SQ's idle list for the next one.  A queue whose backend
+ * answers at once reuses a single coroutine: no coroutine creation and no
+ * allocation per command (QEMU's coroutine pool frees and allocates a
+ * batch on every cycle when it holds one coroutine).  A burst of
+ * concurrent I/O creates more; those beyond NVME_IDLE_WORKERS end.
+ */
+#define NVME_IDLE_WORKERS   16
+
+struct NvmeWorker {
+    Coroutine *co;
+    NvmeSQueue *sq;
+    NvmeRequest *req;           /* the command to run next */
+    bool quit;                  /* the SQ goes away */
+    QSLIST_ENTRY(NvmeWorker) next;
+};
+
+/*
+ * Context: coroutine in the queue's context.  The backend I/O on guest RAM that
+ * nvme_dma_map_iov mapped; the mappings go before the completion.
+ */
+static void coroutine_fn nvme_nvm_rw_co(NvmeRequest *req)
+{
+    BlockBackend *blk = req->ns->blk;
+    int64_t offset = (int64_t)req->slba << req->ns->lbads;
+    int ret;
+
+    if (req->is_write) {
+        ret = blk_co_pwritev(blk, offset, req->iov.size, &req->iov,
+                             req->fua ? BDRV_REQ_FUA : 0);
+    } else {
+        ret = blk_co_preadv(blk, offset, req->iov.size, &req->iov, 0);
+    }
+    nvme_dma_unmap_iov(req);
+    nvme_nvm_rw_cb(req, ret);
+}
+
+/*
+ * Context: coroutine in the queue's context.  A worker's life: run its command,
+ * go idle (the SQ is still there: deletion drains first and then stops
+ * the idle workers), wait to be entered again.
+ */
+static void coroutine_fn nvme_worker_co(void *opaque)
+{
+    NvmeWorker *w = opaque;
+
+    while (!w->quit) {
+        NvmeRequest *req = w->req;
+        NvmeSQueue *sq = w->sq;
+        bool keep;
+
+        w->req = NULL;
+        nvme_nvm_rw_co(req);
+        keep = sq->n_idle_workers < NVME_IDLE_WORKERS;
+        if (keep) {
+            QSLIST_INSERT_HEAD(&sq->idle_workers, w, next);
+            sq->n_idle_workers++;
+        }
+        /*
+         * Only now is the worker done with the SQ: the I/O left the block
+         * layer (a drain may end) before the completion and the idle list
+         * above, which an SQ deletion in another thread must not overtake
+         * (nvme_sq_busy() waits for this).
+         */
+        qatomic_dec(&sq->busy_workers);
+        aio_wait_kick();
+        if (!keep) {
+            break;
+        }
+        qemu_coroutine_yield();
+    }
+    g_free(w);
+}
+
+/*
+ * Context: queue.  Run @req's I/O on an idle worker of its SQ, or a
+ * new one.  It may complete the request before this returns.
+ */
+static void nvme_worker_run(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeWorker *w = QSLIST_FIRST(&sq->idle_workers);
+
+    if (w) {
+        QSLIST_REMOVE_HEAD(&sq->idle_workers, next);
+        sq->n_idle_workers--;
+    } else {
+        w = g_new0(NvmeWorker, 1);
+        w->sq = sq;
+        w->co = qemu_coroutine_create(nvme_worker_co, w);
+    }
+    w->req = req;
+    qatomic_inc(&sq->busy_workers);     /* until the worker is idle again */
+    aio_co_enter(qemu_get_current_aio_context(), w->co);
+}
+
+/*
+ * Context: the SQ's context, SQ deletion after the drain (an iothread
+ * queue's from a oneshot bottom half there): every worker is idle and has
+ * yielded.  Each one leaves its loop and ends here.
+ */
+void nvme_nvm_workers_stop(NvmeSQueue *sq)
+{
+    NvmeWorker *w;
+
+    while ((w = QSLIST_FIRST(&sq->idle_workers))) {
+        QSLIST_REMOVE_HEAD(&sq->idle_workers, next);
+        sq->n_idle_workers--;
+        w->quit = true;
+        aio_co_enter(qemu_get_current_aio_context(), w->co);
+    }
 }
 
 /* Context: main loop.  dma_blk_io's per-chunk I/O, carrying FUA. */
@@ -88,6 +207,8 @@ static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
 static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeNamespace *ns = req->ns;
+    DMADirection dir = req->is_write ? DMA_DIRECTION_TO_DEVICE
+                                     : DMA_DIRECTION_FROM_DEVICE;
     uint32_t len;
     uint16_t status;
 
@@ -105,14 +226,28 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
+    if (!req->sg_holes) {
+        status = nvme_dma_map_iov(req, dir);
+        if (status) {
+            return status;
+        }
+    }
     trace_nvme_rw(le16_to_cpu(req->cmd.cid), req->is_write, req->slba,
                   req->nlb);
     block_acct_start(blk_get_stats(ns->blk), &req->acct, len,
                      req->is_write ? BLOCK_ACCT_WRITE : BLOCK_ACCT_READ);
-    req->aiocb = nvme_dma_blk_io(req, req->slba << ns->lbads, ns->lbasz,
-                                 nvme_nvm_io, req, nvme_nvm_rw_cb, req,
-                                 req->is_write ? DMA_DIRECTION_TO_DEVICE
-                                               : DMA_DIRECTION_FROM_DEVICE);
+    if (req->sg_holes) {        /* an SGL read with bit buckets: bounce */
+        req->aiocb = nvme_dma_blk_io(req, req->slba << ns->lbads, ns->lbasz,
+                                     nvme_nvm_io, req, nvme_nvm_rw_cb, req,
+                                     dir);
+        return NVME_NO_COMPLETE;
+    }
+    /*
+     * A coroutine of our own instead of blk_aio_*(): no AIOCB allocation
+     * and no completion bottom half per command.  It may complete the
+     * request before this returns; nothing below touches it.
+     */
+    nvme_worker_run(req);
     return NVME_NO_COMPLETE;
 }
 

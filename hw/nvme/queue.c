@@ -84,20 +84,26 @@ static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
     return (tail + size - head) % size;
 }
 
-/* Context: main loop.  Interrupt of an iothread CQ, raised under the BQL. */
-static void nvme_cq_irq_notified(EventNotifier *e)
+/* Context: main loop.  Raise @cq's MSI-X vector, or update INTx. */
+static void nvme_cq_raise(NvmeCQueue *cq)
 {
-    NvmeCQueue *cq = container_of(e, NvmeCQueue, irq_notifier);
     PCIDevice *pci = PCI_DEVICE(cq->n);
 
-    if (!event_notifier_test_and_clear(e)) {
-        return;
-    }
     if (msix_enabled(pci)) {
         trace_nvme_irq_msix(cq->vector);
         msix_notify(pci, cq->vector);
     } else {
         nvme_irq_update(cq->n);
+    }
+}
+
+/* Context: main loop.  Interrupt of an iothread CQ, raised under the BQL. */
+static void nvme_cq_irq_notified(EventNotifier *e)
+{
+    NvmeCQueue *cq = container_of(e, NvmeCQueue, irq_notifier);
+
+    if (event_notifier_test_and_clear(e)) {
+        nvme_cq_raise(cq);
     }
 }
 
@@ -115,6 +121,70 @@ static void nvme_cq_init_ctx(NvmeCtrl *n, NvmeCQueue *cq)
         cq->has_irq_notifier = true;
         event_notifier_set_handler(&cq->irq_notifier, nvme_cq_irq_notified);
     }
+}
+
+/*
+ * A queue's ring mapped once per bottom half pass (a MemoryRegionCache),
+ * so each entry costs a memcpy instead of a translated DMA access.  Only
+ * guest RAM is used that way; anything else (MMIO, a ring that crosses
+ * the end of a RAM block, no bus mastering) takes nvme_pci_read/write
+ * (which reach guest RAM only from an iothread).
+ */
+typedef struct NvmeRing {
+    MemoryRegionCache cache;
+    hwaddr addr;                /* guest address of entry 0 */
+    hwaddr len;                 /* bytes reachable through the cache */
+} NvmeRing;
+
+/*
+ * Context: queue.  For a single entry (@batch false) plain DMA is
+ * cheaper than setting the cache up.
+ */
+static void nvme_ring_open(NvmeCtrl *n, NvmeRing *r, hwaddr addr,
+                           hwaddr len, bool is_write, bool batch)
+{
+    int64_t l;
+
+    r->addr = addr;
+    r->len = 0;
+    if (!batch) {
+        address_space_cache_init_empty(&r->cache);
+        return;
+    }
+    l = address_space_cache_init(&r->cache,
+                                 pci_get_address_space(PCI_DEVICE(n)),
+                                 addr, len, is_write);
+    r->len = r->cache.ptr && l > 0 ? l : 0;
+}
+
+/* Context: queue.  @off, @len: bytes written, for dirty tracking. */
+static void nvme_ring_close(NvmeRing *r, hwaddr off, hwaddr len)
+{
+    if (len && off < r->len) {
+        address_space_cache_invalidate(&r->cache, off,
+                                       MIN(len, r->len - off));
+    }
+    address_space_cache_destroy(&r->cache);
+}
+
+/* Context: queue. */
+static MemTxResult nvme_ring_read(NvmeCtrl *n, NvmeRing *r, hwaddr off,
+                                  void *buf, hwaddr len)
+{
+    if (off + len <= r->len) {
+        return address_space_read_cached(&r->cache, off, buf, len);
+    }
+    return nvme_pci_read(n, r->addr + off, buf, len);
+}
+
+/* Context: queue. */
+static MemTxResult nvme_ring_write(NvmeCtrl *n, NvmeRing *r, hwaddr off,
+                                   const void *buf, hwaddr len)
+{
+    if (off + len <= r->len) {
+        return address_space_write_cached(&r->cache, off, buf, len);
+    }
+    return nvme_pci_write(n, r->addr + off, buf, len);
 }
 
 /* Context: main loop. */
@@ -156,6 +226,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     QTAILQ_INIT(&sq->inflight);
     for (uint32_t i = 0; i < size; i++) {
         sq->reqs[i].sq = sq;
+        nvme_req_pool_init(n, &sq->reqs[i]);
         QTAILQ_INSERT_TAIL(&sq->free_reqs, &sq->reqs[i], entry);
     }
     sq->ctx = n->cq[cqid]->ctx;
@@ -193,12 +264,21 @@ static void nvme_req_release(NvmeRequest *req)
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
 
+/* Context: the SQ's iothread (oneshot bottom half of its deletion). */
+static void nvme_sq_workers_stop_bh(void *opaque)
+{
+    nvme_nvm_workers_stop(opaque);
+}
+
 /* Context: main loop.  Has a command of @sq backend I/O outstanding? */
-static bool nvme_sq_busy(NvmeSQueue *sq)
+bool nvme_sq_busy(NvmeSQueue *sq)
 {
     NvmeRequest *req;
 
     NVME_IO_LOCK_GUARD(sq->n);
+    if (qatomic_read(&sq->busy_workers)) {
+        return true;            /* Read/Write worker coroutines (nvm.c) */
+    }
     QTAILQ_FOREACH(req, &sq->inflight, entry) {
         if (!req->parked && (req->aiocb || req->outstanding > 0)) {
             return true;
@@ -246,7 +326,17 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);
     if (nvme_ctx_is_iothread(sq->ctx)) {
-        nvme_io_barrier(sq->ctx);
+        /*
+         * In the iothread, where each idle worker has surely yielded
+         * (one may have just gone idle); this is also the barrier after
+         * which no handler there sees the queue.
+         */
+        aio_wait_bh_oneshot(sq->ctx, nvme_sq_workers_stop_bh, sq);
+    } else {
+        nvme_nvm_workers_stop(sq);  /* idle after the drain */
+    }
+    for (uint32_t i = 0; i < sq->size; i++) {
+        nvme_req_pool_free(&sq->reqs[i]);
     }
     g_free(sq->reqs);
     g_free(sq);
@@ -362,8 +452,6 @@ void nvme_cq_level_changed(NvmeCQueue *cq)
 /* Context: queue, or main loop (coalescing timer). */
 static void nvme_cq_notify(NvmeCQueue *cq)
 {
-    PCIDevice *pci = PCI_DEVICE(cq->n);
-
     if (!cq->ien) {
         return;
     }
@@ -373,12 +461,7 @@ static void nvme_cq_notify(NvmeCQueue *cq)
         }
         return;
     }
-    if (msix_enabled(pci)) {
-        trace_nvme_irq_msix(cq->vector);
-        msix_notify(pci, cq->vector);
-    } else {
-        nvme_irq_update(cq->n);
-    }
+    nvme_cq_raise(cq);
 }
 
 /*
@@ -390,20 +473,20 @@ static void nvme_cq_notify(NvmeCQueue *cq)
 static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
 {
     uint8_t thr, time;
+    bool coalesce;
 
     if (!cq->ien) {
         return;
     }
-    if (!nvme_cq_coalesced(cq, &thr, &time)) {
-        cq->coal_pending = 0;
-        timer_del(cq->coal_timer);
-        nvme_cq_notify(cq);
-        return;
+    coalesce = nvme_cq_coalesced(cq, &thr, &time);
+    if (coalesce) {
+        cq->coal_pending += posted;
     }
-    cq->coal_pending += posted;
-    if (cq->coal_pending > thr) {
+    if (!coalesce || cq->coal_pending > thr) {
         cq->coal_pending = 0;
-        timer_del(cq->coal_timer);
+        if (timer_pending(cq->coal_timer)) {    /* skip the timer lock */
+            timer_del(cq->coal_timer);
+        }
         nvme_cq_notify(cq);
         return;
     }
@@ -437,11 +520,12 @@ void nvme_cq_schedule(NvmeCQueue *cq)
 
 /*
  * Context: queue.  Write one completion entry; the dword holding the
- * phase tag goes last so the host never sees a new phase with stale data.
+ * phase tag goes last, after a write barrier, so the host never sees a
+ * new phase with stale data.
  */
-static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
+static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
 {
-    hwaddr addr = cq->dma_addr + ((hwaddr)cq->tail << NVME_CQES);
+    hwaddr off = (hwaddr)cq->tail << NVME_CQES;
     NvmeCqe cqe = {
         .result = cpu_to_le32(req->result),
         .sq_head = cpu_to_le16(req->sq->head),
@@ -450,8 +534,11 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRequest *req)
         .status = cpu_to_le16((req->status << 1) | cq->phase),
     };
 
-    if (nvme_pci_write(cq->n, addr, &cqe, 12) != MEMTX_OK ||
-        nvme_pci_write(cq->n, addr + 12, (uint8_t *)&cqe + 12, 4) !=
+    if (nvme_ring_write(cq->n, ring, off, &cqe, 12) != MEMTX_OK) {
+        return false;
+    }
+    smp_wmb();
+    if (nvme_ring_write(cq->n, ring, off + 12, (uint8_t *)&cqe + 12, 4) !=
         MEMTX_OK) {
         return false;
     }
@@ -493,32 +580,56 @@ static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
     return n->io_stopped && nvme_ctx_is_iothread(ctx);
 }
 
-/* Context: queue (bottom half). */
+/*
+ * Context: queue.  Close the CQ ring mapping, marking the @count
+ * entries written from slot @first dirty (in two runs if they wrapped).
+ */
+static void nvme_cq_ring_close(NvmeCQueue *cq, NvmeRing *ring,
+                               uint32_t first, uint32_t count)
+{
+    uint32_t run = MIN(count, cq->size - first);
+
+    if (count > run && ring->len) {
+        address_space_cache_invalidate(&ring->cache, 0,
+                                       MIN((hwaddr)(count - run) << NVME_CQES,
+                                           ring->len));
+    }
+    nvme_ring_close(ring, (hwaddr)first << NVME_CQES,
+                    (hwaddr)run << NVME_CQES);
+}
+
+/*
+ * Context: queue (bottom half; also the end of an SQ pass).  Post every
+ * completion that fits, through the ring mapped once for the pass, then
+ * one interrupt (or the coalescing decision) for the whole batch.
+ */
 static void nvme_cq_bh(void *opaque)
 {
     NvmeCQueue *cq = opaque;
     NvmeCtrl *n = cq->n;
     NvmeRequest *req;
-    uint32_t posted = 0;
+    NvmeRing ring;
+    uint32_t first = cq->tail, posted = 0;
 
     NVME_IO_LOCK_GUARD(n);
-    if (nvme_queue_stopped(n, cq->ctx)) {
+    if (nvme_queue_stopped(n, cq->ctx) || QTAILQ_EMPTY(&cq->done) ||
+        !n->running) {
         return;
     }
+    nvme_ring_open(n, &ring, cq->dma_addr, (hwaddr)cq->size << NVME_CQES,
+                   true, QTAILQ_NEXT(QTAILQ_FIRST(&cq->done), entry));
+    smp_wmb();                  /* the commands' data before their CQEs */
     while ((req = QTAILQ_FIRST(&cq->done))) {
         NvmeSQueue *sq = req->sq;
         bool sq_starved;
 
-        if (!n->running) {
-            return;
-        }
         if (nvme_cq_full(n, cq)) {
             trace_nvme_cq_full(cq->cqid);
             break;
         }
-        if (!nvme_cq_post(cq, req)) {
+        if (!nvme_cq_post(cq, &ring, req)) {
             nvme_ctrl_fatal(n, "completion queue write failed");
-            return;
+            break;
         }
         trace_nvme_cqe_posted(cq->cqid, sq->sqid, le16_to_cpu(req->cmd.cid),
                               req->status);
@@ -531,7 +642,8 @@ static void nvme_cq_bh(void *opaque)
         }
         posted++;
     }
-    if (posted) {
+    nvme_cq_ring_close(cq, &ring, first, posted);
+    if (posted && n->running) {
         nvme_cq_notify_posted(cq, posted);
     }
 }
@@ -556,7 +668,6 @@ static void nvme_req_init(NvmeRequest *req)
     req->gate = NVME_GATE_NONE;
     req->cancelled = false;
     req->parked = false;
-    memset(&req->sg, 0, sizeof(req->sg));
 }
 
 /* Context: queue.  Fetch and dispatch up to the tail. */
@@ -577,12 +688,16 @@ static void nvme_sq_kick(NvmeSQueue *sq)
  * submissions are deferred to the end of the pass so the block layer can
  * batch them (one io_submit / io_uring_enter per pass); they go out after
  * io_lock is dropped.  The admin SQ runs without io_lock: admin commands
- * quiesce the I/O queues, which must not happen with io_lock held.  Also
- * the shadow doorbell poll handler (dbbuf.c).
+ * quiesce the I/O queues, which must not happen with io_lock held.  The
+ * commands that completed meanwhile (most of them, when the backend
+ * answers at once) are posted right away, one interrupt for the lot,
+ * instead of a loop iteration later (an SQ's CQ runs in the same
+ * context).  Also the shadow doorbell poll handler (dbbuf.c).
  */
 void nvme_sq_run(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
+    NvmeCQueue *cq = n->cq[sq->cqid];
 
     defer_call_begin();
     if (sq->sqid == 0) {
@@ -593,6 +708,9 @@ void nvme_sq_run(NvmeSQueue *sq)
         qemu_rec_mutex_unlock(n->io_lock);
     }
     defer_call_end();
+    if (!QTAILQ_EMPTY(&cq->done)) {
+        nvme_cq_bh(cq);
+    }
 }
 
 /* Context: the queue's context (bottom half). */
@@ -601,27 +719,36 @@ static void nvme_sq_bh(void *opaque)
     nvme_sq_run(opaque);
 }
 
-/* Context: queue.  One pass over the SQ entries up to the tail. */
+/*
+ * Context: queue.  One pass over the SQ entries up to the tail, through
+ * the ring mapped once for the pass.
+ */
 static void nvme_sq_fetch(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
     NvmeRequest *req;
+    NvmeRing ring;
 
+    if (sq->head == sq->tail || !n->running) {
+        return;
+    }
+    nvme_ring_open(n, &ring, sq->dma_addr, (hwaddr)sq->size << NVME_SQES,
+                   false, nvme_ring_used(sq->head, sq->tail, sq->size) > 1);
+    smp_rmb();                  /* the entries after the tail that shows them */
     while (n->running && sq->head != sq->tail &&
            (req = QTAILQ_FIRST(&sq->free_reqs))) {
-        hwaddr addr = sq->dma_addr + ((hwaddr)sq->head << NVME_SQES);
-
         nvme_req_init(req);
-        if (nvme_pci_read(n, addr, &req->cmd, sizeof(req->cmd)) !=
-            MEMTX_OK) {
+        if (nvme_ring_read(n, &ring, (hwaddr)sq->head << NVME_SQES,
+                           &req->cmd, sizeof(req->cmd)) != MEMTX_OK) {
             nvme_ctrl_fatal(n, "submission queue read failed");
-            return;
+            break;
         }
         sq->head = (sq->head + 1) % sq->size;
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
         nvme_dispatch(n, req);
     }
+    nvme_ring_close(&ring, 0, 0);
 }
 
 /* Context: main loop.  An invalid doorbell write raises an error event. */

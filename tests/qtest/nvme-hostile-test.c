@@ -1199,6 +1199,129 @@ static void test_q_sq_in_msix_table(void)
     h_finish(h);
 }
 
+/*
+ * Rings that run past the end of guest RAM (QEMU's default 128 MiB for
+ * q35; nothing is mapped above it up to the PCI window): the device maps
+ * the RAM part of a ring once per pass, and the rest must still go
+ * through checked DMA, so the first entry outside RAM is a clean failure.
+ */
+#define RAM_END     (128 * 1024 * 1024)
+
+/* Flushes on @qid, @n per SQ doorbell write; returns the first cid. */
+static uint16_t submit_flushes(H *h, uint16_t qid, uint32_t n)
+{
+    uint16_t first = h->d->next_cid;
+    NvmeCmd cmd;
+
+    for (uint32_t i = 0; i < n; i++) {
+        nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
+        cmd.cid = h->d->next_cid++;
+        nvme_drv_sq_put(h->d, qid, &cmd);
+    }
+    nvme_drv_sq_ring(h->d, qid);
+    return first;
+}
+
+/* Consume @n successful completions of cids @first.. in any order. */
+static void expect_flushes(H *h, uint16_t qid, uint16_t first, uint32_t n)
+{
+    g_autofree bool *seen = g_new0(bool, n);
+    NvmeCqe cqe;
+
+    for (uint32_t i = 0; i < n; i++) {
+        nvme_drv_wait_cqe(h->d, qid, &cqe);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+        g_assert_cmpuint((uint16_t)(cqe.cid - first), <, n);
+        g_assert_false(seen[(uint16_t)(cqe.cid - first)]);
+        seen[(uint16_t)(cqe.cid - first)] = true;
+    }
+}
+
+/* Fatal status, no register touched; a reset brings the controller back. */
+static void expect_fatal_and_recover(H *h, RegSnap *s)
+{
+    uint32_t csts;
+
+    g_assert_true(nvme_drv_wait_csts(h->d, NVME_CSTS_FAILED,
+                                     NVME_CSTS_FAILED, 2000));
+    csts = nvme_drv_rd32(h->d, NVME_REG_CSTS);
+    g_assert_cmphex(csts, ==, NVME_CSTS_READY | NVME_CSTS_FAILED);
+    s->regs[NVME_REG_CSTS / 4] = csts;
+    assert_regs_unchanged(h, s);
+    nvme_drv_disable(h->d);
+    h_enable(h, 32);
+    h_finish(h);
+}
+
+/*
+ * An I/O CQ of 512 entries whose second half lies past the end of RAM:
+ * 250 completions in RAM, then one batch of 10 whose first 6 fit in RAM.
+ * Those 6 are posted whole (phase tag and all); the 7th fails.
+ */
+static void test_q_cq_past_ram_end(void)
+{
+    H *h = h_start(NULL);
+    NvmeDrvCQ *cq = &h->d->cq[1];
+    uint64_t base = RAM_END - 256 * 16;
+    uint16_t first;
+    RegSnap s;
+    NvmeCqe cqe;
+
+    g_assert_cmphex(create_cq_raw(h, 1, 511, PC_IEN, 1, base), ==,
+                    NVME_SUCCESS);
+    *cq = (NvmeDrvCQ) {
+        .live = true, .addr = base, .size = 512, .phase = 1, .vector = 1,
+        .ien = true, .stash = cq->stash,
+    };
+    g_array_set_size(cq->stash, 0);
+    g_assert_cmphex(h_create_sq(h, 1, 1, 64), ==, NVME_SUCCESS);
+    for (int i = 0; i < 5; i++) {
+        first = submit_flushes(h, 1, 50);
+        expect_flushes(h, 1, first, 50);
+    }
+    g_assert_cmpuint(cq->head, ==, 250);
+    snap_regs(h, &s);
+    first = submit_flushes(h, 1, 10);
+    g_assert_true(nvme_drv_wait_csts(h->d, NVME_CSTS_FAILED,
+                                     NVME_CSTS_FAILED, 2000));
+    for (uint32_t slot = 250; slot < 256; slot++) {
+        qtest_memread(h->d->qts, base + slot * 16, &cqe, sizeof(cqe));
+        g_assert_cmpuint(le16_to_cpu(cqe.status), ==, 1);  /* phase 1, OK */
+        g_assert_cmpuint((uint16_t)(le16_to_cpu(cqe.cid) - first), <, 10);
+        g_assert_cmpuint(le16_to_cpu(cqe.sq_id), ==, 1);
+    }
+    expect_fatal_and_recover(h, &s);
+}
+
+/*
+ * An I/O SQ of 128 entries whose second half lies past the end of RAM:
+ * the 64 entries in RAM run (two passes over them), the first fetch
+ * outside RAM fails cleanly.
+ */
+static void test_q_sq_past_ram_end(void)
+{
+    H *h = h_start(NULL);
+    uint64_t base = RAM_END - 64 * 64;
+    uint16_t first;
+    RegSnap s;
+
+    g_assert_cmphex(h_create_cq(h, 1, 256, 1), ==, NVME_SUCCESS);
+    g_assert_cmphex(create_sq_raw(h, 1, 127, NVME_SQ_PC, 1, base), ==,
+                    NVME_SUCCESS);
+    h->d->sq[1] = (NvmeDrvSQ) {
+        .live = true, .addr = base, .size = 128, .cqid = 1,
+    };
+    first = submit_flushes(h, 1, 40);
+    expect_flushes(h, 1, first, 40);
+    first = submit_flushes(h, 1, 24);
+    expect_flushes(h, 1, first, 24);
+    snap_regs(h, &s);
+    /* entries 64..65: the writes are lost, the fetch must fail */
+    submit_flushes(h, 1, 2);
+    expect_no_cqe(h, 1, 100);
+    expect_fatal_and_recover(h, &s);
+}
+
 /* ---------------------------------------------------------------- */
 /* data pointers                                                     */
 
@@ -2296,6 +2419,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/hostile/q/delete_sq_inflight_shared_cq",
                    test_q_delete_sq_inflight_shared_cq);
     qtest_add_func("/nvme/hostile/q/cq_in_bar0", test_q_cq_in_bar0);
+    qtest_add_func("/nvme/hostile/q/cq_past_ram_end", test_q_cq_past_ram_end);
+    qtest_add_func("/nvme/hostile/q/sq_past_ram_end", test_q_sq_past_ram_end);
     qtest_add_func("/nvme/hostile/q/sq_cq_overlap", test_q_sq_cq_overlap);
     qtest_add_func("/nvme/hostile/q/sq_in_msix_table",
                    test_q_sq_in_msix_table);

@@ -145,6 +145,67 @@ static void test_rw_prp_list_chained_large(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * PRP1/PRP2 for @pages pages: every other page from @base, so no two
+ * are contiguous and each becomes its own sglist and iovec entry.
+ */
+static void scattered_prps(NvmeDrv *d, uint64_t base, uint32_t pages,
+                           uint64_t *p1, uint64_t *p2)
+{
+    g_autofree uint64_t *list = g_new(uint64_t, pages);
+    uint64_t l = 0;
+
+    for (uint32_t i = 1; i < pages; i++) {
+        list[i - 1] = cpu_to_le64(base + 2ull * i * 4096);
+    }
+    if (pages > 2) {
+        l = nvme_drv_alloc(d, 4096);
+        nvme_drv_memwrite(d, l, list, (pages - 1) * 8);
+    }
+    *p1 = base;
+    *p2 = pages == 2 ? base + 2 * 4096 : l;
+}
+
+/*
+ * Transfers of 100 scattered pages (more sglist and iovec entries than a
+ * pooled request keeps) alternate with one-page ones over more commands
+ * than the 64-entry queue has requests, so pooled requests grow, shrink
+ * back and are reused.  Each read must return what was written, and the
+ * pages in between must stay untouched.
+ */
+static void test_rw_prp_scattered(void)
+{
+    enum { N = 100, SPAN = 2 * N * 4096 };
+    NvmeDrv *d = start_io(NULL);
+    uint64_t wbuf = nvme_drv_alloc(d, SPAN), rbuf = nvme_drv_alloc(d, SPAN);
+    g_autofree uint8_t *src = g_malloc(SPAN), *dst = g_malloc(SPAN);
+    g_autofree uint8_t *zero = g_malloc0(SPAN);
+    uint64_t p1, p2;
+
+    for (int round = 0; round < 40; round++) {
+        uint32_t pages = round & 1 ? 1 + round % 3 : N;
+        uint64_t slba = (round * 8 * N) % (NBLOCKS - 8 * N);
+
+        fill_pattern(src, SPAN, round);
+        nvme_drv_memwrite(d, wbuf, src, SPAN);
+        nvme_drv_memwrite(d, rbuf, zero, SPAN);
+        scattered_prps(d, wbuf, pages, &p1, &p2);
+        g_assert_cmphex(rw_at(d, 1, NVME_CMD_WRITE, slba, pages * 8, p1, p2,
+                              0), ==, NVME_SUCCESS);
+        scattered_prps(d, rbuf, pages, &p1, &p2);
+        g_assert_cmphex(rw_at(d, 1, NVME_CMD_READ, slba, pages * 8, p1, p2,
+                              0), ==, NVME_SUCCESS);
+        nvme_drv_memread(d, rbuf, dst, SPAN);
+        for (uint32_t i = 0; i < 2 * N; i++) {
+            bool data = !(i & 1) && i / 2 < pages;
+
+            g_assert_cmpmem(dst + i * 4096, 4096,
+                            (data ? src : zero) + i * 4096, 4096);
+        }
+    }
+    nvme_drv_stop(d);
+}
+
 /* The same with 64 KiB memory pages (CC.MPS = 4). */
 static void test_rw_mps_64k(void)
 {
@@ -618,6 +679,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/io/rw_prp_list_chained", test_rw_prp_list_chained);
     qtest_add_func("/nvme/io/rw_prp_list_chained_large",
                    test_rw_prp_list_chained_large);
+    qtest_add_func("/nvme/io/rw_prp_scattered", test_rw_prp_scattered);
     qtest_add_func("/nvme/io/rw_mps_64k", test_rw_mps_64k);
     qtest_add_func("/nvme/io/rw_mdts", test_rw_mdts);
     qtest_add_func("/nvme/io/rw_fua", test_rw_fua);

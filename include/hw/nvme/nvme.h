@@ -51,6 +51,7 @@ typedef struct NvmeRequest NvmeRequest;
 typedef struct NvmeSQueue NvmeSQueue;
 typedef struct NvmeCQueue NvmeCQueue;
 typedef struct NvmeSubsys NvmeSubsys;
+typedef struct NvmeWorker NvmeWorker;
 
 /* Status values block/nvme.h does not name. */
 #define NVME_NS_WRITE_PROTECTED 0x0020
@@ -282,8 +283,11 @@ struct NvmeRequest {
     uint32_t nlb;
     bool fua;
     bool is_write;
-    QEMUSGList sg;
+    QEMUSGList sg;              /* kept for the pool's life, reset per use */
     GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
+    QEMUIOVector iov;           /* req->sg mapped for direct block I/O */
+    DMADirection iov_dir;
+    bool iov_mapped;            /* iov holds address_space_map mappings */
     BlockAIOCB *aiocb;
     BlockAcctCookie acct;
     int outstanding;            /* sub-operations left (broadcast flush) */
@@ -320,6 +324,11 @@ struct NvmeSQueue {
     AioContext *ctx;            /* its CQ's context (queue.c) */
     NvmeRequest *fused_first;   /* first fused command awaiting its second */
     bool fused_failed;          /* the last first fused command failed */
+    /* idle Read/Write worker coroutines (nvm.c) */
+    QSLIST_HEAD(, NvmeWorker) idle_workers;
+    uint32_t n_idle_workers;
+    /* workers between taking a command and being idle again (nvm.c) */
+    uint32_t busy_workers;
 };
 
 struct NvmeCQueue {
@@ -680,6 +689,7 @@ bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
 bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp);
 void nvme_iothreads_cleanup(NvmeCtrl *n);
 AioContext *nvme_queue_ctx(NvmeCtrl *n, uint16_t cqid);
+bool nvme_sq_busy(NvmeSQueue *sq);
 bool nvme_ns_in_drain(NvmeCtrl *n);
 void nvme_io_quiesce(NvmeCtrl *n);
 void nvme_io_resume(NvmeCtrl *n);
@@ -764,6 +774,10 @@ uint32_t nvme_mdts_bytes(NvmeCtrl *n);
 bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
                        bool is_write);
 void nvme_dma_unmap(NvmeRequest *req);
+void nvme_req_pool_init(NvmeCtrl *n, NvmeRequest *req);
+void nvme_req_pool_free(NvmeRequest *req);
+uint16_t nvme_dma_map_iov(NvmeRequest *req, DMADirection dir);
+void nvme_dma_unmap_iov(NvmeRequest *req);
 BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
                             DMAIOFunc *io_func, void *io_opaque,
                             BlockCompletionFunc *cb, void *opaque,
@@ -883,6 +897,7 @@ void nvme_log_check_temperature(NvmeCtrl *n);
 uint16_t nvme_nvm_read(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req);
+void nvme_nvm_workers_stop(NvmeSQueue *sq);
 
 /* nvm-meta.c: Read/Write on namespaces with metadata, PI */
 #define NVME_PI_SIZE    8       /* 16-bit guard protection information */
