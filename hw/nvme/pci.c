@@ -207,6 +207,13 @@ static void nvme_exit(PCIDevice *pci)
     timer_free(n->kato_timer);
     n->kato_timer = NULL;
     msix_uninit(pci, &n->bar0, &n->bar0);
+    /*
+     * A subregion holds a reference to its owner, this device: left in
+     * BAR0 they would keep it from ever being finalized (no
+     * DEVICE_DELETED after an unplug).
+     */
+    memory_region_del_subregion(&n->bar0, &n->db_mr);
+    memory_region_del_subregion(&n->bar0, &n->regs_mr);
     g_free(n->sq);
     g_free(n->cq);
     g_free(n->aer_reqs);

@@ -269,8 +269,7 @@ static bool peripheral_exists(QTestState *qts, const char *id)
  * device_del while a burst runs in the iothread (pc machine: ACPI PCI
  * hotplug on the root bus, ejected through the PIIX4 hotplug register).
  * The controller goes away (its unrealize quiesces and drains the
- * iothread queue) and QEMU carries on.  Not qpci_unplug_acpi_device_test:
- * DEVICE_DELETED does not come (the device is not finalized at once).
+ * iothread queue), is finalized (DEVICE_DELETED) and QEMU carries on.
  */
 static void test_unplug_inflight(void)
 {
@@ -279,7 +278,7 @@ static void test_unplug_inflight(void)
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-device nvme,id=nv0,addr=4.0,drive=d0,serial=unplug,"
         "iothread=io0");
-    QDict *r;
+    QDict *r, *ev = NULL;
 
     nvme_drv_msix_enable(d);
     nvme_drv_enable(d, 32, 32);
@@ -293,6 +292,18 @@ static void test_unplug_inflight(void)
         g_usleep(1000);
     }
     g_assert_false(peripheral_exists(d->qts, "nv0"));
+    /* finalized too (nothing keeps a reference): DEVICE_DELETED comes */
+    for (int i = 0; i < 5000 && !ev; i++) {
+        qobject_unref(qtest_qmp(d->qts, "{'execute': 'query-status'}"));
+        ev = qtest_qmp_event_ref(d->qts, "DEVICE_DELETED");
+        if (!ev) {
+            g_usleep(1000);
+        }
+    }
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(ev, "data"), "device"),
+                    ==, "nv0");
+    qobject_unref(ev);
     r = qtest_qmp(d->qts, "{'execute': 'query-iothreads'}");
     g_assert_true(qdict_haskey(r, "return"));
     qobject_unref(r);
