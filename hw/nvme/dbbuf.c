@@ -122,16 +122,25 @@ static void nvme_sq_notified(EventNotifier *e)
     }
 }
 
-/* Context: the queue's context (ioeventfd handler); takes io_lock. */
+/*
+ * Context: the queue's context; takes io_lock.  The host consumed CQ
+ * entries: room for waiting completions, maybe a lower interrupt level.
+ */
+static void nvme_cq_head_moved(NvmeCQueue *cq)
+{
+    NVME_IO_LOCK_GUARD(cq->n);
+    nvme_dbbuf_cq_refresh(cq->n, cq);
+    nvme_cq_schedule(cq);
+    nvme_cq_level_changed(cq);
+}
+
+/* Context: the queue's context (ioeventfd handler). */
 static void nvme_cq_notified(EventNotifier *e)
 {
     NvmeCQueue *cq = container_of(e, NvmeCQueue, notifier);
 
     if (event_notifier_test_and_clear(e)) {
-        NVME_IO_LOCK_GUARD(cq->n);
-        nvme_dbbuf_cq_refresh(cq->n, cq);
-        nvme_cq_schedule(cq);
-        nvme_cq_level_changed(cq);
+        nvme_cq_head_moved(cq);
     }
 }
 
@@ -157,12 +166,7 @@ static bool nvme_cq_poll(void *opaque)
 /* Context: iothread (poll handler). */
 static void nvme_cq_poll_ready(EventNotifier *e)
 {
-    NvmeCQueue *cq = container_of(e, NvmeCQueue, notifier);
-
-    NVME_IO_LOCK_GUARD(cq->n);
-    nvme_dbbuf_cq_refresh(cq->n, cq);
-    nvme_cq_schedule(cq);
-    nvme_cq_level_changed(cq);
+    nvme_cq_head_moved(container_of(e, NvmeCQueue, notifier));
 }
 
 /*
