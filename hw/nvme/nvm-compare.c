@@ -79,7 +79,7 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
                                "transfer beyond MDTS");
     }
-    return NVME_SUCCESS;
+    return nvme_pi_check_ilbrt(req);        /* nvm-meta.c */
 }
 
 /* Context: main loop. */

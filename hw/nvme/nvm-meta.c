@@ -298,6 +298,25 @@ void nvme_pi_expect_rw(NvmeNamespace *ns, const NvmeCmd *cmd,
     e->appmask = cdw15 >> 16;
 }
 
+/*
+ * Context: queue.  Type 1 PI ties the reference tag to the LBA: with the
+ * Reference Tag check (PRCHK bit 0, CDW12 bit 26) ILBRT must be SLBA's
+ * low 32 bits (48 with the 64-bit guard), else Invalid Protection
+ * Information before any data moves.  Read, Write, Compare, Verify.
+ */
+uint16_t nvme_pi_check_ilbrt(NvmeRequest *req)
+{
+    NvmeNamespace *ns = req->ns;
+    uint64_t mask = ns->pif == NVME_PIF_64 ? BIT_ULL(48) - 1 : UINT32_MAX;
+
+    if (ns->pi != 1 || !(le32_to_cpu(req->cmd.cdw12) & (1u << 26)) ||
+        nvme_pi_ilbrt(ns, &req->cmd) == (req->slba & mask)) {
+        return NVME_SUCCESS;
+    }
+    return nvme_req_reject(req, NVME_INVALID_PROT_INFO | NVME_DNR, 56, 0,
+                           "type 1: ILBRT is not the SLBA");
+}
+
 /* Context: main loop.  The PRCHK checks of the command's blocks. */
 static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
                               const uint8_t *data, const uint8_t *md)
@@ -494,6 +513,10 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
     if (hlen > nvme_mdts_bytes(n)) {
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    status = nvme_pi_check_ilbrt(req);
+    if (status) {
+        return status;
     }
     io = g_new0(NvmeMetaIO, 1);
     io->req = req;

@@ -523,6 +523,9 @@ uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
 
     status = nvme_range_parse(req, 0xff000000 & ~NVME_CDW12_DEAC);
     if (!status) {
+        status = nvme_pi_check_ilbrt(req);      /* nvm-meta.c */
+    }
+    if (!status) {
         status = nvme_unc_check(req, req->slba, req->nlb);
     }
     if (status) {

@@ -29,7 +29,8 @@ check_fio_pi() {
 # nvme-cli verify and compare with PRINFO on the PI namespace: 8 blocks
 # written by the controller's PRACT (reference tags from 100000, app tag
 # 1234h), then checks that pass, and ones that fail with the end-to-end
-# status of the wrong tag; then blocks with a stored bad guard.
+# status of the wrong tag (or Invalid Protection Information: type 1
+# wants ILBRT = SLBA); then blocks with a stored bad guard.
 S=100000
 pi_pat() {
     awk -v n=4096 -v s="$1" 'BEGIN { for (i = 0; i < n; i++)
@@ -67,8 +68,16 @@ check_cli_pi() {
     fi
     pi_passes cli-pi-verify nvme verify $NS -s $S -c 7 -p 7 -r $S \
         -a 0x1234 -m 0xffff
-    pi_fails cli-pi-verify-reftag 'Reference Tag Check' \
+    # type 1: a checked reference tag must start at the SLBA
+    pi_fails cli-pi-verify-ilbrt 'Invalid Protection Information' \
         nvme verify $NS -s $S -c 7 -p 1 -r $((S + 1))
+    # stored reference tags that are not the LBAs (PRACT from S + 100)
+    nvme write $NS -s $S -c 7 -z 4096 -d /tmp/pi1.bin -p 8 -r $((S + 100)) \
+        -a 0x1234 -m 0xffff > /tmp/pic.out 2>&1
+    pi_fails cli-pi-verify-reftag 'Reference Tag Check' \
+        nvme verify $NS -s $S -c 7 -p 1 -r $S
+    pi_passes cli-pi-rewrite nvme write $NS -s $S -c 7 -z 4096 \
+        -d /tmp/pi1.bin -p 8 -r $S -a 0x1234 -m 0xffff
     pi_fails cli-pi-verify-apptag 'Application Tag Check' \
         nvme verify $NS -s $S -c 7 -p 2 -a 0x1235 -m 0xffff
     pi_passes cli-pi-compare nvme compare $NS -s $S -c 7 -z 4096 \
@@ -76,7 +85,7 @@ check_cli_pi() {
     pi_fails cli-pi-compare-mismatch 'Compare Failure' \
         nvme compare $NS -s $S -c 7 -z 4096 -d /tmp/pi2.bin -p 15 -r $S \
         -a 0x1234 -m 0xffff
-    pi_fails cli-pi-compare-reftag 'Reference Tag Check' \
+    pi_fails cli-pi-compare-ilbrt 'Invalid Protection Information' \
         nvme compare $NS -s $S -c 7 -z 4096 -d /tmp/pi1.bin -p 9 \
         -r $((S + 8))
     # PRACT 0 with all-zero PI from the host: stored, then the guard fails

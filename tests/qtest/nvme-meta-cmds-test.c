@@ -444,8 +444,9 @@ static void test_mptr_sgl_pi(void)
     /* a failing check on a read through the SGL, then a good read */
     io.opc = NVME_CMD_READ;
     io.cdw12 = PRCHK_REF;
-    io.ilbrt = 9;
-    g_assert_cmphex(run(d, &io, data, sizeof(data), NULL, 0), ==, SC_REF);
+    io.ilbrt = 9;               /* type 1: not the SLBA */
+    g_assert_cmphex(run(d, &io, data, sizeof(data), NULL, 0), ==,
+                    NVME_INVALID_PROT_INFO | DNR);
     io.ilbrt = 8;
     memset(rmd, 0, sizeof(rmd));
     nvme_drv_memwrite(d, mbuf, rmd, 32);
@@ -488,8 +489,16 @@ static void test_verify_pi(void)
                     NVME_SUCCESS);
     g_assert_cmphex(verify(d, 100, 4, PRACT | PRCHK_ALL, 100, 0xffff1234),
                     ==, NVME_SUCCESS);
-    g_assert_cmphex(verify(d, 100, 4, PRCHK_REF, 99, 0), ==, SC_REF);
+    /* type 1: a checked ILBRT must be the SLBA */
+    g_assert_cmphex(verify(d, 100, 4, PRCHK_REF, 99, 0), ==,
+                    NVME_INVALID_PROT_INFO | DNR);
+    /* stored reference tags that are not the LBAs */
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, 100, 4, 512, data, NULL, 8, PRACT,
+                       300, 0x1234), ==, NVME_SUCCESS);
+    g_assert_cmphex(verify(d, 100, 4, PRCHK_REF, 100, 0), ==, SC_REF);
     g_assert_cmpuint(err_lba(d), ==, 100);
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, 100, 4, 512, data, NULL, 8, PRACT,
+                       100, 0x1234), ==, NVME_SUCCESS);
     g_assert_cmphex(verify(d, 100, 4, PRCHK_APP, 100, 0xffff1235), ==,
                     SC_APP);
     g_assert_cmphex(verify(d, 100, 4, PRCHK_APP, 100, 0xfff01235), ==,
@@ -526,10 +535,13 @@ static void test_verify_pi(void)
     nvme_drv_stop(d);
 }
 
-/* Verify on 64-bit guard PI (48-bit reference tags) and on type 3. */
+/*
+ * Verify on 64-bit guard PI (48-bit reference tags; type 2, whose ILBRT
+ * need not be the SLBA) and on type 3.
+ */
 static void test_verify_pi64_type3(void)
 {
-    NvmeDrv *d = start_ns("ms=16,pi=1,pif=2");
+    NvmeDrv *d = start_ns("ms=16,pi=2,pif=2");
     uint8_t data[3 * 512], md[3 * 16];
     Io io = { .opc = NVME_CMD_WRITE, .slba = 20, .nlb = 3, .cdw12 = PRACT,
               .ilbrt = 0x89abcdef, .cdw3 = 0x12, .cdw15 = 0x5 };
@@ -638,8 +650,15 @@ static void test_compare_pi(void)
     g_assert_cmphex(rw(d, NVME_CMD_COMPARE, 30, 2, 512, data, NULL, 8,
                        PRACT | PRCHK_ALL, 30, 0xffff00a1), ==, NVME_SUCCESS);
     g_assert_cmphex(rw(d, NVME_CMD_COMPARE, 30, 2, 512, data, NULL, 8,
-                       PRACT | PRCHK_REF, 31, 0), ==, SC_REF);
+                       PRACT | PRCHK_REF, 31, 0), ==,
+                    NVME_INVALID_PROT_INFO | DNR);  /* type 1: not SLBA */
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, 30, 2, 512, data, NULL, 8, PRACT,
+                       60, 0xa1), ==, NVME_SUCCESS);    /* refs 60, 61 */
+    g_assert_cmphex(rw(d, NVME_CMD_COMPARE, 30, 2, 512, data, NULL, 8,
+                       PRACT | PRCHK_REF, 30, 0), ==, SC_REF);
     g_assert_cmpuint(err_lba(d), ==, 30);
+    g_assert_cmphex(rw(d, NVME_CMD_WRITE, 30, 2, 512, data, NULL, 8, PRACT,
+                       30, 0xa1), ==, NVME_SUCCESS);
     g_assert_cmphex(rw(d, NVME_CMD_COMPARE, 30, 2, 512, data, NULL, 8,
                        PRACT | PRCHK_APP, 30, 0xffff00a2), ==, SC_APP);
     data[600] ^= 1;
@@ -962,7 +981,7 @@ static void test_copy_pi(void)
  */
 static void test_copy_pi64(void)
 {
-    NvmeDrv *d = start_ns("ms=16,pi=1,pif=2");
+    NvmeDrv *d = start_ns("ms=16,pi=2,pif=2");  /* type 2: any ILBRT */
     uint8_t a[2 * 512], rdata[2 * 512], md[2 * 16];
     Io io = { .opc = NVME_CMD_WRITE, .slba = 70, .nlb = 2, .cdw12 = PRACT,
               .ilbrt = 0xfffffffe, .cdw3 = 0x3, .cdw15 = 0x44 };

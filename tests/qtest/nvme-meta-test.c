@@ -442,10 +442,21 @@ static void test_pi_type1(void)
                     NVME_SUCCESS);
     g_assert_cmpmem(rdata, sizeof(rdata), data, sizeof(data));
 
-    /* read checks: wrong expected ref, app; a corrupt guard in block 2 */
+    /* type 1: a checked reference tag must start at the SLBA */
     g_assert_cmphex(rw_meta(d, &g, NVME_CMD_READ, 100, 4, rdata, md,
-                            PRCHK_REF, 99, 0), ==, SC_REF | DNR);
+                            PRCHK_REF, 99, 0), ==,
+                    NVME_INVALID_PROT_INFO | DNR);
+    g_assert_cmphex(rw_meta(d, &g, NVME_CMD_WRITE, 100, 4, data, md,
+                            PRCHK_REF, 101, 0), ==,
+                    NVME_INVALID_PROT_INFO | DNR);
+    /* read checks: stored refs that are not the LBAs, app; bad guard */
+    g_assert_cmphex(rw_meta(d, &g, NVME_CMD_WRITE, 100, 4, data, NULL,
+                            PRACT, 200, 0x1234), ==, NVME_SUCCESS);
+    g_assert_cmphex(rw_meta(d, &g, NVME_CMD_READ, 100, 4, rdata, md,
+                            PRCHK_REF, 100, 0), ==, SC_REF | DNR);
     g_assert_cmpuint(err_lba(d), ==, 100);
+    g_assert_cmphex(rw_meta(d, &g, NVME_CMD_WRITE, 100, 4, data, NULL,
+                            PRACT, 100, 0x1234), ==, NVME_SUCCESS);
     g_assert_cmphex(rw_meta(d, &g, NVME_CMD_READ, 100, 4, rdata, md,
                             PRCHK_APP, 100, 0xffff1235), ==, SC_APP | DNR);
     /* the application tag mask: only the masked bits count */
@@ -616,7 +627,8 @@ static void test_pi_write_zeroes(void)
 /* 64-bit guard (pif=2): ELBAF, 16-byte PI, 48-bit reference tags. */
 static void test_pi_guard64(void)
 {
-    NvmeDrv *d = start_ns("ms=16,pi=1,pif=2");
+    /* type 2: any ILBRT (type 1 wants the SLBA's low 48 bits) */
+    NvmeDrv *d = start_ns("ms=16,pi=2,pif=2");
     g_autofree NvmeIdCtrl *idc = g_malloc0(4096);
     g_autofree NvmeIdNsNvm *nvm = g_malloc0(4096);
     uint8_t data[3 * 512], rdata[3 * 512], md[3 * 16];

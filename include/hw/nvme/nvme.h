@@ -906,6 +906,7 @@ void nvme_nvm_workers_stop(NvmeSQueue *sq);
 uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len);
 uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd);
+uint16_t nvme_pi_check_ilbrt(NvmeRequest *req);
 void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
                       uint32_t nlb, uint64_t ref, uint16_t app);
 
