@@ -238,16 +238,30 @@ static void nvme_ana_log_changed(NvmeCtrl *n, uint32_t grpid)
                      NVME_LOG_ANA);
 }
 
-/* Context: main loop; takes io_lock.  Set @n's view of group @grpid. */
-static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
+/* Context: main loop.  Set @n's view of group @grpid. */
+static void nvme_ana_apply_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
 {
-    NVME_IO_LOCK_GUARD(n);      /* I/O dispatch reads the state */
     if (nvme_ana_state(n, grpid) == state) {
         return;
     }
     n->ana_state[grpid] = state;
     trace_nvme_ana_state(n->cntlid, grpid, state);
     nvme_ana_log_changed(n, grpid);
+}
+
+/*
+ * Context: main loop; takes io_lock (I/O dispatch reads the state), which
+ * does not exist yet when the property is set on the command line.
+ */
+static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
+{
+    if (!n->io_lock) {
+        nvme_ana_apply_state(n, grpid, state);     /* before realize */
+        return;
+    }
+    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+        nvme_ana_apply_state(n, grpid, state);
+    }
 }
 
 /*
