@@ -11,6 +11,10 @@
 #
 # Usage: tests/run-sanitize.sh [qtest-name...]
 # Env:   SANITIZE_GUEST_BOOTS   guest boots to run (default "main"; "" none)
+#        SANITIZE_QTEST_MODES   qtest modes (default "default iothread": the
+#                               main-loop and iothread paths; the ioeventfd-off
+#                               modes add only the MMIO doorbell path, which
+#                               the plain qtest stage runs)
 #        NO_BUILD=1             skip scripts/build-qemu.sh
 #        DETECT_LEAKS=1         also LeakSanitizer (QEMU itself leaks at exit)
 # Prints "N passed, N failed" last.
@@ -52,7 +56,8 @@ suite() {
     rm -f "$out"
 }
 
-suite qtests bash "$here/run-qtests.sh" "$@"
+NVME_QTEST_MODES=${SANITIZE_QTEST_MODES:-default iothread} \
+    suite qtests bash "$here/run-qtests.sh" "$@"
 if [ -n "$SANITIZE_GUEST_BOOTS" ]; then
     # shellcheck disable=SC2086
     QEMU="$QEMU_BUILD_DIR/qemu-system-x86_64" BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} \

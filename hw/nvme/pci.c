@@ -186,6 +186,7 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
         nvme_iothreads_cleanup(n);
         return;
     }
+    nvme_irqfd_init(n);
     nvme_io_error_init(n);
     nvme_regs_power_on(n);
     nvme_admin_identify_ctrl_init(n);
@@ -206,6 +207,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_telemetry_cleanup(n);
     timer_free(n->kato_timer);
     n->kato_timer = NULL;
+    nvme_irqfd_cleanup(n);
     msix_uninit(pci, &n->bar0, &n->bar0);
     /*
      * A subregion holds a reference to its owner, this device: left in

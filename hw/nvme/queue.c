@@ -51,7 +51,8 @@
  * iothread (nvme_io_barrier) so no handler still sees the queue before
  * it is freed.  Interrupts of an iothread CQ go through an EventNotifier
  * whose handler runs in the main loop and calls msix_notify or
- * re-evaluates the INTx level; the coalescing timer is a main-loop
+ * re-evaluates the INTx level, or, with KVM, straight to the guest as an
+ * irqfd while the vector is unmasked (irqfd.c); the coalescing timer is a main-loop
  * QEMU_CLOCK_VIRTUAL timer (that clock is driven by the main loop) and
  * takes io_lock.  A fatal error seen by an iothread stops the queues
  * at once and sets CSTS.CFS from a main-loop bottom half.
@@ -97,8 +98,11 @@ static void nvme_cq_raise(NvmeCQueue *cq)
     }
 }
 
-/* Context: main loop.  Interrupt of an iothread CQ, raised under the BQL. */
-static void nvme_cq_irq_notified(EventNotifier *e)
+/*
+ * Context: main loop.  Interrupt of an iothread CQ, raised under the BQL
+ * (unless irqfd.c has bound the notifier to KVM).
+ */
+void nvme_cq_irq_notified(EventNotifier *e)
 {
     NvmeCQueue *cq = container_of(e, NvmeCQueue, irq_notifier);
 
@@ -120,6 +124,7 @@ static void nvme_cq_init_ctx(NvmeCtrl *n, NvmeCQueue *cq)
     if (event_notifier_init(&cq->irq_notifier, 0) == 0) {
         cq->has_irq_notifier = true;
         event_notifier_set_handler(&cq->irq_notifier, nvme_cq_irq_notified);
+        nvme_irqfd_cq_init(n, cq);
     }
 }
 
@@ -357,6 +362,7 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
         nvme_io_barrier(cq->ctx);
     }
     if (cq->has_irq_notifier) {
+        nvme_irqfd_cq_cleanup(n, cq);
         event_notifier_set_handler(&cq->irq_notifier, NULL);
         event_notifier_cleanup(&cq->irq_notifier);
     }

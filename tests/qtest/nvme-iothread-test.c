@@ -2,7 +2,8 @@
  * qtest: I/O queues in iothreads.  The iothread-queue-mapping property
  * and its errors; controller reset, queue deletion and hot-unplug while
  * commands run in an iothread; INTx from an iothread; shadow doorbell
- * polling by the iothread; quiesce with chunked commands in flight.
+ * polling by the iothread; quiesce with chunked commands in flight;
+ * MSI-X through KVM irqfds.
  * (The other I/O tests also run with iothreads: NVME_QTEST_MODE, see
  * tests/run-qtests.sh.)
  *
@@ -90,6 +91,16 @@ static NvmeDrv *start_iothread(const char *more)
     nvme_drv_msix_enable(d);
     nvme_drv_enable(d, 32, 32);
     return d;
+}
+
+/* Whether QEMU runs under KVM (a machine without usable KVM falls back). */
+static bool kvm_on(NvmeDrv *d)
+{
+    QDict *r = qtest_qmp(d->qts, "{'execute': 'query-kvm'}");
+    bool on = qdict_get_bool(qdict_get_qdict(r, "return"), "enabled");
+
+    qobject_unref(r);
+    return on;
 }
 
 /*
@@ -271,13 +282,19 @@ static bool peripheral_exists(QTestState *qts, const char *id)
  * The controller goes away (its unrealize quiesces and drains the
  * iothread queue), is finalized (DEVICE_DELETED) and QEMU carries on.
  */
-static void test_unplug_inflight(void)
+static NvmeDrv *start_unplug(const char *accel)
 {
-    NvmeDrv *d = nvme_drv_start_args(
+    g_autofree char *args = g_strdup_printf(
         "-machine pc -object iothread,id=io0 "
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-device nvme,id=nv0,addr=4.0,drive=d0,serial=unplug,"
-        "iothread=io0");
+        "iothread=io0 %s", accel);
+
+    return nvme_drv_start_args(args);
+}
+
+static void unplug_inflight(NvmeDrv *d)
+{
     QDict *r, *ev = NULL;
 
     nvme_drv_msix_enable(d);
@@ -308,6 +325,11 @@ static void test_unplug_inflight(void)
     g_assert_true(qdict_haskey(r, "return"));
     qobject_unref(r);
     nvme_drv_stop(d);
+}
+
+static void test_unplug_inflight(void)
+{
+    unplug_inflight(start_unplug(""));
 }
 
 /*
@@ -445,6 +467,77 @@ static void test_poll(void)
     nvme_drv_stop(d);
 }
 
+/* One write on @qid; its completion is polled, not waited for by MSI-X. */
+static void write_one(NvmeDrv *d, uint16_t qid, uint64_t slba)
+{
+    uint8_t data[LBASZ];
+
+    fill(data, LBASZ, slba);
+    g_assert_cmphex(nvme_drv_rw(d, qid, NVME_CMD_WRITE, 1, slba, 1, LBASZ,
+                                data, 0), ==, NVME_SUCCESS);
+}
+
+/*
+ * KVM irqfd (vCPUs stopped; skipped without KVM).  The vector of queue 1,
+ * in an iothread, is bound to KVM: its interrupts reach the in-kernel
+ * irqchip, so the message is never written to the MSI-X address in RAM,
+ * where the main loop's msix_notify writes it (as it does for the admin
+ * queue).  Masked, the binding is undone and a completion sets the
+ * Pending bit; unmasking delivers that one message through the main loop
+ * and binds again.  A controller reset deletes and re-creates the queue,
+ * which binds again.
+ */
+static void test_irqfd(void)
+{
+    NvmeDrv *d = nvme_drv_start("iothread=io0",
+                                "-object iothread,id=io0 -accel kvm -S");
+
+    if (!kvm_on(d)) {
+        nvme_drv_stop(d);
+        g_test_skip("KVM is not usable here");
+        return;
+    }
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, QSIZE);
+    g_assert_true(nvme_drv_msix_wait(d, 0, 1000));      /* main loop */
+    for (int round = 0; round < 2; round++) {
+        write_one(d, 1, 10);
+        g_assert_false(nvme_drv_msix_wait(d, 1, 200));
+        g_assert_false(nvme_drv_msix_pending(d, 1));
+
+        nvme_drv_msix_mask(d, 1, true);
+        write_one(d, 1, 11);
+        g_assert_true(nvme_drv_msix_pending(d, 1));
+        g_assert_false(nvme_drv_msix_fired(d, 1));
+        nvme_drv_msix_mask(d, 1, false);
+        g_assert_false(nvme_drv_msix_pending(d, 1));
+        g_assert_true(nvme_drv_msix_fired(d, 1));
+
+        write_one(d, 1, 12);
+        g_assert_false(nvme_drv_msix_wait(d, 1, 200));
+
+        nvme_drv_disable(d);
+        nvme_drv_msix_clear_all(d);
+        nvme_drv_enable(d, 32, 32);
+        nvme_drv_create_qpair(d, 1, QSIZE);
+    }
+    nvme_drv_stop(d);
+}
+
+/* The unplug above with KVM irqfds bound: unrealize unbinds them. */
+static void test_irqfd_unplug(void)
+{
+    NvmeDrv *d = start_unplug("-accel kvm -S");
+
+    if (!kvm_on(d)) {
+        nvme_drv_stop(d);
+        g_test_skip("KVM is not usable here");
+        return;
+    }
+    unplug_inflight(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -455,6 +548,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/iothread/unplug-inflight", test_unplug_inflight);
     qtest_add_func("/nvme/iothread/intx", test_intx);
     qtest_add_func("/nvme/iothread/poll", test_poll);
+    qtest_add_func("/nvme/iothread/irqfd", test_irqfd);
+    qtest_add_func("/nvme/iothread/irqfd-unplug", test_irqfd_unplug);
     qtest_add_func("/nvme/iothread/quiesce-multichunk",
                    test_quiesce_multichunk);
     return g_test_run();

@@ -357,6 +357,7 @@ struct NvmeCQueue {
     AioContext *ctx;            /* where its BHs and handlers run */
     bool has_irq_notifier;
     EventNotifier irq_notifier; /* iothread -> main loop interrupt */
+    bool irqfd_bound;           /* irq_notifier is a KVM irqfd (irqfd.c) */
 };
 
 /* ---- controller (pci.c, regs.c, ...) ---- */
@@ -542,6 +543,8 @@ struct NvmeCtrl {
     bool io_stopped;            /* quiesced: iothread queues stand still */
     uint32_t quiesce_depth;     /* main loop only */
     bool msix_on;               /* MSI-X enable, cached for iothreads */
+    int *irqfd_virq;            /* KVM route per vector, -1: none (irqfd.c) */
+    unsigned long *irqfd_unmasked;      /* vectors with irqfds bound */
     const char *fatal_why;      /* fatal status from an iothread */
     QEMUBH *fatal_bh;
 
@@ -684,6 +687,7 @@ void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val);
 void nvme_irq_update(NvmeCtrl *n);
 void nvme_cq_schedule(NvmeCQueue *cq);
 bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
+void nvme_cq_irq_notified(EventNotifier *e);
 
 /* iothread.c */
 bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp);
@@ -695,6 +699,12 @@ void nvme_io_quiesce(NvmeCtrl *n);
 void nvme_io_resume(NvmeCtrl *n);
 void nvme_io_barrier(AioContext *ctx);
 bool nvme_admin_quiesces(uint8_t opcode);
+
+/* irqfd.c: KVM irqfds for iothread CQ interrupts */
+void nvme_irqfd_init(NvmeCtrl *n);
+void nvme_irqfd_cleanup(NvmeCtrl *n);
+void nvme_irqfd_cq_init(NvmeCtrl *n, NvmeCQueue *cq);
+void nvme_irqfd_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq);
 
 /* Context: any.  An I/O queue handled outside the main loop. */
 static inline bool nvme_ctx_is_iothread(AioContext *ctx)
