@@ -11,8 +11,9 @@
 #      nothing) subtracted.
 #   2. The test guest (scripts/build-guest.sh) runs fio 4k random read and
 #      write at QD1 and QD32 (libaio and io_uring, numjobs = vCPUs) and 128k
-#      sequential read on (a) our nvme, (b) upstream's nvme, (c) virtio-blk
-#      with an iothread in our build; backends null-co and a raw image on
+#      sequential read on (a) our nvme, (a') our nvme with its I/O queues in
+#      an iothread, (b) upstream's nvme, (c) virtio-blk with an iothread in
+#      our build; backends null-co and a raw image on
 #      tmpfs; configurations alternate, each repeated.  Host CPU of the QEMU
 #      process is sampled from /proc/PID/stat during each job's steady state.
 #   3. scripts/bench-report.py prints the table, the ratios to (b) and (c)
@@ -21,7 +22,7 @@
 # Env: BENCH_QUICK=1 (about 3 min instead of about 12), BENCH_REPEATS,
 # BENCH_TIME / BENCH_RAMP (fio seconds measured / warm-up per job),
 # BENCH_PARTS="loadgen callgrind guest" (subset), BENCH_BACKENDS="null file",
-# BENCH_DEVICES="ours upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
+# BENCH_DEVICES="ours oursio upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
 # ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
 # (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder).
 set -euo pipefail
@@ -48,7 +49,7 @@ else
 fi
 BENCH_PARTS=${BENCH_PARTS:-loadgen callgrind guest}
 BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
-BENCH_DEVICES=${BENCH_DEVICES:-ours upstream virtio}
+BENCH_DEVICES=${BENCH_DEVICES:-ours oursio upstream virtio}
 LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
 IMG_MB=1024
 # A copy of our binary outside the build tree finds no firmware by itself.
@@ -201,6 +202,8 @@ guest_cmd() {
     esac
     case $dev in
         ours) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001 ;;
+        oursio) printf '%s\n' -object iothread,id=iot0 \
+                    -device nvme,drive=d0,serial=BENCH0001,iothread=iot0 ;;
         upstream) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001,ioeventfd=on ;;
         virtio) printf '%s\n' -object iothread,id=iot0 \
                     -device virtio-blk-pci,drive=d0,iothread=iot0,num-queues=2
