@@ -178,7 +178,8 @@ static void nvme_log_fill_smart(NvmeCtrl *n, const NvmeStats *st,
         cpu_to_le64(DIV_ROUND_UP(st->units_written, 1000));
     s->host_read_commands[0] = cpu_to_le64(st->read_cmds);
     s->host_write_commands[0] = cpu_to_le64(st->write_cmds);
-    s->controller_busy_time[0] = cpu_to_le64(st->busy_ns / 60000000000);
+    s->controller_busy_time[0] =
+        cpu_to_le64(nvme_stats_busy_ns(n) / (60 * NANOSECONDS_PER_SECOND));
     s->power_cycles[0] = cpu_to_le64(1);
     s->power_on_hours[0] = cpu_to_le64((now - n->power_on_at) / 3600000);
     s->media_errors[0] = cpu_to_le64(st->media_errors);

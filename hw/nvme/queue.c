@@ -265,6 +265,9 @@ static void nvme_req_release(NvmeRequest *req)
 
     nvme_io_error_forget(req);
     nvme_dma_unmap(req);
+    if (sq->sqid) {
+        nvme_stats_busy_end(sq->n);
+    }
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
@@ -752,6 +755,9 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
         sq->head = (sq->head + 1) % sq->size;
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
+        if (sq->sqid) {
+            nvme_stats_busy_begin(n);
+        }
         nvme_dispatch(n, req);
     }
     nvme_ring_close(&ring, 0, 0);

@@ -11,6 +11,12 @@
  * read includes Copy's source blocks, and its media writes add Write
  * Zeroes.  Only commands that succeed count; metadata never does.
  *
+ * Controller Busy Time counts the time during which at least one I/O
+ * command is outstanding: fetched from an I/O SQ, its completion not yet
+ * posted (or the command dropped with its queue).  It is the controller's
+ * in every SMART log, namespace ones included, and runs on the virtual
+ * clock, so a stopped VM is not busy.
+ *
  * A shared namespace's SMART figures on one controller are the commands
  * that came through that controller ("read from the controller"); the
  * endurance group log adds up all of them.
@@ -19,6 +25,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/timer.h"
 #include "hw/nvme/nvme.h"
 
 /* Context: main loop.  Add one command's counts to a SMART set. */
@@ -133,4 +140,29 @@ void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid)
             memset(&s->ctrls[i]->ns_stats[nsid], 0, sizeof(NvmeStats));
         }
     }
+}
+
+/* Context: queue.  An I/O command was fetched. */
+void nvme_stats_busy_begin(NvmeCtrl *n)
+{
+    if (n->io_outstanding++ == 0) {
+        n->busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    }
+}
+
+/* Context: queue.  An I/O command's completion was posted or dropped. */
+void nvme_stats_busy_end(NvmeCtrl *n)
+{
+    assert(n->io_outstanding);
+    if (--n->io_outstanding == 0) {
+        n->busy_ns += qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->busy_since;
+    }
+}
+
+/* Context: main loop.  Busy time so far, the current period included. */
+uint64_t nvme_stats_busy_ns(NvmeCtrl *n)
+{
+    NVME_IO_LOCK_GUARD(n);
+    return n->busy_ns + (n->io_outstanding ?
+        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->busy_since : 0);
 }

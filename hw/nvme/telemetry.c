@@ -96,7 +96,7 @@ static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
     put64(p + 96, n->stats.read_cmds);
     put64(p + 104, n->stats.write_cmds);
     put64(p + 112, n->stats.media_errors);
-    put64(p + 120, n->stats.busy_ns);
+    put64(p + 120, nvme_stats_busy_ns(n));
     put8(p + 128, n->smart_warning);
     put8(p + 129, n->aer_masked);
     put32(p + 132, n->feat.int_coalescing);

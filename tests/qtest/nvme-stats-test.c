@@ -481,6 +481,60 @@ static void test_ns_lifetime(void)
     rmdir(dir);
 }
 
+/* Controller Busy Time (minutes) of the SMART log of @nsid. */
+static uint64_t busy_minutes(NvmeDrv *d, uint32_t nsid)
+{
+    NvmeSmartLog s;
+
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, nsid, 0, &s,
+                                     sizeof(s)), ==, NVME_SUCCESS);
+    g_assert_cmpuint(s.controller_busy_time[1], ==, 0);
+    return le64_to_cpu(s.controller_busy_time[0]);
+}
+
+/*
+ * Controller Busy Time: the controller is busy while an I/O command's
+ * completion is not posted.  A CQ of two entries holds one completion the
+ * host has not consumed, so the next command's cannot be posted and the
+ * controller stays busy across 150 s of virtual time: 2 minutes, in the
+ * controller's log and in a namespace's.  Once the host consumes the
+ * entries both are posted, and idle time does not count.
+ */
+static void test_busy_time(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    uint64_t buf = nvme_drv_alloc(d, 512);
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+
+    qtest_clock_step(d->qts, 90 * 1000000000LL);
+    g_assert_cmpuint(busy_minutes(d, NVME_NSID_BROADCAST), ==, 0);
+    g_assert_cmphex(nvme_drv_create_cq(d, 1, 2, 1, true), ==, 0);
+    g_assert_cmphex(nvme_drv_create_sq(d, 1, 1, 16), ==, 0);
+    for (int i = 0; i < 2; i++) {
+        nvme_drv_cmd_init(&cmd, NVME_CMD_READ, 1);
+        nvme_drv_cmd_set_prp(d, &cmd, buf, 512);
+        cmd.cid = 0x10 + i;
+        nvme_drv_sq_put(d, 1, &cmd);
+    }
+    nvme_drv_sq_ring(d, 1);
+    for (int i = 0; i < 5000 && !nvme_drv_cqe_ready(d, 1); i++) {
+        g_usleep(1000);
+    }
+    g_assert_true(nvme_drv_cqe_ready(d, 1));
+    qtest_clock_step(d->qts, 150 * 1000000000LL);
+    g_assert_cmpuint(busy_minutes(d, NVME_NSID_BROADCAST), ==, 2);
+    g_assert_cmpuint(busy_minutes(d, 1), ==, 2);
+    for (int i = 0; i < 2; i++) {
+        g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 5000, true));
+        g_assert_cmphex(cqe.cid, ==, 0x10 + i);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    }
+    qtest_clock_step(d->qts, 150 * 1000000000LL);
+    g_assert_cmpuint(busy_minutes(d, NVME_NSID_BROADCAST), ==, 2);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -490,5 +544,6 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/stats/bad-ids", test_bad_ids);
     qtest_add_func("/nvme/stats/shared", test_shared);
     qtest_add_func("/nvme/stats/ns-lifetime", test_ns_lifetime);
+    qtest_add_func("/nvme/stats/busy-time", test_busy_time);
     return g_test_run();
 }

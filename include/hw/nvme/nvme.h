@@ -476,7 +476,6 @@ typedef struct NvmeStats {
     uint64_t read_cmds;
     uint64_t write_cmds;
     uint64_t media_errors;
-    uint64_t busy_ns;
 } NvmeStats;
 
 /* The one endurance group (endgrp.c) and its counters, subsystem-wide. */
@@ -583,6 +582,10 @@ struct NvmeCtrl {
     uint64_t error_count;
     NvmeStats stats;
     NvmeStats ns_stats[NVME_MAX_NSID + 1];      /* per NSID (stats.c) */
+    /* Controller Busy Time (stats.c), QEMU_CLOCK_VIRTUAL ns, io_lock */
+    uint32_t io_outstanding;    /* I/O commands fetched, CQE not posted */
+    int64_t busy_since;         /* when io_outstanding left 0 */
+    uint64_t busy_ns;           /* earlier busy periods */
     uint8_t smart_warning;
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
 
@@ -884,6 +887,9 @@ void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb);
 void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns);
 void nvme_stats_error_logged(NvmeCtrl *n, NvmeRequest *req);
 void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid);
+void nvme_stats_busy_begin(NvmeCtrl *n);
+void nvme_stats_busy_end(NvmeCtrl *n);
+uint64_t nvme_stats_busy_ns(NvmeCtrl *n);
 
 /* endgrp.c */
 void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id);
