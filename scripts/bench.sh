@@ -35,8 +35,6 @@ UPSTREAM_QEMU=${UPSTREAM_QEMU:-/usr/bin/qemu-system-x86_64}
 LOADGEN=$QEMU_BUILD_DIR/tests/qtest/nvme-loadgen-bench
 GUEST="$NVME_CACHE/guest"
 BENCH_OUT=${BENCH_OUT:-$NVME_CACHE/bench/$(date +%Y%m%d-%H%M%S)}
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
 
 if [ -n "${BENCH_QUICK:-}" ]; then
     : "${BENCH_REPEATS:=1}" "${BENCH_TIME:=2}" "${BENCH_RAMP:=1}"

@@ -39,3 +39,13 @@ QEMU_SRC_DIR="$NVME_CACHE/qemu-$QEMU_VERSION-src"
 export CCACHE_DIR="${CCACHE_DIR:-$NVME_CACHE/ccache}"
 # Paths under the cache are hashed relative, so a re-created build folder hits.
 export CCACHE_BASEDIR="$NVME_CACHE"
+
+# Root commands go through sudo unless the scripts already run as root.
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+# deps_done NAME: whether the install step NAME already ran on this machine
+# (its stamp is in the cache; FORCE_DEPS=1 redoes it).  deps_mark NAME
+# records that it did.
+deps_done() { [ -f "$NVME_CACHE/$1.stamp" ] && [ -z "${FORCE_DEPS:-}" ]; }
+deps_mark() { mkdir -p "$NVME_CACHE" && touch "$NVME_CACHE/$1.stamp"; }

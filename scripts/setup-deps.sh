@@ -9,13 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
-
-stamp="$NVME_CACHE/deps-v3.stamp"
-if [ -f "$stamp" ] && [ -z "${FORCE_DEPS:-}" ]; then
-    exit 0
-fi
+deps_done deps-v3 && exit 0
 
 extra=/etc/apt/sources.list.d/nvme-qemu-extra.sources
 
@@ -82,5 +76,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
 $SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
     meson python3-pycotap
 
-mkdir -p "$NVME_CACHE"
-touch "$stamp"
+deps_mark deps-v3

@@ -7,13 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
-
-stamp="$NVME_CACHE/sanitize-deps-v1.stamp"
-if [ -f "$stamp" ] && [ -z "${FORCE_DEPS:-}" ]; then
-    exit 0
-fi
+deps_done sanitize-deps-v1 && exit 0
 
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(clang-14 libclang-rt-14-dev llvm-14)
@@ -27,5 +21,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-mkdir -p "$NVME_CACHE"
-touch "$stamp"
+deps_mark sanitize-deps-v1

@@ -19,28 +19,6 @@ check_fio() {
     ok iothread-multi-queue "only $n I/O queue vector(s) fired: $(tr '\n' ' ' < /tmp/irq1)" [ "$n" -ge 2 ]
 }
 
-check_reset_under_io() {
-    local rc=0 mib=48 pid before after i bad=
-    before=$(dmesg | grep -c 'default/read/poll queues')
-    fio_run /tmp/fior.log --rw=randwrite --iodepth=16 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 &
-    pid=$!
-    for i in 1 2 3; do
-        sleep 1
-        kill -0 $pid 2>/dev/null || { bad="fio ended before reset $i"; break; }
-        nvme reset $CTRL || bad="nvme reset $i failed"
-    done
-    wait $pid || rc=$?
-    after=$(dmesg | grep -c 'default/read/poll queues')
-    fio_check iothread-fio-verify-across-reset /tmp/fior.log $rc $((mib * 1024))
-    if [ -z "$bad" ] && [ $((after - before)) -ge 2 ] &&
-       [ "$(cat /sys/class/nvme/nvme0/state)" = live ]; then
-        pass iothread-controller-reset
-    else
-        fail iothread-controller-reset "${bad:-queue setups $before -> $after, state $(cat /sys/class/nvme/nvme0/state)}"
-    fi
-}
-
 check_kernel_log() {
     local bad
     bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' | head -n3)
@@ -48,6 +26,6 @@ check_kernel_log() {
 }
 
 check_fio
-check_reset_under_io
+reset_under_io iothread- 3
 check_kernel_log
 done_

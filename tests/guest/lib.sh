@@ -77,4 +77,35 @@ fio_check() {
     fi
 }
 
+# reset_under_io PREFIX RESETS: RESETS controller resets, a second apart,
+# while a verified write job runs.  The kernel requeues in-flight commands,
+# so fio must finish with every block verified.  Linux logs "default/read/
+# poll queues" each time it re-creates the I/O queues, which proves the
+# resets really happened (at least two of them: a reset issued while the
+# previous one still re-creates the queues may be folded into it).  Checks
+# PREFIXfio-verify-across-reset and PREFIXcontroller-reset.
+reset_under_io() {
+    local prefix=$1 resets=$2 rc=0 mib=48 pid before after i bad=
+    before=$(dmesg | grep -c 'default/read/poll queues')
+    fio_run /tmp/fior.log --rw=randwrite --iodepth=16 --size=${mib}M \
+        --verify=crc32c --verify_fatal=1 &
+    pid=$!
+    i=0
+    while [ $i -lt "$resets" ]; do
+        i=$((i + 1))
+        sleep 1
+        kill -0 $pid 2>/dev/null || { bad="fio ended before reset $i"; break; }
+        nvme reset $CTRL || bad="nvme reset $i failed"
+    done
+    wait $pid || rc=$?
+    after=$(dmesg | grep -c 'default/read/poll queues')
+    fio_check ${prefix}fio-verify-across-reset /tmp/fior.log $rc $((mib * 1024))
+    if [ -z "$bad" ] && [ $((after - before)) -ge 2 ] &&
+       [ "$(cat /sys/class/nvme/nvme0/state)" = live ]; then
+        pass ${prefix}controller-reset
+    else
+        fail ${prefix}controller-reset "${bad:-queue setups $before -> $after, state $(cat /sys/class/nvme/nvme0/state)}"
+    fi
+}
+
 done_() { echo "GUEST-DONE"; }

@@ -99,32 +99,6 @@ check_fio_qd32() {
     ok multi-queue "only $n I/O queue vector(s) fired: $(cat /tmp/irq1 | tr '\n' ' ')" [ "$n" -ge 2 ]
 }
 
-# Controller resets while a verified write job runs: the kernel requeues
-# in-flight commands, so fio must finish with every block verified.  Linux
-# logs "default/read/poll queues" each time it re-creates the I/O queues,
-# which proves the resets really happened.
-check_reset_under_io() {
-    local rc=0 mib=48 pid before after i bad=
-    before=$(dmesg | grep -c 'default/read/poll queues')
-    fio_run /tmp/fior.log --rw=randwrite --iodepth=16 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 &
-    pid=$!
-    for i in 1 2; do
-        sleep 1
-        kill -0 $pid 2>/dev/null || { bad="fio ended before reset $i"; break; }
-        nvme reset $CTRL || bad="nvme reset $i failed"
-    done
-    wait $pid || rc=$?
-    after=$(dmesg | grep -c 'default/read/poll queues')
-    fio_check fio-verify-across-reset /tmp/fior.log $rc $((mib * 1024))
-    if [ -z "$bad" ] && [ $((after - before)) -ge 2 ] &&
-       [ "$(cat /sys/class/nvme/nvme0/state)" = live ]; then
-        pass controller-reset
-    else
-        fail controller-reset "${bad:-queue setups $before -> $after, state $(cat /sys/class/nvme/nvme0/state)}"
-    fi
-}
-
 # ext4 round trip: data written, synced, unmounted, read back after a
 # remount with caches dropped; fsck must find the file system clean.
 check_ext4() {
@@ -169,7 +143,7 @@ check_id_ns
 check_error_log
 check_fio_qd1_and_smart
 check_fio_qd32
-check_reset_under_io
+reset_under_io "" 2
 check_ext4
 check_kernel_log
 done_

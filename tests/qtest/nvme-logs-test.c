@@ -156,27 +156,12 @@ static void test_coal_off(void)
 #define LID_TEL_CTRL 0x08
 #define LSP_CREATE   (1u << 8)
 
-/* Get Log Page with CDW10 extra bits (LSP, RAE). */
+/* Get Log Page (all namespaces) with CDW10 extra bits (LSP, RAE). */
 static uint16_t get_log_raw(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
                             uint64_t offset, void *out, uint32_t len)
 {
-    NvmeCmd cmd;
-    uint64_t buf = nvme_drv_alloc(d, len);
-    uint32_t numd = len / 4 - 1;
-    uint16_t st;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, NVME_NSID_BROADCAST);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, len);
-    cmd.cdw10 = lid | dw10_extra | ((numd & 0xffff) << 16);
-    cmd.cdw11 = numd >> 16;
-    cmd.cdw12 = (uint32_t)offset;
-    cmd.cdw13 = offset >> 32;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
-    if (out) {
-        nvme_drv_memread(d, buf, out, len);
-    }
-    guest_free(&d->alloc, buf);
-    return st;
+    return nvme_drv_get_log_ext(d, lid, dw10_extra, NVME_NSID_BROADCAST,
+                                offset, out, len);
 }
 
 static void test_telemetry_lpa(void)

@@ -855,6 +855,13 @@ uint16_t nvme_drv_set_features(NvmeDrv *d, uint8_t fid, uint32_t cdw11,
 uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
                           uint64_t offset, void *out, uint32_t len)
 {
+    return nvme_drv_get_log_ext(d, lid, 0, nsid, offset, out, len);
+}
+
+uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
+                              uint32_t nsid, uint64_t offset, void *out,
+                              uint32_t len)
+{
     NvmeCmd cmd;
     uint64_t buf = nvme_drv_alloc(d, len);
     uint32_t numd = len / 4 - 1;
@@ -863,7 +870,7 @@ uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
     g_assert_cmpuint(len % 4, ==, 0);
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, nsid);
     nvme_drv_cmd_set_prp(d, &cmd, buf, len);
-    cmd.cdw10 = lid | ((numd & 0xffff) << 16);
+    cmd.cdw10 = lid | dw10_extra | ((numd & 0xffff) << 16);
     cmd.cdw11 = numd >> 16;
     cmd.cdw12 = (uint32_t)offset;
     cmd.cdw13 = offset >> 32;

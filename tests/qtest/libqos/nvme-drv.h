@@ -235,6 +235,10 @@ uint16_t nvme_drv_set_features(NvmeDrv *d, uint8_t fid, uint32_t cdw11,
                                uint32_t *dw0);
 uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
                           uint64_t offset, void *out, uint32_t len);
+/* The same with CDW10 bits besides LID and NUMDL (LSP, RAE). */
+uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
+                              uint32_t nsid, uint64_t offset, void *out,
+                              uint32_t len);
 /* Read/Write/etc. of @nblocks blocks at @slba through a fresh buffer. */
 uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
                      uint32_t nsid, uint64_t slba, uint32_t nblocks,
