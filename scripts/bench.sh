@@ -24,7 +24,8 @@
 # BENCH_PARTS="loadgen callgrind guest" (subset), BENCH_BACKENDS="null file",
 # BENCH_DEVICES="ours oursio upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
 # ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
-# (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder).
+# (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder), BENCH_OURS_PROPS
+# (appended to our -device nvme in the guest runs, e.g. ",ioeventfd=off").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -199,9 +200,9 @@ guest_cmd() {
                   "driver=raw,node-name=d0,file.driver=file,file.filename=$img" ;;
     esac
     case $dev in
-        ours) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001 ;;
+        ours) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001${BENCH_OURS_PROPS:-} ;;
         oursio) printf '%s\n' -object iothread,id=iot0 \
-                    -device nvme,drive=d0,serial=BENCH0001,iothread=iot0 ;;
+                    -device nvme,drive=d0,serial=BENCH0001,iothread=iot0${BENCH_OURS_PROPS:-} ;;
         upstream) printf '%s\n' -device nvme,drive=d0,serial=BENCH0001,ioeventfd=on ;;
         virtio) printf '%s\n' -object iothread,id=iot0 \
                     -device virtio-blk-pci,drive=d0,iothread=iot0,num-queues=2
