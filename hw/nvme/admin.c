@@ -47,8 +47,9 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
      */
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128);
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
-    id->oacs = cpu_to_le16(NVME_OACS_DBCS | NVME_OACS_FORMAT | NVME_OACS_FW |
-                           NVME_OACS_SELF_TEST);
+    id->oacs = cpu_to_le16(NVME_OACS_FORMAT | NVME_OACS_FW |
+                           NVME_OACS_SELF_TEST |
+                           (n->params.dbbuf ? NVME_OACS_DBCS : 0));
     id->acl = 3;
     id->aerl = n->params.aerl;
     /* firmware.c: 2 slots, slot 1 read-only, activation without reset */

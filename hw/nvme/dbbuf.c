@@ -331,6 +331,9 @@ uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req)
     uint64_t eis = le64_to_cpu(req->cmd.dptr.prp2);
     uint64_t mask = n->page_size - 1;
 
+    if (!n->params.dbbuf) {
+        return NVME_INVALID_OPCODE | NVME_DNR;  /* not offered (OACS) */
+    }
     if (NVME_CMD_FLAGS_PSDT(req->cmd.flags) != NVME_PSDT_PRP) {
         nvme_req_err_field(req, 1, 6);
         return NVME_INVALID_FIELD | NVME_DNR;

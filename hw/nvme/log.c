@@ -197,6 +197,9 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
             log->iocs[op] = cpu_to_le32(nvme_effects(&nvme_nvm_ops[op]));
         }
     }
+    if (!n->params.dbbuf) {         /* "dbbuf=off": dbbuf.c refuses it */
+        log->acs[NVME_ADM_CMD_DBBUF_CONFIG] = 0;
+    }
     if (!n->subsys->pool_dir) {     /* no pool: subsys.c refuses 0Dh */
         log->acs[NVME_ADM_CMD_NS_MGMT] = 0;
     }

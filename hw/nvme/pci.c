@@ -270,6 +270,7 @@ static const Property nvme_props[] = {
     DEFINE_PROP_UINT8("aerl", NvmeCtrl, params.aerl, 3),
     DEFINE_PROP_UINT32("aer_max_queued", NvmeCtrl, params.aer_max_queued, 64),
     DEFINE_PROP_BOOL("ioeventfd", NvmeCtrl, params.ioeventfd, true),
+    DEFINE_PROP_BOOL("dbbuf", NvmeCtrl, params.dbbuf, true),
     DEFINE_PROP_STRING("features-file", NvmeCtrl, params.features_file),
     DEFINE_PROP_LINK("iothread", NvmeCtrl, params.iothread, TYPE_IOTHREAD,
                      IOThread *),

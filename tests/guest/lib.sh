@@ -108,4 +108,30 @@ reset_under_io() {
     fi
 }
 
+# io_paths_check PREFIX RESETS: the I/O path of a configuration (iothreads,
+# doorbells) under load.  fio verify over both vCPUs' queues (each must
+# have interrupted), controller resets under a verified write job, and a
+# kernel log free of nvme errors.  Checks PREFIX{fio-verify,multi-queue,
+# fio-verify-across-reset,controller-reset,kernel-log-clean}.
+io_paths_check() {
+    local prefix=$1 resets=$2 rc=0 mib=32 n bad
+    queue_irqs > /tmp/irq0
+    fio_run /tmp/fio.log --rw=randwrite --iodepth=16 --numjobs=2 \
+        --size=${mib}M --offset_increment=${mib}M --cpus_allowed=0-1 \
+        --cpus_allowed_policy=split --verify=crc32c --verify_fatal=1 || rc=$?
+    fio_check ${prefix}fio-verify /tmp/fio.log $rc $((2 * mib * 1024))
+    queue_irqs > /tmp/irq1
+    n=$(queues_grown /tmp/irq0 /tmp/irq1)
+    ok ${prefix}multi-queue "only $n I/O queue vector(s) fired: $(tr '\n' ' ' < /tmp/irq1)" [ "$n" -ge 2 ]
+    reset_under_io "$prefix" "$resets"
+    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' | head -n3)
+    ok ${prefix}kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+}
+
+# dbbuf_oacs: OACS bit 8 of Identify Controller (Doorbell Buffer Config,
+# which decides whether Linux uses shadow doorbells): 256 or 0.
+dbbuf_oacs() {
+    echo $(( $(num "$(nvme id-ctrl $CTRL | field oacs)") & 0x100 ))
+}
+
 done_() { echo "GUEST-DONE"; }

@@ -206,20 +206,40 @@ static void shadow_reset(const char *props)
     nvme_drv_stop(s.d);
 }
 
-/* Effects log and OACS advertise the command. */
-static void test_advertised(void)
+/*
+ * Effects log and OACS advertise the command, unless "dbbuf=off": then
+ * neither does, and the command is an invalid opcode.
+ */
+static void advertised(bool on)
 {
-    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    NvmeDrv *d = nvme_drv_start_ready(on ? NULL : "dbbuf=off");
     g_autofree NvmeIdCtrl *id = g_new0(NvmeIdCtrl, 1);
     g_autofree uint32_t *acs = g_new0(uint32_t, 1024);
+    uint64_t dbs = nvme_drv_alloc(d, 4096), eis = nvme_drv_alloc(d, 4096);
+    NvmeCmd cmd;
 
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==, 0);
-    g_assert_true(le16_to_cpu(id->oacs) & NVME_OACS_DBCS);
+    g_assert_cmpint(!!(le16_to_cpu(id->oacs) & NVME_OACS_DBCS), ==, on);
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CMD_EFFECTS, 0, 0, acs,
                                      4096), ==, 0);
-    g_assert_true(le32_to_cpu(acs[NVME_ADM_CMD_DBBUF_CONFIG]) &
-                  NVME_CMD_EFF_CSUPP);
+    g_assert_cmpint(!!(le32_to_cpu(acs[NVME_ADM_CMD_DBBUF_CONFIG]) &
+                       NVME_CMD_EFF_CSUPP), ==, on);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_DBBUF_CONFIG, 0);
+    cmd.dptr.prp1 = cpu_to_le64(dbs);
+    cmd.dptr.prp2 = cpu_to_le64(eis);
+    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==,
+                    on ? NVME_SUCCESS : NVME_INVALID_OPCODE | NVME_DNR);
     nvme_drv_stop(d);
+}
+
+static void test_advertised(void)
+{
+    advertised(true);
+}
+
+static void test_not_offered(void)
+{
+    advertised(false);
 }
 
 #define MODES(fn)                                                        \
@@ -241,6 +261,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/dbbuf/config_errors", test_config_errors);
     qtest_add_func("/nvme/dbbuf/advertised", test_advertised);
+    qtest_add_func("/nvme/dbbuf/not-offered", test_not_offered);
     ADD_MODES("sq_tail", shadow_sq_tail);
     ADD_MODES("needs_doorbell", shadow_needs_doorbell);
     ADD_MODES("cq_head", shadow_cq_head);

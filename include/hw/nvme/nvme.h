@@ -371,6 +371,7 @@ typedef struct NvmeParams {
     uint8_t aerl;
     uint32_t aer_max_queued;
     bool ioeventfd;
+    bool dbbuf;                 /* offer Doorbell Buffer Config */
     char *features_file;        /* saved features across restarts */
     struct IOThread *iothread;                  /* "iothread" link */
     IOThreadVirtQueueMappingList *iothread_map; /* "iothread-queue-mapping" */
