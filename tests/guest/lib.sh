@@ -85,10 +85,12 @@ fio_check() {
 # previous one still re-creates the queues may be folded into it).  Checks
 # PREFIXfio-verify-across-reset and PREFIXcontroller-reset.
 reset_under_io() {
-    local prefix=$1 resets=$2 rc=0 mib=48 pid before after i bad=
+    local prefix=$1 resets=$2 rc=0 mib=16 pid before after i bad=
     before=$(dmesg | grep -c 'default/read/poll queues')
+    # rate-limited, so the job outlasts the resets however fast the guest
+    # is: about 2.7 s of writes, then as long for the verifying reads
     fio_run /tmp/fior.log --rw=randwrite --iodepth=16 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 &
+        --rate_iops=1500 --verify=crc32c --verify_fatal=1 &
     pid=$!
     i=0
     while [ $i -lt "$resets" ]; do
