@@ -84,7 +84,7 @@ bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq)
         return false;
     }
     nvme_dbbuf_write_ei(n, sq->ei_addr, sq->tail);
-    smp_mb();
+    smp_mb();       /* the EventIdx out before the shadow tail is read */
     nvme_dbbuf_sq_refresh(n, sq);
     return sq->tail != old;
 }

@@ -52,9 +52,9 @@
  * it is freed.  Interrupts of an iothread CQ go through an EventNotifier
  * whose handler runs in the main loop and calls msix_notify or
  * re-evaluates the INTx level, or, with KVM, straight to the guest as an
- * irqfd while the vector is unmasked (irqfd.c); the coalescing timer is a main-loop
- * QEMU_CLOCK_VIRTUAL timer (that clock is driven by the main loop) and
- * takes io_lock.  A fatal error seen by an iothread stops the queues
+ * irqfd while the vector is unmasked (irqfd.c); the coalescing timer is a
+ * main-loop QEMU_CLOCK_VIRTUAL timer (that clock is driven by the main
+ * loop) and takes io_lock.  A fatal error seen by an iothread stops the queues
  * at once and sets CSTS.CFS from a main-loop bottom half.
  *
  * Re-entrancy.  Main-loop bottom halves carry the device's re-entrancy
@@ -546,7 +546,7 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
     if (nvme_ring_write(cq->n, ring, off, &cqe, 12) != MEMTX_OK) {
         return false;
     }
-    smp_wmb();
+    smp_wmb();      /* the entry before the dword with its phase tag */
     if (nvme_ring_write(cq->n, ring, off + 12, (uint8_t *)&cqe + 12, 4) !=
         MEMTX_OK) {
         return false;
@@ -578,7 +578,7 @@ static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
         return false;
     }
     nvme_dbbuf_cq_wait(n, cq);
-    smp_mb();
+    smp_mb();       /* the EventIdx out before the shadow head is read */
     nvme_dbbuf_cq_refresh(n, cq);
     return (cq->tail + 1) % cq->size == cq->head;
 }
