@@ -6,7 +6,8 @@
 # Each test runs in the default mode and in the iothread mode; the
 # I/O-relevant ones (IO_TESTS) also in the other modes of NVME_QTEST_MODES
 # (the libqos driver's NVME_QTEST_MODE: ioeventfd-off,
-# iothread-ioeventfd-off).
+# iothread-ioeventfd-off), and SHADOW_TESTS in shadow and iothread-shadow
+# (the driver uses shadow doorbells).
 # NVME_QTEST_MODES=default runs the default mode only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,18 +24,25 @@ if [ ${#tests[@]} -eq 0 ]; then
                              "$repo/tests/qtest/nvme/meson.build")
 fi
 
-modes=(${NVME_QTEST_MODES:-default iothread ioeventfd-off iothread-ioeventfd-off})
+modes=(${NVME_QTEST_MODES:-default iothread ioeventfd-off iothread-ioeventfd-off shadow iothread-shadow})
 IO_TESTS=" nvme-io-test nvme-nvm-test nvme-dbbuf-test nvme-hostile-test
  nvme-regress-test nvme-ioerr-test nvme-iothread-test nvme-sgl-test
  nvme-meta-test "
+# The shadow modes: the I/O tests that ring doorbells only through the
+# driver (not the ones writing raw or bad doorbell values, nor those that
+# set up shadow doorbells themselves).
+SHADOW_TESTS=" nvme-io-test nvme-nvm-test nvme-regress-test nvme-ioerr-test
+ nvme-sgl-test nvme-meta-test "
 
 runs=()
 for mode in "${modes[@]}"; do
     for t in "${tests[@]}"; do
-        if [ "$mode" = default ] || [ "$mode" = iothread ] ||
-           [[ "$IO_TESTS" == *" $t"[[:space:]]* ]]; then
-            runs+=("$mode:$t")
-        fi
+        case $mode in
+            default|iothread) runs+=("$mode:$t") ;;
+            *shadow) [[ "$SHADOW_TESTS" != *" $t"[[:space:]]* ]] ||
+                         runs+=("$mode:$t") ;;
+            *) [[ "$IO_TESTS" != *" $t"[[:space:]]* ]] || runs+=("$mode:$t") ;;
+        esac
     done
 done
 

@@ -56,6 +56,10 @@ static char *replace_all(const char *s, const char *what, const char *with)
  * iothread nvmeio0, "ioeventfd-off" turns the doorbell ioeventfds off,
  * "iothread-ioeventfd-off" both; unset or "default" changes nothing.  A
  * test's own properties come later on the -device line, so they win.
+ * "shadow" and "iothread-shadow" change the driver instead: it configures
+ * shadow doorbells at each nvme_drv_enable() and rings the I/O queues'
+ * doorbells the way Linux does (shadow value first, MMIO only when the
+ * EventIdx asks for it).
  */
 static char *nvme_drv_mode_args(const char *args)
 {
@@ -64,7 +68,7 @@ static char *nvme_drv_mode_args(const char *args)
     bool iothread = false;
     char *with, *r;
 
-    if (!strcmp(mode, "iothread")) {
+    if (!strcmp(mode, "iothread") || !strcmp(mode, "iothread-shadow")) {
         props = "iothread=nvmeio0,";
         iothread = true;
     } else if (!strcmp(mode, "ioeventfd-off")) {
@@ -73,7 +77,7 @@ static char *nvme_drv_mode_args(const char *args)
         props = "iothread=nvmeio0,ioeventfd=off,";
         iothread = true;
     } else {
-        g_assert_cmpstr(mode, ==, "default");
+        g_assert_true(!strcmp(mode, "default") || !strcmp(mode, "shadow"));
         return g_strdup(args);
     }
     with = g_strconcat("-device nvme,", props, NULL);
@@ -97,6 +101,11 @@ const char *nvme_drv_mode(void)
 bool nvme_drv_mode_iothread(void)
 {
     return g_str_has_prefix(nvme_drv_mode(), "iothread");
+}
+
+bool nvme_drv_mode_shadow(void)
+{
+    return g_str_has_suffix(nvme_drv_mode(), "shadow");
 }
 
 NvmeDrv *nvme_drv_start_args(const char *args)
@@ -276,6 +285,7 @@ void nvme_drv_forget_queues(NvmeDrv *d)
         memset(&d->cq[i], 0, sizeof(d->cq[i]));
         d->cq[i].stash = stash;
     }
+    d->dbs = d->eis = 0;        /* a reset ends Doorbell Buffer Config */
 }
 
 bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
@@ -311,11 +321,64 @@ bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
     return ready;
 }
 
+/* Doorbell Buffer Config with zeroed buffers (the "shadow" modes). */
+static void shadow_config(NvmeDrv *d)
+{
+    NvmeCmd cmd;
+
+    if (!d->shadow_pages) {
+        d->shadow_pages = nvme_drv_alloc_aligned(d, 2 * 4096, 4096);
+    }
+    qtest_memset(d->qts, d->shadow_pages, 0, 2 * 4096);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_DBBUF_CONFIG, 0);
+    cmd.dptr.prp1 = d->shadow_pages;
+    cmd.dptr.prp2 = d->shadow_pages + 4096;
+    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    d->dbs = cmd.dptr.prp1;
+    d->eis = cmd.dptr.prp2;
+}
+
 void nvme_drv_enable(NvmeDrv *d, uint16_t asq_entries, uint16_t acq_entries)
 {
     g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CSTS) & NVME_CSTS_READY, ==, 0);
     g_assert_true(nvme_drv_enable_cc(d, asq_entries, acq_entries,
                                      nvme_drv_cc_value(0)));
+    if (nvme_drv_mode_shadow()) {
+        shadow_config(d);
+    }
+}
+
+/* A new queue's shadow doorbell and EventIdx start at 0 (as Linux does). */
+static void shadow_clear(NvmeDrv *d, uint32_t off)
+{
+    if (d->dbs) {
+        qtest_writel(d->qts, d->dbs + off - 0x1000, 0);
+        qtest_writel(d->qts, d->eis + off - 0x1000, 0);
+    }
+}
+
+/*
+ * Ring the doorbell at @off (SQ tail or CQ head) with @val.  With shadow
+ * doorbells, as Linux does: the new value goes to the shadow buffer and
+ * the MMIO doorbell is written only when the value passed the EventIdx
+ * the controller published (16-bit arithmetic).  The admin queue has no
+ * shadow.
+ */
+static void ring_db(NvmeDrv *d, uint16_t qid, uint32_t off, uint32_t val)
+{
+    uint64_t shadow = off - 0x1000;     /* laid out like the doorbells */
+    uint32_t old, ei;
+
+    if (!d->dbs || !qid) {
+        nvme_drv_wr32(d, off, val);
+        return;
+    }
+    old = qtest_readl(d->qts, d->dbs + shadow);
+    qtest_writel(d->qts, d->dbs + shadow, val);
+    ei = qtest_readl(d->qts, d->eis + shadow);
+    if ((uint16_t)(val - ei - 1) < (uint16_t)(val - old)) {
+        nvme_drv_wr32(d, off, val);
+    }
 }
 
 void nvme_drv_disable(NvmeDrv *d)
@@ -566,7 +629,7 @@ void nvme_drv_sq_put(NvmeDrv *d, uint16_t qid, const NvmeCmd *cmd)
 
 void nvme_drv_sq_ring(NvmeDrv *d, uint16_t qid)
 {
-    nvme_drv_wr32(d, nvme_drv_sq_db(d, qid), d->sq[qid].tail);
+    ring_db(d, qid, nvme_drv_sq_db(d, qid), d->sq[qid].tail);
 }
 
 uint16_t nvme_drv_submit(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd)
@@ -599,7 +662,7 @@ bool nvme_drv_cqe_ready(NvmeDrv *d, uint16_t qid)
 
 void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid)
 {
-    nvme_drv_wr32(d, nvme_drv_cq_db(d, qid), d->cq[qid].head);
+    ring_db(d, qid, nvme_drv_cq_db(d, qid), d->cq[qid].head);
 }
 
 /* Consume the next entry of the ring itself (not the stash). */
@@ -714,6 +777,7 @@ uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
                                            d->page_size);
     uint16_t st;
 
+    shadow_clear(d, nvme_drv_cq_db(d, qid));
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
     cmd.dptr.prp1 = addr;
     cmd.cdw10 = ((entries - 1) << 16) | qid;
@@ -742,6 +806,7 @@ uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
                                            d->page_size);
     uint16_t st;
 
+    shadow_clear(d, nvme_drv_sq_db(d, qid));
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
     cmd.dptr.prp1 = addr;
     cmd.cdw10 = ((entries - 1) << 16) | qid;

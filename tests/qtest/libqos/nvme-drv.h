@@ -90,6 +90,13 @@ typedef struct NvmeDrv {
     uint16_t msix_vectors;
     uint64_t msi_area;
 
+    /*
+     * Shadow doorbells (the "shadow" modes): the buffers of the last
+     * Doorbell Buffer Config, 0 while the controller has none.
+     */
+    uint64_t dbs, eis;
+    uint64_t shadow_pages;      /* allocated once: dbs, then eis */
+
     uint16_t next_cid;
     NvmeDrvSQ sq[NVME_DRV_MAX_QID + 1];
     NvmeDrvCQ cq[NVME_DRV_MAX_QID + 1];
@@ -112,6 +119,7 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra);
 /* NVME_QTEST_MODE: "default", "iothread", "ioeventfd-off", ... */
 const char *nvme_drv_mode(void);
 bool nvme_drv_mode_iothread(void);
+bool nvme_drv_mode_shadow(void);
 NvmeDrv *nvme_drv_start_args(const char *args);
 void nvme_drv_stop(NvmeDrv *d);
 
