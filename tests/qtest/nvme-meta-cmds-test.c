@@ -36,46 +36,10 @@
 #define T_VENDOR    (NVME_SGL_DESCR_TYPE_VENDOR_SPECIFIC << 4)
 #define PSDT_MSGL   (NVME_PSDT_SGL_MPTR_SGL << 6)
 
-/* Bitwise CRC-16 T10-DIF (polynomial 8BB7h), independent of the device's. */
-static uint16_t crc16(const uint8_t *p, size_t len)
-{
-    uint16_t crc = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i] << 8;
-        for (int b = 0; b < 8; b++) {
-            crc = crc & 0x8000 ? (crc << 1) ^ 0x8bb7 : crc << 1;
-        }
-    }
-    return crc;
-}
-
-/* Bitwise NVMe CRC-64 (reflected, polynomial AD93D23594C93659h). */
-static uint64_t crc64(const uint8_t *p, size_t len)
-{
-    uint64_t crc = ~0ULL;
-
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            crc = crc & 1 ? (crc >> 1) ^ 0x9a6c9329ac4bc9b5ULL : crc >> 1;
-        }
-    }
-    return ~crc;
-}
-
+/* Controller c0 with namespace 1 of @ns_props, ready with queue pair 1. */
 static NvmeDrv *start_ns(const char *ns_props)
 {
-    g_autofree char *args = g_strdup_printf(
-        "-drive file=@IMG@,if=none,id=d0,format=raw "
-        "-device nvme,serial=qtest-metacmd,id=c0 "
-        "-device nvme-ns,drive=d0,nsid=1,%s", ns_props);
-    NvmeDrv *d = nvme_drv_start_args(args);
-
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
-    return d;
+    return nvme_drv_start_ns("qtest-metacmd", ns_props);
 }
 
 static void fill(uint8_t *p, size_t len, uint8_t seed)
@@ -437,7 +401,7 @@ static void test_mptr_sgl_pi(void)
                        8, 0xffff0099), ==, NVME_SUCCESS);
     for (unsigned i = 0; i < 2; i++) {
         g_assert_cmphex(lduw_be_p(rmd + i * 16), ==,
-                        crc16(data + i * 512, 512));
+                        nvme_drv_crc16(0, data + i * 512, 512));
         g_assert_cmphex(ldl_be_p(rmd + i * 16 + 4), ==, 8 + i);
         g_assert_cmpmem(rmd + i * 16 + 8, 8, md + i * 16 + 8, 8);
     }
@@ -564,7 +528,7 @@ static void test_verify_pi64_type3(void)
     io.cdw12 = 0;
     g_assert_cmphex(run(d, &io, data, sizeof(data), md, sizeof(md)), ==,
                     NVME_SUCCESS);
-    g_assert_cmphex(ldq_be_p(md + 16), ==, crc64(data + 512, 512));
+    g_assert_cmphex(ldq_be_p(md + 16), ==, nvme_drv_crc64(0, data + 512, 512));
     md[16 + 6] ^= 1;
     io.opc = NVME_CMD_WRITE;
     g_assert_cmphex(run(d, &io, data, sizeof(data), md, sizeof(md)), ==,
@@ -760,7 +724,7 @@ static void test_fused_meta(void)
     io.cdw12 = 0;
     g_assert_cmphex(run(d, &io, a, 520, NULL, 0), ==, NVME_SUCCESS);
     fill(b, 512, 0xc2);
-    stw_be_p(b + 512, crc16(b, 512));
+    stw_be_p(b + 512, nvme_drv_crc16(0, b, 512));
     stw_be_p(b + 514, 0);
     stl_be_p(b + 516, 77);
     c = put_fused(d, NVME_CMD_COMPARE, 1, a, PRCHK_ALL);
@@ -922,7 +886,7 @@ static void test_copy_pi(void)
     g_assert_cmpmem(rdata + 3 * 512, 2 * 512, b, sizeof(b));
     for (unsigned i = 0; i < 5; i++) {
         g_assert_cmphex(lduw_be_p(md + i * 8), ==,
-                        crc16(rdata + i * 512, 512));
+                        nvme_drv_crc16(0, rdata + i * 512, 512));
         g_assert_cmphex(lduw_be_p(md + i * 8 + 2), ==, 0x33);
         g_assert_cmphex(ldl_be_p(md + i * 8 + 4), ==, 200 + i);
     }
@@ -1001,7 +965,8 @@ static void test_copy_pi64(void)
                     NVME_SUCCESS);
     g_assert_cmpmem(rdata, sizeof(rdata), a, sizeof(a));
     for (unsigned i = 0; i < 2; i++) {
-        g_assert_cmphex(ldq_be_p(md + i * 16), ==, crc64(a + i * 512, 512));
+        g_assert_cmphex(ldq_be_p(md + i * 16), ==,
+                        nvme_drv_crc64(0, a + i * 512, 512));
         g_assert_cmphex(lduw_be_p(md + i * 16 + 10), ==, 0x5);
         g_assert_cmphex(ldl_be_p(md + i * 16 + 12), ==, 0x10 + i);
     }

@@ -37,46 +37,13 @@ typedef struct Geo {
     uint64_t nlbas;
 } Geo;
 
-/* Bitwise CRC-16 T10-DIF (polynomial 8BB7h), independent of the device's. */
-static uint16_t crc16(uint16_t crc, const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i] << 8;
-        for (int b = 0; b < 8; b++) {
-            crc = crc & 0x8000 ? (crc << 1) ^ 0x8bb7 : crc << 1;
-        }
-    }
-    return crc;
-}
-
-/* Bitwise NVMe CRC-64 (reflected, polynomial AD93D23594C93659h). */
-static uint64_t crc64(const uint8_t *p, size_t len, uint64_t crc)
-{
-    crc = ~crc;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            crc = crc & 1 ? (crc >> 1) ^ 0x9a6c9329ac4bc9b5ULL : crc >> 1;
-        }
-    }
-    return ~crc;
-}
-
 /* CDW3 of the next io() (bits 47:32 of a 48-bit reference tag). */
 static uint32_t io_cdw3;
 
+/* Controller c0 with namespace 1 of @ns_props, ready with queue pair 1. */
 static NvmeDrv *start_ns(const char *ns_props)
 {
-    g_autofree char *args = g_strdup_printf(
-        "-drive file=@IMG@,if=none,id=d0,format=raw "
-        "-device nvme,serial=qtest-meta,id=c0 "
-        "-device nvme-ns,drive=d0,nsid=1,%s", ns_props);
-    NvmeDrv *d = nvme_drv_start_args(args);
-
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
-    return d;
+    return nvme_drv_start_ns("qtest-meta", ns_props);
 }
 
 static void id_ns(NvmeDrv *d, NvmeIdNs *ns)
@@ -421,7 +388,8 @@ static void test_pi_type1(void)
     uint16_t guard, app;
     uint32_t ref;
 
-    g_assert_cmpuint(crc16(0, (const uint8_t *)"123456789", 9), ==, 0xd0db);
+    g_assert_cmpuint(nvme_drv_crc16(0, (const uint8_t *)"123456789", 9),
+                     ==, 0xd0db);
     fill(data, sizeof(data), 0x33);
     /* PRACT: no metadata from the host; app tag 0x1234, ref from 100 */
     g_assert_cmphex(rw_meta(d, &g, NVME_CMD_WRITE, 100, 4, data, NULL,
@@ -431,7 +399,7 @@ static void test_pi_type1(void)
     g_assert_cmpmem(rdata, sizeof(rdata), data, sizeof(data));
     for (unsigned i = 0; i < 4; i++) {
         pi_get(md, 8, 0, i, &guard, &app, &ref);
-        g_assert_cmphex(guard, ==, crc16(0, data + i * 512, 512));
+        g_assert_cmphex(guard, ==, nvme_drv_crc16(0, data + i * 512, 512));
         g_assert_cmphex(app, ==, 0x1234);
         g_assert_cmphex(ref, ==, 100 + i);
     }
@@ -568,10 +536,10 @@ static void test_pi_placement(void)
                                 PRACT | PRCHK_ALL, 0, 0xffff0009), ==,
                         NVME_SUCCESS);
         for (unsigned i = 0; i < 2; i++) {
-            uint16_t want = crc16(0, data + i * 512, 512);
+            uint16_t want = nvme_drv_crc16(0, data + i * 512, 512);
 
             if (!pil) {
-                want = crc16(want, md + i * 16, 8);
+                want = nvme_drv_crc16(want, md + i * 16, 8);
             }
             pi_get(rmd, 16, off, i, &guard, &app, &ref);
             g_assert_cmphex(guard, ==, want);
@@ -637,7 +605,7 @@ static void test_pi_guard64(void)
     g_autofree uint8_t *r4 = g_malloc(2 * 64);
     Geo g = geo(d);
 
-    g_assert_cmphex(crc64((const uint8_t *)"123456789", 9, 0), ==,
+    g_assert_cmphex(nvme_drv_crc64(0, (const uint8_t *)"123456789", 9), ==,
                     0xae8b14860a799888ULL);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, idc), ==,
                     NVME_SUCCESS);
@@ -662,7 +630,8 @@ static void test_pi_guard64(void)
     for (unsigned i = 0; i < 3; i++) {
         const uint8_t *pi = md + i * 16;
 
-        g_assert_cmphex(ldq_be_p(pi), ==, crc64(data + i * 512, 512, 0));
+        g_assert_cmphex(ldq_be_p(pi), ==,
+                        nvme_drv_crc64(0, data + i * 512, 512));
         g_assert_cmphex(lduw_be_p(pi + 8), ==, 0x77);
         g_assert_cmphex(lduw_be_p(pi + 10), ==, 1);
         g_assert_cmphex((uint32_t)ldl_be_p(pi + 12), ==, 0x23456789 + i);
@@ -699,8 +668,8 @@ static void test_pi_guard64(void)
                             PRACT | PRCHK_ALL, 3, 0xffff0005), ==,
                     NVME_SUCCESS);
     for (unsigned i = 0; i < 2; i++) {
-        uint64_t want = crc64(m4 + i * 64, 48,
-                              crc64(d4 + i * 4096, 4096, 0));
+        uint64_t want = nvme_drv_crc64(nvme_drv_crc64(0, d4 + i * 4096, 4096),
+                                       m4 + i * 64, 48);
 
         g_assert_cmpmem(r4 + i * 64, 48, m4 + i * 64, 48);
         g_assert_cmphex(ldq_be_p(r4 + i * 64 + 48), ==, want);
@@ -714,7 +683,7 @@ static void test_pi_guard64(void)
                             0, 0), ==, NVME_SUCCESS);
     g_assert_cmphex(rw_meta(d, &g, NVME_CMD_READ, 0, 1, rdata, md, PRCHK_ALL,
                             0, 0xffff0000), ==, NVME_SUCCESS);
-    g_assert_cmphex(lduw_be_p(md), ==, crc16(0, data, 512));
+    g_assert_cmphex(lduw_be_p(md), ==, nvme_drv_crc16(0, data, 512));
     nvme_drv_stop(d);
 }
 

@@ -134,18 +134,7 @@ static uint16_t ns_delete(NvmeDrv *d, uint32_t nsid)
 static uint16_t ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
                           uint16_t cntlid)
 {
-    uint16_t list[2048] = { cpu_to_le16(1), cpu_to_le16(cntlid) };
-    uint64_t buf = nvme_drv_alloc(d, 4096);
-    NvmeCmd cmd;
-    uint16_t st;
-
-    nvme_drv_memwrite(d, buf, list, sizeof(list));
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
-    cmd.cdw10 = sel;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
-    guest_free(&d->alloc, buf);
-    return st;
+    return nvme_drv_ns_attach(d, nsid, sel, &cntlid, 1);
 }
 
 static void attach(NvmeDrv *d, uint32_t nsid, uint16_t cntlid)

@@ -394,16 +394,8 @@ static void test_shared(void)
 /* Namespace Attachment (admin 15h) of @nsid to controller @cntlid. */
 static void ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel, uint16_t id)
 {
-    uint16_t list[2048] = { cpu_to_le16(1), cpu_to_le16(id) };
-    uint64_t buf = nvme_drv_alloc(d, 4096);
-    NvmeCmd cmd;
-
-    nvme_drv_memwrite(d, buf, list, sizeof(list));
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
-    cmd.cdw10 = sel;
-    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    guest_free(&d->alloc, buf);
+    g_assert_cmphex(nvme_drv_ns_attach(d, nsid, sel, &id, 1), ==,
+                    NVME_SUCCESS);
 }
 
 /* Namespace Management: create @nsze 512-byte blocks, or delete. */

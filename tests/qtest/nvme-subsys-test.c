@@ -67,36 +67,16 @@ static void rig_stop(Rig *r)
     }
 }
 
-static uint16_t ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
-                          const uint16_t *ids, unsigned nids)
-{
-    uint16_t list[2048] = { cpu_to_le16(nids) };
-    uint64_t buf = nvme_drv_alloc(d, 4096);
-    NvmeCmd cmd;
-    uint16_t st;
-
-    for (unsigned i = 0; i < nids; i++) {
-        list[i + 1] = cpu_to_le16(ids[i]);
-    }
-    nvme_drv_memwrite(d, buf, list, sizeof(list));
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
-    cmd.cdw10 = sel;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
-    guest_free(&d->alloc, buf);
-    return st;
-}
-
 static uint16_t attach(NvmeDrv *d, uint32_t nsid, const uint16_t *ids,
                        unsigned nids)
 {
-    return ns_attach(d, nsid, NVME_NS_ATTACHMENT_ATTACH, ids, nids);
+    return nvme_drv_ns_attach(d, nsid, NVME_NS_ATTACHMENT_ATTACH, ids, nids);
 }
 
 static uint16_t detach(NvmeDrv *d, uint32_t nsid, const uint16_t *ids,
                        unsigned nids)
 {
-    return ns_attach(d, nsid, NVME_NS_ATTACHMENT_DETACH, ids, nids);
+    return nvme_drv_ns_attach(d, nsid, NVME_NS_ATTACHMENT_DETACH, ids, nids);
 }
 
 /* Identify with CDW10.CNTID. */
@@ -446,9 +426,9 @@ static void test_attach_errors(void)
     /* a valid NSID that is not allocated */
     g_assert_cmphex(attach(r.a, 9, ctrl0, 1), ==, NVME_INVALID_FIELD | DNR);
     /* SEL other than attach/detach */
-    g_assert_cmphex(ns_attach(r.a, 3, 2, ctrl0, 1), ==,
+    g_assert_cmphex(nvme_drv_ns_attach(r.a, 3, 2, ctrl0, 1), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_attach(r.a, 3, 0xf, ctrl0, 1), ==,
+    g_assert_cmphex(nvme_drv_ns_attach(r.a, 3, 0xf, ctrl0, 1), ==,
                     NVME_INVALID_FIELD | DNR);
     /* controller lists: empty, unknown id, an id twice */
     g_assert_cmphex(attach(r.a, 3, ctrl0, 0), ==,

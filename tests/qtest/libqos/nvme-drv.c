@@ -160,6 +160,64 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra)
     return d;
 }
 
+NvmeDrv *nvme_drv_start_ns(const char *serial, const char *ns_props)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,serial=%s,id=c0 "
+        "-device nvme-ns,drive=d0,nsid=1,%s", serial, ns_props);
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 32);
+    return d;
+}
+
+uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                            const uint16_t *ids, unsigned nids)
+{
+    uint16_t list[2048] = { cpu_to_le16(nids) };
+    uint64_t buf = nvme_drv_alloc(d, 4096);
+    NvmeCmd cmd;
+    uint16_t st;
+
+    g_assert_cmpuint(nids, <, 2048);
+    for (unsigned i = 0; i < nids; i++) {
+        list[i + 1] = cpu_to_le16(ids[i]);
+    }
+    nvme_drv_memwrite(d, buf, list, sizeof(list));
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_NS_ATTACHMENT, nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
+    cmd.cdw10 = sel;
+    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    guest_free(&d->alloc, buf);
+    return st;
+}
+
+uint16_t nvme_drv_crc16(uint16_t crc, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i] << 8;
+        for (int b = 0; b < 8; b++) {
+            crc = crc & 0x8000 ? (crc << 1) ^ 0x8bb7 : crc << 1;
+        }
+    }
+    return crc;
+}
+
+uint64_t nvme_drv_crc64(uint64_t crc, const uint8_t *p, size_t len)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++) {
+            crc = crc & 1 ? (crc >> 1) ^ 0x9a6c9329ac4bc9b5ULL : crc >> 1;
+        }
+    }
+    return ~crc;
+}
+
 NvmeDrv *nvme_drv_start_ready(const char *dev_props)
 {
     NvmeDrv *d = nvme_drv_start(dev_props, NULL);

@@ -116,6 +116,29 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra);
  * Same with a caller-built command line (after -machine q35); every
  * "@IMG@" in @args is replaced by the image path.
  */
+/*
+ * Ready controller c0 (serial @serial) whose namespace 1 is an nvme-ns on
+ * the image with @ns_props (e.g. "ms=8,pi=1"), MSI-X on, I/O queue pair 1
+ * of 32 entries.
+ */
+NvmeDrv *nvme_drv_start_ns(const char *serial, const char *ns_props);
+
+/*
+ * Reference checksums of protection information, bitwise and independent
+ * of the device's: CRC-16 T10-DIF (polynomial 8BB7h) continuing from
+ * @crc (0 to start), and the NVMe CRC-64 (reflected, polynomial
+ * AD93D23594C93659h) continuing from @crc (0 to start).
+ */
+uint16_t nvme_drv_crc16(uint16_t crc, const uint8_t *p, size_t len);
+uint64_t nvme_drv_crc64(uint64_t crc, const uint8_t *p, size_t len);
+
+/*
+ * Namespace Attachment of @nsid, @sel attach (0) or detach (1), for the
+ * @nids controllers in @ids; returns the status.
+ */
+uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                            const uint16_t *ids, unsigned nids);
+
 /* NVME_QTEST_MODE: "default", "iothread", "ioeventfd-off", ... */
 const char *nvme_drv_mode(void);
 bool nvme_drv_mode_iothread(void);
