@@ -46,7 +46,10 @@ sync_dir() {
 }
 
 sync_dir "$top/hw/nvme" "$QEMU_SRC_DIR/hw/nvme"
-sync_dir "$top/include/hw/nvme" "$QEMU_SRC_DIR/include/hw/nvme"
+# Our headers live next to the code in hw/nvme/ (docs/architecture.rst);
+# an include/hw/nvme/ mirrored by an older checkout would shadow nothing
+# but could go stale, so it is removed.
+rm -rf "$QEMU_SRC_DIR/include/hw/nvme"
 sync_dir "$top/tests/qtest/nvme" "$QEMU_SRC_DIR/tests/qtest/nvme"
 for f in "$top"/tests/qtest/*.c "$top"/tests/qtest/libqos/*.[ch]; do
     [ -e "$f" ] || continue

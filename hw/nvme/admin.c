@@ -8,8 +8,25 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "hw/pci/msix.h"
-#include "hw/nvme/nvme.h"
-#include "hw/nvme/regs.h"
+#include "admin.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "endgrp.h"
+#include "features.h"
+#include "firmware.h"
+#include "log.h"
+#include "ns.h"
+#include "nvm-copy.h"
+#include "queue.h"
+#include "regs.h"
+#include "resv.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "subsys.h"
+#include "telemetry.h"
+#include "types.h"
 #include "trace.h"
 
 /* Context: main loop (realize).  Fill a space-padded ASCII field. */
@@ -36,7 +53,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ieee[2] = 0x52;
     id->mdts = n->params.mdts;
     id->cntlid = cpu_to_le16(n->cntlid);
-    id->ver = cpu_to_le32(n->vs);
+    id->ver = cpu_to_le32(n->regs.vs);
     id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION);
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
@@ -196,7 +213,7 @@ static uint16_t nvme_identify_ns_common(NvmeCtrl *n, NvmeRequest *req)
 static uint16_t nvme_identify_ns(NvmeCtrl *n, NvmeRequest *req,
                                  uint32_t nsid)
 {
-    if (nsid == NVME_NSID_BROADCAST && n->subsys->pool_dir) {
+    if (nsid == NVME_NSID_BROADCAST && n->subsys->pool.dir) {
         return nvme_identify_ns_common(n, req);
     }
     return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns);
@@ -418,10 +435,10 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
  */
 static uint32_t nvme_max_qid(NvmeCtrl *n, bool cq)
 {
-    if (!n->feat.nq_set) {
-        return n->num_queues - 1;
+    if (!n->feat.cur.nq_set) {
+        return n->queues.num - 1;
     }
-    return (cq ? n->feat.nq >> 16 : n->feat.nq & 0xffff) + 1;
+    return (cq ? n->feat.cur.nq >> 16 : n->feat.cur.nq & 0xffff) + 1;
 }
 
 /* Context: main loop.  Checks shared by Create I/O SQ and CQ. */
@@ -436,7 +453,7 @@ static uint16_t nvme_check_new_queue(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_QID | NVME_DNR;
     }
-    if (qsize < 2 || qsize > FIELD_EX64(n->cap, CAP, MQES) + 1) {
+    if (qsize < 2 || qsize > FIELD_EX64(n->regs.cap, CAP, MQES) + 1) {
         nvme_req_err_field(req, 42, 0);
         return NVME_MAX_QSIZE_EXCEEDED | NVME_DNR;
     }
@@ -444,7 +461,7 @@ static uint16_t nvme_check_new_queue(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 44, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    if (!prp1 || (prp1 & (n->page_size - 1))) {
+    if (!prp1 || (prp1 & (n->regs.page_size - 1))) {
         nvme_req_err_field(req, 24, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
@@ -468,9 +485,10 @@ uint16_t nvme_admin_create_cq(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     status = nvme_check_new_queue(n, req, cqid,
-                                  cqid < n->num_queues && n->cq[cqid],
+                                  cqid < n->queues.num && n->queues.cq[cqid],
                                   qsize, prp1, NVME_CQ_FLAGS_PC(flags),
-                                  FIELD_EX32(n->cc, CC, IOCQES), NVME_CQES);
+                                  FIELD_EX32(n->regs.cc, CC, IOCQES),
+                                  NVME_CQES);
     if (status) {
         trace_nvme_create_cq_refused(cqid, status);
         return status;
@@ -496,15 +514,16 @@ uint16_t nvme_admin_create_sq(NvmeCtrl *n, NvmeRequest *req)
     uint64_t prp1 = le64_to_cpu(c->prp1);
     uint16_t status;
 
-    if (cqid == 0 || cqid >= n->num_queues || !n->cq[cqid]) {
+    if (cqid == 0 || cqid >= n->queues.num || !n->queues.cq[cqid]) {
         nvme_req_err_field(req, 46, 0);
         trace_nvme_create_sq_refused(sqid, NVME_INVALID_CQID);
         return NVME_INVALID_CQID | NVME_DNR;
     }
     status = nvme_check_new_queue(n, req, sqid,
-                                  sqid < n->num_queues && n->sq[sqid],
+                                  sqid < n->queues.num && n->queues.sq[sqid],
                                   qsize, prp1, NVME_SQ_FLAGS_PC(flags),
-                                  FIELD_EX32(n->cc, CC, IOSQES), NVME_SQES);
+                                  FIELD_EX32(n->regs.cc, CC, IOSQES),
+                                  NVME_SQES);
     if (status) {
         trace_nvme_create_sq_refused(sqid, status);
         return status;
@@ -517,7 +536,7 @@ uint16_t nvme_admin_delete_sq(NvmeCtrl *n, NvmeRequest *req)
 {
     uint16_t qid = le16_to_cpu(((NvmeDeleteQ *)&req->cmd)->qid);
 
-    if (qid == 0 || qid >= n->num_queues || !n->sq[qid]) {
+    if (qid == 0 || qid >= n->queues.num || !n->queues.sq[qid]) {
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_QID | NVME_DNR;
     }
@@ -530,11 +549,11 @@ uint16_t nvme_admin_delete_cq(NvmeCtrl *n, NvmeRequest *req)
 {
     uint16_t qid = le16_to_cpu(((NvmeDeleteQ *)&req->cmd)->qid);
 
-    if (qid == 0 || qid >= n->num_queues || !n->cq[qid]) {
+    if (qid == 0 || qid >= n->queues.num || !n->queues.cq[qid]) {
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_QID | NVME_DNR;
     }
-    if (!QTAILQ_EMPTY(&n->cq[qid]->sqs)) {
+    if (!QTAILQ_EMPTY(&n->queues.cq[qid]->sqs)) {
         nvme_req_err_field(req, 40, 0);
         return NVME_INVALID_QUEUE_DEL | NVME_DNR;
     }

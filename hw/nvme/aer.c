@@ -9,35 +9,38 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "queue.h"
 #include "trace.h"
 
 /* Context: main loop.  Complete AER commands with unmasked events. */
 static void nvme_aer_process(NvmeCtrl *n)
 {
-    while (n->aer_outstanding && n->aer_queued) {
+    while (n->aer.outstanding && n->aer.queued) {
         NvmeAsyncEvent ev;
         NvmeRequest *req;
         uint32_t i;
 
-        for (i = 0; i < n->aer_queued; i++) {
-            if (!(n->aer_masked & (1u << n->aer_queue[i].type))) {
+        for (i = 0; i < n->aer.queued; i++) {
+            if (!(n->aer.masked & (1u << n->aer.queue[i].type))) {
                 break;
             }
         }
-        if (i == n->aer_queued) {
+        if (i == n->aer.queued) {
             return;
         }
-        ev = n->aer_queue[i];
-        memmove(&n->aer_queue[i], &n->aer_queue[i + 1],
-                (n->aer_queued - i - 1) * sizeof(ev));
-        n->aer_queued--;
-        n->aer_masked |= 1u << ev.type;
+        ev = n->aer.queue[i];
+        memmove(&n->aer.queue[i], &n->aer.queue[i + 1],
+                (n->aer.queued - i - 1) * sizeof(ev));
+        n->aer.queued--;
+        n->aer.masked |= 1u << ev.type;
 
-        req = n->aer_reqs[0];
-        memmove(&n->aer_reqs[0], &n->aer_reqs[1],
-                (n->aer_outstanding - 1) * sizeof(req));
-        n->aer_outstanding--;
+        req = n->aer.reqs[0];
+        memmove(&n->aer.reqs[0], &n->aer.reqs[1],
+                (n->aer.outstanding - 1) * sizeof(req));
+        n->aer.outstanding--;
         req->result = ev.type | (ev.info << 8) | (ev.log_page << 16);
         trace_nvme_aer_complete(ev.type, ev.info, ev.log_page);
         nvme_req_complete(req, NVME_SUCCESS);
@@ -47,10 +50,10 @@ static void nvme_aer_process(NvmeCtrl *n)
 /* Context: main loop. */
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req)
 {
-    if (n->aer_outstanding > n->params.aerl) {
+    if (n->aer.outstanding > n->params.aerl) {
         return NVME_AER_LIMIT_EXCEEDED | NVME_DNR;
     }
-    n->aer_reqs[n->aer_outstanding++] = req;
+    n->aer.reqs[n->aer.outstanding++] = req;
     nvme_aer_process(n);
     return NVME_NO_COMPLETE;
 }
@@ -60,11 +63,11 @@ void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
                       uint8_t log_page)
 {
     trace_nvme_aer_enqueue(type, info, log_page);
-    if (n->aer_queued == n->params.aer_max_queued) {
+    if (n->aer.queued == n->params.aer_max_queued) {
         trace_nvme_aer_dropped(type, info);
         return;
     }
-    n->aer_queue[n->aer_queued++] = (NvmeAsyncEvent) {
+    n->aer.queue[n->aer.queued++] = (NvmeAsyncEvent) {
         .type = type, .info = info, .log_page = log_page,
     };
     nvme_aer_process(n);
@@ -78,26 +81,42 @@ void nvme_aer_forget(NvmeCtrl *n, uint8_t type, uint8_t log_page)
 {
     uint32_t kept = 0;
 
-    for (uint32_t i = 0; i < n->aer_queued; i++) {
-        if (n->aer_queue[i].type != type ||
-            n->aer_queue[i].log_page != log_page) {
-            n->aer_queue[kept++] = n->aer_queue[i];
+    for (uint32_t i = 0; i < n->aer.queued; i++) {
+        if (n->aer.queue[i].type != type ||
+            n->aer.queue[i].log_page != log_page) {
+            n->aer.queue[kept++] = n->aer.queue[i];
         }
     }
-    n->aer_queued = kept;
+    n->aer.queued = kept;
 }
 
 /* Context: main loop.  The host read the log page of @type. */
 void nvme_aer_unmask(NvmeCtrl *n, uint8_t type)
 {
-    n->aer_masked &= ~(1u << type);
+    n->aer.masked &= ~(1u << type);
     nvme_aer_process(n);
+}
+
+/* Context: main loop (realize).  aerl + 1 command slots, the event queue. */
+void nvme_aer_init(NvmeCtrl *n)
+{
+    n->aer.reqs = g_new0(NvmeRequest *, n->params.aerl + 1);
+    n->aer.queue = g_new0(NvmeAsyncEvent, n->params.aer_max_queued);
+}
+
+/* Context: main loop (unrealize). */
+void nvme_aer_cleanup(NvmeCtrl *n)
+{
+    g_free(n->aer.reqs);
+    n->aer.reqs = NULL;
+    g_free(n->aer.queue);
+    n->aer.queue = NULL;
 }
 
 /* Context: main loop.  Controller reset: outstanding AERs are dropped. */
 void nvme_aer_reset(NvmeCtrl *n)
 {
-    n->aer_outstanding = 0;
-    n->aer_queued = 0;
-    n->aer_masked = 0;
+    n->aer.outstanding = 0;
+    n->aer.queued = 0;
+    n->aer.masked = 0;
 }

@@ -3,7 +3,7 @@
  *
  * Every namespace belongs to one ANA group (nvme-ns,anagrpid=, default
  * 1).  Each controller has its own view of every group: an ANA state,
- * kept in NvmeCtrl.ana_state and changed at run time by the user through
+ * kept in NvmeCtrl.ana.state and changed at run time by the user through
  * the controller's "ana-state" QOM property (qom-set).  A change bumps the
  * group's and the log's change counts and raises an Asymmetric Namespace
  * Access Change notice (AEC bit 11) on that controller, masked until the
@@ -23,7 +23,13 @@
 #include "qapi/visitor.h"
 #include "qemu/cutils.h"
 #include "qom/object.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "ns.h"
+#include "queue.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_CMIC_ANA           (1u << 3)
@@ -72,7 +78,7 @@ static bool nvme_ana_enabled(NvmeCtrl *n)
 /* Context: any.  @n's view of group @grpid (1..NVME_ANA_GRPS). */
 static uint8_t nvme_ana_state(NvmeCtrl *n, uint32_t grpid)
 {
-    uint8_t st = n->ana_state[grpid];
+    uint8_t st = n->ana.state[grpid];
 
     return st ? st : NVME_ANA_OPTIMIZED;    /* 0: never set */
 }
@@ -185,12 +191,12 @@ size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
         }
         d->grpid = cpu_to_le32(g);
         d->nnsids = cpu_to_le32(rgo ? 0 : cnt);
-        d->chgcnt = cpu_to_le64(n->ana_grp_chgcnt[g]);
+        d->chgcnt = cpu_to_le64(n->ana.grp_chgcnt[g]);
         d->state = nvme_ana_state(n, g);
         off += sizeof(*d) + (rgo ? 0 : cnt * sizeof(uint32_t));
         ngrps++;
     }
-    hdr->chgcnt = cpu_to_le64(n->ana_chgcnt);
+    hdr->chgcnt = cpu_to_le64(n->ana.chgcnt);
     hdr->ngrps = cpu_to_le16(ngrps);
     return off;
 }
@@ -198,21 +204,21 @@ size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
 /* Context: main loop.  The host read log 0Ch without RAE. */
 void nvme_ana_log_read(NvmeCtrl *n)
 {
-    n->ana_unread = false;
+    n->ana.unread = false;
     nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
 }
 
 /* Context: main loop.  Whether an ANA Change notice is due on @n. */
 static bool nvme_ana_event_pending(NvmeCtrl *n)
 {
-    for (uint32_t i = 0; i < n->aer_queued; i++) {
-        if (n->aer_queue[i].type == NVME_AER_TYPE_NOTICE &&
-            n->aer_queue[i].log_page == NVME_LOG_ANA) {
+    for (uint32_t i = 0; i < n->aer.queued; i++) {
+        if (n->aer.queue[i].type == NVME_AER_TYPE_NOTICE &&
+            n->aer.queue[i].log_page == NVME_LOG_ANA) {
             return true;
         }
     }
     /* reported, and the host has not read the log yet */
-    return n->ana_unread && (n->aer_masked & (1u << NVME_AER_TYPE_NOTICE));
+    return n->ana.unread && (n->aer.masked & (1u << NVME_AER_TYPE_NOTICE));
 }
 
 /*
@@ -222,18 +228,18 @@ static bool nvme_ana_event_pending(NvmeCtrl *n)
  */
 static void nvme_ana_log_changed(NvmeCtrl *n, uint32_t grpid)
 {
-    if (++n->ana_grp_chgcnt[grpid] == 0) {
-        n->ana_grp_chgcnt[grpid] = 1;
+    if (++n->ana.grp_chgcnt[grpid] == 0) {
+        n->ana.grp_chgcnt[grpid] = 1;
     }
-    if (++n->ana_chgcnt == 0) {
-        n->ana_chgcnt = 1;
+    if (++n->ana.chgcnt == 0) {
+        n->ana.chgcnt = 1;
     }
     if (!nvme_ana_enabled(n) || !n->running ||
-        !(n->feat.aec & NVME_OAES_ANA_CHANGE) ||
+        !(n->feat.cur.aec & NVME_OAES_ANA_CHANGE) ||
         nvme_ana_event_pending(n)) {
         return;
     }
-    n->ana_unread = true;
+    n->ana.unread = true;
     nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE, NVME_AER_INFO_ANA_CHANGE,
                      NVME_LOG_ANA);
 }
@@ -244,7 +250,7 @@ static void nvme_ana_apply_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
     if (nvme_ana_state(n, grpid) == state) {
         return;
     }
-    n->ana_state[grpid] = state;
+    n->ana.state[grpid] = state;
     trace_nvme_ana_state(n->cntlid, grpid, state);
     nvme_ana_log_changed(n, grpid);
 }
@@ -255,11 +261,11 @@ static void nvme_ana_apply_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
  */
 static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
 {
-    if (!n->io_lock) {
+    if (!n->iot.io_lock) {
         nvme_ana_apply_state(n, grpid, state);     /* before realize */
         return;
     }
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
         nvme_ana_apply_state(n, grpid, state);
     }
 }
@@ -286,7 +292,7 @@ static void nvme_ana_prop_get(Object *obj, Visitor *v, const char *name,
     g_autofree char *str = NULL;
 
     for (uint32_t g = 1; g <= NVME_ANA_GRPS; g++) {
-        bool used = n->ana_state[g] != 0;
+        bool used = n->ana.state[g] != 0;
         uint8_t st = nvme_ana_state(n, g);
 
         for (uint32_t nsid = 1; !used && n->subsys && nsid <= NVME_MAX_NSID;

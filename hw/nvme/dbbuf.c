@@ -23,7 +23,12 @@
 #include "qemu/main-loop.h"
 #include "hw/pci/pci.h"
 #include "block/aio.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dbbuf.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "iothread.h"
+#include "queue.h"
 #include "trace.h"
 
 /* Context: any.  Offset of a queue's doorbell (DSTRD = 0). */
@@ -156,7 +161,7 @@ static bool nvme_cq_poll(void *opaque)
     uint32_t head;
 
     NVME_IO_LOCK_GUARD(n);
-    if (!n->running || n->io_stopped || QTAILQ_EMPTY(&cq->done) ||
+    if (!n->running || n->iot.stopped || QTAILQ_EMPTY(&cq->done) ||
         !nvme_dbbuf_read(n, cq->db_addr, &head)) {
         return false;
     }
@@ -180,7 +185,7 @@ static bool nvme_sq_poll(void *opaque)
     uint32_t tail;
 
     NVME_IO_LOCK_GUARD(n);
-    if (!n->running || n->io_stopped || !sq->shadow ||
+    if (!n->running || n->iot.stopped || !sq->shadow ||
         !QTAILQ_FIRST(&sq->free_reqs) ||
         !nvme_dbbuf_read(n, sq->db_addr, &tail)) {
         return false;
@@ -274,12 +279,12 @@ void nvme_dbbuf_sq_init(NvmeCtrl *n, NvmeSQueue *sq)
 {
     hwaddr off = nvme_db_offset(sq->sqid, false);
 
-    if (!n->dbbuf_dbs || sq->sqid == 0 || sq->shadow) {
+    if (!n->dbbuf.dbs || sq->sqid == 0 || sq->shadow) {
         return;
     }
     sq->shadow = true;
-    sq->db_addr = n->dbbuf_dbs + off;
-    sq->ei_addr = n->dbbuf_eis + off;
+    sq->db_addr = n->dbbuf.dbs + off;
+    sq->ei_addr = n->dbbuf.eis + off;
     nvme_dbbuf_write_ei(n, sq->ei_addr, sq->tail);
     sq->has_notifier = nvme_notifier_add(n, &sq->notifier, off, sq->ctx,
                                          nvme_sq_notified, true);
@@ -290,12 +295,12 @@ void nvme_dbbuf_cq_init(NvmeCtrl *n, NvmeCQueue *cq)
 {
     hwaddr off = nvme_db_offset(cq->cqid, true);
 
-    if (!n->dbbuf_dbs || cq->cqid == 0 || cq->shadow) {
+    if (!n->dbbuf.dbs || cq->cqid == 0 || cq->shadow) {
         return;
     }
     cq->shadow = true;
-    cq->db_addr = n->dbbuf_dbs + off;
-    cq->ei_addr = n->dbbuf_eis + off;
+    cq->db_addr = n->dbbuf.dbs + off;
+    cq->ei_addr = n->dbbuf.eis + off;
     cq->has_notifier = nvme_notifier_add(n, &cq->notifier, off, cq->ctx,
                                          nvme_cq_notified, false);
 }
@@ -320,6 +325,13 @@ void nvme_dbbuf_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq)
     }
 }
 
+/* Context: main loop (quiesced).  Controller reset: no buffers. */
+void nvme_dbbuf_reset(NvmeCtrl *n)
+{
+    n->dbbuf.dbs = 0;
+    n->dbbuf.eis = 0;
+}
+
 /*
  * Context: main loop (quiesced).  Doorbell Buffer Config: PRP1 is the
  * shadow doorbell buffer, PRP2 the EventIdx buffer, both memory page
@@ -329,7 +341,7 @@ uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req)
 {
     uint64_t dbs = le64_to_cpu(req->cmd.dptr.prp1);
     uint64_t eis = le64_to_cpu(req->cmd.dptr.prp2);
-    uint64_t mask = n->page_size - 1;
+    uint64_t mask = n->regs.page_size - 1;
 
     if (!n->params.dbbuf) {
         return NVME_INVALID_OPCODE | NVME_DNR;  /* not offered (OACS) */
@@ -342,15 +354,15 @@ uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, dbs && !(dbs & mask) ? 32 : 24, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    n->dbbuf_dbs = dbs;
-    n->dbbuf_eis = eis;
+    n->dbbuf.dbs = dbs;
+    n->dbbuf.eis = eis;
     trace_nvme_dbbuf_config(dbs, eis);
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        if (n->cq[i]) {
-            nvme_dbbuf_cq_init(n, n->cq[i]);
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        if (n->queues.cq[i]) {
+            nvme_dbbuf_cq_init(n, n->queues.cq[i]);
         }
-        if (n->sq[i]) {
-            nvme_dbbuf_sq_init(n, n->sq[i]);
+        if (n->queues.sq[i]) {
+            nvme_dbbuf_sq_init(n, n->queues.sq[i]);
         }
     }
     return NVME_SUCCESS;

@@ -11,7 +11,28 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
-#include "hw/nvme/nvme.h"
+#include "admin.h"
+#include "aer.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "dbbuf.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "features.h"
+#include "firmware.h"
+#include "format.h"
+#include "iothread.h"
+#include "log.h"
+#include "nvm-compare.h"
+#include "nvm-copy.h"
+#include "nvm-range.h"
+#include "nvm.h"
+#include "queue.h"
+#include "resv.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 #define EFF_LBCC    NVME_CMD_EFF_LBCC
@@ -255,7 +276,7 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
 {
     NvmeSQueue *sq = req->sq;
     NvmeCtrl *n = sq->n;
-    NvmeCQueue *cq = n->cq[sq->cqid];
+    NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
     req->status = status;
     if (status & 0x7ff) {

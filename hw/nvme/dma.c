@@ -40,7 +40,11 @@
 #include "qemu/osdep.h"
 #include "qemu/memalign.h"
 #include "hw/pci/pci.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "iothread.h"
+#include "queue.h"
 #include "trace.h"
 
 #define PRP_CHUNK           512     /* list entries read per DMA */
@@ -188,7 +192,7 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
                                   uint64_t list, uint32_t len)
 {
     uint64_t ent[PRP_CHUNK];
-    uint64_t psz = n->page_size;
+    uint64_t psz = n->regs.page_size;
 
     while (len) {
         uint32_t slots = (psz - (list & (psz - 1))) / 8;
@@ -229,7 +233,7 @@ static uint16_t nvme_prp_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
 {
     uint64_t prp1 = le64_to_cpu(req->cmd.dptr.prp1);
     uint64_t prp2 = le64_to_cpu(req->cmd.dptr.prp2);
-    uint64_t psz = n->page_size;
+    uint64_t psz = n->regs.page_size;
     uint32_t first;
 
     if (prp1 & 3) {

@@ -13,7 +13,13 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "endgrp.h"
+#include "queue.h"
+#include "subsys.h"
+#include "types.h"
 
 #define NVME_ENDGRP_SPARE       100     /* available spare, percent */
 #define NVME_ENDGRP_SPARE_THR   10
@@ -80,10 +86,10 @@ uint16_t nvme_endgrp_identify_list(NvmeCtrl *n, NvmeRequest *req)
 static void nvme_endgrp_capacity(NvmeSubsys *s, uint64_t *total,
                                  uint64_t *unalloc)
 {
-    *total = s->pool_size;
-    *unalloc = s->pool_size - s->pool_used;
+    *total = s->pool.size;
+    *unalloc = s->pool.size - s->pool.used;
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-        if (s->ns[nsid] && !s->created[nsid]) {
+        if (s->ns[nsid] && !s->pool.created[nsid]) {
             int64_t len = blk_getlength(s->ns[nsid]->blk);
 
             *total += len > 0 ? len : 0;

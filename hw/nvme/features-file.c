@@ -25,7 +25,8 @@
 #include "qemu/crc32c.h"
 #include "qemu/cutils.h"
 #include "qapi/error.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "features.h"
 #include "trace.h"
 
 #define NVME_FF_MAGIC       "QNVMFEAT"
@@ -109,7 +110,7 @@ static const char *nvme_ff_check(NvmeCtrl *n, const uint8_t *buf,
 
 /*
  * Context: main loop (realize).  Load the saved values of
- * params.features_file into feat_saved / feat_saved_mask.  A missing
+ * params.features_file into feat.saved / feat.saved_mask.  A missing
  * file is an empty one; any other problem fails realize.
  */
 bool nvme_features_file_load(NvmeCtrl *n, Error **errp)
@@ -138,13 +139,13 @@ bool nvme_features_file_load(NvmeCtrl *n, Error **errp)
         error_setg(errp, "nvme: features-file '%s': %s", path, why);
         return false;
     }
-    n->feat_saved_mask = ldl_le_p(p + NVME_FF_MASK);
-    n->feat_saved.arbitration = ldl_le_p(p + NVME_FF_ARB);
-    n->feat_saved.power_mgmt = ldl_le_p(p + NVME_FF_PM);
-    n->feat_saved.temp_over = lduw_le_p(p + NVME_FF_TEMP_OVER);
-    n->feat_saved.temp_under = lduw_le_p(p + NVME_FF_TEMP_UNDER);
-    n->feat_saved.vwc = p[NVME_FF_VWC];
-    trace_nvme_features_file(path, "loaded", n->feat_saved_mask);
+    n->feat.saved_mask = ldl_le_p(p + NVME_FF_MASK);
+    n->feat.saved.arbitration = ldl_le_p(p + NVME_FF_ARB);
+    n->feat.saved.power_mgmt = ldl_le_p(p + NVME_FF_PM);
+    n->feat.saved.temp_over = lduw_le_p(p + NVME_FF_TEMP_OVER);
+    n->feat.saved.temp_under = lduw_le_p(p + NVME_FF_TEMP_UNDER);
+    n->feat.saved.vwc = p[NVME_FF_VWC];
+    trace_nvme_features_file(path, "loaded", n->feat.saved_mask);
     return true;
 }
 

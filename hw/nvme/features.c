@@ -15,7 +15,16 @@
 #include "qemu/timer.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "features.h"
+#include "log.h"
+#include "ns.h"
+#include "queue.h"
+#include "regs.h"
+#include "resv.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_FEAT_KEEP_ALIVE    0x0f
@@ -57,21 +66,22 @@ static void nvme_kato_expired(void *opaque)
 /* Context: main loop. */
 void nvme_kato_restart(NvmeCtrl *n)
 {
-    if (!n->kato_timer) {
-        n->kato_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, nvme_kato_expired, n);
+    if (!n->feat.kato_timer) {
+        n->feat.kato_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
+                                          nvme_kato_expired, n);
     }
-    if (n->feat.kato) {
-        timer_mod(n->kato_timer,
-                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + n->feat.kato);
+    if (n->feat.cur.kato) {
+        timer_mod(n->feat.kato_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + n->feat.cur.kato);
     } else {
-        timer_del(n->kato_timer);
+        timer_del(n->feat.kato_timer);
     }
 }
 
 /* Context: main loop.  Number of Queues result while nothing was set. */
 static uint32_t nvme_nq_default(NvmeCtrl *n)
 {
-    uint32_t max = n->num_queues - 2;
+    uint32_t max = n->queues.num - 2;
 
     return max | (max << 16);
 }
@@ -120,8 +130,8 @@ static void nvme_features_saved(NvmeCtrl *n, NvmeFeatures *f)
 {
     nvme_features_defaults(n, f);
     for (uint8_t fid = 0; fid < 32; fid++) {
-        if (n->feat_saved_mask & (1u << fid)) {
-            nvme_feat_copy(f, &n->feat_saved, fid, NULL);
+        if (n->feat.saved_mask & (1u << fid)) {
+            nvme_feat_copy(f, &n->feat.saved, fid, NULL);
         }
     }
     /* a features-file from a run with a write cache, now without one */
@@ -133,24 +143,39 @@ static void nvme_apply_vwc(NvmeCtrl *n)
 {
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         if (n->ns[i] && n->ns[i]->wce_default) {
-            blk_set_enable_write_cache(n->ns[i]->blk, n->feat.vwc);
+            blk_set_enable_write_cache(n->ns[i]->blk, n->feat.cur.vwc);
         }
     }
+}
+
+/* Context: main loop (realize). */
+void nvme_features_init(NvmeCtrl *n)
+{
+    n->feat.cur.iv_no_coalescing = bitmap_new(n->params.msix_qsize);
+}
+
+/* Context: main loop (unrealize). */
+void nvme_features_cleanup(NvmeCtrl *n)
+{
+    timer_free(n->feat.kato_timer);
+    n->feat.kato_timer = NULL;
+    g_free(n->feat.cur.iv_no_coalescing);
+    n->feat.cur.iv_no_coalescing = NULL;
 }
 
 /* Context: main loop.  Power on and controller reset. */
 void nvme_features_reset(NvmeCtrl *n)
 {
-    unsigned long *iv = n->feat.iv_no_coalescing;
+    unsigned long *iv = n->feat.cur.iv_no_coalescing;
 
-    nvme_features_saved(n, &n->feat);
-    n->feat.iv_no_coalescing = iv;
+    nvme_features_saved(n, &n->feat.cur);
+    n->feat.cur.iv_no_coalescing = iv;
     bitmap_zero(iv, n->params.msix_qsize);
     nvme_resv_features_reset(n);
     nvme_apply_vwc(n);
     nvme_log_check_temperature(n);
-    if (n->kato_timer) {
-        timer_del(n->kato_timer);
+    if (n->feat.kato_timer) {
+        timer_del(n->feat.kato_timer);
     }
 }
 
@@ -159,10 +184,10 @@ static uint64_t nvme_timestamp_now(NvmeCtrl *n)
 {
     int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
 
-    if (!n->feat.timestamp_set) {
-        return now - n->power_on_at;
+    if (!n->feat.cur.timestamp_set) {
+        return now - n->stats.power_on_at;
     }
-    return n->feat.timestamp + (now - n->feat.timestamp_at);
+    return n->feat.cur.timestamp + (now - n->feat.cur.timestamp_at);
 }
 
 /* Context: main loop.  Which threshold CDW11 TMPSEL/THSEL designate. */
@@ -251,7 +276,7 @@ static uint16_t nvme_feat_value(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
 static uint16_t nvme_get_timestamp(NvmeCtrl *n, NvmeRequest *req, bool dflt)
 {
     uint64_t ts = dflt ? 0 : nvme_timestamp_now(n) & MAKE_64BIT_MASK(0, 48);
-    uint8_t attr = !dflt && n->feat.timestamp_set ? NVME_TS_ORIGIN_HOST : 0;
+    uint8_t attr = !dflt && n->feat.cur.timestamp_set ? NVME_TS_ORIGIN_HOST : 0;
     uint64_t data = cpu_to_le64(ts | ((uint64_t)attr << 48));
 
     return nvme_dma_to_guest(n, req, &data, sizeof(data));
@@ -265,7 +290,7 @@ static uint16_t nvme_get_hbs(NvmeCtrl *n, NvmeRequest *req, bool dflt)
 {
     uint8_t data[NVME_HBS_BYTES] = { 0 };
 
-    data[0] = dflt ? 0 : n->feat.hbs_acre;
+    data[0] = dflt ? 0 : n->feat.cur.hbs_acre;
     return nvme_dma_to_guest(n, req, data, sizeof(data));
 }
 
@@ -306,28 +331,28 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     } else {
         nvme_features_defaults(n, &other);
     }
-    return nvme_feat_value(n, req, fid, use_dflt ? &other : &n->feat,
+    return nvme_feat_value(n, req, fid, use_dflt ? &other : &n->feat.cur,
                            &req->result);
 }
 
 /* Context: main loop. */
 static uint16_t nvme_set_nq(NvmeCtrl *n, NvmeRequest *req, uint32_t dw11)
 {
-    uint32_t max = n->num_queues - 2;
+    uint32_t max = n->queues.num - 2;
     uint32_t nsqr = dw11 & 0xffff, ncqr = dw11 >> 16;
 
     if (nsqr == 0xffff || ncqr == 0xffff) {
         nvme_req_err_field(req, 44, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        if (n->sq[i] || n->cq[i]) {
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        if (n->queues.sq[i] || n->queues.cq[i]) {
             return NVME_CMD_SEQ_ERROR | NVME_DNR;
         }
     }
-    n->feat.nq = MIN(nsqr, max) | (MIN(ncqr, max) << 16);
-    n->feat.nq_set = true;
-    req->result = n->feat.nq;
+    n->feat.cur.nq = MIN(nsqr, max) | (MIN(ncqr, max) << 16);
+    n->feat.cur.nq_set = true;
+    req->result = n->feat.cur.nq;
     return NVME_SUCCESS;
 }
 
@@ -340,9 +365,9 @@ static uint16_t nvme_set_timestamp(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
-    n->feat.timestamp = le64_to_cpu(data) & MAKE_64BIT_MASK(0, 48);
-    n->feat.timestamp_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
-    n->feat.timestamp_set = true;
+    n->feat.cur.timestamp = le64_to_cpu(data) & MAKE_64BIT_MASK(0, 48);
+    n->feat.cur.timestamp_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    n->feat.cur.timestamp_set = true;
     return NVME_SUCCESS;
 }
 
@@ -373,7 +398,7 @@ static uint16_t nvme_set_hbs(NvmeCtrl *n, NvmeRequest *req)
                                NVME_INVALID_FIELD | NVME_DNR);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    n->feat.hbs_acre = data[0];
+    n->feat.cur.hbs_acre = data[0];
     return NVME_SUCCESS;
 }
 
@@ -381,7 +406,7 @@ static uint16_t nvme_set_hbs(NvmeCtrl *n, NvmeRequest *req)
 static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
                                  uint32_t dw11)
 {
-    NvmeFeatures *f = &n->feat;
+    NvmeFeatures *f = &n->feat.cur;
     uint16_t *temp, status;
     uint32_t iv;
 
@@ -473,27 +498,27 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
 static uint16_t nvme_feat_save(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
                                uint32_t dw11)
 {
-    NvmeFeatures saved = n->feat_saved, dflt;
-    uint32_t mask = n->feat_saved_mask | 1u << fid;
+    NvmeFeatures saved = n->feat.saved, dflt;
+    uint32_t mask = n->feat.saved_mask | 1u << fid;
     uint16_t *temp = NULL;
     Error *err = NULL;
 
-    if (!(n->feat_saved_mask & (1u << fid))) {
+    if (!(n->feat.saved_mask & (1u << fid))) {
         nvme_features_defaults(n, &dflt);
         nvme_feat_copy(&saved, &dflt, fid, NULL);
     }
     if (fid == NVME_TEMPERATURE_THRESHOLD) {
-        nvme_temp_select(req, dw11, &n->feat, &temp);
+        nvme_temp_select(req, dw11, &n->feat.cur, &temp);
     }
-    nvme_feat_copy(&saved, &n->feat, fid, temp);
+    nvme_feat_copy(&saved, &n->feat.cur, fid, temp);
     if (n->params.features_file &&
         !nvme_features_file_store(n, &saved, mask, &err)) {
         error_report_err(err);
         return nvme_req_reject(req, NVME_INTERNAL_DEV_ERROR, 43, 7,
                                "features-file not written");
     }
-    n->feat_saved = saved;
-    n->feat_saved_mask = mask;
+    n->feat.saved = saved;
+    n->feat.saved_mask = mask;
     trace_nvme_feat_saved(fid, dw11);
     return NVME_SUCCESS;
 }

@@ -24,7 +24,12 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/bitmap.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "firmware.h"
+#include "queue.h"
 #include "trace.h"
 
 #define NVME_FW_MAX_BYTES   (1 * MiB)
@@ -190,7 +195,7 @@ uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
     if (ca == NVME_FW_CA_REPLACE_ACTIVATE) {
         fw->next = fs;
     } else if (ca == NVME_FW_CA_REPLACE_NOW) {
-        if (NVME_AEC_FW_ACTIVATION(n->feat.aec)) {
+        if (NVME_AEC_FW_ACTIVATION(n->feat.cur.aec)) {
             nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE,
                              NVME_AER_INFO_NOTICE_FW_ACT_STARTING,
                              NVME_LOG_FW_SLOT_INFO);

@@ -10,8 +10,9 @@
  * Formatting switches the namespace to the chosen format, which changes
  * its size in blocks, and erases it: whatever SES says, every block is
  * deallocated by a zero write that may unmap, so a formatted namespace
- * reads back zeroes (and all-FFh PI: nvm-meta.c).  That satisfies SES 1 (user data
- * erase) and SES 2 (cryptographic erase, advertised by FNA bit 2).
+ * reads back zeroes (and all-FFh PI: nvm-meta.c).  That satisfies SES 1
+ * (user data erase) and SES 2 (cryptographic erase, advertised by FNA
+ * bit 2).
  *
  * FNA bits 0 and 1 are clear: a format and its secure erase apply to the
  * namespace the command names, or to every attached namespace when NSID
@@ -27,7 +28,17 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "format.h"
+#include "ioerr.h"
+#include "ns.h"
+#include "nvm-meta.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "selftest.h"
+#include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_FORMAT_CHUNK   (1 * GiB)   /* bytes per backend zero write */

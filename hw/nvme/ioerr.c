@@ -14,10 +14,15 @@
 #include "qemu/main-loop.h"
 #include "system/runstate.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "ioerr.h"
+#include "iothread.h"
+#include "ns.h"
+#include "queue.h"
+#include "stats.h"
+#include "types.h"
 #include "trace.h"
-
-#define NVME_NS_WRITE_PROTECTED 0x0020
 
 /* Context: any.  EIO is a media error: Unrecovered Read Error / Write Fault. */
 uint16_t nvme_status_from_errno(int ret, bool is_write)
@@ -63,7 +68,7 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     switch (action) {
     case BLOCK_ERROR_ACTION_STOP:
         req->parked = true;
-        QTAILQ_INSERT_TAIL(&n->parked, req, park_link);
+        QTAILQ_INSERT_TAIL(&n->ioerr.parked, req, park_link);
         return NVME_NO_COMPLETE;
     case BLOCK_ERROR_ACTION_IGNORE:
         return NVME_SUCCESS;
@@ -80,7 +85,7 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
 void nvme_io_error_forget(NvmeRequest *req)
 {
     if (req->parked) {
-        QTAILQ_REMOVE(&req->sq->n->parked, req, park_link);
+        QTAILQ_REMOVE(&req->sq->n->ioerr.parked, req, park_link);
         req->parked = false;
     }
 }
@@ -96,10 +101,10 @@ static void nvme_io_retry_bh(void *opaque)
     NvmeRequest *req;
 
     NVME_IO_LOCK_GUARD(n);
-    if (n->io_stopped) {
+    if (n->iot.stopped) {
         return;
     }
-    while (runstate_is_running() && (req = QTAILQ_FIRST(&n->parked))) {
+    while (runstate_is_running() && (req = QTAILQ_FIRST(&n->ioerr.parked))) {
         nvme_io_error_forget(req);
         trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
         nvme_dispatch_again(n, req);
@@ -112,23 +117,24 @@ static void nvme_io_vm_state(void *opaque, bool running, RunState state)
     NvmeCtrl *n = opaque;
 
     NVME_IO_LOCK_GUARD(n);
-    if (running && !QTAILQ_EMPTY(&n->parked)) {
-        qemu_bh_schedule(n->retry_bh);
+    if (running && !QTAILQ_EMPTY(&n->ioerr.parked)) {
+        qemu_bh_schedule(n->ioerr.retry_bh);
     }
 }
 
 /* Context: main loop (realize). */
 void nvme_io_error_init(NvmeCtrl *n)
 {
-    QTAILQ_INIT(&n->parked);
-    n->retry_bh = qemu_bh_new_guarded(nvme_io_retry_bh, n,
-                                      &DEVICE(n)->mem_reentrancy_guard);
-    n->vmstate_change = qemu_add_vm_change_state_handler(nvme_io_vm_state, n);
+    QTAILQ_INIT(&n->ioerr.parked);
+    n->ioerr.retry_bh = qemu_bh_new_guarded(nvme_io_retry_bh, n,
+                                            &DEVICE(n)->mem_reentrancy_guard);
+    n->ioerr.vmstate_change =
+        qemu_add_vm_change_state_handler(nvme_io_vm_state, n);
 }
 
 /* Context: main loop (unrealize). */
 void nvme_io_error_cleanup(NvmeCtrl *n)
 {
-    qemu_del_vm_change_state_handler(n->vmstate_change);
-    qemu_bh_delete(n->retry_bh);
+    qemu_del_vm_change_state_handler(n->ioerr.vmstate_change);
+    qemu_bh_delete(n->ioerr.retry_bh);
 }

@@ -12,21 +12,27 @@
 #include "qapi/qapi-visit-virtio.h"
 #include "block/aio-wait.h"
 #include "system/iothread.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "iothread.h"
+#include "ns.h"
+#include "queue.h"
+#include "regs.h"
+#include "types.h"
 #include "trace.h"
 
 /* Context: main loop (realize).  Reference @it once; its index. */
 static uint32_t nvme_iothread_add(NvmeCtrl *n, IOThread *it)
 {
-    for (uint32_t i = 0; i < n->nr_iothreads; i++) {
-        if (n->iothreads[i] == it) {
+    for (uint32_t i = 0; i < n->iot.nr; i++) {
+        if (n->iot.threads[i] == it) {
             return i;
         }
     }
-    n->iothreads = g_renew(IOThread *, n->iothreads, n->nr_iothreads + 1);
-    n->iothreads[n->nr_iothreads] = it;
+    n->iot.threads = g_renew(IOThread *, n->iot.threads, n->iot.nr + 1);
+    n->iot.threads[n->iot.nr] = it;
     object_ref(OBJECT(it));
-    return n->nr_iothreads++;
+    return n->iot.nr++;
 }
 
 /*
@@ -69,19 +75,19 @@ static bool nvme_iothread_map_apply(NvmeCtrl *n, Error **errp)
                            "not an I/O queue id (1..%u)", q->value, qmax);
                 return false;
             }
-            if (n->qctx[q->value]) {
+            if (n->iot.qctx[q->value]) {
                 error_setg(errp, "nvme: queue %u is mapped twice", q->value);
                 return false;
             }
             nvme_iothread_add(n, it);
-            n->qctx[q->value] = iothread_get_aio_context(it);
+            n->iot.qctx[q->value] = iothread_get_aio_context(it);
         }
     }
     for (uint32_t q = 1; !nr_with_vqs && q <= qmax; q++) {
         IOThread *it = entry[(q - 1) % nr_entries];
 
         nvme_iothread_add(n, it);
-        n->qctx[q] = iothread_get_aio_context(it);
+        n->iot.qctx[q] = iothread_get_aio_context(it);
     }
     return true;
 }
@@ -92,9 +98,9 @@ static void nvme_fatal_bh(void *opaque)
     NvmeCtrl *n = opaque;
     const char *why;
 
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
-        why = n->fatal_why;
-        n->fatal_why = NULL;
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
+        why = n->iot.fatal_why;
+        n->iot.fatal_why = NULL;
     }
     if (why) {
         nvme_ctrl_fatal(n, why);
@@ -106,8 +112,8 @@ bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp)
 {
     NvmeParams *p = &n->params;
 
-    n->fatal_bh = qemu_bh_new(nvme_fatal_bh, n);
-    n->qctx = g_new0(AioContext *, n->num_queues);
+    n->iot.fatal_bh = qemu_bh_new(nvme_fatal_bh, n);
+    n->iot.qctx = g_new0(AioContext *, n->queues.num);
     if (p->iothread && p->iothread_map) {
         error_setg(errp, "nvme: 'iothread' and 'iothread-queue-mapping' "
                    "cannot both be set");
@@ -117,37 +123,37 @@ bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp)
         AioContext *ctx = iothread_get_aio_context(p->iothread);
 
         nvme_iothread_add(n, p->iothread);
-        for (uint32_t q = 1; q < n->num_queues; q++) {
-            n->qctx[q] = ctx;
+        for (uint32_t q = 1; q < n->queues.num; q++) {
+            n->iot.qctx[q] = ctx;
         }
     } else if (p->iothread_map && !nvme_iothread_map_apply(n, errp)) {
         return false;
     }
-    trace_nvme_iothreads(n->nr_iothreads);
+    trace_nvme_iothreads(n->iot.nr);
     return true;
 }
 
 /* Context: main loop (unrealize, failed realize).  No queue is left. */
 void nvme_iothreads_cleanup(NvmeCtrl *n)
 {
-    for (uint32_t i = 0; i < n->nr_iothreads; i++) {
-        object_unref(OBJECT(n->iothreads[i]));
+    for (uint32_t i = 0; i < n->iot.nr; i++) {
+        object_unref(OBJECT(n->iot.threads[i]));
     }
-    g_free(n->iothreads);
-    n->iothreads = NULL;
-    n->nr_iothreads = 0;
-    g_free(n->qctx);
-    n->qctx = NULL;
-    if (n->fatal_bh) {
-        qemu_bh_delete(n->fatal_bh);
-        n->fatal_bh = NULL;
+    g_free(n->iot.threads);
+    n->iot.threads = NULL;
+    n->iot.nr = 0;
+    g_free(n->iot.qctx);
+    n->iot.qctx = NULL;
+    if (n->iot.fatal_bh) {
+        qemu_bh_delete(n->iot.fatal_bh);
+        n->iot.fatal_bh = NULL;
     }
 }
 
 /* Context: main loop.  The context of I/O CQ @cqid. */
 AioContext *nvme_queue_ctx(NvmeCtrl *n, uint16_t cqid)
 {
-    AioContext *ctx = n->qctx ? n->qctx[cqid] : NULL;
+    AioContext *ctx = n->iot.qctx ? n->iot.qctx[cqid] : NULL;
 
     return ctx ? ctx : qemu_get_aio_context();
 }
@@ -174,8 +180,8 @@ void nvme_io_barrier(AioContext *ctx)
 static bool nvme_io_busy(NvmeCtrl *n)
 {
     NVME_IO_LOCK_GUARD(n);
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        NvmeSQueue *sq = n->sq[i];
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq[i];
 
         if (sq && nvme_ctx_is_iothread(sq->ctx) && nvme_sq_busy(sq)) {
             return true;
@@ -201,7 +207,7 @@ bool nvme_ns_in_drain(NvmeCtrl *n)
 
 /*
  * Context: main loop, io_lock not held.  Stop the iothread queues: once
- * io_stopped is set under io_lock no fetch or completion posting of an
+ * iot.stopped is set under io_lock no fetch or completion posting of an
  * iothread queue is running or will start.  The drain lets every backend
  * callback run (completions wait on their CQ); a command of several
  * backend requests (Write Zeroes, Copy, ...) whose next request was
@@ -211,12 +217,12 @@ bool nvme_ns_in_drain(NvmeCtrl *n)
  */
 void nvme_io_quiesce(NvmeCtrl *n)
 {
-    if (n->quiesce_depth++ || !n->nr_iothreads) {
+    if (n->iot.quiesce_depth++ || !n->iot.nr) {
         return;
     }
     trace_nvme_io_quiesce(true);
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
-        n->io_stopped = true;
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
+        n->iot.stopped = true;
     }
     nvme_ns_drain_all(n);
     AIO_WAIT_WHILE(NULL, nvme_io_busy(n) && !nvme_ns_in_drain(n));
@@ -225,22 +231,22 @@ void nvme_io_quiesce(NvmeCtrl *n)
 /* Context: main loop.  Let the iothread queues run and look again. */
 void nvme_io_resume(NvmeCtrl *n)
 {
-    assert(n->quiesce_depth > 0);
-    if (--n->quiesce_depth || !n->nr_iothreads) {
+    assert(n->iot.quiesce_depth > 0);
+    if (--n->iot.quiesce_depth || !n->iot.nr) {
         return;
     }
     trace_nvme_io_quiesce(false);
     NVME_IO_LOCK_GUARD(n);
-    n->io_stopped = false;
-    if (!QTAILQ_EMPTY(&n->parked)) {
-        qemu_bh_schedule(n->retry_bh);     /* ioerr.c skipped it */
+    n->iot.stopped = false;
+    if (!QTAILQ_EMPTY(&n->ioerr.parked)) {
+        qemu_bh_schedule(n->ioerr.retry_bh);     /* ioerr.c skipped it */
     }
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        if (n->cq[i] && nvme_ctx_is_iothread(n->cq[i]->ctx)) {
-            qemu_bh_schedule(n->cq[i]->bh);
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        if (n->queues.cq[i] && nvme_ctx_is_iothread(n->queues.cq[i]->ctx)) {
+            qemu_bh_schedule(n->queues.cq[i]->bh);
         }
-        if (n->sq[i] && nvme_ctx_is_iothread(n->sq[i]->ctx)) {
-            qemu_bh_schedule(n->sq[i]->bh);
+        if (n->queues.sq[i] && nvme_ctx_is_iothread(n->queues.sq[i]->ctx)) {
+            qemu_bh_schedule(n->queues.sq[i]->bh);
         }
     }
 }

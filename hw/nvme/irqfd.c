@@ -28,20 +28,23 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "system/kvm.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "irqfd.h"
+#include "queue.h"
 #include "trace.h"
 
 /* Whether this controller binds iothread interrupts to KVM irqfds. */
 static bool nvme_irqfd_wanted(NvmeCtrl *n)
 {
-    return n->nr_iothreads && kvm_irqfds_enabled() &&
+    return n->iot.nr && kvm_irqfds_enabled() &&
            kvm_msi_via_irqfd_enabled();
 }
 
 /* Bind @cq's interrupt notifier to its vector's route. */
 static void nvme_irqfd_bind(NvmeCtrl *n, NvmeCQueue *cq)
 {
-    int virq = n->irqfd_virq[cq->vector];
+    int virq = n->irqfd.virq[cq->vector];
     int ret;
 
     if (cq->irqfd_bound || virq < 0) {
@@ -70,7 +73,7 @@ static void nvme_irqfd_unbind(NvmeCtrl *n, NvmeCQueue *cq)
         return;
     }
     kvm_irqchip_remove_irqfd_notifier_gsi(kvm_state, &cq->irq_notifier,
-                                          n->irqfd_virq[cq->vector]);
+                                          n->irqfd.virq[cq->vector]);
     cq->irqfd_bound = false;
     event_notifier_set_handler(&cq->irq_notifier, nvme_cq_irq_notified);
     nvme_cq_irq_notified(&cq->irq_notifier);
@@ -81,7 +84,7 @@ static void nvme_irqfd_unbind(NvmeCtrl *n, NvmeCQueue *cq)
 static bool nvme_irqfd_route(NvmeCtrl *n, unsigned vector, MSIMessage msg)
 {
     PCIDevice *pci = PCI_DEVICE(n);
-    int virq = n->irqfd_virq[vector];
+    int virq = n->irqfd.virq[vector];
 
     if (virq < 0) {
         KVMRouteChange c = kvm_irqchip_begin_route_changes(kvm_state);
@@ -92,7 +95,7 @@ static bool nvme_irqfd_route(NvmeCtrl *n, unsigned vector, MSIMessage msg)
             return false;
         }
         kvm_irqchip_commit_route_changes(&c);
-        n->irqfd_virq[vector] = virq;
+        n->irqfd.virq[vector] = virq;
     }
     if (kvm_irqchip_update_msi_route(kvm_state, virq, msg, pci) < 0) {
         trace_nvme_irqfd_error(0, vector, -EINVAL);
@@ -112,9 +115,9 @@ static int nvme_irqfd_vector_use(PCIDevice *pci, unsigned int vector,
     if (!nvme_irqfd_route(n, vector, msg)) {
         return 0;
     }
-    set_bit(vector, n->irqfd_unmasked);
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        NvmeCQueue *cq = n->cq[i];
+    set_bit(vector, n->irqfd.unmasked);
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        NvmeCQueue *cq = n->queues.cq[i];
 
         if (cq && cq->has_irq_notifier && cq->vector == vector) {
             nvme_irqfd_bind(n, cq);
@@ -128,9 +131,9 @@ static void nvme_irqfd_vector_release(PCIDevice *pci, unsigned int vector)
 {
     NvmeCtrl *n = NVME(pci);
 
-    clear_bit(vector, n->irqfd_unmasked);
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        NvmeCQueue *cq = n->cq[i];
+    clear_bit(vector, n->irqfd.unmasked);
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        NvmeCQueue *cq = n->queues.cq[i];
 
         if (cq && cq->vector == vector) {
             nvme_irqfd_unbind(n, cq);
@@ -147,8 +150,8 @@ static void nvme_irqfd_vector_poll(PCIDevice *pci, unsigned int start,
 {
     NvmeCtrl *n = NVME(pci);
 
-    for (uint32_t i = 1; i < n->num_queues; i++) {
-        NvmeCQueue *cq = n->cq[i];
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        NvmeCQueue *cq = n->queues.cq[i];
 
         if (cq && cq->has_irq_notifier && !cq->irqfd_bound &&
             cq->vector >= start && cq->vector < end) {
@@ -160,9 +163,9 @@ static void nvme_irqfd_vector_poll(PCIDevice *pci, unsigned int start,
 /* A new iothread CQ: bind it now if its vector is unmasked. */
 void nvme_irqfd_cq_init(NvmeCtrl *n, NvmeCQueue *cq)
 {
-    if (n->irqfd_virq && cq->has_irq_notifier &&
+    if (n->irqfd.virq && cq->has_irq_notifier &&
         cq->vector < n->params.msix_qsize &&
-        test_bit(cq->vector, n->irqfd_unmasked)) {
+        test_bit(cq->vector, n->irqfd.unmasked)) {
         nvme_irqfd_bind(n, cq);
     }
 }
@@ -170,7 +173,7 @@ void nvme_irqfd_cq_init(NvmeCtrl *n, NvmeCQueue *cq)
 /* An iothread CQ about to be deleted. */
 void nvme_irqfd_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq)
 {
-    if (n->irqfd_virq) {
+    if (n->irqfd.virq) {
         nvme_irqfd_unbind(n, cq);
     }
 }
@@ -183,11 +186,11 @@ void nvme_irqfd_init(NvmeCtrl *n)
     if (!nvme_irqfd_wanted(n)) {
         return;
     }
-    n->irqfd_virq = g_new(int, nvec);
+    n->irqfd.virq = g_new(int, nvec);
     for (unsigned i = 0; i < nvec; i++) {
-        n->irqfd_virq[i] = -1;
+        n->irqfd.virq[i] = -1;
     }
-    n->irqfd_unmasked = bitmap_new(nvec);
+    n->irqfd.unmasked = bitmap_new(nvec);
     if (msix_set_vector_notifiers(PCI_DEVICE(n), nvme_irqfd_vector_use,
                                   nvme_irqfd_vector_release,
                                   nvme_irqfd_vector_poll) < 0) {
@@ -200,19 +203,19 @@ void nvme_irqfd_cleanup(NvmeCtrl *n)
 {
     PCIDevice *pci = PCI_DEVICE(n);
 
-    if (!n->irqfd_virq) {
+    if (!n->irqfd.virq) {
         return;
     }
     if (pci->msix_vector_use_notifier) {
         msix_unset_vector_notifiers(pci);
     }
     for (unsigned i = 0; i < n->params.msix_qsize; i++) {
-        if (n->irqfd_virq[i] >= 0) {
-            kvm_irqchip_release_virq(kvm_state, n->irqfd_virq[i]);
+        if (n->irqfd.virq[i] >= 0) {
+            kvm_irqchip_release_virq(kvm_state, n->irqfd.virq[i]);
         }
     }
-    g_free(n->irqfd_virq);
-    n->irqfd_virq = NULL;
-    g_free(n->irqfd_unmasked);
-    n->irqfd_unmasked = NULL;
+    g_free(n->irqfd.virq);
+    n->irqfd.virq = NULL;
+    g_free(n->irqfd.unmasked);
+    n->irqfd.unmasked = NULL;
 }

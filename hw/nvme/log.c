@@ -6,7 +6,23 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "endgrp.h"
+#include "firmware.h"
+#include "iothread.h"
+#include "log.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "resv.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "stats.h"
+#include "subsys.h"
+#include "telemetry.h"
 #include "trace.h"
 
 #define NVME_LOG_RAE        (1u << 15)
@@ -68,12 +84,12 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
     NvmeErrorLog *e;
 
     NVME_IO_LOCK_GUARD(n);
-    e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
-    n->error_count++;
-    req->err_seq = n->error_count;
+    e = &n->errlog.entries[n->errlog.count % NVME_ERROR_LOG_ENTRIES];
+    n->errlog.count++;
+    req->err_seq = n->errlog.count;
     nvme_stats_error_logged(n, req);
     *e = (NvmeErrorLog) {
-        .error_count = cpu_to_le64(n->error_count),
+        .error_count = cpu_to_le64(n->errlog.count),
         .sqid = cpu_to_le16(req->sq->sqid),
         .cid = req->cmd.cid,
         .status_field = cpu_to_le16(req->status << 1),
@@ -93,10 +109,10 @@ void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
     NvmeErrorLog *e;
 
     NVME_IO_LOCK_GUARD(n);
-    e = &n->error_log[n->error_count % NVME_ERROR_LOG_ENTRIES];
-    n->error_count++;
+    e = &n->errlog.entries[n->errlog.count % NVME_ERROR_LOG_ENTRIES];
+    n->errlog.count++;
     *e = (NvmeErrorLog) {
-        .error_count = cpu_to_le64(n->error_count),
+        .error_count = cpu_to_le64(n->errlog.count),
         .sqid = cpu_to_le16(0xffff),
         .cid = cpu_to_le16(0xffff),
         .param_error_location = cpu_to_le16(loc),
@@ -115,7 +131,7 @@ void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
     if (!req->err_seq) {
         return;
     }
-    e = &n->error_log[(req->err_seq - 1) % NVME_ERROR_LOG_ENTRIES];
+    e = &n->errlog.entries[(req->err_seq - 1) % NVME_ERROR_LOG_ENTRIES];
     if (le64_to_cpu(e->error_count) == req->err_seq) {
         e->status_field |= cpu_to_le16(phase);
     }
@@ -124,18 +140,19 @@ void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
 /* Context: main loop.  Raise or clear the temperature warning. */
 void nvme_log_check_temperature(NvmeCtrl *n)
 {
-    bool hot = NVME_TEMPERATURE_K > n->feat.temp_over;
-    bool cold = n->feat.temp_under && NVME_TEMPERATURE_K < n->feat.temp_under;
+    const NvmeFeatures *f = &n->feat.cur;
+    bool hot = NVME_TEMPERATURE_K > f->temp_over;
+    bool cold = f->temp_under && NVME_TEMPERATURE_K < f->temp_under;
 
     if (!(hot || cold)) {
-        n->smart_warning &= ~NVME_SMART_TEMPERATURE;
+        n->stats.smart_warning &= ~NVME_SMART_TEMPERATURE;
         return;
     }
-    if (n->smart_warning & NVME_SMART_TEMPERATURE) {
+    if (n->stats.smart_warning & NVME_SMART_TEMPERATURE) {
         return;
     }
-    n->smart_warning |= NVME_SMART_TEMPERATURE;
-    if (NVME_AEC_SMART(n->feat.aec) & NVME_SMART_TEMPERATURE) {
+    n->stats.smart_warning |= NVME_SMART_TEMPERATURE;
+    if (NVME_AEC_SMART(n->feat.cur.aec) & NVME_SMART_TEMPERATURE) {
         nvme_aer_enqueue(n, NVME_AER_TYPE_SMART,
                          NVME_AER_INFO_SMART_TEMP_THRESH,
                          NVME_LOG_SMART_INFO);
@@ -145,12 +162,12 @@ void nvme_log_check_temperature(NvmeCtrl *n)
 /* Context: main loop.  Error log, newest entry first. */
 static void nvme_log_fill_error(NvmeCtrl *n, uint8_t *buf)
 {
-    uint64_t cnt = MIN(n->error_count, NVME_ERROR_LOG_ENTRIES);
+    uint64_t cnt = MIN(n->errlog.count, NVME_ERROR_LOG_ENTRIES);
 
     for (uint64_t i = 0; i < cnt; i++) {
-        uint64_t idx = (n->error_count - 1 - i) % NVME_ERROR_LOG_ENTRIES;
+        uint64_t idx = (n->errlog.count - 1 - i) % NVME_ERROR_LOG_ENTRIES;
 
-        memcpy(buf + i * sizeof(NvmeErrorLog), &n->error_log[idx],
+        memcpy(buf + i * sizeof(NvmeErrorLog), &n->errlog.entries[idx],
                sizeof(NvmeErrorLog));
     }
 }
@@ -166,7 +183,7 @@ static void nvme_log_fill_smart(NvmeCtrl *n, const NvmeStats *st,
     NvmeSmartLog *s = (NvmeSmartLog *)buf;
     int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
 
-    s->critical_warning = n->smart_warning;
+    s->critical_warning = n->stats.smart_warning;
     s->temperature = cpu_to_le16(NVME_TEMPERATURE_K);
     s->available_spare = 100;
     s->available_spare_threshold = 10;
@@ -181,9 +198,9 @@ static void nvme_log_fill_smart(NvmeCtrl *n, const NvmeStats *st,
     s->controller_busy_time[0] =
         cpu_to_le64(nvme_stats_busy_ns(n) / (60 * NANOSECONDS_PER_SECOND));
     s->power_cycles[0] = cpu_to_le64(1);
-    s->power_on_hours[0] = cpu_to_le64((now - n->power_on_at) / 3600000);
+    s->power_on_hours[0] = cpu_to_le64((now - n->stats.power_on_at) / 3600000);
     s->media_errors[0] = cpu_to_le64(st->media_errors);
-    s->number_of_error_log_entries[0] = cpu_to_le64(n->error_count);
+    s->number_of_error_log_entries[0] = cpu_to_le64(n->errlog.count);
 }
 
 /* Context: main loop.  Generated from the dispatch tables. */
@@ -200,7 +217,7 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
     if (!n->params.dbbuf) {         /* "dbbuf=off": dbbuf.c refuses it */
         log->acs[NVME_ADM_CMD_DBBUF_CONFIG] = 0;
     }
-    if (!n->subsys->pool_dir) {     /* no pool: subsys.c refuses 0Dh */
+    if (!n->subsys->pool.dir) {     /* no pool: subsys.c refuses 0Dh */
         log->acs[NVME_ADM_CMD_NS_MGMT] = 0;
     }
 }
@@ -220,7 +237,7 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return NVME_ERROR_LOG_ENTRIES * sizeof(NvmeErrorLog);
     case NVME_LOG_SMART_INFO:
         if (nsid == 0 || nsid == NVME_NSID_BROADCAST) {
-            nvme_log_fill_smart(n, &n->stats, buf);
+            nvme_log_fill_smart(n, &n->stats.ctrl, buf);
             return sizeof(NvmeSmartLog);
         }
         /* LPA bit 0: an active NSID gets that namespace's figures */
@@ -229,7 +246,7 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
             nvme_req_reject(req, *status, 4, 0, "SMART of an inactive NSID");
             return 0;
         }
-        nvme_log_fill_smart(n, &n->ns_stats[nsid], buf);
+        nvme_log_fill_smart(n, &n->stats.ns[nsid], buf);
         return sizeof(NvmeSmartLog);
     case NVME_LOG_ENDGRP:
         return nvme_endgrp_fill_log(n, req, buf, status);   /* endgrp.c */

@@ -28,7 +28,17 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "iothread.h"
+#include "ns.h"
+#include "nvm-copy.h"
+#include "nvm-meta.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "stats.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_COPY_CHUNK     (1 * MiB)

@@ -19,7 +19,17 @@
 #include "qemu/units.h"
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "ioerr.h"
+#include "iothread.h"
+#include "ns.h"
+#include "nvm-meta.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "stats.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_ZEROES_CHUNK   (1 * GiB)   /* per backend zero write */

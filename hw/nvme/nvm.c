@@ -15,10 +15,19 @@
 #include "block/aio.h"
 #include "block/aio-wait.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "ioerr.h"
+#include "iothread.h"
+#include "ns.h"
+#include "nvm-meta.h"
+#include "nvm-range.h"
+#include "nvm.h"
+#include "queue.h"
+#include "stats.h"
+#include "types.h"
 #include "trace.h"
-
-#define NVME_NS_WRITE_PROTECTED 0x0020
 
 /* Context: queue (block layer callback).  Account and complete. */
 static void nvme_nvm_rw_cb(void *opaque, int ret)

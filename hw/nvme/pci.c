@@ -20,7 +20,22 @@
 #include "migration/vmstate.h"
 #include "system/system.h"
 #include "system/iothread.h"
-#include "hw/nvme/nvme.h"
+#include "admin.h"
+#include "aer.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "features.h"
+#include "firmware.h"
+#include "ioerr.h"
+#include "iothread.h"
+#include "irqfd.h"
+#include "ns.h"
+#include "queue.h"
+#include "regs.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "subsys.h"
+#include "telemetry.h"
 #include "trace.h"
 
 #define NVME_MAX_IOQPAIRS   0xfffe
@@ -73,7 +88,7 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
 static void nvme_init_bar0(NvmeCtrl *n, Error **errp)
 {
     PCIDevice *pci = PCI_DEVICE(n);
-    uint64_t db_size = (uint64_t)n->num_queues * 8;
+    uint64_t db_size = (uint64_t)n->queues.num * 8;
     uint64_t table_off = ROUND_UP(NVME_DB_OFFSET + db_size, 4 * KiB);
     uint64_t table_size = (uint64_t)n->params.msix_qsize * PCI_MSIX_ENTRY_SIZE;
     uint64_t pba_off = ROUND_UP(table_off + table_size, 4 * KiB);
@@ -134,15 +149,10 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
 /* Context: main loop (realize). */
 static bool nvme_init_state(NvmeCtrl *n, Error **errp)
 {
-    NvmeParams *p = &n->params;
-
-    n->num_queues = p->max_ioqpairs + 1;
-    n->sq = g_new0(NvmeSQueue *, n->num_queues);
-    n->cq = g_new0(NvmeCQueue *, n->num_queues);
-    n->aer_reqs = g_new0(NvmeRequest *, p->aerl + 1);
-    n->aer_queue = g_new0(NvmeAsyncEvent, p->aer_max_queued);
-    n->feat.iv_no_coalescing = bitmap_new(p->msix_qsize);
-    n->power_on_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    nvme_queues_init(n, n->params.max_ioqpairs + 1);
+    nvme_aer_init(n);
+    nvme_features_init(n);
+    nvme_stats_init(n);
     return true;
 }
 
@@ -205,8 +215,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_selftest_cleanup(n);
     nvme_fw_cleanup(n);
     nvme_telemetry_cleanup(n);
-    timer_free(n->kato_timer);
-    n->kato_timer = NULL;
+    nvme_features_cleanup(n);
     nvme_irqfd_cleanup(n);
     msix_uninit(pci, &n->bar0, &n->bar0);
     /*
@@ -216,11 +225,8 @@ static void nvme_exit(PCIDevice *pci)
      */
     memory_region_del_subregion(&n->bar0, &n->db_mr);
     memory_region_del_subregion(&n->bar0, &n->regs_mr);
-    g_free(n->sq);
-    g_free(n->cq);
-    g_free(n->aer_reqs);
-    g_free(n->aer_queue);
-    g_free(n->feat.iv_no_coalescing);
+    nvme_queues_cleanup(n);
+    nvme_aer_cleanup(n);
     nvme_subsys_remove_ctrl(n);
     nvme_iothreads_cleanup(n);
 }
@@ -235,7 +241,7 @@ static void nvme_pci_config_write(PCIDevice *pci, uint32_t addr,
     NvmeCtrl *n = NVME(pci);
 
     pci_default_write_config(pci, addr, val, len);
-    qatomic_set(&n->msix_on, msix_enabled(pci));
+    qatomic_set(&n->queues.msix_on, msix_enabled(pci));
 }
 
 /* Context: main loop (system reset). */
@@ -245,7 +251,7 @@ static void nvme_pci_reset(DeviceState *dev)
 
     nvme_ctrl_reset(n);
     nvme_regs_power_on(n);
-    qatomic_set(&n->msix_on, msix_enabled(PCI_DEVICE(n)));
+    qatomic_set(&n->queues.msix_on, msix_enabled(PCI_DEVICE(n)));
 }
 
 static void nvme_instance_init(Object *obj)

@@ -38,7 +38,7 @@
  * features, ANA, sanitize, queue tables, the doorbell buffer) is changed
  * by the main loop either under io_lock for a single update, or inside
  * nvme_io_quiesce()/nvme_io_resume() (iothread.c): quiesce sets
- * io_stopped under io_lock, so iothread queues stop fetching and posting
+ * iot.stopped under io_lock, so iothread queues stop fetching and posting
  * at the next entry point, then drains the namespaces so no completion
  * callback is left; resume clears it and kicks every iothread queue.
  * Every admin command except AER, Keep Alive, Identify and Get Features
@@ -71,7 +71,21 @@
 #include "block/aio-wait.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "dbbuf.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "ioerr.h"
+#include "iothread.h"
+#include "irqfd.h"
+#include "log.h"
+#include "ns.h"
+#include "nvm-compare.h"
+#include "nvm.h"
+#include "queue.h"
+#include "regs.h"
+#include "stats.h"
 #include "trace.h"
 
 static void nvme_sq_bh(void *opaque);
@@ -109,6 +123,23 @@ void nvme_cq_irq_notified(EventNotifier *e)
     if (event_notifier_test_and_clear(e)) {
         nvme_cq_raise(cq);
     }
+}
+
+/* Context: main loop (realize).  Empty tables for @num queue ids. */
+void nvme_queues_init(NvmeCtrl *n, uint32_t num)
+{
+    n->queues.num = num;
+    n->queues.sq = g_new0(NvmeSQueue *, num);
+    n->queues.cq = g_new0(NvmeCQueue *, num);
+}
+
+/* Context: main loop (unrealize).  Every queue is deleted already. */
+void nvme_queues_cleanup(NvmeCtrl *n)
+{
+    g_free(n->queues.sq);
+    n->queues.sq = NULL;
+    g_free(n->queues.cq);
+    n->queues.cq = NULL;
 }
 
 /* Context: main loop.  Bottom half and interrupt path in cq->ctx. */
@@ -209,7 +240,7 @@ uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
     QTAILQ_INIT(&cq->sqs);
     nvme_cq_init_ctx(n, cq);
     cq->coal_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, nvme_cq_coal_timer, cq);
-    n->cq[cqid] = cq;
+    n->queues.cq[cqid] = cq;
     nvme_dbbuf_cq_init(n, cq);
     trace_nvme_cq_create(cqid, addr, size, vector, ien);
     return NVME_SUCCESS;
@@ -234,15 +265,15 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
         nvme_req_pool_init(n, &sq->reqs[i]);
         QTAILQ_INSERT_TAIL(&sq->free_reqs, &sq->reqs[i], entry);
     }
-    sq->ctx = n->cq[cqid]->ctx;
+    sq->ctx = n->queues.cq[cqid]->ctx;
     if (nvme_ctx_is_iothread(sq->ctx)) {
         sq->bh = aio_bh_new(sq->ctx, nvme_sq_bh, sq);
     } else {
         sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
                                      &DEVICE(n)->mem_reentrancy_guard);
     }
-    QTAILQ_INSERT_TAIL(&n->cq[cqid]->sqs, sq, cq_link);
-    n->sq[sqid] = sq;
+    QTAILQ_INSERT_TAIL(&n->queues.cq[cqid]->sqs, sq, cq_link);
+    n->queues.sq[sqid] = sq;
     nvme_dbbuf_sq_init(n, sq);
     trace_nvme_sq_create(sqid, cqid, addr, size);
     return NVME_SUCCESS;
@@ -251,11 +282,11 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
 /* Context: main loop.  Admin queues from AQA/ASQ/ACQ at enable. */
 void nvme_queue_init_admin(NvmeCtrl *n)
 {
-    uint32_t sqs = (n->aqa & 0xfff) + 1;
-    uint32_t cqs = ((n->aqa >> 16) & 0xfff) + 1;
+    uint32_t sqs = (n->regs.aqa & 0xfff) + 1;
+    uint32_t cqs = ((n->regs.aqa >> 16) & 0xfff) + 1;
 
-    nvme_queue_create_cq(n, 0, n->acq, cqs, 0, true);
-    nvme_queue_create_sq(n, 0, 0, n->asq, sqs);
+    nvme_queue_create_cq(n, 0, n->regs.acq, cqs, 0, true);
+    nvme_queue_create_sq(n, 0, 0, n->regs.asq, sqs);
 }
 
 /* Context: queue.  Return a request to its SQ's pool. */
@@ -307,8 +338,8 @@ bool nvme_sq_busy(NvmeSQueue *sq)
  */
 void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
 {
-    NvmeSQueue *sq = n->sq[sqid];
-    NvmeCQueue *cq = n->cq[sq->cqid];
+    NvmeSQueue *sq = n->queues.sq[sqid];
+    NvmeCQueue *cq = n->queues.cq[sq->cqid];
     NvmeRequest *req, *next;
 
     nvme_gate_cancel_sq(n, sq);     /* held fused/gated; marks cancelled */
@@ -348,14 +379,14 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     }
     g_free(sq->reqs);
     g_free(sq);
-    n->sq[sqid] = NULL;
+    n->queues.sq[sqid] = NULL;
     trace_nvme_sq_delete(sqid);
 }
 
 /* Context: main loop.  The caller checked that no SQ uses the CQ. */
 void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
 {
-    NvmeCQueue *cq = n->cq[cqid];
+    NvmeCQueue *cq = n->queues.cq[cqid];
 
     assert(QTAILQ_EMPTY(&cq->sqs));
     nvme_dbbuf_cq_cleanup(n, cq);
@@ -370,7 +401,7 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
         event_notifier_cleanup(&cq->irq_notifier);
     }
     g_free(cq);
-    n->cq[cqid] = NULL;
+    n->queues.cq[cqid] = NULL;
     nvme_irq_update(n);
     trace_nvme_cq_delete(cqid);
 }
@@ -378,13 +409,13 @@ void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid)
 /* Context: main loop. */
 void nvme_queue_delete_all(NvmeCtrl *n)
 {
-    for (uint32_t i = 0; i < n->num_queues; i++) {
-        if (n->sq[i]) {
+    for (uint32_t i = 0; i < n->queues.num; i++) {
+        if (n->queues.sq[i]) {
             nvme_queue_delete_sq(n, i);
         }
     }
-    for (uint32_t i = 0; i < n->num_queues; i++) {
-        if (n->cq[i]) {
+    for (uint32_t i = 0; i < n->queues.num; i++) {
+        if (n->queues.cq[i]) {
             nvme_queue_delete_cq(n, i);
         }
     }
@@ -399,7 +430,7 @@ static bool nvme_msix_on(NvmeCtrl *n)
     if (qemu_in_main_thread()) {
         return msix_enabled(PCI_DEVICE(n));
     }
-    return qatomic_read(&n->msix_on);
+    return qatomic_read(&n->queues.msix_on);
 }
 
 /*
@@ -413,12 +444,12 @@ static bool nvme_cq_coalesced(NvmeCQueue *cq, uint8_t *thr, uint8_t *time)
 {
     NvmeCtrl *n = cq->n;
 
-    *thr = n->feat.int_coalescing & 0xff;
-    *time = (n->feat.int_coalescing >> 8) & 0xff;
+    *thr = n->feat.cur.int_coalescing & 0xff;
+    *time = (n->feat.cur.int_coalescing >> 8) & 0xff;
     return cq->cqid != 0 && *thr && *time && nvme_msix_on(n) &&
-           !(n->feat.iv_no_coalescing &&
+           !(n->feat.cur.iv_no_coalescing &&
              cq->vector < n->params.msix_qsize &&
-             test_bit(cq->vector, n->feat.iv_no_coalescing));
+             test_bit(cq->vector, n->feat.cur.iv_no_coalescing));
 }
 
 /* Context: main loop.  Level of the INTx pin when MSI-X is off. */
@@ -429,18 +460,18 @@ void nvme_irq_update(NvmeCtrl *n)
 
     NVME_IO_LOCK_GUARD(n);
     if (!msix_enabled(pci)) {
-        for (uint32_t i = 0; i < n->num_queues && !level; i++) {
-            NvmeCQueue *cq = n->cq[i];
+        for (uint32_t i = 0; i < n->queues.num && !level; i++) {
+            NvmeCQueue *cq = n->queues.cq[i];
 
             if (cq) {
                 nvme_dbbuf_cq_refresh(n, cq);
             }
             level = cq && cq->ien && cq->head != cq->tail &&
-                    !(cq->vector < 32 && (n->intms & (1u << cq->vector)));
+                    !(cq->vector < 32 && (n->regs.intms & (1u << cq->vector)));
         }
     }
-    if (level != n->irq_level) {
-        n->irq_level = level;
+    if (level != n->queues.irq_level) {
+        n->queues.irq_level = level;
         pci_set_irq(pci, level);
     }
 }
@@ -586,7 +617,7 @@ static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
 /* Context: queue.  Quiesced: an iothread queue stands still. */
 static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
 {
-    return n->io_stopped && nvme_ctx_is_iothread(ctx);
+    return n->iot.stopped && nvme_ctx_is_iothread(ctx);
 }
 
 /*
@@ -706,15 +737,15 @@ static void nvme_sq_kick(NvmeSQueue *sq)
 void nvme_sq_run(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
-    NvmeCQueue *cq = n->cq[sq->cqid];
+    NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
     defer_call_begin();
     if (sq->sqid == 0) {
         nvme_sq_kick(sq);
     } else {
-        qemu_rec_mutex_lock(n->io_lock);
+        qemu_rec_mutex_lock(n->iot.io_lock);
         nvme_sq_kick(sq);
-        qemu_rec_mutex_unlock(n->io_lock);
+        qemu_rec_mutex_unlock(n->iot.io_lock);
     }
     defer_call_end();
     if (!QTAILQ_EMPTY(&cq->done)) {
@@ -822,25 +853,25 @@ void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
                       "nvme: doorbell written while controller not ready\n");
         return;
     }
-    if (qid >= n->num_queues || !(is_cq ? (void *)n->cq[qid] :
-                                          (void *)n->sq[qid])) {
+    if (qid >= n->queues.num || !(is_cq ? (void *)n->queues.cq[qid] :
+                                            (void *)n->queues.sq[qid])) {
         nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_REGISTER,
                         offset + NVME_DB_OFFSET, val);
         return;
     }
     if (is_cq) {
-        nvme_cq_head_write(n, n->cq[qid], offset + NVME_DB_OFFSET, val);
+        nvme_cq_head_write(n, n->queues.cq[qid], offset + NVME_DB_OFFSET, val);
         return;
     }
-    if (n->sq[qid]->shadow) {       /* the BH reads the shadow tail */
-        qemu_bh_schedule(n->sq[qid]->bh);
+    if (n->queues.sq[qid]->shadow) {       /* the BH reads the shadow tail */
+        qemu_bh_schedule(n->queues.sq[qid]->bh);
         return;
     }
-    if (val >= n->sq[qid]->size) {
+    if (val >= n->queues.sq[qid]->size) {
         nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_VALUE,
                         offset + NVME_DB_OFFSET, val);
         return;
     }
-    n->sq[qid]->tail = val;
-    qemu_bh_schedule(n->sq[qid]->bh);
+    n->queues.sq[qid]->tail = val;
+    qemu_bh_schedule(n->queues.sq[qid]->bh);
 }

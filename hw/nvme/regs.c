@@ -7,8 +7,16 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "hw/pci/msix.h"
-#include "hw/nvme/nvme.h"
-#include "hw/nvme/regs.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "features.h"
+#include "firmware.h"
+#include "iothread.h"
+#include "ns.h"
+#include "queue.h"
+#include "regs.h"
+#include "selftest.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_REGS_SIZE  0x6c    /* defined registers we decode (to CRTO) */
@@ -29,16 +37,16 @@ void nvme_regs_power_on(NvmeCtrl *n)
     cap = FIELD_DP64(cap, CAP, MPSMAX, 4);      /* 64 KiB */
     /* 2.0 controllers report Controller Ready With Media (CRTO) */
     cap = FIELD_DP64(cap, CAP, CRMS, NVME_CAP_CRMS_CRWMS);
-    n->cap = cap;
-    n->vs = NVME_VS_2_0;
-    n->intms = 0;
-    n->cc = 0;
-    n->csts = 0;
-    n->aqa = 0;
-    n->asq = 0;
-    n->acq = 0;
-    n->page_bits = 12;
-    n->page_size = 4096;
+    n->regs.cap = cap;
+    n->regs.vs = NVME_VS_2_0;
+    n->regs.intms = 0;
+    n->regs.cc = 0;
+    n->regs.csts = 0;
+    n->regs.aqa = 0;
+    n->regs.asq = 0;
+    n->regs.acq = 0;
+    n->regs.page_bits = 12;
+    n->regs.page_size = 4096;
 }
 
 /*
@@ -50,20 +58,19 @@ void nvme_ctrl_reset(NvmeCtrl *n)
 {
     trace_nvme_ctrl_reset();
     nvme_io_quiesce(n);
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
         n->running = false;
-        n->fatal_why = NULL;
+        n->iot.fatal_why = NULL;
     }
     nvme_ns_drain_all(n);
     nvme_aer_reset(n);
     nvme_queue_delete_all(n);
-    n->dbbuf_dbs = 0;
-    n->dbbuf_eis = 0;
+    nvme_dbbuf_reset(n);
     nvme_features_reset(n);
     nvme_fw_reset(n);           /* pending firmware activation */
     nvme_selftest_reset(n);     /* a short self-test is aborted */
-    n->intms = 0;
-    n->csts &= R_CSTS_NSSRO_MASK;
+    n->regs.intms = 0;
+    n->regs.csts &= R_CSTS_NSSRO_MASK;
     nvme_irq_update(n);
     nvme_io_resume(n);
 }
@@ -76,41 +83,42 @@ void nvme_ctrl_fatal(NvmeCtrl *n, const char *why)
 {
     if (!qemu_in_main_thread()) {
         n->running = false;
-        n->fatal_why = why;
-        qemu_bh_schedule(n->fatal_bh);
+        n->iot.fatal_why = why;
+        qemu_bh_schedule(n->iot.fatal_bh);
         return;
     }
     qemu_log_mask(LOG_GUEST_ERROR, "nvme: controller fatal status: %s\n",
                   why);
     trace_nvme_ctrl_fatal(why);
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
         n->running = false;
     }
-    n->csts = FIELD_DP32(n->csts, CSTS, CFS, 1);
+    n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 1);
 }
 
 /* Context: main loop.  Returns NULL when CC/AQA/ASQ/ACQ allow enabling. */
 static const char *nvme_enable_check(NvmeCtrl *n)
 {
-    uint32_t mps = FIELD_EX32(n->cc, CC, MPS);
+    uint32_t mps = FIELD_EX32(n->regs.cc, CC, MPS);
     uint64_t page_mask = (4096ULL << mps) - 1;
 
-    if (mps < FIELD_EX64(n->cap, CAP, MPSMIN) ||
-        mps > FIELD_EX64(n->cap, CAP, MPSMAX)) {
+    if (mps < FIELD_EX64(n->regs.cap, CAP, MPSMIN) ||
+        mps > FIELD_EX64(n->regs.cap, CAP, MPSMAX)) {
         return "CC.MPS outside CAP.MPSMIN..MPSMAX";
     }
-    if (FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_NVM &&
-        FIELD_EX32(n->cc, CC, CSS) != NVME_CC_CSS_IOCS) {
+    if (FIELD_EX32(n->regs.cc, CC, CSS) != NVME_CC_CSS_NVM &&
+        FIELD_EX32(n->regs.cc, CC, CSS) != NVME_CC_CSS_IOCS) {
         return "CC.CSS is neither NVM nor all supported I/O command sets";
     }
-    if (FIELD_EX32(n->cc, CC, AMS) != 0) {
+    if (FIELD_EX32(n->regs.cc, CC, AMS) != 0) {
         return "CC.AMS selects an unsupported arbitration";
     }
-    if (FIELD_EX32(n->aqa, AQA, ASQS) == 0 ||
-        FIELD_EX32(n->aqa, AQA, ACQS) == 0) {
+    if (FIELD_EX32(n->regs.aqa, AQA, ASQS) == 0 ||
+        FIELD_EX32(n->regs.aqa, AQA, ACQS) == 0) {
         return "AQA queue size below 2 entries";
     }
-    if (!n->asq || !n->acq || (n->asq & page_mask) || (n->acq & page_mask)) {
+    if (!n->regs.asq || !n->regs.acq ||
+        (n->regs.asq & page_mask) || (n->regs.acq & page_mask)) {
         return "ASQ/ACQ zero or not page aligned";
     }
     return NULL;
@@ -126,16 +134,16 @@ static void nvme_ctrl_enable(NvmeCtrl *n)
         trace_nvme_enable_refused(why);
         return;
     }
-    n->page_bits = 12 + FIELD_EX32(n->cc, CC, MPS);
-    n->page_size = 1u << n->page_bits;
+    n->regs.page_bits = 12 + FIELD_EX32(n->regs.cc, CC, MPS);
+    n->regs.page_size = 1u << n->regs.page_bits;
     nvme_queue_init_admin(n);
-    n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
-    n->csts = FIELD_DP32(n->csts, CSTS, CFS, 0);
-    n->csts = FIELD_DP32(n->csts, CSTS, RDY, 1);
-    WITH_QEMU_LOCK_GUARD(n->io_lock) {
+    n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_NORMAL);
+    n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 0);
+    n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, RDY, 1);
+    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
         n->running = true;
     }
-    trace_nvme_ctrl_enabled(n->page_size);
+    trace_nvme_ctrl_enabled(n->regs.page_size);
 }
 
 /* Context: main loop.  Shutdown notification: quiesce and flush. */
@@ -148,7 +156,7 @@ static void nvme_ctrl_shutdown(NvmeCtrl *n)
             blk_flush(n->ns[i]->blk);
         }
     }
-    n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_COMPLETE);
+    n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_COMPLETE);
     nvme_io_resume(n);
     trace_nvme_ctrl_shutdown();
 }
@@ -156,7 +164,7 @@ static void nvme_ctrl_shutdown(NvmeCtrl *n)
 /* Context: main loop. */
 static void nvme_cc_write(NvmeCtrl *n, uint32_t val)
 {
-    uint32_t old = n->cc;
+    uint32_t old = n->regs.cc;
     bool was_en = FIELD_EX32(old, CC, EN);
     bool en = FIELD_EX32(val, CC, EN);
 
@@ -166,17 +174,17 @@ static void nvme_cc_write(NvmeCtrl *n, uint32_t val)
                       "nvme: CC.CSS/MPS/AMS changed while enabled\n");
         val = (val & ~NVME_CC_STATIC_MASK) | (old & NVME_CC_STATIC_MASK);
     }
-    n->cc = val;
+    n->regs.cc = val;
 
     if (!was_en && en) {
         nvme_ctrl_enable(n);
     } else if (was_en && !en) {
         nvme_ctrl_reset(n);
-        n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
+        n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_NORMAL);
     } else if (FIELD_EX32(val, CC, SHN) && !FIELD_EX32(old, CC, SHN)) {
         nvme_ctrl_shutdown(n);
     } else if (!FIELD_EX32(val, CC, SHN) && FIELD_EX32(old, CC, SHN)) {
-        n->csts = FIELD_DP32(n->csts, CSTS, SHST, NVME_SHST_NORMAL);
+        n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_NORMAL);
     }
 }
 
@@ -188,7 +196,7 @@ static void nvme_nssr(NvmeCtrl *n)
 {
     nvme_ctrl_reset(n);
     nvme_regs_power_on(n);
-    n->csts = R_CSTS_NSSRO_MASK;
+    n->regs.csts = R_CSTS_NSSRO_MASK;
 }
 
 /* Context: main loop.  Writes to ASQ/ACQ halves; only while disabled. */
@@ -204,7 +212,7 @@ static void nvme_write_half(uint64_t *reg, hwaddr off, uint32_t val)
 /* Context: main loop. */
 static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
 {
-    bool en = FIELD_EX32(n->cc, CC, EN);
+    bool en = FIELD_EX32(n->regs.cc, CC, EN);
 
     trace_nvme_reg_write(addr, val);
     switch (addr) {
@@ -215,14 +223,15 @@ static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
                           "nvme: INTMS/INTMC written with MSI-X on\n");
             return;
         }
-        n->intms = addr == A_INTMS ? n->intms | val : n->intms & ~val;
+        n->regs.intms = addr == A_INTMS ? n->regs.intms | val
+                                        : n->regs.intms & ~val;
         nvme_irq_update(n);
         return;
     case A_CC:
         nvme_cc_write(n, val);
         return;
     case A_CSTS:
-        n->csts &= ~(val & R_CSTS_NSSRO_MASK);
+        n->regs.csts &= ~(val & R_CSTS_NSSRO_MASK);
         return;
     case A_NSSR:
         if (val == NVME_NSSR_RESET) {
@@ -248,11 +257,11 @@ static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
         return;
     }
     if (addr == A_AQA) {
-        n->aqa = val & (R_AQA_ASQS_MASK | R_AQA_ACQS_MASK);
+        n->regs.aqa = val & (R_AQA_ASQS_MASK | R_AQA_ACQS_MASK);
     } else if (addr < A_ACQ) {
-        nvme_write_half(&n->asq, addr - A_ASQ, val);
+        nvme_write_half(&n->regs.asq, addr - A_ASQ, val);
     } else {
-        nvme_write_half(&n->acq, addr - A_ACQ, val);
+        nvme_write_half(&n->regs.acq, addr - A_ACQ, val);
     }
 }
 
@@ -263,18 +272,18 @@ static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
     uint8_t regs[NVME_REGS_SIZE] = { 0 };
     uint64_t val = 0;
 
-    stq_le_p(regs + A_CAP, n->cap);
-    stl_le_p(regs + A_VS, n->vs);
-    stl_le_p(regs + A_INTMS, n->intms);
-    stl_le_p(regs + A_INTMC, n->intms);
-    stl_le_p(regs + A_CC, n->cc);
-    stl_le_p(regs + A_CSTS, n->csts);
-    stl_le_p(regs + A_AQA, n->aqa);
-    stq_le_p(regs + A_ASQ, n->asq);
-    stq_le_p(regs + A_ACQ, n->acq);
+    stq_le_p(regs + A_CAP, n->regs.cap);
+    stl_le_p(regs + A_VS, n->regs.vs);
+    stl_le_p(regs + A_INTMS, n->regs.intms);
+    stl_le_p(regs + A_INTMC, n->regs.intms);
+    stl_le_p(regs + A_CC, n->regs.cc);
+    stl_le_p(regs + A_CSTS, n->regs.csts);
+    stl_le_p(regs + A_AQA, n->regs.aqa);
+    stq_le_p(regs + A_ASQ, n->regs.asq);
+    stq_le_p(regs + A_ACQ, n->regs.acq);
     /* CRWMT: CSTS.RDY within CAP.TO (500 ms units); CRIMS is not offered */
     stl_le_p(regs + A_CRTO, FIELD_DP32(0, CRTO, CRWMT,
-                                       FIELD_EX64(n->cap, CAP, TO)));
+                                       FIELD_EX64(n->regs.cap, CAP, TO)));
 
     if (addr + size <= NVME_REGS_SIZE) {
         val = ldn_le_p(regs + addr, size);

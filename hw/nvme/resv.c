@@ -26,7 +26,15 @@
 #include "qemu/cutils.h"
 #include "qemu/crc32c.h"
 #include "qapi/error.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "ns.h"
+#include "queue.h"
+#include "resv.h"
+#include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 /* Reservation types (RTYPE) */
@@ -68,7 +76,7 @@ static bool rtype_all_regs(uint8_t rtype)
 /* Context: main loop.  Whether @n's Host Identifier is zero (not set). */
 static bool nvme_hostid_zero(NvmeCtrl *n)
 {
-    return buffer_is_zero(n->hostid, sizeof(n->hostid));
+    return buffer_is_zero(n->resv.hostid, sizeof(n->resv.hostid));
 }
 
 /* Context: main loop.  Whether registrant @r is the host of @n. */
@@ -77,8 +85,8 @@ static bool nvme_resv_is_host(NvmeCtrl *n, const NvmeResvReg *r)
     if (nvme_hostid_zero(n)) {
         return r->anon && r->cntlid == n->cntlid;
     }
-    return !r->anon && r->ext == n->hostid_ext &&
-           !memcmp(r->hostid, n->hostid, sizeof(r->hostid));
+    return !r->anon && r->ext == n->resv.hostid_ext &&
+           !memcmp(r->hostid, n->resv.hostid, sizeof(r->hostid));
 }
 
 /* Context: main loop.  The registrant that is @n's host, or NULL. */
@@ -107,8 +115,8 @@ static NvmeResvReg nvme_resv_new_reg(NvmeCtrl *n, uint64_t key)
     if (nvme_hostid_zero(n)) {
         r.anon = true;
     } else {
-        memcpy(r.hostid, n->hostid, sizeof(r.hostid));
-        r.ext = n->hostid_ext;
+        memcpy(r.hostid, n->resv.hostid, sizeof(r.hostid));
+        r.ext = n->resv.hostid_ext;
     }
     return r;
 }
@@ -122,9 +130,9 @@ static NvmeResvReg nvme_resv_new_reg(NvmeCtrl *n, uint64_t key)
  */
 static void nvme_resv_log_event(NvmeCtrl *n)
 {
-    for (uint32_t i = 0; i < n->aer_queued; i++) {
-        if (n->aer_queue[i].type == NVME_AER_TYPE_IO_SPECIFIC &&
-            n->aer_queue[i].log_page == NVME_LOG_RESV_NOTIFY) {
+    for (uint32_t i = 0; i < n->aer.queued; i++) {
+        if (n->aer.queue[i].type == NVME_AER_TYPE_IO_SPECIFIC &&
+            n->aer.queue[i].log_page == NVME_LOG_RESV_NOTIFY) {
             return;
         }
     }
@@ -139,19 +147,19 @@ static void nvme_resv_log_event(NvmeCtrl *n)
  */
 static void nvme_resv_log_add(NvmeCtrl *n, uint32_t nsid, uint8_t type)
 {
-    if (n->resv_mask[nsid] & (1u << type)) {
+    if (n->resv.mask[nsid] & (1u << type)) {
         return;
     }
-    if (++n->resv_log_count == 0) {
-        n->resv_log_count = 1;      /* 0 means an empty page */
+    if (++n->resv.log_count == 0) {
+        n->resv.log_count = 1;      /* 0 means an empty page */
     }
-    if (n->resv_log_nr == NVME_RESV_LOG_MAX) {
-        memmove(&n->resv_log[0], &n->resv_log[1],
-                (NVME_RESV_LOG_MAX - 1) * sizeof(n->resv_log[0]));
-        n->resv_log_nr--;
+    if (n->resv.log_nr == NVME_RESV_LOG_MAX) {
+        memmove(&n->resv.log[0], &n->resv.log[1],
+                (NVME_RESV_LOG_MAX - 1) * sizeof(n->resv.log[0]));
+        n->resv.log_nr--;
     }
-    n->resv_log[n->resv_log_nr++] = (NvmeResvNotice) {
-        .count = n->resv_log_count, .nsid = nsid, .type = type,
+    n->resv.log[n->resv.log_nr++] = (NvmeResvNotice) {
+        .count = n->resv.log_count, .nsid = nsid, .type = type,
     };
     trace_nvme_resv_notice(n->cntlid, nsid, type);
     nvme_resv_log_event(n);
@@ -190,12 +198,12 @@ static void nvme_resv_notify_others(NvmeNamespace *ns,
 size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf)
 {
     memset(buf, 0, RESV_LOG_SIZE);
-    if (n->resv_log_nr) {
-        NvmeResvNotice *e = &n->resv_log[0];
+    if (n->resv.log_nr) {
+        NvmeResvNotice *e = &n->resv.log[0];
 
         stq_le_p(buf, e->count);
         buf[8] = e->type;
-        buf[9] = MIN(n->resv_log_nr - 1, 255);  /* further unread pages */
+        buf[9] = MIN(n->resv.log_nr - 1, 255);  /* further unread pages */
         stl_le_p(buf + 12, e->nsid);
     }
     return RESV_LOG_SIZE;
@@ -207,17 +215,17 @@ size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf)
  */
 void nvme_resv_log_read(NvmeCtrl *n, bool rae)
 {
-    if (n->resv_log_nr) {
-        memmove(&n->resv_log[0], &n->resv_log[1],
-                (n->resv_log_nr - 1) * sizeof(n->resv_log[0]));
-        n->resv_log_nr--;
+    if (n->resv.log_nr) {
+        memmove(&n->resv.log[0], &n->resv.log[1],
+                (n->resv.log_nr - 1) * sizeof(n->resv.log[0]));
+        n->resv.log_nr--;
     }
-    if (!n->resv_log_nr) {
+    if (!n->resv.log_nr) {
         nvme_aer_forget(n, NVME_AER_TYPE_IO_SPECIFIC, NVME_LOG_RESV_NOTIFY);
     }
     if (!rae) {
         nvme_aer_unmask(n, NVME_AER_TYPE_IO_SPECIFIC);
-        if (n->resv_log_nr) {
+        if (n->resv.log_nr) {
             nvme_resv_log_event(n);
         }
     }
@@ -557,7 +565,7 @@ static uint16_t nvme_resv_do_register(NvmeCtrl *n, NvmeRequest *req,
                nvme_resv_conflict(req, "registered with another key");
     }
     for (uint32_t i = 0; !nvme_hostid_zero(n) && i < r->nr; i++) {
-        if (!r->regs[i].anon && r->regs[i].ext != n->hostid_ext) {
+        if (!r->regs[i].anon && r->regs[i].ext != n->resv.hostid_ext) {
             return nvme_req_reject(req, NVME_HOSTID_INCONSISTENT | NVME_DNR,
                                    0, 0, "registrants use the other host "
                                    "identifier size");
@@ -875,7 +883,7 @@ uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req)
     if (len > nvme_mdts_bytes(n)) {
         return nvme_resv_bad(req, 40, 0, "NUMD beyond MDTS");
     }
-    if (!eds && ((n->hostid_ext && !nvme_hostid_zero(n)) ||
+    if (!eds && ((n->resv.hostid_ext && !nvme_hostid_zero(n)) ||
                  nvme_resv_any_ext(&ns->resv))) {
         qemu_log_mask(LOG_GUEST_ERROR, "nvme: reservation report: 128-bit "
                       "host identifiers need EDS\n");
@@ -952,8 +960,8 @@ static uint16_t nvme_resv_set_hostid(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
-    memcpy(n->hostid, id, sizeof(id));
-    n->hostid_ext = ext;
+    memcpy(n->resv.hostid, id, sizeof(id));
+    n->resv.hostid_ext = ext;
     return NVME_SUCCESS;
 }
 
@@ -968,11 +976,11 @@ static uint16_t nvme_resv_get_hostid(NvmeCtrl *n, NvmeRequest *req,
     uint8_t id[16] = { 0 };
 
     if (!dflt && !nvme_hostid_zero(n)) {
-        if (ext != n->hostid_ext) {
+        if (ext != n->resv.hostid_ext) {
             return nvme_req_reject(req, NVME_HOSTID_INCONSISTENT | NVME_DNR,
                                    44, 0, "EXHID is not the form set");
         }
-        memcpy(id, n->hostid, sizeof(id));
+        memcpy(id, n->resv.hostid, sizeof(id));
     }
     return nvme_dma_to_guest(n, req, id, ext ? 16 : 8);
 }
@@ -1017,7 +1025,7 @@ uint16_t nvme_resv_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return status;
     }
     if (fid == NVME_FEAT_RESV_MASK) {
-        req->result = dflt ? 0 : n->resv_mask[ns->nsid];
+        req->result = dflt ? 0 : n->resv.mask[ns->nsid];
     } else {
         req->result = dflt ? 0 : ns->resv.ptpl;
     }
@@ -1057,7 +1065,7 @@ uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
             continue;
         }
         if (fid == NVME_FEAT_RESV_MASK) {
-            n->resv_mask[nsid] = dw11 & NOTICE_MASK_ALL;
+            n->resv.mask[nsid] = dw11 & NOTICE_MASK_ALL;
         } else if (m->resv.ptpl != (dw11 & 1)) {
             m->resv.ptpl = dw11 & 1;
             nvme_resv_changed(m);
@@ -1069,5 +1077,5 @@ uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
 /* Context: main loop.  Controller reset: notification masks to default. */
 void nvme_resv_features_reset(NvmeCtrl *n)
 {
-    memset(n->resv_mask, 0, sizeof(n->resv_mask));
+    memset(n->resv.mask, 0, sizeof(n->resv.mask));
 }

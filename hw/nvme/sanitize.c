@@ -35,7 +35,17 @@
 #include "qemu/timer.h"
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "iothread.h"
+#include "ns.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_SANITIZE_CHUNK     (1 * MiB)   /* bytes per backend request */

@@ -20,7 +20,12 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "ns.h"
+#include "queue.h"
+#include "selftest.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_DST_SHORT_MS   5000
@@ -63,7 +68,9 @@ QEMU_BUILD_BUG_ON(sizeof(NvmeDstLog) != 564);
 /* Context: main loop.  Power-on hours of the controller, now. */
 static uint64_t nvme_dst_poh(NvmeCtrl *n)
 {
-    return (qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) - n->power_on_at) / 3600000;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+
+    return (now - n->stats.power_on_at) / 3600000;
 }
 
 /* Context: main loop.  End the running test with @e (result filled). */

@@ -26,7 +26,20 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "endgrp.h"
+#include "iothread.h"
+#include "ns.h"
+#include "queue.h"
+#include "stats.h"
+#include "subsys.h"
+#include "types.h"
+
+/* Context: main loop (realize).  Power On Hours count from here. */
+void nvme_stats_init(NvmeCtrl *n)
+{
+    n->stats.power_on_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+}
 
 /* Context: main loop.  Add one command's counts to a SMART set. */
 static void nvme_stats_add(NvmeStats *st, NvmeStatsKind kind,
@@ -93,9 +106,9 @@ void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb)
     uint64_t bytes = nlb << ns->lbads;
     uint64_t units = bytes >> BDRV_SECTOR_BITS;
 
-    nvme_stats_add(&n->stats, kind, units);
+    nvme_stats_add(&n->stats.ctrl, kind, units);
     if (n->ns[ns->nsid] == ns) {
-        nvme_stats_add(&n->ns_stats[ns->nsid], kind, units);
+        nvme_stats_add(&n->stats.ns[ns->nsid], kind, units);
     }
     if (ns->subsys) {
         nvme_stats_add_endgrp(&ns->subsys->endgrp, kind, bytes);
@@ -107,9 +120,9 @@ void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns)
 {
     NvmeCtrl *n = nvme_req_ctrl(req);
 
-    n->stats.media_errors++;
+    n->stats.ctrl.media_errors++;
     if (ns && n->ns[ns->nsid] == ns) {
-        n->ns_stats[ns->nsid].media_errors++;
+        n->stats.ns[ns->nsid].media_errors++;
     }
     if (ns && ns->subsys) {
         ns->subsys->endgrp.media_errors++;
@@ -137,7 +150,7 @@ void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid)
 {
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         if (s->ctrls[i]) {
-            memset(&s->ctrls[i]->ns_stats[nsid], 0, sizeof(NvmeStats));
+            memset(&s->ctrls[i]->stats.ns[nsid], 0, sizeof(NvmeStats));
         }
     }
 }
@@ -145,17 +158,18 @@ void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid)
 /* Context: queue.  An I/O command was fetched. */
 void nvme_stats_busy_begin(NvmeCtrl *n)
 {
-    if (n->io_outstanding++ == 0) {
-        n->busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (n->stats.io_outstanding++ == 0) {
+        n->stats.busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     }
 }
 
 /* Context: queue.  An I/O command's completion was posted or dropped. */
 void nvme_stats_busy_end(NvmeCtrl *n)
 {
-    assert(n->io_outstanding);
-    if (--n->io_outstanding == 0) {
-        n->busy_ns += qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->busy_since;
+    assert(n->stats.io_outstanding);
+    if (--n->stats.io_outstanding == 0) {
+        n->stats.busy_ns += qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) -
+                            n->stats.busy_since;
     }
 }
 
@@ -163,6 +177,6 @@ void nvme_stats_busy_end(NvmeCtrl *n)
 uint64_t nvme_stats_busy_ns(NvmeCtrl *n)
 {
     NVME_IO_LOCK_GUARD(n);
-    return n->busy_ns + (n->io_outstanding ?
-        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->busy_since : 0);
+    return n->stats.busy_ns + (n->stats.io_outstanding ?
+        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->stats.busy_since : 0);
 }

@@ -19,7 +19,19 @@
 #include "qobject/qdict.h"
 #include "qemu/error-report.h"
 #include "hw/qdev-properties.h"
-#include "hw/nvme/nvme.h"
+#include "aer.h"
+#include "ana.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "dma.h"
+#include "ns.h"
+#include "nvm-range.h"
+#include "queue.h"
+#include "resv.h"
+#include "selftest.h"
+#include "stats.h"
+#include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_SUBSYS_NQN_PREFIX  "nqn.2019-08.org.qemu:"
@@ -52,13 +64,13 @@ static void nvme_subsys_realize(DeviceState *dev, Error **errp)
         error_setg(errp, "nvme-subsys: 'nqn' (or an 'id') is required");
         return;
     }
-    if (d->s.pool_dir &&
-        (!d->s.pool_size || !g_file_test(d->s.pool_dir, G_FILE_TEST_IS_DIR))) {
+    if (d->s.pool.dir &&
+        (!d->s.pool.size || !g_file_test(d->s.pool.dir, G_FILE_TEST_IS_DIR))) {
         error_setg(errp, "nvme-subsys: 'pool' must be a directory and "
                    "'pool-size' non-zero");
         return;
     }
-    if (!d->s.pool_dir && d->s.pool_size) {
+    if (!d->s.pool.dir && d->s.pool.size) {
         error_setg(errp, "nvme-subsys: 'pool-size' needs 'pool'");
         return;
     }
@@ -102,7 +114,7 @@ bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp)
     s->ctrls[id] = n;
     n->cntlid = id;
     n->subsys = s;
-    n->io_lock = &s->io_lock;
+    n->iot.io_lock = &s->io_lock;
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
         NvmeNamespace *ns = s->ns[nsid];
 
@@ -131,7 +143,7 @@ void nvme_subsys_remove_ctrl(NvmeCtrl *n)
         s->ctrls[n->cntlid] = NULL;
     }
     n->subsys = NULL;
-    n->io_lock = NULL;
+    n->iot.io_lock = NULL;
     if (n->own_subsys && n->own_subsys->io_lock_ready) {
         qemu_rec_mutex_destroy(&n->own_subsys->io_lock);
     }
@@ -207,14 +219,14 @@ void nvme_subsys_remove_ns(NvmeNamespace *ns)
 /* Context: main loop.  Whether @n has a Namespace Attribute event due. */
 static bool nvme_ns_event_pending(NvmeCtrl *n, bool log_was_empty)
 {
-    for (uint32_t i = 0; i < n->aer_queued; i++) {
-        if (n->aer_queue[i].type == NVME_AER_TYPE_NOTICE &&
-            n->aer_queue[i].log_page == NVME_LOG_CHANGED_NSLIST) {
+    for (uint32_t i = 0; i < n->aer.queued; i++) {
+        if (n->aer.queue[i].type == NVME_AER_TYPE_NOTICE &&
+            n->aer.queue[i].log_page == NVME_LOG_CHANGED_NSLIST) {
             return true;
         }
     }
     /* reported, and the host has not read the log yet */
-    return !log_was_empty && (n->aer_masked & (1u << NVME_AER_TYPE_NOTICE));
+    return !log_was_empty && (n->aer.masked & (1u << NVME_AER_TYPE_NOTICE));
 }
 
 /*
@@ -225,11 +237,11 @@ static bool nvme_ns_event_pending(NvmeCtrl *n, bool log_was_empty)
  */
 void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid)
 {
-    bool was_empty = find_first_bit(n->changed_ns, NVME_MAX_NSID + 1) >
+    bool was_empty = find_first_bit(n->changed_ns.map, NVME_MAX_NSID + 1) >
                      NVME_MAX_NSID;
 
-    set_bit(nsid, n->changed_ns);
-    if (!NVME_AEC_NS_ATTR(n->feat.aec) ||
+    set_bit(nsid, n->changed_ns.map);
+    if (!NVME_AEC_NS_ATTR(n->feat.cur.aec) ||
         nvme_ns_event_pending(n, was_empty)) {
         return;
     }
@@ -260,9 +272,9 @@ size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf)
     unsigned cnt = 0;
     unsigned long nsid;
 
-    for (nsid = find_first_bit(n->changed_ns, NVME_MAX_NSID + 1);
+    for (nsid = find_first_bit(n->changed_ns.map, NVME_MAX_NSID + 1);
          nsid <= NVME_MAX_NSID;
-         nsid = find_next_bit(n->changed_ns, NVME_MAX_NSID + 1, nsid + 1)) {
+         nsid = find_next_bit(n->changed_ns.map, NVME_MAX_NSID + 1, nsid + 1)) {
         if (cnt == NVME_CHANGED_NS_MAX) {   /* cannot happen with 256 */
             memset(list, 0, NVME_CHANGED_NS_MAX * sizeof(*list));
             list[0] = cpu_to_le32(NVME_NSID_BROADCAST);
@@ -276,7 +288,7 @@ size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf)
 /* Context: main loop.  The host read log 04h without RAE. */
 void nvme_log_clear_changed_ns(NvmeCtrl *n)
 {
-    bitmap_zero(n->changed_ns, NVME_MAX_NSID + 1);
+    bitmap_zero(n->changed_ns.map, NVME_MAX_NSID + 1);
 }
 
 /*
@@ -449,7 +461,7 @@ uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
 {
     uint8_t buf[NVME_IDENTIFY_DATA_SIZE] = { 0 };
 
-    if (!n->subsys->pool_dir) {
+    if (!n->subsys->pool.dir) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
                                "Namespace Granularity List: no Namespace "
                                "Management (CTRATT bit 7)");
@@ -474,7 +486,7 @@ uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
 /* Context: main loop.  Image path of created namespace @nsid. */
 static char *nvme_pool_path(NvmeSubsys *s, uint32_t nsid)
 {
-    return g_strdup_printf("%s/ns%u.img", s->pool_dir, nsid);
+    return g_strdup_printf("%s/ns%u.img", s->pool.dir, nsid);
 }
 
 /*
@@ -485,13 +497,13 @@ static char *nvme_pool_path(NvmeSubsys *s, uint32_t nsid)
 void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
 {
     NvmeSubsys *s = n->subsys;
-    uint64_t total = s->pool_size;
+    uint64_t total = s->pool.size;
 
-    if (!s->pool_dir) {
+    if (!s->pool.dir) {
         return;
     }
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-        if (s->ns[nsid] && !s->created[nsid]) {
+        if (s->ns[nsid] && !s->pool.created[nsid]) {
             int64_t len = blk_getlength(s->ns[nsid]->blk);
 
             total += len > 0 ? len : 0;
@@ -500,7 +512,7 @@ void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
     id->oacs |= cpu_to_le16(NVME_OACS_NMS);
     id->ctratt |= cpu_to_le32(NVME_CTRATT_NG);
     stq_le_p(id->tnvmcap, total);
-    stq_le_p(id->unvmcap, s->pool_size - s->pool_used);
+    stq_le_p(id->unvmcap, s->pool.size - s->pool.used);
     stl_le_p(id->rsvd540, NVME_MAX_NSID);   /* MNAN, bytes 543:540 */
 }
 
@@ -600,7 +612,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     if ((id->nmic & ~1) || ((id->nmic & 1) && !s->multi)) {
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    if (nsze > (s->pool_size - s->pool_used) >> lbads) {
+    if (nsze > (s->pool.size - s->pool.used) >> lbads) {
         return NVME_NS_INSUFFICIENT_CAP | NVME_DNR;
     }
     bytes = nsze << lbads;
@@ -631,8 +643,8 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->subsys = s;
     s->ns[nsid] = ns;
     nvme_stats_ns_new(s, nsid);
-    s->created[nsid] = bytes;
-    s->pool_used += bytes;
+    s->pool.created[nsid] = bytes;
+    s->pool.used += bytes;
     trace_nvme_ns_setup(nsid, ns->nlbas, ns->lbasz);
     req->result = nsid;
     return NVME_SUCCESS;
@@ -662,8 +674,8 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
         }
     }
     s->ns[nsid] = NULL;
-    s->pool_used -= s->created[nsid];
-    s->created[nsid] = 0;
+    s->pool.used -= s->pool.created[nsid];
+    s->pool.created[nsid] = 0;
     nvme_unc_free(ns);
     blk_unref(ns->blk);
     unlink(path);
@@ -678,12 +690,13 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
 
     if (nsid == NVME_NSID_BROADCAST) {
         for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-            if (s->ns[nsid] && s->created[nsid] && s->ns[nsid]->formatting) {
+            if (s->ns[nsid] && s->pool.created[nsid] &&
+                s->ns[nsid]->formatting) {
                 return NVME_FORMAT_IN_PROGRESS;     /* nothing deleted */
             }
         }
         for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-            if (s->ns[nsid] && s->created[nsid]) {
+            if (s->ns[nsid] && s->pool.created[nsid]) {
                 nvme_ns_destroy(s, nsid);
             }
         }
@@ -693,7 +706,7 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 4, 0);
         return NVME_INVALID_NSID | NVME_DNR;
     }
-    if (!s->ns[nsid] || !s->created[nsid]) {
+    if (!s->ns[nsid] || !s->pool.created[nsid]) {
         /* unallocated, or an nvme-ns device's */
         nvme_req_err_field(req, 4, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
@@ -710,7 +723,7 @@ uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req)
 {
     uint8_t sel = le32_to_cpu(req->cmd.cdw10) & 0xf;
 
-    if (!n->subsys->pool_dir) {
+    if (!n->subsys->pool.dir) {
         return NVME_INVALID_OPCODE | NVME_DNR;
     }
     switch (sel) {
@@ -725,8 +738,8 @@ uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req)
 
 static const Property nvme_subsys_props[] = {
     DEFINE_PROP_STRING("nqn", NvmeSubsysDevice, nqn),
-    DEFINE_PROP_STRING("pool", NvmeSubsysDevice, s.pool_dir),
-    DEFINE_PROP_SIZE("pool-size", NvmeSubsysDevice, s.pool_size, 0),
+    DEFINE_PROP_STRING("pool", NvmeSubsysDevice, s.pool.dir),
+    DEFINE_PROP_SIZE("pool-size", NvmeSubsysDevice, s.pool.size, 0),
 };
 
 static void nvme_subsys_class_init(ObjectClass *oc, void *data)

@@ -37,7 +37,13 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
-#include "hw/nvme/nvme.h"
+#include "ctrl.h"
+#include "dispatch.h"
+#include "ns.h"
+#include "queue.h"
+#include "stats.h"
+#include "telemetry.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_TEL_BLOCK      512
@@ -77,31 +83,31 @@ static void nvme_tel_header(NvmeCtrl *n, uint8_t *h, uint8_t lid)
 static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
 {
     memcpy(p, "QNVMTEL1", 8);
-    put64(p + 8, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) - n->power_on_at);
-    put64(p + 16, n->cap);
-    put32(p + 24, n->vs);
-    put32(p + 28, n->intms);
-    put32(p + 32, n->cc);
-    put32(p + 36, n->csts);
-    put32(p + 40, n->aqa);
-    put64(p + 48, n->asq);
-    put64(p + 56, n->acq);
+    put64(p + 8, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) - n->stats.power_on_at);
+    put64(p + 16, n->regs.cap);
+    put32(p + 24, n->regs.vs);
+    put32(p + 28, n->regs.intms);
+    put32(p + 32, n->regs.cc);
+    put32(p + 36, n->regs.csts);
+    put32(p + 40, n->regs.aqa);
+    put64(p + 48, n->regs.asq);
+    put64(p + 56, n->regs.acq);
     put16(p + 64, n->cntlid);
-    put16(p + 66, n->num_queues);
-    put16(p + 68, n->aer_outstanding);
-    put16(p + 70, n->aer_queued);
-    put64(p + 72, n->error_count);
-    put64(p + 80, n->stats.units_read);
-    put64(p + 88, n->stats.units_written);
-    put64(p + 96, n->stats.read_cmds);
-    put64(p + 104, n->stats.write_cmds);
-    put64(p + 112, n->stats.media_errors);
+    put16(p + 66, n->queues.num);
+    put16(p + 68, n->aer.outstanding);
+    put16(p + 70, n->aer.queued);
+    put64(p + 72, n->errlog.count);
+    put64(p + 80, n->stats.ctrl.units_read);
+    put64(p + 88, n->stats.ctrl.units_written);
+    put64(p + 96, n->stats.ctrl.read_cmds);
+    put64(p + 104, n->stats.ctrl.write_cmds);
+    put64(p + 112, n->stats.ctrl.media_errors);
     put64(p + 120, nvme_stats_busy_ns(n));
-    put8(p + 128, n->smart_warning);
-    put8(p + 129, n->aer_masked);
-    put32(p + 132, n->feat.int_coalescing);
-    put32(p + 136, n->feat.aec);
-    put32(p + 140, n->feat.kato);
+    put8(p + 128, n->stats.smart_warning);
+    put8(p + 129, n->aer.masked);
+    put32(p + 132, n->feat.cur.int_coalescing);
+    put32(p + 136, n->feat.cur.aec);
+    put32(p + 140, n->feat.cur.kato);
 }
 
 /* Context: main loop.  Data area 2; returns the records written. */
@@ -109,9 +115,9 @@ static uint32_t nvme_tel_queues(NvmeCtrl *n, uint8_t *p)
 {
     uint32_t nr = 0;
 
-    for (uint32_t i = 0; i < n->num_queues; i++) {
-        NvmeSQueue *sq = n->sq ? n->sq[i] : NULL;
-        NvmeCQueue *cq = n->cq ? n->cq[i] : NULL;
+    for (uint32_t i = 0; i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq ? n->queues.sq[i] : NULL;
+        NvmeCQueue *cq = n->queues.cq ? n->queues.cq[i] : NULL;
         uint8_t *r = p + nr * NVME_TEL_REC;
         uint8_t flags = 0;
 
@@ -170,7 +176,7 @@ static uint32_t nvme_tel_namespaces(NvmeCtrl *n, uint8_t *p)
 /* Context: main loop.  Capture a new host-initiated snapshot. */
 static void nvme_tel_capture(NvmeCtrl *n)
 {
-    uint32_t qblocks = MAX(1, DIV_ROUND_UP(n->num_queues * NVME_TEL_REC,
+    uint32_t qblocks = MAX(1, DIV_ROUND_UP(n->queues.num * NVME_TEL_REC,
                                            NVME_TEL_BLOCK));
     uint32_t nsblocks = DIV_ROUND_UP((NVME_MAX_NSID) * NVME_TEL_REC,
                                      NVME_TEL_BLOCK);
@@ -187,18 +193,18 @@ static void nvme_tel_capture(NvmeCtrl *n)
     nns = nvme_tel_namespaces(n, area3);
     da3lb = da2lb + MAX(1, DIV_ROUND_UP(nns * NVME_TEL_REC, NVME_TEL_BLOCK));
 
-    n->telemetry_gen++;
+    n->telemetry.gen++;
     nvme_tel_header(n, buf, NVME_LOG_TELEMETRY_HOST);
     put16(buf + 8, 1);
     put16(buf + 10, da2lb);
     put16(buf + 12, da3lb);
-    put8(buf + 381, n->telemetry_gen);
+    put8(buf + 381, n->telemetry.gen);
     memcpy(buf + 384, NVME_TEL_REASON, sizeof(NVME_TEL_REASON) - 1);
 
-    g_free(n->telemetry);
-    n->telemetry_len = (da3lb + 1) * NVME_TEL_BLOCK;
-    n->telemetry = g_steal_pointer(&buf);
-    trace_nvme_telemetry_capture(n->telemetry_gen, da3lb);
+    g_free(n->telemetry.data);
+    n->telemetry.len = (da3lb + 1) * NVME_TEL_BLOCK;
+    n->telemetry.data = g_steal_pointer(&buf);
+    trace_nvme_telemetry_capture(n->telemetry.gen, da3lb);
 }
 
 /*
@@ -214,9 +220,9 @@ size_t nvme_telemetry_log(NvmeCtrl *n, uint8_t lid, bool create,
     if (lid == NVME_LOG_TELEMETRY_HOST && create) {
         nvme_tel_capture(n);
     }
-    if (lid == NVME_LOG_TELEMETRY_HOST && n->telemetry) {
-        *src = n->telemetry;
-        return n->telemetry_len;
+    if (lid == NVME_LOG_TELEMETRY_HOST && n->telemetry.data) {
+        *src = n->telemetry.data;
+        return n->telemetry.len;
     }
     /* no host capture yet, or controller-initiated: a header, no data */
     memset(empty, 0, sizeof(empty));
@@ -228,7 +234,7 @@ size_t nvme_telemetry_log(NvmeCtrl *n, uint8_t lid, bool create,
 /* Context: main loop.  Device teardown. */
 void nvme_telemetry_cleanup(NvmeCtrl *n)
 {
-    g_free(n->telemetry);
-    n->telemetry = NULL;
-    n->telemetry_len = 0;
+    g_free(n->telemetry.data);
+    n->telemetry.data = NULL;
+    n->telemetry.len = 0;
 }

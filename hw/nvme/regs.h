@@ -1,5 +1,6 @@
 /*
- * NVMe controller registers (NVMe Base 2.0, section 3.1) as registerfields.
+ * NVMe controller registers (NVMe Base 2.0, section 3.1) as registerfields,
+ * their state and the enable / reset / shutdown state machine (regs.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,6 +9,8 @@
 #define HW_NVME_REGS_H
 
 #include "hw/registerfields.h"
+#include "exec/memory.h"
+#include "types.h"
 
 REG64(CAP, 0x00)
     FIELD(CAP, MQES, 0, 16)
@@ -60,5 +63,25 @@ REG32(CRTO, 0x68)                   /* Controller Ready Timeouts */
 #define NVME_CC_WRITABLE_MASK \
     (R_CC_EN_MASK | NVME_CC_STATIC_MASK | R_CC_SHN_MASK | \
      R_CC_IOSQES_MASK | R_CC_IOCQES_MASK)
+
+/* Controller registers (NvmeCtrl.regs); CC.MPS decoded as the page size. */
+typedef struct NvmeRegs {
+    uint64_t cap;
+    uint32_t vs;
+    uint32_t intms;
+    uint32_t cc;
+    uint32_t csts;
+    uint32_t aqa;
+    uint64_t asq;
+    uint64_t acq;
+    uint32_t page_size;
+    uint8_t page_bits;
+} NvmeRegs;
+
+extern const MemoryRegionOps nvme_regs_ops;
+extern const MemoryRegionOps nvme_db_ops;
+void nvme_regs_power_on(NvmeCtrl *n);
+void nvme_ctrl_reset(NvmeCtrl *n);
+void nvme_ctrl_fatal(NvmeCtrl *n, const char *why);
 
 #endif /* HW_NVME_REGS_H */

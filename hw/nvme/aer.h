@@ -1,0 +1,40 @@
+/*
+ * Asynchronous Event Requests (aer.c): the host's outstanding AER
+ * commands and the events waiting for one.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_AER_H
+#define HW_NVME_AER_H
+
+#include "types.h"
+
+typedef struct NvmeAsyncEvent {
+    uint8_t type;
+    uint8_t info;
+    uint8_t log_page;
+} NvmeAsyncEvent;
+
+/*
+ * Controller state (NvmeCtrl.aer).  Context: main loop (AER commands are
+ * admin commands; events are raised from the main loop).
+ */
+typedef struct NvmeAer {
+    NvmeRequest **reqs;         /* aerl + 1 slots, outstanding commands */
+    uint32_t outstanding;
+    NvmeAsyncEvent *queue;      /* aer_max_queued slots, oldest first */
+    uint32_t queued;
+    uint8_t masked;             /* bit per event type awaiting log read */
+} NvmeAer;
+
+void nvme_aer_init(NvmeCtrl *n);
+void nvme_aer_cleanup(NvmeCtrl *n);
+void nvme_aer_reset(NvmeCtrl *n);
+uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
+void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
+                      uint8_t log_page);
+void nvme_aer_unmask(NvmeCtrl *n, uint8_t type);
+void nvme_aer_forget(NvmeCtrl *n, uint8_t type, uint8_t log_page);
+
+#endif /* HW_NVME_AER_H */

@@ -1,0 +1,129 @@
+/*
+ * The NVMe controller (pci.c): QOM type, properties, and NvmeCtrl, which
+ * embeds the state of every area by one member each.  Each area's state
+ * struct, reset and init / cleanup are in the area's own header;
+ * docs/architecture.rst lists where each piece of state lives.
+ *
+ * Context model (the threading model is at the top of queue.c): admin work
+ * runs in the main loop with the BQL ("Context: main loop"); each I/O
+ * queue pair runs in its AioContext, the main loop or an iothread
+ * ("Context: queue"), holding the controller's io_lock.
+ * All guest-visible state lives in plain fields (no pointers that are not
+ * derivable) so that it can be described by vmstate.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_CTRL_H
+#define HW_NVME_CTRL_H
+
+#include "hw/pci/pci_device.h"
+#include "hw/block/block.h"
+#include "qapi/qapi-types-virtio.h"
+#include "types.h"
+#include "regs.h"
+#include "queue.h"
+#include "iothread.h"
+#include "irqfd.h"
+#include "dbbuf.h"
+#include "ns.h"
+#include "subsys.h"
+#include "ana.h"
+#include "resv.h"
+#include "features.h"
+#include "aer.h"
+#include "log.h"
+#include "stats.h"
+#include "sanitize.h"
+#include "selftest.h"
+#include "firmware.h"
+#include "telemetry.h"
+#include "ioerr.h"
+
+#define TYPE_NVME       "nvme"
+
+typedef struct NvmeParams {
+    char *serial;
+    uint32_t max_ioqpairs;
+    uint16_t msix_qsize;
+    uint32_t mqes;
+    uint8_t mdts;
+    uint8_t aerl;
+    uint32_t aer_max_queued;
+    bool ioeventfd;
+    bool dbbuf;                 /* offer Doorbell Buffer Config */
+    char *features_file;        /* saved features across restarts */
+    struct IOThread *iothread;                  /* "iothread" link */
+    IOThreadVirtQueueMappingList *iothread_map; /* "iothread-queue-mapping" */
+} NvmeParams;
+
+OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)
+struct NvmeCtrl {
+    PCIDevice parent_obj;
+
+    MemoryRegion bar0;
+    MemoryRegion regs_mr;
+    MemoryRegion db_mr;
+    NvmeBus bus;
+    BlockConf conf;
+    int32_t bootindex;
+    NvmeParams params;
+    uint16_t cntlid;
+    bool running;               /* CSTS.RDY and not failed */
+    NvmeIdCtrl id_ctrl;
+
+    NvmeNamespace builtin_ns;
+    NvmeNamespace *ns[NVME_MAX_NSID + 1];       /* attached: active NSIDs */
+    struct NvmeSubsysDevice *subsys_dev;        /* "subsys" link, or NULL */
+    NvmeSubsys *subsys;         /* subsys_dev's, else own_subsys */
+    NvmeSubsys *own_subsys;     /* single-controller subsystem */
+
+    /* The areas, one member each (header: what the type's name says). */
+    NvmeRegs regs;              /* regs.h */
+    NvmeQueues queues;          /* queue.h */
+    NvmeIothreads iot;          /* iothread.h */
+    NvmeIrqfd irqfd;            /* irqfd.h */
+    NvmeDbbuf dbbuf;            /* dbbuf.h */
+    NvmeChangedNs changed_ns;   /* subsys.h */
+    NvmeAna ana;                /* ana.h */
+    NvmeResvCtrl resv;          /* resv.h */
+    NvmeFeat feat;              /* features.h */
+    NvmeAer aer;                /* aer.h */
+    NvmeErrLog errlog;          /* log.h */
+    NvmeCtrlStats stats;        /* stats.h */
+    NvmeSanitize sanitize;      /* sanitize.h */
+    NvmeSelfTest dst;           /* selftest.h */
+    NvmeFirmware fw;            /* firmware.h */
+    NvmeTelemetry telemetry;    /* telemetry.h */
+    NvmeIoErr ioerr;            /* ioerr.h */
+};
+
+/*
+ * Context: queue.  A command whose queue is being deleted, or whose
+ * controller is resetting, must not start more backend I/O (its next
+ * chunk or phase): the request is about to be released.
+ */
+static inline bool nvme_req_stopping(NvmeRequest *req)
+{
+    return req->cancelled || !nvme_req_ctrl(req)->running;
+}
+
+static inline NvmeNamespace *nvme_ns(NvmeCtrl *n, uint32_t nsid)
+{
+    return nvme_nsid_valid(nsid) ? n->ns[nsid] : NULL;
+}
+
+/*
+ * Status for a command naming @nsid that needs an active namespace: an
+ * NSID outside 1..NN is invalid, a valid one with no namespace attached
+ * is inactive, which the spec answers with Invalid Field in Command.
+ */
+static inline uint16_t nvme_nsid_status(NvmeCtrl *n, uint32_t nsid)
+{
+    if (!nvme_nsid_valid(nsid)) {
+        return NVME_INVALID_NSID | NVME_DNR;
+    }
+    return nvme_ns(n, nsid) ? NVME_SUCCESS : NVME_INVALID_FIELD | NVME_DNR;
+}
+
+#endif /* HW_NVME_CTRL_H */

@@ -1,0 +1,59 @@
+/*
+ * Get / Set Features (features.c), their saved values (features-file.c
+ * keeps them across QEMU restarts) and the Keep Alive timer.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_FEATURES_H
+#define HW_NVME_FEATURES_H
+
+#include "qemu/timer.h"
+#include "types.h"
+
+#define NVME_KAS_MS             1000    /* keep alive granularity */
+
+/* Feature values, one set per selection (current, saved). */
+typedef struct NvmeFeatures {
+    uint32_t arbitration;
+    uint32_t power_mgmt;
+    uint16_t temp_over;
+    uint16_t temp_under;
+    uint32_t err_rec;
+    bool vwc;
+    uint32_t nq;                /* Number of Queues result (0-based) */
+    bool nq_set;
+    uint32_t int_coalescing;
+    uint32_t aec;
+    uint32_t kato;              /* ms */
+    uint64_t timestamp;         /* host-set value, ms */
+    int64_t timestamp_at;       /* QEMU_CLOCK_VIRTUAL ms when set */
+    bool timestamp_set;
+    uint8_t hbs_acre;           /* Host Behavior Support: ACRE */
+    unsigned long *iv_no_coalescing;    /* bitmap over vectors */
+} NvmeFeatures;
+
+/*
+ * Controller state (NvmeCtrl.feat).  Context: main loop writes (Set
+ * Features runs quiesced); queues read @cur.
+ */
+typedef struct NvmeFeat {
+    NvmeFeatures cur;
+    NvmeFeatures saved;         /* SEL 010b values */
+    uint32_t saved_mask;        /* bit per FID below 32 with a saved value */
+    QEMUTimer *kato_timer;
+} NvmeFeat;
+
+void nvme_features_init(NvmeCtrl *n);
+void nvme_features_cleanup(NvmeCtrl *n);
+void nvme_features_reset(NvmeCtrl *n);
+uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req);
+void nvme_kato_restart(NvmeCtrl *n);
+
+/* features-file.c */
+bool nvme_features_file_load(NvmeCtrl *n, Error **errp);
+bool nvme_features_file_store(NvmeCtrl *n, const NvmeFeatures *f,
+                              uint32_t mask, Error **errp);
+
+#endif /* HW_NVME_FEATURES_H */

@@ -1,0 +1,116 @@
+/*
+ * Namespaces (ns.c): the nvme-ns device, a namespace's format and
+ * identifiers, and the per-namespace state of the areas that keep some
+ * (Write Uncorrectable marks, the fused-command write gate,
+ * reservations).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_NS_H
+#define HW_NVME_NS_H
+
+#include "hw/qdev-core.h"
+#include "hw/block/block.h"
+#include "qemu/uuid.h"
+#include "system/block-backend.h"
+#include "types.h"
+#include "nvm-range.h"
+#include "nvm-compare.h"
+#include "resv.h"
+
+#define TYPE_NVME_NS    "nvme-ns"
+#define TYPE_NVME_BUS   "nvme-bus"
+
+struct NvmeNamespace {
+    BlockBackend *blk;
+    uint32_t nsid;
+    uint32_t lbasz;             /* logical block size in bytes */
+    uint8_t lbads;              /* log2(lbasz) */
+    uint32_t pbs;               /* physical block size hint, bytes */
+    uint64_t nlbas;             /* namespace size in logical blocks */
+    QemuUUID uuid;
+    uint8_t nguid[16];
+    uint64_t eui64;
+    bool wce_default;           /* backend had its write cache on */
+    NvmeCtrl *ctrl;             /* controller whose bus holds the device */
+    NvmeSubsys *subsys;         /* where the NSID is allocated (subsys.c) */
+    bool shared;                /* NMIC bit 0: may attach to several */
+    bool auto_attach;           /* attach to controllers as they appear */
+    NvmeUncList unc;            /* Write Uncorrectable marks */
+    NvmeNsGate gate;            /* fused Compare and Write atomicity */
+    uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
+    uint8_t conf_lbads;         /* log2 of the configured block size */
+    bool formatting;            /* Format NVM is erasing it (format.c) */
+    /* metadata and protection information (nvm-meta.c) */
+    bool meta_formats;          /* LBA formats with metadata offered */
+    uint16_t ms;                /* metadata bytes per block, current */
+    bool mset;                  /* FLBAS bit 4: extended LBA */
+    uint8_t pi;                 /* DPS type: 0 none, 1, 2, 3 */
+    bool pil;                   /* DPS bit 3: PI in the first bytes */
+    uint8_t pif_conf;           /* nvme-ns,pif=: guard of formats ms >= 16 */
+    uint8_t pif;                /* current: 0 16-bit guard, 2 64-bit */
+    uint32_t anagrpid;          /* ANA group, 1..NVME_ANA_GRPS (ana.c) */
+    NvmeResv resv;              /* reservations (resv.c) */
+};
+
+/*
+ * Backing image layout: the blocks' data, then their metadata (ms bytes
+ * per block, in LBA order).  Bytes of the image a format uses.
+ */
+static inline uint64_t nvme_ns_bytes(NvmeNamespace *ns)
+{
+    return ns->nlbas * (ns->lbasz + ns->ms);
+}
+
+/* Image offset of the metadata of block @lba. */
+static inline uint64_t nvme_ns_md_off(NvmeNamespace *ns, uint64_t lba)
+{
+    return (ns->nlbas << ns->lbads) + lba * ns->ms;
+}
+
+typedef struct NvmeNsParams {
+    uint32_t nsid;
+    QemuUUID uuid;
+    bool uuid_set;
+    uint64_t eui64;
+    uint8_t nguid[16];
+    bool nguid_set;
+    bool shared;                /* nvme-ns,shared= (subsystem only) */
+    bool detached;              /* nvme-ns,detached= */
+    uint16_t ms;                /* nvme-ns,ms= metadata bytes per block */
+    uint8_t mset;               /* nvme-ns,mset= 1: extended LBA */
+    uint8_t pi;                 /* nvme-ns,pi= protection type */
+    uint8_t pil;                /* nvme-ns,pil= 1: PI first in metadata */
+    uint8_t pif;                /* nvme-ns,pif= 2: 64-bit guard */
+    uint32_t anagrpid;          /* nvme-ns,anagrpid= ANA group */
+    char *resv_state;           /* nvme-ns,resv-state= PTPL file */
+} NvmeNsParams;
+
+OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)
+struct NvmeNsDevice {
+    DeviceState parent_obj;
+    BlockConf blkconf;
+    NvmeNsParams params;
+    char *nguid_str;            /* "nguid" property, parsed at realize */
+    NvmeNamespace ns;
+};
+
+OBJECT_DECLARE_SIMPLE_TYPE(NvmeBus, NVME_BUS)
+struct NvmeBus {
+    BusState parent_bus;
+};
+
+bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
+                   const NvmeNsParams *params, const char *serial,
+                   Error **errp);
+void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id);
+void nvme_ns_drain_all(NvmeCtrl *n);
+bool nvme_ctrl_has_vwc(NvmeCtrl *n);
+uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx);
+uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);
+uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx);
+void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
+void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
+
+#endif /* HW_NVME_NS_H */

@@ -1,0 +1,48 @@
+/*
+ * Read/Write on namespaces with metadata, and end-to-end protection
+ * information (nvm-meta.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_NVM_META_H
+#define HW_NVME_NVM_META_H
+
+#include "ns.h"
+
+#define NVME_PI_SIZE    8       /* 16-bit guard protection information */
+#define NVME_PI64_SIZE  16      /* 64-bit guard protection information */
+#define NVME_PIF_64     2       /* ELBAF PIF: 64-bit guard */
+
+/* What the PRCHK checks of a run of blocks expect (the first block's). */
+typedef struct NvmePiExpect {
+    uint8_t prinfo;             /* PRINFO: PRACT (bit 3), PRCHK (2:0) */
+    uint64_t ref;               /* reference tag of the first block */
+    uint16_t app;
+    uint16_t appmask;
+} NvmePiExpect;
+
+uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len);
+uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd);
+uint16_t nvme_pi_check_ilbrt(NvmeRequest *req);
+void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
+                      uint32_t nlb, uint64_t ref, uint16_t app);
+void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb);
+uint16_t nvme_pi_check_blocks(NvmeNamespace *ns, NvmeRequest *req,
+                              const uint8_t *data, const uint8_t *md,
+                              uint64_t slba, uint32_t nlb,
+                              const NvmePiExpect *e);
+void nvme_pi_expect_rw(NvmeNamespace *ns, const NvmeCmd *cmd,
+                       NvmePiExpect *e);
+uint32_t nvme_pi_off(NvmeNamespace *ns);
+uint16_t nvme_meta_fetch(NvmeCtrl *n, NvmeRequest *req, uint8_t *data,
+                         uint8_t *md, uint32_t hms);
+uint32_t nvme_meta_host_ms(NvmeNamespace *ns, const NvmeCmd *cmd);
+
+static inline uint32_t nvme_pi_size(NvmeNamespace *ns)
+{
+    return ns->pif == NVME_PIF_64 ? NVME_PI64_SIZE : NVME_PI_SIZE;
+}
+
+#endif /* HW_NVME_NVM_META_H */

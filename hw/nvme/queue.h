@@ -1,0 +1,147 @@
+/*
+ * NVMe submission and completion queues, their requests, doorbells and
+ * interrupts (queue.c; the threading model is at the top of queue.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_QUEUE_H
+#define HW_NVME_QUEUE_H
+
+#include "qemu/queue.h"
+#include "qemu/event_notifier.h"
+#include "block/aio.h"
+#include "system/dma.h"
+#include "system/block-backend.h"
+#include "types.h"
+
+#define NVME_DB_OFFSET          0x1000
+#define NVME_SQES               6       /* log2(64): submission entry */
+#define NVME_CQES               4       /* log2(16): completion entry */
+
+struct NvmeRequest {
+    NvmeSQueue *sq;
+    NvmeNamespace *ns;
+    NvmeCmd cmd;
+    uint32_t result;            /* completion dword 0 */
+    uint16_t status;
+    uint16_t err_loc;           /* error log: parameter error location */
+    uint64_t err_lba;           /* error log: LBA, or UINT64_MAX */
+    uint64_t err_seq;           /* error log entry written, 0 if none */
+    uint64_t slba;
+    uint32_t nlb;
+    bool fua;
+    bool is_write;
+    QEMUSGList sg;              /* kept for the pool's life, reset per use */
+    GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
+    QEMUIOVector iov;           /* req->sg mapped for direct block I/O */
+    DMADirection iov_dir;
+    bool iov_mapped;            /* iov holds address_space_map mappings */
+    BlockAIOCB *aiocb;
+    BlockAcctCookie acct;
+    int outstanding;            /* sub-operations left (broadcast flush) */
+    void *opaque;               /* command state (nvm-range.c, nvm-copy.c) */
+    NvmeRequest *fused_partner; /* the other command of a fused pair */
+    uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
+    bool cancelled;             /* its SQ is being deleted: start no I/O */
+    bool parked;                /* waits for the VM to resume (ioerr.c) */
+    QTAILQ_ENTRY(NvmeRequest) park_link;
+    QTAILQ_ENTRY(NvmeRequest) gate_entry;
+    QTAILQ_ENTRY(NvmeRequest) entry;
+};
+
+struct NvmeSQueue {
+    NvmeCtrl *n;
+    uint16_t sqid;
+    uint16_t cqid;
+    uint32_t size;
+    uint32_t head;
+    uint32_t tail;
+    uint64_t dma_addr;
+    NvmeRequest *reqs;          /* pool, one per queue entry */
+    QTAILQ_HEAD(, NvmeRequest) free_reqs;
+    QTAILQ_HEAD(, NvmeRequest) inflight;
+    QEMUBH *bh;
+    QTAILQ_ENTRY(NvmeSQueue) cq_link;
+    /* shadow doorbell (dbbuf.c) */
+    bool shadow;
+    bool has_notifier;
+    hwaddr db_addr;
+    hwaddr ei_addr;
+    EventNotifier notifier;
+    bool polling;               /* in the iothread's polling mode */
+    AioContext *ctx;            /* its CQ's context (queue.c) */
+    NvmeRequest *fused_first;   /* first fused command awaiting its second */
+    bool fused_failed;          /* the last first fused command failed */
+    /* idle Read/Write worker coroutines (nvm.c) */
+    QSLIST_HEAD(, NvmeWorker) idle_workers;
+    uint32_t n_idle_workers;
+    /* workers between taking a command and being idle again (nvm.c) */
+    uint32_t busy_workers;
+};
+
+struct NvmeCQueue {
+    NvmeCtrl *n;
+    uint16_t cqid;
+    uint16_t vector;
+    bool ien;
+    uint8_t phase;
+    uint32_t size;
+    uint32_t head;
+    uint32_t tail;
+    uint64_t dma_addr;
+    QTAILQ_HEAD(, NvmeRequest) done;    /* completed, not yet posted */
+    QTAILQ_HEAD(, NvmeSQueue) sqs;
+    QEMUBH *bh;
+    /* interrupt coalescing (queue.c): entries posted, no interrupt yet */
+    uint32_t coal_pending;
+    QEMUTimer *coal_timer;      /* aggregation time, QEMU_CLOCK_VIRTUAL */
+    /* shadow doorbell (dbbuf.c) */
+    bool shadow;
+    bool has_notifier;
+    hwaddr db_addr;
+    hwaddr ei_addr;
+    EventNotifier notifier;
+    /* iothread queues (queue.c) */
+    AioContext *ctx;            /* where its BHs and handlers run */
+    bool has_irq_notifier;
+    EventNotifier irq_notifier; /* iothread -> main loop interrupt */
+    bool irqfd_bound;           /* irq_notifier is a KVM irqfd (irqfd.c) */
+};
+
+/*
+ * The controller's queues (NvmeCtrl.queues): tables indexed by queue id,
+ * admin queue 0, and the interrupt state the queues drive.
+ */
+typedef struct NvmeQueues {
+    uint32_t num;               /* admin + I/O queue ids */
+    NvmeSQueue **sq;
+    NvmeCQueue **cq;
+    bool irq_level;             /* INTx pin level last set */
+    bool msix_on;               /* MSI-X enable, cached for iothreads */
+} NvmeQueues;
+
+void nvme_queues_init(NvmeCtrl *n, uint32_t num);
+void nvme_queues_cleanup(NvmeCtrl *n);
+void nvme_queue_init_admin(NvmeCtrl *n);
+uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
+                              uint32_t size, uint16_t vector, bool ien);
+uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
+                              uint64_t addr, uint32_t size);
+void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid);
+void nvme_queue_delete_cq(NvmeCtrl *n, uint16_t cqid);
+void nvme_queue_delete_all(NvmeCtrl *n);
+void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val);
+void nvme_irq_update(NvmeCtrl *n);
+void nvme_cq_schedule(NvmeCQueue *cq);
+bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
+void nvme_cq_irq_notified(EventNotifier *e);
+void nvme_sq_run(NvmeSQueue *sq);
+void nvme_cq_level_changed(NvmeCQueue *cq);
+
+static inline NvmeCtrl *nvme_req_ctrl(NvmeRequest *req)
+{
+    return req->sq->n;
+}
+
+#endif /* HW_NVME_QUEUE_H */

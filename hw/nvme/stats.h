@@ -1,0 +1,59 @@
+/*
+ * SMART / Health counters (stats.c): of the controller, of each NSID
+ * through it, Controller Busy Time and Power On Hours.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_STATS_H
+#define HW_NVME_STATS_H
+
+#include "types.h"
+
+/*
+ * Which commands count follows the NVM Command Set's definitions: data
+ * units read from Read, Compare and Verify; host read commands are Read,
+ * Compare and Copy; data units written and host write commands come from
+ * the User Data Out commands, Write and Copy.
+ */
+typedef struct NvmeStats {
+    uint64_t units_read;        /* in 512-byte units */
+    uint64_t units_written;
+    uint64_t read_cmds;
+    uint64_t write_cmds;
+    uint64_t media_errors;
+} NvmeStats;
+
+/* What a completed I/O command counts as (nvme_stats_io). */
+typedef enum NvmeStatsKind {
+    NVME_STATS_READ,            /* Read, Compare */
+    NVME_STATS_VERIFY,
+    NVME_STATS_WRITE,
+    NVME_STATS_COPY,
+    NVME_STATS_ZEROES,          /* Write Zeroes */
+} NvmeStatsKind;
+
+/*
+ * Controller state (NvmeCtrl.stats).  Counters are written by the queues
+ * (io_lock), read by the SMART log.  Busy time is QEMU_CLOCK_VIRTUAL ns.
+ */
+typedef struct NvmeCtrlStats {
+    NvmeStats ctrl;
+    NvmeStats ns[NVME_MAX_NSID + 1];        /* per NSID */
+    uint32_t io_outstanding;    /* I/O commands fetched, CQE not posted */
+    int64_t busy_since;         /* when io_outstanding left 0 */
+    uint64_t busy_ns;           /* earlier busy periods */
+    uint8_t smart_warning;      /* Critical Warning bits raised */
+    int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
+} NvmeCtrlStats;
+
+void nvme_stats_init(NvmeCtrl *n);
+void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb);
+void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns);
+void nvme_stats_error_logged(NvmeCtrl *n, NvmeRequest *req);
+void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid);
+void nvme_stats_busy_begin(NvmeCtrl *n);
+void nvme_stats_busy_end(NvmeCtrl *n);
+uint64_t nvme_stats_busy_ns(NvmeCtrl *n);
+
+#endif /* HW_NVME_STATS_H */

@@ -1,0 +1,86 @@
+/*
+ * The NVM subsystem (subsys.c): the nvme-subsys device, NSID allocation,
+ * Namespace Attachment and Management (with its capacity pool), the
+ * Changed Namespace List.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_SUBSYS_H
+#define HW_NVME_SUBSYS_H
+
+#include "hw/qdev-core.h"
+#include "qemu/thread.h"
+#include "qemu/bitops.h"
+#include "types.h"
+#include "endgrp.h"
+
+#define TYPE_NVME_SUBSYS "nvme-subsys"
+#define NVME_SUBSYS_MAX_CTRLS   32
+
+#define NVME_ADM_CMD_NS_MGMT        0x0d
+#define NVME_NS_INSUFFICIENT_CAP    0x0115  /* Namespace Management */
+#define NVME_NS_ID_UNAVAILABLE      0x0116
+#define NVME_THIN_PROV_NOT_SUPP     0x011b
+
+/* Namespace Management capacity pool (NvmeSubsys.pool). */
+typedef struct NvmeNsPool {
+    char *dir;                  /* nvme-subsys,pool=: NULL, no pool */
+    uint64_t size;              /* nvme-subsys,pool-size= bytes */
+    uint64_t used;              /* bytes of the created namespaces */
+    uint64_t created[NVME_MAX_NSID + 1];    /* image bytes, 0: nvme-ns */
+} NvmeNsPool;
+
+/*
+ * The NVM subsystem a controller belongs to: allocated NSIDs and the
+ * controllers, indexed by controller id.  A controller without an
+ * nvme-subsys device gets its own (multi == false).
+ */
+struct NvmeSubsys {
+    char subnqn[256];           /* Identify Controller SUBNQN */
+    bool multi;                 /* nvme-subsys: CMIC bit 1, NMIC usable */
+    NvmeCtrl *ctrls[NVME_SUBSYS_MAX_CTRLS];
+    NvmeNamespace *ns[NVME_MAX_NSID + 1];   /* allocated NSIDs */
+    NvmeNsPool pool;
+    NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
+    /* io_lock of its controllers (queue.c): namespaces are shared */
+    QemuRecMutex io_lock;
+    bool io_lock_ready;
+};
+
+OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
+struct NvmeSubsysDevice {
+    DeviceState parent_obj;
+    char *nqn;
+    NvmeSubsys s;
+};
+
+/*
+ * Controller state (NvmeCtrl.changed_ns): the Changed Namespace List log
+ * (04h), bit per NSID.  Context: main loop.
+ */
+typedef struct NvmeChangedNs {
+    unsigned long map[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
+} NvmeChangedNs;
+
+bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp);
+void nvme_subsys_remove_ctrl(NvmeCtrl *n);
+bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
+                        Error **errp);
+void nvme_subsys_remove_ns(NvmeNamespace *ns);
+const char *nvme_subsys_id_seed(NvmeCtrl *n);
+uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_identify_ns_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                    uint32_t nsid);
+uint16_t nvme_identify_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
+                                 uint32_t nsid);
+uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
+                                      uint32_t nsid);
+size_t nvme_log_fill_changed_ns(NvmeCtrl *n, uint8_t *buf);
+void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid);
+void nvme_ns_changed_all(NvmeNamespace *ns);
+void nvme_log_clear_changed_ns(NvmeCtrl *n);
+uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req);
+void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+
+#endif /* HW_NVME_SUBSYS_H */
