@@ -42,11 +42,12 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     NvmeIdCtrl *id = &n->id_ctrl;
 
     memset(id, 0, sizeof(*id));
-    id->vid = cpu_to_le16(PCI_VENDOR_ID_REDHAT);
+    id->vid = cpu_to_le16(nvme_pci_vendor_id(n));
     id->ssvid = cpu_to_le16(PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
+    /* lengths and characters checked by pci.c: nothing is cut here */
     nvme_strpad(id->sn, n->params.serial, sizeof(id->sn));
-    nvme_strpad(id->mn, "QEMU NVMe Ctrl", sizeof(id->mn));
-    nvme_strpad(id->fr, "1.0", sizeof(id->fr));
+    nvme_strpad(id->mn, n->params.model, sizeof(id->mn));
+    nvme_strpad(id->fr, n->params.fw_version, sizeof(id->fr));
     id->rab = 6;
     id->ieee[0] = 0x00;     /* QEMU's OUI 52-54-00, least significant first */
     id->ieee[1] = 0x54;
@@ -62,7 +63,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
      * ELBAF (ns.c); Namespace Granularity with a pool (subsys.c).  CRDT1-3
      * stay 0: no completion asks for a retry delay.
      */
-    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128);
+    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
+                             (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
     id->oacs = cpu_to_le16(NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST |
@@ -337,11 +339,12 @@ static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req,
                                        uint32_t nsid)
 {
     /*
-     * VSL, WZSL, WUSL, DMRL, DMRSL, DMSL all 0 (no limit): Verify, Write
-     * Zeroes and DSM work in bounded chunks (nvm-range.c), marks are
-     * ranges, and DSM's NR field already caps the ranges at 256.
+     * VSL from the "vsl" property, enforced by Verify (nvm-range.c).
+     * WZSL, WUSL, DMRL, DMRSL, DMSL 0 (no limit): Write Zeroes and DSM
+     * work in bounded chunks (nvm-range.c), marks are ranges, and DSM's
+     * NR field already caps the ranges at 256.
      */
-    NvmeIdCtrlNvm id = { 0 };
+    NvmeIdCtrlNvm id = { .vsl = n->params.vsl };
 
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }

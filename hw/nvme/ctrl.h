@@ -46,7 +46,7 @@ typedef struct NvmeParams {
     char *serial;
     uint32_t max_ioqpairs;
     uint16_t msix_qsize;
-    uint32_t mqes;
+    uint16_t mqes;              /* CAP.MQES: entries per queue - 1 */
     uint8_t mdts;
     uint8_t aerl;
     uint32_t aer_max_queued;
@@ -55,6 +55,18 @@ typedef struct NvmeParams {
     char *features_file;        /* saved features across restarts */
     struct IOThread *iothread;                  /* "iothread" link */
     IOThreadVirtQueueMappingList *iothread_map; /* "iothread-queue-mapping" */
+    /* upstream's spellings and identity (pci.c, admin.c) */
+    uint32_t num_queues;        /* deprecated: max_ioqpairs + 1 */
+    bool dbcs;                  /* upstream's name for dbbuf */
+    bool use_intel_id;          /* PCI and Identify IDs 8086:5845 */
+    bool msix_exclusive_bar;    /* MSI-X table and PBA in BAR 4 */
+    char *model;                /* Identify MN */
+    char *fw_version;           /* Identify FR, firmware slot 1 */
+    bool ctratt_mem;            /* CTRATT.MEM: limits exclude metadata */
+    uint8_t vsl;                /* Verify Size Limit, 2^n MPSMIN pages */
+    char *sriov_pf;             /* generic PCI "sriov-pf": refused */
+    uint32_t *stats_intervals;  /* "stats-intervals" (seconds) */
+    uint32_t nr_stats_intervals;
 } NvmeParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)
@@ -124,6 +136,25 @@ static inline uint16_t nvme_nsid_status(NvmeCtrl *n, uint32_t nsid)
         return NVME_INVALID_NSID | NVME_DNR;
     }
     return nvme_ns(n, nsid) ? NVME_SUCCESS : NVME_INVALID_FIELD | NVME_DNR;
+}
+
+/* Context: any.  PCI vendor ID, also Identify VID (use-intel-id). */
+static inline uint16_t nvme_pci_vendor_id(NvmeCtrl *n)
+{
+    return n->params.use_intel_id ? PCI_VENDOR_ID_INTEL : PCI_VENDOR_ID_REDHAT;
+}
+
+/*
+ * Context: any.  Bytes of a command on @nlb blocks that count against
+ * MDTS and the NVM size limits (VSL): the data, plus @md_bytes of
+ * interleaved metadata unless CTRATT.MEM (ctratt.mem=on) excludes it.
+ */
+static inline uint64_t nvme_limit_bytes(NvmeCtrl *n, NvmeNamespace *ns,
+                                        uint32_t nlb, uint64_t md_bytes)
+{
+    uint64_t bytes = (uint64_t)nlb << ns->lbads;
+
+    return n->params.ctratt_mem ? bytes : bytes + md_bytes;
 }
 
 #endif /* HW_NVME_CTRL_H */

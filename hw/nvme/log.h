@@ -29,5 +29,7 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req);
 void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc);
 void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase);
 void nvme_log_check_temperature(NvmeCtrl *n);
+uint8_t nvme_smart_critical_warning(NvmeCtrl *n);
+void nvme_smart_class_init(ObjectClass *oc);
 
 #endif /* HW_NVME_LOG_H */

@@ -16,6 +16,7 @@
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "system/block-backend.h"
+#include "system/system.h"
 #include "ana.h"
 #include "ctrl.h"
 #include "dispatch.h"
@@ -25,10 +26,13 @@
 #include "nvm-copy.h"
 #include "nvm-meta.h"
 #include "nvm-range.h"
+#include "props.h"
 #include "resv.h"
 #include "subsys.h"
 #include "types.h"
 #include "trace.h"
+
+#define NVME_EUI64_OUI      0x5254000000000000ULL
 
 /* Context: main loop (realize).  Name-based identifiers. */
 static void nvme_ns_derive_ids(NvmeNamespace *ns, const NvmeNsParams *p,
@@ -52,6 +56,11 @@ static void nvme_ns_derive_ids(NvmeNamespace *ns, const NvmeNsParams *p,
     }
     memcpy(ns->nguid, p->nguid_set ? p->nguid : digest + 16, 16);
     ns->eui64 = p->eui64;
+    if (!ns->eui64 && p->eui64_default) {
+        /* QEMU's OUI 52-54-00, then 40 bits of the name's hash */
+        ns->eui64 = NVME_EUI64_OUI | (ldq_be_p(digest + 8) &
+                                      0xffffffffffULL);
+    }
 }
 
 /*
@@ -116,6 +125,11 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
                    NVME_MAX_NSID);
         return false;
     }
+    if (params->mssrl == 0 || params->mcl < params->mssrl) {
+        error_setg(errp, "nvme-ns: 'mssrl' must be at least 1 and 'mcl' "
+                   "at least 'mssrl'");
+        return false;
+    }
     if (!blkconf_blocksizes(conf, errp)) {
         return false;
     }
@@ -150,6 +164,9 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
         return false;
     }
     nvme_ns_derive_ids(ns, params, serial);
+    ns->copy = (NvmeCopyLimits) {
+        .mssrl = params->mssrl, .mcl = params->mcl, .msrc = params->msrc,
+    };
     QTAILQ_INIT(&ns->gate.waiters);
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
     return true;
@@ -190,9 +207,9 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->eui64 = cpu_to_be64(ns->eui64);
     /* deallocation is a zero write (nvm-range.c): reads return zeroes */
     id->dlfeat = (1 << 3) | 1;  /* Write Zeroes DEAC; read behaviour 001b */
-    id->mssrl = cpu_to_le16(NVME_COPY_MSSRL);
-    id->mcl = cpu_to_le32(NVME_COPY_MCL);
-    id->msrc = NVME_COPY_MSRC;
+    id->mssrl = cpu_to_le16(ns->copy.mssrl);
+    id->mcl = cpu_to_le32(ns->copy.mcl);
+    id->msrc = ns->copy.msrc;
 }
 
 /*
@@ -357,7 +374,9 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
         return;
     }
     params.uuid_set = !qemu_uuid_is_null(&params.uuid);
-    if (!nvme_ns_parse_nguid(d->nguid_str, &params, errp) ||
+    if (!nvme_stats_intervals_check("nvme-ns", d->stats_intervals,
+                                    d->nr_stats_intervals, errp) ||
+        !nvme_ns_parse_nguid(d->nguid_str, &params, errp) ||
         !nvme_ns_setup(&d->ns, &d->blkconf, &params, nvme_subsys_id_seed(n),
                        errp)) {
         return;
@@ -372,7 +391,10 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
     }
     if (!nvme_subsys_add_ns(n, &d->ns, params.nsid, errp)) {
         nvme_resv_ns_cleanup(&d->ns);
+        return;
     }
+    nvme_stats_intervals_apply(d->ns.blk, d->stats_intervals,
+                               d->nr_stats_intervals);
 }
 
 /*
@@ -408,6 +430,8 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT32("nsid", NvmeNsDevice, params.nsid, 0),
     DEFINE_PROP_UUID_NODEFAULT("uuid", NvmeNsDevice, params.uuid),
     DEFINE_PROP_UINT64("eui64", NvmeNsDevice, params.eui64, 0),
+    DEFINE_PROP_BOOL("eui64-default", NvmeNsDevice, params.eui64_default,
+                     false),
     DEFINE_PROP_STRING("nguid", NvmeNsDevice, nguid_str),
     DEFINE_PROP_BOOL("shared", NvmeNsDevice, params.shared, true),
     DEFINE_PROP_BOOL("detached", NvmeNsDevice, params.detached, false),
@@ -417,8 +441,61 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT8("pi", NvmeNsDevice, params.pi, 0),
     DEFINE_PROP_UINT8("pil", NvmeNsDevice, params.pil, 0),
     DEFINE_PROP_UINT8("pif", NvmeNsDevice, params.pif, 0),
+    DEFINE_PROP_UINT16("mssrl", NvmeNsDevice, params.mssrl, NVME_COPY_MSSRL),
+    DEFINE_PROP_UINT32("mcl", NvmeNsDevice, params.mcl, NVME_COPY_MCL),
+    DEFINE_PROP_UINT8("msrc", NvmeNsDevice, params.msrc, NVME_COPY_MSRC),
     DEFINE_PROP_STRING("resv-state", NvmeNsDevice, params.resv_state),
+    DEFINE_PROP_ARRAY("stats-intervals", NvmeNsDevice, nr_stats_intervals,
+                      stats_intervals, qdev_prop_uint32, uint32_t),
 };
+
+/* What -device nvme-ns,help says about each property of nvme_ns_props. */
+static const NvmePropDesc nvme_ns_prop_descs[] = {
+    { "drive", "block backend of the namespace (required)" },
+    { "logical_block_size", "block size, LBA format (512 B to 64 KiB)" },
+    { "physical_block_size", "physical block size (NPWG, NPWA, NOWS...)" },
+    { "min_io_size", "minimum I/O size hint" },
+    { "opt_io_size", "optimal I/O size hint" },
+    { "discard_granularity", "discard granularity" },
+    { "write-cache", "volatile write cache (VWC, Flush, FUA)" },
+    { "share-rw", "allow other writers of the image" },
+    { "account-invalid", "account invalid requests in query-blockstats" },
+    { "account-failed", "account failed requests in query-blockstats" },
+    { "backend_defaults", "take block sizes from the backend" },
+    { "rerror", "action on a read error: report, ignore, stop (+retry)" },
+    { "werror", "action on a write error: report, ignore, stop, enospc" },
+    { "nsid", "namespace identifier, 1..256 (0: the first free one)" },
+    { "uuid", "namespace UUID (default: derived from serial and NSID)" },
+    { "eui64", "IEEE EUI-64 (0: none, or eui64-default)" },
+    { "eui64-default", "without eui64: one derived from the serial and "
+      "NSID under QEMU's OUI 52:54:00" },
+    { "nguid", "NGUID, 32 hex digits ('-' allowed) or auto (derived)" },
+    { "shared", "may be attached to several controllers (NMIC bit 0)" },
+    { "detached", "attach to no controller at start" },
+    { "anagrpid", "ANA group, 1..16" },
+    { "ms", "metadata bytes per block: 0, 8, 16 or 64" },
+    { "mset", "1: extended LBAs (metadata after each block's data)" },
+    { "pi", "protection information type: 0 none, 1, 2, 3" },
+    { "pil", "1: protection information first in the metadata" },
+    { "pif", "2: 64-bit guard protection information (ms 16 or 64)" },
+    { "mssrl", "Copy: Maximum Single Source Range Length, blocks" },
+    { "mcl", "Copy: Maximum Copy Length, blocks" },
+    { "msrc", "Copy: Maximum Source Range Count, 0-based" },
+    { "resv-state", "file keeping reservations through restarts (PTPL)" },
+    { "stats-intervals", "accounting intervals (seconds) in "
+      "query-blockstats (JSON list)" },
+};
+
+static void nvme_ns_instance_init(Object *obj)
+{
+    NvmeNsDevice *d = NVME_NS(obj);
+
+    d->bootindex = -1;
+    device_add_bootindex_property(obj, &d->bootindex, "bootindex", NULL,
+                                  DEVICE(obj));
+    object_property_set_description(obj, "bootindex",
+                                    "firmware boot order of this namespace");
+}
 
 static void nvme_ns_class_init(ObjectClass *oc, void *data)
 {
@@ -430,6 +507,25 @@ static void nvme_ns_class_init(ObjectClass *oc, void *data)
     dc->unrealize = nvme_ns_unrealize;
     dc->desc = "NVMe namespace (clean-room)";
     device_class_set_props(dc, nvme_ns_props);
+    nvme_prop_descs_set(oc, nvme_ns_prop_descs,
+                        ARRAY_SIZE(nvme_ns_prop_descs));
+}
+
+/*
+ * Context: main loop.  A namespace's node in firmware device paths (the
+ * "bootorder" list): the same "namespace@NSID,0" the controller uses for
+ * its built-in namespace 1.
+ */
+static char *nvme_bus_get_fw_dev_path(DeviceState *dev)
+{
+    return g_strdup_printf("namespace@%x,0", NVME_NS(dev)->ns.nsid);
+}
+
+static void nvme_bus_class_init(ObjectClass *oc, void *data)
+{
+    BusClass *bc = BUS_CLASS(oc);
+
+    bc->get_fw_dev_path = nvme_bus_get_fw_dev_path;
 }
 
 static const TypeInfo nvme_ns_types[] = {
@@ -437,11 +533,13 @@ static const TypeInfo nvme_ns_types[] = {
         .name = TYPE_NVME_BUS,
         .parent = TYPE_BUS,
         .instance_size = sizeof(NvmeBus),
+        .class_init = nvme_bus_class_init,
     },
     {
         .name = TYPE_NVME_NS,
         .parent = TYPE_DEVICE,
         .instance_size = sizeof(NvmeNsDevice),
+        .instance_init = nvme_ns_instance_init,
         .class_init = nvme_ns_class_init,
     },
 };

@@ -18,6 +18,7 @@
 #include "nvm-range.h"
 #include "nvm-compare.h"
 #include "resv.h"
+#include "nvm-copy.h"
 
 #define TYPE_NVME_NS    "nvme-ns"
 #define TYPE_NVME_BUS   "nvme-bus"
@@ -52,6 +53,7 @@ struct NvmeNamespace {
     uint8_t pif;                /* current: 0 16-bit guard, 2 64-bit */
     uint32_t anagrpid;          /* ANA group, 1..NVME_ANA_GRPS (ana.c) */
     NvmeResv resv;              /* reservations (resv.c) */
+    NvmeCopyLimits copy;        /* Copy limits (nvm-copy.c, ns.c) */
 };
 
 /*
@@ -85,6 +87,10 @@ typedef struct NvmeNsParams {
     uint8_t pif;                /* nvme-ns,pif= 2: 64-bit guard */
     uint32_t anagrpid;          /* nvme-ns,anagrpid= ANA group */
     char *resv_state;           /* nvme-ns,resv-state= PTPL file */
+    bool eui64_default;         /* nvme-ns,eui64-default= derived EUI-64 */
+    uint16_t mssrl;             /* nvme-ns,mssrl= Copy: blocks per range */
+    uint32_t mcl;               /* nvme-ns,mcl= Copy: blocks per command */
+    uint8_t msrc;               /* nvme-ns,msrc= Copy: ranges, 0-based */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)
@@ -93,6 +99,9 @@ struct NvmeNsDevice {
     BlockConf blkconf;
     NvmeNsParams params;
     char *nguid_str;            /* "nguid" property, parsed at realize */
+    int32_t bootindex;          /* firmware boot order of this namespace */
+    uint32_t *stats_intervals;  /* "stats-intervals" (seconds) */
+    uint32_t nr_stats_intervals;
     NvmeNamespace ns;
 };
 

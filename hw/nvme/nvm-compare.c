@@ -83,10 +83,9 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
-    hlen = (uint64_t)req->nlb << req->ns->lbads;
-    if (req->ns->mset) {
-        hlen += (uint64_t)req->nlb * nvme_meta_host_ms(req->ns, &req->cmd);
-    }
+    hlen = nvme_limit_bytes(n, req->ns, req->nlb, req->ns->mset ?
+                            (uint64_t)req->nlb *
+                            nvme_meta_host_ms(req->ns, &req->cmd) : 0);
     if (hlen > nvme_mdts_bytes(n)) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
                                "transfer beyond MDTS");

@@ -223,12 +223,12 @@ static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
         e->app = le16_to_cpu(f1->apptag);
         e->appmask = le16_to_cpu(f1->appmask);
     }
-    if (r->nlb > NVME_COPY_MSSRL) {
+    if (r->nlb > req->ns->copy.mssrl) {
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "source range longer than MSSRL");
     }
     *total += r->nlb;
-    if (*total > NVME_COPY_MCL) {
+    if (*total > req->ns->copy.mcl) {
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "copy longer than MCL");
     }
@@ -302,7 +302,7 @@ static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr,
                                "descriptor format not supported for the "
                                "namespace's protection information format");
     }
-    if (*nr > NVME_COPY_MSRC + 1) {
+    if (*nr > ns->copy.msrc + 1) {
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "more source ranges than MSRC");
     }

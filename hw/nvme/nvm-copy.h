@@ -9,9 +9,19 @@
 
 #include "types.h"
 
-#define NVME_COPY_MSRC      127         /* 0-based: 128 source ranges */
-#define NVME_COPY_MSSRL     65535       /* blocks per source range */
-#define NVME_COPY_MCL       (1u << 20)  /* blocks per command */
+/* Copy limits of a namespace: nvme-ns mssrl, mcl, msrc (ns->copy). */
+typedef struct NvmeCopyLimits {
+    uint16_t mssrl;             /* blocks per source range */
+    uint32_t mcl;               /* blocks per command */
+    uint8_t msrc;               /* source ranges, 0-based */
+} NvmeCopyLimits;
+
+/* The defaults: upstream's */
+#define NVME_COPY_MSRC      127
+#define NVME_COPY_MSSRL     128
+#define NVME_COPY_MCL       128
+#define NVME_COPY_DEFAULTS  ((NvmeCopyLimits) { \
+    .mssrl = NVME_COPY_MSSRL, .mcl = NVME_COPY_MCL, .msrc = NVME_COPY_MSRC, })
 
 uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req);
 

@@ -519,7 +519,8 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
     NvmeMetaIO *io;
     uint16_t status;
 
-    if (hlen > nvme_mdts_bytes(n)) {
+    if (nvme_limit_bytes(n, ns, req->nlb, hlen - ((uint64_t)req->nlb <<
+                         ns->lbads)) > nvme_mdts_bytes(n)) {
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }

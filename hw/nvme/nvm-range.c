@@ -524,7 +524,8 @@ uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req)
 /*
  * Context: main loop.  Verify reads the blocks from the backend and drops
  * the data, checking the stored PI as PRINFO says on a namespace with PI;
- * CDW12 as Write Zeroes without DEAC.
+ * CDW12 as Write Zeroes without DEAC.  At most VSL (the "vsl" property)
+ * bytes, metadata counted as for MDTS.
  */
 uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -532,6 +533,13 @@ uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     status = nvme_range_parse(req, 0xff000000 & ~NVME_CDW12_DEAC);
+    if (!status &&
+        nvme_limit_bytes(n, req->ns, req->nlb, req->ns->mset ?
+                         (uint64_t)req->nlb * req->ns->ms : 0) >
+        (4096ull << n->params.vsl)) {
+        status = nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+                                 "Verify beyond VSL");
+    }
     if (!status) {
         status = nvme_pi_check_ilbrt(req);      /* nvm-meta.c */
     }

@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/error-report.h"
+#include "qom/object.h"
 #include "qapi/error.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
@@ -30,6 +31,7 @@
 #include "iothread.h"
 #include "irqfd.h"
 #include "ns.h"
+#include "props.h"
 #include "queue.h"
 #include "regs.h"
 #include "sanitize.h"
@@ -40,19 +42,82 @@
 
 #define NVME_MAX_IOQPAIRS   0xfffe
 #define NVME_MAX_VECTORS    2048
+#define NVME_MAX_VSL        20      /* 4 KiB << 20: 4 GiB */
+#define NVME_INTEL_DEVICE_ID    0x5845  /* use-intel-id=on */
+#define NVME_MSIX_EXCLUSIVE_BAR 4       /* msix-exclusive-bar=on */
+
+/*
+ * Context: main loop (realize).  A string for a space-padded ASCII field
+ * of Identify Controller: printable, and never cut to fit.
+ */
+static bool nvme_check_ascii(const char *prop, const char *val, size_t max,
+                             Error **errp)
+{
+    if (strlen(val) > max) {
+        error_setg(errp, "nvme: '%s' is longer than %zu characters", prop,
+                   max);
+        return false;
+    }
+    for (const char *c = val; *c; c++) {
+        if (*c < 0x20 || *c > 0x7e) {
+            error_setg(errp, "nvme: '%s' must be printable ASCII", prop);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Context: main loop (realize).  Upstream's deprecated and alternative
+ * spellings: num_queues counts the admin queue, dbcs is dbbuf.
+ */
+static bool nvme_check_aliases(NvmeParams *p, Error **errp)
+{
+    if (p->num_queues) {
+        warn_report("nvme: 'num_queues' is deprecated; use 'max_ioqpairs' "
+                    "(num_queues - 1)");
+        if (p->num_queues < 2) {
+            error_setg(errp, "nvme: 'num_queues' (deprecated) counts the "
+                       "admin queue and must be at least 2");
+            return false;
+        }
+        p->max_ioqpairs = p->num_queues - 1;
+    }
+    p->dbbuf = p->dbbuf && p->dbcs;
+    if (p->sriov_pf) {
+        error_setg(errp, "nvme: 'sriov-pf' is not supported: an nvme "
+                   "controller is not a composable SR-IOV function");
+        return false;
+    }
+    return true;
+}
 
 /* Context: main loop (realize). */
 static bool nvme_check_params(NvmeCtrl *n, Error **errp)
 {
     NvmeParams *p = &n->params;
 
+    if (!nvme_check_aliases(p, errp)) {
+        return false;
+    }
+    if (!p->model) {
+        p->model = g_strdup(NVME_DEFAULT_MODEL);
+    }
+    if (!p->fw_version) {
+        p->fw_version = g_strdup(NVME_DEFAULT_FW_VERSION);
+    }
     if (!p->serial || !*p->serial) {
         error_setg(errp, "nvme: 'serial' property is required");
         return false;
     }
-    if (strlen(p->serial) > sizeof(n->id_ctrl.sn)) {
-        error_setg(errp, "nvme: 'serial' is longer than %zu characters",
-                   sizeof(n->id_ctrl.sn));
+    if (!nvme_check_ascii("serial", p->serial, sizeof(n->id_ctrl.sn), errp) ||
+        !nvme_check_ascii("model", p->model, sizeof(n->id_ctrl.mn), errp) ||
+        !nvme_check_ascii("firmware-version", p->fw_version,
+                          sizeof(n->id_ctrl.fr), errp)) {
+        return false;
+    }
+    if (!*p->fw_version) {
+        error_setg(errp, "nvme: 'firmware-version' must not be empty");
         return false;
     }
     if (p->max_ioqpairs < 1 || p->max_ioqpairs > NVME_MAX_IOQPAIRS) {
@@ -65,12 +130,18 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
                    NVME_MAX_VECTORS);
         return false;
     }
-    if (p->mqes < 2 || p->mqes > 0x10000) {
-        error_setg(errp, "nvme: 'mqes' must be between 2 and 65536");
+    if (p->mqes < 1) {
+        error_setg(errp, "nvme: 'mqes' (CAP.MQES, entries per queue - 1) "
+                   "must be between 1 and 65535");
         return false;
     }
-    if (p->mdts > 0 && (p->mdts < 1 || p->mdts > 16)) {
+    if (p->mdts > 16) {
         error_setg(errp, "nvme: 'mdts' must be 0 (no limit) or 1..16");
+        return false;
+    }
+    if (p->vsl < 1 || p->vsl > NVME_MAX_VSL) {
+        error_setg(errp, "nvme: 'vsl' must be between 1 and %d",
+                   NVME_MAX_VSL);
         return false;
     }
     if (p->aerl > 15) {
@@ -81,42 +152,67 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
         error_setg(errp, "nvme: 'aer_max_queued' must be between 1 and 256");
         return false;
     }
-    return true;
+    return nvme_stats_intervals_check("nvme", p->stats_intervals,
+                                      p->nr_stats_intervals, errp);
 }
 
-/* Context: main loop (realize). */
+/*
+ * Context: main loop (realize).  BAR0: registers and doorbells, then the
+ * MSI-X table and PBA unless msix-exclusive-bar puts them in BAR 4.
+ */
 static void nvme_init_bar0(NvmeCtrl *n, Error **errp)
 {
     PCIDevice *pci = PCI_DEVICE(n);
+    bool excl = n->params.msix_exclusive_bar;
     uint64_t db_size = (uint64_t)n->queues.num * 8;
     uint64_t table_off = ROUND_UP(NVME_DB_OFFSET + db_size, 4 * KiB);
     uint64_t table_size = (uint64_t)n->params.msix_qsize * PCI_MSIX_ENTRY_SIZE;
     uint64_t pba_off = ROUND_UP(table_off + table_size, 4 * KiB);
     uint64_t pba_size = ROUND_UP(n->params.msix_qsize, 64) / 8;
-    uint64_t bar_size = pow2ceil(pba_off + pba_size);
+    uint64_t bar_size = pow2ceil(excl ? table_off : pba_off + pba_size);
+    int ret;
 
     memory_region_init(&n->bar0, OBJECT(n), "nvme-bar0", bar_size);
     memory_region_init_io(&n->regs_mr, OBJECT(n), &nvme_regs_ops, n,
                           "nvme-regs", NVME_DB_OFFSET);
     memory_region_add_subregion(&n->bar0, 0, &n->regs_mr);
     /*
-     * The doorbell region covers everything up to the MSI-X table, so a
-     * write for a queue id beyond the controller's reaches nvme_db_write
-     * and raises the Invalid Doorbell Register event.
+     * The doorbell region covers everything up to the MSI-X table (or the
+     * end of the BAR), so a write for a queue id beyond the controller's
+     * reaches nvme_db_write and raises the Invalid Doorbell Register event.
      */
     memory_region_init_io(&n->db_mr, OBJECT(n), &nvme_db_ops, n,
-                          "nvme-doorbells", table_off - NVME_DB_OFFSET);
+                          "nvme-doorbells",
+                          (excl ? bar_size : table_off) - NVME_DB_OFFSET);
     memory_region_add_subregion(&n->bar0, NVME_DB_OFFSET, &n->db_mr);
 
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &n->bar0);
-    if (msix_init(pci, n->params.msix_qsize, &n->bar0, 0, table_off,
-                  &n->bar0, 0, pba_off, 0, errp) < 0) {
+    if (excl) {
+        ret = msix_init_exclusive_bar(pci, n->params.msix_qsize,
+                                      NVME_MSIX_EXCLUSIVE_BAR, errp);
+    } else {
+        ret = msix_init(pci, n->params.msix_qsize, &n->bar0, 0, table_off,
+                        &n->bar0, 0, pba_off, 0, errp);
+    }
+    if (ret < 0) {
         return;
     }
     for (unsigned i = 0; i < n->params.msix_qsize; i++) {
         msix_vector_use(pci, i);
     }
+}
+
+/* Context: main loop (realize).  QEMU's PCI IDs, or upstream's old ones. */
+static void nvme_init_ids(NvmeCtrl *n, uint8_t *conf)
+{
+    pci_config_set_vendor_id(conf, nvme_pci_vendor_id(n));
+    pci_config_set_device_id(conf, n->params.use_intel_id ?
+                             NVME_INTEL_DEVICE_ID : PCI_DEVICE_ID_REDHAT_NVME);
+    pci_config_set_revision(conf, 0x02);
+    pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID,
+                 PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
+    pci_set_word(conf + PCI_SUBSYSTEM_ID, PCI_SUBDEVICE_ID_QEMU);
 }
 
 /* Context: main loop (realize). */
@@ -128,12 +224,7 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
     conf[PCI_INTERRUPT_PIN] = 1;
     conf[PCI_CLASS_PROG] = 0x02;        /* NVM Express */
     pci_config_set_class(conf, PCI_CLASS_STORAGE_EXPRESS);
-    pci_config_set_vendor_id(conf, PCI_VENDOR_ID_REDHAT);
-    pci_config_set_device_id(conf, PCI_DEVICE_ID_REDHAT_NVME);
-    pci_config_set_revision(conf, 0x02);
-    pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID,
-                 PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
-    pci_set_word(conf + PCI_SUBSYSTEM_ID, PCI_SUBDEVICE_ID_QEMU);
+    nvme_init_ids(n, conf);
 
     if (pci_pm_init(pci, 0x60, errp) < 0) {
         return false;
@@ -159,7 +250,10 @@ static bool nvme_init_state(NvmeCtrl *n, Error **errp)
 /* Context: main loop (realize). */
 static bool nvme_init_builtin_ns(NvmeCtrl *n, Error **errp)
 {
-    NvmeNsParams params = { .nsid = 1 };
+    NvmeNsParams params = {
+        .nsid = 1, .mssrl = NVME_COPY_MSSRL, .mcl = NVME_COPY_MCL,
+        .msrc = NVME_COPY_MSRC,
+    };
 
     if (!n->conf.blk) {
         return true;        /* namespaces come from nvme-ns devices */
@@ -196,6 +290,10 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
         nvme_iothreads_cleanup(n);
         return;
     }
+    if (n->conf.blk) {
+        nvme_stats_intervals_apply(n->conf.blk, n->params.stats_intervals,
+                                   n->params.nr_stats_intervals);
+    }
     nvme_irqfd_init(n);
     nvme_io_error_init(n);
     nvme_regs_power_on(n);
@@ -217,7 +315,11 @@ static void nvme_exit(PCIDevice *pci)
     nvme_telemetry_cleanup(n);
     nvme_features_cleanup(n);
     nvme_irqfd_cleanup(n);
-    msix_uninit(pci, &n->bar0, &n->bar0);
+    if (n->params.msix_exclusive_bar) {
+        msix_uninit_exclusive_bar(pci);
+    } else {
+        msix_uninit(pci, &n->bar0, &n->bar0);
+    }
     /*
      * A subregion holds a reference to its owner, this device: left in
      * BAR0 they would keep it from ever being finalized (no
@@ -261,27 +363,88 @@ static void nvme_instance_init(Object *obj)
     n->bootindex = -1;
     device_add_bootindex_property(obj, &n->bootindex, "bootindex",
                                   "/namespace@1,0", DEVICE(obj));
+    object_property_set_description(obj, "bootindex",
+                                    "firmware boot order of namespace 1 "
+                                    "(the 'drive' namespace)");
 }
 
 static const Property nvme_props[] = {
     DEFINE_BLOCK_PROPERTIES(NvmeCtrl, conf),
     DEFINE_BLOCK_ERROR_PROPERTIES(NvmeCtrl, conf),
     DEFINE_PROP_STRING("serial", NvmeCtrl, params.serial),
+    DEFINE_PROP_STRING("model", NvmeCtrl, params.model),
+    DEFINE_PROP_STRING("firmware-version", NvmeCtrl, params.fw_version),
     DEFINE_PROP_LINK("subsys", NvmeCtrl, subsys_dev, TYPE_NVME_SUBSYS,
                      NvmeSubsysDevice *),
     DEFINE_PROP_UINT32("max_ioqpairs", NvmeCtrl, params.max_ioqpairs, 64),
+    DEFINE_PROP_UINT32("num_queues", NvmeCtrl, params.num_queues, 0),
     DEFINE_PROP_UINT16("msix_qsize", NvmeCtrl, params.msix_qsize, 65),
-    DEFINE_PROP_UINT32("mqes", NvmeCtrl, params.mqes, 0x800),
+    DEFINE_PROP_BOOL("msix-exclusive-bar", NvmeCtrl,
+                     params.msix_exclusive_bar, false),
+    DEFINE_PROP_UINT16("mqes", NvmeCtrl, params.mqes, 0x7ff),
     DEFINE_PROP_UINT8("mdts", NvmeCtrl, params.mdts, 7),
+    DEFINE_PROP_UINT8("vsl", NvmeCtrl, params.vsl, 7),
+    DEFINE_PROP_BOOL("ctratt.mem", NvmeCtrl, params.ctratt_mem, false),
     DEFINE_PROP_UINT8("aerl", NvmeCtrl, params.aerl, 3),
     DEFINE_PROP_UINT32("aer_max_queued", NvmeCtrl, params.aer_max_queued, 64),
     DEFINE_PROP_BOOL("ioeventfd", NvmeCtrl, params.ioeventfd, true),
     DEFINE_PROP_BOOL("dbbuf", NvmeCtrl, params.dbbuf, true),
+    DEFINE_PROP_BOOL("dbcs", NvmeCtrl, params.dbcs, true),
+    DEFINE_PROP_BOOL("use-intel-id", NvmeCtrl, params.use_intel_id, false),
     DEFINE_PROP_STRING("features-file", NvmeCtrl, params.features_file),
     DEFINE_PROP_LINK("iothread", NvmeCtrl, params.iothread, TYPE_IOTHREAD,
                      IOThread *),
     DEFINE_PROP_IOTHREAD_VQ_MAPPING_LIST("iothread-queue-mapping", NvmeCtrl,
                                          params.iothread_map),
+    DEFINE_PROP_STRING("sriov-pf", NvmeCtrl, params.sriov_pf),
+    DEFINE_PROP_ARRAY("stats-intervals", NvmeCtrl, params.nr_stats_intervals,
+                      params.stats_intervals, qdev_prop_uint32, uint32_t),
+};
+
+/* What -device nvme,help says about each property of nvme_props. */
+static const NvmePropDesc nvme_prop_descs[] = {
+    { "drive", "block backend of namespace 1 (optional: nvme-ns devices "
+      "add namespaces)" },
+    { "logical_block_size", "namespace 1 block size (512 B to 64 KiB)" },
+    { "physical_block_size", "namespace 1 physical block size (NPWG...)" },
+    { "min_io_size", "namespace 1 minimum I/O size hint" },
+    { "opt_io_size", "namespace 1 optimal I/O size hint" },
+    { "discard_granularity", "namespace 1 discard granularity" },
+    { "write-cache", "namespace 1 volatile write cache (VWC, Flush, FUA)" },
+    { "share-rw", "allow other writers of namespace 1's image" },
+    { "account-invalid", "account invalid requests in query-blockstats" },
+    { "account-failed", "account failed requests in query-blockstats" },
+    { "backend_defaults", "take block sizes from the backend" },
+    { "rerror", "action on a read error: report, ignore, stop (+retry)" },
+    { "werror", "action on a write error: report, ignore, stop, enospc" },
+    { "serial", "Identify SN, at most 20 characters (required)" },
+    { "model", "Identify MN, at most 40 characters "
+      "(default: QEMU NVMe Ctrl)" },
+    { "firmware-version", "Identify FR and firmware slot 1, at most 8 "
+      "characters (default: 1.0)" },
+    { "subsys", "nvme-subsys this controller belongs to" },
+    { "max_ioqpairs", "I/O queue pairs offered, 1..65534" },
+    { "num_queues", "deprecated: max_ioqpairs + 1 (0: unused)" },
+    { "msix_qsize", "MSI-X vectors, 1..2048" },
+    { "msix-exclusive-bar", "MSI-X table and PBA in BAR 4 instead of BAR 0" },
+    { "mqes", "CAP.MQES: entries per I/O queue - 1, 1..65535" },
+    { "mdts", "Maximum Data Transfer Size, 2^n 4 KiB pages (0: no limit)" },
+    { "vsl", "Verify Size Limit, 2^n 4 KiB pages, 1..20" },
+    { "ctratt.mem", "CTRATT.MEM: MDTS and size limits exclude metadata" },
+    { "aerl", "Asynchronous Event Request Limit, 0-based, 0..15" },
+    { "aer_max_queued", "events kept while no AER is outstanding, 1..256" },
+    { "ioeventfd", "I/O queue doorbells as ioeventfds (shadow doorbells)" },
+    { "dbbuf", "offer Doorbell Buffer Config (shadow doorbells)" },
+    { "dbcs", "upstream's name for dbbuf (both must be on)" },
+    { "use-intel-id", "PCI and Identify IDs 8086:5845 instead of "
+      "1b36:0010" },
+    { "features-file", "file keeping saved features across restarts" },
+    { "iothread", "iothread running every I/O queue" },
+    { "iothread-queue-mapping", "I/O queues spread over iothreads (JSON)" },
+    { "sriov-pf", "generic PCI property: refused, nvme is no composable "
+      "SR-IOV function" },
+    { "stats-intervals", "namespace 1 accounting intervals (seconds) in "
+      "query-blockstats (JSON list)" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */
@@ -306,9 +469,11 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     dc->desc = "Non-Volatile Memory Express (clean-room)";
     device_class_set_props(dc, nvme_props);
+    nvme_prop_descs_set(oc, nvme_prop_descs, ARRAY_SIZE(nvme_prop_descs));
     device_class_set_legacy_reset(dc, nvme_pci_reset);
     dc->vmsd = &nvme_vmstate;
     nvme_ana_class_init(oc);    /* ana.c: "ana-state" */
+    nvme_smart_class_init(oc);  /* log.c: "smart_critical_warning" */
 }
 
 static const TypeInfo nvme_types[] = {

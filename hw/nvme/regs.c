@@ -27,7 +27,7 @@ void nvme_regs_power_on(NvmeCtrl *n)
 {
     uint64_t cap = 0;
 
-    cap = FIELD_DP64(cap, CAP, MQES, n->params.mqes - 1);
+    cap = FIELD_DP64(cap, CAP, MQES, n->params.mqes);
     cap = FIELD_DP64(cap, CAP, CQR, 1);
     cap = FIELD_DP64(cap, CAP, TO, 15);         /* 7.5 s to ready */
     cap = FIELD_DP64(cap, CAP, NSSRS, 1);

@@ -44,6 +44,7 @@ typedef struct NvmeCtrlStats {
     int64_t busy_since;         /* when io_outstanding left 0 */
     uint64_t busy_ns;           /* earlier busy periods */
     uint8_t smart_warning;      /* Critical Warning bits raised */
+    uint8_t smart_user;         /* smart_critical_warning (log.c) */
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
 } NvmeCtrlStats;
 

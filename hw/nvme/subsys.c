@@ -26,6 +26,7 @@
 #include "dma.h"
 #include "ns.h"
 #include "nvm-range.h"
+#include "props.h"
 #include "queue.h"
 #include "resv.h"
 #include "selftest.h"
@@ -636,6 +637,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->nlbas = nsze;
     ns->wce_default = true;
     ns->shared = id->nmic & 1;
+    ns->copy = NVME_COPY_DEFAULTS;      /* as nvme-ns without mssrl... */
     QTAILQ_INIT(&ns->gate.waiters);
     nvme_pool_ids(ns);
     ns->nsid = nsid;
@@ -742,6 +744,13 @@ static const Property nvme_subsys_props[] = {
     DEFINE_PROP_SIZE("pool-size", NvmeSubsysDevice, s.pool.size, 0),
 };
 
+static const NvmePropDesc nvme_subsys_prop_descs[] = {
+    { "nqn", "NVM Subsystem NQN suffix: nqn.2019-08.org.qemu:<nqn> "
+      "(default: the device id)" },
+    { "pool", "directory of the Namespace Management capacity pool" },
+    { "pool-size", "capacity of the pool (required with pool)" },
+};
+
 static void nvme_subsys_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
@@ -751,6 +760,8 @@ static void nvme_subsys_class_init(ObjectClass *oc, void *data)
     dc->desc = "NVM Express subsystem (clean-room)";
     dc->hotpluggable = false;
     device_class_set_props(dc, nvme_subsys_props);
+    nvme_prop_descs_set(oc, nvme_subsys_prop_descs,
+                        ARRAY_SIZE(nvme_subsys_prop_descs));
 }
 
 static const TypeInfo nvme_subsys_types[] = {

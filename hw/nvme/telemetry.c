@@ -103,7 +103,7 @@ static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
     put64(p + 104, n->stats.ctrl.write_cmds);
     put64(p + 112, n->stats.ctrl.media_errors);
     put64(p + 120, nvme_stats_busy_ns(n));
-    put8(p + 128, n->stats.smart_warning);
+    put8(p + 128, nvme_smart_critical_warning(n));
     put8(p + 129, n->aer.masked);
     put32(p + 132, n->feat.cur.int_coalescing);
     put32(p + 136, n->feat.cur.aec);

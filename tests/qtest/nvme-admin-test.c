@@ -370,7 +370,7 @@ static void test_create_cq_errors(void)
 
 static void test_create_cq_max_size(void)
 {
-    NvmeDrv *d = nvme_drv_start("mqes=64", NULL);
+    NvmeDrv *d = nvme_drv_start("mqes=63", NULL);
     uint64_t mem;
 
     nvme_drv_enable(d, 8, 8);

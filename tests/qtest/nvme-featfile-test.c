@@ -137,30 +137,15 @@ static void test_restart(void)
 /*
  * Run QEMU with the controller on @path, expecting it to refuse to start
  * (a QEMU that does start is stopped by timeout, exit status 124): its
- * exit status, and its stderr in *@err.  No -daemonize: a forked child
- * of an ASan build can hang.
+ * exit status, and its stderr in *@err.
  */
-static int run_qemu(const char *dir, const char *path, const char *serial,
-                    char **err)
+static int run_qemu(const char *path, const char *serial, char **err)
 {
-    g_autofree char *dev = g_strdup_printf(
-        "nvme,drive=d0,serial=%s,features-file=%s", serial, path);
-    const char *argv[] = {
-        "timeout", "60", getenv("QTEST_QEMU_BINARY"), "-machine", "q35",
-        "-accel", "qtest", "-display", "none", "-nodefaults", "-drive",
-        "if=none,id=d0,driver=null-co,size=1M", "-device", dev, "-S", NULL,
-    };
-    GError *gerr = NULL;
-    int status;
+    g_autofree char *args = g_strdup_printf(
+        "-drive if=none,id=d0,driver=null-co,size=1M "
+        "-device nvme,drive=d0,serial=%s,features-file=%s", serial, path);
 
-    g_assert_nonnull(argv[2]);
-    g_assert_true(g_spawn_sync(dir, (char **)argv, NULL,
-                               G_SPAWN_SEARCH_PATH |
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                               err, &status, &gerr));
-    g_assert_no_error(gerr);
-    g_assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
+    return nvme_drv_run_qemu(args, err);
 }
 
 static void write_file(const char *path, const void *buf, size_t len)
@@ -188,20 +173,20 @@ static void test_corrupt(void)
     memcpy(bad, good, FF_SIZE);
     bad[41] ^= 0x10;
     write_file(path, bad, FF_SIZE);
-    g_assert_cmpint(run_qemu(dir, path, "qtest-nvme", &err), ==, 1);
+    g_assert_cmpint(run_qemu(path, "qtest-nvme", &err), ==, 1);
     g_assert_nonnull(strstr(err, "features-file"));
     g_assert_nonnull(strstr(err, "checksum mismatch"));
     g_free(err);
 
     /* truncated */
     write_file(path, good, 40);
-    g_assert_cmpint(run_qemu(dir, path, "qtest-nvme", &err), ==, 1);
+    g_assert_cmpint(run_qemu(path, "qtest-nvme", &err), ==, 1);
     g_assert_nonnull(strstr(err, "not a saved-features file"));
     g_free(err);
 
     /* intact, but another controller's */
     write_file(path, good, FF_SIZE);
-    g_assert_cmpint(run_qemu(dir, path, "other-serial", &err), ==, 1);
+    g_assert_cmpint(run_qemu(path, "other-serial", &err), ==, 1);
     g_assert_nonnull(strstr(err, "another serial"));
     g_free(err);
 

@@ -897,7 +897,7 @@ static void test_q_create_sq_size1(void)
 /* CAP.MQES + 1 entries (0-based field MQES + 1): one too many. */
 static void test_q_create_cq_over_mqes(void)
 {
-    bad_create_cq("mqes=64", 1, 64, PC_IEN, 1, 0,
+    bad_create_cq("mqes=63", 1, 64, PC_IEN, 1, 0,
                   NVME_MAX_QSIZE_EXCEEDED | DNR);
 }
 
@@ -2278,10 +2278,10 @@ static void test_ctrl_aqa_max(void)
     h_finish(h);
 }
 
-/* mqes=16 yet a 64-entry admin queue: valid (MQES is for I/O queues). */
+/* mqes=15 (16 entries) yet a 64-entry admin queue: valid (MQES is for I/O queues). */
 static void test_ctrl_admin_queue_over_mqes(void)
 {
-    H *h = h_new("mqes=16", NULL);
+    H *h = h_new("mqes=15", NULL);
 
     nvme_drv_msix_enable(h->d);
     h_enable(h, 64);

@@ -86,7 +86,8 @@ static NvmeDrv *start_iothread(const char *more)
 {
     g_autofree char *obj = g_strdup_printf("-object iothread,id=io0%s",
                                            more ? more : "");
-    NvmeDrv *d = nvme_drv_start("iothread=io0", obj);
+    /* VSL 16 MiB: a Verify may cover the whole namespace */
+    NvmeDrv *d = nvme_drv_start("iothread=io0,vsl=12", obj);
 
     nvme_drv_msix_enable(d);
     nvme_drv_enable(d, 32, 32);

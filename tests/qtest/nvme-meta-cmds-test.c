@@ -36,10 +36,17 @@
 #define T_VENDOR    (NVME_SGL_DESCR_TYPE_VENDOR_SPECIFIC << 4)
 #define PSDT_MSGL   (NVME_PSDT_SGL_MPTR_SGL << 6)
 
-/* Controller c0 with namespace 1 of @ns_props, ready with queue pair 1. */
+/*
+ * Controller c0 with namespace 1 of @ns_props, ready with queue pair 1;
+ * VSL 16 MiB and Copy limits of 64 Ki blocks per range and 1 Mi per
+ * command: Verify and Copy span several of their 1 MiB backend chunks.
+ */
 static NvmeDrv *start_ns(const char *ns_props)
 {
-    return nvme_drv_start_ns("qtest-metacmd", ns_props);
+    g_autofree char *props = g_strdup_printf("%s,mssrl=65535,mcl=1048576",
+                                             ns_props);
+
+    return nvme_drv_start_ns("qtest-metacmd,vsl=12", props);
 }
 
 static void fill(uint8_t *p, size_t len, uint8_t seed)

@@ -21,7 +21,8 @@
 
 /* A second namespace, 1 GiB of zeroes, for the Copy limits. */
 #define BIG_NS "id=c0", "-blockdev driver=null-co,node-name=big," \
-               "size=1073741824,read-zeroes=on -device nvme-ns,drive=big,bus=c0,nsid=2"
+               "size=1073741824,read-zeroes=on -device nvme-ns,drive=big," \
+               "bus=c0,nsid=2,mssrl=65535,mcl=1048576"
 
 static NvmeDrv *start_io(void)
 {
@@ -124,13 +125,15 @@ static void test_identify(void)
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS, 1, 0, ns), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(ns->dlfeat, ==, 0x09);
-    g_assert_cmpuint(le16_to_cpu(ns->mssrl), ==, 65535);
-    g_assert_cmpuint(le32_to_cpu(ns->mcl), ==, 1 << 20);
+    /* upstream's default Copy limits (nvme-ns mssrl, mcl, msrc) */
+    g_assert_cmpuint(le16_to_cpu(ns->mssrl), ==, 128);
+    g_assert_cmpuint(le32_to_cpu(ns->mcl), ==, 128);
     g_assert_cmpuint(ns->msrc, ==, 127);
     memset(nvm, 0xff, 4096);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_CTRL, 0,
                                       NVME_CSI_NVM, nvm), ==, NVME_SUCCESS);
-    g_assert_cmpuint(nvm->vsl | nvm->wzsl | nvm->wusl | nvm->dmrl, ==, 0);
+    g_assert_cmpuint(nvm->vsl, ==, 7);     /* upstream's default "vsl" */
+    g_assert_cmpuint(nvm->wzsl | nvm->wusl | nvm->dmrl, ==, 0);
     g_assert_cmpuint(nvm->dmrsl, ==, 0);
     g_assert_cmpuint(nvm->dmsl, ==, 0);
 
@@ -318,9 +321,11 @@ static void test_verify(void)
     put(d, 50, 8, 8);
     g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 50, 8, 0), ==,
                     NVME_SUCCESS);
-    /* the largest NLB: no data transfer, no MDTS bound */
-    g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 0, NBLOCKS, 1u << 30), ==,
+    /* no data transfer, no MDTS bound: VSL (7: 512 KiB) is the limit */
+    g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 0, 1024, 1u << 30), ==,
                     NVME_SUCCESS);
+    g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 0, 1025, 0), ==,
+                    NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, NBLOCKS - 1, 2, 0), ==,
                     NVME_LBA_RANGE | DNR);
     g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 0, 1, 1u << 25), ==,

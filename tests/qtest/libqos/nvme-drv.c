@@ -134,6 +134,10 @@ NvmeDrv *nvme_drv_start_args(const char *args)
     d->pcibus = qpci_new_pc(d->qts, &d->alloc);
     qpci_device_foreach(d->pcibus, NVME_DRV_VENDOR_ID, NVME_DRV_DEVICE_ID,
                         find_nvme, &d->pdev);
+    if (!d->pdev) {             /* use-intel-id=on */
+        qpci_device_foreach(d->pcibus, NVME_DRV_INTEL_VENDOR_ID,
+                            NVME_DRV_INTEL_DEVICE_ID, find_nvme, &d->pdev);
+    }
     g_assert_nonnull(d->pdev);
     qpci_device_enable(d->pdev);
     d->bar = qpci_iomap(d->pdev, 0, &d->bar_size);
@@ -1131,4 +1135,23 @@ NvmeDrv *nvme_drv_start_pair(const char *args, int peer_slot,
     nvme_drv_msix_enable(*peer);
     nvme_drv_enable(*peer, 32, 32);
     return d;
+}
+
+int nvme_drv_run_qemu(const char *args, char **err)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "timeout 60 %s -machine q35 -accel qtest -display none -nodefaults "
+        "-S %s", getenv("QTEST_QEMU_BINARY"), args);
+    g_auto(GStrv) argv = NULL;
+    GError *gerr = NULL;
+    int status;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &gerr));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
+                               err, &status, &gerr));
+    g_assert_no_error(gerr);
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
 }

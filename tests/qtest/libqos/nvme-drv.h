@@ -25,6 +25,8 @@
 
 #define NVME_DRV_VENDOR_ID      0x1b36
 #define NVME_DRV_DEVICE_ID      0x0010
+#define NVME_DRV_INTEL_VENDOR_ID 0x8086         /* use-intel-id=on */
+#define NVME_DRV_INTEL_DEVICE_ID 0x5845
 
 /* Highest queue id the driver keeps state for. */
 #define NVME_DRV_MAX_QID        128
@@ -297,6 +299,12 @@ NvmeDrv *nvme_drv_start_pair(const char *args, int peer_slot,
                              NvmeDrv **peer);
 /* A zeroed temporary image file of @size bytes; the caller unlinks it. */
 char *nvme_drv_make_image(uint64_t size);
+/*
+ * Run QEMU (q35, qtest accelerator, stopped) with @args (shell quoting)
+ * until it exits by itself, as a start that must fail does: its exit
+ * status, and its stderr in *@err (g_free it).
+ */
+int nvme_drv_run_qemu(const char *args, char **err);
 
 /* ---- asynchronous events ---- */
 
