@@ -10,6 +10,7 @@
 #include "hw/pci/msix.h"
 #include "admin.h"
 #include "ana.h"
+#include "cmem.h"
 #include "ctrl.h"
 #include "dispatch.h"
 #include "dma.h"
@@ -467,6 +468,10 @@ static uint16_t nvme_check_new_queue(NvmeCtrl *n, NvmeRequest *req,
     if (!prp1 || (prp1 & (n->regs.page_size - 1))) {
         nvme_req_err_field(req, 24, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
+    }
+    if (nvme_cmem_check(n, prp1, (uint64_t)qsize << want_es)) {
+        nvme_req_err_field(req, 24, 0);
+        return NVME_INVALID_USE_OF_CMB | NVME_DNR;  /* across CMB's edge */
     }
     if (es != want_es) {
         qemu_log_mask(LOG_GUEST_ERROR,

@@ -39,6 +39,8 @@
 #include "firmware.h"
 #include "telemetry.h"
 #include "ioerr.h"
+#include "cmem.h"
+#include "cmb.h"
 
 #define TYPE_NVME       "nvme"
 
@@ -108,6 +110,8 @@ struct NvmeCtrl {
     NvmeFirmware fw;            /* firmware.h */
     NvmeTelemetry telemetry;    /* telemetry.h */
     NvmeIoErr ioerr;            /* ioerr.h */
+    NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */
+    NvmeCmb cmb;                /* cmb.h */
 };
 
 /*

@@ -40,6 +40,7 @@
 #include "qemu/osdep.h"
 #include "qemu/memalign.h"
 #include "hw/pci/pci.h"
+#include "cmem.h"
 #include "ctrl.h"
 #include "dispatch.h"
 #include "dma.h"
@@ -69,12 +70,17 @@ uint32_t nvme_mdts_bytes(NvmeCtrl *n)
     return n->params.mdts ? 4096u << n->params.mdts : UINT32_MAX;
 }
 
-/* Context: main loop.  Append, merging with a contiguous previous entry. */
+/*
+ * Context: main loop.  Append, merging with a contiguous previous entry
+ * unless @addr is an edge of controller memory: each entry is then
+ * wholly host or controller memory, as nvme_dma_check() wants.
+ */
 static void nvme_sg_add(QEMUSGList *sg, dma_addr_t addr, dma_addr_t len)
 {
     ScatterGatherEntry *last = sg->nsg ? &sg->sg[sg->nsg - 1] : NULL;
+    NvmeCtrl *n = container_of(sg->dev, NvmeCtrl, parent_obj.qdev);
 
-    if (last && last->base + last->len == addr) {
+    if (last && last->base + last->len == addr && !nvme_cmem_edge(n, addr)) {
         last->len += len;
         sg->size += len;
         return;
@@ -89,8 +95,7 @@ static void nvme_sg_add(QEMUSGList *sg, dma_addr_t addr, dma_addr_t len)
  */
 void nvme_req_pool_init(NvmeCtrl *n, NvmeRequest *req)
 {
-    qemu_sglist_init(&req->sg, DEVICE(n), 4,
-                     pci_get_address_space(PCI_DEVICE(n)));
+    qemu_sglist_init(&req->sg, DEVICE(n), 4, nvme_dma_as(n));
     qemu_iovec_init(&req->iov, 4);
 }
 
@@ -202,6 +207,10 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
 
         if ((list & 7) || data == 0) {
             return nvme_prp_bad_offset(req, list, 32);
+        }
+        if (nvme_cmem_check(n, list, (uint64_t)total * 8)) {
+            nvme_req_err_field(req, 32, 0);
+            return NVME_INVALID_USE_OF_CMB | NVME_DNR;
         }
         for (uint32_t done = 0; done < total; done += PRP_CHUNK) {
             uint32_t cnt = MIN(total - done, PRP_CHUNK);
@@ -399,6 +408,11 @@ static uint16_t nvme_sgl_check_seg(NvmeSglWalk *w, const NvmeSglDescriptor *d)
         return nvme_sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS,
                              "too many descriptors", d, SGL1_LEN);
     }
+    if (nvme_cmem_check(w->n, addr, slen)) {
+        return nvme_sgl_fail(w, NVME_INVALID_USE_OF_CMB,
+                             "segment partly in controller memory", d,
+                             SGL1_ADDR);
+    }
     return NVME_SUCCESS;
 }
 
@@ -534,9 +548,8 @@ static bool nvme_dma_is_ram(AddressSpace *as, dma_addr_t addr,
 bool nvme_dma_range_ok(NvmeCtrl *n, dma_addr_t addr, dma_addr_t len,
                        bool is_write)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(n));
-
-    return addr + len >= addr && nvme_dma_is_ram(as, addr, len, is_write);
+    return addr + len >= addr &&
+           nvme_dma_is_ram(nvme_dma_as(n), addr, len, is_write);
 }
 
 /*
@@ -550,7 +563,11 @@ static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
 
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
+        uint16_t status = nvme_cmem_check(n, base, len);
 
+        if (status) {
+            return status;      /* partly CMB/PMR: Invalid CMB Usage */
+        }
         if (!nvme_dma_is_ram(as, base, len, !to_device)) {
             trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), base, len);
             return NVME_DATA_TRAS_ERROR | NVME_DNR;
@@ -758,6 +775,12 @@ static uint16_t nvme_dma_map_md_sgl(NvmeCtrl *n, NvmeRequest *req,
                                MPTR_BYTE, 0,
                                "metadata SGL segment not qword aligned");
     }
+    status = nvme_cmem_check(n, mptr, sizeof(first));
+    if (status) {
+        return nvme_req_reject(req, status, MPTR_BYTE, 0,
+                               "metadata SGL segment partly in controller "
+                               "memory");
+    }
     if (!nvme_dma_range_ok(n, mptr, sizeof(first), false) ||
         nvme_pci_read(n, mptr, &first, sizeof(first))) {
         trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr,
@@ -795,6 +818,11 @@ static uint16_t nvme_dma_map_md(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
         break;
     default:                    /* 01b: byte aligned, SGLS bit 17 */
         break;
+    }
+    if (nvme_cmem_check(n, mptr, len)) {
+        return nvme_req_reject(req, NVME_INVALID_USE_OF_CMB | NVME_DNR,
+                               MPTR_BYTE, 0,
+                               "MPTR buffer partly in controller memory");
     }
     if (!nvme_dma_range_ok(n, mptr, len, !to_device)) {
         trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), mptr, len);

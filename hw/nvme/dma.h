@@ -12,6 +12,7 @@
 #include "qemu/main-loop.h"
 #include "system/dma.h"
 #include "system/block-backend.h"
+#include "cmem.h"
 #include "types.h"
 
 /*
@@ -58,18 +59,19 @@ static inline MemTxAttrs nvme_dma_attrs(void)
     return attrs;
 }
 
+/* Through the controller's DMA view, with its CMB/PMR windows (cmem.c). */
 static inline MemTxResult nvme_pci_read(NvmeCtrl *n, dma_addr_t addr,
                                         void *buf, dma_addr_t len)
 {
-    return pci_dma_rw(PCI_DEVICE(n), addr, buf, len, DMA_DIRECTION_TO_DEVICE,
-                      nvme_dma_attrs());
+    return dma_memory_rw(nvme_dma_as(n), addr, buf, len,
+                         DMA_DIRECTION_TO_DEVICE, nvme_dma_attrs());
 }
 
 static inline MemTxResult nvme_pci_write(NvmeCtrl *n, dma_addr_t addr,
                                          const void *buf, dma_addr_t len)
 {
-    return pci_dma_rw(PCI_DEVICE(n), addr, (void *)buf, len,
-                      DMA_DIRECTION_FROM_DEVICE, nvme_dma_attrs());
+    return dma_memory_rw(nvme_dma_as(n), addr, (void *)buf, len,
+                         DMA_DIRECTION_FROM_DEVICE, nvme_dma_attrs());
 }
 
 #endif /* HW_NVME_DMA_H */

@@ -3,7 +3,10 @@
  *
  * BAR0 layout: registers (0x0-0xfff), doorbells from 0x1000 (stride 4,
  * one SQ tail and one CQ head per queue id), then the MSI-X table and PBA,
- * each 4 KiB aligned.  The BAR is a power of two in size.
+ * each 4 KiB aligned.  The BAR is a power of two in size.  With
+ * msix-exclusive-bar=on the MSI-X table and PBA are alone in BAR 4
+ * (msix_init_exclusive_bar()) and BAR0 ends after the doorbells.  BAR 2
+ * is the Controller Memory Buffer (cmb.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,6 +27,8 @@
 #include "admin.h"
 #include "aer.h"
 #include "ana.h"
+#include "cmb.h"
+#include "cmem.h"
 #include "ctrl.h"
 #include "features.h"
 #include "firmware.h"
@@ -153,7 +158,8 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
         return false;
     }
     return nvme_stats_intervals_check("nvme", p->stats_intervals,
-                                      p->nr_stats_intervals, errp);
+                                      p->nr_stats_intervals, errp) &&
+           nvme_cmb_check_params(n, errp);
 }
 
 /*
@@ -234,7 +240,11 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
         return false;
     }
     nvme_init_bar0(n, errp);
-    return !*errp;
+    if (*errp || !nvme_cmb_init(n, errp)) {
+        return false;
+    }
+    nvme_cmem_init(n);      /* after every region is known */
+    return true;
 }
 
 /* Context: main loop (realize). */
@@ -320,6 +330,8 @@ static void nvme_exit(PCIDevice *pci)
     } else {
         msix_uninit(pci, &n->bar0, &n->bar0);
     }
+    nvme_cmem_exit(n);
+    nvme_cmb_exit(n);
     /*
      * A subregion holds a reference to its owner, this device: left in
      * BAR0 they would keep it from ever being finalized (no
@@ -399,6 +411,8 @@ static const Property nvme_props[] = {
     DEFINE_PROP_STRING("sriov-pf", NvmeCtrl, params.sriov_pf),
     DEFINE_PROP_ARRAY("stats-intervals", NvmeCtrl, params.nr_stats_intervals,
                       params.stats_intervals, qdev_prop_uint32, uint32_t),
+    DEFINE_PROP_UINT32("cmb_size_mb", NvmeCtrl, cmb.size_mb, 0),
+    DEFINE_PROP_BOOL("legacy-cmb", NvmeCtrl, cmb.legacy, false),
 };
 
 /* What -device nvme,help says about each property of nvme_props. */
@@ -445,6 +459,8 @@ static const NvmePropDesc nvme_prop_descs[] = {
       "SR-IOV function" },
     { "stats-intervals", "namespace 1 accounting intervals (seconds) in "
       "query-blockstats (JSON list)" },
+    { "cmb_size_mb", "Controller Memory Buffer in BAR 2, MiB (0: none)" },
+    { "legacy-cmb", "CMB registers of NVMe 1.3 instead of 1.4 (CMBMSC)" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

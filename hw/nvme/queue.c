@@ -72,6 +72,7 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "aer.h"
+#include "cmem.h"
 #include "ctrl.h"
 #include "dbbuf.h"
 #include "dispatch.h"
@@ -187,9 +188,8 @@ static void nvme_ring_open(NvmeCtrl *n, NvmeRing *r, hwaddr addr,
         address_space_cache_init_empty(&r->cache);
         return;
     }
-    l = address_space_cache_init(&r->cache,
-                                 pci_get_address_space(PCI_DEVICE(n)),
-                                 addr, len, is_write);
+    l = address_space_cache_init(&r->cache, nvme_dma_as(n), addr, len,
+                                 is_write);
     r->len = r->cache.ptr && l > 0 ? l : 0;
 }
 

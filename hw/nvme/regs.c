@@ -8,6 +8,8 @@
 #include "qemu/log.h"
 #include "hw/pci/msix.h"
 #include "aer.h"
+#include "cmb.h"
+#include "cmem.h"
 #include "ctrl.h"
 #include "features.h"
 #include "firmware.h"
@@ -37,7 +39,8 @@ void nvme_regs_power_on(NvmeCtrl *n)
     cap = FIELD_DP64(cap, CAP, MPSMAX, 4);      /* 64 KiB */
     /* 2.0 controllers report Controller Ready With Media (CRTO) */
     cap = FIELD_DP64(cap, CAP, CRMS, NVME_CAP_CRMS_CRWMS);
-    n->regs.cap = cap;
+    n->regs.cap = nvme_cmb_cap(n, cap);     /* cmb.c: CMBS */
+    nvme_cmb_reset(n);
     n->regs.vs = NVME_VS_2_0;
     n->regs.intms = 0;
     n->regs.cc = 0;
@@ -120,6 +123,12 @@ static const char *nvme_enable_check(NvmeCtrl *n)
     if (!n->regs.asq || !n->regs.acq ||
         (n->regs.asq & page_mask) || (n->regs.acq & page_mask)) {
         return "ASQ/ACQ zero or not page aligned";
+    }
+    if (nvme_cmem_check(n, n->regs.asq,
+                        (FIELD_EX32(n->regs.aqa, AQA, ASQS) + 1) << NVME_SQES) ||
+        nvme_cmem_check(n, n->regs.acq,
+                        (FIELD_EX32(n->regs.aqa, AQA, ACQS) + 1) << NVME_CQES)) {
+        return "admin queue across the edge of controller memory";
     }
     return NULL;
 }
@@ -238,6 +247,10 @@ static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
             nvme_nssr(n);
         }
         return;
+    case A_CMBMSC:
+    case A_CMBMSC + 4:
+        nvme_cmb_msc_write(n, addr, val);
+        return;
     case A_AQA:
     case A_ASQ:
     case A_ASQ + 4:
@@ -284,6 +297,7 @@ static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
     /* CRWMT: CSTS.RDY within CAP.TO (500 ms units); CRIMS is not offered */
     stl_le_p(regs + A_CRTO, FIELD_DP32(0, CRTO, CRWMT,
                                        FIELD_EX64(n->regs.cap, CAP, TO)));
+    nvme_cmb_regs_read(n, regs);        /* CMBLOC..CMBSWTP */
 
     if (addr + size <= NVME_REGS_SIZE) {
         val = ldn_le_p(regs + addr, size);

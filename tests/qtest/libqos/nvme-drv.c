@@ -238,6 +238,10 @@ void nvme_drv_stop(NvmeDrv *d)
     for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
         g_array_free(d->cq[i].stash, true);
     }
+    if (d->cmb_on) {
+        alloc_destroy(&d->cmb_alloc);
+        qpci_iounmap(d->pdev, d->cmb_bar);
+    }
     qpci_iounmap(d->pdev, d->bar);
     g_free(d->pdev);
     qpci_free_pc(d->pcibus);
@@ -354,9 +358,16 @@ bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
                         uint16_t acq_entries, uint32_t cc)
 {
     uint32_t ps = 1u << (12 + NVME_CC_MPS(cc));
-    uint64_t asq = nvme_drv_alloc_aligned(d, asq_entries * SQE_SIZE, ps);
-    uint64_t acq = nvme_drv_alloc_aligned(d, acq_entries * CQE_SIZE, ps);
+    uint64_t asq, acq;
     bool ready;
+
+    if (d->cmb_queues) {
+        asq = nvme_drv_cmb_alloc(d, asq_entries * SQE_SIZE, ps);
+        acq = nvme_drv_cmb_alloc(d, acq_entries * CQE_SIZE, ps);
+    } else {
+        asq = nvme_drv_alloc_aligned(d, asq_entries * SQE_SIZE, ps);
+        acq = nvme_drv_alloc_aligned(d, acq_entries * CQE_SIZE, ps);
+    }
 
     nvme_drv_forget_queues(d);
     nvme_drv_wr32(d, NVME_REG_AQA,
@@ -656,6 +667,60 @@ void nvme_drv_cmd_set_prp(NvmeDrv *d, NvmeCmd *cmd, uint64_t gaddr,
 }
 
 /* ---------------------------------------------------------------- */
+/* Controller Memory Buffer                                          */
+
+void nvme_drv_cmb_enable(NvmeDrv *d)
+{
+    uint32_t sz;
+
+    g_assert_false(d->cmb_on);
+    d->cmb_bar = qpci_iomap(d->pdev, 2, NULL);
+    g_assert_false(d->cmb_bar.is_io);
+    d->cmb_addr = d->cmb_bar.addr;
+    if (NVME_CAP_CMBS(d->cap)) {
+        nvme_drv_wr32(d, NVME_REG_CMBMSC, 1);       /* CRE */
+        nvme_drv_wr64_split(d, NVME_REG_CMBMSC, d->cmb_addr | 3);
+        g_assert_cmphex(nvme_drv_rd64(d, NVME_REG_CMBMSC), ==,
+                        d->cmb_addr | 3);
+        g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CMBSTS), ==, 0);
+    }
+    sz = nvme_drv_rd32(d, NVME_REG_CMBSZ);
+    g_assert_cmphex(NVME_CMBLOC_BIR(nvme_drv_rd32(d, NVME_REG_CMBLOC)), ==, 2);
+    g_assert_cmphex(NVME_CMBLOC_OFST(nvme_drv_rd32(d, NVME_REG_CMBLOC)), ==,
+                    0);
+    d->cmb_size = (uint64_t)NVME_CMBSZ_SZ(sz) << (12 + 4 * NVME_CMBSZ_SZU(sz));
+    g_assert_cmpuint(d->cmb_size, >, 0);
+    alloc_init(&d->cmb_alloc, ALLOC_NO_FLAGS, d->cmb_addr,
+               d->cmb_addr + d->cmb_size, 4096);
+    d->cmb_on = true;
+}
+
+uint64_t nvme_drv_cmb_alloc(NvmeDrv *d, size_t size, size_t align)
+{
+    uint64_t a;
+
+    g_assert_true(d->cmb_on);
+    a = guest_alloc(&d->cmb_alloc, size + (align > 4096 ? align : 0));
+    g_assert_cmphex(a, !=, 0);
+    a = ROUND_UP(a, MAX(align, 4096));
+    qtest_memset(d->qts, a, 0, size);
+    return a;
+}
+
+void nvme_drv_cmb_free(NvmeDrv *d, uint64_t addr)
+{
+    guest_free(&d->cmb_alloc, addr);
+}
+
+uint64_t nvme_drv_queue_alloc(NvmeDrv *d, size_t bytes)
+{
+    if (d->cmb_queues) {
+        return nvme_drv_cmb_alloc(d, bytes, d->page_size);
+    }
+    return nvme_drv_alloc_aligned(d, bytes, d->page_size);
+}
+
+/* ---------------------------------------------------------------- */
 /* queues and commands                                               */
 
 void nvme_drv_cmd_init(NvmeCmd *cmd, uint8_t opcode, uint32_t nsid)
@@ -835,8 +900,7 @@ uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
                             uint16_t vector, bool ien)
 {
     NvmeCmd cmd;
-    uint64_t addr = nvme_drv_alloc_aligned(d, entries * CQE_SIZE,
-                                           d->page_size);
+    uint64_t addr = nvme_drv_queue_alloc(d, entries * CQE_SIZE);
     uint16_t st;
 
     shadow_clear(d, nvme_drv_cq_db(d, qid));
@@ -864,8 +928,7 @@ uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
                             uint32_t entries)
 {
     NvmeCmd cmd;
-    uint64_t addr = nvme_drv_alloc_aligned(d, entries * SQE_SIZE,
-                                           d->page_size);
+    uint64_t addr = nvme_drv_queue_alloc(d, entries * SQE_SIZE);
     uint16_t st;
 
     shadow_clear(d, nvme_drv_sq_db(d, qid));

@@ -99,6 +99,17 @@ typedef struct NvmeDrv {
     uint64_t dbs, eis;
     uint64_t shadow_pages;      /* allocated once: dbs, then eis */
 
+    /*
+     * Controller Memory Buffer (nvme_drv_cmb_enable): BAR 2 mapped at
+     * cmb_addr, an allocator over it; with cmb_queues set, queues the
+     * driver creates (admin queues at the next enable) live there.
+     */
+    QPCIBar cmb_bar;
+    uint64_t cmb_addr, cmb_size;
+    QGuestAllocator cmb_alloc;
+    bool cmb_on;
+    bool cmb_queues;
+
     uint16_t next_cid;
     NvmeDrvSQ sq[NVME_DRV_MAX_QID + 1];
     NvmeDrvCQ cq[NVME_DRV_MAX_QID + 1];
@@ -221,6 +232,20 @@ int nvme_drv_build_prp(NvmeDrv *d, uint64_t gaddr, uint32_t len,
                        uint32_t list_off, uint64_t *prp1, uint64_t *prp2);
 void nvme_drv_cmd_set_prp(NvmeDrv *d, NvmeCmd *cmd, uint64_t gaddr,
                           uint32_t len);
+
+/* ---- Controller Memory Buffer ---- */
+
+/*
+ * Map BAR 2 and use it as a CMB of @size bytes: with the NVMe 1.4
+ * registers (CAP.CMBS) set CMBMSC.CRE, then CMSE with the BAR's address
+ * as the controller base address; with the legacy ones nothing to do.
+ */
+void nvme_drv_cmb_enable(NvmeDrv *d);
+/* Zeroed CMB memory, @align aligned (4096 at least). */
+uint64_t nvme_drv_cmb_alloc(NvmeDrv *d, size_t size, size_t align);
+void nvme_drv_cmb_free(NvmeDrv *d, uint64_t addr);
+/* Memory for a queue of @bytes: in the CMB with cmb_queues, else RAM. */
+uint64_t nvme_drv_queue_alloc(NvmeDrv *d, size_t bytes);
 
 /* ---- queues and commands ---- */
 
