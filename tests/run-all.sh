@@ -31,6 +31,8 @@ run_suite() {
     rm -f "$out"
 }
 
+# hw/nvme's #include graph against its layers (docs/architecture.rst).
+run_suite layers python3 "$repo/tests/layers/check-layers.py"
 run_suite qtests bash "$repo/tests/run-qtests.sh"
 run_suite guest bash "$repo/tests/guest/run.sh"
 # The clang ASan+UBSan+libFuzzer variant (its own cached build folder):

@@ -11,7 +11,7 @@
 #include "qemu/osdep.h"
 #include "aer.h"
 #include "ctrl.h"
-#include "dispatch.h"
+#include "event.h"
 #include "queue.h"
 #include "trace.h"
 

@@ -1,6 +1,7 @@
 /*
  * Asynchronous Event Requests (aer.c): the host's outstanding AER
- * commands and the events waiting for one.
+ * commands and the events waiting for one.  Raising an event is part of
+ * the event API (event.h).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -32,9 +33,5 @@ void nvme_aer_init(NvmeCtrl *n);
 void nvme_aer_cleanup(NvmeCtrl *n);
 void nvme_aer_reset(NvmeCtrl *n);
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
-void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
-                      uint8_t log_page);
-void nvme_aer_unmask(NvmeCtrl *n, uint8_t type);
-void nvme_aer_forget(NvmeCtrl *n, uint8_t type, uint8_t log_page);
 
 #endif /* HW_NVME_AER_H */

@@ -25,7 +25,6 @@
 #include "block/aio.h"
 #include "ctrl.h"
 #include "dbbuf.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "iothread.h"
 #include "queue.h"

@@ -21,6 +21,7 @@
 #include "features.h"
 #include "firmware.h"
 #include "format.h"
+#include "ioerr.h"
 #include "iothread.h"
 #include "log.h"
 #include "nvm-compare.h"
@@ -31,6 +32,7 @@
 #include "resv.h"
 #include "sanitize.h"
 #include "selftest.h"
+#include "stats.h"
 #include "subsys.h"
 #include "types.h"
 #include "trace.h"
@@ -132,10 +134,10 @@ static uint16_t nvme_dispatch_ns_checks(NvmeCtrl *n, NvmeRequest *req,
         status = nvme_ana_check(n, req);            /* ana.c */
     }
     if (!status) {
-        status = nvme_resv_check(n, req, op);       /* resv.c */
+        status = nvme_resv_check(n, req, op->resv);     /* resv.c */
     }
     if (!status) {
-        status = nvme_sanitize_check(n, req, op);   /* sanitize.c */
+        status = nvme_sanitize_check(n, req, op->effects);  /* sanitize.c */
     }
     if (!status) {
         status = nvme_format_check(req);            /* format.c */
@@ -169,7 +171,7 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
     if (NVME_CMD_FLAGS_FUSE(flags)) {
         return nvme_fused_submit(n, req);
     }
-    if (nvme_gate_hold(req, op)) {          /* a fused write owns the ns */
+    if (nvme_gate_hold(req, op->effects)) {     /* a fused write owns ns */
         return NVME_NO_COMPLETE;
     }
     return op->handler(n, req);
@@ -202,7 +204,7 @@ static void nvme_admin_quiesce(NvmeCtrl *n, const NvmeOpcode *op, bool begin)
  * Context: queue, or main loop for the admin queue (no io_lock: admin
  * commands quiesce the iothread queues, see queue.c).
  */
-void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
+static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 {
     bool admin = req->sq->sqid == 0;
     const NvmeOpcode *op = admin ? &nvme_admin_ops[req->cmd.opcode]
@@ -232,7 +234,7 @@ void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
  * or deleted while the VM was stopped), the handler parses the
  * submission entry again and maps its data pointer afresh.
  */
-void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
+static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
     const NvmeOpcode *op = req->sq->sqid ? &nvme_nvm_ops[req->cmd.opcode]
                                          : &nvme_admin_ops[req->cmd.opcode];
@@ -252,44 +254,29 @@ void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
     }
 }
 
-/*
- * Context: main loop.  Record why a command is refused (error log field,
- * trace) and return @status for the completion path.
- */
-uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
-                         unsigned bit, const char *why)
+/* Context: queue.  A fetched command: Controller Busy Time, then run it. */
+static void nvme_dispatch_fetched(NvmeCtrl *n, NvmeRequest *req)
 {
-    nvme_req_err_field(req, byte, bit);
-    trace_nvme_cmd_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
-                          status);
-    return status;
-}
-
-/*
- * Context: queue (any thread holding io_lock, or the main loop with the
- * I/O queues quiesced; admin requests: main loop).  The one completion
- * path: failures are recorded in the error log and traced, then the
- * request waits for room in its CQ, whose bottom half runs in the CQ's
- * context.
- */
-void nvme_req_complete(NvmeRequest *req, uint16_t status)
-{
-    NvmeSQueue *sq = req->sq;
-    NvmeCtrl *n = sq->n;
-    NvmeCQueue *cq = n->queues.cq[sq->cqid];
-
-    req->status = status;
-    if (status & 0x7ff) {
-        trace_nvme_cmd_error(sq->sqid, le16_to_cpu(req->cmd.cid),
-                             req->cmd.opcode, status);
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "nvme: sq %u cid %u opcode 0x%02x failed: "
-                      "status 0x%04x\n", sq->sqid,
-                      le16_to_cpu(req->cmd.cid), req->cmd.opcode, status);
-        nvme_log_error(n, req);
+    if (req->sq->sqid) {
+        nvme_stats_busy_begin(n);
     }
-    QTAILQ_REMOVE(&sq->inflight, req, entry);
-    QTAILQ_INSERT_TAIL(&cq->done, req, entry);
-    nvme_cq_schedule(cq);
-    nvme_gate_release(req);
+    nvme_dispatch(n, req);
 }
+
+/* Context: queue.  A request goes back to its pool: forget what it held. */
+static void nvme_dispatch_released(NvmeRequest *req)
+{
+    nvme_io_error_forget(req);
+    if (req->sq->sqid) {
+        nvme_stats_busy_end(req->sq->n);
+    }
+}
+
+const NvmeQueueHooks nvme_cmd_hooks = {
+    .dispatch = nvme_dispatch_fetched,
+    .redispatch = nvme_dispatch_again,
+    .completed = nvme_gate_release,
+    .released = nvme_dispatch_released,
+    .sq_cancel = nvme_gate_cancel_sq,
+    .sq_stop = nvme_nvm_workers_stop,
+};

@@ -42,7 +42,6 @@
 #include "hw/pci/pci.h"
 #include "cmem.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "iothread.h"
 #include "queue.h"

@@ -14,7 +14,6 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "endgrp.h"
 #include "queue.h"

@@ -16,14 +16,13 @@
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
+#include "event.h"
 #include "features.h"
-#include "log.h"
 #include "ns.h"
 #include "queue.h"
-#include "regs.h"
 #include "resv.h"
+#include "stats.h"
 #include "types.h"
 #include "trace.h"
 
@@ -173,7 +172,7 @@ void nvme_features_reset(NvmeCtrl *n)
     bitmap_zero(iv, n->params.msix_qsize);
     nvme_resv_features_reset(n);
     nvme_apply_vwc(n);
-    nvme_log_check_temperature(n);
+    nvme_stats_check_temperature(n);
     if (n->feat.kato_timer) {
         timer_del(n->feat.kato_timer);
     }
@@ -425,7 +424,7 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         status = nvme_temp_select(req, dw11, f, &temp);
         if (!status) {
             *temp = NVME_TEMP_TMPTH(dw11);
-            nvme_log_check_temperature(n);
+            nvme_stats_check_temperature(n);
         }
         return status;
     case NVME_ERROR_RECOVERY:
@@ -460,7 +459,7 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         return status;
     case NVME_ASYNCHRONOUS_EVENT_CONF:
         f->aec = dw11 & NVME_AEC_SUPPORTED;
-        nvme_log_check_temperature(n);
+        nvme_stats_check_temperature(n);
         return NVME_SUCCESS;
     case NVME_TIMESTAMP:
         return nvme_set_timestamp(n, req);

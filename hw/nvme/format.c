@@ -29,16 +29,14 @@
 #include "qemu/units.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "format.h"
 #include "ioerr.h"
 #include "ns.h"
-#include "nvm-meta.h"
-#include "nvm-range.h"
 #include "queue.h"
 #include "selftest.h"
 #include "subsys.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_FORMAT_CHUNK   (1 * GiB)   /* bytes per backend zero write */

@@ -15,7 +15,6 @@
 #include "system/runstate.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "ioerr.h"
 #include "iothread.h"
 #include "ns.h"
@@ -107,7 +106,7 @@ static void nvme_io_retry_bh(void *opaque)
     while (runstate_is_running() && (req = QTAILQ_FIRST(&n->ioerr.parked))) {
         nvme_io_error_forget(req);
         trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
-        nvme_dispatch_again(n, req);
+        n->queues.hooks->redispatch(n, req);
     }
 }
 

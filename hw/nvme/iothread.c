@@ -13,11 +13,9 @@
 #include "block/aio-wait.h"
 #include "system/iothread.h"
 #include "ctrl.h"
-#include "dispatch.h"
+#include "event.h"
 #include "iothread.h"
-#include "ns.h"
 #include "queue.h"
-#include "regs.h"
 #include "types.h"
 #include "trace.h"
 
@@ -188,6 +186,16 @@ static bool nvme_io_busy(NvmeCtrl *n)
         }
     }
     return false;
+}
+
+/* Context: main loop.  Wait for every in-flight backend request. */
+void nvme_ns_drain_all(NvmeCtrl *n)
+{
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        if (n->ns[i]) {
+            blk_drain(n->ns[i]->blk);
+        }
+    }
 }
 
 /*

@@ -31,6 +31,7 @@ bool nvme_iothreads_setup(NvmeCtrl *n, Error **errp);
 void nvme_iothreads_cleanup(NvmeCtrl *n);
 AioContext *nvme_queue_ctx(NvmeCtrl *n, uint16_t cqid);
 bool nvme_sq_busy(NvmeSQueue *sq);
+void nvme_ns_drain_all(NvmeCtrl *n);
 bool nvme_ns_in_drain(NvmeCtrl *n);
 void nvme_io_quiesce(NvmeCtrl *n);
 void nvme_io_resume(NvmeCtrl *n);

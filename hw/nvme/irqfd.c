@@ -29,7 +29,6 @@
 #include "hw/pci/msix.h"
 #include "system/kvm.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "irqfd.h"
 #include "queue.h"
 #include "trace.h"

@@ -19,17 +19,14 @@
 #include "system/system.h"
 #include "ana.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "endgrp.h"
 #include "iothread.h"
 #include "ns.h"
-#include "nvm-copy.h"
-#include "nvm-meta.h"
-#include "nvm-range.h"
 #include "props.h"
 #include "resv.h"
 #include "subsys.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_EUI64_OUI      0x5254000000000000ULL
@@ -294,16 +291,6 @@ void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx)
     ns->pif = nvme_ns_lbaf_pif(ns, idx);
     ns->nlbas = size > 0 ? size / (ns->lbasz + ns->ms) : 0;
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
-}
-
-/* Context: main loop.  Wait for every in-flight backend request. */
-void nvme_ns_drain_all(NvmeCtrl *n)
-{
-    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
-        if (n->ns[i]) {
-            blk_drain(n->ns[i]->blk);
-        }
-    }
 }
 
 /* Context: main loop. */

@@ -15,13 +15,31 @@
 #include "qemu/uuid.h"
 #include "system/block-backend.h"
 #include "types.h"
-#include "nvm-range.h"
+#include "unc.h"
 #include "nvm-compare.h"
 #include "resv.h"
-#include "nvm-copy.h"
 
 #define TYPE_NVME_NS    "nvme-ns"
 #define TYPE_NVME_BUS   "nvme-bus"
+
+/* Protection information of a format (nvm-meta.c checks it). */
+#define NVME_PI_SIZE    8       /* 16-bit guard protection information */
+#define NVME_PI64_SIZE  16      /* 64-bit guard protection information */
+#define NVME_PIF_64     2       /* ELBAF PIF: 64-bit guard */
+
+/* Copy limits of a namespace: nvme-ns mssrl, mcl, msrc (ns->copy). */
+typedef struct NvmeCopyLimits {
+    uint16_t mssrl;             /* blocks per source range */
+    uint32_t mcl;               /* blocks per command */
+    uint8_t msrc;               /* source ranges, 0-based */
+} NvmeCopyLimits;
+
+/* The defaults: upstream's */
+#define NVME_COPY_MSRC      127
+#define NVME_COPY_MSSRL     128
+#define NVME_COPY_MCL       128
+#define NVME_COPY_DEFAULTS  ((NvmeCopyLimits) { \
+    .mssrl = NVME_COPY_MSSRL, .mcl = NVME_COPY_MCL, .msrc = NVME_COPY_MSRC, })
 
 struct NvmeNamespace {
     BlockBackend *blk;
@@ -71,6 +89,12 @@ static inline uint64_t nvme_ns_md_off(NvmeNamespace *ns, uint64_t lba)
     return (ns->nlbas << ns->lbads) + lba * ns->ms;
 }
 
+/* Bytes of protection information in each block's metadata. */
+static inline uint32_t nvme_pi_size(NvmeNamespace *ns)
+{
+    return ns->pif == NVME_PIF_64 ? NVME_PI64_SIZE : NVME_PI_SIZE;
+}
+
 typedef struct NvmeNsParams {
     uint32_t nsid;
     QemuUUID uuid;
@@ -114,7 +138,6 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
                    const NvmeNsParams *params, const char *serial,
                    Error **errp);
 void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id);
-void nvme_ns_drain_all(NvmeCtrl *n);
 bool nvme_ctrl_has_vwc(NvmeCtrl *n);
 uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx);
 uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);

@@ -41,6 +41,7 @@
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_FUSE_FIRST     1
@@ -296,14 +297,15 @@ static void nvme_gate_run(NvmeNamespace *ns)
 
 /*
  * Context: main loop.  Called by dispatch for every I/O command before its
- * handler: a data-changing command is held back (true) while a fused pair
+ * handler, with the opcode's effects: a data-changing command (LBCC) is
+ * held back (true) while a fused pair
  * owns or waits for the gate, else counted as running.
  */
-bool nvme_gate_hold(NvmeRequest *req, const NvmeOpcode *op)
+bool nvme_gate_hold(NvmeRequest *req, uint32_t effects)
 {
     NvmeNsGate *g;
 
-    if (!(op->effects & NVME_CMD_EFF_LBCC) || !req->ns ||
+    if (!(effects & NVME_CMD_EFF_LBCC) || !req->ns ||
         req->sq->sqid == 0) {
         return false;
     }

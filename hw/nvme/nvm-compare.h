@@ -37,7 +37,7 @@ uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req);
 void nvme_fused_break(NvmeRequest *req);
 void nvme_fused_settle(NvmeRequest *req, uint16_t status);
 uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req);
-bool nvme_gate_hold(NvmeRequest *req, const NvmeOpcode *op);
+bool nvme_gate_hold(NvmeRequest *req, uint32_t effects);
 void nvme_gate_release(NvmeRequest *req);
 void nvme_gate_cancel_sq(NvmeCtrl *n, NvmeSQueue *sq);
 

@@ -29,7 +29,6 @@
 #include "qemu/units.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "iothread.h"
 #include "ns.h"
@@ -39,6 +38,7 @@
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_COPY_CHUNK     (1 * MiB)

@@ -34,15 +34,14 @@
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "ioerr.h"
 #include "iothread.h"
 #include "ns.h"
 #include "nvm-meta.h"
-#include "nvm-range.h"
 #include "queue.h"
 #include "stats.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_PI_ESCAPE_APP  0xffff

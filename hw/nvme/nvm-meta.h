@@ -8,11 +8,7 @@
 #ifndef HW_NVME_NVM_META_H
 #define HW_NVME_NVM_META_H
 
-#include "ns.h"
-
-#define NVME_PI_SIZE    8       /* 16-bit guard protection information */
-#define NVME_PI64_SIZE  16      /* 64-bit guard protection information */
-#define NVME_PIF_64     2       /* ELBAF PIF: 64-bit guard */
+#include "types.h"
 
 /* What the PRCHK checks of a run of blocks expect (the first block's). */
 typedef struct NvmePiExpect {
@@ -39,10 +35,5 @@ uint32_t nvme_pi_off(NvmeNamespace *ns);
 uint16_t nvme_meta_fetch(NvmeCtrl *n, NvmeRequest *req, uint8_t *data,
                          uint8_t *md, uint32_t hms);
 uint32_t nvme_meta_host_ms(NvmeNamespace *ns, const NvmeCmd *cmd);
-
-static inline uint32_t nvme_pi_size(NvmeNamespace *ns)
-{
-    return ns->pif == NVME_PIF_64 ? NVME_PI64_SIZE : NVME_PI_SIZE;
-}
 
 #endif /* HW_NVME_NVM_META_H */

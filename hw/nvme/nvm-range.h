@@ -1,7 +1,7 @@
 /*
  * NVM commands over LBA ranges (nvm-range.c): Write Zeroes, Dataset
- * Management, Verify, Write Uncorrectable and its marks, Get LBA Status,
- * and the range job that Copy also uses.
+ * Management, Verify, Write Uncorrectable (its marks: unc.h), Get LBA
+ * Status, and the range job that Copy also uses.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -14,18 +14,6 @@
 
 #define NVME_ADM_CMD_GET_LBA_STATUS 0x86
 #define NVME_LOG_LBA_STATUS         0x0e
-
-/*
- * Blocks marked by Write Uncorrectable (NvmeNamespace.unc): sorted,
- * disjoint, non-adjacent ranges, so the list is plain data a vmstate can
- * describe.
- */
-typedef struct NvmeUncList {
-    NvmeLbaRange *r;
-    uint32_t nr;
-    uint32_t alloc;
-    uint16_t gen;               /* bumped on every change (0Eh LSGC) */
-} NvmeUncList;
 
 typedef struct NvmeRangeJob NvmeRangeJob;
 typedef void NvmeRangeStep(NvmeRangeJob *job, uint64_t slba, uint32_t nlb);
@@ -70,9 +58,6 @@ uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req);
-uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
-void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
-void nvme_unc_free(NvmeNamespace *ns);
 uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size);
 
 #endif /* HW_NVME_NVM_RANGE_H */

@@ -16,17 +16,16 @@
 #include "block/aio-wait.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
 #include "ioerr.h"
 #include "iothread.h"
 #include "ns.h"
 #include "nvm-meta.h"
-#include "nvm-range.h"
 #include "nvm.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 /* Context: queue (block layer callback).  Account and complete. */

@@ -30,6 +30,7 @@
 #include "cmb.h"
 #include "cmem.h"
 #include "ctrl.h"
+#include "dispatch.h"
 #include "features.h"
 #include "firmware.h"
 #include "ioerr.h"
@@ -41,6 +42,7 @@
 #include "regs.h"
 #include "sanitize.h"
 #include "selftest.h"
+#include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "trace.h"
@@ -250,7 +252,7 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
 /* Context: main loop (realize). */
 static bool nvme_init_state(NvmeCtrl *n, Error **errp)
 {
-    nvme_queues_init(n, n->params.max_ioqpairs + 1);
+    nvme_queues_init(n, n->params.max_ioqpairs + 1, &nvme_cmd_hooks);
     nvme_aer_init(n);
     nvme_features_init(n);
     nvme_stats_init(n);
@@ -489,7 +491,7 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     device_class_set_legacy_reset(dc, nvme_pci_reset);
     dc->vmsd = &nvme_vmstate;
     nvme_ana_class_init(oc);    /* ana.c: "ana-state" */
-    nvme_smart_class_init(oc);  /* log.c: "smart_critical_warning" */
+    nvme_smart_class_init(oc);  /* stats.c: "smart_critical_warning" */
 }
 
 static const TypeInfo nvme_types[] = {

@@ -71,22 +71,14 @@
 #include "block/aio-wait.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
-#include "aer.h"
 #include "cmem.h"
 #include "ctrl.h"
 #include "dbbuf.h"
-#include "dispatch.h"
 #include "dma.h"
-#include "ioerr.h"
+#include "event.h"
 #include "iothread.h"
 #include "irqfd.h"
-#include "log.h"
-#include "ns.h"
-#include "nvm-compare.h"
-#include "nvm.h"
 #include "queue.h"
-#include "regs.h"
-#include "stats.h"
 #include "trace.h"
 
 static void nvme_sq_bh(void *opaque);
@@ -126,9 +118,13 @@ void nvme_cq_irq_notified(EventNotifier *e)
     }
 }
 
-/* Context: main loop (realize).  Empty tables for @num queue ids. */
-void nvme_queues_init(NvmeCtrl *n, uint32_t num)
+/*
+ * Context: main loop (realize).  Empty tables for @num queue ids; @hooks
+ * is how the queues reach the command layer.
+ */
+void nvme_queues_init(NvmeCtrl *n, uint32_t num, const NvmeQueueHooks *hooks)
 {
+    n->queues.hooks = hooks;
     n->queues.num = num;
     n->queues.sq = g_new0(NvmeSQueue *, num);
     n->queues.cq = g_new0(NvmeCQueue *, num);
@@ -279,6 +275,49 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     return NVME_SUCCESS;
 }
 
+/*
+ * Context: main loop.  Record why a command is refused (error log field,
+ * trace) and return @status for the completion path.
+ */
+uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why)
+{
+    nvme_req_err_field(req, byte, bit);
+    trace_nvme_cmd_reject(le16_to_cpu(req->cmd.cid), req->cmd.opcode, why,
+                          status);
+    return status;
+}
+
+/*
+ * Context: queue (any thread holding io_lock, or the main loop with the
+ * I/O queues quiesced; admin requests: main loop).  The one completion
+ * path: failures are recorded in the error log and traced, then the
+ * request waits for room in its CQ, whose bottom half runs in the CQ's
+ * context; the completed hook lets the command layer release what the
+ * command held (the namespace write gate).
+ */
+void nvme_req_complete(NvmeRequest *req, uint16_t status)
+{
+    NvmeSQueue *sq = req->sq;
+    NvmeCtrl *n = sq->n;
+    NvmeCQueue *cq = n->queues.cq[sq->cqid];
+
+    req->status = status;
+    if (status & 0x7ff) {
+        trace_nvme_cmd_error(sq->sqid, le16_to_cpu(req->cmd.cid),
+                             req->cmd.opcode, status);
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "nvme: sq %u cid %u opcode 0x%02x failed: "
+                      "status 0x%04x\n", sq->sqid,
+                      le16_to_cpu(req->cmd.cid), req->cmd.opcode, status);
+        nvme_log_error(n, req);
+    }
+    QTAILQ_REMOVE(&sq->inflight, req, entry);
+    QTAILQ_INSERT_TAIL(&cq->done, req, entry);
+    nvme_cq_schedule(cq);
+    n->queues.hooks->completed(req);
+}
+
 /* Context: main loop.  Admin queues from AQA/ASQ/ACQ at enable. */
 void nvme_queue_init_admin(NvmeCtrl *n)
 {
@@ -294,11 +333,8 @@ static void nvme_req_release(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;
 
-    nvme_io_error_forget(req);
+    sq->n->queues.hooks->released(req);
     nvme_dma_unmap(req);
-    if (sq->sqid) {
-        nvme_stats_busy_end(sq->n);
-    }
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
@@ -306,7 +342,9 @@ static void nvme_req_release(NvmeRequest *req)
 /* Context: the SQ's iothread (oneshot bottom half of its deletion). */
 static void nvme_sq_workers_stop_bh(void *opaque)
 {
-    nvme_nvm_workers_stop(opaque);
+    NvmeSQueue *sq = opaque;
+
+    sq->n->queues.hooks->sq_stop(sq);
 }
 
 /* Context: main loop.  Has a command of @sq backend I/O outstanding? */
@@ -342,7 +380,7 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     NvmeCQueue *cq = n->queues.cq[sq->cqid];
     NvmeRequest *req, *next;
 
-    nvme_gate_cancel_sq(n, sq);     /* held fused/gated; marks cancelled */
+    n->queues.hooks->sq_cancel(n, sq);  /* held fused/gated: cancelled */
     if (!QTAILQ_EMPTY(&sq->inflight)) {
         nvme_ns_drain_all(n);
         /*
@@ -372,7 +410,7 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
          */
         aio_wait_bh_oneshot(sq->ctx, nvme_sq_workers_stop_bh, sq);
     } else {
-        nvme_nvm_workers_stop(sq);  /* idle after the drain */
+        n->queues.hooks->sq_stop(sq);   /* idle after the drain */
     }
     for (uint32_t i = 0; i < sq->size; i++) {
         nvme_req_pool_free(&sq->reqs[i]);
@@ -705,7 +743,7 @@ static void nvme_req_init(NvmeRequest *req)
     req->outstanding = 0;
     req->opaque = NULL;
     req->fused_partner = NULL;
-    req->gate = NVME_GATE_NONE;
+    req->gate = 0;              /* no role in the write gate */
     req->cancelled = false;
     req->parked = false;
 }
@@ -786,10 +824,7 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
         sq->head = (sq->head + 1) % sq->size;
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
-        if (sq->sqid) {
-            nvme_stats_busy_begin(n);
-        }
-        nvme_dispatch(n, req);
+        n->queues.hooks->dispatch(n, req);
     }
     nvme_ring_close(&ring, 0, 0);
 }

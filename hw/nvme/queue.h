@@ -110,10 +110,30 @@ struct NvmeCQueue {
 };
 
 /*
+ * What the queue layer calls above itself: the command layer (dispatch.c,
+ * nvme_cmd_hooks) fills this in; the queues know nothing of commands.
+ */
+typedef struct NvmeQueueHooks {
+    /* Context: queue.  A command was fetched into @req: run it. */
+    void (*dispatch)(NvmeCtrl *n, NvmeRequest *req);
+    /* Context: main loop, io_lock.  Run a parked command again (ioerr.c). */
+    void (*redispatch)(NvmeCtrl *n, NvmeRequest *req);
+    /* Context: queue.  @req's status is set and it waits for its CQ. */
+    void (*completed)(NvmeRequest *req);
+    /* Context: queue.  @req goes back to its SQ's pool. */
+    void (*released)(NvmeRequest *req);
+    /* Context: main loop, quiesced.  @sq is being deleted. */
+    void (*sq_cancel)(NvmeCtrl *n, NvmeSQueue *sq);
+    /* Context: @sq's context, nothing in flight.  Free its idle state. */
+    void (*sq_stop)(NvmeSQueue *sq);
+} NvmeQueueHooks;
+
+/*
  * The controller's queues (NvmeCtrl.queues): tables indexed by queue id,
  * admin queue 0, and the interrupt state the queues drive.
  */
 typedef struct NvmeQueues {
+    const NvmeQueueHooks *hooks;
     uint32_t num;               /* admin + I/O queue ids */
     NvmeSQueue **sq;
     NvmeCQueue **cq;
@@ -121,7 +141,7 @@ typedef struct NvmeQueues {
     bool msix_on;               /* MSI-X enable, cached for iothreads */
 } NvmeQueues;
 
-void nvme_queues_init(NvmeCtrl *n, uint32_t num);
+void nvme_queues_init(NvmeCtrl *n, uint32_t num, const NvmeQueueHooks *hooks);
 void nvme_queues_cleanup(NvmeCtrl *n);
 void nvme_queue_init_admin(NvmeCtrl *n);
 uint16_t nvme_queue_create_cq(NvmeCtrl *n, uint16_t cqid, uint64_t addr,
@@ -142,6 +162,24 @@ void nvme_cq_level_changed(NvmeCQueue *cq);
 static inline NvmeCtrl *nvme_req_ctrl(NvmeRequest *req)
 {
     return req->sq->n;
+}
+
+/*
+ * The request completion API, the one way a command ends, whichever
+ * layer ran it.  A handler returns its status (NVME_NO_COMPLETE when it
+ * completes later, then calls nvme_req_complete itself); a refused
+ * command names the field at fault with nvme_req_reject or
+ * nvme_req_err_field, which the error log entry reports.
+ */
+void nvme_req_complete(NvmeRequest *req, uint16_t status);
+uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
+                         unsigned bit, const char *why);
+
+/* Set the error log's parameter location: byte of the command, bit. */
+static inline void nvme_req_err_field(NvmeRequest *req, unsigned byte,
+                                      unsigned bit)
+{
+    req->err_loc = byte | (bit << 8);
 }
 
 #endif /* HW_NVME_QUEUE_H */

@@ -138,6 +138,5 @@ extern const MemoryRegionOps nvme_regs_ops;
 extern const MemoryRegionOps nvme_db_ops;
 void nvme_regs_power_on(NvmeCtrl *n);
 void nvme_ctrl_reset(NvmeCtrl *n);
-void nvme_ctrl_fatal(NvmeCtrl *n, const char *why);
 
 #endif /* HW_NVME_REGS_H */

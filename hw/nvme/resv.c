@@ -26,10 +26,9 @@
 #include "qemu/cutils.h"
 #include "qemu/crc32c.h"
 #include "qapi/error.h"
-#include "aer.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
+#include "event.h"
 #include "ns.h"
 #include "queue.h"
 #include "resv.h"
@@ -451,21 +450,22 @@ static bool nvme_resv_blocks(uint8_t rtype, bool registrant, uint8_t grp)
 
 /*
  * Context: main loop (dispatch).  Reservation Conflict for a read or
- * write group command the namespace's reservation does not allow from
+ * write group command (@grp: NVME_RESV_GRP_*, from the opcode table) the
+ * namespace's reservation does not allow from
  * this controller's host.  DNR is set: the command fails the same way
  * through any controller of the host until the reservation changes.
  */
-uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, const NvmeOpcode *op)
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t grp)
 {
     NvmeNamespace *ns = req->ns;
     NvmeResvReg *me;
 
-    if (op->resv == NVME_RESV_GRP_NONE || !ns || !ns->resv.rtype) {
+    if (grp == NVME_RESV_GRP_NONE || !ns || !ns->resv.rtype) {
         return NVME_SUCCESS;
     }
     me = nvme_resv_find(ns, n);
     if (nvme_resv_holds(ns, me) ||
-        !nvme_resv_blocks(ns->resv.rtype, me != NULL, op->resv)) {
+        !nvme_resv_blocks(ns->resv.rtype, me != NULL, grp)) {
         return NVME_SUCCESS;
     }
     trace_nvme_resv_conflict(n->cntlid, ns->nsid, req->cmd.opcode,

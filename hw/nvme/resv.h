@@ -25,6 +25,13 @@
 #define NVME_RESV_MAX_REGS          64      /* registrants per namespace */
 #define NVME_RESV_LOG_MAX           64      /* unread notices per ctrl */
 
+/* Which reservation rule an I/O opcode follows (NvmeOpcode.resv). */
+enum {
+    NVME_RESV_GRP_NONE,         /* not affected (Flush, reservations) */
+    NVME_RESV_GRP_READ,         /* read command group */
+    NVME_RESV_GRP_WRITE,        /* write command group */
+};
+
 /*
  * One registrant of a namespace: a host, named by its host identifier,
  * or a single controller whose host identifier is zero (@anon).
@@ -71,8 +78,7 @@ typedef struct NvmeResvCtrl {
 bool nvme_resv_ns_setup(NvmeNamespace *ns, const char *path, Error **errp);
 void nvme_resv_ns_cleanup(NvmeNamespace *ns);
 uint8_t nvme_resv_rescap(NvmeNamespace *ns);
-uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req,
-                         const NvmeOpcode *op);
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t grp);
 uint16_t nvme_nvm_resv_register(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req);

@@ -35,17 +35,16 @@
 #include "qemu/timer.h"
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
-#include "aer.h"
 #include "ctrl.h"
-#include "dispatch.h"
+#include "event.h"
 #include "iothread.h"
 #include "ns.h"
-#include "nvm-range.h"
 #include "queue.h"
 #include "sanitize.h"
 #include "selftest.h"
 #include "subsys.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_SANITIZE_CHUNK     (1 * MiB)   /* bytes per backend request */
@@ -147,11 +146,11 @@ static bool nvme_sanitize_running(NvmeCtrl *n)
  * (no DNR: the command may succeed once the operation ends).
  */
 uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
-                             const NvmeOpcode *op)
+                             uint32_t effects)
 {
     bool admin = req->sq->sqid == 0;
 
-    if (!admin && (op->effects & NVME_CMD_EFF_LBCC)) {
+    if (!admin && (effects & NVME_CMD_EFF_LBCC)) {
         n->sanitize.sstat &= ~NVME_SSTAT_GDE;
     }
     if (!nvme_sanitize_running(n)) {

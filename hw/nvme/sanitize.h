@@ -47,7 +47,7 @@ typedef struct NvmeSanitize {
 
 uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
-                             const NvmeOpcode *op);
+                             uint32_t effects);
 size_t nvme_sanitize_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_sanitize_cleanup(NvmeCtrl *n);
 

@@ -21,7 +21,6 @@
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "ns.h"
 #include "queue.h"
 #include "selftest.h"

@@ -26,14 +26,19 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "event.h"
+#include "features.h"
 #include "iothread.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
 #include "subsys.h"
 #include "types.h"
+#include "trace.h"
 
 /* Context: main loop (realize).  Power On Hours count from here. */
 void nvme_stats_init(NvmeCtrl *n)
@@ -179,4 +184,119 @@ uint64_t nvme_stats_busy_ns(NvmeCtrl *n)
     NVME_IO_LOCK_GUARD(n);
     return n->stats.busy_ns + (n->stats.io_outstanding ?
         qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->stats.busy_since : 0);
+}
+
+/*
+ * Context: main loop.  Raise or clear the temperature warning after the
+ * thresholds changed (Set Features, reset).
+ */
+void nvme_stats_check_temperature(NvmeCtrl *n)
+{
+    const NvmeFeatures *f = &n->feat.cur;
+    bool hot = NVME_TEMPERATURE_K > f->temp_over;
+    bool cold = f->temp_under && NVME_TEMPERATURE_K < f->temp_under;
+
+    if (!(hot || cold)) {
+        n->stats.smart_warning &= ~NVME_SMART_TEMPERATURE;
+        return;
+    }
+    if (n->stats.smart_warning & NVME_SMART_TEMPERATURE) {
+        return;
+    }
+    n->stats.smart_warning |= NVME_SMART_TEMPERATURE;
+    if (NVME_AEC_SMART(n->feat.cur.aec) & NVME_SMART_TEMPERATURE) {
+        nvme_aer_enqueue(n, NVME_AER_TYPE_SMART,
+                         NVME_AER_INFO_SMART_TEMP_THRESH,
+                         NVME_LOG_SMART_INFO);
+    }
+}
+
+/*
+ * Context: main loop.  SMART critical warning: the temperature bit the
+ * thresholds raise, plus the smart_critical_warning property's.
+ */
+uint8_t nvme_smart_critical_warning(NvmeCtrl *n)
+{
+    return n->stats.smart_warning | n->stats.smart_user;
+}
+
+/*
+ * SMART critical warning bits the "smart_critical_warning" property may
+ * raise: spare, temperature, reliability, read-only, volatile memory
+ * backup, PMR.  The bits report a condition for host software to react
+ * to; the device itself keeps working as before.
+ */
+#define NVME_SMART_WARN_INJECTABLE  0x3f
+
+/* Context: main loop.  The SMART AER information for warning bit @bit. */
+static uint8_t nvme_smart_aer_info(unsigned bit)
+{
+    switch (1u << bit) {
+    case NVME_SMART_SPARE:
+        return NVME_AER_INFO_SMART_SPARE_THRESH;
+    case NVME_SMART_TEMPERATURE:
+        return NVME_AER_INFO_SMART_TEMP_THRESH;
+    }
+    return NVME_AER_INFO_SMART_RELIABILITY;
+}
+
+/*
+ * Context: main loop.  The user's warning bits became @val: each newly
+ * raised one that AEC enables sends a SMART / Health event (aer.c keeps
+ * that type masked until the host reads the SMART log).
+ */
+static void nvme_smart_set_user(NvmeCtrl *n, uint8_t val)
+{
+    uint8_t raised = val & ~nvme_smart_critical_warning(n);
+
+    n->stats.smart_user = val;
+    trace_nvme_smart_warning(val, raised);
+    if (!DEVICE(n)->realized) {
+        return;         /* set at start: in the log from the first read */
+    }
+    for (unsigned bit = 0; bit < 8; bit++) {
+        if ((raised & NVME_AEC_SMART(n->feat.cur.aec)) & (1u << bit)) {
+            nvme_aer_enqueue(n, NVME_AER_TYPE_SMART, nvme_smart_aer_info(bit),
+                             NVME_LOG_SMART_INFO);
+        }
+    }
+}
+
+static void nvme_smart_prop_get(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    uint8_t val = NVME(obj)->stats.smart_user;
+
+    visit_type_uint8(v, name, &val, errp);
+}
+
+/* Context: main loop: -device option or qom-set. */
+static void nvme_smart_prop_set(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    uint8_t val;
+
+    if (!visit_type_uint8(v, name, &val, errp)) {
+        return;
+    }
+    if (val & ~NVME_SMART_WARN_INJECTABLE) {
+        error_setg(errp, "nvme: smart_critical_warning: bits 0x%02x are not "
+                   "SMART critical warnings (0x%02x at most)",
+                   val & ~NVME_SMART_WARN_INJECTABLE,
+                   NVME_SMART_WARN_INJECTABLE);
+        return;
+    }
+    nvme_smart_set_user(NVME(obj), val);
+}
+
+/* Context: main loop (class init).  "smart_critical_warning" on nvme. */
+void nvme_smart_class_init(ObjectClass *oc)
+{
+    object_class_property_add(oc, "smart_critical_warning", "uint8",
+                              nvme_smart_prop_get, nvme_smart_prop_set,
+                              NULL, NULL);
+    object_class_property_set_description(oc, "smart_critical_warning",
+        "SMART critical warning bits to report (0x01 spare, 0x02 "
+        "temperature, 0x04 reliability, 0x08 read-only, 0x10 volatile "
+        "backup, 0x20 PMR); settable with qom-set, raising SMART events");
 }

@@ -1,6 +1,7 @@
 /*
- * SMART / Health counters (stats.c): of the controller, of each NSID
- * through it, Controller Busy Time and Power On Hours.
+ * SMART / Health state (stats.c): counters of the controller and of each
+ * NSID through it, Controller Busy Time, Power On Hours, the critical
+ * warnings (temperature).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,7 +9,12 @@
 #ifndef HW_NVME_STATS_H
 #define HW_NVME_STATS_H
 
+#include "qom/object.h"
 #include "types.h"
+
+#define NVME_TEMPERATURE_K      296     /* reported composite temperature */
+#define NVME_TEMP_WARN_K        343
+#define NVME_TEMP_CRIT_K        358
 
 /*
  * Which commands count follows the NVM Command Set's definitions: data
@@ -44,7 +50,7 @@ typedef struct NvmeCtrlStats {
     int64_t busy_since;         /* when io_outstanding left 0 */
     uint64_t busy_ns;           /* earlier busy periods */
     uint8_t smart_warning;      /* Critical Warning bits raised */
-    uint8_t smart_user;         /* smart_critical_warning (log.c) */
+    uint8_t smart_user;         /* smart_critical_warning (stats.c) */
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
 } NvmeCtrlStats;
 
@@ -56,5 +62,8 @@ void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid);
 void nvme_stats_busy_begin(NvmeCtrl *n);
 void nvme_stats_busy_end(NvmeCtrl *n);
 uint64_t nvme_stats_busy_ns(NvmeCtrl *n);
+void nvme_stats_check_temperature(NvmeCtrl *n);
+uint8_t nvme_smart_critical_warning(NvmeCtrl *n);
+void nvme_smart_class_init(ObjectClass *oc);
 
 #endif /* HW_NVME_STATS_H */

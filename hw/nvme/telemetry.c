@@ -38,7 +38,6 @@
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"

@@ -24,7 +24,6 @@ typedef struct NvmeCQueue NvmeCQueue;
 typedef struct NvmeSubsys NvmeSubsys;
 typedef struct NvmeNamespace NvmeNamespace;
 typedef struct NvmeWorker NvmeWorker;
-typedef struct NvmeOpcode NvmeOpcode;
 
 /* Highest NSID; also Identify Controller NN. */
 #define NVME_MAX_NSID           256

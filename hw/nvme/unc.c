@@ -1,0 +1,135 @@
+/*
+ * Write Uncorrectable marks of a namespace: the blocks that Write
+ * Uncorrectable marked, until they are written again.  Kept as sorted,
+ * disjoint, non-adjacent ranges (NvmeUncList), bounded in number, so a
+ * mark costs memory per range, not per block, and a read checks them with
+ * one binary search.  The commands that set, clear and report them are in
+ * nvm-range.c and nvm.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "ns.h"
+#include "queue.h"
+#include "stats.h"
+#include "types.h"
+#include "unc.h"
+#include "trace.h"
+
+/* Context: any.  Index of the first mark ending after @lba. */
+uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba)
+{
+    uint32_t lo = 0, hi = l->nr;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (l->r[mid].slba + l->r[mid].nlb <= lba) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Context: main loop.  First marked LBA in the range, or false. */
+static bool nvme_unc_find(NvmeNamespace *ns, uint64_t slba, uint64_t nlb,
+                          uint64_t *bad)
+{
+    NvmeUncList *l = &ns->unc;
+    uint32_t i = nvme_unc_search(l, slba);
+
+    if (i == l->nr || l->r[i].slba >= slba + nlb) {
+        return false;
+    }
+    *bad = MAX(l->r[i].slba, slba);
+    return true;
+}
+
+/*
+ * Context: main loop.  Reading marked blocks fails like a media error
+ * that retrying cannot fix (hence DNR) until they are rewritten.
+ */
+uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+{
+    uint64_t bad;
+
+    if (!nvme_unc_find(req->ns, slba, nlb, &bad)) {
+        return NVME_SUCCESS;
+    }
+    req->err_lba = bad;
+    nvme_stats_media_error(req, req->ns);
+    trace_nvme_unc_hit(le16_to_cpu(req->cmd.cid), bad);
+    return NVME_UNRECOVERED_READ | NVME_DNR;
+}
+
+/* Context: main loop.  Replace the list's ranges [@from, @to) by @add. */
+static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
+                            const NvmeLbaRange *add, uint32_t nadd)
+{
+    uint32_t nr = l->nr - (to - from) + nadd;
+
+    if (nr > l->alloc) {
+        l->alloc = MAX(nr, l->alloc * 2);
+        l->r = g_renew(NvmeLbaRange, l->r, l->alloc);
+    }
+    memmove(&l->r[from + nadd], &l->r[to], (l->nr - to) * sizeof(*l->r));
+    memcpy(&l->r[from], add, nadd * sizeof(*add));
+    l->nr = nr;
+    l->gen++;                   /* LBA Status Information log (0Eh) */
+}
+
+/* Context: main loop.  Unmark [@slba, @slba + @nlb): rewritten blocks. */
+void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+{
+    NvmeUncList *l = &ns->unc;
+    uint64_t end = slba + nlb;
+    uint32_t i = nvme_unc_search(l, slba), j = i;
+    NvmeLbaRange keep[2];
+    uint32_t nkeep = 0;
+
+    while (j < l->nr && l->r[j].slba < end) {
+        j++;
+    }
+    if (i == j) {
+        return;                 /* the common case: nothing marked there */
+    }
+    if (l->r[i].slba < slba) {
+        keep[nkeep++] = (NvmeLbaRange) { l->r[i].slba, slba - l->r[i].slba };
+    }
+    if (l->r[j - 1].slba + l->r[j - 1].nlb > end) {
+        keep[nkeep++] = (NvmeLbaRange) {
+            end, l->r[j - 1].slba + l->r[j - 1].nlb - end };
+    }
+    nvme_unc_splice(l, i, j, keep, nkeep);
+}
+
+/* Context: main loop.  Mark a range, merging with touching marks. */
+bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+{
+    NvmeUncList *l = &ns->unc;
+    uint32_t i = nvme_unc_search(l, slba ? slba - 1 : 0), j = i;
+    NvmeLbaRange m = { slba, nlb };
+    uint64_t end = slba + nlb;
+
+    while (j < l->nr && l->r[j].slba <= end) {
+        m.slba = MIN(m.slba, l->r[j].slba);
+        end = MAX(end, l->r[j].slba + l->r[j].nlb);
+        j++;
+    }
+    if (l->nr - (j - i) + 1 > NVME_UNC_MAX_RANGES) {
+        return false;
+    }
+    m.nlb = end - m.slba;
+    nvme_unc_splice(l, i, j, &m, 1);
+    return true;
+}
+
+/* Context: main loop (unrealize). */
+void nvme_unc_free(NvmeNamespace *ns)
+{
+    g_free(ns->unc.r);
+    ns->unc = (NvmeUncList) { 0 };
+}

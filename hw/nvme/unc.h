@@ -1,0 +1,32 @@
+/*
+ * Write Uncorrectable marks of a namespace (unc.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_UNC_H
+#define HW_NVME_UNC_H
+
+#include "types.h"
+
+#define NVME_UNC_MAX_RANGES 4096        /* bound on the marks' memory */
+
+/*
+ * Blocks marked by Write Uncorrectable (NvmeNamespace.unc): sorted,
+ * disjoint, non-adjacent ranges, so the list is plain data a vmstate can
+ * describe.
+ */
+typedef struct NvmeUncList {
+    NvmeLbaRange *r;
+    uint32_t nr;
+    uint32_t alloc;
+    uint16_t gen;               /* bumped on every change (0Eh LSGC) */
+} NvmeUncList;
+
+uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba);
+uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
+bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
+void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
+void nvme_unc_free(NvmeNamespace *ns);
+
+#endif /* HW_NVME_UNC_H */
