@@ -468,7 +468,8 @@ static uint16_t nvme_check_new_queue(NvmeCtrl *n, NvmeRequest *req,
         nvme_req_err_field(req, 24, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    if (nvme_cmem_check(n, prp1, (uint64_t)qsize << want_es)) {
+    if (nvme_cmem_check(n, prp1, (uint64_t)qsize << want_es,
+                        NVME_CMEM_QUEUE)) {
         nvme_req_err_field(req, 24, 0);
         return NVME_INVALID_USE_OF_CMB | NVME_DNR;  /* across CMB's edge */
     }

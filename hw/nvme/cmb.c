@@ -75,7 +75,7 @@ bool nvme_cmb_init(NvmeCtrl *n, Error **errp)
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &cmb->bar);
     nvme_cmem_add(n, NVME_CMEM_CMB, &cmb->ram, size, NVME_CMB_BAR,
-                  cmb->legacy);
+                  cmb->legacy, false);
     return true;
 }
 

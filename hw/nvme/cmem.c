@@ -20,10 +20,11 @@
  * view already reaches.
  *
  * nvme_cmem_check() is the rule for guest addresses: a range entirely in
- * an enabled window is controller memory; a range entirely outside every
- * window and BAR is host memory; anything else (across a window's edge,
- * or reaching the region through its BAR while the window is disabled or
- * elsewhere) is Invalid Controller Memory Buffer Usage.
+ * an enabled window is controller memory (the PMR takes data buffers
+ * only); a range entirely outside every window and BAR is host memory;
+ * anything else (across a window's edge, or reaching the region through
+ * its BAR while the window is disabled or elsewhere, or a queue or list
+ * in the PMR) is Invalid Controller Memory Buffer Usage.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -46,10 +47,11 @@ AddressSpace *nvme_dma_as(NvmeCtrl *n)
 
 /*
  * Context: main loop (realize, before nvme_cmem_init).  Region @idx is
- * @mem (@size bytes at offset 0 of BAR @bar); @at_bar for a legacy CMB.
+ * @mem (@size bytes at offset 0 of BAR @bar); @at_bar for a legacy CMB,
+ * @data_only for memory that holds data buffers only (the PMR).
  */
 void nvme_cmem_add(NvmeCtrl *n, unsigned idx, MemoryRegion *mem,
-                   uint64_t size, uint8_t bar, bool at_bar)
+                   uint64_t size, uint8_t bar, bool at_bar, bool data_only)
 {
     NvmeCmemWindow *w = &n->cmem.win[idx];
 
@@ -57,6 +59,7 @@ void nvme_cmem_add(NvmeCtrl *n, unsigned idx, MemoryRegion *mem,
     w->size = size;
     w->bar = bar;
     w->at_bar = at_bar;
+    w->data_only = data_only;
     n->cmem.any = true;
 }
 
@@ -164,7 +167,7 @@ static bool nvme_cmem_overlap(uint64_t a, uint64_t alast, uint64_t b,
  * consistent answer).  Is [@addr, @last] a valid use of window @w?
  */
 static bool nvme_cmem_valid(NvmeCtrl *n, NvmeCmemWindow *w, uint64_t addr,
-                            uint64_t last)
+                            uint64_t last, NvmeCmemUse use)
 {
     PCIDevice *pci = PCI_DEVICE(n);
     pcibus_t bar = pci_get_bar_addr(pci, w->bar);
@@ -173,7 +176,8 @@ static bool nvme_cmem_valid(NvmeCtrl *n, NvmeCmemWindow *w, uint64_t addr,
     uint64_t base = w->at_bar ? bar : qatomic_read(&w->cba);
 
     if (enabled && addr >= base && last <= nvme_cmem_last(base, w->size)) {
-        return true;            /* wholly controller memory */
+        /* wholly controller memory: is it offered for that? */
+        return use == NVME_CMEM_DATA || !w->data_only;
     }
     if (enabled && nvme_cmem_overlap(addr, last, base, w->size)) {
         return false;           /* across the window's edge */
@@ -215,9 +219,10 @@ bool nvme_cmem_edge(NvmeCtrl *n, uint64_t addr)
 
 /*
  * Context: any.  Status for a guest memory range of @len (> 0) bytes the
- * controller is about to use (a queue, a PRP list, an SGL segment, data).
+ * controller is about to use as @use.
  */
-uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len)
+uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
+                         NvmeCmemUse use)
 {
     NvmeCmem *c = &n->cmem;
     uint64_t last = nvme_cmem_last(addr, len);
@@ -226,8 +231,9 @@ uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len)
         return NVME_SUCCESS;
     }
     for (unsigned i = 0; i < NVME_CMEM_NR; i++) {
-        if (c->win[i].mem && !nvme_cmem_valid(n, &c->win[i], addr, last)) {
-            trace_nvme_cmem_invalid(i, addr, len);
+        if (c->win[i].mem &&
+            !nvme_cmem_valid(n, &c->win[i], addr, last, use)) {
+            trace_nvme_cmem_invalid(i, addr, len, use);
             return NVME_INVALID_USE_OF_CMB | NVME_DNR;
         }
     }

@@ -17,6 +17,13 @@ enum {
     NVME_CMEM_NR,
 };
 
+/* What the controller uses a range of guest memory for. */
+typedef enum NvmeCmemUse {
+    NVME_CMEM_DATA,             /* data or metadata buffer */
+    NVME_CMEM_QUEUE,            /* submission or completion queue */
+    NVME_CMEM_LIST,             /* PRP list, SGL segment */
+} NvmeCmemUse;
+
 /*
  * One region of controller memory: mapped for the host at offset 0 of BAR
  * @bar, and for the controller's own DMA at its controller base address
@@ -29,6 +36,7 @@ typedef struct NvmeCmemWindow {
     uint64_t size;
     uint8_t bar;
     bool at_bar;                /* legacy CMB: the window is the BAR */
+    bool data_only;             /* PMR: no queues or lists there */
     bool enabled;               /* window at @cba (qatomic: iothreads read) */
     uint64_t cba;
     MemoryRegion alias;         /* @mem at @cba in the DMA address space */
@@ -44,12 +52,13 @@ typedef struct NvmeCmem {
 } NvmeCmem;
 
 void nvme_cmem_add(NvmeCtrl *n, unsigned idx, MemoryRegion *mem,
-                   uint64_t size, uint8_t bar, bool at_bar);
+                   uint64_t size, uint8_t bar, bool at_bar, bool data_only);
 void nvme_cmem_init(NvmeCtrl *n);
 void nvme_cmem_exit(NvmeCtrl *n);
 bool nvme_cmem_set_window(NvmeCtrl *n, unsigned idx, bool enable,
                           uint64_t cba);
-uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len);
+uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
+                         NvmeCmemUse use);
 AddressSpace *nvme_dma_as(NvmeCtrl *n);
 bool nvme_cmem_edge(NvmeCtrl *n, uint64_t addr);
 

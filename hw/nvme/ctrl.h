@@ -41,6 +41,7 @@
 #include "ioerr.h"
 #include "cmem.h"
 #include "cmb.h"
+#include "pmr.h"
 
 #define TYPE_NVME       "nvme"
 
@@ -112,6 +113,7 @@ struct NvmeCtrl {
     NvmeIoErr ioerr;            /* ioerr.h */
     NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */
     NvmeCmb cmb;                /* cmb.h */
+    NvmePmr pmr;                /* pmr.h */
 };
 
 /*

@@ -207,7 +207,7 @@ static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
         if ((list & 7) || data == 0) {
             return nvme_prp_bad_offset(req, list, 32);
         }
-        if (nvme_cmem_check(n, list, (uint64_t)total * 8)) {
+        if (nvme_cmem_check(n, list, (uint64_t)total * 8, NVME_CMEM_LIST)) {
             nvme_req_err_field(req, 32, 0);
             return NVME_INVALID_USE_OF_CMB | NVME_DNR;
         }
@@ -407,7 +407,7 @@ static uint16_t nvme_sgl_check_seg(NvmeSglWalk *w, const NvmeSglDescriptor *d)
         return nvme_sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS,
                              "too many descriptors", d, SGL1_LEN);
     }
-    if (nvme_cmem_check(w->n, addr, slen)) {
+    if (nvme_cmem_check(w->n, addr, slen, NVME_CMEM_LIST)) {
         return nvme_sgl_fail(w, NVME_INVALID_USE_OF_CMB,
                              "segment partly in controller memory", d,
                              SGL1_ADDR);
@@ -562,7 +562,7 @@ static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
 
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t base = req->sg.sg[i].base, len = req->sg.sg[i].len;
-        uint16_t status = nvme_cmem_check(n, base, len);
+        uint16_t status = nvme_cmem_check(n, base, len, NVME_CMEM_DATA);
 
         if (status) {
             return status;      /* partly CMB/PMR: Invalid CMB Usage */
@@ -774,7 +774,7 @@ static uint16_t nvme_dma_map_md_sgl(NvmeCtrl *n, NvmeRequest *req,
                                MPTR_BYTE, 0,
                                "metadata SGL segment not qword aligned");
     }
-    status = nvme_cmem_check(n, mptr, sizeof(first));
+    status = nvme_cmem_check(n, mptr, sizeof(first), NVME_CMEM_LIST);
     if (status) {
         return nvme_req_reject(req, status, MPTR_BYTE, 0,
                                "metadata SGL segment partly in controller "
@@ -818,7 +818,7 @@ static uint16_t nvme_dma_map_md(NvmeCtrl *n, NvmeRequest *req, uint32_t len,
     default:                    /* 01b: byte aligned, SGLS bit 17 */
         break;
     }
-    if (nvme_cmem_check(n, mptr, len)) {
+    if (nvme_cmem_check(n, mptr, len, NVME_CMEM_DATA)) {
         return nvme_req_reject(req, NVME_INVALID_USE_OF_CMB | NVME_DNR,
                                MPTR_BYTE, 0,
                                "MPTR buffer partly in controller memory");

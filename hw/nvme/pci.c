@@ -22,6 +22,7 @@
 #include "hw/pci/pcie.h"
 #include "hw/pci/pci.h"
 #include "migration/vmstate.h"
+#include "system/hostmem.h"
 #include "system/system.h"
 #include "system/iothread.h"
 #include "admin.h"
@@ -29,6 +30,7 @@
 #include "ana.h"
 #include "cmb.h"
 #include "cmem.h"
+#include "pmr.h"
 #include "ctrl.h"
 #include "dispatch.h"
 #include "features.h"
@@ -161,7 +163,7 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
     }
     return nvme_stats_intervals_check("nvme", p->stats_intervals,
                                       p->nr_stats_intervals, errp) &&
-           nvme_cmb_check_params(n, errp);
+           nvme_cmb_check_params(n, errp) && nvme_pmr_check_params(n, errp);
 }
 
 /*
@@ -245,6 +247,7 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
     if (*errp || !nvme_cmb_init(n, errp)) {
         return false;
     }
+    nvme_pmr_init(n);
     nvme_cmem_init(n);      /* after every region is known */
     return true;
 }
@@ -334,6 +337,7 @@ static void nvme_exit(PCIDevice *pci)
     }
     nvme_cmem_exit(n);
     nvme_cmb_exit(n);
+    nvme_pmr_exit(n);
     /*
      * A subregion holds a reference to its owner, this device: left in
      * BAR0 they would keep it from ever being finalized (no
@@ -415,6 +419,8 @@ static const Property nvme_props[] = {
                       params.stats_intervals, qdev_prop_uint32, uint32_t),
     DEFINE_PROP_UINT32("cmb_size_mb", NvmeCtrl, cmb.size_mb, 0),
     DEFINE_PROP_BOOL("legacy-cmb", NvmeCtrl, cmb.legacy, false),
+    DEFINE_PROP_LINK("pmrdev", NvmeCtrl, pmr.dev, TYPE_MEMORY_BACKEND,
+                     HostMemoryBackend *),
 };
 
 /* What -device nvme,help says about each property of nvme_props. */
@@ -463,6 +469,7 @@ static const NvmePropDesc nvme_prop_descs[] = {
       "query-blockstats (JSON list)" },
     { "cmb_size_mb", "Controller Memory Buffer in BAR 2, MiB (0: none)" },
     { "legacy-cmb", "CMB registers of NVMe 1.3 instead of 1.4 (CMBMSC)" },
+    { "pmrdev", "memory backend of the Persistent Memory Region (BAR 4)" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

@@ -16,6 +16,7 @@
 #include "features.h"
 #include "firmware.h"
 #include "iothread.h"
+#include "pmr.h"
 #include "queue.h"
 #include "regs.h"
 #include "selftest.h"
@@ -40,8 +41,9 @@ void nvme_regs_power_on(NvmeCtrl *n)
     cap = FIELD_DP64(cap, CAP, MPSMAX, 4);      /* 64 KiB */
     /* 2.0 controllers report Controller Ready With Media (CRTO) */
     cap = FIELD_DP64(cap, CAP, CRMS, NVME_CAP_CRMS_CRWMS);
-    n->regs.cap = nvme_cmb_cap(n, cap);     /* cmb.c: CMBS */
+    n->regs.cap = nvme_pmr_cap(n, nvme_cmb_cap(n, cap));    /* PMRS, CMBS */
     nvme_cmb_reset(n);
+    nvme_pmr_reset(n);
     n->regs.vs = NVME_VS_2_0;
     n->regs.intms = 0;
     n->regs.cc = 0;
@@ -126,9 +128,11 @@ static const char *nvme_enable_check(NvmeCtrl *n)
         return "ASQ/ACQ zero or not page aligned";
     }
     if (nvme_cmem_check(n, n->regs.asq,
-                        (FIELD_EX32(n->regs.aqa, AQA, ASQS) + 1) << NVME_SQES) ||
+                        (FIELD_EX32(n->regs.aqa, AQA, ASQS) + 1) << NVME_SQES,
+                        NVME_CMEM_QUEUE) ||
         nvme_cmem_check(n, n->regs.acq,
-                        (FIELD_EX32(n->regs.aqa, AQA, ACQS) + 1) << NVME_CQES)) {
+                        (FIELD_EX32(n->regs.aqa, AQA, ACQS) + 1) << NVME_CQES,
+                        NVME_CMEM_QUEUE)) {
         return "admin queue across the edge of controller memory";
     }
     return NULL;
@@ -252,6 +256,11 @@ static void nvme_reg_write32(NvmeCtrl *n, hwaddr addr, uint32_t val)
     case A_CMBMSC + 4:
         nvme_cmb_msc_write(n, addr, val);
         return;
+    case A_PMRCTL:
+    case A_PMRMSCL:
+    case A_PMRMSCU:
+        nvme_pmr_reg_write(n, addr, val);
+        return;
     case A_AQA:
     case A_ASQ:
     case A_ASQ + 4:
@@ -302,6 +311,8 @@ static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
 
     if (addr + size <= NVME_REGS_SIZE) {
         val = ldn_le_p(regs + addr, size);
+    } else if (addr >= A_PMRCAP && addr + size <= NVME_PMR_REGS_END) {
+        val = nvme_pmr_reg_read(n, addr - A_PMRCAP, size);
     }
     trace_nvme_reg_read(addr, size, val);
     return val;

@@ -173,4 +173,40 @@ cmb_checks() {
 
 dmesg_has() { dmesg | grep -q "$1"; }
 
+# Offsets in the 16 MiB PMR that pmr_store writes and their values.
+PMR_OFFS="0 4 4096 65536 16777212"
+pmr_word() { printf '0x%08x' $(( ($1 * 2654435761 + 0x5eed) & 0xffffffff )); }
+
+# pmr_checks PREFIX: CAP.PMRS, PMRCAP (RDS WDS BIR 4 PMRWBM 2 CMSS:
+# 1000898h), BAR 4 reading 0 while PMRCTL.EN is clear, then enabling it.
+pmr_checks() {
+    local p=$1 cap pmrcap sts bar4
+    cap=$(reg32 4)
+    ok ${p}cap-pmrs "CAP high dword $cap" [ $(( (cap >> 24) & 1 )) = 1 ]
+    pmrcap=$(reg32 0xe00)
+    ok ${p}pmrcap "PMRCAP $pmrcap" [ "$(num "$pmrcap")" = $((0x1000898)) ]
+    sts=$(reg32 0xe08)
+    bar4=$(devmem $(bar_addr 4) 32)
+    ok ${p}disabled "PMRSTS $sts, BAR 4 word 0 $bar4" \
+        [ "$(num "$sts")" = 256 -a "$(num "$bar4")" = 0 ]
+    reg32 0xe04 1
+    sts=$(reg32 0xe08)
+    ok ${p}enabled "PMRCTL $(reg32 0xe04) PMRSTS $sts" [ "$(num "$sts")" = 0 ]
+}
+
+# Store the pattern through BAR 4.
+pmr_store() {
+    local o
+    for o in $PMR_OFFS; do devmem $(( $(bar_addr 4) + o )) 32 $(pmr_word $o); done
+}
+
+# The offsets where BAR 4 does not hold the pattern (empty: all do).
+pmr_pattern_bad() {
+    local o v
+    for o in $PMR_OFFS; do
+        v=$(devmem $(( $(bar_addr 4) + o )) 32)
+        [ "$(num "$v")" = "$(num "$(pmr_word $o)")" ] || printf '%s=%s ' $o "$v"
+    done
+}
+
 done_() { echo "GUEST-DONE"; }

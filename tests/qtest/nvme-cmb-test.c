@@ -216,16 +216,25 @@ static void test_regs_legacy(void)
     nvme_drv_stop(d);
 }
 
-/* Without cmb_size_mb: no BAR 2, every CMB register 0, CMBS clear. */
+/*
+ * Without cmb_size_mb and pmrdev: no BAR 2 or 4, every CMB and PMR
+ * register 0 whatever is written, CAP.CMBS and PMRS clear.
+ */
 static void test_regs_none(void)
 {
     NvmeDrv *d = nvme_drv_start(NULL, NULL);
 
     g_assert_cmpuint(NVME_CAP_CMBS(d->cap), ==, 0);
+    g_assert_cmpuint(NVME_CAP_PMRS(d->cap), ==, 0);
     g_assert_cmphex(qpci_config_readl(d->pdev, PCI_BASE_ADDRESS_2), ==, 0);
+    g_assert_cmphex(qpci_config_readl(d->pdev, PCI_BASE_ADDRESS_4), ==, 0);
     nvme_drv_wr64(d, NVME_REG_CMBMSC, 0x10003);
-    g_assert_cmphex(nvme_drv_rd64(d, NVME_REG_CMBMSC), ==, 0);
+    nvme_drv_wr32(d, NVME_REG_PMRCTL, 1);
+    nvme_drv_wr32(d, NVME_REG_PMRMSCL, 0x10002);
     for (uint32_t off = NVME_REG_CMBLOC; off < 0x68; off += 4) {
+        g_assert_cmphex(nvme_drv_rd32(d, off), ==, 0);
+    }
+    for (uint32_t off = NVME_REG_PMRCAP; off <= NVME_REG_PMRMSCU; off += 4) {
         g_assert_cmphex(nvme_drv_rd32(d, off), ==, 0);
     }
     nvme_drv_stop(d);

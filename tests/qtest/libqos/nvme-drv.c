@@ -1218,3 +1218,14 @@ int nvme_drv_run_qemu(const char *args, char **err)
     g_assert_true(WIFEXITED(status));
     return WEXITSTATUS(status);
 }
+
+void nvme_drv_start_fails(const char *args, const char *msg)
+{
+    g_autofree char *err = NULL;
+    int status = nvme_drv_run_qemu(args, &err);
+
+    g_assert_cmpint(status, !=, 0);
+    if (!strstr(err, msg)) {
+        g_error("QEMU said '%s', expected '%s'", err, msg);
+    }
+}
