@@ -27,6 +27,7 @@
 #include "subsys.h"
 #include "telemetry.h"
 #include "types.h"
+#include "zns.h"
 #include "trace.h"
 
 /* Context: main loop (realize).  Fill a space-padded ASCII field. */
@@ -171,22 +172,41 @@ static void nvme_fill_id_ns_ind(NvmeNamespace *ns, void *buf)
 }
 
 /*
- * Context: main loop.  A per-namespace structure of NSID @nsid from @tbl
- * (the controller's attached namespaces or the subsystem's allocated
- * ones): zeroes when @tbl has no namespace there.
+ * Context: main loop.  Namespace @nsid of @tbl: the controller's active
+ * namespaces (n->ns, as nvme_ns() sees them: a zoned namespace is
+ * inactive unless CC.CSS enabled its command set) or the subsystem's
+ * allocated ones.
+ */
+static NvmeNamespace *nvme_identify_ns_of(NvmeCtrl *n, NvmeNamespace **tbl,
+                                          uint32_t nsid)
+{
+    return tbl == n->ns ? nvme_ns(n, nsid) : tbl[nsid];
+}
+
+/* Context: main loop.  The I/O command set of a namespace (CSI). */
+static uint8_t nvme_ns_csi(NvmeNamespace *ns)
+{
+    return ns->zoned ? NVME_CSI_ZONED : NVME_CSI_NVM;
+}
+
+/*
+ * Context: main loop.  A per-namespace structure of NSID @nsid from @tbl:
+ * zeroes when @tbl has no namespace there.
  */
 static uint16_t nvme_identify_ns_struct(NvmeCtrl *n, NvmeRequest *req,
                                         uint32_t nsid, NvmeNamespace **tbl,
                                         NvmeIdNsFill *fill)
 {
     uint8_t id[NVME_IDENTIFY_DATA_SIZE] = { 0 };
+    NvmeNamespace *ns;
 
     if (!nvme_nsid_valid(nsid)) {
         return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
                                "identify: NSID outside 1..NN");
     }
-    if (tbl[nsid]) {
-        fill(tbl[nsid], id);
+    ns = nvme_identify_ns_of(n, tbl, nsid);
+    if (ns) {
+        fill(ns, id);
     }
     return nvme_dma_to_guest(n, req, id, sizeof(id));
 }
@@ -221,11 +241,38 @@ static uint16_t nvme_identify_ns(NvmeCtrl *n, NvmeRequest *req,
     return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns);
 }
 
-/* Context: main loop.  CNS 05h (NVM). */
+/* Context: main loop.  Zoned Identify Namespace (zns.c). */
+static void nvme_fill_id_ns_zoned(NvmeNamespace *ns, void *id)
+{
+    nvme_zns_fill_id_ns(ns, id);
+}
+
+/*
+ * Context: main loop.  CNS 05h and 1Bh: NVM (every namespace: a zoned one
+ * is an NVM namespace too) or Zoned Identify Namespace of @tbl's NSID
+ * @nsid; CSI Zoned for a namespace that is not is Invalid Field.
+ */
+static uint16_t nvme_identify_ns_csi(NvmeCtrl *n, NvmeRequest *req,
+                                     uint32_t nsid, NvmeNamespace **tbl)
+{
+    bool zoned = ((NvmeIdentify *)&req->cmd)->csi == NVME_CSI_ZONED;
+    NvmeNamespace *ns = nvme_nsid_valid(nsid) ?
+                        nvme_identify_ns_of(n, tbl, nsid) : NULL;
+
+    if (zoned && ns && !ns->zoned) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 47, 0,
+                               "identify: the namespace is not zoned");
+    }
+    return nvme_identify_ns_struct(n, req, nsid, tbl,
+                                   zoned ? nvme_fill_id_ns_zoned
+                                         : nvme_fill_id_ns_nvm);
+}
+
+/* Context: main loop.  CNS 05h: active NSIDs. */
 static uint16_t nvme_identify_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
                                      uint32_t nsid)
 {
-    return nvme_identify_ns_struct(n, req, nsid, n->ns, nvme_fill_id_ns_nvm);
+    return nvme_identify_ns_csi(n, req, nsid, n->ns);
 }
 
 /* Context: main loop.  CNS 08h: I/O Command Set Independent. */
@@ -243,12 +290,11 @@ static uint16_t nvme_identify_alloc_ns(NvmeCtrl *n, NvmeRequest *req,
                                    nvme_fill_id_ns);
 }
 
-/* Context: main loop.  CNS 1Bh (NVM), allocated NSIDs. */
+/* Context: main loop.  CNS 1Bh: allocated NSIDs. */
 static uint16_t nvme_identify_alloc_ns_nvm(NvmeCtrl *n, NvmeRequest *req,
                                            uint32_t nsid)
 {
-    return nvme_identify_ns_struct(n, req, nsid, n->subsys->ns,
-                                   nvme_fill_id_ns_nvm);
+    return nvme_identify_ns_csi(n, req, nsid, n->subsys->ns);
 }
 
 /* Context: main loop.  CNS 1Fh: I/O Command Set Independent, allocated. */
@@ -259,11 +305,16 @@ static uint16_t nvme_identify_alloc_ns_ind(NvmeCtrl *n, NvmeRequest *req,
                                    nvme_fill_id_ns_ind);
 }
 
-/* Context: main loop.  NSIDs of @tbl greater than @nsid, ascending. */
+/*
+ * Context: main loop.  NSIDs of @tbl greater than @nsid, ascending; of
+ * the command set CDW11 CSI names for the CSI specific lists (@by_csi).
+ */
 static uint16_t nvme_identify_nsid_list(NvmeCtrl *n, NvmeRequest *req,
-                                        uint32_t nsid, NvmeNamespace **tbl)
+                                        uint32_t nsid, NvmeNamespace **tbl,
+                                        bool by_csi)
 {
     uint32_t list[NVME_IDENTIFY_DATA_SIZE / 4] = { 0 };
+    uint8_t csi = ((NvmeIdentify *)&req->cmd)->csi;
     unsigned cnt = 0;
 
     if (nsid >= NVME_NSID_BROADCAST - 1) {
@@ -271,25 +322,42 @@ static uint16_t nvme_identify_nsid_list(NvmeCtrl *n, NvmeRequest *req,
                                "identify: NSID FFFFFFFEh/FFFFFFFFh in list");
     }
     for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID; i++) {
-        if (tbl[i] && cnt < ARRAY_SIZE(list)) {
+        NvmeNamespace *ns = nvme_identify_ns_of(n, tbl, i);
+
+        if (ns && (!by_csi || nvme_ns_csi(ns) == csi) &&
+            cnt < ARRAY_SIZE(list)) {
             list[cnt++] = cpu_to_le32(i);
         }
     }
     return nvme_dma_to_guest(n, req, list, sizeof(list));
 }
 
-/* Context: main loop.  CNS 02h, 07h (NVM): active NSID list. */
+/* Context: main loop.  CNS 02h: active NSID list. */
 static uint16_t nvme_identify_active_list(NvmeCtrl *n, NvmeRequest *req,
                                           uint32_t nsid)
 {
-    return nvme_identify_nsid_list(n, req, nsid, n->ns);
+    return nvme_identify_nsid_list(n, req, nsid, n->ns, false);
 }
 
-/* Context: main loop.  CNS 10h, 1Ah (NVM): allocated NSID list. */
+/* Context: main loop.  CNS 07h: active NSIDs of one command set. */
+static uint16_t nvme_identify_active_list_csi(NvmeCtrl *n, NvmeRequest *req,
+                                              uint32_t nsid)
+{
+    return nvme_identify_nsid_list(n, req, nsid, n->ns, true);
+}
+
+/* Context: main loop.  CNS 10h: allocated NSID list. */
 static uint16_t nvme_identify_alloc_list(NvmeCtrl *n, NvmeRequest *req,
                                          uint32_t nsid)
 {
-    return nvme_identify_nsid_list(n, req, nsid, n->subsys->ns);
+    return nvme_identify_nsid_list(n, req, nsid, n->subsys->ns, false);
+}
+
+/* Context: main loop.  CNS 1Ah: allocated NSIDs of one command set. */
+static uint16_t nvme_identify_alloc_list_csi(NvmeCtrl *n, NvmeRequest *req,
+                                             uint32_t nsid)
+{
+    return nvme_identify_nsid_list(n, req, nsid, n->subsys->ns, true);
 }
 
 /* Context: main loop.  Append one identifier descriptor. */
@@ -313,14 +381,15 @@ static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
 {
     uint8_t buf[NVME_IDENTIFY_DATA_SIZE] = { 0 };
     NvmeNamespace *ns = nvme_ns(n, nsid);
-    uint8_t csi = NVME_CSI_NVM;
     uint16_t status = nvme_nsid_status(n, nsid);
     size_t off = 0;
+    uint8_t csi;
 
     if (status) {
         return nvme_req_reject(req, status, 4, 0,
                                "identify: descriptors of no active NSID");
     }
+    csi = nvme_ns_csi(ns);
     if (ns->eui64) {
         uint64_t be = cpu_to_be64(ns->eui64);
 
@@ -334,7 +403,7 @@ static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
     return nvme_dma_to_guest(n, req, buf, sizeof(buf));
 }
 
-/* Context: main loop.  CNS 06h: I/O Command Set specific (NVM). */
+/* Context: main loop.  CNS 06h: I/O Command Set specific (NVM, Zoned). */
 static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req,
                                        uint32_t nsid)
 {
@@ -346,14 +415,17 @@ static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req,
      */
     NvmeIdCtrlNvm id = { .vsl = n->params.vsl };
 
+    if (((NvmeIdentify *)&req->cmd)->csi == NVME_CSI_ZONED) {
+        return nvme_zns_identify_ctrl(n, req);     /* zns.c: ZASL */
+    }
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
 /*
  * Context: main loop.  CNS 1Ch: I/O Command Set data structure.  One
- * combination, index 0, the NVM command set alone (the I/O Command Set
- * Profile feature selects it).  CNTID names a controller of the
- * subsystem; FFFFh (nvme-cli's default) the one asked.
+ * combination, index 0: the NVM and the Zoned Namespace command sets (the
+ * I/O Command Set Profile feature selects it).  CNTID names a controller
+ * of the subsystem; FFFFh (nvme-cli's default) the one asked.
  */
 static uint16_t nvme_identify_iocs(NvmeCtrl *n, NvmeRequest *req,
                                    uint32_t nsid)
@@ -366,7 +438,7 @@ static uint16_t nvme_identify_iocs(NvmeCtrl *n, NvmeRequest *req,
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 42, 0,
                                "identify: CNTID names no controller");
     }
-    vec[0] = cpu_to_le64(1ull << NVME_CSI_NVM);
+    vec[0] = cpu_to_le64(1ull << NVME_CSI_NVM | 1ull << NVME_CSI_ZONED);
     return nvme_dma_to_guest(n, req, vec, sizeof(vec));
 }
 
@@ -382,7 +454,7 @@ static uint16_t nvme_identify_endgrp_list(NvmeCtrl *n, NvmeRequest *req,
 
 typedef struct NvmeIdentifyCns {
     NvmeIdentifyFn *fn;         /* NULL: refused with @why */
-    bool csi;                   /* CDW11 CSI selects the set: NVM only */
+    bool csi;                   /* CDW11 CSI selects the set: NVM, Zoned */
     const char *why;
 } NvmeIdentifyCns;
 
@@ -394,7 +466,7 @@ static const NvmeIdentifyCns nvme_identify_cns[256] = {
     [0x04] = { .why = "NVM Set List: no NVM Sets (CTRATT bit 2)" },
     [0x05] = { nvme_identify_ns_nvm, true },
     [0x06] = { nvme_identify_ctrl_nvm, true },
-    [0x07] = { nvme_identify_active_list, true },
+    [0x07] = { nvme_identify_active_list_csi, true },
     [0x08] = { nvme_identify_ns_ind },
     [0x10] = { nvme_identify_alloc_list },
     [0x11] = { nvme_identify_alloc_ns },
@@ -408,7 +480,7 @@ static const NvmeIdentifyCns nvme_identify_cns[256] = {
     [0x17] = { .why = "UUID List: not offered (CTRATT bit 9)" },
     [0x18] = { .why = "Domain List: one domain (CTRATT bit 10)" },
     [0x19] = { nvme_identify_endgrp_list },
-    [0x1a] = { nvme_identify_alloc_list, true },
+    [0x1a] = { nvme_identify_alloc_list_csi, true },
     [0x1b] = { nvme_identify_alloc_ns_nvm, true },
     [0x1c] = { nvme_identify_iocs },
     [0x1f] = { nvme_identify_alloc_ns_ind },
@@ -425,9 +497,9 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
                                e->why ? e->why : "identify: CNS not supported");
     }
-    if (e->csi && c->csi != NVME_CSI_NVM) {
+    if (e->csi && c->csi != NVME_CSI_NVM && c->csi != NVME_CSI_ZONED) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 47, 0,
-                               "identify: CSI is not NVM");
+                               "identify: CSI is neither NVM nor Zoned");
     }
     return e->fn(n, req, le32_to_cpu(c->nsid));
 }

@@ -70,6 +70,7 @@ typedef struct NvmeParams {
     char *sriov_pf;             /* generic PCI "sriov-pf": refused */
     uint32_t *stats_intervals;  /* "stats-intervals" (seconds) */
     uint32_t nr_stats_intervals;
+    NvmeZonedCtrlParams zoned;  /* zoned.zasl, zoned.auto_transition */
 } NvmeParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)
@@ -114,6 +115,7 @@ struct NvmeCtrl {
     NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */
     NvmeCmb cmb;                /* cmb.h */
     NvmePmr pmr;                /* pmr.h */
+    NvmeZnsCtrl zns;            /* zns.h: zoned command set enabled */
 };
 
 /*
@@ -126,9 +128,15 @@ static inline bool nvme_req_stopping(NvmeRequest *req)
     return req->cancelled || !nvme_req_ctrl(req)->running;
 }
 
+/*
+ * Active namespace @nsid of @n: attached, and of a command set CC.CSS
+ * enabled (zoned namespaces need the I/O command sets, zns.h).
+ */
 static inline NvmeNamespace *nvme_ns(NvmeCtrl *n, uint32_t nsid)
 {
-    return nvme_nsid_valid(nsid) ? n->ns[nsid] : NULL;
+    NvmeNamespace *ns = nvme_nsid_valid(nsid) ? n->ns[nsid] : NULL;
+
+    return ns && (!ns->zoned || n->zns.enabled) ? ns : NULL;
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "ioerr.h"
 #include "iothread.h"
 #include "log.h"
+#include "ns.h"
 #include "nvm-compare.h"
 #include "nvm-copy.h"
 #include "nvm-range.h"
@@ -35,6 +36,8 @@
 #include "stats.h"
 #include "subsys.h"
 #include "types.h"
+#include "zns-cmd.h"
+#include "zns.h"
 #include "trace.h"
 
 #define EFF_LBCC    NVME_CMD_EFF_LBCC
@@ -94,6 +97,40 @@ const NvmeOpcode nvme_nvm_ops[256] = {
     [NVME_CMD_RESV_ACQUIRE] = { nvme_nvm_resv_acquire, 0, true },
     [NVME_CMD_RESV_RELEASE] = { nvme_nvm_resv_release, 0, true },
 };
+
+/*
+ * The Zoned Namespace Command Set: the NVM commands (their zone rules are
+ * in the NVM handlers) and these (zns-cmd.c).
+ */
+const NvmeOpcode nvme_zns_ops[256] = {
+    [NVME_CMD_ZONE_MGMT_SEND] = { nvme_zns_mgmt_send, EFF_LBCC, true, WR },
+    [NVME_CMD_ZONE_MGMT_RECV] = { nvme_zns_mgmt_recv, 0, true, RD },
+    [NVME_CMD_ZONE_APPEND]    = { nvme_zns_append, EFF_LBCC, true, WR },
+};
+
+/*
+ * Context: any.  The I/O opcode table entry for @opcode in command set
+ * @csi (NVME_CSI_NVM or NVME_CSI_ZONED).
+ */
+const NvmeOpcode *nvme_io_op(uint8_t csi, uint8_t opcode)
+{
+    if (csi == NVME_CSI_ZONED && nvme_zns_ops[opcode].handler) {
+        return &nvme_zns_ops[opcode];
+    }
+    return &nvme_nvm_ops[opcode];
+}
+
+/*
+ * Context: queue.  The table of the command set of the namespace the
+ * command names (an inactive or no namespace: NVM).
+ */
+static const NvmeOpcode *nvme_req_io_op(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeNamespace *ns = nvme_ns(n, le32_to_cpu(req->cmd.nsid));
+
+    return nvme_io_op(ns && ns->zoned ? NVME_CSI_ZONED : NVME_CSI_NVM,
+                      req->cmd.opcode);
+}
 
 /* Context: any.  The effects log entry of one opcode. */
 uint32_t nvme_effects(const NvmeOpcode *op)
@@ -208,7 +245,7 @@ static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 {
     bool admin = req->sq->sqid == 0;
     const NvmeOpcode *op = admin ? &nvme_admin_ops[req->cmd.opcode]
-                                 : &nvme_nvm_ops[req->cmd.opcode];
+                                 : nvme_req_io_op(n, req);
     bool quiesce = admin && nvme_admin_quiesces(req->cmd.opcode);
     uint16_t status;
 
@@ -236,7 +273,7 @@ static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
  */
 static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
-    const NvmeOpcode *op = req->sq->sqid ? &nvme_nvm_ops[req->cmd.opcode]
+    const NvmeOpcode *op = req->sq->sqid ? nvme_req_io_op(n, req)
                                          : &nvme_admin_ops[req->cmd.opcode];
     uint16_t status;
 
@@ -272,8 +309,18 @@ static void nvme_dispatch_released(NvmeRequest *req)
     }
 }
 
+/*
+ * Context: queue.  A write with FUA, or without a volatile write cache,
+ * to a zoned namespace completes once its zone state is durable too.
+ */
+static bool nvme_dispatch_hold(NvmeRequest *req, uint16_t status)
+{
+    return req->zns_sync && nvme_zns_complete_sync(req, status);
+}
+
 const NvmeQueueHooks nvme_cmd_hooks = {
     .dispatch = nvme_dispatch_fetched,
+    .hold = nvme_dispatch_hold,
     .redispatch = nvme_dispatch_again,
     .completed = nvme_gate_release,
     .released = nvme_dispatch_released,

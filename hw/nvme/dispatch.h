@@ -23,6 +23,9 @@ typedef struct NvmeOpcode {
 
 extern const NvmeOpcode nvme_admin_ops[256];
 extern const NvmeOpcode nvme_nvm_ops[256];
+extern const NvmeOpcode nvme_zns_ops[256];
+
+const NvmeOpcode *nvme_io_op(uint8_t csi, uint8_t opcode);
 
 /* The queue layer's way to the commands (queue.h), set at realize. */
 extern const NvmeQueueHooks nvme_cmd_hooks;

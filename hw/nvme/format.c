@@ -37,6 +37,7 @@
 #include "subsys.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_FORMAT_CHUNK   (1 * GiB)   /* bytes per backend zero write */
@@ -175,6 +176,10 @@ static uint16_t nvme_format_check_ns(NvmeRequest *req, NvmeNamespace *ns,
         return nvme_req_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 0,
                                "LBA format not offered");
     }
+    if (ns->zoned && !nvme_zns_format_ok(ns, lbaf)) {       /* zns.c */
+        return nvme_req_reject(req, NVME_INVALID_FORMAT | NVME_DNR, 40, 0,
+                               "zones do not fit the LBA format");
+    }
     /* PI needs 8 bytes of metadata (types 1-3 all offered: DPC) */
     if (NVME_FMT_PI(dw10) > 3 ||
         (NVME_FMT_PI(dw10) && nvme_ns_lbaf_ms(ns, lbaf) < NVME_PI_SIZE)) {
@@ -258,6 +263,9 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         ns->pi = NVME_FMT_PI(dw10);
         ns->pil = ns->pi && NVME_FMT_PIL(dw10);
         nvme_ns_set_lbaf(ns, lbaf);
+        if (ns->zoned) {
+            nvme_zns_format(ns);        /* zns.c: every zone Empty */
+        }
         ns->formatting = true;
     }
     job = g_new0(NvmeFormatJob, 1);

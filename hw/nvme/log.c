@@ -188,8 +188,8 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
 
     for (int op = 0; op < 256; op++) {
         log->acs[op] = cpu_to_le32(nvme_effects(&nvme_admin_ops[op]));
-        if (csi == NVME_CSI_NVM) {
-            log->iocs[op] = cpu_to_le32(nvme_effects(&nvme_nvm_ops[op]));
+        if (csi == NVME_CSI_NVM || csi == NVME_CSI_ZONED) {
+            log->iocs[op] = cpu_to_le32(nvme_effects(nvme_io_op(csi, op)));
         }
     }
     if (!n->params.dbbuf) {         /* "dbbuf=off": dbbuf.c refuses it */

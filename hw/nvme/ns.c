@@ -27,6 +27,7 @@
 #include "subsys.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_EUI64_OUI      0x5254000000000000ULL
@@ -373,11 +374,16 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
     }
     d->ns.shared = params.shared;
     d->ns.auto_attach = !params.detached;
+    if (!nvme_zns_ns_setup(&d->ns, &params.zoned, errp)) {     /* zns.c */
+        return;
+    }
     if (!nvme_resv_ns_setup(&d->ns, params.resv_state, errp)) {
+        nvme_zns_ns_cleanup(&d->ns);
         return;
     }
     if (!nvme_subsys_add_ns(n, &d->ns, params.nsid, errp)) {
         nvme_resv_ns_cleanup(&d->ns);
+        nvme_zns_ns_cleanup(&d->ns);
         return;
     }
     nvme_stats_intervals_apply(d->ns.blk, d->stats_intervals,
@@ -409,6 +415,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
         }
     }
     nvme_resv_ns_cleanup(&d->ns);
+    nvme_zns_ns_cleanup(&d->ns);
 }
 
 static const Property nvme_ns_props[] = {
@@ -434,6 +441,25 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_STRING("resv-state", NvmeNsDevice, params.resv_state),
     DEFINE_PROP_ARRAY("stats-intervals", NvmeNsDevice, nr_stats_intervals,
                       stats_intervals, qdev_prop_uint32, uint32_t),
+    /* zoned namespaces (zns.c): upstream's names and defaults */
+    DEFINE_PROP_BOOL("zoned", NvmeNsDevice, params.zoned.zoned, false),
+    DEFINE_PROP_SIZE("zoned.zone_size", NvmeNsDevice,
+                     params.zoned.zone_size, 128 * MiB),
+    DEFINE_PROP_SIZE("zoned.zone_capacity", NvmeNsDevice,
+                     params.zoned.zone_capacity, 0),
+    DEFINE_PROP_UINT32("zoned.descr_ext_size", NvmeNsDevice,
+                       params.zoned.descr_ext_size, 0),
+    DEFINE_PROP_BOOL("zoned.cross_read", NvmeNsDevice,
+                     params.zoned.cross_read, false),
+    DEFINE_PROP_UINT32("zoned.max_active", NvmeNsDevice,
+                       params.zoned.max_active, 0),
+    DEFINE_PROP_UINT32("zoned.max_open", NvmeNsDevice,
+                       params.zoned.max_open, 0),
+    DEFINE_PROP_UINT32("zoned.numzrwa", NvmeNsDevice,
+                       params.zoned.numzrwa, 0),
+    DEFINE_PROP_SIZE("zoned.zrwas", NvmeNsDevice, params.zoned.zrwas, 0),
+    DEFINE_PROP_SIZE("zoned.zrwafg", NvmeNsDevice, params.zoned.zrwafg,
+                     UINT64_MAX),
 };
 
 /* What -device nvme-ns,help says about each property of nvme_ns_props. */
@@ -471,6 +497,17 @@ static const NvmePropDesc nvme_ns_prop_descs[] = {
     { "resv-state", "file keeping reservations through restarts (PTPL)" },
     { "stats-intervals", "accounting intervals (seconds) in "
       "query-blockstats (JSON list)" },
+    { "zoned", "zoned namespace (Zoned Namespace Command Set)" },
+    { "zoned.zone_size", "zone size (ZSZE)" },
+    { "zoned.zone_capacity", "writable bytes of a zone (ZCAP; 0: the size)" },
+    { "zoned.descr_ext_size", "zone descriptor extension bytes (ZDES), a "
+      "multiple of 64" },
+    { "zoned.cross_read", "reads may cross zone boundaries (OZCS RAZB)" },
+    { "zoned.max_active", "active zones at most (MAR; 0: no limit)" },
+    { "zoned.max_open", "open zones at most (MOR; 0: no limit)" },
+    { "zoned.numzrwa", "zones with a Zone Random Write Area at once" },
+    { "zoned.zrwas", "Zone Random Write Area size" },
+    { "zoned.zrwafg", "ZRWA flush granularity (default: one block)" },
 };
 
 static void nvme_ns_instance_init(Object *obj)

@@ -18,6 +18,7 @@
 #include "unc.h"
 #include "nvm-compare.h"
 #include "resv.h"
+#include "zns.h"
 
 #define TYPE_NVME_NS    "nvme-ns"
 #define TYPE_NVME_BUS   "nvme-bus"
@@ -72,6 +73,7 @@ struct NvmeNamespace {
     uint32_t anagrpid;          /* ANA group, 1..NVME_ANA_GRPS (ana.c) */
     NvmeResv resv;              /* reservations (resv.c) */
     NvmeCopyLimits copy;        /* Copy limits (nvm-copy.c, ns.c) */
+    NvmeZoned *zoned;           /* zoned namespace (zns.c), else NULL */
 };
 
 /*
@@ -115,6 +117,7 @@ typedef struct NvmeNsParams {
     uint16_t mssrl;             /* nvme-ns,mssrl= Copy: blocks per range */
     uint32_t mcl;               /* nvme-ns,mcl= Copy: blocks per command */
     uint8_t msrc;               /* nvme-ns,msrc= Copy: ranges, 0-based */
+    NvmeZonedParams zoned;      /* nvme-ns,zoned= and zoned.* (zns.c) */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)

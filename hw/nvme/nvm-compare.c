@@ -42,6 +42,7 @@
 #include "stats.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_FUSE_FIRST     1
@@ -81,6 +82,9 @@ static uint16_t nvme_cmp_parse(NvmeCtrl *n, NvmeRequest *req)
                                "reserved CDW12 bits");
     }
     status = nvme_lba_check(req, req->slba, req->nlb, 40);
+    if (!status && req->ns->zoned) {
+        status = nvme_zns_read_check(req, req->slba, req->nlb);   /* zns.c */
+    }
     if (status) {
         return status;
     }

@@ -39,6 +39,7 @@
 #include "stats.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_COPY_CHUNK     (1 * MiB)
@@ -236,6 +237,9 @@ static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
     if (!status) {
         status = nvme_unc_check(req, r->slba, r->nlb);
     }
+    if (!status && req->ns->zoned) {
+        status = nvme_zns_read_check(req, r->slba, r->nlb);     /* zns.c */
+    }
     return status;
 }
 
@@ -329,6 +333,10 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
     }
     if (!status) {
         status = nvme_lba_check(req, req->slba, req->nlb, 40);
+    }
+    if (!status && req->ns->zoned) {
+        /* the destination is written: last, it moves the write pointer */
+        status = nvme_zns_write_admit(req, &req->slba, req->nlb, false);
     }
     if (status) {
         g_free(pi->src);

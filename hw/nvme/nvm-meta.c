@@ -42,6 +42,7 @@
 #include "queue.h"
 #include "stats.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_PI_ESCAPE_APP  0xffff
@@ -335,6 +336,42 @@ static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
     return nvme_pi_check_blocks(ns, req, data, md, req->slba, req->nlb, &e);
 }
 
+/*
+ * Context: queue.  Zone Append with PIREMAP (CDW12 bit 25) on type 1 or 2
+ * PI: the reference tags the host gave for the zone's first block move
+ * by @delta, the distance to where the data went.
+ */
+static void nvme_pi_remap(NvmeNamespace *ns, uint8_t *md, uint32_t nlb,
+                          uint64_t delta)
+{
+    for (uint32_t i = 0; i < nlb; i++) {
+        uint8_t *pi = md + (size_t)i * ns->ms + nvme_pi_off(ns);
+        NvmePi f;
+
+        nvme_pi_load(ns, pi, &f);
+        f.ref = (f.ref + delta) & nvme_pi_ref_mask(ns);
+        nvme_pi_store(ns, pi, &f);
+    }
+}
+
+/*
+ * Context: queue.  A write to a zoned namespace: admitted last, when no
+ * other check can fail it (zns.c); a Zone Append's PI follows its data.
+ */
+static uint16_t nvme_meta_zone_admit(NvmeRequest *req, NvmeMetaIO *io)
+{
+    NvmeNamespace *ns = req->ns;
+    uint64_t zslba = req->slba;
+    uint16_t status;
+
+    status = nvme_zns_write_admit(req, &req->slba, req->nlb, req->zns_append);
+    if (!status && req->zns_append && ns->pi && ns->pi != 3 &&
+        (le32_to_cpu(req->cmd.cdw12) & NVME_ZNS_PIREMAP)) {
+        nvme_pi_remap(ns, io->md, req->nlb, req->slba - zslba);
+    }
+    return status;
+}
+
 /* Context: main loop.  Free the command's buffers. */
 static void nvme_meta_free(NvmeMetaIO *io)
 {
@@ -544,6 +581,9 @@ uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req)
                              le16_to_cpu(rw->apptag));
         } else if (!status && ns->pi) {
             status = nvme_pi_check(ns, req, io->data, io->md);
+        }
+        if (!status && ns->zoned) {
+            status = nvme_meta_zone_admit(req, io);
         }
         if (status) {
             nvme_meta_free(io);

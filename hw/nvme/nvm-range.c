@@ -30,6 +30,7 @@
 #include "stats.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_ZEROES_CHUNK   (1 * GiB)   /* per backend zero write */
@@ -59,7 +60,7 @@ uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
 }
 
 /* Context: main loop.  Data-changing commands need a writable backend. */
-static uint16_t nvme_writable_check(NvmeRequest *req)
+uint16_t nvme_writable_check(NvmeRequest *req)
 {
     if (!blk_is_writable(req->ns->blk)) {
         return nvme_req_reject(req, NVME_NS_WRITE_PROTECTED | NVME_DNR, 0, 0,
@@ -386,6 +387,9 @@ uint16_t nvme_nvm_write_zeroes(NvmeCtrl *n, NvmeRequest *req)
     if (!status) {
         status = nvme_writable_check(req);
     }
+    if (!status && req->ns->zoned) {
+        status = nvme_zns_write_admit(req, &req->slba, req->nlb, false);
+    }
     if (status) {
         return status;
     }
@@ -426,6 +430,9 @@ uint16_t nvme_nvm_verify(NvmeCtrl *n, NvmeRequest *req)
     if (!status) {
         status = nvme_unc_check(req, req->slba, req->nlb);
     }
+    if (!status && req->ns->zoned) {
+        status = nvme_zns_read_check(req, req->slba, req->nlb);
+    }
     if (status) {
         return status;
     }
@@ -451,6 +458,13 @@ uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req)
     }
     if (status) {
         return status;
+    }
+    if (req->ns->zoned) {
+        /* a write: at the write pointer, which moves past it (zns.c) */
+        status = nvme_zns_write_admit(req, &req->slba, req->nlb, false);
+        if (status) {
+            return status;
+        }
     }
     trace_nvme_io_write_uncor(le16_to_cpu(req->cmd.cid), req->slba, req->nlb);
     if (!nvme_unc_mark(req->ns, req->slba, req->nlb)) {
@@ -499,7 +513,6 @@ uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req)
     uint32_t attr = le32_to_cpu(req->cmd.cdw11);
     uint32_t nr = (cdw10 & 0xff) + 1;
     NvmeLbaRange *r = NULL;
-    NvmeRangeJob *job;
     uint16_t status;
 
     if (cdw10 & ~0xffu) {
@@ -519,11 +532,28 @@ uint16_t nvme_nvm_dsm(NvmeCtrl *n, NvmeRequest *req)
         return status;
     }
     trace_nvme_io_dsm(le16_to_cpu(req->cmd.cid), nr, attr);
-    if (!(attr & NVME_DSMGMT_AD)) {
-        g_free(r);
-        return NVME_SUCCESS;
+    for (uint32_t i = 0; req->ns->zoned && (attr & NVME_DSMGMT_AD) &&
+         !status && i < nr; i++) {
+        if (r[i].nlb) {
+            status = nvme_zns_modify_check(req, r[i].slba, r[i].nlb);
+        }
     }
-    job = nvme_range_job_new(req, r, nr, NVME_ZEROES_CHUNK, false);
+    if (status || !(attr & NVME_DSMGMT_AD)) {
+        g_free(r);
+        return status;
+    }
+    return nvme_range_deallocate(req, r, nr);
+}
+
+/*
+ * Context: queue.  Deallocate the @nr ranges @r (taken over): data and
+ * metadata read back as zeroes.  DSM, and Reset Zone (zns-cmd.c).
+ */
+uint16_t nvme_range_deallocate(NvmeRequest *req, NvmeLbaRange *r, uint32_t nr)
+{
+    NvmeRangeJob *job = nvme_range_job_new(req, r, nr, NVME_ZEROES_CHUNK,
+                                           false);
+
     job->is_write = true;
     job->step = nvme_zeroes_step;
     job->done = nvme_zeroes_done;

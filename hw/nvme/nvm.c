@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 /* Context: queue (block layer callback).  Account and complete. */
@@ -225,6 +226,9 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
         /* blocks marked by Write Uncorrectable (nvm-range.c) */
         status = nvme_unc_check(req, req->slba, req->nlb);
     }
+    if (!status && !req->is_write && ns->zoned) {
+        status = nvme_zns_read_check(req, req->slba, req->nlb);   /* zns.c */
+    }
     if (!status && ns->ms) {
         return nvme_nvm_rw_meta(n, req);    /* nvm-meta.c */
     }
@@ -236,6 +240,14 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
     }
     if (!req->sg_holes) {
         status = nvme_dma_map_iov(req, dir);
+        if (status) {
+            return status;
+        }
+    }
+    if (req->is_write && ns->zoned) {
+        /* last: it moves the write pointer (zns.c) */
+        status = nvme_zns_write_admit(req, &req->slba, req->nlb,
+                                      req->zns_append);
         if (status) {
             return status;
         }
@@ -306,7 +318,12 @@ uint16_t nvme_nvm_flush(NvmeCtrl *n, NvmeRequest *req)
 
         if (ns && (nsid == NVME_NSID_BROADCAST || i == nsid)) {
             req->outstanding++;
-            blk_aio_flush(ns->blk, nvme_nvm_flush_cb, req);
+            if (ns->zoned) {
+                /* zone state before the flush (zns-store.c) */
+                nvme_zns_flush(ns, nvme_nvm_flush_cb, req);
+            } else {
+                blk_aio_flush(ns->blk, nvme_nvm_flush_cb, req);
+            }
         }
     }
     nvme_nvm_flush_cb(req, 0);

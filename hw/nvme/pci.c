@@ -47,6 +47,7 @@
 #include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_MAX_IOQPAIRS   0xfffe
@@ -286,8 +287,8 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
 {
     NvmeCtrl *n = NVME(pci);
 
-    if (!nvme_check_params(n, errp) || !nvme_features_file_load(n, errp) ||
-        !nvme_init_state(n, errp)) {
+    if (!nvme_check_params(n, errp) || !nvme_zns_ctrl_check(n, errp) ||
+        !nvme_features_file_load(n, errp) || !nvme_init_state(n, errp)) {
         return;
     }
     if (!nvme_iothreads_setup(n, errp)) {
@@ -421,6 +422,9 @@ static const Property nvme_props[] = {
     DEFINE_PROP_BOOL("legacy-cmb", NvmeCtrl, cmb.legacy, false),
     DEFINE_PROP_LINK("pmrdev", NvmeCtrl, pmr.dev, TYPE_MEMORY_BACKEND,
                      HostMemoryBackend *),
+    DEFINE_PROP_UINT8("zoned.zasl", NvmeCtrl, params.zoned.zasl, 0),
+    DEFINE_PROP_BOOL("zoned.auto_transition", NvmeCtrl,
+                     params.zoned.auto_transition, true),
 };
 
 /* What -device nvme,help says about each property of nvme_props. */
@@ -470,6 +474,9 @@ static const NvmePropDesc nvme_prop_descs[] = {
     { "cmb_size_mb", "Controller Memory Buffer in BAR 2, MiB (0: none)" },
     { "legacy-cmb", "CMB registers of NVMe 1.3 instead of 1.4 (CMBMSC)" },
     { "pmrdev", "memory backend of the Persistent Memory Region (BAR 4)" },
+    { "zoned.zasl", "Zone Append Size Limit, 2^n 4 KiB pages (0: mdts)" },
+    { "zoned.auto_transition", "close implicitly opened zones to open "
+      "others when the open resources run out" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

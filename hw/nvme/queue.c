@@ -302,6 +302,9 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
     NvmeCtrl *n = sq->n;
     NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
+    if (n->queues.hooks->hold && n->queues.hooks->hold(req, status)) {
+        return;
+    }
     req->status = status;
     if (status & 0x7ff) {
         trace_nvme_cmd_error(sq->sqid, le16_to_cpu(req->cmd.cid),
@@ -606,6 +609,7 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
     hwaddr off = (hwaddr)cq->tail << NVME_CQES;
     NvmeCqe cqe = {
         .result = cpu_to_le32(req->result),
+        .dw1 = cpu_to_le32(req->dw1),
         .sq_head = cpu_to_le16(req->sq->head),
         .sq_id = cpu_to_le16(req->sq->sqid),
         .cid = req->cmd.cid,
@@ -731,6 +735,7 @@ static void nvme_req_init(NvmeRequest *req)
 {
     req->ns = NULL;
     req->result = 0;
+    req->dw1 = 0;
     req->status = NVME_SUCCESS;
     req->err_loc = 0xffff;
     req->err_lba = UINT64_MAX;
@@ -739,6 +744,9 @@ static void nvme_req_init(NvmeRequest *req)
     req->nlb = 0;
     req->fua = false;
     req->is_write = false;
+    req->zns_append = false;
+    req->zns_sync = false;
+    req->zns_admitted = false;
     req->aiocb = NULL;
     req->outstanding = 0;
     req->opaque = NULL;

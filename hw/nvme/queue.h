@@ -24,6 +24,7 @@ struct NvmeRequest {
     NvmeNamespace *ns;
     NvmeCmd cmd;
     uint32_t result;            /* completion dword 0 */
+    uint32_t dw1;               /* completion dword 1 */
     uint16_t status;
     uint16_t err_loc;           /* error log: parameter error location */
     uint64_t err_lba;           /* error log: LBA, or UINT64_MAX */
@@ -32,6 +33,10 @@ struct NvmeRequest {
     uint32_t nlb;
     bool fua;
     bool is_write;
+    bool zns_append;            /* Zone Append: SLBA is the zone (zns.c) */
+    bool zns_sync;              /* zone state written back before the CQE */
+    bool zns_admitted;          /* the write pointer moved past it ... */
+    uint64_t zns_lba;           /* ... and it writes here (zns.c) */
     QEMUSGList sg;              /* kept for the pool's life, reset per use */
     GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
     QEMUIOVector iov;           /* req->sg mapped for direct block I/O */
@@ -116,6 +121,11 @@ struct NvmeCQueue {
 typedef struct NvmeQueueHooks {
     /* Context: queue.  A command was fetched into @req: run it. */
     void (*dispatch)(NvmeCtrl *n, NvmeRequest *req);
+    /*
+     * Context: queue.  @req is about to complete with @status: true keeps
+     * it from its CQ for now (the hook completes it again later).
+     */
+    bool (*hold)(NvmeRequest *req, uint16_t status);
     /* Context: main loop, io_lock.  Run a parked command again (ioerr.c). */
     void (*redispatch)(NvmeCtrl *n, NvmeRequest *req);
     /* Context: queue.  @req's status is set and it waits for its CQ. */

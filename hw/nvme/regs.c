@@ -21,6 +21,7 @@
 #include "regs.h"
 #include "selftest.h"
 #include "types.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_REGS_SIZE  0x6c    /* defined registers we decode (to CRTO) */
@@ -150,6 +151,8 @@ static void nvme_ctrl_enable(NvmeCtrl *n)
     }
     n->regs.page_bits = 12 + FIELD_EX32(n->regs.cc, CC, MPS);
     n->regs.page_size = 1u << n->regs.page_bits;
+    /* zoned namespaces are active with the I/O command sets only */
+    n->zns.enabled = FIELD_EX32(n->regs.cc, CC, CSS) == NVME_CC_CSS_IOCS;
     nvme_queue_init_admin(n);
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_NORMAL);
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 0);
@@ -167,6 +170,9 @@ static void nvme_ctrl_shutdown(NvmeCtrl *n)
     nvme_ns_drain_all(n);
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         if (n->ns[i] && blk_is_writable(n->ns[i]->blk)) {
+            if (n->ns[i]->zoned) {
+                nvme_zns_writeback_sync(n->ns[i]);      /* zns-store.c */
+            }
             blk_flush(n->ns[i]->blk);
         }
     }

@@ -45,6 +45,7 @@
 #include "subsys.h"
 #include "types.h"
 #include "unc.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_SANITIZE_CHUNK     (1 * MiB)   /* bytes per backend request */
@@ -352,6 +353,9 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
         if (ns) {
             blk_drain(ns->blk);
             nvme_unc_free(ns);
+            if (ns->zoned) {
+                nvme_zns_format(ns);    /* zns.c: every zone Empty */
+            }
         }
     }
     timer_mod(s->timer,

@@ -1,0 +1,468 @@
+/*
+ * Zoned namespaces (NVMe Zoned Namespace Command Set, CSI 02h): the
+ * nvme-ns "zoned" properties, Identify data, the zone rules of the NVM
+ * I/O commands, Zone Append, Zone Management Send and Receive, and the
+ * Changed Zone List log.  The commands of the set are in zns-cmd.c.
+ *
+ * Locking: the state machine (zns-sm.c) runs under the locks of
+ * include/hw/nvme/zns.h.  A write to an open zone that does not fill it
+ * only takes that zone's spinlock, so writes and appends to different
+ * zones never wait for each other; opening, closing, filling a zone or
+ * any other change of state also takes the namespace's res_lock first
+ * (open and active resources are namespace-wide).  Code holding res_lock
+ * may lock a second zone (closing an implicitly opened zone to make room,
+ * Select All); nothing else ever holds two zone locks.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "system/block-backend.h"
+#include "ctrl.h"
+#include "dma.h"
+#include "ns.h"
+#include "queue.h"
+#include "zns-sm.h"
+#include "zns.h"
+#include "trace.h"
+
+#define NVME_ZNS_ZRWACAP_EXPFLUSH   1
+
+/* ---- properties and geometry ---- */
+
+/* Context: main loop (realize).  Checks that need no block size. */
+bool nvme_zns_check_params(const NvmeZonedParams *p, Error **errp)
+{
+    if (p->zone_capacity > p->zone_size) {
+        error_setg(errp, "nvme-ns: zone capacity %" PRIu64 "B exceeds zone "
+                   "size %" PRIu64 "B", p->zone_capacity, p->zone_size);
+        return false;
+    }
+    if (p->descr_ext_size % 64 || p->descr_ext_size > 255 * 64) {
+        error_setg(errp, "nvme-ns: zone descriptor extension size must be "
+                   "a multiple of 64B, at most 16320B");
+        return false;
+    }
+    if (p->max_active && p->max_open > p->max_active) {
+        error_setg(errp, "nvme-ns: max_open_zones (%" PRIu32 ") exceeds "
+                   "max_active_zones (%" PRIu32 ")", p->max_open,
+                   p->max_active);
+        return false;
+    }
+    if (p->numzrwa && p->max_active && p->numzrwa > p->max_active) {
+        error_setg(errp, "nvme-ns: zoned.numzrwa (%" PRIu32 ") exceeds "
+                   "zoned.max_active (%" PRIu32 ")", p->numzrwa,
+                   p->max_active);
+        return false;
+    }
+    if (p->numzrwa && !p->zrwas) {
+        error_setg(errp, "nvme-ns: zoned.numzrwa needs zoned.zrwas, the "
+                   "size of a Zone Random Write Area");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Context: main loop.  The geometry in blocks of @lbasz bytes, or an
+ * error naming the property that does not fit.
+ */
+static bool nvme_zns_geometry(const NvmeZonedParams *p, uint32_t lbasz,
+                              NvmeZoneGeo *g, Error **errp)
+{
+    uint64_t fg = p->zrwafg == UINT64_MAX ? lbasz : p->zrwafg;
+
+    *g = (NvmeZoneGeo) {
+        .zsze = p->zone_size / lbasz,
+        .zcap = (p->zone_capacity ? p->zone_capacity : p->zone_size) / lbasz,
+    };
+    if (!g->zcap) {
+        error_setg(errp, "nvme-ns: zone size and capacity must be at least "
+                   "one block (%" PRIu32 "B)", lbasz);
+        return false;
+    }
+    if (!p->numzrwa) {
+        return true;
+    }
+    if (p->zrwas % lbasz || fg % lbasz || !fg || p->zrwas % fg) {
+        error_setg(errp, "nvme-ns: zoned.zrwas (%" PRIu64 "B) must be a "
+                   "multiple of zoned.zrwafg (%" PRIu64 "B), itself a "
+                   "multiple of the block size", p->zrwas, fg);
+        return false;
+    }
+    g->zrwas = p->zrwas / lbasz;
+    g->zrwafg = fg / lbasz;
+    if (g->zrwas > UINT16_MAX || g->zrwas > g->zcap ||
+        g->zcap % g->zrwafg) {
+        error_setg(errp, "nvme-ns: the ZRWA (%" PRIu64 " blocks) must fit "
+                   "in a zone's capacity, which must be a multiple of "
+                   "zoned.zrwafg, and in 65535 blocks", g->zrwas);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Context: main loop (realize).  Make @ns zoned: the zones fill the
+ * image but for the area holding their state (zns-store.c), which also
+ * loads the state kept there.
+ */
+bool nvme_zns_ns_setup(NvmeNamespace *ns, const NvmeZonedParams *p,
+                       Error **errp)
+{
+    NvmeZoned *zd;
+
+    if (!p->zoned) {
+        return true;
+    }
+    if (!nvme_zns_check_params(p, errp)) {
+        return false;
+    }
+    zd = g_new0(NvmeZoned, 1);
+    zd->conf = *p;
+    zd->zdes = p->descr_ext_size;
+    if (!nvme_zns_geometry(p, ns->lbasz, &zd->geo, errp)) {
+        g_free(zd);
+        return false;
+    }
+    if (!is_power_of_2(zd->geo.zsze)) {
+        warn_report("nvme-ns: zone size of %" PRIu64 " blocks is not a power "
+                    "of two; Linux will not use the namespace", zd->geo.zsze);
+    }
+    zd->res = (NvmeZoneRes) {
+        .max_open = p->max_open, .max_active = p->max_active,
+        .max_zrwa = p->numzrwa,
+    };
+    qemu_mutex_init(&zd->res_lock);
+    QTAILQ_INIT(&zd->imp_open);
+    ns->zoned = zd;
+    if (!nvme_zns_store_open(ns, errp)) {
+        nvme_zns_ns_cleanup(ns);
+        return false;
+    }
+    trace_nvme_zns_setup(ns->nsid, zd->geo.nr_zones, zd->geo.zsze,
+                         zd->geo.zcap);
+    return true;
+}
+
+/* Context: main loop (unrealize, failed realize). */
+void nvme_zns_ns_cleanup(NvmeNamespace *ns)
+{
+    NvmeZoned *zd = ns->zoned;
+
+    if (!zd) {
+        return;
+    }
+    nvme_zns_store_close(ns);
+    if (zd->notice_bh) {
+        qemu_bh_delete(zd->notice_bh);
+    }
+    qemu_mutex_destroy(&zd->res_lock);
+    g_free(zd->zones);
+    g_free(zd->ext);
+    g_free(zd);
+    ns->zoned = NULL;
+}
+
+/*
+ * Context: main loop.  Whether the zones fit LBA format @lbaf (Format
+ * NVM): at least a block per zone, ZRWA sizes in whole blocks.
+ */
+bool nvme_zns_format_ok(NvmeNamespace *ns, unsigned lbaf)
+{
+    NvmeZoneGeo g;
+    Error *err = NULL;
+    bool ok = nvme_zns_geometry(&ns->zoned->conf,
+                                1u << nvme_ns_lbaf_ds(ns, lbaf), &g, &err);
+
+    error_free(err);
+    return ok;
+}
+
+/*
+ * Context: main loop, I/O quiesced.  Format NVM or Sanitize: the geometry
+ * in the new block size (nvme_zns_format_ok() checked it), every zone
+ * Empty.
+ */
+void nvme_zns_format(NvmeNamespace *ns)
+{
+    nvme_zns_geometry(&ns->zoned->conf, ns->lbasz, &ns->zoned->geo,
+                      &error_abort);
+    nvme_zns_store_format(ns);
+}
+
+/*
+ * Context: main loop (realize of a zoned namespace's controller).  ZASL
+ * (2^n pages of 4 KiB) may not exceed MDTS.
+ */
+bool nvme_zns_ctrl_check(NvmeCtrl *n, Error **errp)
+{
+    uint8_t zasl = n->params.zoned.zasl;
+
+    if (zasl && n->params.mdts && zasl > n->params.mdts) {
+        error_setg(errp, "nvme: zoned.zasl (Zone Append Size Limit) must be "
+                   "less than or equal to mdts (Maximum Data Transfer Size)");
+        return false;
+    }
+    return true;
+}
+
+/* Context: any.  Zone Append size limit in bytes. */
+uint64_t nvme_zns_zasl_bytes(NvmeCtrl *n)
+{
+    uint8_t zasl = n->params.zoned.zasl;
+
+    return zasl ? 4096ull << zasl : nvme_mdts_bytes(n);
+}
+
+/* ---- Identify ---- */
+
+/* Context: main loop.  CNS 05h CSI 02h: Zoned Identify Namespace. */
+void nvme_zns_fill_id_ns(NvmeNamespace *ns, void *buf)
+{
+    NvmeIdNsZoned *id = buf;
+    NvmeZoned *zd = ns->zoned;
+    const NvmeZonedParams *p = &zd->conf;
+
+    id->ozcs = cpu_to_le16((p->cross_read ? NVME_ID_NS_ZONED_OZCS_RAZB : 0) |
+                           (p->numzrwa ? NVME_ID_NS_ZONED_OZCS_ZRWASUP : 0));
+    /* 0's based; all ones: no limit */
+    id->mar = cpu_to_le32(p->max_active - 1);
+    id->mor = cpu_to_le32(p->max_open - 1);
+    if (p->numzrwa) {
+        id->numzrwa = cpu_to_le32(p->numzrwa - 1);
+        id->zrwafg = cpu_to_le16(zd->geo.zrwafg);
+        id->zrwas = cpu_to_le16(zd->geo.zrwas);
+        id->zrwacap = NVME_ZNS_ZRWACAP_EXPFLUSH;
+    }
+    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
+        id->lbafe[i].zsze = cpu_to_le64(p->zone_size >>
+                                        nvme_ns_lbaf_ds(ns, i));
+        id->lbafe[i].zdes = zd->zdes / 64;
+    }
+}
+
+/* Context: main loop.  CNS 06h CSI 02h: ZASL, in MPSMIN units as MDTS. */
+uint16_t nvme_zns_identify_ctrl(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeIdCtrlZoned id = { 0 };
+
+    id.zasl = n->params.zoned.zasl ? n->params.zoned.zasl : n->params.mdts;
+    return nvme_dma_to_guest(n, req, &id, sizeof(id));
+}
+
+/* ---- zone state changes ---- */
+
+/* Context: any, res_lock held.  Keep the implicitly opened zones list. */
+static void nvme_zns_lru_update(NvmeZoned *zd, NvmeZone *z)
+{
+    bool imp = z->sm.state == NVME_ZONE_STATE_IMPLICITLY_OPEN;
+
+    if (imp && !z->on_lru) {
+        QTAILQ_INSERT_TAIL(&zd->imp_open, z, lru);
+    } else if (!imp && z->on_lru) {
+        QTAILQ_REMOVE(&zd->imp_open, z, lru);
+    }
+    z->on_lru = imp;
+}
+
+/*
+ * Context: any, res_lock and @z's lock held.  Apply @a to @z and keep the
+ * books (implicitly open list, dirty flag).
+ */
+uint16_t nvme_zns_apply(NvmeZoned *zd, NvmeZone *z, NvmeZsmAction a)
+{
+    uint32_t idx = z - zd->zones;
+    uint8_t old = z->sm.state;
+    uint16_t status;
+
+    status = nvme_zsm_apply(&zd->geo, &zd->res, &z->sm,
+                            nvme_zns_zslba(zd, idx), a);
+    if (!status) {
+        nvme_zns_lru_update(zd, z);
+        nvme_zns_mark_dirty(zd, z);
+        trace_nvme_zns_transition(idx, old, z->sm.state, a);
+    }
+    return status;
+}
+
+/*
+ * Context: any, res_lock and @z's lock (if any) held.  Close the
+ * implicitly opened zone opened longest ago (not @z) to free an open
+ * resource.
+ */
+bool nvme_zns_close_implicit(NvmeZoned *zd, NvmeZone *z)
+{
+    NvmeZone *v;
+
+    QTAILQ_FOREACH(v, &zd->imp_open, lru) {
+        if (v != z) {
+            qemu_spin_lock(&v->lock);
+            nvme_zns_apply(zd, v, NVME_ZSM_CLOSE);
+            qemu_spin_unlock(&v->lock);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Context: any, res_lock and @z's lock held.  Apply an opening action;
+ * with zoned.auto_transition, implicitly opened zones are closed while
+ * an open resource is all that is missing.
+ */
+uint16_t nvme_zns_open_apply(NvmeCtrl *n, NvmeZoned *zd, NvmeZone *z,
+                             NvmeZsmAction a)
+{
+    uint16_t status = nvme_zns_apply(zd, z, a);
+
+    while (status == NVME_ZONE_TOO_MANY_OPEN &&
+           n->params.zoned.auto_transition &&
+           nvme_zns_close_implicit(zd, z)) {
+        status = nvme_zns_apply(zd, z, a);
+    }
+    return status;
+}
+
+/* Context: any.  Fail @req with a zone status (DNR set). */
+static uint16_t nvme_zns_reject(NvmeRequest *req, uint16_t status,
+                                uint64_t lba, unsigned byte, const char *why)
+{
+    req->err_lba = lba;
+    return nvme_req_reject(req, status | NVME_DNR, byte, 0, why);
+}
+
+/* ---- the zone rules of I/O commands ---- */
+
+/*
+ * Context: queue.  Reads (Read, Compare, Verify, Copy sources): no
+ * offline zone, and within one zone unless zoned.cross_read.
+ */
+uint16_t nvme_zns_read_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+{
+    NvmeZoned *zd = req->ns->zoned;
+    uint32_t first = nvme_zns_zidx(zd, slba);
+    uint32_t last = nvme_zns_zidx(zd, slba + nlb - 1);
+
+    if (first != last && !zd->conf.cross_read) {
+        return nvme_zns_reject(req, NVME_ZONE_BOUNDARY_ERROR, slba, 40,
+                               "zoned: read across a zone boundary");
+    }
+    for (uint32_t i = first; i <= last; i++) {
+        if (qatomic_read(&zd->zones[i].sm.state) == NVME_ZONE_STATE_OFFLINE) {
+            return nvme_zns_reject(req, NVME_ZONE_OFFLINE,
+                                   nvme_zns_zslba(zd, i), 40,
+                                   "zoned: read of an offline zone");
+        }
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: queue.  Deallocation (DSM) leaves write pointers alone but
+ * may not touch read only or offline zones.
+ */
+uint16_t nvme_zns_modify_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+{
+    NvmeZoned *zd = req->ns->zoned;
+    uint32_t last = nvme_zns_zidx(zd, slba + nlb - 1);
+
+    for (uint32_t i = nvme_zns_zidx(zd, slba); i <= last; i++) {
+        uint8_t s = qatomic_read(&zd->zones[i].sm.state);
+
+        if (s == NVME_ZONE_STATE_OFFLINE || s == NVME_ZONE_STATE_READ_ONLY) {
+            return nvme_zns_reject(req, s == NVME_ZONE_STATE_OFFLINE ?
+                                   NVME_ZONE_OFFLINE : NVME_ZONE_READ_ONLY,
+                                   nvme_zns_zslba(zd, i), 40,
+                                   "zoned: deallocation in a read only or "
+                                   "offline zone");
+        }
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: queue.  A write that opens or fills its zone: under res_lock,
+ * checked again since the zone may have changed.
+ */
+static uint16_t nvme_zns_write_slow(NvmeRequest *req, NvmeZone *z,
+                                    uint64_t *slba, uint64_t nlb, bool append)
+{
+    NvmeZoned *zd = req->ns->zoned;
+    uint64_t zslba = nvme_zns_zslba(zd, z - zd->zones);
+    NvmeZsmWrite w;
+    uint16_t status;
+
+    qemu_mutex_lock(&zd->res_lock);
+    qemu_spin_lock(&z->lock);
+    status = nvme_zsm_write_check(&zd->geo, &z->sm, zslba, *slba, nlb,
+                                  append, &w);
+    if (!status && w.open) {
+        status = nvme_zns_open_apply(nvme_req_ctrl(req), zd, z,
+                                     NVME_ZSM_WRITE);
+    }
+    if (!status) {
+        z->sm.wp = w.new_wp;
+        nvme_zns_mark_dirty(zd, z);
+        if (w.fill) {
+            nvme_zns_apply(zd, z, NVME_ZSM_FILL);
+        }
+        *slba = w.slba;
+    }
+    qemu_spin_unlock(&z->lock);
+    qemu_mutex_unlock(&zd->res_lock);
+    return status;
+}
+
+/*
+ * Context: queue.  Admit a write (Write, Write Zeroes, Write
+ * Uncorrectable, Copy destination, Zone Append) of @nlb blocks at *@slba
+ * and move the write pointer past it; for Zone Append *@slba becomes
+ * where it writes.  Call it last, once nothing else can fail the command
+ * before its data goes to the backend.
+ */
+uint16_t nvme_zns_write_admit(NvmeRequest *req, uint64_t *slba, uint64_t nlb,
+                              bool append)
+{
+    NvmeZoned *zd = req->ns->zoned;
+    NvmeZone *z = &zd->zones[nvme_zns_zidx(zd, *slba)];
+    uint64_t zslba = nvme_zns_zslba(zd, z - zd->zones);
+    uint64_t want = *slba;
+    NvmeZsmWrite w;
+    uint16_t status;
+
+    if (req->zns_admitted) {
+        /* run again after a werror/rerror=stop (ioerr.c): same place */
+        *slba = req->zns_lba;
+        goto admitted;
+    }
+    qemu_spin_lock(&z->lock);
+    status = nvme_zsm_write_check(&zd->geo, &z->sm, zslba, *slba, nlb,
+                                  append, &w);
+    if (!status && !w.open && !w.fill) {
+        z->sm.wp = w.new_wp;            /* the fast path: one zone lock */
+        nvme_zns_mark_dirty(zd, z);
+        *slba = w.slba;
+    }
+    qemu_spin_unlock(&z->lock);
+    if (!status && (w.open || w.fill)) {
+        status = nvme_zns_write_slow(req, z, slba, nlb, append);
+    }
+    if (status) {
+        return nvme_zns_reject(req, status, want, 40,
+                               "zoned: write refused by the zone's state");
+    }
+    req->zns_admitted = true;
+    req->zns_lba = *slba;
+admitted:
+    if (append) {
+        req->result = *slba;            /* DW0-1: where it was written */
+        req->dw1 = *slba >> 32;
+    }
+    /* durable at completion: the zone state too (zns-store.c) */
+    req->zns_sync = req->fua || !blk_enable_write_cache(req->ns->blk);
+    trace_nvme_zns_write(le16_to_cpu(req->cmd.cid), *slba, nlb);
+    return NVME_SUCCESS;
+}
