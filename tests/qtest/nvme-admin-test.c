@@ -235,17 +235,24 @@ static void test_identify_csi(void)
     g_assert_cmpmem(buf, 4096, zero, 4096);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_NS, 0, 0, NULL), ==,
                     NVME_INVALID_NSID | DNR);
+    /* Zoned data of a namespace that is not zoned (nvme-zns-test) */
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_NS, 1, 2, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
 
-    /* CNS 06h: NVM command set specific controller data */
+    /* CNS 06h: NVM command set specific controller data; Zoned: ZASL */
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_CTRL, 0, 0, buf), ==,
                     NVME_SUCCESS);
-    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_CTRL, 0, 2, NULL), ==,
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_CTRL, 0, 2, buf), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(buf[0], ==, 7);            /* ZASL 0: MDTS */
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_CTRL, 0, 1, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
 
-    /* CNS 07h with another CSI */
+    /* CNS 07h: no zoned namespace; an unknown CSI */
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_NS_ACTIVE_LIST, 0, 2,
+                                      buf), ==, NVME_SUCCESS);
+    g_assert_cmpmem(buf, 4096, zero, 4096);
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CS_NS_ACTIVE_LIST, 0, 1,
                                       NULL), ==, NVME_INVALID_FIELD | DNR);
 
     /* CNS 08h: command set independent namespace data */

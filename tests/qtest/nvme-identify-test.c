@@ -229,7 +229,11 @@ static void test_cns_table(void)
     nvme_drv_stop(d);
 }
 
-/* CSI selects the command set for 05h, 06h, 07h, 1Ah, 1Bh: NVM only. */
+/*
+ * CSI selects the command set for 05h, 06h, 07h, 1Ah, 1Bh: NVM or Zoned
+ * (for the namespace structures, of a zoned namespace only: nvme-zns-test
+ * has one).
+ */
 static void test_csi(void)
 {
     static const uint8_t cs_cns[] = { 0x05, 0x06, 0x07, 0x1a, 0x1b };
@@ -237,11 +241,14 @@ static void test_csi(void)
     NvmeErrorLog *log = g_malloc0(4096);
 
     for (size_t i = 0; i < ARRAY_SIZE(cs_cns); i++) {
+        bool per_ns = cs_cns[i] == 0x05 || cs_cns[i] == 0x1b;
+
         g_assert_cmphex(identify(d, cs_cns[i], 0, 1, NVME_CSI_NVM, NULL), ==,
                         NVME_SUCCESS);
         for (unsigned csi = 1; csi < 256; csi <<= 1) {
             g_assert_cmphex(identify(d, cs_cns[i], 0, 1, csi, NULL), ==,
-                            INVALID_FIELD);
+                            csi == NVME_CSI_ZONED && !per_ns ? NVME_SUCCESS
+                                                             : INVALID_FIELD);
         }
         g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, log,
                                          sizeof(*log)), ==, 0);
@@ -295,21 +302,25 @@ static void test_nsid_checks(void)
     nvme_drv_stop(d);
 }
 
-/* CNS 1Ch: one combination, the NVM command set; CNTID checked. */
+/*
+ * CNS 1Ch: one combination, the NVM and Zoned Namespace command sets;
+ * CNTID checked.
+ */
 static void test_iocs(void)
 {
     NvmeDrv *d = nvme_drv_start_ready(NULL);
     uint64_t *vec = g_malloc(4096);
+    uint64_t both = 1ull << NVME_CSI_NVM | 1ull << NVME_CSI_ZONED;
 
     memset(vec, 0xa5, 4096);
     g_assert_cmphex(identify(d, NVME_ID_CNS_IO_COMMAND_SET, 0xffff, 0, 0,
                              vec), ==, 0);
-    g_assert_cmphex(le64_to_cpu(vec[0]), ==, 1ull << NVME_CSI_NVM);
+    g_assert_cmphex(le64_to_cpu(vec[0]), ==, both);
     g_assert_true(all_zero(vec + 1, 4096 - 8));
     /* its own controller id (0) works, others do not exist */
     g_assert_cmphex(identify(d, NVME_ID_CNS_IO_COMMAND_SET, 0, 0, 0, vec),
                     ==, 0);
-    g_assert_cmphex(le64_to_cpu(vec[0]), ==, 1);
+    g_assert_cmphex(le64_to_cpu(vec[0]), ==, both);
     g_assert_cmphex(identify(d, NVME_ID_CNS_IO_COMMAND_SET, 1, 0, 0, NULL),
                     ==, INVALID_FIELD);
     g_assert_cmphex(identify(d, NVME_ID_CNS_IO_COMMAND_SET, 0xfffe, 0, 0,
@@ -349,8 +360,9 @@ static void test_subsystem(void)
         g_assert_cmpuint(ldl_le_p(buf), ==, 2);
         g_assert_cmpuint(ldl_le_p(buf + 4), ==, 0);
     }
-    g_assert_cmphex(identify(r.a, 0x1a, 0, 0, NVME_CSI_ZONED, NULL), ==,
-                    INVALID_FIELD);
+    /* no zoned namespace allocated */
+    g_assert_cmphex(identify(r.a, 0x1a, 0, 0, NVME_CSI_ZONED, buf), ==, 0);
+    g_assert_true(all_zero(buf, 4096));
     g_assert_cmphex(identify(r.a, NVME_ID_CNS_CS_NS_ACTIVE_LIST, 0, 0, 0,
                              buf), ==, 0);
     g_assert_cmpuint(ldl_le_p(buf), ==, 1);
@@ -398,7 +410,7 @@ static void test_subsystem(void)
 
     /* 1Ch from B: controller 0 and 1 exist, 2 does not */
     g_assert_cmphex(identify(r.b, 0x1c, 0, 0, 0, buf), ==, 0);
-    g_assert_cmphex(ldq_le_p(buf), ==, 1);
+    g_assert_cmphex(ldq_le_p(buf), ==, 1 << NVME_CSI_NVM | 1 << NVME_CSI_ZONED);
     g_assert_cmphex(identify(r.b, 0x1c, 1, 0, 0, NULL), ==, 0);
     g_assert_cmphex(identify(r.b, 0x1c, 2, 0, 0, NULL), ==, INVALID_FIELD);
 

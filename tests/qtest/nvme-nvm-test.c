@@ -34,9 +34,7 @@ static NvmeDrv *start_io(void)
 
 static void pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
-    for (size_t i = 0; i < len; i++) {
-        buf[i] = (uint8_t)(i * 13 + seed * 7 + 1) | 1;  /* never zero */
-    }
+    nvme_drv_pattern(buf, len, seed);
 }
 
 /* Write @n blocks at @slba with pattern @seed. */
@@ -58,14 +56,7 @@ static uint16_t get(NvmeDrv *d, uint64_t slba, uint32_t n, uint8_t *out)
 /* The blocks read back as pattern @seed (or zeroes for seed 0). */
 static void expect(NvmeDrv *d, uint64_t slba, uint32_t n, uint32_t seed)
 {
-    g_autofree uint8_t *want = g_malloc0(n * LBASZ);
-    g_autofree uint8_t *got = g_malloc(n * LBASZ);
-
-    if (seed) {
-        pattern(want, n * LBASZ, seed);
-    }
-    g_assert_cmphex(get(d, slba, n, got), ==, NVME_SUCCESS);
-    g_assert_cmpmem(got, n * LBASZ, want, n * LBASZ);
+    nvme_drv_expect_blocks(d, 1, 1, slba, n, LBASZ, seed);
 }
 
 /* The blocks at @slba of the image file are zero. */

@@ -108,7 +108,8 @@ bool nvme_drv_mode_shadow(void)
     return g_str_has_suffix(nvme_drv_mode(), "shadow");
 }
 
-NvmeDrv *nvme_drv_start_args(const char *args)
+/* Start QEMU on image @path, which a temporary image (@keep false) is. */
+static NvmeDrv *nvme_drv_start_on(const char *args, char *path, bool keep)
 {
     g_autofree char *mode_args = nvme_drv_mode_args(args);
 
@@ -116,19 +117,21 @@ NvmeDrv *nvme_drv_start_args(const char *args)
     char *cmdline;
     int i;
 
-    d->img_size = NVME_DRV_IMG_SIZE;
-    d->img_path = nvme_drv_make_image(d->img_size);
+    d->img_path = path;
     d->timeout_ms = NVME_DRV_TIMEOUT_MS;
     d->page_size = 4096;
     d->next_cid = 1;
 
     d->img_fd = open(d->img_path, O_RDWR);
     g_assert_cmpint(d->img_fd, >=, 0);
+    d->img_size = lseek(d->img_fd, 0, SEEK_END);
     cmdline = replace_all(mode_args, "@IMG@", d->img_path);
     d->qts = qtest_initf("-machine q35 %s", cmdline);
     g_free(cmdline);
-    /* QEMU has it open now; nothing is left behind if a test aborts */
-    unlink(d->img_path);
+    if (!keep) {
+        /* QEMU has it open now; nothing is left behind if a test aborts */
+        unlink(d->img_path);
+    }
 
     pc_alloc_init(&d->alloc, d->qts, ALLOC_NO_FLAGS);
     d->pcibus = qpci_new_pc(d->qts, &d->alloc);
@@ -149,6 +152,53 @@ NvmeDrv *nvme_drv_start_args(const char *args)
     }
     d->cap = nvme_drv_rd64(d, NVME_REG_CAP);
     return d;
+}
+
+NvmeDrv *nvme_drv_start_args(const char *args)
+{
+    return nvme_drv_start_on(args, nvme_drv_make_image(NVME_DRV_IMG_SIZE),
+                             false);
+}
+
+NvmeDrv *nvme_drv_start_image(const char *args, const char *path)
+{
+    return nvme_drv_start_on(args, g_strdup(path), true);
+}
+
+/*
+ * The killable variant runs QEMU under a shell that waits for it and then
+ * exits 0, so libqtest sees a normal exit when the test kills QEMU.
+ */
+NvmeDrv *nvme_drv_start_killable(const char *args, const char *path)
+{
+    g_autofree char *bin = g_strdup(getenv("QTEST_QEMU_BINARY"));
+    g_autofree char *shim = g_strdup_printf("sh -c '\"$0\" \"$@\"; exit 0' %s",
+                                            bin);
+    NvmeDrv *d;
+
+    g_assert_nonnull(bin);
+    g_setenv("QTEST_QEMU_BINARY", shim, true);
+    d = nvme_drv_start_image(args, path);
+    g_setenv("QTEST_QEMU_BINARY", bin, true);
+    return d;
+}
+
+void nvme_drv_kill(NvmeDrv *d)
+{
+    pid_t sh = qtest_pid(d->qts);
+    g_autofree char *path = g_strdup_printf("/proc/%d/task/%d/children",
+                                            sh, sh);
+    g_autofree char *children = NULL;
+
+    g_assert_true(g_file_get_contents(path, &children, NULL, NULL));
+    g_assert_cmpint(atoi(children), >, 0);
+    kill(atoi(children), SIGKILL);
+    /* the shell exits 0 once QEMU is gone: reap it before qtest_quit() */
+    for (int i = 0; qtest_probe_child(d->qts); i++) {
+        g_assert_cmpint(i, <, 1000);
+        g_usleep(10 * 1000);
+    }
+    nvme_drv_stop(d);
 }
 
 NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra)
@@ -248,6 +298,7 @@ void nvme_drv_stop(NvmeDrv *d)
     alloc_destroy(&d->alloc);
     qtest_quit(d->qts);
     close(d->img_fd);
+    d->img_fd = -1;
     g_free(d->img_path);
     g_free(d);
 }
@@ -413,9 +464,17 @@ static void shadow_config(NvmeDrv *d)
 
 void nvme_drv_enable(NvmeDrv *d, uint16_t asq_entries, uint16_t acq_entries)
 {
+    nvme_drv_enable_css(d, asq_entries, acq_entries, NVME_CC_CSS_NVM);
+}
+
+void nvme_drv_enable_css(NvmeDrv *d, uint16_t asq_entries,
+                         uint16_t acq_entries, uint8_t css)
+{
+    uint32_t cc = nvme_drv_cc_value(0);
+
+    NVME_SET_CC_CSS(cc, css);
     g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CSTS) & NVME_CSTS_READY, ==, 0);
-    g_assert_true(nvme_drv_enable_cc(d, asq_entries, acq_entries,
-                                     nvme_drv_cc_value(0)));
+    g_assert_true(nvme_drv_enable_cc(d, asq_entries, acq_entries, cc));
     if (nvme_drv_mode_shadow()) {
         shadow_config(d);
     }
@@ -896,6 +955,76 @@ uint16_t nvme_drv_exec(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd, NvmeCqe *cqe)
     return NVME_DRV_STATUS(cqe);
 }
 
+uint16_t nvme_drv_exec_data(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd,
+                            const void *in, void *out, uint32_t len,
+                            NvmeCqe *cqe)
+{
+    uint64_t buf = len ? nvme_drv_alloc(d, len) : 0;
+    uint16_t st;
+
+    if (len) {
+        if (in) {
+            nvme_drv_memwrite(d, buf, in, len);
+        }
+        nvme_drv_cmd_set_prp(d, cmd, buf, len);
+    }
+    st = nvme_drv_exec(d, qid, cmd, cqe);
+    if (len) {
+        if (out) {
+            nvme_drv_memread(d, buf, out, len);
+        }
+        guest_free(&d->alloc, buf);
+    }
+    return st;
+}
+
+uint16_t nvme_drv_zone_send(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t cdw13, const void *data,
+                            uint32_t len)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_ZONE_MGMT_SEND, nsid);
+    cmd.cdw10 = slba;
+    cmd.cdw11 = slba >> 32;
+    cmd.cdw13 = cdw13;
+    return nvme_drv_exec_data(d, qid, &cmd, data, NULL, len, NULL);
+}
+
+uint16_t nvme_drv_zone_recv(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t cdw13, void *out,
+                            uint32_t len)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_ZONE_MGMT_RECV, nsid);
+    cmd.cdw10 = slba;
+    cmd.cdw11 = slba >> 32;
+    cmd.cdw12 = len / 4 - 1;
+    cmd.cdw13 = cdw13;
+    return nvme_drv_exec_data(d, qid, &cmd, NULL, out, len, NULL);
+}
+
+uint16_t nvme_drv_zone_append(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                              uint64_t zslba, uint32_t nblocks,
+                              uint32_t lbasz, const void *data,
+                              uint32_t cdw12_flags, uint64_t *lba)
+{
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_CMD_ZONE_APPEND, nsid);
+    cmd.cdw10 = zslba;
+    cmd.cdw11 = zslba >> 32;
+    cmd.cdw12 = ((nblocks - 1) & 0xffff) | cdw12_flags;
+    st = nvme_drv_exec_data(d, qid, &cmd, data, NULL, nblocks * lbasz, &cqe);
+    if (lba) {
+        *lba = cqe.result | (uint64_t)cqe.dw1 << 32;
+    }
+    return st;
+}
+
 uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
                             uint16_t vector, bool ien)
 {
@@ -1082,7 +1211,7 @@ uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
     uint16_t st;
 
     g_assert_cmpuint(nblocks, >=, 1);
-    if (opcode == NVME_CMD_WRITE && data) {
+    if ((opcode == NVME_CMD_WRITE || opcode == NVME_CMD_COMPARE) && data) {
         nvme_drv_memwrite(d, buf, data, len);
     }
     nvme_drv_cmd_init(&cmd, opcode, nsid);
@@ -1096,6 +1225,29 @@ uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
     }
     guest_free(&d->alloc, buf);
     return st;
+}
+
+void nvme_drv_pattern(uint8_t *buf, size_t len, uint32_t seed)
+{
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(i * 13 + seed * 7 + 1) | 1;  /* never zero */
+    }
+}
+
+void nvme_drv_expect_blocks(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t nblocks, uint32_t lbasz,
+                            uint32_t seed)
+{
+    size_t len = (size_t)nblocks * lbasz;
+    g_autofree uint8_t *want = g_malloc0(len);
+    g_autofree uint8_t *got = g_malloc(len);
+
+    if (seed) {
+        nvme_drv_pattern(want, len, seed);
+    }
+    g_assert_cmphex(nvme_drv_rw(d, qid, NVME_CMD_READ, nsid, slba, nblocks,
+                                lbasz, got, 0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(got, len, want, len);
 }
 
 /* ---------------------------------------------------------------- */

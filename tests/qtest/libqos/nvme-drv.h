@@ -157,7 +157,19 @@ const char *nvme_drv_mode(void);
 bool nvme_drv_mode_iothread(void);
 bool nvme_drv_mode_shadow(void);
 NvmeDrv *nvme_drv_start_args(const char *args);
+/*
+ * The same on the existing image @path (e.g. from nvme_drv_make_image()),
+ * which stays after nvme_drv_stop(): a test can restart QEMU on it.
+ */
+NvmeDrv *nvme_drv_start_image(const char *args, const char *path);
 void nvme_drv_stop(NvmeDrv *d);
+/*
+ * nvme_drv_start_image() for a QEMU the test may SIGKILL with
+ * nvme_drv_kill() (no clean shutdown), which then frees @d as
+ * nvme_drv_stop() does.
+ */
+NvmeDrv *nvme_drv_start_killable(const char *args, const char *path);
+void nvme_drv_kill(NvmeDrv *d);
 
 /* Start, enable with a 32-entry admin queue pair, MSI-X on. */
 NvmeDrv *nvme_drv_start_ready(const char *dev_props);
@@ -194,6 +206,9 @@ bool nvme_drv_enable_cc(NvmeDrv *d, uint16_t asq_entries,
                         uint16_t acq_entries, uint32_t cc);
 /* As above with nvme_drv_cc_value(0); asserts RDY. */
 void nvme_drv_enable(NvmeDrv *d, uint16_t asq_entries, uint16_t acq_entries);
+/* The same with CC.CSS @css (NVME_CC_CSS_NVM, 6: all I/O command sets). */
+void nvme_drv_enable_css(NvmeDrv *d, uint16_t asq_entries,
+                         uint16_t acq_entries, uint8_t css);
 /* CC.EN = 0, wait for RDY = 0 (asserted), forget all queues. */
 void nvme_drv_disable(NvmeDrv *d);
 /* Forget host state of all queues (after a reset the test caused). */
@@ -297,6 +312,36 @@ uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
 uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
                               uint32_t nsid, uint64_t offset, void *out,
                               uint32_t len);
+/*
+ * Submit @cmd to SQ @qid with a fresh @len byte data buffer (PRPs) filled
+ * from @in, or read back into @out, and wait; returns the status.
+ */
+uint16_t nvme_drv_exec_data(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd,
+                            const void *in, void *out, uint32_t len,
+                            NvmeCqe *cqe);
+/* Fill @buf with the test pattern of @seed (never a zero byte). */
+void nvme_drv_pattern(uint8_t *buf, size_t len, uint32_t seed);
+/* @nblocks at @slba read back as pattern @seed (zeroes for seed 0). */
+void nvme_drv_expect_blocks(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t nblocks, uint32_t lbasz,
+                            uint32_t seed);
+/*
+ * Zoned namespaces: Zone Management Send (@cdw13: action, Select All,
+ * ZSASO; @data of @len bytes for Set Zone Descriptor Extension) and
+ * Receive (@cdw13: action, filter, partial; NUMD from @len), and Zone
+ * Append of @nblocks blocks to the zone starting at @zslba (the LBA it
+ * wrote to in *@lba).
+ */
+uint16_t nvme_drv_zone_send(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t cdw13, const void *data,
+                            uint32_t len);
+uint16_t nvme_drv_zone_recv(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                            uint64_t slba, uint32_t cdw13, void *out,
+                            uint32_t len);
+uint16_t nvme_drv_zone_append(NvmeDrv *d, uint16_t qid, uint32_t nsid,
+                              uint64_t zslba, uint32_t nblocks,
+                              uint32_t lbasz, const void *data,
+                              uint32_t cdw12_flags, uint64_t *lba);
 /* Read/Write/etc. of @nblocks blocks at @slba through a fresh buffer. */
 uint16_t nvme_drv_rw(NvmeDrv *d, uint16_t qid, uint8_t opcode,
                      uint32_t nsid, uint64_t slba, uint32_t nblocks,
