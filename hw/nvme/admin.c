@@ -10,6 +10,7 @@
 #include "hw/pci/msix.h"
 #include "admin.h"
 #include "ana.h"
+#include "atomic.h"
 #include "cmem.h"
 #include "ctrl.h"
 #include "dma.h"
@@ -64,6 +65,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
      * ELBAF (ns.c); Namespace Granularity with a pool (subsys.c).  CRDT1-3
      * stay 0: no completion asks for a retry delay.
      */
+    nvme_atomic_id_ctrl(n, id);         /* atomic.c: AWUN, AWUPF */
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
                              (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */

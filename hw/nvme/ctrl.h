@@ -21,6 +21,7 @@
 #include "hw/block/block.h"
 #include "qapi/qapi-types-virtio.h"
 #include "types.h"
+#include "atomic.h"
 #include "regs.h"
 #include "queue.h"
 #include "iothread.h"
@@ -71,6 +72,7 @@ typedef struct NvmeParams {
     uint32_t *stats_intervals;  /* "stats-intervals" (seconds) */
     uint32_t nr_stats_intervals;
     NvmeZonedCtrlParams zoned;  /* zoned.zasl, zoned.auto_transition */
+    NvmeAtomicParams atomic;    /* atomic.dn, atomic.awun, atomic.awupf */
 } NvmeParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)

@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "aer.h"
 #include "ana.h"
+#include "atomic.h"
 #include "ctrl.h"
 #include "dbbuf.h"
 #include "dispatch.h"
@@ -300,10 +301,21 @@ static void nvme_dispatch_fetched(NvmeCtrl *n, NvmeRequest *req)
     nvme_dispatch(n, req);
 }
 
+/*
+ * Context: queue.  A command completed: what it held (the fused write
+ * gate, its range in the overlap lock) goes to the next.
+ */
+static void nvme_dispatch_completed(NvmeRequest *req)
+{
+    nvme_gate_release(req);
+    nvme_atomic_release(req);
+}
+
 /* Context: queue.  A request goes back to its pool: forget what it held. */
 static void nvme_dispatch_released(NvmeRequest *req)
 {
     nvme_io_error_forget(req);
+    nvme_atomic_release(req);       /* one that never completed */
     if (req->sq->sqid) {
         nvme_stats_busy_end(req->sq->n);
     }
@@ -322,7 +334,7 @@ const NvmeQueueHooks nvme_cmd_hooks = {
     .dispatch = nvme_dispatch_fetched,
     .hold = nvme_dispatch_hold,
     .redispatch = nvme_dispatch_again,
-    .completed = nvme_gate_release,
+    .completed = nvme_dispatch_completed,
     .released = nvme_dispatch_released,
     .sq_cancel = nvme_gate_cancel_sq,
     .sq_stop = nvme_nvm_workers_stop,

@@ -50,6 +50,7 @@ static const uint8_t nvme_feat_caps[256] = {
     [NVME_FEAT_RESV_MASK]           = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
     [NVME_FEAT_RESV_PERSIST]        = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
     [NVME_COMMAND_SET_PROFILE]      = NVME_FEAT_CAP_CHANGE,
+    [NVME_WRITE_ATOMICITY]          = NVME_FEAT_CAP_CHANGE,     /* atomic.c */
 };
 
 /* Context: main loop. */
@@ -92,6 +93,7 @@ static void nvme_features_defaults(NvmeCtrl *n, NvmeFeatures *f)
         .temp_over = NVME_TEMP_WARN_K,
         .vwc = nvme_ctrl_has_vwc(n),
         .nq = nvme_nq_default(n),
+        .write_atomicity_dn = n->params.atomic.dn,
     };
 }
 
@@ -264,6 +266,9 @@ static uint16_t nvme_feat_value(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
         break;
     case NVME_FEAT_KEEP_ALIVE:
         *val = f->kato;
+        break;
+    case NVME_WRITE_ATOMICITY:
+        *val = f->write_atomicity_dn;
         break;
     default:
         *val = 0;
@@ -476,6 +481,10 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
                                    NVME_DNR, 44, 0,
                                    "no such I/O Command Set combination");
         }
+        return NVME_SUCCESS;
+    case NVME_WRITE_ATOMICITY:
+        /* DN: only AWUPF and NAWUPF need honouring (atomic.c) */
+        f->write_atomicity_dn = dw11 & 1;
         return NVME_SUCCESS;
     case NVME_FEAT_KEEP_ALIVE:
         /* rounded up to the granularity Identify KAS reports */

@@ -18,6 +18,7 @@
 #include "system/block-backend.h"
 #include "system/system.h"
 #include "ana.h"
+#include "atomic.h"
 #include "ctrl.h"
 #include "endgrp.h"
 #include "iothread.h"
@@ -165,6 +166,7 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
     ns->copy = (NvmeCopyLimits) {
         .mssrl = params->mssrl, .mcl = params->mcl, .msrc = params->msrc,
     };
+    nvme_atomic_ns_init(ns, &params->atomic);
     QTAILQ_INIT(&ns->gate.waiters);
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
     return true;
@@ -208,6 +210,7 @@ void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
     id->mssrl = cpu_to_le16(ns->copy.mssrl);
     id->mcl = cpu_to_le32(ns->copy.mcl);
     id->msrc = ns->copy.msrc;
+    nvme_atomic_id_ns(ns, id);      /* atomic.c: NSABP, NAWUN... */
 }
 
 /*
@@ -369,21 +372,26 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
                        errp)) {
         return;
     }
-    if (!nvme_ana_ns_setup(&d->ns, params.anagrpid, errp)) {
+    if (!nvme_ana_ns_setup(&d->ns, params.anagrpid, errp) ||
+        !nvme_atomic_ns_check(&d->ns, n, errp)) {
+        nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     d->ns.shared = params.shared;
     d->ns.auto_attach = !params.detached;
     if (!nvme_zns_ns_setup(&d->ns, &params.zoned, errp)) {     /* zns.c */
+        nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     if (!nvme_resv_ns_setup(&d->ns, params.resv_state, errp)) {
         nvme_zns_ns_cleanup(&d->ns);
+        nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     if (!nvme_subsys_add_ns(n, &d->ns, params.nsid, errp)) {
         nvme_resv_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
+        nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     nvme_stats_intervals_apply(d->ns.blk, d->stats_intervals,
@@ -416,6 +424,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
     }
     nvme_resv_ns_cleanup(&d->ns);
     nvme_zns_ns_cleanup(&d->ns);
+    nvme_atomic_ns_cleanup(&d->ns);
 }
 
 static const Property nvme_ns_props[] = {
@@ -460,6 +469,13 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_SIZE("zoned.zrwas", NvmeNsDevice, params.zoned.zrwas, 0),
     DEFINE_PROP_SIZE("zoned.zrwafg", NvmeNsDevice, params.zoned.zrwafg,
                      UINT64_MAX),
+    DEFINE_PROP_UINT16("atomic.nawun", NvmeNsDevice, params.atomic.nawun, 0),
+    DEFINE_PROP_UINT16("atomic.nawupf", NvmeNsDevice, params.atomic.nawupf,
+                       0),
+    DEFINE_PROP_UINT16("atomic.nabo", NvmeNsDevice, params.atomic.nabo, 0),
+    DEFINE_PROP_UINT16("atomic.nabsn", NvmeNsDevice, params.atomic.nabsn, 0),
+    DEFINE_PROP_UINT16("atomic.nabspf", NvmeNsDevice, params.atomic.nabspf,
+                       0),
 };
 
 /* What -device nvme-ns,help says about each property of nvme_ns_props. */
@@ -508,6 +524,15 @@ static const NvmePropDesc nvme_ns_prop_descs[] = {
     { "zoned.numzrwa", "zones with a Zone Random Write Area at once" },
     { "zoned.zrwas", "Zone Random Write Area size" },
     { "zoned.zrwafg", "ZRWA flush granularity (default: one block)" },
+    { "atomic.nawun", "NAWUN: atomic write unit (normal), 0-based blocks; "
+      "any atomic.n* sets NSFEAT NSABP" },
+    { "atomic.nawupf", "NAWUPF: atomic write unit (power fail), 0-based "
+      "blocks" },
+    { "atomic.nabo", "NABO: LBA of the first atomic boundary" },
+    { "atomic.nabsn", "NABSN: atomic boundary size (normal), 0-based "
+      "blocks, 0: none" },
+    { "atomic.nabspf", "NABSPF: atomic boundary size (power fail), 0-based "
+      "blocks, 0: none" },
 };
 
 static void nvme_ns_instance_init(Object *obj)

@@ -19,6 +19,7 @@
 #include "nvm-compare.h"
 #include "resv.h"
 #include "zns.h"
+#include "atomic.h"
 
 #define TYPE_NVME_NS    "nvme-ns"
 #define TYPE_NVME_BUS   "nvme-bus"
@@ -74,6 +75,7 @@ struct NvmeNamespace {
     NvmeResv resv;              /* reservations (resv.c) */
     NvmeCopyLimits copy;        /* Copy limits (nvm-copy.c, ns.c) */
     NvmeZoned *zoned;           /* zoned namespace (zns.c), else NULL */
+    NvmeNsAtomic atomic;        /* atomic units, overlap lock (atomic.c) */
 };
 
 /*
@@ -118,6 +120,7 @@ typedef struct NvmeNsParams {
     uint32_t mcl;               /* nvme-ns,mcl= Copy: blocks per command */
     uint8_t msrc;               /* nvme-ns,msrc= Copy: ranges, 0-based */
     NvmeZonedParams zoned;      /* nvme-ns,zoned= and zoned.* (zns.c) */
+    NvmeNsAtomicParams atomic;  /* nvme-ns,atomic.*= */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)

@@ -19,6 +19,7 @@
 #include "qemu/units.h"
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
+#include "atomic.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
@@ -179,9 +180,32 @@ void nvme_range_job_cb(void *opaque, int ret)
     nvme_range_job_next(job);
 }
 
-/* Context: main loop. */
+/* Context: queue.  The overlap lock granted a waiting job its extent. */
+static void nvme_range_job_resume(NvmeRequest *req)
+{
+    nvme_range_job_next(req->opaque);
+}
+
+/*
+ * Context: queue.  Hold the extent of every range (and Copy's
+ * destination) in the namespace's overlap lock (atomic.c), as a plain
+ * write or a read: an atomic write and the job do not interleave.
+ */
 void nvme_range_job_start(NvmeRangeJob *job)
 {
+    NvmeRequest *req = job->req;
+    bool copy = req->cmd.opcode == NVME_CMD_COPY;
+    uint64_t lo = copy ? req->slba : UINT64_MAX;
+    uint64_t hi = copy ? req->slba + req->nlb : 0;
+
+    for (uint32_t i = 0; i < job->nr; i++) {
+        lo = MIN(lo, job->ranges[i].slba);
+        hi = MAX(hi, job->ranges[i].slba + job->ranges[i].nlb);
+    }
+    if (hi > lo && nvme_atomic_hold(req, lo, hi - lo, job->is_write || copy,
+                                    nvme_range_job_resume)) {
+        return;
+    }
     nvme_range_job_next(job);
 }
 

@@ -15,6 +15,7 @@
 #include "block/aio.h"
 #include "block/aio-wait.h"
 #include "system/block-backend.h"
+#include "atomic.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
@@ -212,17 +213,19 @@ static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
     return NVME_SUCCESS;
 }
 
-/* Context: main loop. */
-static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
+/*
+ * Context: queue.  A parsed Read or Write whose LBA range is held
+ * (atomic.c): move the data.
+ */
+static uint16_t nvme_nvm_rw_start(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeNamespace *ns = req->ns;
     DMADirection dir = req->is_write ? DMA_DIRECTION_TO_DEVICE
                                      : DMA_DIRECTION_FROM_DEVICE;
-    uint32_t len;
-    uint16_t status;
+    uint32_t len = req->nlb << ns->lbads;
+    uint16_t status = NVME_SUCCESS;
 
-    status = nvme_nvm_rw_parse(n, req, &len);
-    if (!status && !req->is_write) {
+    if (!req->is_write) {
         /* blocks marked by Write Uncorrectable (nvm-range.c) */
         status = nvme_unc_check(req, req->slba, req->nlb);
     }
@@ -269,6 +272,36 @@ static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
      */
     nvme_worker_run(req);
     return NVME_NO_COMPLETE;
+}
+
+/* Context: queue.  The overlap lock granted the range of a waiting one. */
+static void nvme_nvm_rw_resume(NvmeRequest *req)
+{
+    uint16_t status = nvme_nvm_rw_start(nvme_req_ctrl(req), req);
+
+    if (status != NVME_NO_COMPLETE) {
+        nvme_req_complete(req, status);
+    }
+}
+
+/*
+ * Context: queue.  Hold the LBA range in the namespace's overlap lock
+ * (atomic.c: a write within the atomic unit goes alone), then move data.
+ */
+static uint16_t nvme_nvm_rw(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t len;
+    uint16_t status;
+
+    status = nvme_nvm_rw_parse(n, req, &len);
+    if (status) {
+        return status;
+    }
+    if (nvme_atomic_hold(req, req->slba, req->nlb, req->is_write,
+                         nvme_nvm_rw_resume)) {
+        return NVME_NO_COMPLETE;
+    }
+    return nvme_nvm_rw_start(n, req);
 }
 
 /* Context: main loop. */

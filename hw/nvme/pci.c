@@ -28,9 +28,9 @@
 #include "admin.h"
 #include "aer.h"
 #include "ana.h"
+#include "atomic.h"
 #include "cmb.h"
 #include "cmem.h"
-#include "pmr.h"
 #include "ctrl.h"
 #include "dispatch.h"
 #include "features.h"
@@ -39,6 +39,7 @@
 #include "iothread.h"
 #include "irqfd.h"
 #include "ns.h"
+#include "pmr.h"
 #include "props.h"
 #include "queue.h"
 #include "regs.h"
@@ -279,7 +280,12 @@ static bool nvme_init_builtin_ns(NvmeCtrl *n, Error **errp)
         return false;
     }
     n->builtin_ns.auto_attach = true;   /* private to this controller */
-    return nvme_subsys_add_ns(n, &n->builtin_ns, 1, errp);
+    if (!nvme_atomic_ns_check(&n->builtin_ns, n, errp) ||
+        !nvme_subsys_add_ns(n, &n->builtin_ns, 1, errp)) {
+        nvme_atomic_ns_cleanup(&n->builtin_ns);
+        return false;
+    }
+    return true;
 }
 
 /* Context: main loop. */
@@ -298,6 +304,11 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
     qbus_init(&n->bus, sizeof(NvmeBus), TYPE_NVME_BUS, DEVICE(n),
               DEVICE(n)->id);
     if (!nvme_subsys_add_ctrl(n, errp)) {
+        nvme_iothreads_cleanup(n);
+        return;
+    }
+    if (!nvme_atomic_ctrl_setup(n, errp)) {
+        nvme_subsys_remove_ctrl(n);
         nvme_iothreads_cleanup(n);
         return;
     }
@@ -349,6 +360,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_queues_cleanup(n);
     nvme_aer_cleanup(n);
     nvme_subsys_remove_ctrl(n);
+    nvme_atomic_ns_cleanup(&n->builtin_ns);
     nvme_iothreads_cleanup(n);
 }
 
@@ -425,6 +437,9 @@ static const Property nvme_props[] = {
     DEFINE_PROP_UINT8("zoned.zasl", NvmeCtrl, params.zoned.zasl, 0),
     DEFINE_PROP_BOOL("zoned.auto_transition", NvmeCtrl,
                      params.zoned.auto_transition, true),
+    DEFINE_PROP_BOOL("atomic.dn", NvmeCtrl, params.atomic.dn, false),
+    DEFINE_PROP_UINT16("atomic.awun", NvmeCtrl, params.atomic.awun, 0),
+    DEFINE_PROP_UINT16("atomic.awupf", NvmeCtrl, params.atomic.awupf, 0),
 };
 
 /* What -device nvme,help says about each property of nvme_props. */
@@ -477,6 +492,11 @@ static const NvmePropDesc nvme_prop_descs[] = {
     { "zoned.zasl", "Zone Append Size Limit, 2^n 4 KiB pages (0: mdts)" },
     { "zoned.auto_transition", "close implicitly opened zones to open "
       "others when the open resources run out" },
+    { "atomic.dn", "Write Atomicity Normal DN at reset: only the "
+      "power-fail units are honoured" },
+    { "atomic.awun", "AWUN: atomic write unit (normal), 0-based blocks" },
+    { "atomic.awupf", "AWUPF: atomic write unit (power fail), 0-based "
+      "blocks, at most atomic.awun" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

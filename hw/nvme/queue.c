@@ -71,6 +71,7 @@
 #include "block/aio-wait.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
+#include "atomic.h"
 #include "cmem.h"
 #include "ctrl.h"
 #include "dbbuf.h"
@@ -754,6 +755,7 @@ static void nvme_req_init(NvmeRequest *req)
     req->gate = 0;              /* no role in the write gate */
     req->cancelled = false;
     req->parked = false;
+    req->atomic.state = NVME_ATOMIC_NONE;
 }
 
 /* Context: queue.  Fetch and dispatch up to the tail. */
@@ -762,6 +764,7 @@ static void nvme_sq_kick(NvmeSQueue *sq)
     if (nvme_queue_stopped(sq->n, sq->ctx)) {
         return;
     }
+    nvme_atomic_sq_run(sq);         /* requests granted their LBA range */
     do {
         nvme_dbbuf_sq_refresh(sq->n, sq);
         nvme_sq_fetch(sq);

@@ -14,6 +14,7 @@
 #include "system/dma.h"
 #include "system/block-backend.h"
 #include "types.h"
+#include "atomic.h"
 
 #define NVME_DB_OFFSET          0x1000
 #define NVME_SQES               6       /* log2(64): submission entry */
@@ -50,6 +51,7 @@ struct NvmeRequest {
     uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
     bool cancelled;             /* its SQ is being deleted: start no I/O */
     bool parked;                /* waits for the VM to resume (ioerr.c) */
+    NvmeAtomicReq atomic;       /* range in the ns overlap lock (atomic.c) */
     QTAILQ_ENTRY(NvmeRequest) park_link;
     QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
@@ -83,6 +85,7 @@ struct NvmeSQueue {
     uint32_t n_idle_workers;
     /* workers between taking a command and being idle again (nvm.c) */
     uint32_t busy_workers;
+    uint32_t atomic_ready;      /* requests granted a range (atomic.c) */
 };
 
 struct NvmeCQueue {

@@ -20,6 +20,7 @@
 #include "qemu/error-report.h"
 #include "hw/qdev-properties.h"
 #include "ana.h"
+#include "atomic.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
@@ -637,6 +638,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->wce_default = true;
     ns->shared = id->nmic & 1;
     ns->copy = NVME_COPY_DEFAULTS;      /* as nvme-ns without mssrl... */
+    nvme_atomic_ns_init(ns, NULL);
     QTAILQ_INIT(&ns->gate.waiters);
     nvme_pool_ids(ns);
     ns->nsid = nsid;
@@ -678,6 +680,7 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
     s->pool.used -= s->pool.created[nsid];
     s->pool.created[nsid] = 0;
     nvme_unc_free(ns);
+    nvme_atomic_ns_cleanup(ns);
     blk_unref(ns->blk);
     unlink(path);
     g_free(ns);

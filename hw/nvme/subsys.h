@@ -46,6 +46,7 @@ struct NvmeSubsys {
     /* io_lock of its controllers (queue.c): namespaces are shared */
     QemuRecMutex io_lock;
     bool io_lock_ready;
+    bool atomic_units;          /* a controller with AWUN/AWUPF (atomic.c) */
 };
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)

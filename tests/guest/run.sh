@@ -53,11 +53,18 @@ trap 'rm -rf "$tmp"' EXIT
 
 say() { printf '%s\n' "$*"; }
 
-# Second cpio with /tests/*.sh: appended to the cached base initramfs so a
+# Second cpio with /tests/*.sh and the helpers built from tests/guest/*.c
+# (static, with the host's gcc): appended to the cached base initramfs so a
 # test edit needs no guest rebuild (Linux unpacks concatenated archives).
 pack_tests() {
+    local c
     mkdir -p "$tmp/cpio/tests"
     find "$here" -maxdepth 1 -name '*.sh' ! -name run.sh -exec cp {} "$tmp/cpio/tests/" \;
+    # helpers in C (tests/guest/*.c): static binaries /tests/NAME
+    for c in "$here"/*.c; do
+        [ -e "$c" ] || continue
+        gcc -static -O2 -o "$tmp/cpio/tests/$(basename "$c" .c)" "$c"
+    done
     (cd "$tmp/cpio" && find tests | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
         gzip -n > "$tmp/tests.cpio.gz"
     cat "$GUEST/initramfs.cpio.gz" "$tmp/tests.cpio.gz" > "$tmp/initrd.gz"

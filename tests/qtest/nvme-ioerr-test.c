@@ -34,12 +34,7 @@ static NvmeDrv *start_faulty(const char *iotype, int err, bool once,
         iotype, err, once ? "on" : "off",
         strcmp(iotype, "flush") ? ",inject-error.0.sector=100" : "",
         policy ? "," : "", policy ? policy : "");
-    NvmeDrv *d = nvme_drv_start_args(args);
-
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 16);
-    return d;
+    return nvme_drv_start_io(args, 16);
 }
 
 static uint16_t rw(NvmeDrv *d, uint8_t opcode, uint64_t slba, void *buf)

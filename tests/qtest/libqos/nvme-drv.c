@@ -214,18 +214,24 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra)
     return d;
 }
 
+NvmeDrv *nvme_drv_start_io(const char *args, uint32_t qsize)
+{
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, qsize);
+    return d;
+}
+
 NvmeDrv *nvme_drv_start_ns(const char *serial, const char *ns_props)
 {
     g_autofree char *args = g_strdup_printf(
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-device nvme,serial=%s,id=c0 "
         "-device nvme-ns,drive=d0,nsid=1,%s", serial, ns_props);
-    NvmeDrv *d = nvme_drv_start_args(args);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
-    return d;
+    return nvme_drv_start_io(args, 32);
 }
 
 uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,

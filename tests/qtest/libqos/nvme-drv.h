@@ -130,6 +130,11 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra);
  * "@IMG@" in @args is replaced by the image path.
  */
 /*
+ * Start QEMU with @args, enable MSI-X and the controller (32-entry admin
+ * queues) and create I/O queue pair 1 of @qsize entries.
+ */
+NvmeDrv *nvme_drv_start_io(const char *args, uint32_t qsize);
+/*
  * Ready controller c0 (serial @serial) whose namespace 1 is an nvme-ns on
  * the image with @ns_props (e.g. "ms=8,pi=1"), MSI-X on, I/O queue pair 1
  * of 32 entries.
