@@ -27,12 +27,14 @@ fi
 modes=(${NVME_QTEST_MODES:-default iothread ioeventfd-off iothread-ioeventfd-off shadow iothread-shadow})
 IO_TESTS=" nvme-io-test nvme-nvm-test nvme-dbbuf-test nvme-hostile-test
  nvme-regress-test nvme-ioerr-test nvme-iothread-test nvme-sgl-test
- nvme-meta-test nvme-cmb-test nvme-zns-test "
+ nvme-meta-test nvme-cmb-test nvme-zns-test
+ nvme-sriov-test "
 # The shadow modes: the I/O tests that ring doorbells only through the
 # driver (not the ones writing raw or bad doorbell values, nor those that
 # set up shadow doorbells themselves).
 SHADOW_TESTS=" nvme-io-test nvme-nvm-test nvme-regress-test nvme-ioerr-test
- nvme-sgl-test nvme-meta-test nvme-cmb-test nvme-zns-test "
+ nvme-sgl-test nvme-meta-test nvme-cmb-test nvme-zns-test
+ nvme-sriov-test "
 
 runs=()
 for mode in "${modes[@]}"; do

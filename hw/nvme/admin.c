@@ -25,6 +25,7 @@
 #include "sanitize.h"
 #include "selftest.h"
 #include "stats.h"
+#include "sriov.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "types.h"
@@ -71,7 +72,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
     id->oacs = cpu_to_le16(NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST |
-                           (n->params.dbbuf ? NVME_OACS_DBCS : 0));
+                           (n->params.dbbuf ? NVME_OACS_DBCS : 0) |
+                           (nvme_sriov_is_primary(n) ? NVME_OACS_VMS : 0));
     id->acl = 3;
     id->aerl = n->params.aerl;
     /* firmware.c: 2 slots, slot 1 read-only, activation without reset */
@@ -474,10 +476,8 @@ static const NvmeIdentifyCns nvme_identify_cns[256] = {
     [0x11] = { nvme_identify_alloc_ns },
     [0x12] = { nvme_identify_ns_ctrl_list },        /* subsys.c */
     [0x13] = { nvme_identify_ctrl_list },           /* subsys.c */
-    [0x14] = { .why = "Primary Controller Capabilities: no "
-                      "Virtualization Management (OACS bit 7)" },
-    [0x15] = { .why = "Secondary Controller List: no "
-                      "Virtualization Management (OACS bit 7)" },
+    [0x14] = { nvme_identify_pri_ctrl_cap },        /* sriov.c */
+    [0x15] = { nvme_identify_sec_ctrl_list },       /* sriov.c */
     [0x16] = { nvme_identify_ns_granularity },      /* subsys.c */
     [0x17] = { .why = "UUID List: not offered (CTRATT bit 9)" },
     [0x18] = { .why = "Domain List: one domain (CTRATT bit 10)" },
@@ -513,7 +513,7 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
 static uint32_t nvme_max_qid(NvmeCtrl *n, bool cq)
 {
     if (!n->feat.cur.nq_set) {
-        return n->queues.num - 1;
+        return n->queues.avail - 1;     /* SR-IOV: what is assigned */
     }
     return (cq ? n->feat.cur.nq >> 16 : n->feat.cur.nq & 0xffff) + 1;
 }
@@ -575,7 +575,7 @@ uint16_t nvme_admin_create_cq(NvmeCtrl *n, NvmeRequest *req)
         trace_nvme_create_cq_refused(cqid, status);
         return status;
     }
-    if (vector >= n->params.msix_qsize ||
+    if (vector >= n->queues.vectors ||
         (!msix_enabled(PCI_DEVICE(n)) && vector != 0)) {
         nvme_req_err_field(req, 46, 0);
         trace_nvme_create_cq_refused(cqid, NVME_INVALID_IRQ_VECTOR);

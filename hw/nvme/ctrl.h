@@ -43,8 +43,11 @@
 #include "cmem.h"
 #include "cmb.h"
 #include "pmr.h"
+#include "sriov.h"
 
 #define TYPE_NVME       "nvme"
+#define NVME_MAX_IOQPAIRS   0xfffe
+#define NVME_MAX_VECTORS    2048
 
 typedef struct NvmeParams {
     char *serial;
@@ -118,6 +121,7 @@ struct NvmeCtrl {
     NvmeCmb cmb;                /* cmb.h */
     NvmePmr pmr;                /* pmr.h */
     NvmeZnsCtrl zns;            /* zns.h: zoned command set enabled */
+    NvmeSriov sriov;            /* sriov.h */
 };
 
 /*
@@ -153,6 +157,9 @@ static inline uint16_t nvme_nsid_status(NvmeCtrl *n, uint32_t nsid)
     }
     return nvme_ns(n, nsid) ? NVME_SUCCESS : NVME_INVALID_FIELD | NVME_DNR;
 }
+
+/* pci.c: size of BAR0 for @num queue ids and @vectors MSI-X vectors. */
+uint64_t nvme_bar0_size(uint32_t num, uint32_t vectors, bool msix_excl);
 
 /* Context: any.  PCI vendor ID, also Identify VID (use-intel-id). */
 static inline uint16_t nvme_pci_vendor_id(NvmeCtrl *n)

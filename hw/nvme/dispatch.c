@@ -35,6 +35,7 @@
 #include "sanitize.h"
 #include "selftest.h"
 #include "stats.h"
+#include "sriov.h"
 #include "subsys.h"
 #include "types.h"
 #include "zns-cmd.h"
@@ -73,6 +74,7 @@ const NvmeOpcode nvme_admin_ops[256] = {
                                      NVME_CMD_EFF_NIC },
     [NVME_ADM_CMD_NS_MGMT]      = { nvme_admin_ns_mgmt,
                                     NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC },
+    [NVME_ADM_CMD_VIRT_MNGMT]   = { nvme_admin_virt_mgmt, EFF_CCC },
 };
 
 /*

@@ -78,10 +78,16 @@ void nvme_kato_restart(NvmeCtrl *n)
     }
 }
 
+/* Context: main loop.  Highest 0-based I/O queue count to grant. */
+static uint32_t nvme_nq_max(NvmeCtrl *n)
+{
+    return MAX(n->queues.avail, 2) - 2;     /* queue pairs available now */
+}
+
 /* Context: main loop.  Number of Queues result while nothing was set. */
 static uint32_t nvme_nq_default(NvmeCtrl *n)
 {
-    uint32_t max = n->queues.num - 2;
+    uint32_t max = nvme_nq_max(n);
 
     return max | (max << 16);
 }
@@ -215,7 +221,7 @@ static uint16_t nvme_temp_select(NvmeRequest *req, uint32_t dw11,
 static uint16_t nvme_feat_vector(NvmeCtrl *n, NvmeRequest *req, uint32_t *iv)
 {
     *iv = le32_to_cpu(req->cmd.cdw11) & 0xffff;
-    if (*iv >= n->params.msix_qsize) {
+    if (*iv >= n->queues.vectors) {
         nvme_req_err_field(req, 44, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
@@ -342,7 +348,7 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
 /* Context: main loop. */
 static uint16_t nvme_set_nq(NvmeCtrl *n, NvmeRequest *req, uint32_t dw11)
 {
-    uint32_t max = n->queues.num - 2;
+    uint32_t max = nvme_nq_max(n);
     uint32_t nsqr = dw11 & 0xffff, ncqr = dw11 >> 16;
 
     if (nsqr == 0xffff || ncqr == 0xffff) {

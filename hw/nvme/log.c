@@ -21,6 +21,7 @@
 #include "sanitize.h"
 #include "selftest.h"
 #include "stats.h"
+#include "sriov.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "trace.h"
@@ -197,6 +198,9 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
     }
     if (!n->subsys->pool.dir) {     /* no pool: subsys.c refuses 0Dh */
         log->acs[NVME_ADM_CMD_NS_MGMT] = 0;
+    }
+    if (!nvme_sriov_is_primary(n)) {    /* sriov.c refuses 1Ch */
+        log->acs[NVME_ADM_CMD_VIRT_MNGMT] = 0;
     }
 }
 

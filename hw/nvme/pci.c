@@ -46,13 +46,12 @@
 #include "sanitize.h"
 #include "selftest.h"
 #include "stats.h"
+#include "sriov.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "zns.h"
 #include "trace.h"
 
-#define NVME_MAX_IOQPAIRS   0xfffe
-#define NVME_MAX_VECTORS    2048
 #define NVME_MAX_VSL        20      /* 4 KiB << 20: 4 GiB */
 #define NVME_INTEL_DEVICE_ID    0x5845  /* use-intel-id=on */
 #define NVME_MSIX_EXCLUSIVE_BAR 4       /* msix-exclusive-bar=on */
@@ -108,7 +107,7 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
 {
     NvmeParams *p = &n->params;
 
-    if (!nvme_check_aliases(p, errp)) {
+    if (!nvme_sriov_check_params(n, errp) || !nvme_check_aliases(p, errp)) {
         return false;
     }
     if (!p->model) {
@@ -168,6 +167,30 @@ static bool nvme_check_params(NvmeCtrl *n, Error **errp)
            nvme_cmb_check_params(n, errp) && nvme_pmr_check_params(n, errp);
 }
 
+/* Context: any.  Where BAR0's MSI-X table and PBA go (4 KiB aligned). */
+static void nvme_bar0_layout(uint32_t num, uint32_t vectors,
+                             uint64_t *table_off, uint64_t *pba_off)
+{
+    uint64_t db_size = (uint64_t)num * 8;
+
+    *table_off = ROUND_UP(NVME_DB_OFFSET + db_size, 4 * KiB);
+    *pba_off = ROUND_UP(*table_off + (uint64_t)vectors * PCI_MSIX_ENTRY_SIZE,
+                        4 * KiB);
+}
+
+/*
+ * Context: any.  BAR0 of a controller with @num queue ids and @vectors
+ * MSI-X vectors (also what a VF's BAR0 is, sriov.c).
+ */
+uint64_t nvme_bar0_size(uint32_t num, uint32_t vectors, bool msix_excl)
+{
+    uint64_t table_off, pba_off;
+
+    nvme_bar0_layout(num, vectors, &table_off, &pba_off);
+    return pow2ceil(msix_excl ? table_off
+                              : pba_off + ROUND_UP(vectors, 64) / 8);
+}
+
 /*
  * Context: main loop (realize).  BAR0: registers and doorbells, then the
  * MSI-X table and PBA unless msix-exclusive-bar puts them in BAR 4.
@@ -176,13 +199,13 @@ static void nvme_init_bar0(NvmeCtrl *n, Error **errp)
 {
     PCIDevice *pci = PCI_DEVICE(n);
     bool excl = n->params.msix_exclusive_bar;
-    uint64_t db_size = (uint64_t)n->queues.num * 8;
-    uint64_t table_off = ROUND_UP(NVME_DB_OFFSET + db_size, 4 * KiB);
-    uint64_t table_size = (uint64_t)n->params.msix_qsize * PCI_MSIX_ENTRY_SIZE;
-    uint64_t pba_off = ROUND_UP(table_off + table_size, 4 * KiB);
-    uint64_t pba_size = ROUND_UP(n->params.msix_qsize, 64) / 8;
-    uint64_t bar_size = pow2ceil(excl ? table_off : pba_off + pba_size);
+    uint64_t table_off, pba_off;
+    uint64_t bar_size = nvme_bar0_size(n->queues.num, n->params.msix_qsize,
+                                       excl);
     int ret;
+
+    nvme_bar0_layout(n->queues.num, n->params.msix_qsize, &table_off,
+                     &pba_off);
 
     memory_region_init(&n->bar0, OBJECT(n), "nvme-bar0", bar_size);
     memory_region_init_io(&n->regs_mr, OBJECT(n), &nvme_regs_ops, n,
@@ -233,7 +256,7 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
     PCIDevice *pci = PCI_DEVICE(n);
     uint8_t *conf = pci->config;
 
-    conf[PCI_INTERRUPT_PIN] = 1;
+    conf[PCI_INTERRUPT_PIN] = pci_is_vf(pci) ? 0 : 1;   /* VFs: no INTx */
     conf[PCI_CLASS_PROG] = 0x02;        /* NVM Express */
     pci_config_set_class(conf, PCI_CLASS_STORAGE_EXPRESS);
     nvme_init_ids(n, conf);
@@ -245,13 +268,14 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
         error_setg(errp, "nvme: cannot add the PCIe capability");
         return false;
     }
+    pcie_cap_flr_init(pci);
     nvme_init_bar0(n, errp);
     if (*errp || !nvme_cmb_init(n, errp)) {
         return false;
     }
     nvme_pmr_init(n);
     nvme_cmem_init(n);      /* after every region is known */
-    return true;
+    return nvme_sriov_pci_init(n, errp);    /* a primary's VFs realize */
 }
 
 /* Context: main loop (realize). */
@@ -321,6 +345,7 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
         nvme_stats_intervals_apply(n->conf.blk, n->params.stats_intervals,
                                    n->params.nr_stats_intervals);
     }
+    nvme_sriov_ctrl_reset(n);   /* the queues and vectors usable now */
     nvme_irqfd_init(n);
     nvme_io_error_init(n);
     nvme_regs_power_on(n);
@@ -334,6 +359,7 @@ static void nvme_exit(PCIDevice *pci)
 {
     NvmeCtrl *n = NVME(pci);
 
+    nvme_sriov_exit(n);         /* a primary's VFs go first */
     nvme_ctrl_reset(n);
     nvme_io_error_cleanup(n);
     nvme_sanitize_cleanup(n);
@@ -366,7 +392,9 @@ static void nvme_exit(PCIDevice *pci)
 
 /*
  * Context: main loop (config space write).  Iothread queues read the
- * MSI-X enable bit from this copy rather than from config space.
+ * MSI-X enable bit from this copy rather than from config space.  An
+ * FLR resets the function; VFs no longer enabled lose their secondary
+ * controllers' state.
  */
 static void nvme_pci_config_write(PCIDevice *pci, uint32_t addr,
                                   uint32_t val, int len)
@@ -374,6 +402,8 @@ static void nvme_pci_config_write(PCIDevice *pci, uint32_t addr,
     NvmeCtrl *n = NVME(pci);
 
     pci_default_write_config(pci, addr, val, len);
+    pcie_cap_flr_write_config(pci, addr, val, len);
+    nvme_sriov_vfs_changed(n);
     qatomic_set(&n->queues.msix_on, msix_enabled(pci));
 }
 
@@ -382,6 +412,7 @@ static void nvme_pci_reset(DeviceState *dev)
 {
     NvmeCtrl *n = NVME(dev);
 
+    nvme_sriov_pci_reset(n);    /* a primary: VF Enable is cleared */
     nvme_ctrl_reset(n);
     nvme_regs_power_on(n);
     qatomic_set(&n->queues.msix_on, msix_enabled(PCI_DEVICE(n)));
@@ -431,6 +462,13 @@ static const Property nvme_props[] = {
     DEFINE_PROP_ARRAY("stats-intervals", NvmeCtrl, params.nr_stats_intervals,
                       params.stats_intervals, qdev_prop_uint32, uint32_t),
     DEFINE_PROP_UINT32("cmb_size_mb", NvmeCtrl, cmb.size_mb, 0),
+    DEFINE_PROP_UINT16("sriov_max_vfs", NvmeCtrl, sriov.max_vfs, 0),
+    DEFINE_PROP_UINT16("sriov_vq_flexible", NvmeCtrl, sriov.vq_flexible, 0),
+    DEFINE_PROP_UINT16("sriov_vi_flexible", NvmeCtrl, sriov.vi_flexible, 0),
+    DEFINE_PROP_UINT32("sriov_max_vq_per_vf", NvmeCtrl, sriov.max_vq_per_vf,
+                       0),
+    DEFINE_PROP_UINT32("sriov_max_vi_per_vf", NvmeCtrl, sriov.max_vi_per_vf,
+                       0),
     DEFINE_PROP_BOOL("legacy-cmb", NvmeCtrl, cmb.legacy, false),
     DEFINE_PROP_LINK("pmrdev", NvmeCtrl, pmr.dev, TYPE_MEMORY_BACKEND,
                      HostMemoryBackend *),
@@ -497,6 +535,16 @@ static const NvmePropDesc nvme_prop_descs[] = {
     { "atomic.awun", "AWUN: atomic write unit (normal), 0-based blocks" },
     { "atomic.awupf", "AWUPF: atomic write unit (power fail), 0-based "
       "blocks, at most atomic.awun" },
+    { "sriov_max_vfs", "SR-IOV virtual functions (secondary controllers); "
+      "needs 'subsys' (0: no SR-IOV)" },
+    { "sriov_vq_flexible", "flexible queue pairs for the secondaries; the "
+      "primary keeps max_ioqpairs - this" },
+    { "sriov_vi_flexible", "flexible MSI-X vectors for the secondaries; the "
+      "primary keeps msix_qsize - this" },
+    { "sriov_max_vq_per_vf", "queue pairs a secondary may get, admin "
+      "included (0: sriov_vq_flexible / sriov_max_vfs)" },
+    { "sriov_max_vi_per_vf", "MSI-X vectors a secondary may get "
+      "(0: sriov_vi_flexible / sriov_max_vfs)" },
 };
 
 /* Live migration is not described yet: refuse rather than lose state. */

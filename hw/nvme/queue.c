@@ -501,6 +501,9 @@ void nvme_irq_update(NvmeCtrl *n)
     bool level = false;
 
     NVME_IO_LOCK_GUARD(n);
+    if (!pci->config[PCI_INTERRUPT_PIN]) {
+        return;                 /* an SR-IOV VF has no INTx */
+    }
     if (!msix_enabled(pci)) {
         for (uint32_t i = 0; i < n->queues.num && !level; i++) {
             NvmeCQueue *cq = n->queues.cq[i];

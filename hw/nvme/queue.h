@@ -148,6 +148,8 @@ typedef struct NvmeQueueHooks {
 typedef struct NvmeQueues {
     const NvmeQueueHooks *hooks;
     uint32_t num;               /* admin + I/O queue ids */
+    uint32_t avail;             /* of those, what the host may use now */
+    uint16_t vectors;           /* MSI-X vectors the host may use now */
     NvmeSQueue **sq;
     NvmeCQueue **cq;
     bool irq_level;             /* INTx pin level last set */

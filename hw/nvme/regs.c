@@ -20,6 +20,7 @@
 #include "queue.h"
 #include "regs.h"
 #include "selftest.h"
+#include "sriov.h"
 #include "types.h"
 #include "zns.h"
 #include "trace.h"
@@ -73,6 +74,7 @@ void nvme_ctrl_reset(NvmeCtrl *n)
     nvme_aer_reset(n);
     nvme_queue_delete_all(n);
     nvme_dbbuf_reset(n);
+    nvme_sriov_ctrl_reset(n);   /* resources; before the NQ default */
     nvme_features_reset(n);
     nvme_fw_reset(n);           /* pending firmware activation */
     nvme_selftest_reset(n);     /* a short self-test is aborted */
@@ -142,7 +144,8 @@ static const char *nvme_enable_check(NvmeCtrl *n)
 /* Context: main loop. */
 static void nvme_ctrl_enable(NvmeCtrl *n)
 {
-    const char *why = nvme_enable_check(n);
+    const char *why = nvme_sriov_offline(n) ?
+                      "offline secondary controller" : nvme_enable_check(n);
 
     if (why) {
         qemu_log_mask(LOG_GUEST_ERROR, "nvme: enable refused: %s\n", why);
@@ -306,7 +309,9 @@ static uint64_t nvme_regs_read(void *opaque, hwaddr addr, unsigned size)
     stl_le_p(regs + A_INTMS, n->regs.intms);
     stl_le_p(regs + A_INTMC, n->regs.intms);
     stl_le_p(regs + A_CC, n->regs.cc);
-    stl_le_p(regs + A_CSTS, n->regs.csts);
+    /* an offline secondary controller cannot work: CFS */
+    stl_le_p(regs + A_CSTS, n->regs.csts |
+             (nvme_sriov_offline(n) ? R_CSTS_CFS_MASK : 0));
     stl_le_p(regs + A_AQA, n->regs.aqa);
     stq_le_p(regs + A_ASQ, n->regs.asq);
     stq_le_p(regs + A_ACQ, n->regs.acq);

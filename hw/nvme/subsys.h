@@ -16,7 +16,7 @@
 #include "endgrp.h"
 
 #define TYPE_NVME_SUBSYS "nvme-subsys"
-#define NVME_SUBSYS_MAX_CTRLS   32
+#define NVME_SUBSYS_MAX_CTRLS   256     /* SR-IOV: a PF and its VFs */
 
 #define NVME_ADM_CMD_NS_MGMT        0x0d
 #define NVME_NS_INSUFFICIENT_CAP    0x0115  /* Namespace Management */

@@ -8,7 +8,7 @@
 #                                          nvmcmds durable durable-check multipath
 #                                          adminops nsmgmt ana pi pi64 resv iothread
 #                                          slowpath iothread-slowpath cmb cmb-legacy
-#                                          pmr pmr-check atomic
+#                                          pmr pmr-check atomic sriov sriov-excl
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
 # A BOOT is a script tests/guest/BOOT.sh; "persist" and scripts with a line
 # "# reuse-image: yes" use the image the boot before left (persist checks
@@ -281,7 +281,7 @@ main() {
         return
     fi
     [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops nsmgmt ana pi pi64 resv iothread \
-        slowpath iothread-slowpath cmb cmb-legacy pmr pmr-check atomic
+        slowpath iothread-slowpath cmb cmb-legacy pmr pmr-check atomic sriov sriov-excl
     local start=$SECONDS
     for name in "$@"; do
         # "persist" and scripts with "# reuse-image: yes" see the image

@@ -49,6 +49,7 @@ HEADERS = {
     'admin.h': 3, 'dispatch.h': 3, 'format.h': 3, 'log.h': 3, 'nvm.h': 3,
     'nvm-compare.h': 3, 'nvm-copy.h': 3, 'nvm-meta.h': 3,
     'nvm-range.h': 3, 'regs.h': 3, 'zns-cmd.h': 3,
+    'sriov.h': 3,
 }
 
 # aggregate -> layer of the functions it declares (its types are base)

@@ -536,11 +536,34 @@ static uint32_t msi_data(uint16_t vector)
     return 0x4d530000u | (vector + 1);
 }
 
+/*
+ * MSI-X of a VF: its BARs are not in its config space (qpci_msix_enable
+ * cannot map them), they follow from the PF's SR-IOV capability.
+ */
+static void vf_msix_enable(NvmeDrv *d)
+{
+    QPCIDevice *p = d->pdev;
+    uint8_t cap = qpci_find_capability(p, PCI_CAP_ID_MSIX, 0);
+    uint16_t flags = qpci_config_readw(p, cap + PCI_MSIX_FLAGS);
+
+    g_assert_cmpuint(qpci_config_readl(p, cap + PCI_MSIX_TABLE) &
+                     PCI_MSIX_FLAGS_BIRMASK, ==, 0);
+    qpci_config_writew(p, cap + PCI_MSIX_FLAGS, flags | PCI_MSIX_FLAGS_ENABLE);
+    p->msix_table_bar = p->msix_pba_bar = d->bar;
+    p->msix_table_off = qpci_config_readl(p, cap + PCI_MSIX_TABLE);
+    p->msix_pba_off = qpci_config_readl(p, cap + PCI_MSIX_PBA);
+    p->msix_enabled = true;
+}
+
 void nvme_drv_msix_enable(NvmeDrv *d)
 {
     uint16_t v;
 
-    qpci_msix_enable(d->pdev);
+    if (d->vf) {
+        vf_msix_enable(d);
+    } else {
+        qpci_msix_enable(d->pdev);
+    }
     /*
      * qpci_msix_enable() maps the table's BAR again, which moves it; the
      * table lives in BAR0, so follow the new mapping.
@@ -1261,7 +1284,8 @@ void nvme_drv_expect_blocks(NvmeDrv *d, uint16_t qid, uint32_t nsid,
 
 #define NVME_DRV_PEER_POOL  (8 * 1024 * 1024)
 
-NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
+/* Another controller's driver in @d's QEMU, its device not found yet. */
+static NvmeDrv *peer_new(NvmeDrv *d)
 {
     NvmeDrv *p = g_new0(NvmeDrv, 1);
     uint64_t pool = guest_alloc(&d->alloc, NVME_DRV_PEER_POOL);
@@ -1277,6 +1301,17 @@ NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
     p->next_cid = 1;
     alloc_init(&p->alloc, ALLOC_NO_FLAGS, pool, pool + NVME_DRV_PEER_POOL,
                4096);
+    p->msi_area = nvme_drv_alloc(p, 4096);
+    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
+        p->cq[i].stash = g_array_new(false, false, sizeof(NvmeCqe));
+    }
+    return p;
+}
+
+NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
+{
+    NvmeDrv *p = peer_new(d);
+
     p->pdev = qpci_device_find(d->pcibus, QPCI_DEVFN(slot, 0));
     g_assert_nonnull(p->pdev);
     g_assert_cmphex(qpci_config_readw(p->pdev, PCI_VENDOR_ID), ==,
@@ -1284,10 +1319,6 @@ NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
     qpci_device_enable(p->pdev);
     p->bar = qpci_iomap(p->pdev, 0, &p->bar_size);
     g_assert_false(p->bar.is_io);
-    p->msi_area = nvme_drv_alloc(p, 4096);
-    for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
-        p->cq[i].stash = g_array_new(false, false, sizeof(NvmeCqe));
-    }
     p->cap = nvme_drv_rd64(p, NVME_REG_CAP);
     return p;
 }
@@ -1303,6 +1334,179 @@ void nvme_drv_stop_peer(NvmeDrv *p)
     g_free(p->pdev);
     alloc_destroy(&p->alloc);
     g_free(p);
+}
+
+/* ---------------------------------------------------------------- */
+/* SR-IOV                                                            */
+
+#define ECFG_BASE       0xb0000000ULL   /* q35 MMCONFIG, 256 buses */
+#define Q35_PCIEXBAR    0x60
+
+static uint64_t ecfg_addr(NvmeDrv *d, int devfn, uint16_t off)
+{
+    QPCIDevice *host = qpci_device_find(d->pcibus, 0);
+
+    g_assert_nonnull(host);
+    if (!(qpci_config_readl(host, Q35_PCIEXBAR) & 1)) {
+        qpci_config_writel(host, Q35_PCIEXBAR + 4, 0);
+        qpci_config_writel(host, Q35_PCIEXBAR, ECFG_BASE | 1);
+    }
+    g_free(host);
+    g_assert_cmpuint(off, <, 4096);
+    return ECFG_BASE + ((uint64_t)devfn << 12) + off;
+}
+
+uint32_t nvme_drv_ecfg_readl(NvmeDrv *d, int devfn, uint16_t off)
+{
+    return qtest_readl(d->qts, ecfg_addr(d, devfn, off));
+}
+
+uint16_t nvme_drv_ecfg_readw(NvmeDrv *d, int devfn, uint16_t off)
+{
+    return qtest_readw(d->qts, ecfg_addr(d, devfn, off));
+}
+
+void nvme_drv_ecfg_writel(NvmeDrv *d, int devfn, uint16_t off, uint32_t v)
+{
+    qtest_writel(d->qts, ecfg_addr(d, devfn, off), v);
+}
+
+void nvme_drv_ecfg_writew(NvmeDrv *d, int devfn, uint16_t off, uint16_t v)
+{
+    qtest_writew(d->qts, ecfg_addr(d, devfn, off), v);
+}
+
+uint16_t nvme_drv_ecap(NvmeDrv *d, int devfn, uint16_t id)
+{
+    for (uint16_t off = 0x100; off; ) {
+        uint32_t hdr = nvme_drv_ecfg_readl(d, devfn, off);
+
+        if (!hdr || hdr == 0xffffffff) {
+            return 0;
+        }
+        if ((hdr & 0xffff) == id) {
+            return off;
+        }
+        off = hdr >> 20;
+    }
+    return 0;
+}
+
+static uint16_t sriov_cap(NvmeDrv *d)
+{
+    uint16_t cap = nvme_drv_ecap(d, d->pdev->devfn, PCI_EXT_CAP_ID_SRIOV);
+
+    g_assert_cmphex(cap, !=, 0);
+    return cap;
+}
+
+/* Place VF BAR0 (64-bit) of every VF in the PCI memory window, once. */
+static void sriov_place_bars(NvmeDrv *d, uint16_t cap)
+{
+    int fn = d->pdev->devfn;
+    uint16_t total = nvme_drv_ecfg_readw(d, fn, cap + PCI_SRIOV_TOTAL_VF);
+    uint16_t bar = cap + PCI_SRIOV_BAR;
+    uint32_t lo;
+
+    if (d->vf_bar) {
+        return;
+    }
+    nvme_drv_ecfg_writel(d, fn, bar, 0xffffffff);
+    nvme_drv_ecfg_writel(d, fn, bar + 4, 0xffffffff);
+    lo = nvme_drv_ecfg_readl(d, fn, bar);
+    g_assert_cmphex(lo & 0xf, ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
+    d->vf_bar_size = ~((uint64_t)nvme_drv_ecfg_readl(d, fn, bar + 4) << 32 |
+                       (lo & ~0xfu)) + 1;
+    d->vf_bar = QEMU_ALIGN_UP(d->pcibus->mmio_alloc_ptr, d->vf_bar_size);
+    d->pcibus->mmio_alloc_ptr = d->vf_bar + d->vf_bar_size * total;
+    g_assert_cmphex(d->pcibus->mmio_alloc_ptr, <=, d->pcibus->mmio_limit);
+    nvme_drv_ecfg_writel(d, fn, bar, (uint32_t)d->vf_bar);
+    nvme_drv_ecfg_writel(d, fn, bar + 4, d->vf_bar >> 32);
+}
+
+void nvme_drv_sriov_enable(NvmeDrv *d, uint16_t numvfs)
+{
+    uint16_t cap = sriov_cap(d);
+    int fn = d->pdev->devfn;
+
+    sriov_place_bars(d, cap);
+    nvme_drv_ecfg_writew(d, fn, cap + PCI_SRIOV_NUM_VF, numvfs);
+    nvme_drv_ecfg_writew(d, fn, cap + PCI_SRIOV_CTRL,
+                         PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+    g_assert_cmphex(nvme_drv_ecfg_readw(d, fn, cap + PCI_SRIOV_CTRL), ==,
+                    PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+}
+
+void nvme_drv_sriov_disable(NvmeDrv *d)
+{
+    nvme_drv_ecfg_writew(d, d->pdev->devfn, sriov_cap(d) + PCI_SRIOV_CTRL, 0);
+}
+
+NvmeDrv *nvme_drv_vf(NvmeDrv *d, unsigned i)
+{
+    uint16_t cap = sriov_cap(d);
+    int fn = d->pdev->devfn;
+    uint16_t off = nvme_drv_ecfg_readw(d, fn, cap + PCI_SRIOV_VF_OFFSET);
+    uint16_t stride = nvme_drv_ecfg_readw(d, fn, cap + PCI_SRIOV_VF_STRIDE);
+    NvmeDrv *v;
+
+    g_assert_cmpuint(i, <, nvme_drv_ecfg_readw(d, fn, cap + PCI_SRIOV_NUM_VF));
+    v = peer_new(d);
+    v->pdev = g_new0(QPCIDevice, 1);
+    v->pdev->bus = d->pcibus;
+    v->pdev->devfn = fn + off + i * stride;
+    /* VF vendor and device IDs read FFFFh; its command register is used */
+    g_assert_cmphex(qpci_config_readw(v->pdev, PCI_VENDOR_ID), ==, 0xffff);
+    qpci_device_enable(v->pdev);
+    v->vf = true;
+    v->bar = (QPCIBar) { .addr = d->vf_bar + i * d->vf_bar_size };
+    v->bar_size = d->vf_bar_size;
+    v->cap = nvme_drv_rd64(v, NVME_REG_CAP);
+    return v;
+}
+
+uint16_t nvme_drv_vf_cntlid(NvmeDrv *d, unsigned i)
+{
+    g_autofree NvmeSecCtrlList *l = g_malloc(sizeof(*l));
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_SECONDARY_CTRL_LIST, 0,
+                                      0, l), ==, NVME_SUCCESS);
+    for (unsigned k = 0; k < l->numcntl; k++) {
+        if (le16_to_cpu(l->sec[k].vfn) == i + 1) {
+            return le16_to_cpu(l->sec[k].scid);
+        }
+    }
+    g_error("nvme-drv: no secondary controller for VF %u", i);
+}
+
+uint16_t nvme_drv_virt_mgmt(NvmeDrv *d, uint8_t act, uint8_t rt,
+                            uint16_t cntlid, uint16_t nr, uint32_t *nrm)
+{
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_VIRT_MNGMT, 0);
+    cmd.cdw10 = act | (uint32_t)rt << 8 | (uint32_t)cntlid << 16;
+    cmd.cdw11 = nr;
+    st = nvme_drv_exec(d, 0, &cmd, &cqe);
+    if (nrm) {
+        *nrm = cqe.result;
+    }
+    return st;
+}
+
+void nvme_drv_vf_online(NvmeDrv *d, uint16_t cntlid, uint16_t nvq,
+                        uint16_t nvi)
+{
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ASSIGN,
+                                       NVME_VIRT_RES_QUEUE, cntlid, nvq,
+                                       NULL), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ASSIGN,
+                                       NVME_VIRT_RES_INTERRUPT, cntlid, nvi,
+                                       NULL), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ONLINE,
+                                       0, cntlid, 0, NULL), ==, NVME_SUCCESS);
 }
 
 uint16_t nvme_drv_submit_aer(NvmeDrv *d)

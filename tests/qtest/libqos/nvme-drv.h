@@ -110,6 +110,13 @@ typedef struct NvmeDrv {
     bool cmb_on;
     bool cmb_queues;
 
+    /*
+     * SR-IOV: a VF driven by nvme_drv_vf() (its BAR0 is placed through
+     * the PF's SR-IOV capability); on the PF, where its VFs' BAR0s are.
+     */
+    bool vf;
+    uint64_t vf_bar, vf_bar_size;
+
     uint16_t next_cid;
     NvmeDrvSQ sq[NVME_DRV_MAX_QID + 1];
     NvmeDrvCQ cq[NVME_DRV_MAX_QID + 1];
@@ -382,6 +389,41 @@ char *nvme_drv_make_image(uint64_t size);
 int nvme_drv_run_qemu(const char *args, char **err);
 /* QEMU with @args must fail to start, saying @msg on stderr. */
 void nvme_drv_start_fails(const char *args, const char *msg);
+
+/* ---- SR-IOV ---- */
+
+/*
+ * Extended configuration space (offsets up to 4 KiB: ARI, SR-IOV) of the
+ * function @devfn on bus 0, through q35's MMCONFIG (enabled on first use).
+ */
+uint32_t nvme_drv_ecfg_readl(NvmeDrv *d, int devfn, uint16_t off);
+uint16_t nvme_drv_ecfg_readw(NvmeDrv *d, int devfn, uint16_t off);
+void nvme_drv_ecfg_writel(NvmeDrv *d, int devfn, uint16_t off, uint32_t v);
+void nvme_drv_ecfg_writew(NvmeDrv *d, int devfn, uint16_t off, uint16_t v);
+/* Offset of extended capability @id of @devfn, 0 if there is none. */
+uint16_t nvme_drv_ecap(NvmeDrv *d, int devfn, uint16_t id);
+/*
+ * Enable @numvfs VFs of the PF @d: NumVFs, VF BAR0 placed in the PCI
+ * memory window (once), VF Memory Space Enable and VF Enable.
+ * nvme_drv_sriov_disable() clears VF Enable.
+ */
+void nvme_drv_sriov_enable(NvmeDrv *d, uint16_t numvfs);
+void nvme_drv_sriov_disable(NvmeDrv *d);
+/*
+ * Drive VF @i (0-based) of the PF @d, enabled already: its own queues,
+ * MSI area and guest memory pool, like nvme_drv_peer(); MSI-X set up
+ * with nvme_drv_msix_enable() as usual.  Stop it with
+ * nvme_drv_stop_peer() before nvme_drv_stop(@d).
+ */
+NvmeDrv *nvme_drv_vf(NvmeDrv *d, unsigned i);
+/* Controller id of VF @i of @d (Secondary Controller List, CNS 15h). */
+uint16_t nvme_drv_vf_cntlid(NvmeDrv *d, unsigned i);
+/* Virtualization Management; the status, completion dword 0 in *@nrm. */
+uint16_t nvme_drv_virt_mgmt(NvmeDrv *d, uint8_t act, uint8_t rt,
+                            uint16_t cntlid, uint16_t nr, uint32_t *nrm);
+/* Assign @nvq VQ and @nvi VI resources to @cntlid and bring it online. */
+void nvme_drv_vf_online(NvmeDrv *d, uint16_t cntlid, uint16_t nvq,
+                        uint16_t nvi);
 
 /* ---- asynchronous events ---- */
 
