@@ -40,6 +40,7 @@
 #include "qemu/osdep.h"
 #include "qemu/memalign.h"
 #include "hw/pci/pci.h"
+#include "bounds.h"
 #include "cmem.h"
 #include "ctrl.h"
 #include "dma.h"
@@ -63,10 +64,10 @@ typedef struct NvmeSgHole {
     uint32_t len;
 } NvmeSgHole;
 
-/* Context: any. */
+/* Context: any.  The controller's largest transfer (bounds.c). */
 uint32_t nvme_mdts_bytes(NvmeCtrl *n)
 {
-    return n->params.mdts ? 4096u << n->params.mdts : UINT32_MAX;
+    return nvme_mdts_limit(n->params.mdts);
 }
 
 /*

@@ -32,6 +32,7 @@
 #include "format.h"
 #include "ioerr.h"
 #include "ns.h"
+#include "pi.h"
 #include "queue.h"
 #include "selftest.h"
 #include "subsys.h"

@@ -23,6 +23,7 @@
 #include "endgrp.h"
 #include "iothread.h"
 #include "ns.h"
+#include "pi.h"
 #include "props.h"
 #include "resv.h"
 #include "subsys.h"

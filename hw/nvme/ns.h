@@ -14,6 +14,7 @@
 #include "hw/block/block.h"
 #include "qemu/uuid.h"
 #include "system/block-backend.h"
+#include "pi.h"             /* PI sizes and formats */
 #include "types.h"
 #include "unc.h"
 #include "nvm-compare.h"
@@ -25,9 +26,6 @@
 #define TYPE_NVME_BUS   "nvme-bus"
 
 /* Protection information of a format (nvm-meta.c checks it). */
-#define NVME_PI_SIZE    8       /* 16-bit guard protection information */
-#define NVME_PI64_SIZE  16      /* 64-bit guard protection information */
-#define NVME_PIF_64     2       /* ELBAF PIF: 64-bit guard */
 
 /* Copy limits of a namespace: nvme-ns mssrl, mcl, msrc (ns->copy). */
 typedef struct NvmeCopyLimits {

@@ -38,6 +38,7 @@
 #include "nvm-meta.h"
 #include "nvm-range.h"
 #include "nvm.h"
+#include "pi.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"

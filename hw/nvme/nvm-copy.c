@@ -35,6 +35,7 @@
 #include "nvm-copy.h"
 #include "nvm-meta.h"
 #include "nvm-range.h"
+#include "pi.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"

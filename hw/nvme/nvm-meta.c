@@ -39,13 +39,12 @@
 #include "iothread.h"
 #include "ns.h"
 #include "nvm-meta.h"
+#include "pi.h"
 #include "queue.h"
 #include "stats.h"
 #include "unc.h"
 #include "zns.h"
 #include "trace.h"
-
-#define NVME_PI_ESCAPE_APP  0xffff
 
 /* One Read or Write on a namespace with metadata. */
 typedef struct NvmeMetaIO {
@@ -58,156 +57,32 @@ typedef struct NvmeMetaIO {
     QEMUIOVector qiov;
 } NvmeMetaIO;
 
-static uint16_t nvme_crc16_table[256];
-
-/* Context: any.  Build the MSB-first table of polynomial 8BB7h once. */
-static void nvme_crc16_init(void)
+/* Context: any.  The namespace's PI layout for pi.c. */
+static NvmePiFormat nvme_ns_pi_format(NvmeNamespace *ns)
 {
-    for (unsigned i = 0; i < 256; i++) {
-        uint16_t c = i << 8;
-
-        for (unsigned b = 0; b < 8; b++) {
-            c = (c & 0x8000) ? (c << 1) ^ 0x8bb7 : c << 1;
-        }
-        nvme_crc16_table[i] = c;
-    }
-}
-
-/*
- * Context: any.  CRC-16 T10-DIF (initial value 0, not reflected, no final
- * XOR) of @buf continued from @crc.
- */
-uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len)
-{
-    if (!nvme_crc16_table[1]) {
-        nvme_crc16_init();
-    }
-    for (size_t i = 0; i < len; i++) {
-        crc = (crc << 8) ^ nvme_crc16_table[((crc >> 8) ^ buf[i]) & 0xff];
-    }
-    return crc;
-}
-
-static uint64_t nvme_crc64_table[256];
-
-/* Context: any.  Table of the reflected NVMe CRC-64 polynomial, once. */
-static void nvme_crc64_init(void)
-{
-    for (unsigned i = 0; i < 256; i++) {
-        uint64_t c = i;
-
-        for (unsigned b = 0; b < 8; b++) {
-            c = (c & 1) ? (c >> 1) ^ 0x9a6c9329ac4bc9b5ULL : c >> 1;
-        }
-        nvme_crc64_table[i] = c;
-    }
-}
-
-/*
- * Context: any.  Continue the NVMe CRC-64 (polynomial AD93D23594C93659h,
- * reflected, initial value and final XOR all ones) in register form:
- * start from ~0, invert the result.
- */
-static uint64_t nvme_crc64_update(uint64_t reg, const uint8_t *buf,
-                                  size_t len)
-{
-    if (!nvme_crc64_table[1]) {
-        nvme_crc64_init();
-    }
-    for (size_t i = 0; i < len; i++) {
-        reg = (reg >> 8) ^ nvme_crc64_table[(reg ^ buf[i]) & 0xff];
-    }
-    return reg;
+    return (NvmePiFormat) {
+        .lbasz = ns->lbasz,
+        .ms = ns->ms,
+        .type = ns->pi,
+        .pif = ns->pif,
+        .first = ns->pil,
+    };
 }
 
 /* Context: any.  Offset of the PI in a block's metadata. */
 uint32_t nvme_pi_off(NvmeNamespace *ns)
 {
-    return ns->pil ? 0 : ns->ms - nvme_pi_size(ns);
+    NvmePiFormat f = nvme_ns_pi_format(ns);
+
+    return nvme_pi_fmt_off(&f);
 }
 
-/*
- * Context: any.  Guard of one block: over its data and, when the PI is
- * last, the metadata before it; @data NULL stands for zeroes.
- */
-static uint64_t nvme_pi_guard(NvmeNamespace *ns, const uint8_t *data,
-                              const uint8_t *md)
-{
-    static const uint8_t zeroes[4096];
-
-    if (!data) {
-        assert(ns->lbasz <= sizeof(zeroes));
-        data = zeroes;
-    }
-    if (ns->pif == NVME_PIF_64) {
-        uint64_t reg = nvme_crc64_update(~0ULL, data, ns->lbasz);
-
-        return ~nvme_crc64_update(reg, md, nvme_pi_off(ns));
-    }
-    return nvme_crc16_t10dif(nvme_crc16_t10dif(0, data, ns->lbasz), md,
-                             nvme_pi_off(ns));
-}
-
-/*
- * PI fields.  16-bit guard: guard (2 bytes), application tag (2), 32-bit
- * reference tag (4).  64-bit guard: guard (8), application tag (2), then
- * storage and reference tag (6 bytes; no storage tag: a 48-bit reference
- * tag).  All big-endian.
- */
-typedef struct NvmePi {
-    uint64_t guard;
-    uint16_t app;
-    uint64_t ref;
-} NvmePi;
-
-/* Context: any.  Reference tag bits of the namespace's PI. */
-static uint64_t nvme_pi_ref_mask(NvmeNamespace *ns)
-{
-    return ns->pif == NVME_PIF_64 ? 0xffffffffffffULL : 0xffffffffULL;
-}
-
-static void nvme_pi_load(NvmeNamespace *ns, const uint8_t *pi, NvmePi *f)
-{
-    if (ns->pif == NVME_PIF_64) {
-        f->guard = ldq_be_p(pi);
-        f->app = lduw_be_p(pi + 8);
-        f->ref = (uint64_t)lduw_be_p(pi + 10) << 32 |
-                 (uint32_t)ldl_be_p(pi + 12);
-    } else {
-        f->guard = lduw_be_p(pi);
-        f->app = lduw_be_p(pi + 2);
-        f->ref = (uint32_t)ldl_be_p(pi + 4);
-    }
-}
-
-static void nvme_pi_store(NvmeNamespace *ns, uint8_t *pi, const NvmePi *f)
-{
-    if (ns->pif == NVME_PIF_64) {
-        stq_be_p(pi, f->guard);
-        stw_be_p(pi + 8, f->app);
-        stw_be_p(pi + 10, f->ref >> 32);
-        stl_be_p(pi + 12, f->ref);
-    } else {
-        stw_be_p(pi, f->guard);
-        stw_be_p(pi + 2, f->app);
-        stl_be_p(pi + 4, f->ref);
-    }
-}
-
-/*
- * Context: any.  Initial reference tag of a Read, Write or Write Zeroes:
- * ILBRT in CDW14, for the 64-bit guard bits 47:32 in CDW3 bits 15:0.
- */
+/* Context: any.  Initial reference tag of a command (pi.c). */
 uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd)
 {
-    uint64_t ref = le32_to_cpu(cmd->cdw14);
+    NvmePiFormat f = nvme_ns_pi_format(ns);
 
-    if (ns->pif == NVME_PIF_64) {
-        const NvmeRwCmd *rw = (const NvmeRwCmd *)cmd;
-
-        ref |= (uint64_t)(le32_to_cpu(rw->cdw3) & 0xffff) << 32;
-    }
-    return ref;
+    return nvme_pi_fmt_ilbrt(&f, cmd);
 }
 
 /*
@@ -218,17 +93,9 @@ uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd)
 void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
                       uint32_t nlb, uint64_t ref, uint16_t app)
 {
-    for (uint32_t i = 0; i < nlb; i++) {
-        uint8_t *blk_md = md + (size_t)i * ns->ms;
-        const uint8_t *blk = data ? data + ((size_t)i << ns->lbads) : NULL;
-        NvmePi f = {
-            .guard = nvme_pi_guard(ns, blk, blk_md),
-            .app = app,
-            .ref = (ns->pi == 3 ? ref : ref + i) & nvme_pi_ref_mask(ns),
-        };
+    NvmePiFormat f = nvme_ns_pi_format(ns);
 
-        nvme_pi_store(ns, blk_md + nvme_pi_off(ns), &f);
-    }
+    nvme_pi_fmt_generate(&f, data, md, nlb, ref, app);
 }
 
 /*
@@ -241,13 +108,9 @@ void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,
  */
 void nvme_pi_flip(NvmeNamespace *ns, uint8_t *md, uint32_t nlb)
 {
-    for (uint32_t i = 0; i < nlb; i++) {
-        uint8_t *pi = md + (size_t)i * ns->ms + nvme_pi_off(ns);
+    NvmePiFormat f = nvme_ns_pi_format(ns);
 
-        for (unsigned b = 0; b < nvme_pi_size(ns); b++) {
-            pi[b] = ~pi[b];
-        }
-    }
+    nvme_pi_fmt_flip(&f, md, nlb);
 }
 
 /*
@@ -261,33 +124,14 @@ uint16_t nvme_pi_check_blocks(NvmeNamespace *ns, NvmeRequest *req,
                               uint64_t slba, uint32_t nlb,
                               const NvmePiExpect *e)
 {
-    uint64_t mask = nvme_pi_ref_mask(ns);
+    NvmePiFormat f = nvme_ns_pi_format(ns);
+    uint32_t bad;
+    uint16_t status = nvme_pi_fmt_check(&f, data, md, nlb, e, &bad);
 
-    for (uint32_t i = 0; i < nlb; i++) {
-        const uint8_t *blk_md = md + (size_t)i * ns->ms;
-        uint16_t status = NVME_SUCCESS;
-        NvmePi f;
-
-        nvme_pi_load(ns, blk_md + nvme_pi_off(ns), &f);
-        if (f.app == NVME_PI_ESCAPE_APP && (ns->pi != 3 || f.ref == mask)) {
-            continue;
-        }
-        if ((e->prinfo & NVME_PRINFO_PRCHK_GUARD) &&
-            f.guard != nvme_pi_guard(ns, data + ((size_t)i << ns->lbads),
-                                     blk_md)) {
-            status = NVME_E2E_GUARD_ERROR;
-        } else if ((e->prinfo & NVME_PRINFO_PRCHK_APP) &&
-                   (f.app & e->appmask) != (e->app & e->appmask)) {
-            status = NVME_E2E_APP_ERROR;
-        } else if ((e->prinfo & NVME_PRINFO_PRCHK_REF) && ns->pi != 3 &&
-                   f.ref != ((e->ref + i) & mask)) {
-            status = NVME_E2E_REF_ERROR;
-        }
-        if (status) {
-            req->err_lba = slba + i;
-            trace_nvme_pi_error(le16_to_cpu(req->cmd.cid), slba + i, status);
-            return status | NVME_DNR;
-        }
+    if (status) {
+        req->err_lba = slba + bad;
+        trace_nvme_pi_error(le16_to_cpu(req->cmd.cid), slba + bad, status);
+        return status | NVME_DNR;
     }
     return NVME_SUCCESS;
 }
@@ -299,27 +143,22 @@ uint16_t nvme_pi_check_blocks(NvmeNamespace *ns, NvmeRequest *req,
 void nvme_pi_expect_rw(NvmeNamespace *ns, const NvmeCmd *cmd,
                        NvmePiExpect *e)
 {
-    uint32_t cdw15 = le32_to_cpu(cmd->cdw15);
+    NvmePiFormat f = nvme_ns_pi_format(ns);
 
-    e->prinfo = (le32_to_cpu(cmd->cdw12) >> 26) & 0xf;
-    e->ref = nvme_pi_ilbrt(ns, cmd);
-    e->app = cdw15 & 0xffff;
-    e->appmask = cdw15 >> 16;
+    nvme_pi_fmt_expect_rw(&f, cmd, e);
 }
 
 /*
  * Context: queue.  Type 1 PI ties the reference tag to the LBA: with the
- * Reference Tag check (PRCHK bit 0, CDW12 bit 26) ILBRT must be SLBA's
- * low 32 bits (48 with the 64-bit guard), else Invalid Protection
- * Information before any data moves.  Read, Write, Compare, Verify.
+ * Reference Tag check ILBRT must be SLBA's low bits, else Invalid
+ * Protection Information before any data moves.  Read, Write, Compare,
+ * Verify.
  */
 uint16_t nvme_pi_check_ilbrt(NvmeRequest *req)
 {
-    NvmeNamespace *ns = req->ns;
-    uint64_t mask = ns->pif == NVME_PIF_64 ? BIT_ULL(48) - 1 : UINT32_MAX;
+    NvmePiFormat f = nvme_ns_pi_format(req->ns);
 
-    if (ns->pi != 1 || !(le32_to_cpu(req->cmd.cdw12) & (1u << 26)) ||
-        nvme_pi_ilbrt(ns, &req->cmd) == (req->slba & mask)) {
+    if (nvme_pi_fmt_ilbrt_ok(&f, &req->cmd, req->slba)) {
         return NVME_SUCCESS;
     }
     return nvme_req_reject(req, NVME_INVALID_PROT_INFO | NVME_DNR, 56, 0,
@@ -344,14 +183,9 @@ static uint16_t nvme_pi_check(NvmeNamespace *ns, NvmeRequest *req,
 static void nvme_pi_remap(NvmeNamespace *ns, uint8_t *md, uint32_t nlb,
                           uint64_t delta)
 {
-    for (uint32_t i = 0; i < nlb; i++) {
-        uint8_t *pi = md + (size_t)i * ns->ms + nvme_pi_off(ns);
-        NvmePi f;
+    NvmePiFormat f = nvme_ns_pi_format(ns);
 
-        nvme_pi_load(ns, pi, &f);
-        f.ref = (f.ref + delta) & nvme_pi_ref_mask(ns);
-        nvme_pi_store(ns, pi, &f);
-    }
+    nvme_pi_fmt_remap(&f, md, nlb, delta);
 }
 
 /*

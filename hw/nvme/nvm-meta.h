@@ -8,18 +8,10 @@
 #ifndef HW_NVME_NVM_META_H
 #define HW_NVME_NVM_META_H
 
+#include "pi.h"             /* PI over plain buffers: formats, checks */
 #include "types.h"
 
-/* What the PRCHK checks of a run of blocks expect (the first block's). */
-typedef struct NvmePiExpect {
-    uint8_t prinfo;             /* PRINFO: PRACT (bit 3), PRCHK (2:0) */
-    uint64_t ref;               /* reference tag of the first block */
-    uint16_t app;
-    uint16_t appmask;
-} NvmePiExpect;
-
 uint16_t nvme_nvm_rw_meta(NvmeCtrl *n, NvmeRequest *req);
-uint16_t nvme_crc16_t10dif(uint16_t crc, const uint8_t *buf, size_t len);
 uint64_t nvme_pi_ilbrt(NvmeNamespace *ns, const NvmeCmd *cmd);
 uint16_t nvme_pi_check_ilbrt(NvmeRequest *req);
 void nvme_pi_generate(NvmeNamespace *ns, const uint8_t *data, uint8_t *md,

@@ -20,6 +20,7 @@
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
 #include "atomic.h"
+#include "bounds.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
@@ -27,6 +28,7 @@
 #include "ns.h"
 #include "nvm-meta.h"
 #include "nvm-range.h"
+#include "pi.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
@@ -52,7 +54,7 @@ uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
 {
     NvmeNamespace *ns = req->ns;
 
-    if (slba >= ns->nlbas || nlb > ns->nlbas - slba) {
+    if (!nvme_lba_range_ok(ns->nlbas, slba, nlb)) {
         req->err_lba = slba;
         return nvme_req_reject(req, NVME_LBA_RANGE | NVME_DNR, byte, 0,
                                "LBA range beyond the namespace");

@@ -16,6 +16,7 @@
 #include "block/aio-wait.h"
 #include "system/block-backend.h"
 #include "atomic.h"
+#include "bounds.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
@@ -193,20 +194,23 @@ static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
     NvmeRwCmd *rw = (NvmeRwCmd *)&req->cmd;
     NvmeNamespace *ns = req->ns;
     uint16_t control = le16_to_cpu(rw->control);
+    uint64_t bytes;
 
     req->slba = le64_to_cpu(rw->slba);
     req->nlb = le16_to_cpu(rw->nlb) + 1;
     req->fua = control & NVME_RW_FUA;
-    if (req->slba >= ns->nlbas || req->nlb > ns->nlbas - req->slba) {
+    if (!nvme_lba_range_ok(ns->nlbas, req->slba, req->nlb)) {
         req->err_lba = req->slba;
         nvme_req_err_field(req, 40, 0);
         return NVME_LBA_RANGE | NVME_DNR;
     }
-    *len = req->nlb << ns->lbads;
-    if (*len > nvme_mdts_bytes(n)) {
+    /* 65536 blocks of 64 KiB are 4 GiB: 64 bits until checked */
+    bytes = (uint64_t)req->nlb << ns->lbads;
+    if (!nvme_xfer_ok(bytes, n->params.mdts)) {
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
+    *len = bytes;
     if (req->is_write && !blk_is_writable(ns->blk)) {
         return NVME_NS_WRITE_PROTECTED | NVME_DNR;
     }

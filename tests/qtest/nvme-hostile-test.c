@@ -1829,6 +1829,33 @@ static void test_cmd_nlb_over_mdts(void)
     h_finish(h);
 }
 
+/*
+ * 65536 blocks of 64 KiB are 4 GiB, which a 32-bit transfer length wraps
+ * to 0: the Read must still be over MDTS, not an empty success.
+ */
+static void test_cmd_nlb_over_mdts_64k(void)
+{
+    NvmeDrv *d = nvme_drv_start_args(
+        "-drive driver=null-co,size=8G,read-zeroes=on,if=none,id=d0 "
+        "-device nvme,drive=d0,serial=hostile,logical_block_size=65536,"
+        "physical_block_size=65536");
+    uint64_t buf;
+    NvmeCmd cmd;
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 32);
+    buf = nvme_drv_alloc(d, 4096);
+    for (uint8_t opc = NVME_CMD_WRITE; opc <= NVME_CMD_READ; opc++) {
+        nvme_drv_cmd_init(&cmd, opc, 1);
+        cmd.dptr.prp1 = buf;
+        cmd.cdw12 = 0xffff;
+        g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
+                        NVME_INVALID_FIELD | DNR);
+    }
+    nvme_drv_stop(d);
+}
+
 /* Abort of commands that do not exist: completes, "not aborted". */
 static void test_cmd_abort_unknown(void)
 {
@@ -2471,6 +2498,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/hostile/cmd/get_log_nsids", test_cmd_get_log_nsids);
     qtest_add_func("/nvme/hostile/cmd/lba_wrap_64", test_cmd_lba_wrap_64);
     qtest_add_func("/nvme/hostile/cmd/nlb_over_mdts", test_cmd_nlb_over_mdts);
+    qtest_add_func("/nvme/hostile/cmd/nlb_over_mdts_64k",
+                   test_cmd_nlb_over_mdts_64k);
     qtest_add_func("/nvme/hostile/cmd/abort_unknown", test_cmd_abort_unknown);
     qtest_add_func("/nvme/hostile/cmd/aer_over_aerl", test_cmd_aer_over_aerl);
     qtest_add_func("/nvme/hostile/cmd/fused_split_queues",
