@@ -2,22 +2,25 @@
 # Build QEMU with our hw/nvme in place of upstream's, plus our qtests.
 #
 #   1. install dependencies and obtain the pinned QEMU source (cached);
-#   2. mirror our overlay into the source tree (only changed files are
-#      copied, so ninja rebuilds just what changed);
+#   2. mirror our overlay into the source tree: the files the root
+#      meson.build lists, and what it generates from its lists for QEMU's
+#      tree (hw/nvme/meson.build, tests/qtest/nvme/meson.build, a devices
+#      file with every optional part off); the root Kconfig becomes
+#      hw/nvme/Kconfig.  Only changed files are copied, so ninja rebuilds
+#      just what changed;
 #   3. hook our qtest list into tests/qtest/meson.build (once, marked);
 #   4. configure once per QEMU version + options, then ninja the targets.
 #
 # Idempotent: run it after every edit.  Usage: build-qemu.sh [ninja targets]
 # NVME_BUILD=asan builds the clang ASan+UBSan+libFuzzer variant in its own
-# folder (see common.sh): qemu-system-x86_64, qemu-fuzz-x86_64 and the qtests.
+# folder (see common.sh): qemu-system-x86_64, qemu-fuzz-x86_64 and the qtests;
+# NVME_BUILD=parts-off a qemu-system-x86_64 with every optional part off.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/common.sh"
 
-bash "$here/setup-deps.sh"
-[ "$NVME_BUILD" = default ] || bash "$here/setup-sanitize-deps.sh"
-bash "$here/get-qemu.sh"
+bash "$here/setup.sh"
 
 # One build at a time per cache: parallel runs would race on the mirrored
 # source tree and on ninja's state.
@@ -33,27 +36,28 @@ sync_file() {
     fi
 }
 
-# Make directory $2 an exact mirror of directory $1.
-sync_dir() {
-    local src=$1 dst=$2 f
-    mkdir -p "$dst"
-    (cd "$src" && find . -type f) | while read -r f; do
-        sync_file "$src/$f" "$dst/$f"
-    done
-    (cd "$dst" && find . -type f) | while read -r f; do
-        [ -e "$src/$f" ] || rm -f "$dst/$f"
-    done
-}
+# What the root meson.build lists (the overlay) and generates from its lists.
+lists=$(nvme_lists)
+mapfile -t overlay < "$lists/overlay.txt"
+for f in "${overlay[@]}"; do
+    sync_file "$top/$f" "$QEMU_SRC_DIR/$f"
+done
+sync_file "$top/Kconfig" "$QEMU_SRC_DIR/hw/nvme/Kconfig"
+sync_file "$lists/qemu-hw-nvme.build" "$QEMU_SRC_DIR/hw/nvme/meson.build"
+sync_file "$lists/qemu-qtest-nvme.build" "$QEMU_SRC_DIR/tests/qtest/nvme/meson.build"
+sync_file "$lists/nvme-parts-off.mak" \
+    "$QEMU_SRC_DIR/configs/devices/x86_64-softmmu/nvme-parts-off.mak"
 
-sync_dir "$top/hw/nvme" "$QEMU_SRC_DIR/hw/nvme"
-# Our headers live next to the code in hw/nvme/ (docs/architecture.rst);
-# an include/hw/nvme/ mirrored by an older checkout would shadow nothing
-# but could go stale, so it is removed.
+# The device's folder holds exactly our files: upstream's (its nvme.h
+# would shadow ours) and ones we removed go.  Our headers live next to the
+# code in hw/nvme/ (docs/architecture.rst): an include/hw/nvme/ mirrored by
+# an older checkout would shadow nothing but could go stale, so it goes.
 rm -rf "$QEMU_SRC_DIR/include/hw/nvme"
-sync_dir "$top/tests/qtest/nvme" "$QEMU_SRC_DIR/tests/qtest/nvme"
-for f in "$top"/tests/qtest/*.c "$top"/tests/qtest/libqos/*.[ch]; do
-    [ -e "$f" ] || continue
-    sync_file "$f" "$QEMU_SRC_DIR/${f#"$top"/}"
+(cd "$QEMU_SRC_DIR" && find hw/nvme -type f) | while read -r f; do
+    case " ${overlay[*]} hw/nvme/Kconfig hw/nvme/meson.build " in
+        *" $f "*) ;;
+        *) rm -f "$QEMU_SRC_DIR/$f" ;;
+    esac
 done
 
 # Our qtests are listed in tests/qtest/nvme/meson.build; QEMU's qtest loop
@@ -76,13 +80,16 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     case $NVME_BUILD in
         default) targets=(qemu-system-x86_64 qemu-img) ;;
-        # Sanitizer/fuzzing variant: what run-sanitize.sh and run-fuzz.sh use.
-        *) targets=(qemu-system-x86_64 qemu-fuzz-x86_64) ;;
+        # Sanitizer/fuzzing variant: the sanitize and fuzz suites.
+        asan) targets=(qemu-system-x86_64 qemu-fuzz-x86_64) ;;
+        # QEMU only: its tests run the default build's qtest programs.
+        parts-off) targets=(qemu-system-x86_64) ;;
     esac
-    for t in $(sed -n "s/^ *'\(nvme-[a-z0-9-]*-test\)': *files(.*/\1/p" \
-                   "$top/tests/qtest/nvme/meson.build"); do
-        targets+=("tests/qtest/$t")
-    done
+    if [ "$NVME_BUILD" != parts-off ]; then
+        while read -r t _; do
+            targets+=("tests/qtest/$t")
+        done < "$lists/qtests.txt"
+    fi
 fi
 ninja -C "$QEMU_BUILD_DIR" "${targets[@]}"
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install every host dependency the build, the guest image and the tests need.
-# Idempotent: a second run only checks.  Needs root (or sudo) on Debian 12.
+# Install every host dependency the builds (gcc and the clang ASan+UBSan+
+# libFuzzer variant), the guest image and the tests need.  Idempotent: when
+# every package is there it touches nothing (no apt lock).  Needs root (or
+# sudo) on Debian 12.
 #
 # Extra apt sources (bookworm-backports for meson >= 1.5, trixie deb-src for the
 # QEMU 10.0 source package) are derived from the machine's own Debian entry:
@@ -9,7 +11,27 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-deps_done deps-v3 && exit 0
+deps_done deps-v4 && exit 0
+
+# From bookworm: the builds, the guest image, the tests.  The clang 14
+# packages serve the sanitizer build: ASan, UBSan and libFuzzer live in
+# libclang-rt-14-dev, llvm-symbolizer (llvm-14) makes their stacks readable.
+pkgs=(build-essential pkg-config ccache ninja-build flex bison python3-venv
+      libglib2.0-dev libpixman-1-dev libaio-dev liburing-dev libslirp-dev
+      libfdt-dev zlib1g-dev dpkg-dev devscripts xz-utils zstd cpio
+      seabios ipxe-qemu qemu-system-data e2fsprogs binutils file
+      python3-docutils clang-14 libclang-rt-14-dev llvm-14)
+# From bookworm-backports: QEMU 10 needs meson >= 1.5.
+bpo_pkgs=(meson python3-pycotap)
+
+# installed PKG...: whether every package is installed.
+installed() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q 'install ok installed' || return 1
+    done
+}
 
 extra=/etc/apt/sources.list.d/nvme-qemu-extra.sources
 
@@ -66,14 +88,15 @@ if [ ! -f "$extra" ]; then
     } | $SUDO tee "$extra" >/dev/null
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends \
-    build-essential pkg-config ccache ninja-build flex bison python3-venv \
-    libglib2.0-dev libpixman-1-dev libaio-dev liburing-dev libslirp-dev \
-    libfdt-dev zlib1g-dev dpkg-dev devscripts xz-utils zstd cpio \
-    seabios ipxe-qemu qemu-system-data e2fsprogs binutils file
-$SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
-    meson python3-pycotap
+if ! installed "${pkgs[@]}" "${bpo_pkgs[@]}" ||
+   ! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' meson)" ge 1.5; then
+    export DEBIAN_FRONTEND=noninteractive
+    # Several users of one machine may set up at once: wait for apt's locks.
+    apt=($SUDO apt-get -q -o DPkg::Lock::Timeout=600)
+    "${apt[@]}" update
+    "${apt[@]}" install -y --no-install-recommends "${pkgs[@]}"
+    "${apt[@]}" install -y --no-install-recommends -t bookworm-backports \
+        "${bpo_pkgs[@]}"
+fi
 
-deps_mark deps-v3
+deps_mark deps-v4

@@ -108,6 +108,18 @@ bool nvme_drv_mode_shadow(void)
     return g_str_has_suffix(nvme_drv_mode(), "shadow");
 }
 
+/*
+ * NVME_QTEST_PARTS_OFF: the Kconfig switches of the optional parts the
+ * QEMU under test was built without (the kconfig suite), space-separated.
+ */
+bool nvme_drv_part_off(const char *name)
+{
+    const char *off = getenv("NVME_QTEST_PARTS_OFF");
+    g_auto(GStrv) parts = g_strsplit(off ? off : "", " ", -1);
+
+    return g_strv_contains((const char * const *)parts, name);
+}
+
 /* Start QEMU on image @path, which a temporary image (@keep false) is. */
 static NvmeDrv *nvme_drv_start_on(const char *args, char *path, bool keep)
 {

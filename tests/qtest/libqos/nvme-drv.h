@@ -168,6 +168,8 @@ uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
 const char *nvme_drv_mode(void);
 bool nvme_drv_mode_iothread(void);
 bool nvme_drv_mode_shadow(void);
+/* Whether QEMU was built with Kconfig switch @name (NVME_IRQFD...) off. */
+bool nvme_drv_part_off(const char *name);
 NvmeDrv *nvme_drv_start_args(const char *args);
 /*
  * The same on the existing image @path (e.g. from nvme_drv_make_image()),
