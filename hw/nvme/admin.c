@@ -15,6 +15,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "endgrp.h"
+#include "feat-rules.h"
 #include "features.h"
 #include "firmware.h"
 #include "log.h"

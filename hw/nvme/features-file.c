@@ -26,6 +26,7 @@
 #include "qemu/cutils.h"
 #include "qapi/error.h"
 #include "ctrl.h"
+#include "feat-rules.h"
 #include "features.h"
 #include "trace.h"
 

@@ -9,30 +9,8 @@
 #define HW_NVME_FEATURES_H
 
 #include "qemu/timer.h"
+#include "feat-rules.h"      /* NvmeFeatures, the value rules (pure) */
 #include "types.h"
-
-#define NVME_KAS_MS             1000    /* keep alive granularity */
-
-/* Feature values, one set per selection (current, saved). */
-typedef struct NvmeFeatures {
-    uint32_t arbitration;
-    uint32_t power_mgmt;
-    uint16_t temp_over;
-    uint16_t temp_under;
-    uint32_t err_rec;
-    bool vwc;
-    uint32_t nq;                /* Number of Queues result (0-based) */
-    bool nq_set;
-    uint32_t int_coalescing;
-    uint32_t aec;
-    uint32_t kato;              /* ms */
-    uint64_t timestamp;         /* host-set value, ms */
-    int64_t timestamp_at;       /* QEMU_CLOCK_VIRTUAL ms when set */
-    bool timestamp_set;
-    uint8_t hbs_acre;           /* Host Behavior Support: ACRE */
-    bool write_atomicity_dn;    /* Write Atomicity Normal: DN (atomic.c) */
-    unsigned long *iv_no_coalescing;    /* bitmap over vectors */
-} NvmeFeatures;
 
 /*
  * Controller state (NvmeCtrl.feat).  Context: main loop writes (Set

@@ -7,7 +7,9 @@
  */
 
 #include "qemu/osdep.h"
+#include "ctrl.h"
 #include "irqfd.h"
+#include "queue.h"
 
 /* Context: main loop.  Realize: nothing to bind. */
 void nvme_irqfd_init(NvmeCtrl *n)

@@ -29,6 +29,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "feat-rules.h"
 #include "ns.h"
 #include "queue.h"
 #include "resv.h"

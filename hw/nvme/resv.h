@@ -9,6 +9,7 @@
 #ifndef HW_NVME_RESV_H
 #define HW_NVME_RESV_H
 
+#include "feat-rules.h"     /* the FIDs of the reservation features */
 #include "types.h"
 
 #define NVME_RESERVATION_CONFLICT   NVME_NS_RESV_CONFLICT   /* 0083h */
@@ -17,9 +18,6 @@
 #define NVME_CMD_RESV_REPORT        0x0e
 #define NVME_CMD_RESV_ACQUIRE       0x11
 #define NVME_CMD_RESV_RELEASE       0x15
-#define NVME_FEAT_HOST_ID           0x81
-#define NVME_FEAT_RESV_MASK         0x82
-#define NVME_FEAT_RESV_PERSIST      0x83
 #define NVME_LOG_RESV_NOTIFY        0x80
 #define NVME_CTRATT_HOSTID_128      (1u << 0)
 #define NVME_RESV_MAX_REGS          64      /* registrants per namespace */

@@ -31,7 +31,7 @@
 #include "ctrl.h"
 #include "endgrp.h"
 #include "event.h"
-#include "features.h"
+#include "feat-rules.h"
 #include "iothread.h"
 #include "ns.h"
 #include "queue.h"
