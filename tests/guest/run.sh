@@ -4,11 +4,8 @@
 # console into a log, enforces a timeout per boot (QEMU can hang), and turns
 # the guest's "GUEST-TEST PASS|FAIL" lines into a summary.
 #
-# Usage: tests/guest/run.sh [BOOT...]      default boots: main persist sgl
-#                                          nvmcmds durable durable-check multipath
-#                                          adminops nsmgmt ana pi pi64 resv iothread
-#                                          slowpath iothread-slowpath cmb cmb-legacy
-#                                          pmr pmr-check atomic sriov sriov-excl
+# Usage: tests/guest/run.sh [BOOT...]      default: every boot the root
+#                                          meson.build lists (nvme_guest_boots)
 #        tests/guest/run.sh --shell        interactive guest shell on the disk
 # A BOOT is a script tests/guest/BOOT.sh; "persist" and scripts with a line
 # "# reuse-image: yes" use the image the boot before left (persist checks
@@ -280,8 +277,8 @@ main() {
         "${cmd[@]}"   # interactive: no timeout, console on this terminal
         return
     fi
-    [ $# -gt 0 ] || set -- main persist sgl nvmcmds durable durable-check multipath adminops nsmgmt ana pi pi64 resv iothread \
-        slowpath iothread-slowpath cmb cmb-legacy pmr pmr-check atomic sriov sriov-excl
+    # Default: every boot of the root meson.build's nvme_guest_boots.
+    [ $# -gt 0 ] || set -- $(cat "$(nvme_lists)/guest-boots.txt")
     local start=$SECONDS
     for name in "$@"; do
         # "persist" and scripts with "# reuse-image: yes" see the image
