@@ -21,6 +21,7 @@
 #include "atomic.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "hotplug.h"
 #include "iothread.h"
 #include "ns.h"
 #include "pi.h"
@@ -389,7 +390,8 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
         nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
-    if (!nvme_subsys_add_ns(n, &d->ns, params.nsid, errp)) {
+    if (!nvme_hotplug_add_ns(n, &d->ns, params.nsid, dev->hotplugged,
+                             errp)) {
         nvme_resv_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
         nvme_atomic_ns_cleanup(&d->ns);
@@ -400,7 +402,8 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
 }
 
 /*
- * Context: main loop.  Unplug: every controller of the subsystem stops
+ * Context: main loop.  Unplug (hotplug.c detaches it and lets the
+ * commands on it finish first): every controller of the subsystem stops
  * its iothread queues while the namespace goes away.
  */
 static void nvme_ns_unrealize(DeviceState *dev)
@@ -411,6 +414,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
     if (!s) {
         return;
     }
+    nvme_hotplug_detach_ns(&d->ns);
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         if (s->ctrls[i]) {
             nvme_io_quiesce(s->ctrls[i]);

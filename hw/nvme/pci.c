@@ -18,6 +18,7 @@
 #include "qapi/error.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
+#include "hw/hotplug.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pci.h"
@@ -35,6 +36,7 @@
 #include "dispatch.h"
 #include "features.h"
 #include "firmware.h"
+#include "hotplug.h"
 #include "ioerr.h"
 #include "iothread.h"
 #include "irqfd.h"
@@ -327,6 +329,7 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
     }
     qbus_init(&n->bus, sizeof(NvmeBus), TYPE_NVME_BUS, DEVICE(n),
               DEVICE(n)->id);
+    nvme_hotplug_init(n);
     if (!nvme_subsys_add_ctrl(n, errp)) {
         nvme_iothreads_cleanup(n);
         return;
@@ -573,6 +576,7 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     device_class_set_legacy_reset(dc, nvme_pci_reset);
     dc->vmsd = &nvme_vmstate;
     nvme_ana_class_init(oc);    /* ana.c: "ana-state" */
+    nvme_hotplug_class_init(oc);    /* hotplug.c: nvme-ns device_add/del */
     nvme_smart_class_init(oc);  /* stats.c: "smart_critical_warning" */
 }
 
@@ -585,6 +589,7 @@ static const TypeInfo nvme_types[] = {
         .class_init = nvme_class_init,
         .interfaces = (InterfaceInfo[]) {
             { INTERFACE_PCIE_DEVICE },
+            { TYPE_HOTPLUG_HANDLER },
             { }
         },
     },

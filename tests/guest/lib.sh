@@ -16,6 +16,22 @@ ok() {
     if "$@"; then pass "$name"; else fail "$name" "$why"; fi
 }
 
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (true)
+# or SECONDS pass (false).
+wait_until() {
+    local i=0 n=$(($1 * 10))
+    shift
+    while [ $i -lt $n ]; do
+        "$@" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# gone PID: the process has ended.
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
 # arg NAME DEFAULT: value of NAME=... on the kernel command line.
 arg() {
     local w
@@ -59,6 +75,56 @@ fio_run() {
     local log=$1; shift
     fio --name=t --filename=$NS --ioengine=libaio --direct=1 --bs=4k \
         --group_reporting --output-format=terse --terse-version=3 "$@" > "$log" 2>&1
+}
+
+# fio_load DEV LOG SECONDS: SECONDS of 4k random reads and writes on DEV,
+# QD16, no verification (a device that goes away meanwhile ends it).
+fio_load() {
+    fio --name=load --filename="$1" --ioengine=libaio --direct=1 --bs=4k \
+        --rw=randrw --iodepth=16 --time_based --runtime="$3" \
+        --output-format=terse --terse-version=3 > "$2" 2>&1
+}
+
+# unplug_under_io PREFIX DEV MARKER ABSENT...: fio load on DEV and a
+# verified write job on $NS, then MARKER (the host unplugs what DEV is
+# on).  DEV must go (the command ABSENT... succeeds within 60 s), its fio
+# end instead of hanging, and $NS's job verify every block.  Checks
+# PREFIX-io, PREFIX-gone, PREFIX-fio-ends, PREFIX-verify.
+unplug_under_io() {
+    local prefix=$1 dev=$2 marker=$3 rc=0 p1 p2
+    shift 3
+    fio_load "$dev" /tmp/fio-unplug.log 60 &
+    p2=$!
+    fio_run /tmp/fio-stay.log --rw=randwrite --iodepth=16 --size=16M \
+        --rate_iops=1500 --verify=crc32c --verify_fatal=1 &
+    p1=$!
+    sleep 3
+    ok $prefix-io "fio on $dev ended before the unplug" kill -0 $p2
+    echo "$marker"
+    ok $prefix-gone "$dev still there" wait_until 60 "$@"
+    ok $prefix-fio-ends "fio on $dev still runs" wait_until 40 gone $p2
+    kill $p2 2>/dev/null
+    wait $p2
+    wait $p1 || rc=$?
+    fio_check $prefix-verify /tmp/fio-stay.log $rc $((16 * 1024))
+}
+
+# Whether CMD... prints something / nothing.
+has_output() { [ -n "$("$@")" ]; }
+no_output() { [ -z "$("$@")" ]; }
+
+# hotplug_round PREFIX ADD-MARKER DEL-MARKER FIND [CHECK]: MARKERs make
+# the host plug and unplug a device; FIND prints the name of its disk.
+# The disk appears within 60 s, CHECK DISK runs on it, then it goes under
+# I/O (unplug_under_io).  Checks PREFIX-add and PREFIX-del-*.
+hotplug_round() {
+    local prefix=$1 add=$2 del=$3 find=$4 check=${5:-true} disk
+    echo "$add"
+    ok $prefix-add "no disk appeared" wait_until 60 has_output $find
+    disk=$($find)
+    [ -n "$disk" ] || return 1
+    $check "$disk"
+    unplug_under_io $prefix-del /dev/$disk "$del" no_output $find
 }
 
 # terse LOG FIELD: a field of fio's (last) terse line.
