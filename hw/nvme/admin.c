@@ -59,7 +59,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->mdts = n->params.mdts;
     id->cntlid = cpu_to_le16(n->cntlid);
     id->ver = cpu_to_le32(n->regs.vs);
-    id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION);
+    id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION |
+                           NVME_OAES_ZONE_CHANGED);     /* zns.c */
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */

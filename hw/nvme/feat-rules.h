@@ -20,7 +20,8 @@
 #define NVME_FEAT_HOST_ID       0x81    /* the reservation features: resv.c */
 #define NVME_FEAT_RESV_MASK     0x82
 #define NVME_FEAT_RESV_PERSIST  0x83
-#define NVME_AEC_SUPPORTED      0xbff   /* SMART, NS attr, FW, ANA (11) */
+/* SMART, NS attr, FW, ANA (11), Zone Descriptor Changed (27, zns.c) */
+#define NVME_AEC_SUPPORTED      (0xbffu | 1u << 27)
 #define NVME_HBS_BYTES          512     /* Host Behavior Support data */
 #define NVME_KAS_MS             1000    /* keep alive granularity */
 

@@ -24,6 +24,7 @@
 #include "sriov.h"
 #include "subsys.h"
 #include "telemetry.h"
+#include "zns.h"
 #include "trace.h"
 
 #define NVME_LOG_RAE        (1u << 15)
@@ -43,6 +44,7 @@ static const bool nvme_log_lids[256] = {
     [NVME_LOG_SMART_INFO]       = true,
     [NVME_LOG_FW_SLOT_INFO]     = true,
     [NVME_LOG_CHANGED_NSLIST]   = true,
+    [NVME_LOG_CHANGED_ZONES]    = true,     /* zns.c */
     [NVME_LOG_CMD_EFFECTS]      = true,
     [NVME_LOG_ENDGRP]           = true,     /* endgrp.c */
     [NVME_LOG_DEV_SELF_TEST]    = true,
@@ -247,6 +249,8 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return nvme_ana_fill_log(n, req, buf, status);  /* ana.c */
     case NVME_LOG_RESV_NOTIFY:
         return nvme_resv_fill_log(n, buf);          /* resv.c */
+    case NVME_LOG_CHANGED_ZONES:
+        return nvme_zns_fill_changed_log(n, req, buf, status);  /* zns.c */
     }
     nvme_req_err_field(req, 40, 0);
     *status = NVME_INVALID_LOG_ID | NVME_DNR;
@@ -310,6 +314,8 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
             nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
         } else if (lid == NVME_LOG_SANITIZE) {
             nvme_aer_unmask(n, NVME_AER_TYPE_IO_SPECIFIC);
+        } else if (lid == NVME_LOG_CHANGED_ZONES) {
+            nvme_zns_changed_log_read(n, le32_to_cpu(req->cmd.nsid));
         } else if (lid == NVME_LOG_CHANGED_NSLIST) {
             nvme_log_clear_changed_ns(n);
             nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);

@@ -481,6 +481,8 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT16("atomic.nabsn", NvmeNsDevice, params.atomic.nabsn, 0),
     DEFINE_PROP_UINT16("atomic.nabspf", NvmeNsDevice, params.atomic.nabspf,
                        0),
+    DEFINE_PROP_UINT32("zone-frl", NvmeNsDevice, params.zoned.frl, 0),
+    DEFINE_PROP_UINT32("zone-rrl", NvmeNsDevice, params.zoned.rrl, 0),
 };
 
 /* What -device nvme-ns,help says about each property of nvme_ns_props. */
@@ -538,7 +540,28 @@ static const NvmePropDesc nvme_ns_prop_descs[] = {
       "blocks, 0: none" },
     { "atomic.nabspf", "NABSPF: atomic boundary size (power fail), 0-based "
       "blocks, 0: none" },
+    { "zone-frl", "Finish Recommended Limit: seconds a zone may stay "
+      "active before the controller recommends finishing it (0: none)" },
+    { "zone-rrl", "Reset Recommended Limit: seconds a zone may stay Full "
+      "before the controller recommends resetting it (0: none)" },
+    { "zone-inject", "qom-set <zone start LBA>:<read-only|offline|"
+      "finish-recommended|reset-recommended>: the controller changes the "
+      "zone (Changed Zone List, notice)" },
 };
+
+/* Context: main loop.  qom-set zone-inject: a zone changes (zns.c). */
+static void nvme_ns_set_zone_inject(Object *obj, const char *value,
+                                    Error **errp)
+{
+    NvmeNsDevice *d = NVME_NS(obj);
+
+    if (!DEVICE(obj)->realized) {
+        error_setg(errp, "nvme-ns: zone-inject works on a running "
+                   "namespace (qom-set)");
+        return;
+    }
+    nvme_zns_inject(&d->ns, value, errp);
+}
 
 static void nvme_ns_instance_init(Object *obj)
 {
@@ -561,6 +584,8 @@ static void nvme_ns_class_init(ObjectClass *oc, void *data)
     dc->unrealize = nvme_ns_unrealize;
     dc->desc = "NVMe namespace (clean-room)";
     device_class_set_props(dc, nvme_ns_props);
+    object_class_property_add_str(oc, "zone-inject", NULL,
+                                  nvme_ns_set_zone_inject);
     nvme_prop_descs_set(oc, nvme_ns_prop_descs,
                         ARRAY_SIZE(nvme_ns_prop_descs));
 }

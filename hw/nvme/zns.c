@@ -17,18 +17,23 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
 #include "dma.h"
+#include "event.h"
 #include "ns.h"
 #include "queue.h"
+#include "subsys.h"
 #include "zns-sm.h"
 #include "zns.h"
 #include "trace.h"
 
 #define NVME_ZNS_ZRWACAP_EXPFLUSH   1
+
+static void nvme_zns_limit_tick(void *opaque);
 
 /* ---- properties and geometry ---- */
 
@@ -142,6 +147,12 @@ bool nvme_zns_ns_setup(NvmeNamespace *ns, const NvmeZonedParams *p,
         nvme_zns_ns_cleanup(ns);
         return false;
     }
+    if (p->frl || p->rrl) {
+        zd->limit_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
+                                       nvme_zns_limit_tick, ns);
+        timer_mod(zd->limit_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + 1000);
+    }
     trace_nvme_zns_setup(ns->nsid, zd->geo.nr_zones, zd->geo.zsze,
                          zd->geo.zcap);
     return true;
@@ -156,8 +167,8 @@ void nvme_zns_ns_cleanup(NvmeNamespace *ns)
         return;
     }
     nvme_zns_store_close(ns);
-    if (zd->notice_bh) {
-        qemu_bh_delete(zd->notice_bh);
+    if (zd->limit_timer) {
+        timer_free(zd->limit_timer);
     }
     qemu_mutex_destroy(&zd->res_lock);
     g_free(zd->zones);
@@ -231,6 +242,8 @@ void nvme_zns_fill_id_ns(NvmeNamespace *ns, void *buf)
     /* 0's based; all ones: no limit */
     id->mar = cpu_to_le32(p->max_active - 1);
     id->mor = cpu_to_le32(p->max_open - 1);
+    id->rrl = cpu_to_le32(p->rrl);
+    id->frl = cpu_to_le32(p->frl);
     if (p->numzrwa) {
         id->numzrwa = cpu_to_le32(p->numzrwa - 1);
         id->zrwafg = cpu_to_le16(zd->geo.zrwafg);
@@ -281,6 +294,12 @@ uint16_t nvme_zns_apply(NvmeZoned *zd, NvmeZone *z, NvmeZsmAction a)
     status = nvme_zsm_apply(&zd->geo, &zd->res, &z->sm,
                             nvme_zns_zslba(zd, idx), a);
     if (!status) {
+        uint8_t new = z->sm.state;
+
+        if (nvme_zsm_is_active(new) != nvme_zsm_is_active(old) ||
+            (new == NVME_ZONE_STATE_FULL && old != new)) {
+            z->since_ms = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+        }
         nvme_zns_lru_update(zd, z);
         nvme_zns_mark_dirty(zd, z);
         trace_nvme_zns_transition(idx, old, z->sm.state, a);
@@ -465,4 +484,198 @@ admitted:
     req->zns_sync = req->fua || !blk_enable_write_cache(req->ns->blk);
     trace_nvme_zns_write(le16_to_cpu(req->cmd.cid), *slba, nlb);
     return NVME_SUCCESS;
+}
+
+/* ---- changes the controller makes: Changed Zone List, notices ---- */
+
+/*
+ * Context: main loop, res_lock held.  Zone @idx changed without the host
+ * asking: list it in the Changed Zone List (FFFFh once more than 511
+ * changed) and raise Zone Descriptor Changed on every controller the
+ * namespace is attached to whose AEC bit 27 enables it, unless one is
+ * already queued or reported and the log not yet read.
+ */
+static void nvme_zns_changed(NvmeNamespace *ns, uint32_t idx)
+{
+    NvmeZoned *zd = ns->zoned;
+    uint64_t zslba = nvme_zns_zslba(zd, idx);
+    uint32_t i;
+
+    for (i = 0; i < zd->nr_changed && zd->changed[i] != zslba; i++) {
+        /* already listed? */
+    }
+    if (i == zd->nr_changed) {
+        if (zd->nr_changed == NVME_CHANGED_ZONES_MAX) {
+            zd->changed_overflow = true;
+        } else {
+            zd->changed[zd->nr_changed++] = zslba;
+        }
+    }
+    trace_nvme_zns_changed(ns->nsid, idx, zd->nr_changed);
+    for (unsigned id = 0; ns->subsys && id < NVME_SUBSYS_MAX_CTRLS; id++) {
+        NvmeCtrl *n = ns->subsys->ctrls[id];
+        bool queued = false;
+
+        if (!n || n->ns[ns->nsid] != ns ||
+            !(n->feat.cur.aec & NVME_OAES_ZONE_CHANGED) ||
+            (n->aer.masked & (1u << NVME_AER_TYPE_NOTICE))) {
+            continue;
+        }
+        for (uint32_t q = 0; q < n->aer.queued; q++) {
+            queued |= n->aer.queue[q].log_page == NVME_LOG_CHANGED_ZONES;
+        }
+        if (!queued) {
+            nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE,
+                             NVME_AER_INFO_ZONE_CHANGED,
+                             NVME_LOG_CHANGED_ZONES);
+        }
+    }
+}
+
+/*
+ * Context: main loop.  The controller changes zone @idx: Read Only or
+ * Offline (media the device gave up on), Finish or Reset Recommended.
+ * Returns false when the zone's state does not allow it.
+ */
+static bool nvme_zns_event(NvmeNamespace *ns, uint32_t idx, NvmeZnsEvent ev)
+{
+    NvmeZoned *zd = ns->zoned;
+    NvmeZone *z = &zd->zones[idx];
+    uint8_t attr = ev == NVME_ZNS_EV_FINISH_RECOMMENDED ?
+                   NVME_ZA_FINISH_RECOMMENDED : NVME_ZA_RESET_RECOMMENDED;
+    bool done;
+
+    QEMU_LOCK_GUARD(&zd->res_lock);
+    qemu_spin_lock(&z->lock);
+    switch (ev) {
+    case NVME_ZNS_EV_READ_ONLY:
+        done = !nvme_zns_apply(zd, z, NVME_ZSM_MAKE_READ_ONLY);
+        break;
+    case NVME_ZNS_EV_OFFLINE:
+        done = !nvme_zns_apply(zd, z, NVME_ZSM_MAKE_OFFLINE);
+        break;
+    default:
+        done = ev == NVME_ZNS_EV_FINISH_RECOMMENDED ?
+               nvme_zsm_is_active(z->sm.state) :
+               z->sm.state != NVME_ZONE_STATE_OFFLINE;
+        if (done) {
+            z->sm.attrs |= attr;
+            nvme_zns_mark_dirty(zd, z);
+        }
+    }
+    qemu_spin_unlock(&z->lock);
+    if (done) {
+        nvme_zns_changed(ns, idx);
+    }
+    return done;
+}
+
+/*
+ * Context: main loop (virtual clock timer).  zone-frl / zone-rrl: zones
+ * active for FRL seconds get Finish Recommended, zones Full for RRL
+ * seconds Reset Recommended.
+ */
+static void nvme_zns_limit_tick(void *opaque)
+{
+    NvmeNamespace *ns = opaque;
+    NvmeZoned *zd = ns->zoned;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+
+    for (uint32_t i = 0; i < zd->geo.nr_zones; i++) {
+        NvmeZone *z = &zd->zones[i];
+        uint8_t s = qatomic_read(&z->sm.state);
+        int64_t age = now - qatomic_read(&z->since_ms);
+
+        if (zd->conf.frl && nvme_zsm_is_active(s) &&
+            !(z->sm.attrs & NVME_ZA_FINISH_RECOMMENDED) &&
+            age >= zd->conf.frl * 1000ll) {
+            nvme_zns_event(ns, i, NVME_ZNS_EV_FINISH_RECOMMENDED);
+        } else if (zd->conf.rrl && s == NVME_ZONE_STATE_FULL &&
+                   !(z->sm.attrs & NVME_ZA_RESET_RECOMMENDED) &&
+                   age >= zd->conf.rrl * 1000ll) {
+            nvme_zns_event(ns, i, NVME_ZNS_EV_RESET_RECOMMENDED);
+        }
+    }
+    timer_mod(zd->limit_timer, now + 1000);
+}
+
+/*
+ * Context: main loop (qom-set zone-inject).  "<ZSLBA>:<event>": make the
+ * controller change that zone as a device would, for testing how a host
+ * copes (read-only, offline, finish-recommended, reset-recommended).
+ */
+bool nvme_zns_inject(NvmeNamespace *ns, const char *spec, Error **errp)
+{
+    static const char *const names[] = {
+        [NVME_ZNS_EV_READ_ONLY] = "read-only",
+        [NVME_ZNS_EV_OFFLINE] = "offline",
+        [NVME_ZNS_EV_FINISH_RECOMMENDED] = "finish-recommended",
+        [NVME_ZNS_EV_RESET_RECOMMENDED] = "reset-recommended",
+    };
+    NvmeZoned *zd = ns->zoned;
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    const char *end = NULL;
+    uint64_t zslba;
+
+    if (!zd || !colon || qemu_strtou64(spec, &end, 0, &zslba) ||
+        end != colon ||
+        zslba >= ns->nlbas || zslba % zd->geo.zsze) {
+        error_setg(errp, "nvme-ns: zone-inject takes <zone start LBA>:"
+                   "<read-only|offline|finish-recommended|"
+                   "reset-recommended> on a zoned namespace");
+        return false;
+    }
+    for (unsigned ev = 0; ev < ARRAY_SIZE(names); ev++) {
+        if (!strcmp(colon + 1, names[ev])) {
+            if (!nvme_zns_event(ns, nvme_zns_zidx(zd, zslba), ev)) {
+                error_setg(errp, "nvme-ns: zone %" PRIu64 " cannot become "
+                           "%s in its state", zslba, names[ev]);
+                return false;
+            }
+            return true;
+        }
+    }
+    error_setg(errp, "nvme-ns: unknown zone event '%s'", colon + 1);
+    return false;
+}
+
+/*
+ * Context: main loop.  Changed Zone List (BFh) of the zoned namespace the
+ * command's NSID names: the number of zone identifiers (FFFFh: more than
+ * 511 changed, report the zones), then the identifiers (ZSLBAs).
+ */
+size_t nvme_zns_fill_changed_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
+                                 uint16_t *status)
+{
+    NvmeNamespace *ns = nvme_ns(n, le32_to_cpu(req->cmd.nsid));
+    NvmeZoned *zd = ns ? ns->zoned : NULL;
+
+    if (!zd) {
+        *status = nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 4, 0,
+                                  "changed zone list: no zoned namespace");
+        return 0;
+    }
+    QEMU_LOCK_GUARD(&zd->res_lock);
+    stw_le_p(buf, zd->changed_overflow ? 0xffff : zd->nr_changed);
+    for (uint32_t i = 0; !zd->changed_overflow && i < zd->nr_changed; i++) {
+        stq_le_p(buf + 8 + 8 * i, zd->changed[i]);
+    }
+    return 8 + 8 * NVME_CHANGED_ZONES_MAX;
+}
+
+/*
+ * Context: main loop.  The host read the log without RAE: it starts over
+ * and Zone Descriptor Changed may be reported again.
+ */
+void nvme_zns_changed_log_read(NvmeCtrl *n, uint32_t nsid)
+{
+    NvmeNamespace *ns = nvme_ns(n, nsid);
+
+    if (ns && ns->zoned) {
+        WITH_QEMU_LOCK_GUARD(&ns->zoned->res_lock) {
+            ns->zoned->nr_changed = 0;
+            ns->zoned->changed_overflow = false;
+        }
+        nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
+    }
 }

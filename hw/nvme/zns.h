@@ -29,6 +29,8 @@ typedef struct NvmeZonedParams {
     uint64_t zone_capacity;     /* zoned.zone_capacity=, bytes; 0: size */
     uint32_t descr_ext_size;    /* zoned.descr_ext_size=, 64-byte units */
     bool cross_read;            /* zoned.cross_read= */
+    uint32_t frl;               /* zone-frl=: Finish Recommended Limit, s */
+    uint32_t rrl;               /* zone-rrl=: Reset Recommended Limit, s */
     uint32_t max_active;        /* zoned.max_active=, 0: no limit */
     uint32_t max_open;          /* zoned.max_open=, 0: no limit */
     uint32_t numzrwa;           /* zoned.numzrwa=, 0: no ZRWA */
@@ -51,6 +53,7 @@ typedef struct NvmeZonedCtrlParams {
 typedef struct NvmeZone {
     QemuSpin lock;
     NvmeZoneSm sm;
+    int64_t since_ms;           /* entered its state (virtual clock) */
     bool on_lru;                /* on imp_open (res_lock) */
     QTAILQ_ENTRY(NvmeZone) lru;
 } NvmeZone;
@@ -84,7 +87,7 @@ typedef struct NvmeZoned {
     uint64_t changed[NVME_CHANGED_ZONES_MAX];
     uint32_t nr_changed;
     bool changed_overflow;
-    QEMUBH *notice_bh;          /* main loop: Zone Descriptor Changed */
+    QEMUTimer *limit_timer;     /* zone-frl, zone-rrl: once a second */
     NvmeZnsStore store;
 } NvmeZoned;
 
@@ -114,6 +117,19 @@ uint16_t nvme_zns_identify_ctrl(NvmeCtrl *n, NvmeRequest *req);
 void nvme_zns_fill_id_ns(NvmeNamespace *ns, void *id);
 bool nvme_zns_format_ok(NvmeNamespace *ns, unsigned lbaf);
 void nvme_zns_format(NvmeNamespace *ns);
+
+/* zns.c: changes the controller makes, the Changed Zone List log */
+typedef enum NvmeZnsEvent {
+    NVME_ZNS_EV_READ_ONLY,
+    NVME_ZNS_EV_OFFLINE,
+    NVME_ZNS_EV_FINISH_RECOMMENDED,
+    NVME_ZNS_EV_RESET_RECOMMENDED,
+} NvmeZnsEvent;
+
+bool nvme_zns_inject(NvmeNamespace *ns, const char *spec, Error **errp);
+size_t nvme_zns_fill_changed_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
+                                 uint16_t *status);
+void nvme_zns_changed_log_read(NvmeCtrl *n, uint32_t nsid);
 
 /* zns.c: state changes, for zns-cmd.c (locks as documented in zns.c) */
 uint16_t nvme_zns_apply(NvmeZoned *zd, NvmeZone *z, NvmeZsmAction a);

@@ -70,14 +70,8 @@ static void rig_stop(Rig *r)
 static bool ana_set(Rig *r, const char *id, const char *val)
 {
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
-    QDict *rsp = qtest_qmp(r->a->qts,
-                           "{'execute': 'qom-set', 'arguments': {"
-                           " 'path': %s, 'property': 'ana-state',"
-                           " 'value': %s }}", path, val);
-    bool ok = qdict_haskey(rsp, "return");
 
-    qobject_unref(rsp);
-    return ok;
+    return nvme_drv_qom_set(r->a, path, "ana-state", val);
 }
 
 static char *ana_get(Rig *r, const char *id)

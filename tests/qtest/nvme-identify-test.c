@@ -135,8 +135,9 @@ static void test_version(void)
     g_assert_cmpuint(id->cntrltype, ==, 1);
     /* no pool: extended LBA formats only, no Namespace Granularity */
     g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ALWAYS);
-    /* Namespace Attribute and Firmware Activation notices */
-    g_assert_cmphex(le32_to_cpu(id->oaes), ==, (1u << 8) | (1u << 9));
+    /* Namespace Attribute, Firmware Activation, Zone Descriptor Changed */
+    g_assert_cmphex(le32_to_cpu(id->oaes), ==,
+                    (1u << 8) | (1u << 9) | (1u << 27));
     /* no Namespace Management, no Virtualization Management */
     g_assert_cmphex(le16_to_cpu(id->oacs) & ((1 << 3) | (1 << 7)), ==, 0);
     /* CRDT1-3 (bytes 134-139): no retry delays */
@@ -448,13 +449,14 @@ static void test_subsystem(void)
  * Supported Log Pages (LID 00h): exactly the log pages Get Log Page
  * returns; every listed one reads, every other one is Invalid Log Page.
  * ANA (0Ch) only with a subsystem (test_subsystem).  Endurance Group
- * Information (09h) needs the group in LSI: 0 is Invalid Field.
+ * Information (09h) needs the group in LSI: 0 is Invalid Field; the
+ * Changed Zone List (BFh) a zoned namespace's NSID (nvme-zns-test).
  */
 static void test_supported_logs(void)
 {
     static const uint8_t want[] = {
         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0e,
-        0x80, 0x81,
+        0x80, 0x81, 0xbf,
     };
     NvmeDrv *d = nvme_drv_start_ready(NULL);
     uint32_t *lids = g_malloc(1024);
@@ -465,7 +467,7 @@ static void test_supported_logs(void)
         bool listed = memchr(want, lid, sizeof(want)) != NULL;
         uint16_t st = nvme_drv_get_log(d, lid, 0xffffffff, 0, buf, 512);
         uint16_t want_st = !listed ? NVME_INVALID_LOG_ID | DNR :
-                           lid == 0x09 ? INVALID_FIELD : 0;
+                           lid == 0x09 || lid == 0xbf ? INVALID_FIELD : 0;
 
         g_assert_cmphex(le32_to_cpu(lids[lid]), ==, listed ? 1 : 0);
         g_assert_cmphex(st, ==, want_st);

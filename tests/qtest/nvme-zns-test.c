@@ -13,6 +13,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qobject/qdict.h"
 #include "libqtest.h"
 #include "libqos/nvme-drv.h"
 
@@ -39,8 +40,12 @@
 #define ZS_IOPEN    0x2
 #define ZS_EOPEN    0x3
 #define ZS_CLOSED   0x4
+#define ZS_RONLY    0xd
 #define ZS_FULL     0xe
+#define ZS_OFFLINE  0xf
 
+#define ZA_FZR      (1u << 1)
+#define ZA_RZR      (1u << 2)
 #define ZA_ZRWAV    (1u << 3)
 #define ZA_ZDEV     (1u << 7)
 #define NO_WP       UINT64_MAX
@@ -59,7 +64,8 @@ static char *zns_args(const char *ctrl, const char *ns)
 {
     return g_strdup_printf("-drive file=@IMG@,if=none,id=z0,format=raw "
                            "-device nvme,id=c0,serial=zns0%s%s "
-                           "-device nvme-ns,drive=z0,bus=c0,nsid=1,zoned=on,"
+                           "-device nvme-ns,id=zns1,drive=z0,bus=c0,nsid=1,"
+                           "zoned=on,"
                            "zoned.zone_size=1M%s%s", ctrl ? "," : "",
                            ctrl ? ctrl : "", ns ? "," : "", ns ? ns : "");
 }
@@ -110,6 +116,11 @@ static uint16_t zwrite(NvmeDrv *d, uint64_t slba, uint32_t n, uint32_t seed)
     return zcmd(d, NVME_CMD_WRITE, slba, n, seed);
 }
 
+static uint16_t zread_status(NvmeDrv *d, uint64_t slba, uint32_t n)
+{
+    return zcmd(d, NVME_CMD_READ, slba, n, 0);
+}
+
 /* The blocks read back as written with @seed (0: as zeroes). */
 static void expect_data(NvmeDrv *d, uint64_t slba, uint32_t n, uint32_t seed)
 {
@@ -158,6 +169,13 @@ static NvmeErrorLog last_error(NvmeDrv *d)
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &log,
                                      sizeof(log)), ==, 0);
     return log;
+}
+
+/* qom-set zone-inject: the controller changes a zone. */
+static bool inject(NvmeDrv *d, const char *spec)
+{
+    return nvme_drv_qom_set(d, "/machine/peripheral/zns1", "zone-inject",
+                            spec);
 }
 
 /* ---- configuration ---- */
@@ -813,6 +831,8 @@ static void test_persist(void)
                                        sizeof(ext)), ==, 0);
     g_assert_cmphex(zsend(d, ZONE(5), ZSA_OPEN | ZRWAA), ==, 0);
     g_assert_cmphex(zwrite(d, ZONE(5) + 4, 8, 5), ==, 0);          /* ZRWA */
+    g_assert_true(inject(d, "0x3000:read-only"));                  /* RO */
+    g_assert_true(inject(d, "0x3800:offline"));                    /* O */
     nvme_drv_stop(d);
     /* the image grew by the area holding the state */
     g_assert_cmpint(stat(img, &st), ==, 0);
@@ -831,6 +851,8 @@ static void test_persist(void)
     expect_zone(d, 5, ZS_CLOSED, ZONE(5));
     g_assert_cmphex(zone(d, 5).za, ==, ZA_ZRWAV);
     expect_data(d, ZONE(5) + 4, 8, 5);              /* ZRWA data kept */
+    expect_zone(d, 6, ZS_RONLY, NO_WP);
+    expect_zone(d, 7, ZS_OFFLINE, NO_WP);
     expect_data(d, ZONE(2), 24, 2);
     /* writes go on at the write pointers */
     g_assert_cmphex(zwrite(d, ZONE(2) + 24, 8, 6), ==, 0);
@@ -948,6 +970,130 @@ static void test_format(void)
     nvme_drv_stop(d);
 }
 
+/* ---- changes the controller makes ---- */
+
+#define CHANGED_ZONES   0xbf
+#define AEC_ZONE        (1u << 27)
+#define ZONE_NOTICE     (NVME_AER_TYPE_NOTICE | 0xef << 8 | CHANGED_ZONES << 16)
+
+/* The Changed Zone List of NSID 1: its count (FFFFh: too many). */
+static uint16_t changed_zones(NvmeDrv *d, uint64_t *zslba, uint32_t rae)
+{
+    uint8_t buf[4096];
+
+    g_assert_cmphex(nvme_drv_get_log_ext(d, CHANGED_ZONES, rae, 1, 0, buf,
+                                         sizeof(buf)), ==, 0);
+    if (zslba) {
+        *zslba = ldq_le_p(buf + 8);
+    }
+    return lduw_le_p(buf);
+}
+
+/*
+ * Zones the controller changes (zone-inject, for testing hosts): Read Only
+ * and Offline with their statuses, Finish and Reset Recommended; each
+ * lands in the Changed Zone List and raises Zone Descriptor Changed.
+ */
+static void test_changed_zones(void)
+{
+    NvmeDrv *d = zstart(NULL, NULL);
+    uint64_t zslba = 0;
+    uint8_t block[LBASZ];
+    uint16_t cid;
+
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
+                                          AEC_ZONE, NULL), ==, 0);
+    cid = nvme_drv_submit_aer(d);
+    g_assert_cmphex(zwrite(d, ZONE(1), 8, 1), ==, 0);
+    g_assert_true(inject(d, "2048:read-only"));
+    nvme_drv_expect_aer(d, cid, ZONE_NOTICE);
+    expect_zone(d, 1, ZS_RONLY, NO_WP);
+    g_assert_cmphex(zwrite(d, ZONE(1) + 8, 8, 1), ==,
+                    NVME_ZONE_READ_ONLY | DNR);
+    expect_data(d, ZONE(1), 8, 1);              /* still readable */
+    /* a second change before the log is read: listed, no new notice */
+    cid = nvme_drv_submit_aer(d);
+    g_assert_true(inject(d, "0x1800:offline"));
+    nvme_drv_expect_no_aer(d);
+    /* with RAE the list stays and the notice stays masked */
+    g_assert_cmpuint(changed_zones(d, &zslba, 1u << 15), ==, 2);
+    g_assert_cmpuint(zslba, ==, ZONE(1));
+    g_assert_cmpuint(changed_zones(d, NULL, 0), ==, 2);
+    g_assert_cmpuint(changed_zones(d, NULL, 0), ==, 0);
+    /* Offline zones: reads refused; host Offline on a read only zone */
+    g_assert_cmphex(zread_status(d, ZONE(3), 1), ==,
+                    NVME_ZONE_OFFLINE | DNR);
+    g_assert_cmphex(zsend(d, ZONE(1), ZSA_OFFLINE), ==, 0);
+    expect_zone(d, 1, ZS_OFFLINE, NO_WP);
+    g_assert_cmphex(zsend(d, ZONE(1), ZSA_RESET), ==, ST_TRANS);
+    /* recommendations: on an active zone, cleared by finishing */
+    g_assert_cmphex(zwrite(d, ZONE(0), 8, 1), ==, 0);
+    g_assert_true(inject(d, "0:finish-recommended"));
+    nvme_drv_expect_aer(d, cid, ZONE_NOTICE);
+    g_assert_false(inject(d, "0x1000:finish-recommended"));   /* Empty */
+    g_assert_cmphex(zone(d, 0).za & ZA_FZR, ==, ZA_FZR);
+    g_assert_cmphex(zsend(d, ZONE(0), ZSA_FINISH), ==, 0);
+    g_assert_cmphex(zone(d, 0).za, ==, 0);
+    g_assert_true(inject(d, "0:reset-recommended"));
+    g_assert_cmphex(zone(d, 0).za & ZA_RZR, ==, ZA_RZR);
+    g_assert_cmphex(zsend(d, ZONE(0), ZSA_RESET), ==, 0);
+    g_assert_cmphex(zone(d, 0).za, ==, 0);
+    /* refusals */
+    g_assert_false(inject(d, "100:offline"));
+    g_assert_false(inject(d, "0:broken"));
+    g_assert_false(inject(d, "0"));
+    g_assert_cmphex(nvme_drv_get_log(d, CHANGED_ZONES, 0xffffffff, 0, block,
+                                     sizeof(block)), ==, ST_FIELD);
+    nvme_drv_stop(d);
+}
+
+/* More than 511 changed zones: the count says FFFFh. */
+static void test_changed_overflow(void)
+{
+    NvmeDrv *d = zstart(NULL, "zoned.zone_size=16k");
+
+    for (int i = 0; i < 512; i++) {
+        g_autofree char *spec = g_strdup_printf("%d:offline", i * 32);
+
+        g_assert_true(inject(d, spec));
+    }
+    g_assert_cmphex(changed_zones(d, NULL, 0), ==, 0xffff);
+    g_assert_cmphex(changed_zones(d, NULL, 0), ==, 0);
+    nvme_drv_stop(d);
+}
+
+/* zone-frl, zone-rrl: recommendations once the zone stayed long enough. */
+static void test_limits(void)
+{
+    NvmeDrv *d = zstart(NULL, "zone-frl=3,zone-rrl=5");
+    uint64_t zslba = 0;
+    uint8_t buf[4096];
+    uint16_t cid;
+
+    g_assert_cmphex(nvme_drv_identify(d, 0x05, 1, NVME_CSI_ZONED, buf), ==,
+                    0);
+    g_assert_cmpuint(ldl_le_p(buf + 12), ==, 5);         /* RRL */
+    g_assert_cmpuint(ldl_le_p(buf + 16), ==, 3);         /* FRL */
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
+                                          AEC_ZONE, NULL), ==, 0);
+    cid = nvme_drv_submit_aer(d);
+    g_assert_cmphex(zwrite(d, ZONE(2), 8, 1), ==, 0);
+    g_assert_cmphex(zsend(d, ZONE(4), ZSA_FINISH), ==, 0);
+    qtest_clock_step(d->qts, 2000 * 1000000LL);
+    nvme_drv_expect_no_aer(d);
+    qtest_clock_step(d->qts, 2000 * 1000000LL);
+    nvme_drv_expect_aer(d, cid, ZONE_NOTICE);
+    g_assert_cmphex(zone(d, 2).za, ==, ZA_FZR);
+    g_assert_cmphex(zone(d, 4).za, ==, 0);
+    g_assert_cmpuint(changed_zones(d, &zslba, 0), ==, 1);
+    g_assert_cmpuint(zslba, ==, ZONE(2));
+    qtest_clock_step(d->qts, 2000 * 1000000LL);
+    g_assert_cmphex(zone(d, 4).za, ==, ZA_RZR);
+    g_assert_cmpuint(changed_zones(d, &zslba, 0), ==, 1);
+    g_assert_cmpuint(zslba, ==, ZONE(4));
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -969,5 +1115,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/zns/kill", test_kill);
     qtest_add_func("/nvme/zns/bad_state", test_bad_state);
     qtest_add_func("/nvme/zns/format", test_format);
+    qtest_add_func("/nvme/zns/changed_zones", test_changed_zones);
+    qtest_add_func("/nvme/zns/changed_overflow", test_changed_overflow);
+    qtest_add_func("/nvme/zns/limits", test_limits);
     return g_test_run();
 }

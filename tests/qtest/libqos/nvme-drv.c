@@ -1291,6 +1291,18 @@ void nvme_drv_expect_blocks(NvmeDrv *d, uint16_t qid, uint32_t nsid,
     g_assert_cmpmem(got, len, want, len);
 }
 
+bool nvme_drv_qom_set(NvmeDrv *d, const char *path, const char *prop,
+                      const char *val)
+{
+    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'qom-set', 'arguments': {"
+                           " 'path': %s, 'property': %s, 'value': %s }}",
+                           path, prop, val);
+    bool ok = qdict_haskey(rsp, "return");
+
+    qobject_unref(rsp);
+    return ok;
+}
+
 /* ---------------------------------------------------------------- */
 /* more controllers in the same QEMU                                 */
 

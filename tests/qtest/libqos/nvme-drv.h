@@ -333,6 +333,9 @@ uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
 uint16_t nvme_drv_exec_data(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd,
                             const void *in, void *out, uint32_t len,
                             NvmeCqe *cqe);
+/* qom-set string property @prop of @path to @val: whether it worked. */
+bool nvme_drv_qom_set(NvmeDrv *d, const char *path, const char *prop,
+                      const char *val);
 /* Fill @buf with the test pattern of @seed (never a zero byte). */
 void nvme_drv_pattern(uint8_t *buf, size_t len, uint32_t seed);
 /* @nblocks at @slba read back as pattern @seed (zeroes for seed 0). */
