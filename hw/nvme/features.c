@@ -28,7 +28,6 @@
 #include "resv.h"
 #include "stats.h"
 #include "types.h"
-#include "zns.h"
 #include "trace.h"
 
 #define NVME_TS_ORIGIN_HOST     (1 << 1)
