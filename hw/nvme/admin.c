@@ -109,12 +109,14 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     /*
      * SGLs without alignment rules, bit buckets (dma.c); metadata in a
      * byte-aligned contiguous MPTR buffer or an SGL whose first descriptor
-     * MPTR points to (dma.c).  No keyed or transport descriptors, no
-     * offsets, no SGL longer than the transfer, no SDT hint.
+     * MPTR points to (dma.c); SGLs longer than the transfer (bit 18:
+     * Linux sizes passthrough SGLs to the user's buffer).  No keyed or
+     * transport descriptors, no offsets, no SDT hint.
      */
     id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                            NVME_CTRL_SGLS_BITBUCKET |
                            NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
+                           NVME_CTRL_SGLS_EXCESS_LENGTH |
                            NVME_CTRL_SGLS_MPTR_SGL);
     snprintf((char *)id->subnqn, sizeof(id->subnqn), "%s",
              n->subsys->subnqn);

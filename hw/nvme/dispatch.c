@@ -201,8 +201,13 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
         return status;
     }
     if (NVME_CMD_FLAGS_PSDT(flags) == 3) {     /* reserved; dma.c does SGLs */
-        nvme_req_err_field(req, 1, 6);
-        return NVME_INVALID_FIELD | NVME_DNR;
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 1, 6,
+                               "PSDT 11b is reserved");
+    }
+    if (req->sq->sqid == 0 && NVME_CMD_FLAGS_PSDT(flags)) {
+        /* NVMe over PCIe: admin commands use PRPs only */
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 1, 6,
+                               "SGL in an admin command");
     }
     status = nvme_dispatch_ns_checks(n, req, op);
     if (status) {

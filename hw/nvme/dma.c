@@ -2,22 +2,13 @@
  * NVMe data pointers: PRP entries and lists, or Scatter Gather Lists, to
  * a QEMUSGList, and copies between device buffers and guest memory.
  *
- * Every rule of the PRP format is checked against guest input: dword
- * alignment of PRP1, zero page offset of every later data entry, qword
- * alignment of list pointers.  The walk consumes at least one page of the
- * transfer per list page it reads, so a list that loops cannot hang it.
- *
- * SGLs (PSDT 01b or 10b): Data Block, Bit Bucket, Segment and Last
- * Segment descriptors with the Address subtype.  The walk enforces the
- * SGL rules of the NVMe Base specification (segments must be guest RAM):
- * segment lengths non-zero multiples of 16 and qword
- * aligned segments, a Segment or Last Segment descriptor only as the last
- * descriptor of a segment and never inside the last segment, the
- * described length exactly the command's transfer length (SGLS does not
- * offer longer SGLs), no Address + Length past 2^64, no keyed or other
- * descriptor types.  It reads at most NVME_SGL_MAX_DESCS descriptors per
- * command, so a segment chain that loops ends in Invalid Number of SGL
- * Descriptors.
+ * The walks themselves, with every rule of the PRP and SGL formats, are
+ * the pure functions of dma-walk.c; here they read guest RAM (a list or
+ * segment elsewhere is a Data Transfer Error) and their pieces become
+ * req->sg, or holes for bit buckets.  SGLS bit 18 is offered: an SGL may
+ * describe more than the command transfers (Linux sizes the SGL of a
+ * passthrough command to the user's buffer), and only the command's data
+ * moves.  A command reads at most NVME_SGL_MAX_DESCS descriptors.
  *
  * Bit buckets are only valid where the controller writes guest memory:
  * their byte ranges of the transfer are recorded as holes (req->sg_holes)
@@ -32,7 +23,8 @@
  * of an SGL segment holding exactly one descriptor, the first of the
  * metadata SGL: a Data Block, a Bit Bucket (reads only), or a Segment or
  * Last Segment leading to more, walked by the same rules as the data SGL
- * (a length other than the metadata's is Metadata SGL Length Invalid).
+ * (shorter than the metadata: Metadata SGL Length Invalid; longer: SGLS
+ * bit 18 covers data and metadata SGLs alike).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -44,19 +36,14 @@
 #include "cmem.h"
 #include "ctrl.h"
 #include "dma.h"
+#include "dma-walk.h"
 #include "iothread.h"
 #include "queue.h"
 #include "trace.h"
 
-#define PRP_CHUNK           512     /* list entries read per DMA */
-#define SGL_CHUNK           256     /* descriptors read per DMA (4 KiB) */
 #define NVME_SGL_MAX_DESCS  16384   /* descriptors walked per command */
 #define NVME_SG_KEEP        64      /* sglist/iovec entries a request keeps */
 
-/* Offsets of the fields of the command's SGL descriptor (SGL1, DPTR). */
-#define SGL1_ADDR   24
-#define SGL1_LEN    32
-#define SGL1_ID     39
 #define MPTR_BYTE   16          /* the command's MPTR field */
 
 typedef struct NvmeSgHole {
@@ -183,126 +170,7 @@ void nvme_dma_unmap(NvmeRequest *req)
     }
 }
 
-/* Context: main loop. */
-static uint16_t nvme_prp_bad_offset(NvmeRequest *req, uint64_t prp,
-                                    unsigned byte)
-{
-    trace_nvme_prp_invalid(le16_to_cpu(req->cmd.cid), prp);
-    nvme_req_err_field(req, byte, 0);
-    return NVME_INVALID_PRP_OFFSET | NVME_DNR;
-}
-
-/* Context: main loop.  Walk a PRP list starting at @list for @len bytes. */
-static uint16_t nvme_dma_map_list(NvmeCtrl *n, NvmeRequest *req,
-                                  uint64_t list, uint32_t len)
-{
-    uint64_t ent[PRP_CHUNK];
-    uint64_t psz = n->regs.page_size;
-
-    while (len) {
-        uint32_t slots = (psz - (list & (psz - 1))) / 8;
-        uint32_t needed = DIV_ROUND_UP(len, psz);
-        uint32_t data = needed <= slots ? needed : slots - 1;
-        uint32_t total = data + (needed > slots);
-
-        if ((list & 7) || data == 0) {
-            return nvme_prp_bad_offset(req, list, 32);
-        }
-        if (nvme_cmem_check(n, list, (uint64_t)total * 8, NVME_CMEM_LIST)) {
-            nvme_req_err_field(req, 32, 0);
-            return NVME_INVALID_USE_OF_CMB | NVME_DNR;
-        }
-        for (uint32_t done = 0; done < total; done += PRP_CHUNK) {
-            uint32_t cnt = MIN(total - done, PRP_CHUNK);
-
-            if (nvme_pci_read(n, list + done * 8, ent, cnt * 8)) {
-                return NVME_DATA_TRAS_ERROR | NVME_DNR;
-            }
-            for (uint32_t i = 0; i < cnt; i++) {
-                uint64_t e = le64_to_cpu(ent[i]);
-                uint32_t chunk = MIN(len, psz);
-
-                if (done + i == data) {     /* pointer to the next list */
-                    list = e;
-                    break;
-                }
-                if (e & (psz - 1)) {
-                    return nvme_prp_bad_offset(req, e, 32);
-                }
-                nvme_sg_add(&req->sg, e, chunk);
-                len -= chunk;
-            }
-        }
-    }
-    return NVME_SUCCESS;
-}
-
-/* Context: main loop.  Build req->sg from PRP1/PRP2 for @len bytes. */
-static uint16_t nvme_prp_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
-{
-    uint64_t prp1 = le64_to_cpu(req->cmd.dptr.prp1);
-    uint64_t prp2 = le64_to_cpu(req->cmd.dptr.prp2);
-    uint64_t psz = n->regs.page_size;
-    uint32_t first;
-
-    if (prp1 & 3) {
-        return nvme_prp_bad_offset(req, prp1, 24);
-    }
-    first = MIN(len, psz - (prp1 & (psz - 1)));
-    nvme_sg_add(&req->sg, prp1, first);
-    len -= first;
-    if (len == 0) {
-        return NVME_SUCCESS;
-    }
-    if (len <= psz) {
-        if (prp2 & (psz - 1)) {
-            return nvme_prp_bad_offset(req, prp2, 32);
-        }
-        nvme_sg_add(&req->sg, prp2, len);
-        return NVME_SUCCESS;
-    }
-    return nvme_dma_map_list(n, req, prp2, len);
-}
-
-/* ---- SGLs ---- */
-
-typedef struct NvmeSglWalk {
-    NvmeCtrl *n;
-    NvmeRequest *req;
-    uint32_t len;               /* bytes the command transfers */
-    uint32_t done;              /* bytes described so far */
-    uint32_t ndesc;             /* descriptors walked so far */
-    bool to_device;             /* host-to-controller: no bit buckets */
-    bool in_cmd;                /* current descriptor is the command's */
-    bool md;                    /* the metadata SGL (MPTR, PSDT 10b) */
-} NvmeSglWalk;
-
-/*
- * Context: main loop.  Reject the SGL: trace why, point the error log at
- * the command's SGL field @byte when the culprit is the command's own
- * descriptor (else at DPTR, or MPTR for the metadata SGL), return @status
- * with DNR.  A wrong length of the metadata SGL is Metadata SGL Length
- * Invalid rather than Data SGL Length Invalid.
- */
-static uint16_t nvme_sgl_fail(NvmeSglWalk *w, uint16_t status,
-                              const char *why, const NvmeSglDescriptor *d,
-                              unsigned byte)
-{
-    NvmeRequest *req = w->req;
-
-    if (w->md && status == NVME_DATA_SGL_LEN_INVALID) {
-        status = NVME_MD_SGL_LEN_INVALID;
-    }
-    trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid), why,
-                           le64_to_cpu(d->addr), le32_to_cpu(d->len),
-                           d->type, w->ndesc, status);
-    if (w->md) {
-        nvme_req_err_field(req, MPTR_BYTE, 0);
-    } else {
-        nvme_req_err_field(req, w->in_cmd ? byte : SGL1_ADDR, 0);
-    }
-    return status | NVME_DNR;
-}
+/* ---- PRPs and SGLs: the walks of dma-walk.c on guest memory ---- */
 
 /* Context: main loop.  Record bytes of the transfer that a bit bucket eats. */
 static void nvme_sgl_add_hole(NvmeRequest *req, uint32_t off, uint32_t len)
@@ -324,197 +192,101 @@ static void nvme_sgl_add_hole(NvmeRequest *req, uint32_t off, uint32_t len)
     g_array_append_val(req->sg_holes, h);
 }
 
+/* Context: main loop.  NvmeWalkRead: lists and segments live in RAM. */
+static bool nvme_walk_read(void *opaque, uint64_t addr, void *buf,
+                           uint32_t len)
+{
+    NvmeRequest *req = opaque;
+    NvmeCtrl *n = nvme_req_ctrl(req);
+
+    return nvme_dma_range_ok(n, addr, len, false) &&
+           nvme_pci_read(n, addr, buf, len) == MEMTX_OK;
+}
+
 /*
- * Context: main loop.  Check a descriptor's type and subtype: Data Block
- * and Bit Bucket (where allowed), Segment and Last Segment, subtype
- * Address only.  Keyed, Transport and vendor descriptors are not offered.
+ * Context: main loop.  NvmeWalkCheck: a list or segment wholly in host
+ * memory or wholly in a controller memory that may hold lists (cmem.c).
  */
-static uint16_t nvme_sgl_check_type(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+static uint16_t nvme_walk_check(void *opaque, uint64_t addr, uint64_t len)
 {
-    uint8_t type = NVME_SGL_TYPE(d->type);
-
-    if (NVME_SGL_SUBTYPE(d->type) != NVME_SGL_DESCR_SUBTYPE_ADDRESS) {
-        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
-                             "unsupported descriptor subtype", d, SGL1_ID);
-    }
-    switch (type) {
-    case NVME_SGL_DESCR_TYPE_DATA_BLOCK:
-    case NVME_SGL_DESCR_TYPE_SEGMENT:
-    case NVME_SGL_DESCR_TYPE_LAST_SEGMENT:
-        return NVME_SUCCESS;
-    case NVME_SGL_DESCR_TYPE_BIT_BUCKET:
-        if (w->to_device) {
-            return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
-                                 "bit bucket in a host-to-controller transfer",
-                                 d, SGL1_ID);
-        }
-        return NVME_SUCCESS;
-    case NVME_SGL_DESCR_TYPE_KEYED_DATA_BLOCK:
-        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
-                             "keyed data block", d, SGL1_ID);
-    default:
-        return nvme_sgl_fail(w, NVME_SGL_DESCR_TYPE_INVALID,
-                             "unsupported descriptor type", d, SGL1_ID);
-    }
+    return nvme_cmem_check(nvme_req_ctrl(opaque), addr, len,
+                           NVME_CMEM_LIST) & ~NVME_DNR;
 }
 
-/* Context: main loop.  A Data Block or Bit Bucket (type already checked). */
-static uint16_t nvme_sgl_data(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+/* Context: main loop.  NvmeWalkPiece: into req->sg, or a hole. */
+static void nvme_walk_piece(void *opaque, uint32_t off, uint64_t addr,
+                            uint32_t len, bool hole)
 {
-    uint64_t addr = le64_to_cpu(d->addr);
-    uint32_t dlen = le32_to_cpu(d->len);
-    bool bucket = NVME_SGL_TYPE(d->type) == NVME_SGL_DESCR_TYPE_BIT_BUCKET;
+    NvmeRequest *req = opaque;
 
-    if (dlen == 0) {
-        return NVME_SUCCESS;    /* describes no data */
-    }
-    if (!bucket && addr + dlen - 1 < addr) {
-        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
-                             "data block wraps past 2^64", d, SGL1_LEN);
-    }
-    if (dlen > w->len - w->done) {
-        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
-                             "SGL longer than the transfer", d, SGL1_LEN);
-    }
-    if (bucket) {
-        nvme_sgl_add_hole(w->req, w->done, dlen);
+    if (hole) {
+        nvme_sgl_add_hole(req, off, len);
     } else {
-        nvme_sg_add(&w->req->sg, addr, dlen);
+        nvme_sg_add(&req->sg, addr, len);
     }
-    w->done += dlen;
-    return NVME_SUCCESS;
 }
 
-/* Context: main loop.  The rules for a Segment or Last Segment descriptor. */
-static uint16_t nvme_sgl_check_seg(NvmeSglWalk *w, const NvmeSglDescriptor *d)
+/* Context: main loop.  Build req->sg from PRP1/PRP2 for @len bytes. */
+static uint16_t nvme_prp_map(NvmeCtrl *n, NvmeRequest *req, uint32_t len)
 {
-    uint64_t addr = le64_to_cpu(d->addr);
-    uint32_t slen = le32_to_cpu(d->len);
+    NvmeWalkIo io = {
+        .read = nvme_walk_read, .piece = nvme_walk_piece, .opaque = req,
+        .check = nvme_walk_check,
+    };
+    NvmeWalkResult res;
+    uint16_t status;
 
-    if (slen == 0 || slen % sizeof(NvmeSglDescriptor)) {
-        return nvme_sgl_fail(w, NVME_INVALID_SGL_SEG_DESCR,
-                             "segment length not a non-zero multiple of 16",
-                             d, SGL1_LEN);
+    status = nvme_walk_prp(&io, le64_to_cpu(req->cmd.dptr.prp1),
+                           le64_to_cpu(req->cmd.dptr.prp2), len,
+                           n->regs.page_size, &res);
+    if (status) {
+        trace_nvme_prp_invalid(le16_to_cpu(req->cmd.cid), res.why, res.addr,
+                               status);
+        if (res.byte != NVME_WALK_BYTE_NONE) {
+            nvme_req_err_field(req, res.byte, 0);
+        }
     }
-    if (addr & 7) {
-        return nvme_sgl_fail(w, NVME_INVALID_SGL_SEG_DESCR,
-                             "segment not qword aligned", d, SGL1_ADDR);
-    }
-    if (addr + slen - 1 < addr) {
-        return nvme_sgl_fail(w, NVME_DATA_SGL_LEN_INVALID,
-                             "segment wraps past 2^64", d, SGL1_LEN);
-    }
-    if (slen / sizeof(NvmeSglDescriptor) > NVME_SGL_MAX_DESCS - w->ndesc) {
-        return nvme_sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS,
-                             "too many descriptors", d, SGL1_LEN);
-    }
-    if (nvme_cmem_check(w->n, addr, slen, NVME_CMEM_LIST)) {
-        return nvme_sgl_fail(w, NVME_INVALID_USE_OF_CMB,
-                             "segment partly in controller memory", d,
-                             SGL1_ADDR);
-    }
-    return NVME_SUCCESS;
+    return status ? status | NVME_DNR : NVME_SUCCESS;
 }
 
 /*
- * Context: main loop.  Walk the SGL from its first descriptor @first (the
- * command's SGL1, or for @md the one MPTR points to).  @seg is the
- * descriptor being followed; each pass reads the segment it points to,
- * whose last descriptor may point to the next one.
+ * Context: main loop.  Build req->sg (and holes) for @len bytes from the
+ * SGL that starts with @first: the command's SGL1, or for @md the
+ * descriptor MPTR points to (the error log then points at MPTR).  The SGL
+ * may be longer than @len as SGLS bit 18 says.
  */
 static uint16_t nvme_sgl_map(NvmeCtrl *n, NvmeRequest *req,
                              const NvmeSglDescriptor *first, uint32_t len,
                              bool to_device, bool md)
 {
-    NvmeSglWalk w = {
-        .n = n, .req = req, .len = len, .to_device = to_device,
-        .in_cmd = true, .ndesc = 1, .md = md,
+    NvmeWalkIo io = {
+        .read = nvme_walk_read, .piece = nvme_walk_piece, .opaque = req,
+        .check = nvme_walk_check,
     };
-    NvmeSglDescriptor seg = *first;
-    NvmeSglDescriptor buf[SGL_CHUNK];
+    NvmeSglWalkArgs a = {
+        .first_in_cmd = !md, .len = len, .to_device = to_device, .md = md,
+        .excess_ok = le32_to_cpu(n->id_ctrl.sgls) &
+                     NVME_CTRL_SGLS_EXCESS_LENGTH,
+        .max_descs = NVME_SGL_MAX_DESCS,
+    };
+    NvmeWalkResult res;
     uint16_t status;
 
-    status = nvme_sgl_check_type(&w, &seg);
-    if (status) {
-        return status;
+    memcpy(a.first, first, sizeof(a.first));
+    status = nvme_walk_sgl(&io, &a, &res);
+    if (!status) {
+        trace_nvme_sgl_map(le16_to_cpu(req->cmd.cid), len, res.ndesc,
+                           req->sg_holes ? req->sg_holes->len : 0);
+        return NVME_SUCCESS;
     }
-    while (NVME_SGL_TYPE(seg.type) == NVME_SGL_DESCR_TYPE_SEGMENT ||
-           NVME_SGL_TYPE(seg.type) == NVME_SGL_DESCR_TYPE_LAST_SEGMENT) {
-        bool last = NVME_SGL_TYPE(seg.type) ==
-                    NVME_SGL_DESCR_TYPE_LAST_SEGMENT;
-        uint64_t addr = le64_to_cpu(seg.addr);
-        uint32_t count = le32_to_cpu(seg.len) / sizeof(NvmeSglDescriptor);
-        bool chained = false;
-
-        status = nvme_sgl_check_seg(&w, &seg);
-        if (status) {
-            return status;
-        }
-        w.in_cmd = false;
-        for (uint32_t i = 0; i < count && !chained; i += SGL_CHUNK) {
-            uint32_t cnt = MIN(count - i, SGL_CHUNK);
-
-            if (!nvme_dma_range_ok(n, addr + i * sizeof(buf[0]),
-                                   cnt * sizeof(buf[0]), false) ||
-                nvme_pci_read(n, addr + i * sizeof(buf[0]), buf,
-                              cnt * sizeof(buf[0]))) {
-                trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid),
-                                       "segment read failed", addr,
-                                       le32_to_cpu(seg.len), seg.type,
-                                       w.ndesc, NVME_DATA_TRAS_ERROR);
-                return NVME_DATA_TRAS_ERROR | NVME_DNR;
-            }
-            for (uint32_t j = 0; j < cnt; j++) {
-                NvmeSglDescriptor *d = &buf[j];
-                uint8_t type = NVME_SGL_TYPE(d->type);
-
-                w.ndesc++;
-                status = nvme_sgl_check_type(&w, d);
-                if (status) {
-                    return status;
-                }
-                if (type == NVME_SGL_DESCR_TYPE_SEGMENT ||
-                    type == NVME_SGL_DESCR_TYPE_LAST_SEGMENT) {
-                    if (last) {
-                        return nvme_sgl_fail(&w, NVME_INVALID_SGL_SEG_DESCR,
-                                             "segment descriptor in the "
-                                             "last segment", d, 0);
-                    }
-                    if (i + j != count - 1) {
-                        return nvme_sgl_fail(&w, NVME_INVALID_SGL_SEG_DESCR,
-                                             "segment descriptor not last "
-                                             "in its segment", d, 0);
-                    }
-                    seg = *d;
-                    chained = true;
-                    break;
-                }
-                status = nvme_sgl_data(&w, d);
-                if (status) {
-                    return status;
-                }
-            }
-        }
-        if (!chained) {
-            break;              /* that segment ended the list */
-        }
+    trace_nvme_sgl_invalid(le16_to_cpu(req->cmd.cid), res.why, res.addr,
+                           res.len, res.id, res.ndesc, status);
+    if (status != NVME_DATA_TRAS_ERROR) {
+        nvme_req_err_field(req, md ? MPTR_BYTE :
+                           res.byte != NVME_WALK_BYTE_NONE ? res.byte :
+                           NVME_WALK_BYTE_DPTR1, 0);
     }
-    if (w.in_cmd) {
-        status = nvme_sgl_data(&w, &seg);
-        if (status) {
-            return status;
-        }
-    }
-    if (w.done != len) {
-        w.in_cmd = NVME_SGL_TYPE(first->type) <=
-                   NVME_SGL_DESCR_TYPE_BIT_BUCKET;
-        return nvme_sgl_fail(&w, NVME_DATA_SGL_LEN_INVALID,
-                             "SGL shorter than the transfer", first,
-                             SGL1_LEN);
-    }
-    trace_nvme_sgl_map(le16_to_cpu(req->cmd.cid), len, w.ndesc,
-                       req->sg_holes ? req->sg_holes->len : 0);
-    return NVME_SUCCESS;
+    return status | NVME_DNR;
 }
 
 /*

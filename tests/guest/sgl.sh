@@ -4,7 +4,8 @@
 # <= 8 KiB piece with SGLs instead of PRPs; fio verifies the data.  run.sh
 # traces the device's SGL walk and fails unless SGLs were really used for
 # (nearly) all of fio's 2560 commands (the guest cannot see which data
-# pointer Linux chose).
+# pointer Linux chose).  nvme-cli passthrough reads and writes with a
+# buffer larger than the block.
 # host-trace: nvme_sgl_map 2500
 . /tests/lib.sh
 
@@ -30,6 +31,28 @@ check_fio_sgl() {
     fio_check fio-sgl-12k-verify /tmp/fsgl2.log $rc $((mib * 1024))
 }
 
+# Passthrough with a buffer larger than the data: Linux sends user
+# passthrough commands with an SGL as long as the user's buffer (SGLS bit
+# 18 lets it be longer than the transfer).  One 512-byte block written and
+# read back through 1 KiB buffers; only the block moves.
+check_passthru_larger_buffer() {
+    local rc=0
+    dd if=/dev/urandom of=/tmp/pt.w bs=1024 count=1 2>/dev/null
+    nvme write $NS --start-block=8000 --block-count=0 --data-size=1024 \
+        --data=/tmp/pt.w > /tmp/pt.out 2>&1 || rc=$?
+    ok sgl-passthru-write-larger-buffer "rc $rc: $(cat /tmp/pt.out)" [ $rc = 0 ]
+    rc=0
+    nvme read $NS --start-block=8000 --block-count=0 --data-size=1024 \
+        --data=/tmp/pt.r > /tmp/pt.out 2>&1 || rc=$?
+    ok sgl-passthru-read-larger-buffer "rc $rc: $(cat /tmp/pt.out)" [ $rc = 0 ]
+    head -c 512 /tmp/pt.w > /tmp/pt.w512
+    head -c 512 /tmp/pt.r > /tmp/pt.r512
+    dd if=$NS of=/tmp/pt.d bs=512 skip=8000 count=1 2>/dev/null
+    same_block() { cmp -s /tmp/pt.w512 /tmp/pt.r512 && cmp -s /tmp/pt.w512 /tmp/pt.d; }
+    ok sgl-passthru-data "read back and on disk equal what was written" \
+        same_block
+}
+
 check_kernel_log() {
     local bad
     bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' | head -n3)
@@ -38,5 +61,6 @@ check_kernel_log() {
 
 check_sgl_setup
 check_fio_sgl
+check_passthru_larger_buffer
 check_kernel_log
 done_

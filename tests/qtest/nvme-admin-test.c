@@ -60,7 +60,7 @@ static void test_identify_ctrl(void)
     g_assert_cmpuint(le32_to_cpu(id->nn), ==, NN);
     /* 1.4 and later require an NQN; SGLs (no alignment, bit bucket, MPTR) */
     g_assert_cmpuint(id->subnqn[0], !=, 0);
-    g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x000b0001);
+    g_assert_cmphex(le32_to_cpu(id->sgls), ==, 0x000f0001);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);   /* Compare and Write */
     /* Get LBA Status (nvme-nvm-test checks the command) */
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 9), ==, 1 << 9);
@@ -1357,10 +1357,9 @@ static void test_admin_fused_sgl(void)
     g_assert_cmphex(admin_raw(d, &cmd, NULL), ==, NVME_INVALID_FIELD | DNR);
     cmd.flags = 3 << 6;                 /* PSDT 11b is reserved */
     g_assert_cmphex(admin_raw(d, &cmd, NULL), ==, NVME_INVALID_FIELD | DNR);
-    /* PSDT 01b: DPTR is now an SGL Data Block of length 0 */
+    /* PSDT 01b: admin commands on PCIe use PRPs only */
     cmd.flags = NVME_PSDT_SGL_MPTR_CONTIGUOUS << 6;
-    g_assert_cmphex(admin_raw(d, &cmd, NULL), ==,
-                    NVME_DATA_SGL_LEN_INVALID | DNR);
+    g_assert_cmphex(admin_raw(d, &cmd, NULL), ==, NVME_INVALID_FIELD | DNR);
     cmd.flags = 0;
     g_assert_cmphex(admin_raw(d, &cmd, NULL), ==, NVME_SUCCESS);
     nvme_drv_stop(d);

@@ -1514,8 +1514,10 @@ static void test_prp_list_loop_self(void)
 
 /*
  * A list starting in the last qword of a page holds no data entry, only a
- * pointer, here back to itself: following it would never end.  The
- * device rejects it as an invalid PRP offset.
+ * pointer to the next list page, here back to itself: following it would
+ * never end.  A chained list pointer has no page offset (only PRP1 and
+ * the command's list pointer do), so the device rejects it as an invalid
+ * PRP offset.
  */
 static void test_prp_list_loop_last_slot(void)
 {

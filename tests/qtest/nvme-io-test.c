@@ -133,6 +133,41 @@ static void test_rw_prp_list_chained(void)
     roundtrip(d, 500, 3 * 4096, 0, 4096 - 16, 1);
     /* list pointer with an offset but no chaining */
     roundtrip(d, 900, 6 * 4096, 0x100, 0x800, 1);
+    /* the list starts in the last entry of its page: it chains at once */
+    roundtrip(d, 1200, 3 * 4096, 0, 4096 - 8, 2);
+    roundtrip(d, 1300, 40 * 4096, 0x400, 4096 - 8, 2);
+    nvme_drv_stop(d);
+}
+
+/*
+ * A list may chain back to a page it used before; only the transfer
+ * length bounds the walk.  PRP2 points at the last entry of list page L,
+ * which points back to L itself, whose first entries are the data pages:
+ * 12 KiB written, then read back, through that list.
+ */
+static void test_rw_prp_list_chain_back(void)
+{
+    NvmeDrv *d = start_io(NULL);
+    uint32_t len = 3 * 4096;
+    uint64_t buf = nvme_drv_alloc(d, len), list = nvme_drv_alloc(d, 4096);
+    uint64_t ents[2] = { cpu_to_le64(buf + 4096), cpu_to_le64(buf + 8192) };
+    uint64_t back = cpu_to_le64(list);
+    g_autofree uint8_t *src = g_malloc(len), *dst = g_malloc0(len);
+    g_autofree uint8_t *file = g_malloc(len);
+
+    nvme_drv_memwrite(d, list, ents, sizeof(ents));
+    nvme_drv_memwrite(d, list + 4096 - 8, &back, 8);
+    fill_pattern(src, len, 77);
+    nvme_drv_memwrite(d, buf, src, len);
+    g_assert_cmphex(rw_at(d, 1, NVME_CMD_WRITE, 60, len / LBASZ, buf,
+                          list + 4096 - 8, 0), ==, NVME_SUCCESS);
+    g_assert_cmpint(pread(d->img_fd, file, len, 60 * LBASZ), ==, len);
+    g_assert_cmpmem(src, len, file, len);
+    nvme_drv_memwrite(d, buf, dst, len);
+    g_assert_cmphex(rw_at(d, 1, NVME_CMD_READ, 60, len / LBASZ, buf,
+                          list + 4096 - 8, 0), ==, NVME_SUCCESS);
+    nvme_drv_memread(d, buf, dst, len);
+    g_assert_cmpmem(src, len, dst, len);
     nvme_drv_stop(d);
 }
 
@@ -677,6 +712,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/io/rw_prp2", test_rw_prp2);
     qtest_add_func("/nvme/io/rw_prp_list", test_rw_prp_list);
     qtest_add_func("/nvme/io/rw_prp_list_chained", test_rw_prp_list_chained);
+    qtest_add_func("/nvme/io/rw_prp_list_chain_back",
+                   test_rw_prp_list_chain_back);
     qtest_add_func("/nvme/io/rw_prp_list_chained_large",
                    test_rw_prp_list_chained_large);
     qtest_add_func("/nvme/io/rw_prp_scattered", test_rw_prp_scattered);

@@ -182,6 +182,7 @@ static void test_sgls_bits(void)
                     NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                     NVME_CTRL_SGLS_BITBUCKET |
                     NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
+                    NVME_CTRL_SGLS_EXCESS_LENGTH |
                     NVME_CTRL_SGLS_MPTR_SGL);
     g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 3);
     nvme_drv_stop(d);
@@ -322,12 +323,15 @@ static void test_mptr_sgl_hostile(void)
                         NVME_SGL_DESCR_TYPE_INVALID | DNR);
         g_assert_cmphex(msgl_one(d, op, seg, desc(mbuf, 8, T_DATA | 1)), ==,
                         NVME_SGL_DESCR_TYPE_INVALID | DNR);
-        /* shorter and longer than the 8 bytes of metadata */
+        /* shorter than the 8 bytes of metadata */
         g_assert_cmphex(msgl_one(d, op, seg, desc(mbuf, 7, T_DATA)), ==,
                         NVME_MD_SGL_LEN_INVALID | DNR);
         g_assert_cmpuint(err_loc(d), ==, 16);
+        /* longer is fine (SGLS bit 18): only the 8 bytes move */
+        qtest_writeb(d->qts, mbuf + 8, 0x5a);
         g_assert_cmphex(msgl_one(d, op, seg, desc(mbuf, 9, T_DATA)), ==,
-                        NVME_MD_SGL_LEN_INVALID | DNR);
+                        NVME_SUCCESS);
+        g_assert_cmphex(qtest_readb(d->qts, mbuf + 8), ==, 0x5a);
         s[0] = desc(mbuf, 4, T_DATA);
         put_descs(d, seg2, s, 1);
         g_assert_cmphex(msgl_one(d, op, seg, desc(seg2, 16, T_LAST)), ==,
@@ -361,9 +365,9 @@ static void test_mptr_sgl_hostile(void)
         put_descs(d, seg2, s, 1);
         g_assert_cmphex(msgl_one(d, op, seg, desc(seg2, 16, T_LAST)), ==,
                         NVME_INVALID_SGL_SEG_DESCR | DNR);
-        /* a segment chaining to itself ends, by the descriptor bound */
+        /* a segment chaining to itself is an invalid segment descriptor */
         g_assert_cmphex(msgl_one(d, op, seg, desc(seg2, 16, T_SEG)), ==,
-                        NVME_INVALID_NUM_SGL_DESCRS | DNR);
+                        NVME_INVALID_SGL_SEG_DESCR | DNR);
         /* a segment descriptor that is not last in its segment */
         s[0] = desc(seg2 + 512, 16, T_LAST);
         s[1] = desc(mbuf, 8, T_DATA);

@@ -1,7 +1,8 @@
 /*
  * qtest: NVMe Scatter Gather Lists as data pointers (PSDT 01b/10b):
  * Data Block, Segment, Last Segment and Bit Bucket descriptors for I/O
- * and admin commands, and every SGL error status.
+ * commands (admin commands use PRPs only), SGLs longer than the data, and
+ * every SGL error status.
  *
  * All buffers live in one guest "arena" filled with a sentinel pattern;
  * after every command the whole arena is compared with a host-side model,
@@ -12,6 +13,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "libqtest.h"
 #include "libqos/nvme-drv.h"
 
@@ -25,6 +27,9 @@
 #define T_SEG       (NVME_SGL_DESCR_TYPE_SEGMENT << 4)
 #define T_LAST      (NVME_SGL_DESCR_TYPE_LAST_SEGMENT << 4)
 #define T_KEYED     (NVME_SGL_DESCR_TYPE_KEYED_DATA_BLOCK << 4)
+
+#define OP_REGISTER 0x0d        /* Reservation Register */
+#define OP_REPORT   0x0e        /* Reservation Report */
 
 #define PSDT_SGL    (NVME_PSDT_SGL_MPTR_CONTIGUOUS << 6)
 #define PSDT_SGL2   (NVME_PSDT_SGL_MPTR_SGL << 6)
@@ -217,6 +222,7 @@ static void test_identify_sgls(void)
                     NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
                     NVME_CTRL_SGLS_BITBUCKET |
                     NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
+                    NVME_CTRL_SGLS_EXCESS_LENGTH |
                     NVME_CTRL_SGLS_MPTR_SGL);
     g_free(id);
     env_stop(e);
@@ -361,7 +367,7 @@ static void test_read_bit_bucket(void)
     env_stop(e);
 }
 
-/* Bit buckets in a write (host to controller) are SGL Descriptor Type Invalid. */
+/* Bit buckets in a write (host to controller): SGL Descriptor Type Invalid. */
 static void test_write_bit_bucket(void)
 {
     Env *e = env_start();
@@ -387,104 +393,134 @@ static void test_write_bit_bucket(void)
     env_stop(e);
 }
 
-/* Admin commands: Identify and Get Log Page through SGLs. */
-static void test_admin_sgl(void)
+/*
+ * Admin commands on PCIe use PRPs only: an admin command with PSDT 01b or
+ * 10b is Invalid Field in Command (byte 1, bit 6), with data or without,
+ * and touches no memory.
+ */
+static void test_admin_psdt(void)
 {
     Env *e = env_start();
-    uint8_t *ref = g_malloc(4096);
-    NvmeSglDescriptor s[4];
+    NvmeErrorLog log;
+    uint32_t dw0;
     NvmeCmd cmd;
 
-    g_assert_cmphex(nvme_drv_identify(e->d, NVME_ID_CNS_CTRL, 0, 0, ref), ==,
-                    NVME_SUCCESS);
-
-    /* one data block, byte aligned */
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_IDENTIFY, 0);
     cmd.cdw10 = NVME_ID_CNS_CTRL;
+    cmd.dptr.sgl = desc(A(e, 0x1000), 4096, T_DATA);
     cmd.flags = PSDT_SGL;
-    cmd.dptr.sgl = desc(A(e, 0x1001), 4096, T_DATA);
-    memcpy(e->model + 0x1001, ref, 4096);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    check_arena(e);
-
-    /* three blocks and a bit bucket in a last segment */
-    s[0] = desc(A(e, 0x3000), 1000, T_DATA);
-    s[1] = desc(0, 96, T_BUCKET);
-    s[2] = desc(A(e, 0x4002), 2000, T_DATA);
-    s[3] = desc(A(e, 0x5000), 1000, T_DATA);
-    put_segment(e, 0x200, s, 4);
-    memcpy(e->model + 0x3000, ref, 1000);
-    memcpy(e->model + 0x4002, ref + 1096, 2000);
-    memcpy(e->model + 0x5000, ref + 3096, 1000);
-    cmd.dptr.sgl = desc(A(e, 0x200), 64, T_LAST);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    check_arena(e);
-
-    /* too short for the 4096-byte structure */
-    cmd.dptr.sgl = desc(A(e, 0x8000), 4095, T_DATA);
     g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==,
-                    NVME_DATA_SGL_LEN_INVALID | DNR);
+                    NVME_INVALID_FIELD | DNR);
+    cmd.flags = PSDT_SGL2;
+    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
     check_arena(e);
+    g_assert_cmphex(nvme_drv_get_log(e->d, NVME_LOG_ERROR_INFO, 0, 0, &log,
+                                     sizeof(log)), ==, NVME_SUCCESS);
+    g_assert_cmphex(le16_to_cpu(log.param_error_location), ==, 1 | 6 << 8);
 
-    /* Get Log Page (SMART, 512 bytes) in two pieces */
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, NVME_NSID_BROADCAST);
-    cmd.cdw10 = NVME_LOG_SMART_INFO | ((512 / 4 - 1) << 16);
+    /* no data at all: Get Features (Number of Queues) */
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_FEATURES, 0);
+    cmd.cdw10 = NVME_NUMBER_OF_QUEUES;
     cmd.flags = PSDT_SGL;
-    s[0] = desc(A(e, 0x9000), 256, T_DATA);
-    s[1] = desc(A(e, 0xa000), 256, T_DATA);
-    put_segment(e, 0x300, s, 2);
-    cmd.dptr.sgl = desc(A(e, 0x300), 32, T_LAST);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    nvme_drv_memread(e->d, A(e, 0x9000), e->model + 0x9000, 256);
-    nvme_drv_memread(e->d, A(e, 0xa000), e->model + 0xa000, 256);
+    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==,
+                    NVME_INVALID_FIELD | DNR);
+    /* the same with PRPs */
+    g_assert_cmphex(nvme_drv_get_features(e->d, NVME_NUMBER_OF_QUEUES, 0, 0,
+                                          &dw0), ==, NVME_SUCCESS);
     check_arena(e);
-    /* the temperature field (bytes 1-2) is plausible: it was written */
-    g_assert_cmpuint(e->model[0x9001] | (e->model[0x9002] << 8), >, 200);
-
-    /*
-     * NUMD beyond the log (Firmware Slot, 512 bytes, read as 1 KiB with a
-     * bit bucket in the tail): one SGL for the whole buffer is valid, the
-     * log comes first, zeroes fill the rest.
-     */
-    cmd.cdw10 = NVME_LOG_FW_SLOT_INFO | ((1024 / 4 - 1) << 16);
-    s[0] = desc(A(e, 0xb000), 600, T_DATA);
-    s[1] = desc(0, 100, T_BUCKET);
-    s[2] = desc(A(e, 0xc000), 324, T_DATA);
-    put_segment(e, 0x400, s, 3);
-    cmd.dptr.sgl = desc(A(e, 0x400), 48, T_LAST);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
-    nvme_drv_memread(e->d, A(e, 0xb000), e->model + 0xb000, 512);
-    memset(e->model + 0xb000 + 512, 0, 88);
-    memset(e->model + 0xc000, 0, 324);
-    check_arena(e);
-    g_assert_cmphex(e->model[0xb000], ==, 1);   /* AFI: slot 1 active */
-    g_free(ref);
     env_stop(e);
 }
 
-/* Set Features (Timestamp) takes host data: SGLs work, bit buckets do not. */
-static void test_admin_sgl_to_device(void)
+/* Register key @key for namespace 1 through PRPs. */
+static void resv_register(Env *e, uint64_t key)
+{
+    uint64_t keys[2] = { 0, cpu_to_le64(key) };
+    uint64_t buf = nvme_drv_alloc(e->d, 4096);
+    NvmeCmd cmd;
+
+    nvme_drv_memwrite(e->d, buf, keys, sizeof(keys));
+    nvme_drv_cmd_init(&cmd, OP_REGISTER, 1);
+    cmd.dptr.prp1 = buf;
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+}
+
+/*
+ * A structure shorter than the host's buffer (Reservation Report with
+ * NUMD past its end) fills the buffer the SGL describes, zeroes after the
+ * data, bit buckets dropped.
+ */
+static void test_report_padded(void)
 {
     Env *e = env_start();
-    uint64_t ts = cpu_to_le64(0x123456789aULL);
+    uint8_t rep[48] = { 0 };
+    NvmeSglDescriptor s[3];
+    NvmeCmd cmd;
+
+    resv_register(e, 0x1122334455667788ULL);
+    rep[0] = 1;                 /* GEN */
+    rep[5] = 1;                 /* REGCTL */
+    stq_le_p(rep + 24 + 16, 0x1122334455667788ULL);   /* RKEY */
+
+    nvme_drv_cmd_init(&cmd, OP_REPORT, 1);
+    cmd.cdw10 = 1024 / 4 - 1;
+    cmd.flags = PSDT_SGL;
+    s[0] = desc(A(e, 0xb000), 30, T_DATA);
+    s[1] = desc(0, 10, T_BUCKET);
+    s[2] = desc(A(e, 0xc000), 984, T_DATA);
+    put_segment(e, 0x400, s, 3);
+    cmd.dptr.sgl = desc(A(e, 0x400), 48, T_LAST);
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    memcpy(e->model + 0xb000, rep, 30);
+    memcpy(e->model + 0xc000, rep + 40, 8);
+    memset(e->model + 0xc000 + 8, 0, 984 - 8);
+    check_arena(e);
+
+    /* one data block of the whole buffer, byte aligned */
+    cmd.dptr.sgl = desc(A(e, 0x10001), 1024, T_DATA);
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    memcpy(e->model + 0x10001, rep, 48);
+    memset(e->model + 0x10001 + 48, 0, 1024 - 48);
+    check_arena(e);
+    env_stop(e);
+}
+
+/*
+ * Reservation Register takes 16 bytes of host data: an SGL works, a bit
+ * bucket in it does not, a longer SGL gives the first 16 bytes (SGLS bit
+ * 18), a shorter one is Data SGL Length Invalid.
+ */
+static void test_sgl_to_device(void)
+{
+    Env *e = env_start();
+    uint64_t keys[2] = { 0, cpu_to_le64(0xabcd) };
+    uint64_t more[2] = { cpu_to_le64(0xabcd), cpu_to_le64(0x5678) };
     NvmeSglDescriptor s[2];
     NvmeCmd cmd;
 
-    arena_put(e, 0x1003, &ts, 8);
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_SET_FEATURES, 0);
-    cmd.cdw10 = NVME_TIMESTAMP;
+    arena_put(e, 0x1003, keys, sizeof(keys));
+    nvme_drv_cmd_init(&cmd, OP_REGISTER, 1);
     cmd.flags = PSDT_SGL;
-    cmd.dptr.sgl = desc(A(e, 0x1003), 8, T_DATA);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==, NVME_SUCCESS);
+    cmd.dptr.sgl = desc(A(e, 0x1003), 16, T_DATA);
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==, NVME_SUCCESS);
 
-    s[0] = desc(A(e, 0x1003), 4, T_DATA);
-    s[1] = desc(0, 4, T_BUCKET);
+    /* replace (RREGA 2): CRKEY abcd, NRKEY 5678, then bytes to ignore */
+    arena_put(e, 0x2000, more, sizeof(more));
+    cmd.cdw10 = 2;
+    cmd.dptr.sgl = desc(A(e, 0x2000), 4096, T_DATA);
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    /* the key is now 5678: replacing abcd again conflicts */
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==,
+                    NVME_NS_RESV_CONFLICT | DNR);
+
+    s[0] = desc(A(e, 0x2000), 8, T_DATA);
+    s[1] = desc(0, 8, T_BUCKET);
     put_segment(e, 0x100, s, 2);
     cmd.dptr.sgl = desc(A(e, 0x100), 32, T_LAST);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==,
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==,
                     NVME_SGL_DESCR_TYPE_INVALID | DNR);
-    cmd.dptr.sgl = desc(A(e, 0x1003), 9, T_DATA);
-    g_assert_cmphex(nvme_drv_exec(e->d, 0, &cmd, NULL), ==,
+    cmd.dptr.sgl = desc(A(e, 0x2000), 15, T_DATA);
+    g_assert_cmphex(nvme_drv_exec(e->d, 1, &cmd, NULL), ==,
                     NVME_DATA_SGL_LEN_INVALID | DNR);
     check_arena(e);
     env_stop(e);
@@ -567,39 +603,48 @@ static void test_err_segment_descriptor(void)
     put_segment(e, 0x100, s, 3);
     s[0] = desc(A(e, 0x2000), 2048, T_DATA);
     put_segment(e, 0x300, s, 1);
-    expect_error(e, desc(A(e, 0x100), 48, T_SEG), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 48, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     /* ... also when the following descriptor is a zero-length block */
     s[0] = desc(A(e, 0x1000), 2048, T_DATA);
     s[1] = desc(A(e, 0x300), 16, T_SEG);
     s[2] = desc(0, 0, T_DATA);
     put_segment(e, 0x100, s, 3);
-    expect_error(e, desc(A(e, 0x100), 48, T_SEG), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 48, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
 
     /* the last segment holds a Segment / Last Segment descriptor */
     s[0] = desc(A(e, 0x1000), 2048, T_DATA);
     s[1] = desc(A(e, 0x300), 16, T_SEG);
     put_segment(e, 0x100, s, 2);
-    expect_error(e, desc(A(e, 0x100), 32, T_LAST), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 32, T_LAST),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     s[1] = desc(A(e, 0x300), 16, T_LAST);
     put_segment(e, 0x100, s, 2);
-    expect_error(e, desc(A(e, 0x100), 32, T_LAST), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 32, T_LAST),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
 
     /* segment lengths: zero, not a multiple of 16 */
     s[0] = desc(A(e, 0x1000), 4096, T_DATA);
     put_segment(e, 0x100, s, 1);
-    expect_error(e, desc(A(e, 0x100), 0, T_LAST), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 0, T_LAST),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     expect_error_log(e, NVME_INVALID_SGL_SEG_DESCR | DNR, 32);
-    expect_error(e, desc(A(e, 0x100), 17, T_LAST), NVME_INVALID_SGL_SEG_DESCR | DNR);
-    expect_error(e, desc(A(e, 0x100), 8, T_SEG), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 17, T_LAST),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x100), 8, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     /* ... the same in a chained descriptor */
     s[0] = desc(A(e, 0x1000), 2048, T_DATA);
     s[1] = desc(A(e, 0x300), 24, T_LAST);
     put_segment(e, 0x200, s, 2);
-    expect_error(e, desc(A(e, 0x200), 32, T_SEG), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x200), 32, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     /* segments are qword aligned */
     s[0] = desc(A(e, 0x1000), 4096, T_DATA);
     put_segment(e, 0x104, s, 1);
-    expect_error(e, desc(A(e, 0x104), 16, T_LAST), NVME_INVALID_SGL_SEG_DESCR | DNR);
+    expect_error(e, desc(A(e, 0x104), 16, T_LAST),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     env_stop(e);
 }
 
@@ -608,29 +653,84 @@ static void test_err_length(void)
     Env *e = env_start();
     NvmeSglDescriptor s[4];
 
-    /* one block: one byte short, one byte long, empty */
-    expect_error(e, desc(A(e, 0x1000), 4095, T_DATA), NVME_DATA_SGL_LEN_INVALID | DNR);
-    expect_error(e, desc(A(e, 0x1000), 4097, T_DATA), NVME_DATA_SGL_LEN_INVALID | DNR);
-    expect_error(e, desc(A(e, 0x1000), 0, T_DATA), NVME_DATA_SGL_LEN_INVALID | DNR);
+    /* one block: one byte short, empty */
+    expect_error(e, desc(A(e, 0x1000), 4095, T_DATA),
+                 NVME_DATA_SGL_LEN_INVALID | DNR);
+    expect_error(e, desc(A(e, 0x1000), 0, T_DATA),
+                 NVME_DATA_SGL_LEN_INVALID | DNR);
     expect_error_log(e, NVME_DATA_SGL_LEN_INVALID | DNR, 32);
-    /* a list that ends early, and one that goes on */
+    /* a list that ends early */
     s[0] = desc(A(e, 0x1000), 2048, T_DATA);
     s[1] = desc(A(e, 0x2000), 2047, T_DATA);
     put_segment(e, 0x100, s, 2);
-    expect_error(e, desc(A(e, 0x100), 32, T_LAST), NVME_DATA_SGL_LEN_INVALID | DNR);
-    s[1] = desc(A(e, 0x2000), 2048, T_DATA);
-    s[2] = desc(A(e, 0x3000), 1, T_DATA);
-    put_segment(e, 0x100, s, 3);
-    expect_error(e, desc(A(e, 0x100), 48, T_LAST), NVME_DATA_SGL_LEN_INVALID | DNR);
-    /* ... also by a bit bucket (reads only; type wins for writes) */
-    s[2] = desc(0, 16, T_BUCKET);
-    put_segment(e, 0x100, s, 3);
-    g_assert_cmphex(rw_sgl(e, NVME_CMD_READ, 0, 8, desc(A(e, 0x100), 48, T_LAST),
-                           PSDT_SGL, NULL), ==, NVME_DATA_SGL_LEN_INVALID | DNR);
-    check_arena(e);
+    expect_error(e, desc(A(e, 0x100), 32, T_LAST),
+                 NVME_DATA_SGL_LEN_INVALID | DNR);
     /* a data block past the end of the 64-bit space */
     expect_error(e, desc(0xfffffffffffff800ULL, 4096, T_DATA),
                  NVME_DATA_SGL_LEN_INVALID | DNR);
+    env_stop(e);
+}
+
+/*
+ * SGLS bit 18: an SGL longer than the transfer moves only the command's
+ * data (Linux sends passthrough commands with an SGL of the user's
+ * buffer): a block, a list that goes on, a bit bucket that goes on.
+ */
+static void test_excess_length(void)
+{
+    Env *e = env_start();
+    g_autofree uint8_t *data = g_malloc(4096), *file = g_malloc(4096);
+    NvmeSglDescriptor s[3];
+
+    /* read 4 KiB into an 8 KiB block: the rest stays untouched */
+    pattern(data, 4096, 3);
+    file_write(e, 0, data, 4096);
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_READ, 0, 8,
+                           desc(A(e, 0x1000), 8192, T_DATA), PSDT_SGL, NULL),
+                    ==, NVME_SUCCESS);
+    memcpy(e->model + 0x1000, data, 4096);
+    check_arena(e);
+    /* one 512-byte block written from a 1 KiB buffer */
+    pattern(data, 1024, 4);
+    arena_put(e, 0x4000, data, 1024);
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_WRITE, 20, 1,
+                           desc(A(e, 0x4000), 1024, T_DATA), PSDT_SGL, NULL),
+                    ==, NVME_SUCCESS);
+    file_read(e, 20, file, 1024);
+    g_assert_cmpmem(data, 512, file, 512);
+    g_assert_true(buffer_is_zero(file + 512, 512));     /* LBA 21 */
+    /* a list that goes on, and a bit bucket that does: reads */
+    pattern(data, 4096, 5);
+    file_write(e, 0, data, 4096);
+    s[0] = desc(A(e, 0x6000), 2048, T_DATA);
+    s[1] = desc(A(e, 0x7000), 2049, T_DATA);
+    s[2] = desc(A(e, 0x8000), 512, T_DATA);
+    put_segment(e, 0x100, s, 3);
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_READ, 0, 8,
+                           desc(A(e, 0x100), 48, T_LAST), PSDT_SGL, NULL),
+                    ==, NVME_SUCCESS);
+    memcpy(e->model + 0x6000, data, 2048);
+    memcpy(e->model + 0x7000, data + 2048, 2048);
+    check_arena(e);
+    s[1] = desc(0, 4096, T_BUCKET);
+    put_segment(e, 0x100, s, 2);
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_READ, 0, 8,
+                           desc(A(e, 0x100), 32, T_LAST), PSDT_SGL, NULL),
+                    ==, NVME_SUCCESS);
+    check_arena(e);
+    /* the same list for a write: 4 KiB of it reach the disk */
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_WRITE, 40, 8,
+                           desc(A(e, 0x100), 32, T_LAST), PSDT_SGL, NULL),
+                    ==, NVME_SGL_DESCR_TYPE_INVALID | DNR);
+    s[1] = desc(A(e, 0x7000), 8192, T_DATA);
+    put_segment(e, 0x100, s, 2);
+    g_assert_cmphex(rw_sgl(e, NVME_CMD_WRITE, 40, 8,
+                           desc(A(e, 0x100), 32, T_LAST), PSDT_SGL, NULL),
+                    ==, NVME_SUCCESS);
+    file_read(e, 40, file, 4096);
+    g_assert_cmpmem(e->model + 0x6000, 2048, file, 2048);
+    g_assert_cmpmem(e->model + 0x7000, 2048, file + 2048, 2048);
+    check_alive(e);
     env_stop(e);
 }
 
@@ -640,17 +740,24 @@ static void test_err_loop(void)
     Env *e = env_start();
     NvmeSglDescriptor s[2];
 
-    /* a segment that points to itself */
+    /* a segment that points to itself: an invalid segment descriptor */
     s[0] = desc(A(e, 0x1000), 0, T_DATA);
     s[1] = desc(A(e, 0x100), 32, T_SEG);
     put_segment(e, 0x100, s, 2);
-    expect_error(e, desc(A(e, 0x100), 32, T_SEG), NVME_INVALID_NUM_SGL_DESCRS | DNR);
+    expect_error(e, desc(A(e, 0x100), 32, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
+    /* ... or into its own middle */
+    s[1] = desc(A(e, 0x108), 32, T_SEG);
+    put_segment(e, 0x100, s, 2);
+    expect_error(e, desc(A(e, 0x100), 32, T_SEG),
+                 NVME_INVALID_SGL_SEG_DESCR | DNR);
     /* two segments pointing to each other */
     s[0] = desc(A(e, 0x200), 16, T_SEG);
     put_segment(e, 0x100, s, 1);
     s[0] = desc(A(e, 0x100), 16, T_SEG);
     put_segment(e, 0x200, s, 1);
-    expect_error(e, desc(A(e, 0x100), 16, T_SEG), NVME_INVALID_NUM_SGL_DESCRS | DNR);
+    expect_error(e, desc(A(e, 0x100), 16, T_SEG),
+                 NVME_INVALID_NUM_SGL_DESCRS | DNR);
     /* a segment of a million descriptors */
     expect_error(e, desc(A(e, 0x100), 16 << 20, T_LAST),
                  NVME_INVALID_NUM_SGL_DESCRS | DNR);
@@ -701,8 +808,10 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/sgl/rw_many_descriptors", test_rw_many_descriptors);
     qtest_add_func("/nvme/sgl/read_bit_bucket", test_read_bit_bucket);
     qtest_add_func("/nvme/sgl/write_bit_bucket", test_write_bit_bucket);
-    qtest_add_func("/nvme/sgl/admin", test_admin_sgl);
-    qtest_add_func("/nvme/sgl/admin_to_device", test_admin_sgl_to_device);
+    qtest_add_func("/nvme/sgl/admin_psdt", test_admin_psdt);
+    qtest_add_func("/nvme/sgl/report_padded", test_report_padded);
+    qtest_add_func("/nvme/sgl/to_device", test_sgl_to_device);
+    qtest_add_func("/nvme/sgl/excess_length", test_excess_length);
     qtest_add_func("/nvme/sgl/err_descriptor_type", test_err_descriptor_type);
     qtest_add_func("/nvme/sgl/err_segment_descriptor",
                    test_err_segment_descriptor);

@@ -729,7 +729,7 @@ int nvme_drv_build_prp(NvmeDrv *d, uint64_t gaddr, uint32_t len,
     }
 
     g_assert_cmpuint(list_off % 8, ==, 0);
-    g_assert_cmpuint(list_off, <, ps - 8);
+    g_assert_cmpuint(list_off, <=, ps - 8);
     ents = g_new0(uint64_t, ps / 8);
     list = nvme_drv_alloc_aligned(d, ps, ps) + list_off;
     *prp2 = list;

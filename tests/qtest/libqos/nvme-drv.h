@@ -255,7 +255,9 @@ void nvme_drv_memwrite(NvmeDrv *d, uint64_t gaddr, const void *buf,
  * Describe the guest buffer [gaddr, gaddr + len) with PRPs for the current
  * memory page size.  When a list is needed, the first list starts at
  * offset @list_off of a fresh page (0 for page aligned; a value near the
- * page end forces chained lists).  Returns the number of list pages used.
+ * page end forces chained lists: page size - 8 puts the first entry in the
+ * page's last slot, which then points to the next list page at once).
+ * Returns the number of list pages used.
  */
 int nvme_drv_build_prp(NvmeDrv *d, uint64_t gaddr, uint32_t len,
                        uint32_t list_off, uint64_t *prp1, uint64_t *prp2);
