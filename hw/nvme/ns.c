@@ -411,7 +411,10 @@ static void nvme_ns_unrealize(DeviceState *dev)
     NvmeNsDevice *d = NVME_NS(dev);
     NvmeSubsys *s = d->ns.subsys;
 
-    if (!s) {
+    if (!s) {               /* never allocated, or deleted by the host */
+        nvme_resv_ns_cleanup(&d->ns);
+        nvme_zns_ns_cleanup(&d->ns);
+        nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     nvme_hotplug_detach_ns(&d->ns);

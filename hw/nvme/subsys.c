@@ -480,8 +480,9 @@ uint16_t nvme_identify_ns_granularity(NvmeCtrl *n, NvmeRequest *req,
  * namespaces: each is a raw image <dir>/ns<NSID>.img of exactly the
  * namespace's size, made when the namespace is created and removed when
  * it is deleted.  Its capacity comes out of pool-size.  Namespaces of
- * nvme-ns devices are not the pool's: they count in TNVMCAP but cannot be
- * deleted (their drive belongs to the command line).
+ * the command line (nvme-ns devices, a controller's drive=) are not the
+ * pool's: they count in TNVMCAP while allocated; deleting one lets its
+ * drive go and leaves its data alone.
  */
 
 /* Context: main loop.  Image path of created namespace @nsid. */
@@ -654,9 +655,29 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  Delete created namespace @nsid: detach it from
- * every controller (Changed Namespace List, events), then free its NSID,
- * its image and its capacity.
+ * Context: main loop.  A namespace of the command line (nvme-ns, or the
+ * controller's drive=) was deleted: its data is flushed and left alone,
+ * and the drive is let go (its permissions dropped, so its image is
+ * free); the device stays, unattached, until QEMU exits, and the command
+ * line brings the namespace back at the next start.
+ */
+static void nvme_ns_release_drive(NvmeNamespace *ns)
+{
+    Error *err = NULL;
+
+    blk_flush(ns->blk);
+    if (blk_set_perm(ns->blk, 0, BLK_PERM_ALL, &err) < 0) {
+        warn_report_err(err);
+    }
+    ns->subsys = NULL;
+}
+
+/*
+ * Context: main loop, every controller's I/O quiesced (Namespace
+ * Management changes namespaces).  Delete allocated namespace @nsid:
+ * detach it from every controller (Changed Namespace List, events), free
+ * its NSID and marks; a created namespace's image and capacity go back to
+ * the pool, a command-line one lets its drive go.
  */
 static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
 {
@@ -677,16 +698,24 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
         }
     }
     s->ns[nsid] = NULL;
+    nvme_unc_free(ns);
+    trace_nvme_ns_delete(nsid, !s->pool.created[nsid]);
+    if (!s->pool.created[nsid]) {
+        nvme_ns_release_drive(ns);
+        return;
+    }
     s->pool.used -= s->pool.created[nsid];
     s->pool.created[nsid] = 0;
-    nvme_unc_free(ns);
-    nvme_atomic_ns_cleanup(ns);
+    nvme_atomic_ns_cleanup(ns);     /* a command-line one keeps its own */
     blk_unref(ns->blk);
     unlink(path);
     g_free(ns);
 }
 
-/* Context: main loop.  SEL 1: NSID, or FFFFFFFFh for every created one. */
+/*
+ * Context: main loop.  SEL 1: an allocated NSID, or FFFFFFFFh for every
+ * allocated namespace, the command line's included.
+ */
 static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeSubsys *s = n->subsys;
@@ -694,13 +723,12 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
 
     if (nsid == NVME_NSID_BROADCAST) {
         for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-            if (s->ns[nsid] && s->pool.created[nsid] &&
-                s->ns[nsid]->formatting) {
+            if (s->ns[nsid] && s->ns[nsid]->formatting) {
                 return NVME_FORMAT_IN_PROGRESS;     /* nothing deleted */
             }
         }
         for (nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-            if (s->ns[nsid] && s->pool.created[nsid]) {
+            if (s->ns[nsid]) {
                 nvme_ns_destroy(s, nsid);
             }
         }
@@ -710,10 +738,9 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 4, 0);
         return NVME_INVALID_NSID | NVME_DNR;
     }
-    if (!s->ns[nsid] || !s->pool.created[nsid]) {
-        /* unallocated, or an nvme-ns device's */
+    if (!s->ns[nsid]) {
         nvme_req_err_field(req, 4, 0);
-        return NVME_INVALID_FIELD | NVME_DNR;
+        return NVME_INVALID_FIELD | NVME_DNR;       /* unallocated */
     }
     if (s->ns[nsid]->formatting) {
         return NVME_FORMAT_IN_PROGRESS;     /* retry once Format is done */

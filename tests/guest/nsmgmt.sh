@@ -6,7 +6,9 @@
 # delete-ns (capacity back), and delete-ns of an attached namespace (it
 # is detached first, the disk goes).  nvme smart-log -n and endurance-log
 # count the I/O of known size done on namespace 2.  Also the Namespace
-# Granularity List and the allocated NVM NSID list (Identify CNS 16h, 1Ah).
+# Granularity List and the allocated NVM NSID list (Identify CNS 16h, 1Ah),
+# and the "delete all (NSID FFFFFFFFh), create, attach" flow, which takes
+# the command line's namespace 1 too.
 # qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=nsmgmt,pool=@TMP@,pool-size=67108864 -device nvme,id=c0,serial=NVMETEST0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1
 . /tests/lib.sh
 
@@ -212,5 +214,26 @@ rc=0
 nvme create-ns $CTRL --nsze=200000 --ncap=200000 --flbas=0 > $T/cap.out 2>&1 || rc=$?
 no_cap_ok() { [ $rc != 0 ] && grep -qi 'capacity' $T/cap.out; }
 ok nsm-insufficient-capacity "rc $rc: $(cat $T/cap.out)" no_cap_ok
+
+# The "delete all, create, attach" flow of test suites and SSD tooling:
+# NSID FFFFFFFFh deletes namespace 1 too (the command line's nvme-ns), and
+# a namespace created in its place takes NSID 1 with fresh storage.
+rc=0
+nvme delete-ns $CTRL --namespace-id=0xffffffff > $T/del.out 2>&1 || rc=$?
+ok nsm-delete-all "rc $rc: $(cat $T/del.out)" [ $rc = 0 ]
+ok nsm-delete-all-disk-gone "disks $(ls /sys/block | tr '\n' ' ')" \
+    wait_disk 1 no
+nvme list-ns $CTRL --all > $T/list.out 2>&1
+ok nsm-delete-all-none-allocated "list-ns --all: $(tr '\n' ' ' < $T/list.out)" \
+    [ -z "$(grep ':0x' $T/list.out)" ]
+nsid=$(create 16384 0)
+ok nsm-create-after-delete-all "create-ns: $(cat $T/create.out)" [ "$nsid" = 1 ]
+attach 1
+ok nsm-attach-after-delete-all "$(cat $T/att.out)" wait_disk 1 yes
+NS=/dev/$(disk 1)
+rc=0
+fio_run $T/f5.log --rw=randwrite --iodepth=8 --size=4M --verify=crc32c \
+    --verify_fatal=1 || rc=$?
+fio_check nsm-fio-after-delete-all $T/f5.log $rc 4096
 check_kernel_log
 done_

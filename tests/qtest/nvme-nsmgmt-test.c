@@ -190,18 +190,27 @@ static uint64_t id_ns_nsze(NvmeDrv *d, uint8_t cns, uint32_t nsid,
     return le64_to_cpu(id->nsze);
 }
 
-/* Allocated NSIDs (CNS 10h) as "1,2,..." */
-static char *allocated(NvmeDrv *d)
+/* The NSID list of Identify @cns (02h active, 10h allocated), "1,2,..." */
+static char *nsid_list(NvmeDrv *d, uint8_t cns)
 {
     g_autofree uint32_t *l = g_malloc0(4096);
     GString *s = g_string_new(NULL);
 
-    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS_PRESENT_LIST, 0, 0,
-                                      l), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_identify(d, cns, 0, 0, l), ==, NVME_SUCCESS);
     for (unsigned i = 0; i < 1024 && l[i]; i++) {
         g_string_append_printf(s, "%s%u", i ? "," : "", le32_to_cpu(l[i]));
     }
     return g_string_free(s, false);
+}
+
+static char *allocated(NvmeDrv *d)
+{
+    return nsid_list(d, NVME_ID_CNS_NS_PRESENT_LIST);
+}
+
+static char *active(NvmeDrv *d)
+{
+    return nsid_list(d, NVME_ID_CNS_NS_ACTIVE_LIST);
 }
 
 /* ---------------------------------------------------------------- */
@@ -320,16 +329,92 @@ static void test_lifecycle(void)
                                 0), ==, NVME_SUCCESS);
     g_assert_cmpmem(rbuf, 1024, zero, 1024);
 
-    /* FFFFFFFFh deletes every created one; the nvme-ns stays */
+    /* FFFFFFFFh deletes every namespace, the nvme-ns one too */
     g_assert_cmphex(ns_delete(p.b, 0xffffffff), ==, NVME_SUCCESS);
     s = allocated(p.a);
-    g_assert_cmpstr(s, ==, "1");
+    g_assert_cmpstr(s, ==, "");
     g_free(s);
     g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
     g_assert_false(image_exists(&p, 2));
     g_assert_false(image_exists(&p, 3));
     g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 1, 0, 1, 512, rbuf,
+                                0), ==, NVME_INVALID_FIELD | DNR);
+    pool_stop(&p);
+}
+
+/*
+ * The "delete all, create, attach" flow of test suites and SSD tooling:
+ * Namespace Management with NSID FFFFFFFFh deletes every namespace, the
+ * command line's (nvme-ns) included.  Its drive is let go with its data
+ * untouched; the NSID is free for a created namespace, which starts out
+ * zeroed in its own pool image.
+ */
+static void test_delete_all_cmdline(void)
+{
+    Pool p;
+    uint8_t wbuf[512], rbuf[512], img[512], zero[512] = { 0 };
+    uint64_t t, u;
+    char *s;
+
+    pool_start(&p);
+    nvme_drv_create_qpair(p.a, 1, 16);
+    nvme_drv_create_qpair(p.b, 1, 16);
+    for (unsigned i = 0; i < sizeof(wbuf); i++) {
+        wbuf[i] = i * 5 + 1;
+    }
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_WRITE, 1, 5, 1, 512, wbuf,
                                 0), ==, NVME_SUCCESS);
+    g_assert_cmpuint(ns_create(p.a, 2048, 0, 1), ==, 2);
+    attach(p.a, 2, 0);
+    g_free(nvme_drv_changed_ns_log(p.a));
+    g_free(nvme_drv_changed_ns_log(p.b));
+
+    g_assert_cmphex(ns_delete(p.a, 0xffffffff), ==, NVME_SUCCESS);
+    s = allocated(p.b);
+    g_assert_cmpstr(s, ==, "");
+    g_free(s);
+    s = active(p.b);
+    g_assert_cmpstr(s, ==, "");
+    g_free(s);
+    s = nvme_drv_changed_ns_log(p.a);
+    g_assert_cmpstr(s, ==, "1,2");
+    g_free(s);
+    s = nvme_drv_changed_ns_log(p.b);
+    g_assert_cmpstr(s, ==, "1");
+    g_free(s);
+    g_assert_cmphex(nvme_drv_rw(p.b, 1, NVME_CMD_READ, 1, 5, 1, 512, rbuf,
+                                0), ==, NVME_INVALID_FIELD | DNR);
+    /* the drive's data is left alone; only the pool counts now */
+    g_assert_cmpint(pread(p.a->img_fd, img, 512, 5 * 512), ==, 512);
+    g_assert_cmpmem(img, 512, wbuf, 512);
+    capacity(p.a, &t, &u);
+    g_assert_cmpuint(t, ==, POOL_SIZE);
+    g_assert_cmpuint(u, ==, POOL_SIZE);
+
+    /* create takes NSID 1 again, a fresh pool image; attach; I/O */
+    g_assert_cmpuint(ns_create(p.b, 4096, 0, 1), ==, 1);
+    g_assert_true(image_exists(&p, 1));
+    attach(p.b, 1, 0);
+    attach(p.b, 1, 1);
+    s = active(p.a);
+    g_assert_cmpstr(s, ==, "1");
+    g_free(s);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 1, 5, 1, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(rbuf, 512, zero, 512);
+    g_assert_cmphex(nvme_drv_rw(p.b, 1, NVME_CMD_WRITE, 1, 5, 1, 512, zero,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpint(pread(p.a->img_fd, img, 512, 5 * 512), ==, 512);
+    g_assert_cmpmem(img, 512, wbuf, 512);
+    pool_stop(&p);
+
+    /* one command-line namespace by its own NSID */
+    pool_start(&p);
+    g_assert_cmphex(ns_delete(p.b, 1), ==, NVME_SUCCESS);
+    s = allocated(p.a);
+    g_assert_cmpstr(s, ==, "");
+    g_free(s);
+    g_assert_cmphex(ns_delete(p.b, 1), ==, NVME_INVALID_FIELD | DNR);
     pool_stop(&p);
 }
 
@@ -386,11 +471,10 @@ static void test_errors(void)
     /* reserved SEL */
     g_assert_cmphex(ns_mgmt_sel(p.a, 0, 2), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(ns_mgmt_sel(p.a, 0, 0xf), ==, NVME_INVALID_FIELD | DNR);
-    /* delete: NSID 0 and above NN, unallocated, an nvme-ns device's */
+    /* delete: NSID 0 and above NN, unallocated */
     g_assert_cmphex(ns_delete(p.a, 0), ==, NVME_INVALID_NSID | DNR);
     g_assert_cmphex(ns_delete(p.a, 257), ==, NVME_INVALID_NSID | DNR);
     g_assert_cmphex(ns_delete(p.a, 5), ==, NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_delete(p.a, 1), ==, NVME_INVALID_FIELD | DNR);
     /* nothing was allocated by the failures; a deleted NSID is gone */
     g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
     nsid = ns_create(p.a, 8, 0, 1);
@@ -614,6 +698,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/nsmgmt/identify", test_identify);
     qtest_add_func("/nvme/nsmgmt/lifecycle", test_lifecycle);
+    qtest_add_func("/nvme/nsmgmt/delete-all-cmdline",
+                   test_delete_all_cmdline);
     qtest_add_func("/nvme/nsmgmt/capacity", test_capacity);
     qtest_add_func("/nvme/nsmgmt/errors", test_errors);
     qtest_add_func("/nvme/nsmgmt/nsid-unavailable", test_nsid_unavailable);
