@@ -126,12 +126,21 @@ struct NvmeCtrl {
 
 /*
  * Context: queue.  A command whose queue is being deleted, or whose
- * controller is resetting, must not start more backend I/O (its next
- * chunk or phase): the request is about to be released.
+ * controller is resetting: the request is about to be released.
+ */
+static inline bool nvme_req_dropping(NvmeRequest *req)
+{
+    return req->cancelled || !nvme_req_ctrl(req)->running;
+}
+
+/*
+ * Context: queue.  A command that must not start more backend I/O (its
+ * next chunk or phase): it is being dropped, or it was aborted by a
+ * Preempt and Abort (it completes with that status).
  */
 static inline bool nvme_req_stopping(NvmeRequest *req)
 {
-    return req->cancelled || !nvme_req_ctrl(req)->running;
+    return nvme_req_dropping(req) || req->aborted;
 }
 
 /*

@@ -31,6 +31,7 @@
 #include "nvm-range.h"
 #include "nvm.h"
 #include "queue.h"
+#include "resv-rules.h"
 #include "resv.h"
 #include "sanitize.h"
 #include "selftest.h"
@@ -48,6 +49,15 @@
 #define EFF_ERASE   (NVME_CMD_EFF_LBCC | NVME_CMD_EFF_NCC | NVME_CMD_EFF_NIC)
 #define EFF_CSE_NS  (1u << 16)  /* one at a time per namespace */
 #define EFF_CSE_ALL (2u << 16)  /* no other command to any namespace */
+
+/*
+ * The last field puts a command in the read or write command group of the
+ * reservation command behaviour table (resv-rules.c), with the namespaces
+ * it affects.  Copy reads too, but every reservation that blocks reads
+ * also blocks writes.
+ */
+#define RD          NVME_RESV_GRP_READ
+#define WR          NVME_RESV_GRP_WRITE
 
 const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_DELETE_SQ]    = { nvme_admin_delete_sq },
@@ -67,9 +77,11 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_DOWNLOAD_FW]  = { nvme_admin_fw_download },
     [NVME_ADM_CMD_DEV_SELF_TEST] = { nvme_admin_self_test },
     [NVME_ADM_CMD_FORMAT_NVM]   = { nvme_admin_format,
-                                    EFF_ERASE | EFF_CSE_NS },
+                                    EFF_ERASE | EFF_CSE_NS, false,
+                                    WR | NVME_RESV_BCAST_ALL },
     [NVME_ADM_CMD_SANITIZE]     = { nvme_admin_sanitize,
-                                    EFF_ERASE | EFF_CSE_ALL },
+                                    EFF_ERASE | EFF_CSE_ALL, false,
+                                    WR | NVME_RESV_SUBSYS },
     [NVME_ADM_CMD_NS_ATTACHMENT] = { nvme_admin_ns_attachment,
                                      NVME_CMD_EFF_NIC },
     [NVME_ADM_CMD_NS_MGMT]      = { nvme_admin_ns_mgmt,
@@ -77,16 +89,9 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_VIRT_MNGMT]   = { nvme_admin_virt_mgmt, EFF_CCC },
 };
 
-/*
- * The last field puts a command in the read or write command group of the
- * reservation rules (resv.c); Copy reads too, but every reservation that
- * blocks reads also blocks writes.
- */
-#define RD          NVME_RESV_GRP_READ
-#define WR          NVME_RESV_GRP_WRITE
 
 const NvmeOpcode nvme_nvm_ops[256] = {
-    [NVME_CMD_FLUSH]    = { nvme_nvm_flush },
+    [NVME_CMD_FLUSH]    = { nvme_nvm_flush, 0, false, WR },
     [NVME_CMD_WRITE]    = { nvme_nvm_write, EFF_LBCC, true, WR },
     [NVME_CMD_READ]     = { nvme_nvm_read, 0, true, RD },
     [NVME_CMD_WRITE_UNCOR]  = { nvme_nvm_write_uncor, EFF_LBCC, true, WR },
@@ -291,7 +296,7 @@ static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
     req->aiocb = NULL;
     req->ns = NULL;
     status = nvme_dispatch_ns_checks(n, req, op);
-    if (!status) {
+    if (!status && !req->aborted) {      /* not aborted while parked */
         status = op->handler(n, req);
     }
     if (status != NVME_NO_COMPLETE) {
@@ -323,6 +328,9 @@ static void nvme_dispatch_released(NvmeRequest *req)
 {
     nvme_io_error_forget(req);
     nvme_atomic_release(req);       /* one that never completed */
+    if (req->resv_wait) {
+        nvme_resv_abort_dropped(req);   /* a waiting Preempt and Abort */
+    }
     if (req->sq->sqid) {
         nvme_stats_busy_end(req->sq->n);
     }

@@ -10,7 +10,7 @@
 #define HW_NVME_DISPATCH_H
 
 #include "queue.h"
-#include "resv.h"
+#include "resv-rules.h"
 
 typedef uint16_t (*NvmeCmdHandler)(NvmeCtrl *n, NvmeRequest *req);
 
@@ -18,7 +18,7 @@ typedef struct NvmeOpcode {
     NvmeCmdHandler handler;
     uint32_t effects;           /* NVME_CMD_EFF_* without CSUPP */
     bool needs_ns;              /* NSID must name an active namespace */
-    uint8_t resv;               /* NVME_RESV_GRP_*: reservation rule */
+    uint8_t resv;               /* NVME_RESV_GRP_* and scope (resv-rules.h) */
 } NvmeOpcode;
 
 extern const NvmeOpcode nvme_admin_ops[256];

@@ -261,7 +261,7 @@ static void nvme_gate_kick(NvmeNamespace *ns)
     NvmeNsGate *g = &ns->gate;
 
     if (g->owner && !g->owner_started && g->writes == 0 &&
-        !nvme_req_stopping(g->owner)) {
+        !nvme_req_dropping(g->owner)) {
         g->owner_started = true;
         nvme_fused_run(g->owner);
     }
@@ -278,7 +278,7 @@ static void nvme_gate_run(NvmeNamespace *ns)
     }
     g->running = true;
     while (!g->owner && (req = QTAILQ_FIRST(&g->waiters)) &&
-           !nvme_req_stopping(req)) {
+           !nvme_req_dropping(req)) {
         uint16_t status;
 
         QTAILQ_REMOVE(&g->waiters, req, gate_entry);
@@ -290,8 +290,10 @@ static void nvme_gate_run(NvmeNamespace *ns)
         }
         req->gate = NVME_GATE_COUNTED;
         g->writes++;
-        status = nvme_nvm_ops[req->cmd.opcode].handler(nvme_req_ctrl(req),
-                                                        req);
+        /* aborted by a Preempt and Abort while it waited: do not run it */
+        status = req->aborted ? NVME_SUCCESS :
+                 nvme_nvm_ops[req->cmd.opcode].handler(nvme_req_ctrl(req),
+                                                       req);
         if (status != NVME_NO_COMPLETE) {
             nvme_req_complete(req, status);
         }

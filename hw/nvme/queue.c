@@ -303,6 +303,9 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
     NvmeCtrl *n = sq->n;
     NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
+    if (req->aborted) {
+        status = req->aborted;  /* whatever it would have completed with */
+    }
     if (n->queues.hooks->hold && n->queues.hooks->hold(req, status)) {
         return;
     }
@@ -757,6 +760,8 @@ static void nvme_req_init(NvmeRequest *req)
     req->fused_partner = NULL;
     req->gate = 0;              /* no role in the write gate */
     req->cancelled = false;
+    req->aborted = 0;
+    req->resv_wait = NULL;
     req->parked = false;
     req->atomic.state = NVME_ATOMIC_NONE;
 }

@@ -50,6 +50,8 @@ struct NvmeRequest {
     NvmeRequest *fused_partner; /* the other command of a fused pair */
     uint8_t gate;               /* NVME_GATE_*: role in the ns write gate */
     bool cancelled;             /* its SQ is being deleted: start no I/O */
+    uint16_t aborted;           /* aborted (Preempt and Abort): its status */
+    NvmeResvAbort *resv_wait;   /* Preempt and Abort waiting (resv-abort) */
     bool parked;                /* waits for the VM to resume (ioerr.c) */
     NvmeAtomicReq atomic;       /* range in the ns overlap lock (atomic.c) */
     QTAILQ_ENTRY(NvmeRequest) park_link;

@@ -32,18 +32,11 @@
 #include "feat-rules.h"
 #include "ns.h"
 #include "queue.h"
+#include "resv-rules.h"
 #include "resv.h"
 #include "subsys.h"
 #include "types.h"
 #include "trace.h"
-
-/* Reservation types (RTYPE) */
-#define RT_WE           1       /* Write Exclusive */
-#define RT_EA           2       /* Exclusive Access */
-#define RT_WE_RO        3       /* Write Exclusive - Registrants Only */
-#define RT_EA_RO        4       /* Exclusive Access - Registrants Only */
-#define RT_WE_AR        5       /* Write Exclusive - All Registrants */
-#define RT_EA_AR        6       /* Exclusive Access - All Registrants */
 
 /* Reservation Notification log page types; mask bit = 1 << type */
 #define NOTICE_REG_PREEMPTED    1
@@ -66,11 +59,6 @@
 #define RESV_FILE_HDR           32
 #define RESV_FILE_REC           32
 
-static bool rtype_all_regs(uint8_t rtype)
-{
-    return rtype == RT_WE_AR || rtype == RT_EA_AR;
-}
-
 /* ---- hosts and registrants ---- */
 
 /* Context: main loop.  Whether @n's Host Identifier is zero (not set). */
@@ -80,7 +68,7 @@ static bool nvme_hostid_zero(NvmeCtrl *n)
 }
 
 /* Context: main loop.  Whether registrant @r is the host of @n. */
-static bool nvme_resv_is_host(NvmeCtrl *n, const NvmeResvReg *r)
+bool nvme_resv_is_host(NvmeCtrl *n, const NvmeResvReg *r)
 {
     if (nvme_hostid_zero(n)) {
         return r->anon && r->cntlid == n->cntlid;
@@ -104,7 +92,7 @@ static NvmeResvReg *nvme_resv_find(NvmeNamespace *ns, NvmeCtrl *n)
 static bool nvme_resv_holds(NvmeNamespace *ns, const NvmeResvReg *r)
 {
     return r && ns->resv.rtype &&
-           (rtype_all_regs(ns->resv.rtype) || r->holder);
+           (nvme_resv_all_regs(ns->resv.rtype) || r->holder);
 }
 
 /* Context: main loop.  Registrant record of @n's host, not yet added. */
@@ -316,7 +304,7 @@ static bool nvme_resv_load_reg(NvmeResv *r, const uint8_t *p, uint8_t rtype,
     g->holder = p[26] & 4;
     if (g->anon != buffer_is_zero(g->hostid, 16) ||
         (g->anon && g->cntlid >= NVME_SUBSYS_MAX_CTRLS) ||
-        (g->holder && (rtype == 0 || rtype_all_regs(rtype)))) {
+        (g->holder && (rtype == 0 || nvme_resv_all_regs(rtype)))) {
         error_setg(errp, "registrant %u is inconsistent", r->nr);
         return false;
     }
@@ -356,7 +344,7 @@ static bool nvme_resv_parse(NvmeNamespace *ns, const uint8_t *b, size_t len,
         error_setg(errp, "truncated or corrupt (size or CRC mismatch)");
         return false;
     }
-    if (ldl_le_p(b + 12) != ns->nsid || b[16] > 1 || rtype > RT_EA_AR ||
+    if (ldl_le_p(b + 12) != ns->nsid || b[16] > 1 || rtype > NVME_RESV_EA_AR ||
         nr > NVME_RESV_MAX_REGS || (!b[16] && (nr || rtype)) ||
         (rtype && !nr) || ldq_le_p(b + 24)) {
         error_setg(errp, "inconsistent header (NSID %u, PTPL %u, RTYPE %u, "
@@ -370,7 +358,7 @@ static bool nvme_resv_parse(NvmeNamespace *ns, const uint8_t *b, size_t len,
         }
         holders += r->regs[i].holder;
     }
-    if (rtype && !rtype_all_regs(rtype) && holders != 1) {
+    if (rtype && !nvme_resv_all_regs(rtype) && holders != 1) {
         error_setg(errp, "reservation of type %u without one holder", rtype);
         return false;
     }
@@ -431,46 +419,71 @@ uint8_t nvme_resv_rescap(NvmeNamespace *ns)
     return RESCAP_TYPES | (ns->resv.path ? RESCAP_PTPL : 0);
 }
 
-/* ---- the blocking rules ---- */
+/* ---- the blocking rules (the table is resv-rules.c) ---- */
 
 /*
- * Context: main loop.  Whether the reservation keeps a command of group
- * @grp from a host that is (@registrant) or is not a registrant and does
- * not hold the reservation.
+ * Context: queue, or main loop for admin commands.  Whether @n's host may
+ * run a command of group @grp on @ns.
  */
-static bool nvme_resv_blocks(uint8_t rtype, bool registrant, uint8_t grp)
+static bool nvme_resv_permits(NvmeCtrl *n, NvmeNamespace *ns, uint8_t grp)
 {
-    bool exclusive_access = rtype == RT_EA || rtype == RT_EA_RO ||
-                            rtype == RT_EA_AR;
+    NvmeResvReg *me;
 
-    if (registrant && rtype >= RT_WE_RO) {
-        return false;           /* registrants only / all registrants */
+    if (!ns->resv.rtype) {
+        return true;
     }
-    return grp == NVME_RESV_GRP_WRITE || exclusive_access;
+    me = nvme_resv_find(ns, n);
+    return nvme_resv_allows(ns->resv.rtype,
+                            nvme_resv_role(ns->resv.rtype, me != NULL,
+                                           me && me->holder), grp);
+}
+
+/* Context: queue.  Whether @n's host may read @ns (a Copy source). */
+bool nvme_resv_permits_read(NvmeCtrl *n, NvmeNamespace *ns)
+{
+    return nvme_resv_permits(n, ns, NVME_RESV_GRP_READ);
 }
 
 /*
- * Context: main loop (dispatch).  Reservation Conflict for a read or
- * write group command (@grp: NVME_RESV_GRP_*, from the opcode table) the
- * namespace's reservation does not allow from
- * this controller's host.  DNR is set: the command fails the same way
- * through any controller of the host until the reservation changes.
+ * Context: queue, or main loop for admin commands (dispatch).
+ * Reservation Conflict for a command of the table's read or write group
+ * (@rule: the opcode's NVME_RESV_GRP_* and scope, resv-rules.h)
+ * that a namespace it affects does not allow from this controller's host:
+ * the resolved namespace, else the one NSID names, every attached one for
+ * FFFFFFFFh where the command applies to all (Format NVM; a broadcast
+ * Flush is not checked), every namespace of the subsystem for Sanitize.
+ * DNR is set: the command fails the same way through any controller of
+ * the host until the reservation changes.
  */
-uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t grp)
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
 {
-    NvmeNamespace *ns = req->ns;
-    NvmeResvReg *me;
+    uint8_t grp = rule & NVME_RESV_GRP_MASK;
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    NvmeNamespace **all = NULL;
+    NvmeNamespace *bad = NULL;
 
-    if (grp == NVME_RESV_GRP_NONE || !ns || !ns->resv.rtype) {
+    if (grp == NVME_RESV_GRP_NONE) {
         return NVME_SUCCESS;
     }
-    me = nvme_resv_find(ns, n);
-    if (nvme_resv_holds(ns, me) ||
-        !nvme_resv_blocks(ns->resv.rtype, me != NULL, grp)) {
+    if (req->ns) {
+        bad = nvme_resv_permits(n, req->ns, grp) ? NULL : req->ns;
+    } else if (rule & NVME_RESV_SUBSYS) {
+        all = n->subsys->ns;
+    } else if (nsid == NVME_NSID_BROADCAST) {
+        all = rule & NVME_RESV_BCAST_ALL ? n->ns : NULL;
+    } else if (nvme_ns(n, nsid)) {
+        bad = nvme_resv_permits(n, n->ns[nsid], grp) ? NULL : n->ns[nsid];
+    }
+    for (uint32_t i = 1; all && !bad && i <= NVME_MAX_NSID; i++) {
+        if (all[i] && !nvme_resv_permits(n, all[i], grp)) {
+            bad = all[i];
+        }
+    }
+    if (!bad) {
         return NVME_SUCCESS;
     }
-    trace_nvme_resv_conflict(n->cntlid, ns->nsid, req->cmd.opcode,
-                             ns->resv.rtype);
+    trace_nvme_resv_conflict(n->cntlid, bad->nsid, req->cmd.opcode,
+                             bad->resv.rtype);
     nvme_req_err_field(req, 4, 0);
     return NVME_RESERVATION_CONFLICT | NVME_DNR;
 }
@@ -550,7 +563,7 @@ static void nvme_resv_unregister(NvmeNamespace *ns, NvmeResvReg *me)
     bool holder = me->holder;
 
     nvme_resv_remove(&ns->resv, me);
-    if (holder && (old == RT_WE_RO || old == RT_EA_RO)) {
+    if (holder && (old == NVME_RESV_WE_RO || old == NVME_RESV_EA_RO)) {
         nvme_resv_notify_others(ns, NULL, NOTICE_RESV_RELEASED);
     }
 }
@@ -631,13 +644,15 @@ uint16_t nvme_nvm_resv_register(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  Unregister every registrant (@all) or those with
- * @key, except the one at index *@me, each with a Registration Preempted
- * notice; *@me follows its registrant.  Returns how many registrants, *@me
- * included, were selected.
+ * Context: queue.  Unregister every registrant (@all) or those with @key,
+ * except the one at index *@me, each with a Registration Preempted
+ * notice, and append them to @gone (*@ngone of them); *@me follows its
+ * registrant.  Returns how many registrants, *@me included, were
+ * selected.
  */
 static unsigned nvme_resv_preempt_regs(NvmeNamespace *ns, uint32_t *me,
-                                       bool all, uint64_t key)
+                                       bool all, uint64_t key,
+                                       NvmeResvReg *gone, uint32_t *ngone)
 {
     NvmeResv *r = &ns->resv;
     unsigned matched = 0;
@@ -658,6 +673,7 @@ static unsigned nvme_resv_preempt_regs(NvmeNamespace *ns, uint32_t *me,
         if (i < *me) {
             (*me)--;
         }
+        gone[(*ngone)++] = g;
         nvme_resv_notify(ns, &g, NOTICE_REG_PREEMPTED);
     }
     return matched;
@@ -671,12 +687,16 @@ static void nvme_resv_take(NvmeResv *r, NvmeResvReg *me, uint8_t rtype)
 {
     nvme_resv_drop(r);
     r->rtype = rtype;
-    me->holder = !rtype_all_regs(rtype);
+    me->holder = !nvme_resv_all_regs(rtype);
 }
 
-/* Context: main loop.  Preempt (and abort): RACQA 001b and 010b. */
+/*
+ * Context: queue.  Preempt (and abort): RACQA 001b and 010b; the
+ * registrants it unregisters go to @gone (*@ngone of them).
+ */
 static uint16_t nvme_resv_preempt(NvmeRequest *req, NvmeResvReg *me,
-                                  uint64_t prkey, uint8_t rtype)
+                                  uint64_t prkey, uint8_t rtype,
+                                  NvmeResvReg *gone, uint32_t *ngone)
 {
     NvmeNamespace *ns = req->ns;
     NvmeResv *r = &ns->resv;
@@ -689,7 +709,7 @@ static uint16_t nvme_resv_preempt(NvmeRequest *req, NvmeResvReg *me,
             holder_key = r->regs[i].key;
         }
     }
-    if (r->rtype && !rtype_all_regs(r->rtype)) {
+    if (r->rtype && !nvme_resv_all_regs(r->rtype)) {
         takeover = prkey == holder_key;
         if (!takeover && prkey == 0) {
             return nvme_resv_bad(req, 0, 0, "PRKEY 0 is not the holder's");
@@ -698,7 +718,8 @@ static uint16_t nvme_resv_preempt(NvmeRequest *req, NvmeResvReg *me,
         takeover = r->rtype && prkey == 0;
     }
     /* with all registrants, PRKEY 0 takes over: every other one goes */
-    if (!nvme_resv_preempt_regs(ns, &idx, takeover && prkey == 0, prkey)) {
+    if (!nvme_resv_preempt_regs(ns, &idx, takeover && prkey == 0, prkey,
+                                gone, ngone)) {
         return nvme_resv_conflict(req, "PRKEY matches no registrant");
     }
     if (takeover) {
@@ -710,16 +731,18 @@ static uint16_t nvme_resv_preempt(NvmeRequest *req, NvmeResvReg *me,
 }
 
 /*
- * Context: main loop.  Reservation Acquire (11h): CDW10 RACQA (2:0),
- * IEKEY (3), RTYPE (15:8); data CRKEY, PRKEY.  Preempt and Abort is a
- * Preempt: commands the preempted hosts have already started complete
- * normally (nothing is aborted); new ones meet the new reservation.
+ * Context: queue.  Reservation Acquire (11h): CDW10 RACQA (2:0), IEKEY
+ * (3), RTYPE (15:8); data CRKEY, PRKEY.  Preempt and Abort also aborts
+ * the commands the preempted hosts sent to the namespace that have not
+ * completed, and completes after them (resv-abort.c).
  */
 uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
     uint8_t racqa = dw10 & 7, rtype = (dw10 >> 8) & 0xff;
     NvmeResv *r = &req->ns->resv;
+    g_autofree NvmeResvReg *gone = NULL;
+    uint32_t ngone = 0;
     uint64_t keys[2];
     NvmeResvReg *me;
     uint16_t status;
@@ -728,7 +751,7 @@ uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req)
     if (racqa > 2) {
         return nvme_resv_bad(req, 40, 0, "reserved RACQA");
     }
-    if (rtype == 0 || rtype > RT_EA_AR) {
+    if (rtype == 0 || rtype > NVME_RESV_EA_AR) {
         return nvme_resv_bad(req, 41, 0, "invalid RTYPE");
     }
     status = nvme_dma_from_guest(n, req, keys, sizeof(keys));
@@ -741,7 +764,9 @@ uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req)
         return status;
     }
     if (racqa != 0) {
-        status = nvme_resv_preempt(req, me, le64_to_cpu(keys[1]), rtype);
+        gone = g_new(NvmeResvReg, NVME_RESV_MAX_REGS);
+        status = nvme_resv_preempt(req, me, le64_to_cpu(keys[1]), rtype,
+                                   gone, &ngone);
     } else if (!r->rtype) {
         nvme_resv_take(r, me, rtype);
     } else if (!nvme_resv_holds(req->ns, me)) {
@@ -751,10 +776,14 @@ uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req)
     } else {
         return NVME_SUCCESS;    /* already held as asked */
     }
-    if (!status) {
-        nvme_resv_changed(req->ns);
+    if (status) {
+        return status;
     }
-    return status;
+    nvme_resv_changed(req->ns);
+    if (racqa == 2 && ngone) {
+        return nvme_resv_abort_start(req, gone, ngone);
+    }
+    return NVME_SUCCESS;
 }
 
 /*
@@ -795,7 +824,7 @@ uint16_t nvme_nvm_resv_release(NvmeCtrl *n, NvmeRequest *req)
     } else {
         old = r->rtype;
         nvme_resv_drop(r);
-        if (old != RT_WE && old != RT_EA) {
+        if (old != NVME_RESV_WE && old != NVME_RESV_EA) {
             nvme_resv_notify_others(ns, me, NOTICE_RESV_RELEASED);
         }
     }

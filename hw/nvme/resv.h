@@ -20,15 +20,9 @@
 #define NVME_CMD_RESV_RELEASE       0x15
 #define NVME_LOG_RESV_NOTIFY        0x80
 #define NVME_CTRATT_HOSTID_128      (1u << 0)
+#define NVME_CMD_ABORTED_PREEMPT    0x001b  /* Preempt and Abort */
 #define NVME_RESV_MAX_REGS          64      /* registrants per namespace */
 #define NVME_RESV_LOG_MAX           64      /* unread notices per ctrl */
-
-/* Which reservation rule an I/O opcode follows (NvmeOpcode.resv). */
-enum {
-    NVME_RESV_GRP_NONE,         /* not affected (Flush, reservations) */
-    NVME_RESV_GRP_READ,         /* read command group */
-    NVME_RESV_GRP_WRITE,        /* write command group */
-};
 
 /*
  * One registrant of a namespace: a host, named by its host identifier,
@@ -76,7 +70,7 @@ typedef struct NvmeResvCtrl {
 bool nvme_resv_ns_setup(NvmeNamespace *ns, const char *path, Error **errp);
 void nvme_resv_ns_cleanup(NvmeNamespace *ns);
 uint8_t nvme_resv_rescap(NvmeNamespace *ns);
-uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t grp);
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule);
 uint16_t nvme_nvm_resv_register(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req);
@@ -88,5 +82,12 @@ void nvme_resv_features_reset(NvmeCtrl *n);
 void nvme_resv_ctrl_removed(NvmeCtrl *n);
 size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_resv_log_read(NvmeCtrl *n, bool rae);
+bool nvme_resv_is_host(NvmeCtrl *n, const NvmeResvReg *r);
+bool nvme_resv_permits_read(NvmeCtrl *n, NvmeNamespace *ns);
+
+/* resv-abort.c: Preempt and Abort */
+uint16_t nvme_resv_abort_start(NvmeRequest *req, const NvmeResvReg *hosts,
+                               uint32_t nhosts);
+void nvme_resv_abort_dropped(NvmeRequest *req);
 
 #endif /* HW_NVME_RESV_H */

@@ -24,6 +24,7 @@ typedef struct NvmeCQueue NvmeCQueue;
 typedef struct NvmeSubsys NvmeSubsys;
 typedef struct NvmeNamespace NvmeNamespace;
 typedef struct NvmeWorker NvmeWorker;
+typedef struct NvmeResvAbort NvmeResvAbort;
 
 /* Highest NSID; also Identify Controller NN. */
 #define NVME_MAX_NSID           256

@@ -7,7 +7,11 @@
 # fail with Reservation Conflict (nvme-cli and the block layer) while its
 # reads pass, and after the release they pass too.  Then Exclusive Access
 # held by the second host blocks the first one's reads until a clear.
-# qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=resv -device nvme,id=c0,serial=RESV0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1 -device nvme,id=c1,serial=RESV0001,subsys=s0
+# Last, Preempt and Abort while fio writes through the second controller
+# (the drive is throttled to 100 IOPS, so fio's QD 32 keeps commands in
+# flight in the device for the preemption to abort).
+# host-trace: nvme_resv_abort_cmd 1
+# qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw,throttling.iops-total=100 -device nvme-subsys,id=s0,nqn=resv -device nvme,id=c0,serial=RESV0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1 -device nvme,id=c1,serial=RESV0001,subsys=s0
 # guest-append: nvme_core.multipath=N
 . /tests/lib.sh
 
@@ -137,4 +141,35 @@ fails resv-hostid-while-registered 'sequence' hostid /dev/nvme1 3
 run resv-clear nvme resv-release "$B" --namespace-id=1 --crkey=$KEY1 --rtype=2 --rrela=1
 ok resv-report-cleared "regctl $(report "$A" regctl)" [ "$(report "$A" regctl)" = 0 ]
 run resv-read-after-clear nread /dev/nvme0n1
+
+# Preempt and Abort under fio from the second controller: the second host
+# holds Write Exclusive and fio writes through it at QD 32; the first host
+# preempts it with Preempt and Abort (Exclusive Access).  The commands it
+# has in flight are aborted (run.sh counts nvme_resv_abort_cmd), the next
+# ones meet the new reservation, fio fails; the first host holds the
+# reservation and writes, and nothing hangs.
+run resv-pa-register-0 nvme resv-register "$A" --namespace-id=1 --nrkey=$KEY0 --rrega=0
+run resv-pa-register-1 nvme resv-register "$B" --namespace-id=1 --nrkey=$KEY1 --rrega=0
+run resv-pa-acquire-we nvme resv-acquire "$B" --namespace-id=1 --crkey=$KEY1 --rtype=1 --racqa=0
+writes() { awk '{ print $5 }' /sys/block/nvme1n1/stat; }
+w0=$(writes)
+fio --name=pa --filename="$B" --ioengine=libaio --direct=1 --bs=4k \
+    --rw=randwrite --iodepth=32 --time_based --runtime=120 --size=64M \
+    > /tmp/fio-pa.log 2>&1 &
+fpid=$!
+i=0
+while [ $(( $(writes) - w0 )) -lt 200 ] && [ $i -lt 300 ]; do
+    sleep 0.2
+    i=$((i + 1))
+done
+ok resv-pa-fio-running "writes $(( $(writes) - w0 ))" [ $(( $(writes) - w0 )) -ge 200 ]
+run resv-preempt-abort nvme resv-acquire "$A" --namespace-id=1 --crkey=$KEY0 --prkey=$KEY1 --rtype=2 --racqa=2
+rc=0
+wait $fpid || rc=$?
+ok resv-pa-fio-fails "fio rc $rc: $(grep -i err /tmp/fio-pa.log | head -n2 | tr '\n' ' ')" [ $rc != 0 ]
+pa_report() { [ "$(report "$A" rtype)" = 2 ] && [ "$(report "$A" regctl)" = 1 ]; }
+ok resv-pa-report "rtype $(report "$A" rtype) regctl $(report "$A" regctl)" pa_report
+run resv-pa-holder-writes fio_write "$A"
+conflict resv-pa-other-conflict nread /dev/nvme1n1
+run resv-pa-clear nvme resv-release "$A" --namespace-id=1 --crkey=$KEY0 --rtype=2 --rrela=1
 done_

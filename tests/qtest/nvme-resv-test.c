@@ -3,7 +3,8 @@
  * share namespace 1, each with its own Host Identifier: Identify fields,
  * Register / Acquire / Release / Report with their key and type rules,
  * the command blocking rules of all six reservation types for a
- * registrant and a non-registrant, preemption, the Reservation
+ * registrant and a non-registrant (the admin commands of the table
+ * too), preemption, Preempt and Abort of commands in flight, the Reservation
  * Notification log page with its event and mask, Persist Through Power
  * Loss across a QEMU restart, and hostile inputs.
  *
@@ -23,6 +24,7 @@
 #define OP_REPORT       0x0e
 #define OP_ACQUIRE      0x11
 #define OP_RELEASE      0x15
+#define OP_SANITIZE     0x84
 #define FID_HOSTID      0x81
 #define FID_MASK        0x82
 #define FID_PTPL        0x83
@@ -221,9 +223,27 @@ static const uint8_t write_ops[] = {
     NVME_CMD_DSM, NVME_CMD_COPY,
 };
 
-/* Every read and write group command through @d: blocked or not. */
+/* Format NVM (format 0, no erase) or Sanitize (block erase) of @nsid. */
+static uint16_t admin_erase(NvmeDrv *d, uint8_t op, uint32_t nsid)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, op, nsid);
+    cmd.cdw10 = op == OP_SANITIZE ? 2 : 0;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+/*
+ * Every command of the reservation table's read and write groups through
+ * @d: blocked or not.  The admin commands of the write group (Format NVM
+ * of the namespace or of all, Sanitize of the subsystem) are only tried
+ * where they are blocked, so nothing is erased.  A broadcast Flush names
+ * no namespace and is never blocked.
+ */
 static void expect_access(NvmeDrv *d, bool read_ok, bool write_ok)
 {
+    NvmeCmd cmd;
+
     for (unsigned i = 0; i < ARRAY_SIZE(read_ops); i++) {
         g_assert_cmphex(io(d, read_ops[i], 0), ==,
                         read_ok ? NVME_SUCCESS : ST_CONFLICT);
@@ -233,7 +253,18 @@ static void expect_access(NvmeDrv *d, bool read_ok, bool write_ok)
         g_assert_cmphex(io(d, write_ops[i], 40), ==,
                         write_ok ? NVME_SUCCESS : ST_CONFLICT);
     }
-    g_assert_cmphex(io(d, NVME_CMD_FLUSH, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(io(d, NVME_CMD_FLUSH, 0), ==,
+                    write_ok ? NVME_SUCCESS : ST_CONFLICT);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 0xffffffff);
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    if (!write_ok) {
+        g_assert_cmphex(admin_erase(d, NVME_ADM_CMD_FORMAT_NVM, 1), ==,
+                        ST_CONFLICT);
+        g_assert_cmphex(admin_erase(d, NVME_ADM_CMD_FORMAT_NVM, 0xffffffff),
+                        ==, ST_CONFLICT);
+        g_assert_cmphex(admin_erase(d, OP_SANITIZE, 0), ==,
+                        ST_CONFLICT);
+    }
 }
 
 typedef struct Notice {
@@ -624,6 +655,102 @@ static void test_preempt(void)
     rig_stop(&r);
 }
 
+/*
+ * Preempt and Abort with commands in flight: host B's reads and writes on
+ * namespace 1, whose backend answers after 400 ms, are still running when
+ * host A preempts B with Preempt and Abort.  They complete with Command
+ * Aborted due to Preempt and Abort (1Bh), the Acquire completes after
+ * them, B's command to namespace 2 is left alone, and B's next command
+ * meets the new reservation.
+ */
+static void test_preempt_abort_inflight(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive driver=null-co,size=16777216,latency-ns=400000000,"
+        "read-zeroes=on,if=none,id=d0 "
+        "-drive driver=null-co,size=16777216,latency-ns=400000000,"
+        "read-zeroes=on,if=none,id=d1 "
+        "-device nvme-subsys,id=s0,nqn=qtest-resv "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme-ns,drive=d1,bus=c0,nsid=2 "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
+        SLOT_A, SLOT_B);
+    uint16_t cid[8], other;
+    NvmeErrorLog log;
+    NvmeCqe cqe;
+    NvmeCmd cmd;
+    Rig r;
+
+    r.a = nvme_drv_start_pair(args, SLOT_B, &r.b);
+    nvme_drv_create_qpair(r.a, 1, 16);
+    nvme_drv_create_qpair(r.b, 1, 32);
+    rig_hosts(&r, true);
+    g_assert_cmphex(resv_acquire(r.b, ACQ, 1, KEY_B, 0), ==, NVME_SUCCESS);
+    for (unsigned i = 0; i < ARRAY_SIZE(cid); i++) {
+        uint64_t buf = nvme_drv_alloc(r.b, 4096);
+
+        nvme_drv_cmd_init(&cmd, i & 1 ? NVME_CMD_WRITE : NVME_CMD_READ, 1);
+        nvme_drv_cmd_set_prp(r.b, &cmd, buf, 4096);
+        cmd.cdw10 = i * 8;
+        cmd.cdw12 = 7;
+        cid[i] = nvme_drv_submit(r.b, 1, &cmd);
+    }
+    nvme_drv_cmd_init(&cmd, NVME_CMD_READ, 2);
+    nvme_drv_cmd_set_prp(r.b, &cmd, nvme_drv_alloc(r.b, 4096), 512);
+    other = nvme_drv_submit(r.b, 1, &cmd);
+
+    g_assert_cmphex(resv_acquire(r.a, PREEMPT_ABORT, 2, KEY_A, KEY_B), ==,
+                    NVME_SUCCESS);
+    for (unsigned i = 0; i < ARRAY_SIZE(cid); i++) {
+        nvme_drv_wait_cid(r.b, 1, cid[i], &cqe);
+        g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0x1b);
+    }
+    nvme_drv_wait_cid(r.b, 1, other, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_log(r.b, NVME_LOG_ERROR_INFO, 0, 0, &log,
+                                     sizeof(log)), ==, NVME_SUCCESS);
+    g_assert_cmphex(le16_to_cpu(log.status_field) >> 1, ==, 0x1b);
+    expect_notice(r.b, 1, 0);               /* registration preempted */
+    g_assert_cmphex(io(r.b, NVME_CMD_READ, 0), ==, ST_CONFLICT);
+    g_assert_cmphex(io(r.a, NVME_CMD_WRITE, 0), ==, NVME_SUCCESS);
+    /* a plain Preempt aborts nothing */
+    g_assert_cmphex(resv_register(r.b, REG, false, 0, 0, KEY_B), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(resv_release(r.a, REL, 2, KEY_A), ==, NVME_SUCCESS);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_READ, 1);
+    nvme_drv_cmd_set_prp(r.b, &cmd, nvme_drv_alloc(r.b, 4096), 512);
+    other = nvme_drv_submit(r.b, 1, &cmd);
+    g_assert_cmphex(resv_acquire(r.a, PREEMPT, 1, KEY_A, KEY_B), ==,
+                    NVME_SUCCESS);
+    nvme_drv_wait_cid(r.b, 1, other, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    rig_stop(&r);
+}
+
+/*
+ * The admin commands of the write group run for a host the reservation
+ * lets write: the holder's Format NVM, and a registrant's under
+ * Registrants Only; a mere registrant of Write Exclusive gets a conflict.
+ */
+static void test_admin_allowed(void)
+{
+    Rig r;
+
+    rig_start(&r, NULL);
+    rig_hosts(&r, true);
+    g_assert_cmphex(resv_acquire(r.a, ACQ, 1, KEY_A, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(admin_erase(r.a, NVME_ADM_CMD_FORMAT_NVM, 1), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(admin_erase(r.b, NVME_ADM_CMD_FORMAT_NVM, 1), ==,
+                    ST_CONFLICT);
+    g_assert_cmphex(resv_release(r.a, REL, 1, KEY_A), ==, NVME_SUCCESS);
+    g_assert_cmphex(resv_acquire(r.a, ACQ, 3, KEY_A, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(admin_erase(r.b, NVME_ADM_CMD_FORMAT_NVM, 0xffffffff),
+                    ==, NVME_SUCCESS);
+    rig_stop(&r);
+}
+
 /* Release and clear notices, the AER, RAE and the mask feature. */
 static void test_notices(void)
 {
@@ -898,6 +1025,9 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/resv/report", test_report);
     qtest_add_func("/nvme/resv/hostid128", test_hostid128);
     qtest_add_func("/nvme/resv/preempt", test_preempt);
+    qtest_add_func("/nvme/resv/preempt-abort-inflight",
+                   test_preempt_abort_inflight);
+    qtest_add_func("/nvme/resv/admin-allowed", test_admin_allowed);
     qtest_add_func("/nvme/resv/notices", test_notices);
     qtest_add_func("/nvme/resv/reset", test_reset);
     qtest_add_func("/nvme/resv/hostile", test_hostile);
