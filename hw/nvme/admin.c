@@ -103,7 +103,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
                            NVME_ONCS_VERIFY | NVME_ONCS_COPY |
                            NVME_ONCS_RESRVATIONS);     /* resv.c */
     /* source range formats 0 (16-bit guard) and 1 (64-bit guard) */
-    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1);
+    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1 |
+                           NVME_OCFS_COPY_FORMAT_2 | NVME_OCFS_COPY_FORMAT_3);
     id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
     id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
     /*

@@ -6,11 +6,18 @@
  *
  * Source range descriptor formats 0 (16-bit guard PI fields: 32-bit
  * EILBRT) and 1 (64-bit guard: 48-bit EILBRT in the 80-bit storage and
- * reference tag field) are offered (OCFS bits 0 and 1); the format must
- * match the guard of the namespace's current format (Invalid Field
- * otherwise), formats 2 and 3 are not offered.  Identify Namespace
- * reports the limits MSRC, MSSRL and MCL; exceeding one is Command Size
- * Limit Exceeded.
+ * reference tag field) copy within the namespace; formats 2 and 3 are the
+ * same with a Source Namespace Identifier (bytes 3:0) and Source Options
+ * (bytes 23:22, none offered: must be 0), so the blocks may come from
+ * another namespace attached to the controller (OCFS bits 0-3).  The
+ * format must match the guard of the namespace's current format: 0 or 2
+ * for the 16-bit guard and namespaces without PI, 1 or 3 for the 64-bit
+ * guard (Invalid Field otherwise).  A source namespace must have the
+ * destination's LBA format (block size, metadata size, PI type, guard and
+ * position), else Incompatible Namespace or Format; its reservation must
+ * let this host read it (Reservation Conflict).  Identify Namespace
+ * reports the namespace's limits MSRC, MSSRL and MCL (ns->copy);
+ * exceeding one is Command Size Limit Exceeded.
  *
  * Metadata moves with the data.  With PI, PRINFOR (CDW12 15:12) selects
  * the checks of the source blocks' stored PI against their range's
@@ -37,6 +44,7 @@
 #include "nvm-range.h"
 #include "pi.h"
 #include "queue.h"
+#include "resv.h"
 #include "stats.h"
 #include "types.h"
 #include "unc.h"
@@ -49,18 +57,23 @@
 #define NVME_COPY_CDW12_OK  0xfd00ffffu
 #define NVME_COPY_PRACT     (1u << 3)   /* in PRINFOR / PRINFOW */
 
-/* The source ranges' expected PI (NvmeRangeJob.priv), one per range. */
+/*
+ * The source ranges' expected PI and namespaces (NvmeRangeJob.priv), one
+ * per range.
+ */
 typedef struct NvmeCopyPi {
     NvmePiExpect *src;
+    NvmeNamespace **src_ns;     /* formats 2, 3: another namespace */
     NvmePiExpect dst;           /* PRINFOW, ILBRT, LBAT, LBATM */
 } NvmeCopyPi;
 
-/* Context: main loop.  NvmeRangeJob.priv_free of a Copy. */
+/* Context: queue.  NvmeRangeJob.priv_free of a Copy. */
 static void nvme_copy_pi_free(void *priv)
 {
     NvmeCopyPi *pi = priv;
 
     g_free(pi->src);
+    g_free(pi->src_ns);
     g_free(pi);
 }
 
@@ -111,10 +124,15 @@ static uint16_t nvme_copy_pi(NvmeRangeJob *job)
     return NVME_SUCCESS;
 }
 
-/* Context: main loop.  Issue the chunk's next backend request. */
+/*
+ * Context: queue.  Issue the chunk's next backend request: reads from the
+ * range's source namespace, writes to the command's.
+ */
 static void nvme_copy_issue(NvmeRangeJob *job)
 {
-    NvmeNamespace *ns = job->req->ns;
+    NvmeCopyPi *pi = job->priv;
+    NvmeNamespace *ns = job->is_write ? job->req->ns
+                                      : pi->src_ns[job->idx];
     bool md = job->chunk_phase == NVME_COPY_READ_MD ||
               job->chunk_phase == NVME_COPY_WRITE_MD;
     uint64_t lba = job->is_write ? job->dst : job->cur_slba;
@@ -183,9 +201,16 @@ static void nvme_copy_cb(void *opaque, int ret)
     nvme_copy_issue(job);
 }
 
-/* Context: main loop.  One chunk: read the source blocks. */
+/* Context: queue.  One chunk: read the source blocks. */
 static void nvme_copy_step(NvmeRangeJob *job, uint64_t slba, uint32_t nlb)
 {
+    NvmeCopyPi *pi = job->priv;
+    NvmeNamespace *src = pi->src_ns[job->idx];
+
+    if (nvme_ns(nvme_req_ctrl(job->req), src->nsid) != src) {
+        nvme_range_job_fail(job, NVME_CMD_ABORT_REQ);   /* detached */
+        return;
+    }
     job->is_write = false;
     job->chunk_phase = NVME_COPY_READ_DATA;
     nvme_copy_issue(job);
@@ -201,21 +226,69 @@ static void nvme_copy_done(NvmeRangeJob *job)
 }
 
 /*
- * Context: main loop.  Check one source range (@raw in descriptor format
- * @fmt: 0 or 1) and add it to the total; its expected PI into @e.
+ * Context: queue.  The namespace the source range of descriptor format
+ * @fmt names: the command's for formats 0 and 1, SNSID's for 2 and 3,
+ * which must be attached, compatible and readable for this host.
+ */
+static uint16_t nvme_copy_src_ns(NvmeRequest *req, const uint8_t *raw,
+                                 unsigned fmt, NvmeNamespace **out)
+{
+    const NvmeCopySourceRangeFormat0_2 *f = (const void *)raw;
+    NvmeNamespace *dst = req->ns, *src;
+    uint32_t snsid = le32_to_cpu(f->sparams);
+
+    *out = dst;
+    if (fmt < NVME_COPY_FORMAT_2) {
+        return NVME_SUCCESS;
+    }
+    if (le16_to_cpu(f->sopt)) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+                               "Source Options not offered");
+    }
+    if (!nvme_nsid_valid(snsid)) {
+        return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 48, 0,
+                               "SNSID outside 1..NN");
+    }
+    src = nvme_ns(nvme_req_ctrl(req), snsid);
+    if (!src) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 48, 0,
+                               "SNSID not attached");
+    }
+    if (src->lbads != dst->lbads || src->ms != dst->ms ||
+        src->pi != dst->pi || src->pif != dst->pif || src->pil != dst->pil) {
+        return nvme_req_reject(req, NVME_INCOMPATIBLE_NS | NVME_DNR, 48, 0,
+                               "source namespace has another format");
+    }
+    if (src->formatting) {
+        return nvme_req_reject(req, NVME_FORMAT_IN_PROGRESS, 48, 0,
+                               "source namespace is being formatted");
+    }
+    if (!nvme_resv_permits_read(nvme_req_ctrl(req), src)) {
+        return nvme_req_reject(req, NVME_RESERVATION_CONFLICT | NVME_DNR, 48,
+                               0, "source namespace reserved");
+    }
+    *out = src;
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: queue.  Check one source range (@raw in descriptor format
+ * @fmt) and add it to the total; its expected PI into @e, its namespace
+ * into *@src.
  */
 static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
                                 unsigned fmt, NvmeLbaRange *r,
-                                NvmePiExpect *e, uint64_t *total)
+                                NvmePiExpect *e, NvmeNamespace **src,
+                                uint64_t *total)
 {
     const NvmeCopySourceRangeFormat0_2 *f0 = (const void *)raw;
     const NvmeCopySourceRangeFormat1_3 *f1 = (const void *)raw;
     uint16_t status;
 
-    /* SLBA and NLB sit at the same offsets in both formats */
+    /* SLBA and NLB sit at the same offsets in all four formats */
     r->slba = le64_to_cpu(f0->slba);
     r->nlb = le16_to_cpu(f0->nlb) + 1;
-    if (fmt == NVME_COPY_FORMAT_0) {
+    if (fmt == NVME_COPY_FORMAT_0 || fmt == NVME_COPY_FORMAT_2) {
         e->ref = le32_to_cpu(f0->reftag);
         e->app = le16_to_cpu(f0->apptag);
         e->appmask = le16_to_cpu(f0->appmask);
@@ -234,9 +307,12 @@ static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
         return nvme_req_reject(req, NVME_CMD_SIZE_LIMIT | NVME_DNR, 48, 0,
                                "copy longer than MCL");
     }
-    status = nvme_lba_check(req, r->slba, r->nlb, 40);
+    status = nvme_copy_src_ns(req, raw, fmt, src);
     if (!status) {
-        status = nvme_unc_check(req, r->slba, r->nlb);
+        status = nvme_lba_check_ns(req, *src, r->slba, r->nlb, 40);
+    }
+    if (!status) {
+        status = nvme_unc_check_ns(req, *src, r->slba, r->nlb);
     }
     if (!status && req->ns->zoned) {
         status = nvme_zns_read_check(req, r->slba, r->nlb);     /* zns.c */
@@ -245,14 +321,15 @@ static uint16_t nvme_copy_range(NvmeRequest *req, const uint8_t *raw,
 }
 
 /*
- * Context: main loop.  Read and check the source range list (descriptor
- * format @fmt); the ranges' expected PI go to @pi->src with PRINFOR.
+ * Context: queue.  Read and check the source range list (descriptor
+ * format @fmt); the ranges' expected PI go to @pi->src with PRINFOR,
+ * their namespaces to @pi->src_ns.
  */
 static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
                                  unsigned fmt, NvmeLbaRange **out,
                                  NvmeCopyPi *pi)
 {
-    size_t dsz = fmt == NVME_COPY_FORMAT_0 ?
+    size_t dsz = fmt == NVME_COPY_FORMAT_0 || fmt == NVME_COPY_FORMAT_2 ?
                  sizeof(NvmeCopySourceRangeFormat0_2) :
                  sizeof(NvmeCopySourceRangeFormat1_3);
     g_autofree uint8_t *raw = g_malloc(nr * dsz);
@@ -262,11 +339,12 @@ static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
     uint16_t status;
 
     pi->src = g_new0(NvmePiExpect, nr);
+    pi->src_ns = g_new0(NvmeNamespace *, nr);
     status = nvme_dma_from_guest(n, req, raw, nr * dsz);
     for (uint32_t i = 0; i < nr && !status; i++) {
         pi->src[i].prinfo = prinfor;
         status = nvme_copy_range(req, raw + i * dsz, fmt, &r[i], &pi->src[i],
-                                 &total);
+                                 &pi->src_ns[i], &total);
     }
     if (status) {
         return status;
@@ -277,8 +355,8 @@ static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
 }
 
 /*
- * Context: main loop.  CDW12 fields other than the ranges; the
- * destination's expected PI into @pi->dst.
+ * Context: queue.  CDW12 fields other than the ranges; the destination's
+ * expected PI into @pi->dst.
  */
 static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr,
                                 unsigned *fmt, NvmeCopyPi *pi)
@@ -302,7 +380,7 @@ static uint16_t nvme_copy_parse(NvmeRequest *req, uint32_t *nr,
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 50, 0,
                                "reserved or unsupported CDW12 bits");
     }
-    if (*fmt != want) {
+    if (*fmt != want && *fmt != want + NVME_COPY_FORMAT_2) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 49, 0,
                                "descriptor format not supported for the "
                                "namespace's protection information format");
@@ -340,8 +418,7 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
         status = nvme_zns_write_admit(req, &req->slba, req->nlb, false);
     }
     if (status) {
-        g_free(pi->src);
-        g_free(pi);
+        nvme_copy_pi_free(pi);
         g_free(r);
         return status;
     }

@@ -9,6 +9,8 @@
 
 #include "types.h"
 
+#define NVME_INCOMPATIBLE_NS 0x0185     /* Incompatible Namespace or Format */
+
 uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req);
 
 #endif /* HW_NVME_NVM_COPY_H */

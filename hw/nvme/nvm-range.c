@@ -46,20 +46,26 @@
 /* ---- helpers shared by the NVM range commands ---- */
 
 /*
- * Context: main loop.  @slba + @nlb inside the namespace, without 64-bit
- * wrap-around; @byte locates the SLBA field for the error log.
+ * Context: queue.  @slba + @nlb inside namespace @ns (the command's, or
+ * a Copy source), without 64-bit wrap-around; @byte locates the SLBA
+ * field for the error log.
  */
-uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
-                        unsigned byte)
+uint16_t nvme_lba_check_ns(NvmeRequest *req, NvmeNamespace *ns,
+                           uint64_t slba, uint64_t nlb, unsigned byte)
 {
-    NvmeNamespace *ns = req->ns;
-
     if (!nvme_lba_range_ok(ns->nlbas, slba, nlb)) {
         req->err_lba = slba;
         return nvme_req_reject(req, NVME_LBA_RANGE | NVME_DNR, byte, 0,
                                "LBA range beyond the namespace");
     }
     return NVME_SUCCESS;
+}
+
+/* Context: queue.  The same in the command's namespace. */
+uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
+                        unsigned byte)
+{
+    return nvme_lba_check_ns(req, req->ns, slba, nlb, byte);
 }
 
 /* Context: main loop.  Data-changing commands need a writable backend. */

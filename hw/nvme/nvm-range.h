@@ -53,6 +53,8 @@ void nvme_range_job_cb(void *opaque, int ret);
 void nvme_range_job_fail(NvmeRangeJob *job, uint16_t status);
 uint16_t nvme_lba_check(NvmeRequest *req, uint64_t slba, uint64_t nlb,
                         unsigned byte);
+uint16_t nvme_lba_check_ns(NvmeRequest *req, NvmeNamespace *ns,
+                           uint64_t slba, uint64_t nlb, unsigned byte);
 uint16_t nvme_writable_check(NvmeRequest *req);
 uint16_t nvme_range_deallocate(NvmeRequest *req, NvmeLbaRange *r,
                                uint32_t nr);

@@ -49,20 +49,28 @@ static bool nvme_unc_find(NvmeNamespace *ns, uint64_t slba, uint64_t nlb,
 }
 
 /*
- * Context: main loop.  Reading marked blocks fails like a media error
- * that retrying cannot fix (hence DNR) until they are rewritten.
+ * Context: queue.  Reading blocks of @ns (the command's, or a Copy
+ * source) marked by Write Uncorrectable fails like a media error that
+ * retrying cannot fix (hence DNR) until they are rewritten.
  */
-uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+uint16_t nvme_unc_check_ns(NvmeRequest *req, NvmeNamespace *ns,
+                           uint64_t slba, uint64_t nlb)
 {
     uint64_t bad;
 
-    if (!nvme_unc_find(req->ns, slba, nlb, &bad)) {
+    if (!nvme_unc_find(ns, slba, nlb, &bad)) {
         return NVME_SUCCESS;
     }
     req->err_lba = bad;
-    nvme_stats_media_error(req, req->ns);
+    nvme_stats_media_error(req, ns);
     trace_nvme_unc_hit(le16_to_cpu(req->cmd.cid), bad);
     return NVME_UNRECOVERED_READ | NVME_DNR;
+}
+
+/* Context: queue.  The same in the command's namespace. */
+uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
+{
+    return nvme_unc_check_ns(req, req->ns, slba, nlb);
 }
 
 /* Context: main loop.  Replace the list's ranges [@from, @to) by @add. */

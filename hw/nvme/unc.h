@@ -25,6 +25,8 @@ typedef struct NvmeUncList {
 
 uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba);
 uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb);
+uint16_t nvme_unc_check_ns(NvmeRequest *req, NvmeNamespace *ns,
+                           uint64_t slba, uint64_t nlb);
 bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_unc_free(NvmeNamespace *ns);

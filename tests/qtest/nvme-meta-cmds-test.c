@@ -184,7 +184,7 @@ static void test_sgls_bits(void)
                     NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
                     NVME_CTRL_SGLS_EXCESS_LENGTH |
                     NVME_CTRL_SGLS_MPTR_SGL);
-    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 3);
+    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 0xf);
     nvme_drv_stop(d);
 }
 
@@ -768,14 +768,15 @@ typedef struct CopyRange {
 } CopyRange;
 
 /*
- * Copy @nr ranges to @sdlba with descriptor format @fmt; @cdw12 adds
- * PRINFOR/PRINFOW, @ilbrt/@cdw3/@cdw15 the destination's tags.
+ * Copy @nr ranges to @sdlba with descriptor format @fmt (2 and 3 name
+ * namespace 1 as the source); @cdw12 adds PRINFOR/PRINFOW,
+ * @ilbrt/@cdw3/@cdw15 the destination's tags.
  */
 static uint16_t copy(NvmeDrv *d, uint64_t sdlba, const CopyRange *r,
                      unsigned nr, unsigned fmt, uint32_t cdw12,
                      uint32_t ilbrt, uint32_t cdw3, uint32_t cdw15)
 {
-    size_t dsz = fmt ? 40 : 32;
+    size_t dsz = fmt & 1 ? 40 : 32;
     g_autofree uint8_t *buf = g_malloc0(nr * dsz);
     uint64_t g = nvme_drv_alloc(d, 4096);
     NvmeCmd cmd;
@@ -784,9 +785,10 @@ static uint16_t copy(NvmeDrv *d, uint64_t sdlba, const CopyRange *r,
     for (unsigned i = 0; i < nr; i++) {
         uint8_t *p = buf + i * dsz;
 
+        stl_le_p(p, fmt >= 2);                  /* SNSID */
         stq_le_p(p + 8, r[i].slba);
         stw_le_p(p + 16, r[i].nlb - 1);
-        if (fmt) {
+        if (fmt & 1) {
             stq_le_p(p + 26, r[i].eilbrt);  /* 48 bits, no storage tag */
             stw_le_p(p + 34, 0);
             stw_le_p(p + 36, r[i].elbat);
@@ -902,6 +904,15 @@ static void test_copy_pi(void)
         g_assert_cmphex(ldl_be_p(md + i * 8 + 4), ==, 200 + i);
     }
 
+    /* format 2 (SNSID 1) does the same; 3 is for the 64-bit guard */
+    g_assert_cmphex(copy(d, 250, r, 2, 2, PRINFOR(PRCHK_ALL) | PRACT, 250, 0,
+                         0x33), ==, NVME_SUCCESS);
+    g_assert_cmphex(rw(d, NVME_CMD_READ, 250, 5, 512, rdata, md, 8,
+                       PRCHK_ALL, 250, 0xffff0033), ==, NVME_SUCCESS);
+    g_assert_cmpmem(rdata, 3 * 512, a, sizeof(a));
+    g_assert_cmphex(copy(d, 250, r, 2, 3, 0, 0, 0, 0), ==,
+                    NVME_INVALID_FIELD | DNR);
+
     /* source checks fail with the source block's LBA */
     r[1].eilbrt = 0x6ff;
     g_assert_cmphex(copy(d, 300, r, 2, 0, PRINFOR(PRCHK_REF) | PRACT, 300, 0,
@@ -967,25 +978,34 @@ static void test_copy_pi64(void)
     g_assert_cmphex(run(d, &io, a, sizeof(a), NULL, 0), ==, NVME_SUCCESS);
     g_assert_cmphex(copy(d, 90, &r, 1, 0, 0, 0, 0, 0), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(copy(d, 90, &r, 1, 1, PRINFOR(PRCHK_ALL) | PRACT,
-                         0x10, 0x5, 0x45), ==, NVME_SUCCESS);
-    io = (Io) { .opc = NVME_CMD_READ, .slba = 90, .nlb = 2,
-                .cdw12 = PRCHK_ALL, .ilbrt = 0x10, .cdw3 = 0x5,
-                .cdw15 = 0xffff0045 };
-    g_assert_cmphex(run(d, &io, rdata, sizeof(rdata), md, sizeof(md)), ==,
-                    NVME_SUCCESS);
-    g_assert_cmpmem(rdata, sizeof(rdata), a, sizeof(a));
-    for (unsigned i = 0; i < 2; i++) {
-        g_assert_cmphex(ldq_be_p(md + i * 16), ==,
-                        nvme_drv_crc64(0, a + i * 512, 512));
-        g_assert_cmphex(lduw_be_p(md + i * 16 + 10), ==, 0x5);
-        g_assert_cmphex(ldl_be_p(md + i * 16 + 12), ==, 0x10 + i);
+    /* format 3 is format 1 with an SNSID (namespace 1 itself here) */
+    for (unsigned fmt = 1; fmt <= 3; fmt += 2) {
+        uint64_t dst = fmt == 1 ? 90 : 120;
+
+        r.eilbrt = 0x3fffffffeULL;
+        g_assert_cmphex(copy(d, dst, &r, 1, fmt, PRINFOR(PRCHK_ALL) | PRACT,
+                             0x10, 0x5, 0x45), ==, NVME_SUCCESS);
+        io = (Io) { .opc = NVME_CMD_READ, .slba = dst, .nlb = 2,
+                    .cdw12 = PRCHK_ALL, .ilbrt = 0x10, .cdw3 = 0x5,
+                    .cdw15 = 0xffff0045 };
+        g_assert_cmphex(run(d, &io, rdata, sizeof(rdata), md, sizeof(md)),
+                        ==, NVME_SUCCESS);
+        g_assert_cmpmem(rdata, sizeof(rdata), a, sizeof(a));
+        for (unsigned i = 0; i < 2; i++) {
+            g_assert_cmphex(ldq_be_p(md + i * 16), ==,
+                            nvme_drv_crc64(0, a + i * 512, 512));
+            g_assert_cmphex(lduw_be_p(md + i * 16 + 10), ==, 0x5);
+            g_assert_cmphex(ldl_be_p(md + i * 16 + 12), ==, 0x10 + i);
+        }
+        /* the source's 48-bit tag: bits 47:32 matter */
+        r.eilbrt = 0xfffffffeULL;
+        g_assert_cmphex(copy(d, dst, &r, 1, fmt, PRINFOR(PRCHK_REF), 0, 0,
+                             0), ==, SC_REF);
+        g_assert_cmpuint(err_lba(d), ==, 70);
     }
-    /* the source's 48-bit tag: bits 47:32 matter */
-    r.eilbrt = 0xfffffffeULL;
-    g_assert_cmphex(copy(d, 90, &r, 1, 1, PRINFOR(PRCHK_REF), 0, 0, 0), ==,
-                    SC_REF);
-    g_assert_cmpuint(err_lba(d), ==, 70);
+    /* format 2 is for the 16-bit guard only */
+    g_assert_cmphex(copy(d, 120, &r, 1, 2, 0, 0, 0, 0), ==,
+                    NVME_INVALID_FIELD | DNR);
     nvme_drv_stop(d);
 
     /* 4096+64, PI last: the 48 other bytes move, the guard covers them */

@@ -110,7 +110,7 @@ static void test_identify(void)
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(le16_to_cpu(id->oncs), ==, 0x1ff); /* + reservations */
-    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 3);
+    g_assert_cmphex(le16_to_cpu(id->ocfs), ==, 0xf);
     g_assert_cmphex(le16_to_cpu(id->fuses), ==, 1);
     g_assert_cmphex(le16_to_cpu(id->oacs) & (1 << 9), ==, 1 << 9);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS, 1, 0, ns), ==,
@@ -565,12 +565,17 @@ static void test_copy_errors(void)
     r[0] = copy_range(0, 65536);
     g_assert_cmphex(copy(d, 2, 1 << 21, r, 1, 0), ==,
                     NVME_CMD_SIZE_LIMIT | DNR);
-    /* descriptor format 1 is for 64-bit guard PI only, 2 not offered */
+    /* descriptor formats 1 and 3 are for 64-bit guard PI only */
     r[0] = copy_range(0, 8);
     g_assert_cmphex(copy(d, 2, 1000, r, 1, 1u << 8), ==,
                     NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(copy(d, 2, 1000, r, 1, 3u << 8), ==,
+                    NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(copy(d, 2, 1000, r, 1, 1u << 20), ==,
                     NVME_INVALID_FIELD | DNR);
+    /* format 2 names its source namespace: 0 is none */
+    g_assert_cmphex(copy(d, 2, 1000, r, 1, 2u << 8), ==,
+                    NVME_INVALID_NSID | DNR);
     /* source and destination ranges beyond the namespace */
     r[0] = copy_range(NBLOCKS - 4, 8);
     g_assert_cmphex(copy(d, 1, 0, r, 1, 0), ==, NVME_LBA_RANGE | DNR);
@@ -586,6 +591,81 @@ static void test_copy_errors(void)
         r[i] = copy_range(i * 65535ULL, 65535);
     }
     g_assert_cmphex(copy(d, 2, 1 << 20, r, 16, 0), ==, NVME_SUCCESS);
+    nvme_drv_stop(d);
+}
+
+/*
+ * Copy descriptor format 2: source ranges in other namespaces of the
+ * controller.  Namespace 2 has the same LBA format as namespace 1 (512
+ * bytes, no metadata), namespace 3 another (4096 bytes), NSID 9 is not
+ * attached.  One command gathers ranges from 2 and from 1 itself.
+ */
+static void test_copy_cross_ns(void)
+{
+    g_autofree char *img2 = nvme_drv_make_image(4 * 1024 * 1024);
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-drive file=%s,if=none,id=d2,format=raw "
+        "-blockdev driver=null-co,node-name=n3,size=16777216,read-zeroes=on "
+        "-device nvme,id=c0,serial=qtest-copy "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme-ns,drive=d2,bus=c0,nsid=2 "
+        "-device nvme-ns,drive=n3,bus=c0,nsid=3,logical_block_size=4096,"
+        "physical_block_size=4096", img2);
+    NvmeCopySourceRangeFormat0_2 r[2];
+    g_autofree uint8_t *a = g_malloc(8 * LBASZ), *b = g_malloc(4 * LBASZ);
+    g_autofree uint8_t *got = g_malloc(12 * LBASZ);
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    unlink(img2);
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 64);
+    pattern(a, 8 * LBASZ, 31);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 2, 10, 8, LBASZ, a, 0),
+                    ==, NVME_SUCCESS);
+    put(d, 20, 4, 32);
+    pattern(b, 4 * LBASZ, 32);
+
+    r[0] = copy_range(10, 8);
+    r[0].sparams = cpu_to_le32(2);
+    r[1] = copy_range(20, 4);
+    r[1].sparams = cpu_to_le32(1);
+    g_assert_cmphex(copy(d, 1, 100, r, 2, 2u << 8), ==, NVME_SUCCESS);
+    g_assert_cmphex(get(d, 100, 12, got), ==, NVME_SUCCESS);
+    g_assert_cmpmem(got, 8 * LBASZ, a, 8 * LBASZ);
+    g_assert_cmpmem(got + 8 * LBASZ, 4 * LBASZ, b, 4 * LBASZ);
+    /* the other way: namespace 1's blocks into namespace 2 */
+    r[0] = copy_range(100, 12);
+    r[0].sparams = cpu_to_le32(1);
+    g_assert_cmphex(copy(d, 2, 1000, r, 1, 2u << 8), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 2, 1000, 12, LBASZ, got,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(got, 8 * LBASZ, a, 8 * LBASZ);
+
+    /* another LBA format, not attached, not valid, Source Options */
+    r[0] = copy_range(0, 1);
+    r[0].sparams = cpu_to_le32(3);
+    g_assert_cmphex(copy(d, 1, 100, r, 1, 2u << 8), ==, 0x0185 | DNR);
+    r[0].sparams = cpu_to_le32(9);
+    g_assert_cmphex(copy(d, 1, 100, r, 1, 2u << 8), ==,
+                    NVME_INVALID_FIELD | DNR);
+    r[0].sparams = cpu_to_le32(0xffffffff);
+    g_assert_cmphex(copy(d, 1, 100, r, 1, 2u << 8), ==,
+                    NVME_INVALID_NSID | DNR);
+    r[0].sparams = cpu_to_le32(2);
+    r[0].sopt = cpu_to_le16(1);
+    g_assert_cmphex(copy(d, 1, 100, r, 1, 2u << 8), ==,
+                    NVME_INVALID_FIELD | DNR);
+    /* a range beyond the source namespace (4 MiB: 8192 blocks) */
+    r[0] = copy_range(8190, 4);
+    r[0].sparams = cpu_to_le32(2);
+    g_assert_cmphex(copy(d, 1, 100, r, 1, 2u << 8), ==, NVME_LBA_RANGE | DNR);
+    /* format 0 ignores the SNSID bytes: the command's namespace */
+    r[0] = copy_range(20, 4);
+    r[0].sparams = cpu_to_le32(2);
+    g_assert_cmphex(copy(d, 1, 200, r, 1, 0), ==, NVME_SUCCESS);
+    expect(d, 200, 4, 32);
     nvme_drv_stop(d);
 }
 
@@ -811,6 +891,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/nvm/compare", test_compare);
     qtest_add_func("/nvme/nvm/copy", test_copy);
     qtest_add_func("/nvme/nvm/copy_errors", test_copy_errors);
+    qtest_add_func("/nvme/nvm/copy_cross_ns", test_copy_cross_ns);
     qtest_add_func("/nvme/nvm/fused", test_fused);
     qtest_add_func("/nvme/nvm/fused_errors", test_fused_errors);
     qtest_add_func("/nvme/nvm/fused_atomic", test_fused_atomic);
