@@ -39,6 +39,7 @@
 #include "selftest.h"
 #include "firmware.h"
 #include "telemetry.h"
+#include "lba-status.h"
 #include "ioerr.h"
 #include "cmem.h"
 #include "cmb.h"
@@ -115,6 +116,7 @@ struct NvmeCtrl {
     NvmeSanitize sanitize;      /* sanitize.h */
     NvmeSelfTest dst;           /* selftest.h */
     NvmeFirmware fw;            /* firmware.h */
+    NvmeLbaStatus lbas;         /* lba-status.h */
     NvmeTelemetry telemetry;    /* telemetry.h */
     NvmeIoErr ioerr;            /* ioerr.h */
     NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */

@@ -38,6 +38,7 @@
 #include "stats.h"
 #include "sriov.h"
 #include "subsys.h"
+#include "telemetry.h"
 #include "types.h"
 #include "zns-cmd.h"
 #include "zns.h"
@@ -315,12 +316,16 @@ static void nvme_dispatch_fetched(NvmeCtrl *n, NvmeRequest *req)
 
 /*
  * Context: queue.  A command completed: what it held (the fused write
- * gate, its range in the overlap lock) goes to the next.
+ * gate, its range in the overlap lock) goes to the next; an Internal
+ * Error makes the controller capture telemetry.
  */
 static void nvme_dispatch_completed(NvmeRequest *req)
 {
     nvme_gate_release(req);
     nvme_atomic_release(req);
+    if ((req->status & 0x7ff) == NVME_INTERNAL_DEV_ERROR) {
+        nvme_telemetry_internal_error(nvme_req_ctrl(req));  /* log 08h */
+    }
 }
 
 /* Context: queue.  A request goes back to its pool: forget what it held. */

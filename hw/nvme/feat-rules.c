@@ -37,6 +37,7 @@ static const uint8_t nvme_feat_cap_table[256] = {
     [NVME_FEAT_RESV_PERSIST]        = NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS,
     [NVME_COMMAND_SET_PROFILE]      = NVME_FEAT_CAP_CHANGE,
     [NVME_WRITE_ATOMICITY]          = NVME_FEAT_CAP_CHANGE,     /* atomic.c */
+    [NVME_FEAT_LBA_STATUS_ATTR]     = NVME_FEAT_CAP_CHANGE, /* lba-status.c */
 };
 
 /* Refuse with Invalid Field at CDW byte @byte, bit @bit. */

@@ -23,6 +23,7 @@
 #include "event.h"
 #include "feat-rules.h"
 #include "features.h"
+#include "lba-status.h"
 #include "ns.h"
 #include "queue.h"
 #include "resv.h"
@@ -126,6 +127,7 @@ void nvme_features_reset(NvmeCtrl *n)
     n->feat.cur.iv_no_coalescing = iv;
     bitmap_zero(iv, n->params.msix_qsize);
     nvme_resv_features_reset(n);
+    nvme_lbas_reset(n);
     nvme_apply_vwc(n);
     nvme_stats_check_temperature(n);
     if (n->feat.kato_timer) {
@@ -196,6 +198,9 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     }
     if (fid >= NVME_FEAT_HOST_ID && fid <= NVME_FEAT_RESV_PERSIST) {
         return nvme_resv_get_feature(n, req, fid, use_dflt);   /* resv.c */
+    }
+    if (fid == NVME_FEAT_LBA_STATUS_ATTR) {
+        return nvme_lbas_get_feature(n, req, use_dflt);
     }
     if (sel == NVME_GETFEAT_SELECT_SAVED) {
         nvme_features_saved(n, &other);
@@ -271,6 +276,8 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     case NVME_FEAT_RESV_MASK:
     case NVME_FEAT_RESV_PERSIST:
         return nvme_resv_set_feature(n, req, fid);     /* resv.c */
+    case NVME_FEAT_LBA_STATUS_ATTR:
+        return nvme_lbas_set_feature(n, req);   /* lba-status.c */
     }
     status = nvme_feat_set(&n->feat.cur, fid, dw11, &l, nvme_ioqs_exist(n),
                            &r);
@@ -279,8 +286,11 @@ static uint16_t nvme_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     }
     switch (fid) {
     case NVME_TEMPERATURE_THRESHOLD:
+        nvme_stats_check_temperature(n);
+        break;
     case NVME_ASYNCHRONOUS_EVENT_CONF:
         nvme_stats_check_temperature(n);
+        nvme_lbas_aec_changed(n);   /* an LBA Status alert may be due */
         break;
     case NVME_VOLATILE_WRITE_CACHE:
         nvme_apply_vwc(n);

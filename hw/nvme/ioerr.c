@@ -21,6 +21,7 @@
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 /* Context: any.  EIO is a media error: Unrecovered Read Error / Write Fault. */
@@ -75,6 +76,9 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
         status = nvme_status_from_errno(ret, !is_read);
         if (status == NVME_WRITE_FAULT || status == NVME_UNRECOVERED_READ) {
             nvme_stats_media_error(req, ns);
+        }
+        if (status == NVME_UNRECOVERED_READ) {
+            nvme_media_error_mark(req, ns);     /* nvm-range.c: log 0Eh */
         }
         return status;
     }

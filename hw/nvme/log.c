@@ -14,6 +14,7 @@
 #include "event.h"
 #include "firmware.h"
 #include "iothread.h"
+#include "lba-status.h"
 #include "log.h"
 #include "nvm-range.h"
 #include "queue.h"
@@ -322,6 +323,12 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         } else if (lid == NVME_LOG_ANA) {
             nvme_ana_log_read(n);
         }
+    }
+    if (!status && lid == NVME_LOG_TELEMETRY_CTRL) {
+        nvme_telemetry_log_read(n, lid, dw10 & NVME_LOG_RAE);
+    }
+    if (!status && lid == NVME_LOG_LBA_STATUS) {
+        nvme_lbas_log_read(n, dw10 & NVME_LOG_RAE);    /* lba-status.c */
     }
     return status;
 }

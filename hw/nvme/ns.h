@@ -57,6 +57,7 @@ struct NvmeNamespace {
     bool shared;                /* NMIC bit 0: may attach to several */
     bool auto_attach;           /* attach to controllers as they appear */
     NvmeUncList unc;            /* Write Uncorrectable marks */
+    NvmeUncList media;          /* blocks of failed reads: listed, readable */
     NvmeNsGate gate;            /* fused Compare and Write atomicity */
     uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
     uint8_t conf_lbads;         /* log2 of the configured block size */

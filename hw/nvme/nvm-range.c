@@ -1,7 +1,8 @@
 /*
  * NVM commands on LBA ranges without a data transfer to the host: Write
  * Zeroes, Dataset Management, Verify, Write Uncorrectable, and the admin
- * command Get LBA Status that reports Write Uncorrectable marks.
+ * command Get LBA Status and log page 0Eh that report the tracked blocks:
+ * Write Uncorrectable marks and blocks of reads that failed (media errors).
  *
  * The work is an NvmeRangeJob: a list of ranges done one chunk at a time,
  * each chunk one asynchronous backend request whose callback issues the
@@ -25,6 +26,7 @@
 #include "dma.h"
 #include "ioerr.h"
 #include "iothread.h"
+#include "lba-status.h"
 #include "ns.h"
 #include "nvm-meta.h"
 #include "nvm-range.h"
@@ -503,6 +505,7 @@ uint16_t nvme_nvm_write_uncor(NvmeCtrl *n, NvmeRequest *req)
         return nvme_req_reject(req, NVME_INTERNAL_DEV_ERROR | NVME_DNR, 40, 0,
                                "too many uncorrectable ranges");
     }
+    nvme_lbas_added(n);         /* lba-status.c: the alert */
     return NVME_SUCCESS;        /* not a User Data Out command: no stats */
 }
 
@@ -610,14 +613,13 @@ typedef struct QEMU_PACKED NvmeLbaStatusDesc {
 } NvmeLbaStatusDesc;
 
 /*
- * Context: main loop.  Descriptors for the marks inside [@slba, @end),
- * each at most UINT32_MAX blocks; fills at most @max, returns how many
- * there are in total (so the caller knows whether all fit).
+ * Context: main loop.  Descriptors for the ranges of @l inside [@slba,
+ * @end), each at most UINT32_MAX blocks; fills at most @max, returns how
+ * many there are in total (so the caller knows whether all fit).
  */
-static uint32_t nvme_lbas_fill(NvmeNamespace *ns, uint64_t slba, uint64_t end,
+static uint32_t nvme_lbas_fill(NvmeUncList *l, uint64_t slba, uint64_t end,
                                NvmeLbaStatusDesc *d, uint32_t max)
 {
-    NvmeUncList *l = &ns->unc;
     uint32_t cnt = 0;
 
     for (uint32_t i = nvme_unc_search(l, slba);
@@ -642,8 +644,8 @@ static uint32_t nvme_lbas_fill(NvmeNamespace *ns, uint64_t slba, uint64_t end,
 /*
  * Context: main loop.  Get LBA Status: CDW10-11 SLBA, CDW12 MNDW (0-based
  * dwords to return), CDW13 ATYPE (31:24) and RL (15:0, 0 = to the end of
- * the namespace).  Every mark is tracked, so both action types report the
- * Write Uncorrectable marks in the range.
+ * the namespace).  Everything known is tracked, so both action types
+ * report the Write Uncorrectable marks and media error blocks in range.
  */
 uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -654,6 +656,7 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
     uint8_t atype = cdw13 >> 24;
     uint32_t rl = cdw13 & 0xffff, max, cnt;
     g_autofree uint8_t *buf = NULL;
+    NvmeUncList t;
     uint64_t end;
     uint16_t status;
 
@@ -675,10 +678,12 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
     }
     end = rl ? MIN(slba + rl, req->ns->nlbas) : req->ns->nlbas;
     max = len > 8 ? (len - 8) / sizeof(NvmeLbaStatusDesc) : 0;
-    cnt = nvme_lbas_fill(req->ns, slba, end, NULL, 0);
+    nvme_unc_tracked(req->ns, &t);
+    cnt = nvme_lbas_fill(&t, slba, end, NULL, 0);
     max = MIN(max, cnt);
     buf = g_malloc0(8 + max * sizeof(NvmeLbaStatusDesc));
-    nvme_lbas_fill(req->ns, slba, end, (NvmeLbaStatusDesc *)(buf + 8), max);
+    nvme_lbas_fill(&t, slba, end, (NvmeLbaStatusDesc *)(buf + 8), max);
+    g_free(t.r);
     stl_le_p(buf, max);
     buf[4] = cnt > max ? NVME_LBAS_CMPC_MNDW : NVME_LBAS_CMPC_RANGE;
     trace_nvme_get_lba_status(slba, rl, atype, max, cnt);
@@ -690,15 +695,16 @@ uint16_t nvme_admin_get_lba_status(NvmeCtrl *n, NvmeRequest *req)
 
 /*
  * Context: main loop.  One namespace element per attached namespace with
- * Write Uncorrectable marks, Recommended Action Type 11h (the ranges are
- * tracked: Get LBA Status with ATYPE 11h returns them), one LBA Range
- * Descriptor per mark (split at 2^32 - 1 blocks).  ESTULB is the number
- * of marked blocks; LSGC the sum of the namespaces' list generations, so
- * it changes whenever a list does.  Returns the page, g_free by the
- * caller, and its size in @size.
+ * tracked blocks (Write Uncorrectable marks, media errors), Recommended
+ * Action Type 11h (Get LBA Status with ATYPE 11h returns them), one LBA
+ * Range Descriptor per range (split at 2^32 - 1 blocks).  ESTULB is the
+ * number of those blocks; LSGC the sum of the namespaces' list
+ * generations, so it changes whenever a list does.  Returns the page,
+ * g_free by the caller, and its size in @size.
  */
 uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size)
 {
+    g_autofree NvmeUncList *t = g_new0(NvmeUncList, NVME_MAX_NSID + 1);
     size_t len = 16;
     uint64_t unc = 0;
     uint32_t elems = 0;
@@ -711,24 +717,25 @@ uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size)
         if (!ns) {
             continue;
         }
-        gen += ns->unc.gen;
-        if (ns->unc.nr) {
-            len += 16 + 16 * nvme_lbas_fill(ns, 0, UINT64_MAX, NULL, 0);
+        gen += ns->unc.gen + ns->media.gen;
+        nvme_unc_tracked(ns, &t[nsid]);
+        if (t[nsid].nr) {
+            len += 16 + 16 * nvme_lbas_fill(&t[nsid], 0, UINT64_MAX, NULL, 0);
         }
     }
     buf = g_malloc0(len);
     p = buf + 16;
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
-        NvmeNamespace *ns = n->ns[nsid];
-        uint32_t cnt;
+        uint32_t cnt = nvme_lbas_fill(&t[nsid], 0, UINT64_MAX, NULL, 0);
         g_autofree NvmeLbaStatusDesc *d = NULL;
 
-        if (!ns || !ns->unc.nr) {
+        if (!cnt) {
+            g_free(t[nsid].r);
             continue;
         }
-        cnt = nvme_lbas_fill(ns, 0, UINT64_MAX, NULL, 0);
         d = g_new0(NvmeLbaStatusDesc, cnt);
-        nvme_lbas_fill(ns, 0, UINT64_MAX, d, cnt);
+        nvme_lbas_fill(&t[nsid], 0, UINT64_MAX, d, cnt);
+        g_free(t[nsid].r);
         stl_le_p(p, nsid);
         stl_le_p(p + 4, cnt);
         p[8] = NVME_LBAS_ATYPE_TRACKED;

@@ -13,7 +13,6 @@
 #include "types.h"
 
 #define NVME_ADM_CMD_GET_LBA_STATUS 0x86
-#define NVME_LOG_LBA_STATUS         0x0e
 
 typedef struct NvmeRangeJob NvmeRangeJob;
 typedef void NvmeRangeStep(NvmeRangeJob *job, uint64_t slba, uint32_t nlb);

@@ -40,6 +40,7 @@
 #include "ioerr.h"
 #include "iothread.h"
 #include "irqfd.h"
+#include "lba-status.h"
 #include "ns.h"
 #include "pmr.h"
 #include "props.h"
@@ -353,6 +354,8 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
     nvme_io_error_init(n);
     nvme_regs_power_on(n);
     nvme_admin_identify_ctrl_init(n);
+    nvme_lbas_init(n);
+    nvme_telemetry_init(n);
     nvme_fw_init(n);
     nvme_features_reset(n);
 }
@@ -369,6 +372,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_selftest_cleanup(n);
     nvme_fw_cleanup(n);
     nvme_telemetry_cleanup(n);
+    nvme_lbas_cleanup(n);
     nvme_features_cleanup(n);
     nvme_irqfd_cleanup(n);
     if (n->params.msix_exclusive_bar) {

@@ -21,6 +21,7 @@
 #include "regs.h"
 #include "selftest.h"
 #include "sriov.h"
+#include "telemetry.h"
 #include "types.h"
 #include "zns.h"
 #include "trace.h"
@@ -103,6 +104,7 @@ void nvme_ctrl_fatal(NvmeCtrl *n, const char *why)
         n->running = false;
     }
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 1);
+    nvme_telemetry_capture_ctrl(n, why);    /* telemetry.c: log 08h */
 }
 
 /* Context: main loop.  Returns NULL when CC/AQA/ASQ/ACQ allow enabling. */

@@ -28,16 +28,25 @@
  *     1 formatting (8)  8 NLBAS (64)  16 Write Uncorrectable ranges (32)
  *     24 Write Uncorrectable blocks (64)
  *
- * Areas 2 and 3 take at least one block each.  Nothing ever starts a
- * controller-initiated capture: 08h is a header saying no data is
- * available.
+ * Areas 2 and 3 take at least one block each.
+ *
+ * The controller captures the same data by itself (log 08h) when a
+ * command completes with Internal Error or the controller enters fatal
+ * status: the capture is latched (Telemetry Controller-Initiated Data
+ * Available, byte 382 of both pages, and its generation, byte 383, go
+ * up, the reason is bytes 384-511) and announced with a Telemetry Log
+ * Changed notice (AEC bit 10).  Later events leave it alone until the
+ * host reads log 08h without RAE, which releases it (the data stays
+ * readable until the next capture replaces it).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "qemu/main-loop.h"
 #include "ctrl.h"
+#include "event.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -48,6 +57,9 @@
 #define NVME_TEL_BLOCK      512
 #define NVME_TEL_REC        32
 #define NVME_TEL_REASON     "QEMU NVMe: host-initiated capture"
+#define NVME_TEL_CTRL_AVAIL 382     /* header: Controller-Initiated ... */
+#define NVME_TEL_CTRL_GEN   383
+#define NVME_TEL_REASON_AT  384
 
 static void put8(uint8_t *p, uint8_t v)
 {
@@ -69,13 +81,16 @@ static void put64(uint8_t *p, uint64_t v)
     stq_le_p(p, v);
 }
 
-/* Context: main loop.  Header common to both pages (block 0). */
+/*
+ * Context: main loop.  Header common to both pages (block 0); bytes 382
+ * and 383 are refreshed whenever the page is read.
+ */
 static void nvme_tel_header(NvmeCtrl *n, uint8_t *h, uint8_t lid)
 {
     put8(h + 0, lid);
     memcpy(h + 5, n->id_ctrl.ieee, 3);
-    put8(h + 382, 0);               /* Controller-Initiated Data Available */
-    put8(h + 383, 0);               /* its generation number */
+    put8(h + NVME_TEL_CTRL_AVAIL, n->telemetry.ctrl_avail);
+    put8(h + NVME_TEL_CTRL_GEN, n->telemetry.ctrl_gen);
 }
 
 /* Context: main loop.  Data area 1: registers, counters, features. */
@@ -172,15 +187,18 @@ static uint32_t nvme_tel_namespaces(NvmeCtrl *n, uint8_t *p)
     return nr;
 }
 
-/* Context: main loop.  Capture a new host-initiated snapshot. */
-static void nvme_tel_capture(NvmeCtrl *n)
+/*
+ * Context: main loop.  A snapshot of the controller for log @lid: header
+ * and data areas 1-3; returns it (g_free) and its size in *@len.
+ */
+static uint8_t *nvme_tel_snapshot(NvmeCtrl *n, uint8_t lid, uint32_t *len)
 {
     uint32_t qblocks = MAX(1, DIV_ROUND_UP(n->queues.num * NVME_TEL_REC,
                                            NVME_TEL_BLOCK));
     uint32_t nsblocks = DIV_ROUND_UP((NVME_MAX_NSID) * NVME_TEL_REC,
                                      NVME_TEL_BLOCK);
     uint32_t blocks = 2 + qblocks + nsblocks;
-    g_autofree uint8_t *buf = g_malloc0(blocks * NVME_TEL_BLOCK);
+    uint8_t *buf = g_malloc0(blocks * NVME_TEL_BLOCK);
     uint8_t *area2 = buf + 2 * NVME_TEL_BLOCK;
     uint8_t *area3;
     uint32_t nq, nns, da2lb, da3lb;
@@ -192,42 +210,113 @@ static void nvme_tel_capture(NvmeCtrl *n)
     nns = nvme_tel_namespaces(n, area3);
     da3lb = da2lb + MAX(1, DIV_ROUND_UP(nns * NVME_TEL_REC, NVME_TEL_BLOCK));
 
-    n->telemetry.gen++;
-    nvme_tel_header(n, buf, NVME_LOG_TELEMETRY_HOST);
+    nvme_tel_header(n, buf, lid);
     put16(buf + 8, 1);
     put16(buf + 10, da2lb);
     put16(buf + 12, da3lb);
-    put8(buf + 381, n->telemetry.gen);
-    memcpy(buf + 384, NVME_TEL_REASON, sizeof(NVME_TEL_REASON) - 1);
+    *len = (da3lb + 1) * NVME_TEL_BLOCK;
+    return buf;
+}
 
+/* Context: main loop.  Capture a new host-initiated snapshot. */
+static void nvme_tel_capture(NvmeCtrl *n)
+{
     g_free(n->telemetry.data);
-    n->telemetry.len = (da3lb + 1) * NVME_TEL_BLOCK;
-    n->telemetry.data = g_steal_pointer(&buf);
-    trace_nvme_telemetry_capture(n->telemetry.gen, da3lb);
+    n->telemetry.data = nvme_tel_snapshot(n, NVME_LOG_TELEMETRY_HOST,
+                                          &n->telemetry.len);
+    n->telemetry.gen++;
+    put8(n->telemetry.data + 381, n->telemetry.gen);
+    memcpy(n->telemetry.data + NVME_TEL_REASON_AT, NVME_TEL_REASON,
+           sizeof(NVME_TEL_REASON) - 1);
+    trace_nvme_telemetry_capture(n->telemetry.gen,
+                                 lduw_le_p(n->telemetry.data + 12));
+}
+
+/*
+ * Context: main loop.  The controller captures its state because of
+ * @why, unless an earlier capture is still latched; the host hears of it
+ * through a Telemetry Log Changed notice.
+ */
+void nvme_telemetry_capture_ctrl(NvmeCtrl *n, const char *why)
+{
+    NvmeTelemetry *t = &n->telemetry;
+
+    if (t->ctrl_avail) {
+        return;                 /* latched until the host releases it */
+    }
+    t->ctrl_avail = true;
+    t->ctrl_gen++;
+    g_free(t->ctrl_data);
+    t->ctrl_data = nvme_tel_snapshot(n, NVME_LOG_TELEMETRY_CTRL, &t->ctrl_len);
+    snprintf((char *)t->ctrl_data + NVME_TEL_REASON_AT, NVME_TEL_REASON_LEN,
+             "QEMU NVMe: %s", why);
+    trace_nvme_telemetry_capture_ctrl(t->ctrl_gen, why);
+    if (n->running && (n->feat.cur.aec & NVME_OAES_TELEMETRY)) {
+        nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE, NVME_AER_INFO_TELEMETRY,
+                         NVME_LOG_TELEMETRY_CTRL);
+    }
+}
+
+/* Context: main loop (bottom half). */
+static void nvme_tel_internal_error_bh(void *opaque)
+{
+    nvme_telemetry_capture_ctrl(opaque, "a command ended in Internal Error");
+}
+
+/* Context: any.  A command completed with Internal Error. */
+void nvme_telemetry_internal_error(NvmeCtrl *n)
+{
+    qemu_bh_schedule(n->telemetry.bh);
 }
 
 /*
  * Context: main loop.  Source of log @lid (07h or 08h) for a Get Log
- * Page, capturing first when @create; *@src stays valid until the next
- * capture.  Returns the page's size.
+ * Page, capturing first when @create (07h); *@src stays valid until the
+ * next capture.  Returns the page's size.
  */
 size_t nvme_telemetry_log(NvmeCtrl *n, uint8_t lid, bool create,
                           const uint8_t **src)
 {
     static uint8_t empty[NVME_TEL_BLOCK];
+    uint8_t *page = lid == NVME_LOG_TELEMETRY_HOST ? n->telemetry.data
+                                                   : n->telemetry.ctrl_data;
+    uint32_t len = lid == NVME_LOG_TELEMETRY_HOST ? n->telemetry.len
+                                                  : n->telemetry.ctrl_len;
 
     if (lid == NVME_LOG_TELEMETRY_HOST && create) {
         nvme_tel_capture(n);
+        page = n->telemetry.data;
+        len = n->telemetry.len;
     }
-    if (lid == NVME_LOG_TELEMETRY_HOST && n->telemetry.data) {
-        *src = n->telemetry.data;
-        return n->telemetry.len;
+    if (page) {
+        nvme_tel_header(n, page, lid);      /* bytes 382, 383: now */
+        *src = page;
+        return len;
     }
-    /* no host capture yet, or controller-initiated: a header, no data */
+    /* nothing captured yet: a header without data areas */
     memset(empty, 0, sizeof(empty));
     nvme_tel_header(n, empty, lid);
     *src = empty;
     return sizeof(empty);
+}
+
+/*
+ * Context: main loop.  The host read log @lid; reading 08h without RAE
+ * releases the controller-initiated data.
+ */
+void nvme_telemetry_log_read(NvmeCtrl *n, uint8_t lid, bool rae)
+{
+    if (lid == NVME_LOG_TELEMETRY_CTRL && !rae) {
+        n->telemetry.ctrl_avail = false;
+        nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
+    }
+}
+
+/* Context: main loop.  Realize. */
+void nvme_telemetry_init(NvmeCtrl *n)
+{
+    n->telemetry.bh = qemu_bh_new_guarded(nvme_tel_internal_error_bh, n,
+                                         &DEVICE(n)->mem_reentrancy_guard);
 }
 
 /* Context: main loop.  Device teardown. */
@@ -236,4 +325,10 @@ void nvme_telemetry_cleanup(NvmeCtrl *n)
     g_free(n->telemetry.data);
     n->telemetry.data = NULL;
     n->telemetry.len = 0;
+    g_free(n->telemetry.ctrl_data);
+    n->telemetry.ctrl_data = NULL;
+    if (n->telemetry.bh) {
+        qemu_bh_delete(n->telemetry.bh);
+        n->telemetry.bh = NULL;
+    }
 }

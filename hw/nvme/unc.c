@@ -1,15 +1,19 @@
 /*
  * Write Uncorrectable marks of a namespace: the blocks that Write
- * Uncorrectable marked, until they are written again.  Kept as sorted,
- * disjoint, non-adjacent ranges (NvmeUncList), bounded in number, so a
- * mark costs memory per range, not per block, and a read checks them with
- * one binary search.  The commands that set, clear and report them are in
- * nvm-range.c and nvm.c.
+ * Uncorrectable marked, until they are written again; and alongside them
+ * the blocks of reads that failed with Unrecovered Read Error (media
+ * errors), listed but not enforced.  Both are kept as sorted, disjoint,
+ * non-adjacent ranges (NvmeUncList), bounded in number, so a mark costs
+ * memory per range, not per block, and a read checks them with one binary
+ * search.  The commands that set, clear and report them are in
+ * nvm-range.c and nvm.c; the LBA Status Information Alert they raise in
+ * lba-status.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "lba-status.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -89,10 +93,9 @@ static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
     l->gen++;                   /* LBA Status Information log (0Eh) */
 }
 
-/* Context: main loop.  Unmark [@slba, @slba + @nlb): rewritten blocks. */
-void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+/* Context: main loop.  Take [@slba, @slba + @nlb) out of list @l. */
+static void nvme_rlist_clear(NvmeUncList *l, uint64_t slba, uint64_t nlb)
 {
-    NvmeUncList *l = &ns->unc;
     uint64_t end = slba + nlb;
     uint32_t i = nvme_unc_search(l, slba), j = i;
     NvmeLbaRange keep[2];
@@ -102,7 +105,7 @@ void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
         j++;
     }
     if (i == j) {
-        return;                 /* the common case: nothing marked there */
+        return;                 /* the common case: nothing listed there */
     }
     if (l->r[i].slba < slba) {
         keep[nkeep++] = (NvmeLbaRange) { l->r[i].slba, slba - l->r[i].slba };
@@ -114,10 +117,19 @@ void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
     nvme_unc_splice(l, i, j, keep, nkeep);
 }
 
-/* Context: main loop.  Mark a range, merging with touching marks. */
-bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+/*
+ * Context: main loop.  Rewritten blocks: no longer marked, nor
+ * potentially unrecoverable after a media error.
+ */
+void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 {
-    NvmeUncList *l = &ns->unc;
+    nvme_rlist_clear(&ns->unc, slba, nlb);
+    nvme_rlist_clear(&ns->media, slba, nlb);
+}
+
+/* Context: main loop.  Add a range to list @l, merging touching ones. */
+static bool nvme_rlist_add(NvmeUncList *l, uint64_t slba, uint64_t nlb)
+{
     uint32_t i = nvme_unc_search(l, slba ? slba - 1 : 0), j = i;
     NvmeLbaRange m = { slba, nlb };
     uint64_t end = slba + nlb;
@@ -132,12 +144,63 @@ bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
     }
     m.nlb = end - m.slba;
     nvme_unc_splice(l, i, j, &m, 1);
+    l->adds++;
     return true;
 }
 
-/* Context: main loop (unrealize). */
+/*
+ * Context: main loop.  Mark a range for Write Uncorrectable; false when
+ * the marks' bound is reached.  The caller raises the alert.
+ */
+bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
+{
+    return nvme_rlist_add(&ns->unc, slba, nlb);
+}
+
+/*
+ * Context: queue.  A read of @req failed with Unrecovered Read Error: the
+ * blocks from the failing one to the end of the command are potentially
+ * unrecoverable.  They are listed (log 0Eh, Get LBA Status) until they
+ * are written, but reads are not refused for them: the backend may do
+ * better next time.
+ */
+void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns)
+{
+    uint64_t lba = req->err_lba, end;
+
+    if (!ns || lba >= ns->nlbas) {
+        return;
+    }
+    end = req->nlb && lba >= req->slba && lba - req->slba < req->nlb ?
+          req->slba + req->nlb : lba + 1;
+    end = MIN(end, ns->nlbas);
+    trace_nvme_media_error_mark(ns->nsid, lba, end - lba);
+    if (nvme_rlist_add(&ns->media, lba, end - lba)) {
+        nvme_lbas_added(nvme_req_ctrl(req));    /* lba-status.c: alert */
+    }
+}
+
+/*
+ * Context: main loop.  The tracked Potentially Unrecoverable LBAs of @ns
+ * into @t (its own memory, g_free(t->r)): the Write Uncorrectable marks
+ * and the media error blocks, merged.
+ */
+void nvme_unc_tracked(NvmeNamespace *ns, NvmeUncList *t)
+{
+    *t = (NvmeUncList) {
+        .r = g_memdup2(ns->unc.r, ns->unc.nr * sizeof(*ns->unc.r)),
+        .nr = ns->unc.nr, .alloc = ns->unc.nr,
+    };
+    for (uint32_t i = 0; i < ns->media.nr; i++) {
+        nvme_rlist_add(t, ns->media.r[i].slba, ns->media.r[i].nlb);
+    }
+}
+
+/* Context: main loop (unrealize, deletion, format). */
 void nvme_unc_free(NvmeNamespace *ns)
 {
     g_free(ns->unc.r);
     ns->unc = (NvmeUncList) { 0 };
+    g_free(ns->media.r);
+    ns->media = (NvmeUncList) { 0 };
 }

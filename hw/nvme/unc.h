@@ -12,15 +12,16 @@
 #define NVME_UNC_MAX_RANGES 4096        /* bound on the marks' memory */
 
 /*
- * Blocks marked by Write Uncorrectable (NvmeNamespace.unc): sorted,
- * disjoint, non-adjacent ranges, so the list is plain data a vmstate can
- * describe.
+ * Blocks marked by Write Uncorrectable (NvmeNamespace.unc), or of failed
+ * reads (NvmeNamespace.media): sorted, disjoint, non-adjacent ranges, so
+ * the list is plain data a vmstate can describe.
  */
 typedef struct NvmeUncList {
     NvmeLbaRange *r;
     uint32_t nr;
     uint32_t alloc;
     uint16_t gen;               /* bumped on every change (0Eh LSGC) */
+    uint32_t adds;              /* ranges ever added (lba-status.c) */
 } NvmeUncList;
 
 uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba);
@@ -29,6 +30,8 @@ uint16_t nvme_unc_check_ns(NvmeRequest *req, NvmeNamespace *ns,
                            uint64_t slba, uint64_t nlb);
 bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
+void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns);
+void nvme_unc_tracked(NvmeNamespace *ns, NvmeUncList *t);
 void nvme_unc_free(NvmeNamespace *ns);
 
 #endif /* HW_NVME_UNC_H */

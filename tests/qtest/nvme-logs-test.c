@@ -1,12 +1,14 @@
 /*
  * qtest: NVMe interrupt coalescing and the newer log pages (telemetry,
- * LBA status information) with their asynchronous events.
+ * host- and controller-initiated, LBA status information) with their
+ * asynchronous events.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/nvme-drv.h"
 
@@ -339,6 +341,237 @@ static void test_lba_status_log(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * The LBA Status Information Alert (OAES/AEC bit 15, notice 05h, log
+ * 0Eh): sent when marks appear, held while it is outstanding (also across
+ * a read with RAE), after a read without RAE only for new marks and only
+ * once the report interval (LSIRI, feature 15h) has passed.
+ */
+#define AEC_LBA_STATUS      (1u << 15)
+#define AER_LBA_STATUS      0x0e0502    /* log 0Eh, info 05h, notice */
+#define FID_LBAS_ATTR       0x15
+
+static void test_lba_status_alert(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    g_autofree NvmeIdCtrl *id = g_malloc0(4096);
+    uint8_t log[256];
+    uint32_t dw0;
+    uint16_t aer;
+
+    nvme_drv_create_qpair(d, IOQ, 16);
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(le32_to_cpu(id->oaes) & AEC_LBA_STATUS, ==,
+                    AEC_LBA_STATUS);
+    /* feature 15h: LSIRI 15:0, LSIPI 31:16, 1 s each by default */
+    g_assert_cmphex(nvme_drv_get_features(d, FID_LBAS_ATTR, 0, 0, &dw0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(dw0, ==, 0x000a000a);
+    g_assert_cmphex(nvme_drv_set_features(d, FID_LBAS_ATTR, 0x00070014,
+                                          NULL), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_features(d, FID_LBAS_ATTR, 0, 0, &dw0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(dw0, ==, 0x00070014);                  /* LSIRI 2 s */
+    g_assert_cmphex(nvme_drv_get_features(d, FID_LBAS_ATTR, 1, 0, &dw0), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(dw0, ==, 0x000a000a);
+
+    /* not enabled: marks raise nothing */
+    aer = nvme_drv_submit_aer(d);
+    write_uncor(d, 10, 1);
+    nvme_drv_expect_no_aer(d);
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
+                                          AEC_LBA_STATUS, NULL), ==,
+                    NVME_SUCCESS);
+    write_uncor(d, 20, 2);
+    nvme_drv_expect_aer(d, aer, AER_LBA_STATUS);
+    /* outstanding: more marks, a read with RAE, nothing new */
+    aer = nvme_drv_submit_aer(d);
+    write_uncor(d, 30, 1);
+    g_assert_cmphex(nvme_drv_get_log_ext(d, LID_LBA_STATUS, 1u << 15, 0, 0,
+                                         log, 256), ==, NVME_SUCCESS);
+    write_uncor(d, 40, 1);
+    nvme_drv_expect_no_aer(d);
+    /* read without RAE: nothing new, nothing sent */
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 20), ==, 4);        /* four ranges */
+    qtest_clock_step(d->qts, 5 * NANOSECONDS_PER_SECOND);
+    nvme_drv_expect_no_aer(d);
+    /* a new mark: held for LSIRI after the read, then sent */
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    write_uncor(d, 50, 1);
+    qtest_clock_step(d->qts, 1900 * 1000 * 1000);
+    nvme_drv_expect_no_aer(d);
+    qtest_clock_step(d->qts, 200 * 1000 * 1000);
+    nvme_drv_expect_aer(d, aer, AER_LBA_STATUS);
+    /* rewriting marks (no new ones) raises nothing */
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    aer = nvme_drv_submit_aer(d);
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_WRITE_ZEROES, 1, 10, 1, 512,
+                                NULL, 0), ==, NVME_SUCCESS);
+    qtest_clock_step(d->qts, 5 * NANOSECONDS_PER_SECOND);
+    nvme_drv_expect_no_aer(d);
+    nvme_drv_stop(d);
+}
+
+/*
+ * Backend failures with blkdebug at sector 100: @errno_ on reads, every
+ * time unless @once.
+ */
+static NvmeDrv *start_faulty_read(int errno_, bool once)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-blockdev driver=blkdebug,node-name=dbg,"
+        "image.driver=file,image.filename=@IMG@,"
+        "inject-error.0.event=none,inject-error.0.iotype=read,"
+        "inject-error.0.errno=%d,inject-error.0.once=%s,"
+        "inject-error.0.sector=100 "
+        "-device nvme,drive=dbg,serial=qtest-logs", errno_,
+        once ? "on" : "off");
+    NvmeDrv *d = nvme_drv_start_args(args);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, IOQ, 16);
+    return d;
+}
+
+/*
+ * A read that fails with Unrecovered Read Error (a media error) puts its
+ * blocks in the LBA Status log and Get LBA Status with an alert; reads of
+ * them are not refused afterwards, and a write takes them off.
+ */
+static void test_lba_status_media_error(void)
+{
+    NvmeDrv *d = start_faulty_read(EIO, true);
+    uint8_t log[256], blk[4 * 512] = { 0 };
+    uint16_t aer;
+
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
+                                          AEC_LBA_STATUS, NULL), ==,
+                    NVME_SUCCESS);
+    aer = nvme_drv_submit_aer(d);
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_READ, 1, 98, 4, 512, blk, 0),
+                    ==, NVME_UNRECOVERED_READ);
+    nvme_drv_expect_aer(d, aer, AER_LBA_STATUS);
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 4), ==, 1);         /* one namespace */
+    g_assert_cmpuint(ldl_le_p(log + 8), ==, 4);         /* ESTULB */
+    g_assert_cmpuint(ldq_le_p(log + 32), ==, 98);
+    g_assert_cmpuint(ldl_le_p(log + 40), ==, 4);
+    /* the backend recovered: the read works, the blocks stay listed */
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_READ, 1, 98, 4, 512, blk, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 8), ==, 4);
+    /* a Write Uncorrectable on top merges with them */
+    write_uncor(d, 102, 2);
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 20), ==, 1);
+    g_assert_cmpuint(ldl_le_p(log + 40), ==, 6);
+    /* writing them takes them off */
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_WRITE, 1, 98, 4, 512, blk,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_get_log(d, LID_LBA_STATUS, 0, 0, log, 256), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 8), ==, 2);
+    g_assert_cmpuint(ldq_le_p(log + 32), ==, 102);
+    nvme_drv_stop(d);
+}
+
+/*
+ * Controller-initiated telemetry: a command ending in Internal Error (a
+ * backend EINVAL) makes the controller capture its state into log 08h,
+ * latch it (Data Available, generation) and send Telemetry Log Changed
+ * (OAES/AEC bit 10); later errors leave the latched data alone until the
+ * host reads 08h without RAE.  A controller fatal status captures too.
+ */
+#define AEC_TELEMETRY       (1u << 10)
+#define AER_TELEMETRY       0x080202    /* log 08h, info 02h, notice */
+
+static void test_telemetry_ctrl_initiated(void)
+{
+    NvmeDrv *d = start_faulty_read(EINVAL, false);
+    g_autofree NvmeIdCtrl *id = g_malloc0(4096);
+    g_autofree uint8_t *all = NULL;
+    uint8_t hdr[512], blk[512];
+    uint16_t aer, da3;
+
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(le32_to_cpu(id->oaes) & AEC_TELEMETRY, ==, AEC_TELEMETRY);
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
+                                          AEC_TELEMETRY, NULL), ==,
+                    NVME_SUCCESS);
+    aer = nvme_drv_submit_aer(d);
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_READ, 1, 100, 1, 512, blk,
+                                0), ==, NVME_INTERNAL_DEV_ERROR);
+    nvme_drv_expect_aer(d, aer, AER_TELEMETRY);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 1u << 15, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[0], ==, LID_TEL_CTRL);
+    g_assert_cmpuint(hdr[382], ==, 1);          /* data available */
+    g_assert_cmpuint(hdr[383], ==, 1);          /* generation */
+    g_assert_nonnull(strstr((char *)hdr + 384, "Internal Error"));
+    da3 = lduw_le_p(hdr + 12);
+    g_assert_cmpuint(lduw_le_p(hdr + 8), ==, 1);
+    g_assert_cmpuint(da3, >, 2);
+    all = g_malloc0((da3 + 1) * 512);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 1u << 15, 0, all,
+                                (da3 + 1) * 512), ==, NVME_SUCCESS);
+    g_assert_cmpmem(all + 512, 8, "QNVMTEL1", 8);
+    g_assert_cmphex(ldl_le_p(all + 512 + 36) & 1, ==, 1);   /* CSTS.RDY */
+    /* the host page tells of it too */
+    g_assert_cmphex(get_log_raw(d, LID_TEL_HOST, 0, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[382], ==, 1);
+    g_assert_cmpuint(hdr[383], ==, 1);
+
+    /* latched: another error changes nothing, and sends nothing */
+    aer = nvme_drv_submit_aer(d);
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_READ, 1, 100, 1, 512, blk,
+                                0), ==, NVME_INTERNAL_DEV_ERROR);
+    nvme_drv_expect_no_aer(d);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 1u << 15, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[383], ==, 1);
+    /* released by a read without RAE; the next error captures anew */
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 0, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 0, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[382], ==, 0);
+    g_assert_cmpuint(hdr[383], ==, 1);
+    g_assert_cmphex(nvme_drv_rw(d, IOQ, NVME_CMD_READ, 1, 100, 1, 512, blk,
+                                0), ==, NVME_INTERNAL_DEV_ERROR);
+    nvme_drv_expect_aer(d, aer, AER_TELEMETRY);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 0, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[383], ==, 2);
+
+    /* a fatal controller status (Keep Alive expired) captures too */
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_DRV_FID_KATO, 1000, NULL),
+                    ==, NVME_SUCCESS);
+    qtest_clock_step(d->qts, 3 * NANOSECONDS_PER_SECOND);
+    g_assert_true(nvme_drv_wait_csts(d, NVME_CSTS_FAILED, NVME_CSTS_FAILED,
+                                     5000));
+    nvme_drv_disable(d);
+    nvme_drv_enable(d, 32, 32);
+    g_assert_cmphex(get_log_raw(d, LID_TEL_CTRL, 0, 0, hdr, 512), ==,
+                    NVME_SUCCESS);
+    g_assert_cmpuint(hdr[382], ==, 1);
+    g_assert_cmpuint(hdr[383], ==, 3);
+    g_assert_nonnull(strstr((char *)hdr + 384, "keep alive"));
+    nvme_drv_stop(d);
+}
+
 /* ---------------------------------------------------------------- */
 /* Namespace Attribute Changed after Format NVM                      */
 
@@ -416,6 +649,11 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/logs/telemetry/host", test_telemetry_host);
     qtest_add_func("/nvme/logs/telemetry/ctrl", test_telemetry_ctrl);
     qtest_add_func("/nvme/logs/lba_status/log", test_lba_status_log);
+    qtest_add_func("/nvme/logs/lba_status/alert", test_lba_status_alert);
+    qtest_add_func("/nvme/logs/lba_status/media_error",
+                   test_lba_status_media_error);
+    qtest_add_func("/nvme/logs/telemetry/ctrl_initiated",
+                   test_telemetry_ctrl_initiated);
     qtest_add_func("/nvme/logs/format/ns_changed", test_format_ns_changed);
     qtest_add_func("/nvme/logs/format/ns_changed_masked",
                    test_format_ns_changed_masked);

@@ -44,6 +44,7 @@ static void test_caps(void)
         { NVME_FEAT_HOST_ID, NVME_FEAT_CAP_CHANGE },
         { NVME_FEAT_RESV_MASK, NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS },
         { NVME_FEAT_RESV_PERSIST, NVME_FEAT_CAP_CHANGE | NVME_FEAT_CAP_NS },
+        { 0x15, NVME_FEAT_CAP_CHANGE },         /* LBA Status Info. Attr. */
         { 0xc0, 0 },                            /* vendor specific */
         { 0xff, 0 },
     };
@@ -186,8 +187,9 @@ static void test_set_table(void)
         { NVME_INTERRUPT_COALESCING, 0xffffffff, false, false, 0, 0, 0, F_IC,
           0xffff },
         { NVME_INTERRUPT_VECTOR_CONF, 4, false, false, INVALID, 44, 0 },
+        /* SMART, NS attr, FW, telemetry, ANA, LBA status, zone changed */
         { NVME_ASYNCHRONOUS_EVENT_CONF, 0xffffffff, false, false, 0, 0, 0,
-          F_AEC, NVME_AEC_SUPPORTED },
+          F_AEC, 0x08008fff },
         { NVME_COMMAND_SET_PROFILE, 0, false, false, 0, 0, 0 },
         { NVME_COMMAND_SET_PROFILE, 1, false, false,
           NVME_IOCS_COMBINATION_REJECTED | NVME_DNR, 44, 0 },
