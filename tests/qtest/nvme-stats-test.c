@@ -9,6 +9,8 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/timer.h"
+#include "qemu/cutils.h"
 #include "libqtest.h"
 #include "libqos/nvme-drv.h"
 
@@ -530,6 +532,84 @@ static void test_busy_time(void)
     nvme_drv_stop(d);
 }
 
+/* The whole SMART / Health log of the controller (NSID FFFFFFFFh). */
+static void smart_raw(NvmeDrv *d, uint8_t *b)
+{
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, 0xffffffff, 0,
+                                     b, 512), ==, NVME_SUCCESS);
+}
+
+/*
+ * Every field of the SMART / Health log against what the guest did:
+ * counters move only with what counts for them, the health fields stay
+ * what the device is (full spare, nothing used, 296 K below WCTEMP, so no
+ * minutes above it), power cycles and unsafe shutdowns stay at the one
+ * power-on of the QEMU run (controller resets and NVM subsystem resets
+ * are neither), power-on hours follow the virtual clock, and reserved
+ * bytes are zero.
+ */
+static void test_smart_fields(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    uint8_t b[512], c[512];
+
+    nvme_drv_create_qpair(d, 1, 16);
+    smart_raw(d, b);
+    g_assert_cmpuint(b[0], ==, 0);                      /* critical warn */
+    g_assert_cmpuint(lduw_le_p(b + 1), ==, 296);        /* temperature */
+    g_assert_cmpuint(b[3], ==, 100);                    /* spare */
+    g_assert_cmpuint(b[4], ==, 10);                     /* threshold */
+    g_assert_cmpuint(b[5], ==, 0);                      /* used */
+    g_assert_cmpuint(b[6], ==, 0);                      /* EG warning */
+    g_assert_true(buffer_is_zero(b + 7, 25));
+    g_assert_true(buffer_is_zero(b + 32, 80));          /* I/O, busy */
+    g_assert_cmpuint(ldq_le_p(b + 112), ==, 1);         /* power cycles */
+    g_assert_true(buffer_is_zero(b + 120, 8 + 16 * 4)); /* POH..errors */
+    g_assert_true(buffer_is_zero(b + 192, 320));        /* temps, rsvd */
+
+    /* 2 hours and a minute of virtual time: POH 2, nothing else */
+    qtest_clock_step(d->qts, 121 * 60 * NANOSECONDS_PER_SECOND);
+    smart_raw(d, c);
+    g_assert_cmpuint(ldq_le_p(c + 112), ==, 1);
+    g_assert_cmpuint(ldq_le_p(c + 128), ==, 2);
+    stq_le_p(c + 128, 0);
+    g_assert_cmpmem(b, 512, c, 512);
+
+    /* one read (1 data unit, 1 command), one that fails (1 entry) */
+    g_assert_cmphex(rw(d, NVME_CMD_READ, 1, 0, 1, 512), ==, NVME_SUCCESS);
+    g_assert_cmphex(rw(d, NVME_CMD_READ, 1, NVME_DRV_IMG_SIZE / 512, 1, 512),
+                    ==, NVME_LBA_RANGE | DNR);
+    smart_raw(d, c);
+    g_assert_cmpuint(ldq_le_p(c + 32), ==, 1);          /* DUR */
+    g_assert_cmpuint(ldq_le_p(c + 64), ==, 1);          /* HRC */
+    g_assert_cmpuint(ldq_le_p(c + 176), ==, 1);         /* error entries */
+    g_assert_cmpuint(ldq_le_p(c + 160), ==, 0);         /* media errors */
+    g_assert_cmpuint(ldq_le_p(c + 48) | ldq_le_p(c + 80), ==, 0);
+
+    /* a controller reset and an NVM subsystem reset: lifetime figures */
+    nvme_drv_disable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_wr32(d, 0x20, NVME_DRV_NSSR_MAGIC);
+    nvme_drv_forget_queues(d);
+    nvme_drv_enable(d, 32, 32);
+    smart_raw(d, b);
+    g_assert_cmpuint(ldq_le_p(b + 112), ==, 1);         /* power cycles */
+    g_assert_cmpuint(ldq_le_p(b + 128), ==, 2);         /* POH */
+    g_assert_cmpuint(ldq_le_p(b + 144), ==, 0);         /* unsafe */
+    g_assert_cmpuint(ldq_le_p(b + 32), ==, 1);
+    g_assert_cmpuint(ldq_le_p(b + 64), ==, 1);
+    g_assert_cmpuint(ldq_le_p(b + 176), ==, 1);
+
+    /* an over-temperature threshold below 296 K warns, no WCTT */
+    g_assert_cmphex(nvme_drv_set_features(d, NVME_TEMPERATURE_THRESHOLD, 290,
+                                          NULL), ==, NVME_SUCCESS);
+    qtest_clock_step(d->qts, 10 * 60 * NANOSECONDS_PER_SECOND);
+    smart_raw(d, b);
+    g_assert_cmphex(b[0], ==, NVME_SMART_TEMPERATURE);
+    g_assert_cmpuint(ldl_le_p(b + 192) | ldl_le_p(b + 196), ==, 0);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -540,5 +620,6 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/stats/shared", test_shared);
     qtest_add_func("/nvme/stats/ns-lifetime", test_ns_lifetime);
     qtest_add_func("/nvme/stats/busy-time", test_busy_time);
+    qtest_add_func("/nvme/stats/smart-fields", test_smart_fields);
     return g_test_run();
 }
