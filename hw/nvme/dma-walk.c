@@ -296,8 +296,8 @@ static uint16_t sgl_check_seg(SglWalk *w, const SglDesc *d, uint64_t where)
                         NVME_WALK_BYTE_NONE);
     }
     if (d->len / NVME_WALK_SGL_DESC > w->a->max_descs - w->res->ndesc) {
-        return sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS, "too many descriptors", d,
-                        NVME_WALK_BYTE_DPTR2);
+        return sgl_fail(w, NVME_INVALID_NUM_SGL_DESCRS,
+                        "too many descriptors", d, NVME_WALK_BYTE_DPTR2);
     }
     status = walk_check(w->io, d->addr, d->len);
     if (status) {

@@ -121,6 +121,27 @@ static void expect_pieces(const Piece *want, unsigned n)
     }
 }
 
+/*
+ * The outcome of the walk of table row @name: status @want and, on
+ * failure, the command byte at fault @byte, else pieces @want_pieces.
+ */
+static void expect_walk(const char *name, uint16_t status,
+                        const NvmeWalkResult *res, uint16_t want,
+                        uint8_t byte, const Piece *want_pieces, unsigned n)
+{
+    if (g_test_verbose()) {
+        g_test_message("%s: status 0x%x (%s)", name, status,
+                       res->why ? res->why : "ok");
+    }
+    g_assert_cmphex(status, ==, want);
+    if (status) {
+        g_assert_nonnull(res->why);
+        g_assert_cmpuint(res->byte, ==, byte);
+    } else {
+        expect_pieces(want_pieces, n);
+    }
+}
+
 /* ---- PRPs ---- */
 
 #define PG      4096
@@ -225,17 +246,8 @@ static void test_prp_table(void)
             put64(t->list2_at + 8 * e, t->ent2[e]);
         }
         status = nvme_walk_prp(&i, t->prp1, t->prp2, t->len, t->psz, &res);
-        if (g_test_verbose()) {
-            g_test_message("%s: status 0x%x (%s)", t->name, status,
-                           res.why ? res.why : "ok");
-        }
-        g_assert_cmphex(status, ==, t->status);
-        if (status) {
-            g_assert_nonnull(res.why);
-            g_assert_cmpuint(res.byte, ==, t->byte);
-        } else {
-            expect_pieces(t->pieces, t->npieces);
-        }
+        expect_walk(t->name, status, &res, t->status, t->byte, t->pieces,
+                    t->npieces);
     }
 }
 
@@ -272,6 +284,7 @@ static void test_prp_loop_bounded_by_length(void)
 #define T_BUCKET    NVME_SGL_DESCR_TYPE_BIT_BUCKET
 #define T_SEG       NVME_SGL_DESCR_TYPE_SEGMENT
 #define T_LAST      NVME_SGL_DESCR_TYPE_LAST_SEGMENT
+#define T_KEYED     NVME_SGL_DESCR_TYPE_KEYED_DATA_BLOCK
 #define S(i)        (MEM_BASE + 0x40000 + (uint64_t)(i) * 0x100)  /* segs */
 #define B(i)        (MEM_BASE + 0x80000 + (uint64_t)(i) * 0x1000) /* bufs */
 
@@ -379,7 +392,7 @@ static const SglCase sgl_cases[] = {
       .status = NVME_INVALID_SGL_SEG_DESCR, .byte = NVME_WALK_BYTE_NONE },
     { "segment not in memory", { NOWHERE, 64, T_LAST }, .len = 512,
       .status = NVME_DATA_TRAS_ERROR, .byte = NVME_WALK_BYTE_NONE },
-    { "keyed data block", { B(0), 512, NVME_SGL_DESCR_TYPE_KEYED_DATA_BLOCK }, .len = 512,
+    { "keyed data block", { B(0), 512, T_KEYED }, .len = 512,
       .status = NVME_SGL_DESCR_TYPE_INVALID, .byte = NVME_WALK_BYTE_SGL_ID },
     { "offset subtype", { B(0), 512, T_DATA }, .first_id = 0x01,
       .len = 512,
@@ -416,19 +429,10 @@ static void test_sgl_table(void)
             }
         }
         status = nvme_walk_sgl(&i, &a, &res);
-        if (g_test_verbose()) {
-            g_test_message("%s: status 0x%x (%s)", t->name, status,
-                           res.why ? res.why : "ok");
-        }
-        g_assert_cmphex(status, ==, t->status);
-        if (status) {
-            g_assert_nonnull(res.why);
-            /* the metadata SGL is not in the command: no field of it */
-            g_assert_cmpuint(res.byte, ==,
-                             t->md ? NVME_WALK_BYTE_NONE : t->byte);
-        } else {
-            expect_pieces(t->pieces, t->npieces);
-        }
+        /* the metadata SGL is not in the command: no field of it */
+        expect_walk(t->name, status, &res, t->status,
+                    t->md ? NVME_WALK_BYTE_NONE : t->byte, t->pieces,
+                    t->npieces);
     }
 }
 
@@ -449,7 +453,8 @@ static void test_sgl_budget(void)
     g_assert_cmphex(nvme_walk_sgl(&i, &a, &res), ==, NVME_SUCCESS);
     g_assert_cmpuint(res.ndesc, ==, 5);
     a.max_descs = 4;
-    g_assert_cmphex(nvme_walk_sgl(&i, &a, &res), ==, NVME_INVALID_NUM_SGL_DESCRS);
+    g_assert_cmphex(nvme_walk_sgl(&i, &a, &res), ==,
+                    NVME_INVALID_NUM_SGL_DESCRS);
 }
 
 /*
