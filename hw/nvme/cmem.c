@@ -207,7 +207,8 @@ bool nvme_cmem_edge(NvmeCtrl *n, uint64_t addr)
         }
         bar = pci_get_bar_addr(pci, w->bar);
         if ((qatomic_read(&w->enabled) &&
-             (addr == w->cba || addr == w->cba + w->size)) ||
+             (addr == qatomic_read(&w->cba) ||
+              addr == qatomic_read(&w->cba) + w->size)) ||
             (bar != PCI_BAR_UNMAPPED &&
              (addr == bar || addr == bar + w->size ||
               addr == bar + pci->io_regions[w->bar].size))) {
@@ -227,8 +228,8 @@ uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
     NvmeCmem *c = &n->cmem;
     uint64_t last = nvme_cmem_last(addr, len);
 
-    if (!c->any) {
-        return NVME_SUCCESS;
+    if (!c->any || !len) {
+        return NVME_SUCCESS;    /* an empty range touches nothing */
     }
     for (unsigned i = 0; i < NVME_CMEM_NR; i++) {
         if (c->win[i].mem &&

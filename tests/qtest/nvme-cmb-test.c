@@ -636,6 +636,69 @@ static void test_load(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * A hostile host lays the window over its live I/O queues: the
+ * controller's queue accesses reach the CMB from then on (a command put
+ * there through the BAR is fetched and its completion lands there), and
+ * after a reset with the window back at the BAR all is well.
+ */
+static void test_window_over_queues(void)
+{
+    NvmeDrv *d = cmb_start(NULL, false);
+    uint64_t cba = MIN(d->sq[1].addr, d->cq[1].addr) & ~0xfffULL;
+    uint64_t sq = d->cmb_addr + d->sq[1].addr - cba;
+    uint64_t cq = d->cmb_addr + d->cq[1].addr - cba;
+    uint32_t tail = d->sq[1].tail, head = d->cq[1].head;
+    NvmeCmd cmd = { .opcode = NVME_CMD_FLUSH, .cid = cpu_to_le16(0x77),
+                    .nsid = cpu_to_le32(1) };
+    NvmeCqe cqe;
+
+    g_assert_cmpuint(MAX(d->sq[1].addr, d->cq[1].addr) + 4096 - cba, <=,
+                     CMB_BYTES);
+    nvme_drv_wr64(d, NVME_REG_CMBMSC, cba | 3);
+    nvme_drv_memwrite(d, sq + tail * 64, &cmd, sizeof(cmd));
+    nvme_drv_raw_db(d, 1, false, (tail + 1) % d->sq[1].size);
+    for (int i = 0; i < 1000; i++) {
+        nvme_drv_memread(d, cq + head * 16, &cqe, sizeof(cqe));
+        if ((le16_to_cpu(cqe.status) & 1) == d->cq[1].phase) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(le16_to_cpu(cqe.status) & 1, ==, d->cq[1].phase);
+    g_assert_cmphex(le16_to_cpu(cqe.cid), ==, 0x77);
+    g_assert_cmphex(le16_to_cpu(cqe.status) >> 1, ==, NVME_SUCCESS);
+
+    nvme_drv_wr64(d, NVME_REG_CMBMSC, d->cmb_addr | 3);
+    nvme_drv_disable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 64);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_READ, 0, 8,
+                           nvme_drv_cmb_alloc(d, 4096, 4096), 0), ==,
+                    NVME_SUCCESS);
+    nvme_drv_stop(d);
+}
+
+/* Junk in every CMB register, any size: only CMBMSC's fields stick. */
+static void test_register_junk(void)
+{
+    NvmeDrv *d = cmb_start(NULL, true);
+
+    for (uint32_t off = NVME_REG_CMBLOC; off < 0x68; off += 4) {
+        nvme_drv_wr32(d, off, 0xfffffffc);
+        if (!(off & 7)) {
+            nvme_drv_wr64(d, off, 0xfffffffffffff000ULL | 0xffc);
+        }
+    }
+    g_assert_cmphex(nvme_drv_rd64(d, NVME_REG_CMBMSC), ==,
+                    0xfffffffcfffff000ULL);    /* CRE, CMSE clear */
+    g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_CMBSZ), ==, 0);
+    nvme_drv_wr64(d, NVME_REG_CMBMSC, d->cmb_addr | 3);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_READ, 0, 8, d->cmb_addr + 65536, 0),
+                    ==, NVME_SUCCESS);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -657,5 +720,7 @@ int main(int argc, char **argv)
                    test_invalid_usage_legacy);
     qtest_add_func("/nvme/cmb/admin_queue_across", test_admin_queue_across);
     qtest_add_func("/nvme/cmb/load", test_load);
+    qtest_add_func("/nvme/cmb/window_over_queues", test_window_over_queues);
+    qtest_add_func("/nvme/cmb/register_junk", test_register_junk);
     return g_test_run();
 }

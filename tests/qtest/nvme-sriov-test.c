@@ -604,6 +604,64 @@ static void test_msix_exclusive_bar(void)
     nvme_drv_stop(d);
 }
 
+/* ---- a hostile host ---- */
+
+/*
+ * A secondary taken offline with commands in flight, its VFs disabled
+ * under it, its read-only MSI-X size written, its BAR touched once
+ * unmapped: nothing breaks and the PF keeps working.
+ */
+static void test_hostile(void)
+{
+    NvmeDrv *d = pf_start("");
+    uint8_t msix;
+    uint16_t id, flags;
+    uint64_t bar;
+    NvmeDrv *v;
+
+    nvme_drv_sriov_enable(d, 2);
+    id = nvme_drv_vf_cntlid(d, 0);
+    v = vf_up(d, 0, 4, 2);
+    msix = qpci_find_capability(v->pdev, PCI_CAP_ID_MSIX, 0);
+    flags = qpci_config_readw(v->pdev, msix + PCI_MSIX_FLAGS);
+    qpci_config_writew(v->pdev, msix + PCI_MSIX_FLAGS,
+                       flags | PCI_MSIX_FLAGS_QSIZE);
+    g_assert_cmpuint(qpci_msix_table_size(v->pdev), ==, 2);
+    nvme_drv_create_qpair(v, 1, 32);
+    for (int i = 0; i < 24; i++) {
+        NvmeCmd cmd;
+
+        nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 2);
+        cmd.dptr.prp1 = nvme_drv_alloc(v, 4096);
+        cmd.cdw10 = i * 8;
+        cmd.cdw12 = 7;
+        nvme_drv_submit(v, 1, &cmd);
+    }
+    g_assert_cmphex(vm(d, ACT_OFF, 0, id, 0), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rd32(v, NVME_REG_CSTS) & NVME_CSTS_READY, ==,
+                    0);
+    nvme_drv_raw_db(v, 1, false, 3);
+    /* online again, then the VFs go away under a working secondary */
+    nvme_drv_wr32(v, NVME_REG_CC, 0);
+    nvme_drv_forget_queues(v);
+    nvme_drv_vf_online(d, id, 4, 2);
+    nvme_drv_enable(v, 16, 16);
+    nvme_drv_create_qpair(v, 1, 16);
+    io_roundtrip(v, 2, 0, 10);
+    bar = v->bar.addr;
+    nvme_drv_sriov_disable(d);
+    g_assert_cmphex(qtest_readl(d->qts, bar), !=, 0xffffffffu & d->cap);
+    qtest_writel(d->qts, bar + 0x14, 1);
+    qtest_writel(d->qts, bar + 0x1000, 1);
+    /* the PF is fine, and the secondary offline with nothing assigned */
+    nvme_drv_create_qpair(d, 1, 16);
+    io_roundtrip(d, 2, 64, 11);
+    g_assert_cmphex(vm(d, ACT_ON, 0, id, 0), ==,
+                    NVME_INVALID_SEC_CTRL_STATE | DNR);
+    nvme_drv_stop_peer(v);
+    nvme_drv_stop(d);
+}
+
 /* ---- configurations refused ---- */
 
 static void test_refused(void)
@@ -660,6 +718,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/sriov/pf_flr_and_vf_disable",
                    test_pf_flr_and_vf_disable);
     qtest_add_func("/nvme/sriov/msix_exclusive_bar", test_msix_exclusive_bar);
+    qtest_add_func("/nvme/sriov/hostile", test_hostile);
     qtest_add_func("/nvme/sriov/refused", test_refused);
     return g_test_run();
 }
