@@ -700,9 +700,32 @@ static void test_refused(void)
     }
 }
 
+/*
+ * With the NVME_SRIOV switch off (the kconfig suite's parts-off QEMU):
+ * sriov_max_vfs is refused with a message, a plain controller has no
+ * Virtualization Management.
+ */
+static void test_not_built(void)
+{
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+
+    nvme_drv_start_fails("-device nvme-subsys,id=s0,nqn=x "
+                         "-device nvme,serial=x,subsys=s0,sriov_max_vfs=1,"
+                         "sriov_vq_flexible=2,sriov_vi_flexible=1",
+                         "SR-IOV is not built");
+    g_assert_cmphex(vm(d, ACT_ON, 0, 1, 0), ==, NVME_INVALID_OPCODE | DNR);
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_PRIMARY_CTRL_CAP, 0, 0,
+                                      NULL), ==, NVME_INVALID_FIELD | DNR);
+    nvme_drv_stop(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    if (nvme_drv_part_off("NVME_SRIOV")) {
+        qtest_add_func("/nvme/sriov/not_built", test_not_built);
+        return g_test_run();
+    }
     qtest_add_func("/nvme/sriov/pci_caps", test_pci_caps);
     qtest_add_func("/nvme/sriov/vf_pci", test_vf_pci);
     qtest_add_func("/nvme/sriov/identify", test_identify);
