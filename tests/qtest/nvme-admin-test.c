@@ -312,30 +312,6 @@ static void test_identify_prp_offset(void)
 /* ---------------------------------------------------------------- */
 /* queue management                                                  */
 
-static uint16_t create_cq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
-                              uint16_t flags, uint16_t iv, uint64_t prp1)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
-    cmd.dptr.prp1 = prp1;
-    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
-    cmd.cdw11 = ((uint32_t)iv << 16) | flags;
-    return admin_raw(d, &cmd, NULL);
-}
-
-static uint16_t create_sq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
-                              uint16_t flags, uint16_t cqid, uint64_t prp1)
-{
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
-    cmd.dptr.prp1 = prp1;
-    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
-    cmd.cdw11 = ((uint32_t)cqid << 16) | flags;
-    return admin_raw(d, &cmd, NULL);
-}
-
 static void test_create_cq_errors(void)
 {
     NvmeDrv *d = start();
@@ -343,35 +319,36 @@ static void test_create_cq_errors(void)
     uint64_t mem = nvme_drv_alloc(d, 64 * 1024);
     const uint16_t pc_ien = NVME_CQ_PC | NVME_CQ_IEN;
 
-    g_assert_cmphex(create_cq_raw(d, 0, 15, pc_ien, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 0, 15, pc_ien, 1, mem), ==,
                     NVME_INVALID_QID | DNR);
-    g_assert_cmphex(create_cq_raw(d, MAX_IOQPAIRS + 1, 15, pc_ien, 1, mem),
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, MAX_IOQPAIRS + 1, 15, pc_ien,
+                                           1, mem), ==, NVME_INVALID_QID | DNR);
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 0xffff, 15, pc_ien, 1, mem),
                     ==, NVME_INVALID_QID | DNR);
-    g_assert_cmphex(create_cq_raw(d, 0xffff, 15, pc_ien, 1, mem),
-                    ==, NVME_INVALID_QID | DNR);
-    g_assert_cmphex(create_cq_raw(d, 1, 0, pc_ien, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 0, pc_ien, 1, mem), ==,
                     NVME_MAX_QSIZE_EXCEEDED | DNR);
     if (mqes < 0xffff) {
-        g_assert_cmphex(create_cq_raw(d, 1, mqes + 1, pc_ien, 1, mem), ==,
-                        NVME_MAX_QSIZE_EXCEEDED | DNR);
+        g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, mqes + 1, pc_ien, 1, mem),
+                        ==, NVME_MAX_QSIZE_EXCEEDED | DNR);
     }
-    g_assert_cmphex(create_cq_raw(d, 1, 15, NVME_CQ_IEN, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, NVME_CQ_IEN, 1, mem), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x200), ==,
-                    NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(create_cq_raw(d, 1, 15, pc_ien, MSIX_QSIZE, mem), ==,
-                    NVME_INVALID_IRQ_VECTOR | DNR);
-    g_assert_cmphex(create_cq_raw(d, 1, 15, pc_ien, 0xffff, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x200),
+                    ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, pc_ien, MSIX_QSIZE, mem),
+                    ==, NVME_INVALID_IRQ_VECTOR | DNR);
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, pc_ien, 0xffff, mem), ==,
                     NVME_INVALID_IRQ_VECTOR | DNR);
 
     /* boundary values that are fine */
-    g_assert_cmphex(create_cq_raw(d, MAX_IOQPAIRS, 1, pc_ien,
-                                  MSIX_QSIZE - 1, mem), ==, NVME_SUCCESS);
-    g_assert_cmphex(create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x1000), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, MAX_IOQPAIRS, 1, pc_ien,
+                                           MSIX_QSIZE - 1, mem), ==,
                     NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x1000),
+                    ==, NVME_SUCCESS);
     /* in use */
-    g_assert_cmphex(create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x2000), ==,
-                    NVME_INVALID_QID | DNR);
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 15, pc_ien, 1, mem + 0x2000),
+                    ==, NVME_INVALID_QID | DNR);
     nvme_drv_stop(d);
 }
 
@@ -382,14 +359,14 @@ static void test_create_cq_max_size(void)
 
     nvme_drv_enable(d, 8, 8);
     mem = nvme_drv_alloc(d, 64 * 16);
-    g_assert_cmphex(create_cq_raw(d, 1, 64, NVME_CQ_PC, 0, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 64, NVME_CQ_PC, 0, mem), ==,
                     NVME_MAX_QSIZE_EXCEEDED | DNR);
-    g_assert_cmphex(create_cq_raw(d, 1, 63, NVME_CQ_PC, 0, mem), ==,
+    g_assert_cmphex(nvme_drv_create_cq_raw(d, 1, 63, NVME_CQ_PC, 0, mem), ==,
                     NVME_SUCCESS);
     mem = nvme_drv_alloc(d, 64 * 64);
-    g_assert_cmphex(create_sq_raw(d, 1, 64, NVME_SQ_PC, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 64, NVME_SQ_PC, 1, mem), ==,
                     NVME_MAX_QSIZE_EXCEEDED | DNR);
-    g_assert_cmphex(create_sq_raw(d, 1, 63, NVME_SQ_PC, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 63, NVME_SQ_PC, 1, mem), ==,
                     NVME_SUCCESS);
     nvme_drv_stop(d);
 }
@@ -402,36 +379,40 @@ static void test_create_sq_errors(void)
 
     g_assert_cmphex(nvme_drv_create_cq(d, 1, 16, 1, true), ==, NVME_SUCCESS);
 
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC, 0, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC, 0, mem), ==,
                     NVME_INVALID_CQID | DNR);
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC, 2, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC, 2, mem), ==,
                     NVME_INVALID_CQID | DNR);
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC, MAX_IOQPAIRS + 1,
-                                  mem), ==, NVME_INVALID_CQID | DNR);
-    g_assert_cmphex(create_sq_raw(d, 0, 15, NVME_SQ_PC, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC,
+                                           MAX_IOQPAIRS + 1, mem), ==,
+                    NVME_INVALID_CQID | DNR);
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 0, 15, NVME_SQ_PC, 1, mem), ==,
                     NVME_INVALID_QID | DNR);
-    g_assert_cmphex(create_sq_raw(d, MAX_IOQPAIRS + 1, 15, NVME_SQ_PC, 1,
-                                  mem), ==, NVME_INVALID_QID | DNR);
-    g_assert_cmphex(create_sq_raw(d, 1, 0, NVME_SQ_PC, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, MAX_IOQPAIRS + 1, 15,
+                                           NVME_SQ_PC, 1, mem), ==,
+                    NVME_INVALID_QID | DNR);
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 0, NVME_SQ_PC, 1, mem), ==,
                     NVME_MAX_QSIZE_EXCEEDED | DNR);
     if (mqes < 0xffff) {
-        g_assert_cmphex(create_sq_raw(d, 1, mqes + 1, NVME_SQ_PC, 1, mem), ==,
+        g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, mqes + 1, NVME_SQ_PC, 1,
+                                               mem), ==,
                         NVME_MAX_QSIZE_EXCEEDED | DNR);
     }
-    g_assert_cmphex(create_sq_raw(d, 1, 15, 0, 1, mem), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, 0, 1, mem), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC, 1, mem + 0x40), ==,
-                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC, 1, mem + 0x40),
+                    ==, NVME_INVALID_FIELD | DNR);
 
     /* fine, with any priority; then in use */
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC |
-                                  (NVME_SQ_PRIO_LOW << 1), 1, mem), ==,
-                    NVME_SUCCESS);
-    g_assert_cmphex(create_sq_raw(d, 1, 15, NVME_SQ_PC, 1, mem + 0x1000), ==,
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC |
+                                           (NVME_SQ_PRIO_LOW << 1), 1, mem),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 1, 15, NVME_SQ_PC, 1,
+                                           mem + 0x1000), ==,
                     NVME_INVALID_QID | DNR);
     /* several SQs may share one CQ */
-    g_assert_cmphex(create_sq_raw(d, 2, 15, NVME_SQ_PC, 1, mem + 0x2000), ==,
-                    NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_create_sq_raw(d, 2, 15, NVME_SQ_PC, 1,
+                                           mem + 0x2000), ==, NVME_SUCCESS);
     nvme_drv_stop(d);
 }
 

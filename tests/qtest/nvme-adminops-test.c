@@ -81,11 +81,7 @@ static uint16_t admin(NvmeDrv *d, uint8_t opc, uint32_t nsid, uint32_t cdw10,
 /* Parameter error location of the newest error log entry. */
 static uint16_t last_err_loc(NvmeDrv *d)
 {
-    NvmeErrorLog e;
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &e,
-                                     sizeof(e)), ==, NVME_SUCCESS);
-    return le16_to_cpu(e.param_error_location);
+    return le16_to_cpu(nvme_drv_last_error(d).param_error_location);
 }
 
 static void id_ctrl(NvmeDrv *d, NvmeIdCtrl *id)

@@ -1,7 +1,8 @@
 /*
  * qtest: shadow doorbells (Doorbell Buffer Config) and their ioeventfds.
  *
- * Each test runs with ioeventfd on (the default) and off: the shadow
+ * The qtest modes run each test with ioeventfd on (the default) and off
+ * (the ioeventfd-off modes), in the main loop and an iothread: the shadow
  * buffer protocol must behave the same whether an MMIO doorbell write
  * reaches the device as a value or only as a signal.
  *
@@ -49,23 +50,20 @@ static void shadow_set(NvmeDrv *d, uint64_t base, uint16_t qid, bool cq,
     nvme_drv_memwrite(d, base + qid * 8 + (cq ? 4 : 0), &v, 4);
 }
 
-/* Controller ready, shadow buffers configured, queue pair 1 created. */
 /*
- * Started with @props, queue pair 1 created, shadow doorbells configured.
+ * Controller ready, queue pair 1 created, shadow doorbells configured.
  * In the iothread modes the queues run in an iothread that does not poll:
  * a polling one watches the shadow values by design (dbbuf.c), so what
  * the device does without a doorbell write would depend on timing.
  */
-static Shadow setup(const char *props, uint32_t cq_entries)
+static Shadow setup(uint32_t cq_entries)
 {
     bool iot = nvme_drv_mode_iothread();
-    g_autofree char *p = g_strdup_printf("%s%s%s", props ? props : "",
-                                         props && iot ? "," : "",
-                                         iot ? "iothread=nopoll" : "");
     Shadow s;
 
-    s.d = nvme_drv_start(p, iot ? "-object iothread,id=nopoll,poll-max-ns=0"
-                                : NULL);
+    s.d = nvme_drv_start(iot ? "iothread=nopoll" : NULL,
+                         iot ? "-object iothread,id=nopoll,poll-max-ns=0"
+                             : NULL);
     nvme_drv_msix_enable(s.d);
     nvme_drv_enable(s.d, 32, 32);
     s.dbs = nvme_drv_alloc(s.d, 4096);
@@ -118,9 +116,9 @@ static void test_config_errors(void)
  * The SQ tail comes from the shadow buffer: the MMIO write carries a
  * stale value, yet both queued commands run; EventIdx reports the tail.
  */
-static void shadow_sq_tail(const char *props)
+static void test_shadow_sq_tail(void)
 {
-    Shadow s = setup(props, QSIZE);
+    Shadow s = setup(QSIZE);
     NvmeCqe cqe;
 
     put_write(&s, 0x11, 10, 0xa1);
@@ -145,9 +143,9 @@ static void shadow_sq_tail(const char *props)
  * again after each admin command that quiesced them) before the shadow
  * moves alone.
  */
-static void shadow_needs_doorbell(const char *props)
+static void test_shadow_needs_doorbell(void)
 {
-    Shadow s = setup(props, QSIZE);
+    Shadow s = setup(QSIZE);
     NvmeCqe cqe;
 
     put_write(&s, 0x20, 19, 0xb0);
@@ -169,9 +167,9 @@ static void shadow_needs_doorbell(const char *props)
  * publishes the head it waits on, and a head moved in the shadow buffer
  * plus a doorbell signal releases it.
  */
-static void shadow_cq_head(const char *props)
+static void test_shadow_cq_head(void)
 {
-    Shadow s = setup(props, 2);
+    Shadow s = setup(2);
     uint16_t first;
     NvmeCqe cqe;
 
@@ -196,9 +194,9 @@ static void shadow_cq_head(const char *props)
 }
 
 /* A shadow tail beyond the queue is ignored; the queue keeps working. */
-static void shadow_bad_tail(const char *props)
+static void test_shadow_bad_tail(void)
 {
-    Shadow s = setup(props, QSIZE);
+    Shadow s = setup(QSIZE);
     NvmeCqe cqe;
 
     shadow_set(s.d, s.dbs, 1, false, QSIZE + 3);
@@ -214,9 +212,9 @@ static void shadow_bad_tail(const char *props)
 }
 
 /* A controller reset forgets the buffers: plain doorbells work again. */
-static void shadow_reset(const char *props)
+static void test_shadow_reset(void)
 {
-    Shadow s = setup(props, QSIZE);
+    Shadow s = setup(QSIZE);
     uint8_t data[LBASZ];
 
     nvme_drv_disable(s.d);
@@ -265,30 +263,16 @@ static void test_not_offered(void)
     advertised(false);
 }
 
-#define MODES(fn)                                                        \
-    static void fn##_on(void) { fn(NULL); }                              \
-    static void fn##_off(void) { fn("ioeventfd=off"); }
-
-MODES(shadow_sq_tail)
-MODES(shadow_needs_doorbell)
-MODES(shadow_cq_head)
-MODES(shadow_bad_tail)
-MODES(shadow_reset)
-
-#define ADD_MODES(name, fn)                                              \
-    qtest_add_func("/nvme/dbbuf/" name "/ioeventfd", fn##_on);           \
-    qtest_add_func("/nvme/dbbuf/" name "/mmio", fn##_off)
-
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/dbbuf/config_errors", test_config_errors);
     qtest_add_func("/nvme/dbbuf/advertised", test_advertised);
     qtest_add_func("/nvme/dbbuf/not-offered", test_not_offered);
-    ADD_MODES("sq_tail", shadow_sq_tail);
-    ADD_MODES("needs_doorbell", shadow_needs_doorbell);
-    ADD_MODES("cq_head", shadow_cq_head);
-    ADD_MODES("bad_tail", shadow_bad_tail);
-    ADD_MODES("reset", shadow_reset);
+    qtest_add_func("/nvme/dbbuf/sq_tail", test_shadow_sq_tail);
+    qtest_add_func("/nvme/dbbuf/needs_doorbell", test_shadow_needs_doorbell);
+    qtest_add_func("/nvme/dbbuf/cq_head", test_shadow_cq_head);
+    qtest_add_func("/nvme/dbbuf/bad_tail", test_shadow_bad_tail);
+    qtest_add_func("/nvme/dbbuf/reset", test_shadow_reset);
     return g_test_run();
 }

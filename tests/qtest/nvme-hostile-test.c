@@ -189,63 +189,28 @@ static uint16_t admin(H *h, NvmeCmd *cmd, NvmeCqe *cqe)
 static uint16_t create_cq_raw(H *h, uint16_t qid, uint16_t qsize0,
                               uint16_t flags, uint16_t vector, uint64_t addr)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
-    cmd.dptr.prp1 = addr;
-    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
-    cmd.cdw11 = ((uint32_t)vector << 16) | flags;
-    return admin(h, &cmd, NULL);
+    return nvme_drv_create_cq_raw(h->d, qid, qsize0, flags, vector, addr);
 }
 
 static uint16_t create_sq_raw(H *h, uint16_t qid, uint16_t qsize0,
                               uint16_t flags, uint16_t cqid, uint64_t addr)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
-    cmd.dptr.prp1 = addr;
-    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
-    cmd.cdw11 = ((uint32_t)cqid << 16) | flags;
-    return admin(h, &cmd, NULL);
+    return nvme_drv_create_sq_raw(h->d, qid, qsize0, flags, cqid, addr);
 }
 
 /* Guarded I/O CQ; the driver's state follows on success. */
 static uint16_t h_create_cq(H *h, uint16_t qid, uint32_t entries,
                             uint16_t vector)
 {
-    NvmeDrv *d = h->d;
-    uint64_t addr = galloc(h, entries * 16);
-    uint16_t st = create_cq_raw(h, qid, entries - 1,
-                                NVME_CQ_PC | NVME_CQ_IEN, vector, addr);
-
-    if (st == NVME_SUCCESS) {
-        g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
-        d->cq[qid].live = true;
-        d->cq[qid].addr = addr;
-        d->cq[qid].size = entries;
-        d->cq[qid].head = 0;
-        d->cq[qid].phase = 1;
-        d->cq[qid].vector = vector;
-        d->cq[qid].ien = true;
-        g_array_set_size(d->cq[qid].stash, 0);
-    }
-    return st;
+    return nvme_drv_create_cq_at(h->d, qid, entries, vector, true,
+                                 galloc(h, entries * 16));
 }
 
 static uint16_t h_create_sq(H *h, uint16_t qid, uint16_t cqid,
                             uint32_t entries)
 {
-    uint64_t addr = galloc(h, entries * 64);
-    uint16_t st = create_sq_raw(h, qid, entries - 1, NVME_SQ_PC, cqid, addr);
-
-    if (st == NVME_SUCCESS) {
-        g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
-        h->d->sq[qid] = (NvmeDrvSQ) {
-            .live = true, .addr = addr, .size = entries, .cqid = cqid,
-        };
-    }
-    return st;
+    return nvme_drv_create_sq_at(h->d, qid, cqid, entries,
+                                 galloc(h, entries * 64));
 }
 
 static void h_qpair(H *h, uint16_t qid, uint32_t entries)
@@ -536,62 +501,35 @@ static void test_db_sq_tail_beyond_size(void)
     h_finish(h);
 }
 
-/* CQ head == queue size is already out of range. */
-static void test_db_cq_head_eq_size(void)
+/*
+ * A CQ head doorbell value that would consume entries the controller has
+ * not posted (an 8-entry CQ; @done Flushes completed and consumed first).
+ */
+typedef struct CqHeadCase {
+    unsigned done;
+    uint32_t head;
+} CqHeadCase;
+
+static const CqHeadCase cq_head_eq_size = { 0, 8 };     /* out of range */
+static const CqHeadCase cq_head_nothing_posted = { 0, 1 };
+static const CqHeadCase cq_head_past_posted = { 1, 3 };
+static const CqHeadCase cq_head_past_posted_end = { 1, 7 };
+static const CqHeadCase cq_head_backwards = { 3, 1 };   /* re-consume all */
+
+static void test_db_cq_head(const void *opaque)
 {
-    H *h = h_start(NULL);
-
-    h_qpair(h, 1, 8);
-    nvme_drv_raw_db(h->d, 1, true, 8);
-    expect_db_event(h, NVME_AER_INFO_ERR_INVALID_DB_VALUE);
-    h_finish(h);
-}
-
-/* CQ head moved past entries the controller has not posted. */
-static void test_db_cq_head_past_posted(void)
-{
-    H *h = h_start(NULL);
-    NvmeCmd cmd;
-    NvmeCqe cqe;
-
-    h_qpair(h, 1, 8);
-    nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
-    nvme_drv_submit(h->d, 1, &cmd);
-    g_assert_true(nvme_drv_poll_cqe(h->d, 1, &cqe, 5000, false));
-    /* one entry posted and consumed: head 1 is fine, 2..7 are not */
-    nvme_drv_raw_db(h->d, 1, true, 3);
-    expect_db_event(h, NVME_AER_INFO_ERR_INVALID_DB_VALUE);
-    nvme_drv_raw_db(h->d, 1, true, 7);
-    expect_db_event(h, NVME_AER_INFO_ERR_INVALID_DB_VALUE);
-    nvme_drv_cq_ring(h->d, 1);
-    h_finish(h);
-}
-
-/* A fresh CQ with nothing posted: any head but 0 is invalid. */
-static void test_db_cq_head_nothing_posted(void)
-{
-    H *h = h_start(NULL);
-
-    h_qpair(h, 1, 8);
-    nvme_drv_raw_db(h->d, 1, true, 1);
-    expect_db_event(h, NVME_AER_INFO_ERR_INVALID_DB_VALUE);
-    h_finish(h);
-}
-
-/* CQ head moved backwards (would re-consume the whole ring). */
-static void test_db_cq_head_backwards(void)
-{
+    const CqHeadCase *c = opaque;
     H *h = h_start(NULL);
     NvmeCmd cmd;
     NvmeCqe cqe;
 
     h_qpair(h, 1, 8);
-    for (int i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < c->done; i++) {
         nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
-        nvme_drv_exec(h->d, 1, &cmd, &cqe);
+        g_assert_cmphex(nvme_drv_exec(h->d, 1, &cmd, &cqe), ==, 0);
     }
-    g_assert_cmpuint(h->d->cq[1].head, ==, 3);
-    nvme_drv_raw_db(h->d, 1, true, 1);
+    g_assert_cmpuint(h->d->cq[1].head, ==, c->done);
+    nvme_drv_raw_db(h->d, 1, true, c->head);
     expect_db_event(h, NVME_AER_INFO_ERR_INVALID_DB_VALUE);
     h_finish(h);
 }
@@ -2307,7 +2245,10 @@ static void test_ctrl_aqa_max(void)
     h_finish(h);
 }
 
-/* mqes=15 (16 entries) yet a 64-entry admin queue: valid (MQES is for I/O queues). */
+/*
+ * mqes=15 (16 entries) yet a 64-entry admin queue: valid (MQES is for I/O
+ * queues).
+ */
 static void test_ctrl_admin_queue_over_mqes(void)
 {
     H *h = h_new("mqes=15", NULL);
@@ -2387,14 +2328,16 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/hostile/db/qid_beyond_max", test_db_qid_beyond_max);
     qtest_add_func("/nvme/hostile/db/sq_tail_beyond_size",
                    test_db_sq_tail_beyond_size);
-    qtest_add_func("/nvme/hostile/db/cq_head_eq_size",
-                   test_db_cq_head_eq_size);
-    qtest_add_func("/nvme/hostile/db/cq_head_past_posted",
-                   test_db_cq_head_past_posted);
-    qtest_add_func("/nvme/hostile/db/cq_head_nothing_posted",
-                   test_db_cq_head_nothing_posted);
-    qtest_add_func("/nvme/hostile/db/cq_head_backwards",
-                   test_db_cq_head_backwards);
+    qtest_add_data_func("/nvme/hostile/db/cq_head_eq_size",
+                        &cq_head_eq_size, test_db_cq_head);
+    qtest_add_data_func("/nvme/hostile/db/cq_head_past_posted",
+                        &cq_head_past_posted, test_db_cq_head);
+    qtest_add_data_func("/nvme/hostile/db/cq_head_past_posted_end",
+                        &cq_head_past_posted_end, test_db_cq_head);
+    qtest_add_data_func("/nvme/hostile/db/cq_head_nothing_posted",
+                        &cq_head_nothing_posted, test_db_cq_head);
+    qtest_add_data_func("/nvme/hostile/db/cq_head_backwards",
+                        &cq_head_backwards, test_db_cq_head);
     qtest_add_func("/nvme/hostile/db/admin_sq_tail_beyond",
                    test_db_admin_sq_tail_beyond);
     qtest_add_func("/nvme/hostile/db/width_1", test_db_width_1);

@@ -71,8 +71,7 @@ static void test_report_write(void)
     g_assert_cmphex(rw(d, NVME_CMD_WRITE, BAD_LBA, buf), ==,
                     NVME_WRITE_FAULT);
     g_assert_cmpuint(smart_media_errors(d), ==, 1);
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &err,
-                                     sizeof(err)), ==, 0);
+    err = nvme_drv_last_error(d);
     g_assert_cmphex(le16_to_cpu(err.status_field) >> 1, ==, NVME_WRITE_FAULT);
     g_assert_cmpuint(le64_to_cpu(err.lba), ==, BAD_LBA);
     g_assert_cmpuint(le16_to_cpu(err.sqid), ==, 1);

@@ -56,88 +56,25 @@ static void fill(uint8_t *p, size_t len, uint8_t seed)
     }
 }
 
+/* LBA and parameter error location of the newest error log entry. */
 static uint64_t err_lba(NvmeDrv *d)
 {
-    NvmeErrorLog e;
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0xffffffff, 0,
-                                     &e, sizeof(e)), ==, NVME_SUCCESS);
-    return le64_to_cpu(e.lba);
+    return le64_to_cpu(nvme_drv_last_error(d).lba);
 }
 
 static uint16_t err_loc(NvmeDrv *d)
 {
-    NvmeErrorLog e;
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0xffffffff, 0,
-                                     &e, sizeof(e)), ==, NVME_SUCCESS);
-    return le16_to_cpu(e.param_error_location);
+    return le16_to_cpu(nvme_drv_last_error(d).param_error_location);
 }
 
-/* One I/O command: the fields its tests vary. */
-typedef struct Io {
-    uint8_t opc;
-    uint64_t slba;
-    uint32_t nlb;
-    uint32_t cdw12;             /* bits above NLB: PRINFO, ... */
-    uint32_t ilbrt;
-    uint32_t cdw3;              /* ILBRT bits 47:32 (64-bit guard) */
-    uint32_t cdw15;             /* LBATM << 16 | LBAT */
-    uint8_t flags;              /* PSDT */
-    uint64_t mptr;              /* used as is when flags has PSDT 10b */
-} Io;
+/* One I/O command: the fields its tests vary (NvmeDrvIo, nvme-drv.h). */
+typedef NvmeDrvIo Io;
 
-/*
- * Run @io with @hlen bytes of host data at @data (extended LBA: data and
- * metadata interleaved) and, unless @md_len is 0, a contiguous separate
- * metadata buffer (PSDT 00b) or, with PSDT 10b, the metadata SGL the
- * caller built at io->mptr (then @md is unused).  With PSDT 10b the data
- * pointer is one SGL Data Block.  Reads copy the buffers back.
- */
+/* nvme_drv_io() on the test's namespace 1, SQ 1. */
 static uint16_t run(NvmeDrv *d, const Io *io, void *data, uint32_t hlen,
                     void *md, uint32_t md_len)
 {
-    uint64_t gd = nvme_drv_alloc(d, hlen);
-    uint64_t gm = md_len && !io->flags ? nvme_drv_alloc(d, md_len) : 0;
-    bool to_dev = io->opc != NVME_CMD_READ;
-    NvmeCmd cmd;
-    uint16_t st;
-
-    if (to_dev) {
-        nvme_drv_memwrite(d, gd, data, hlen);
-        if (gm) {
-            nvme_drv_memwrite(d, gm, md, md_len);
-        }
-    }
-    nvme_drv_cmd_init(&cmd, io->opc, 1);
-    if (io->flags) {
-        cmd.flags |= io->flags;
-        cmd.dptr.sgl.addr = cpu_to_le64(gd);
-        cmd.dptr.sgl.len = cpu_to_le32(hlen);
-        cmd.dptr.sgl.type = T_DATA;
-        cmd.mptr = cpu_to_le64(io->mptr);
-    } else {
-        nvme_drv_cmd_set_prp(d, &cmd, gd, hlen);
-        cmd.mptr = cpu_to_le64(gm);
-    }
-    cmd.cdw10 = cpu_to_le32((uint32_t)io->slba);
-    cmd.cdw11 = cpu_to_le32(io->slba >> 32);
-    cmd.cdw12 = cpu_to_le32((io->nlb - 1) | io->cdw12);
-    cmd.cdw14 = cpu_to_le32(io->ilbrt);
-    cmd.res1 = cpu_to_le64((uint64_t)io->cdw3 << 32);
-    cmd.cdw15 = cpu_to_le32(io->cdw15);
-    st = nvme_drv_exec(d, 1, &cmd, NULL);
-    if (!to_dev) {
-        nvme_drv_memread(d, gd, data, hlen);
-        if (gm) {
-            nvme_drv_memread(d, gm, md, md_len);
-        }
-    }
-    guest_free(&d->alloc, gd);
-    if (gm) {
-        guest_free(&d->alloc, gm);
-    }
-    return st;
+    return nvme_drv_io(d, io, data, hlen, md, md_len);
 }
 
 /* Write or read @nlb blocks, separate layout: @ms metadata bytes each. */

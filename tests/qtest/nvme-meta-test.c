@@ -81,47 +81,16 @@ static uint16_t format(NvmeDrv *d, unsigned lbaf, bool mset, unsigned pi,
 
 /*
  * Read or Write of @nlb blocks with a host data buffer of @hlen bytes and,
- * if @md_len, a separate metadata buffer (MPTR).  @psdt_flags goes into
- * CDW0 flags.
+ * if @md_len, a separate metadata buffer (MPTR).
  */
 static uint16_t io(NvmeDrv *d, uint8_t opc, uint64_t slba, uint32_t nlb,
                    void *data, uint32_t hlen, void *md, uint32_t md_len,
-                   uint32_t cdw12, uint32_t ilbrt, uint32_t cdw15,
-                   uint8_t flags)
+                   uint32_t cdw12, uint32_t ilbrt, uint32_t cdw15)
 {
-    uint64_t gd = nvme_drv_alloc(d, hlen);
-    uint64_t gm = md_len ? nvme_drv_alloc(d, md_len) : 0;
-    NvmeCmd cmd;
-    uint16_t st;
+    NvmeDrvIo c = { .opc = opc, .slba = slba, .nlb = nlb, .cdw12 = cdw12,
+                    .ilbrt = ilbrt, .cdw3 = io_cdw3, .cdw15 = cdw15 };
 
-    if (opc == NVME_CMD_WRITE) {
-        nvme_drv_memwrite(d, gd, data, hlen);
-        if (md_len) {
-            nvme_drv_memwrite(d, gm, md, md_len);
-        }
-    }
-    nvme_drv_cmd_init(&cmd, opc, 1);
-    nvme_drv_cmd_set_prp(d, &cmd, gd, hlen);
-    cmd.flags |= flags;
-    cmd.mptr = cpu_to_le64(gm);
-    cmd.cdw10 = cpu_to_le32((uint32_t)slba);
-    cmd.cdw11 = cpu_to_le32(slba >> 32);
-    cmd.cdw12 = cpu_to_le32((nlb - 1) | cdw12);
-    cmd.cdw14 = cpu_to_le32(ilbrt);
-    cmd.res1 = cpu_to_le64((uint64_t)io_cdw3 << 32);
-    cmd.cdw15 = cpu_to_le32(cdw15);
-    st = nvme_drv_exec(d, 1, &cmd, NULL);
-    if (opc == NVME_CMD_READ) {
-        nvme_drv_memread(d, gd, data, hlen);
-        if (md_len) {
-            nvme_drv_memread(d, gm, md, md_len);
-        }
-    }
-    guest_free(&d->alloc, gd);
-    if (gm) {
-        guest_free(&d->alloc, gm);
-    }
-    return st;
+    return nvme_drv_io(d, &c, data, hlen, md, md_len);
 }
 
 /*
@@ -146,7 +115,7 @@ static uint16_t rw_meta(NvmeDrv *d, const Geo *g, uint8_t opc, uint64_t slba,
             }
         }
         st = io(d, opc, slba, nlb, h, nlb * blk, NULL, 0, cdw12, ilbrt,
-                cdw15, 0);
+                cdw15);
         for (uint32_t i = 0; i < nlb && opc == NVME_CMD_READ; i++) {
             memcpy(data + i * g->lbasz, h + i * blk, g->lbasz);
             if (hms) {
@@ -156,7 +125,7 @@ static uint16_t rw_meta(NvmeDrv *d, const Geo *g, uint8_t opc, uint64_t slba,
         return st;
     }
     return io(d, opc, slba, nlb, data, nlb * g->lbasz, md, nlb * hms, cdw12,
-              ilbrt, cdw15, 0);
+              ilbrt, cdw15);
 }
 
 static void fill(uint8_t *p, size_t len, uint8_t seed)
@@ -347,7 +316,7 @@ static void test_verify_uncor(void)
     g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
     nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_UNCOR, 1);
     g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
-    g_assert_cmphex(io(d, NVME_CMD_READ, 0, 1, data, 512, md, 8, 0, 0, 0, 0),
+    g_assert_cmphex(io(d, NVME_CMD_READ, 0, 1, data, 512, md, 8, 0, 0, 0),
                     ==, NVME_UNRECOVERED_READ | DNR);
     /* MPTR must be dword aligned with PRPs (byte aligned: PSDT 01b) */
     nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
@@ -361,11 +330,7 @@ static void test_verify_uncor(void)
 /* LBA of the newest error log entry. */
 static uint64_t err_lba(NvmeDrv *d)
 {
-    NvmeErrorLog e;
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0xffffffff, 0,
-                                     &e, sizeof(e)), ==, NVME_SUCCESS);
-    return le64_to_cpu(e.lba);
+    return le64_to_cpu(nvme_drv_last_error(d).lba);
 }
 
 /* PI of block @i in @md (8 bytes at @off of each @ms). */

@@ -83,16 +83,6 @@ static uint16_t range_cmd(NvmeDrv *d, uint8_t opc, uint32_t nsid,
     return nvme_drv_exec(d, 1, &cmd, NULL);
 }
 
-/* Newest error log entry. */
-static NvmeErrorLog last_error(NvmeDrv *d)
-{
-    NvmeErrorLog e;
-
-    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &e,
-                                     sizeof(e)), ==, NVME_SUCCESS);
-    return e;
-}
-
 /* ---- Identify and the effects log ---- */
 
 static void test_identify(void)
@@ -186,7 +176,7 @@ static void test_write_zeroes_errors(void)
 
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 1, NBLOCKS - 1, 2, 0),
                     ==, NVME_LBA_RANGE | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmpuint(le64_to_cpu(e.lba), ==, NBLOCKS - 1);
     g_assert_cmphex(le16_to_cpu(e.param_error_location), ==, 40);
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 1, UINT64_MAX, 2, 0),
@@ -196,7 +186,7 @@ static void test_write_zeroes_errors(void)
     /* directive type (bits 23:20) unsupported, bits 19:16 reserved */
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 1, 0, 1, 1u << 20),
                     ==, NVME_INVALID_FIELD | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmphex(le16_to_cpu(e.param_error_location), ==, 50 | (4 << 8));
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_ZEROES, 1, 0, 1, 1u << 16),
                     ==, NVME_INVALID_FIELD | DNR);
@@ -290,7 +280,7 @@ static void test_dsm_errors(void)
     r[0] = dsm_range(10, 4);
     r[1] = dsm_range(NBLOCKS - 2, 3);
     g_assert_cmphex(dsm(d, r, 2, NVME_DSMGMT_AD, 0), ==, NVME_LBA_RANGE | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmpuint(le64_to_cpu(e.lba), ==, NBLOCKS - 2);
     expect(d, 10, 4, 6);            /* checked before anything is done */
     r[1] = dsm_range(UINT64_MAX, 2);
@@ -357,7 +347,7 @@ static void test_write_uncor(void)
     g_assert_cmphex(range_cmd(d, NVME_CMD_WRITE_UNCOR, 1, 304, 4, 0), ==,
                     NVME_SUCCESS);
     g_assert_cmphex(get(d, 300, 16, buf), ==, NVME_UNRECOVERED_READ | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmpuint(le64_to_cpu(e.lba), ==, 304);
     g_assert_cmphex(get(d, 306, 1, buf), ==, NVME_UNRECOVERED_READ | DNR);
     g_assert_cmphex(range_cmd(d, NVME_CMD_VERIFY, 1, 300, 16, 0), ==,
@@ -469,7 +459,7 @@ static void test_compare(void)
     put(d, 400, 16, 11);
     g_assert_cmphex(compare(d, 400, 16, 11), ==, NVME_SUCCESS);
     g_assert_cmphex(compare(d, 400, 16, 12), ==, NVME_CMP_FAILURE | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmpuint(le64_to_cpu(e.lba), ==, 400);
     g_assert_cmphex(compare(d, NBLOCKS - 1, 2, 11), ==, NVME_LBA_RANGE | DNR);
     /* beyond MDTS (512 KiB) */
@@ -579,7 +569,7 @@ static void test_copy_errors(void)
     /* source and destination ranges beyond the namespace */
     r[0] = copy_range(NBLOCKS - 4, 8);
     g_assert_cmphex(copy(d, 1, 0, r, 1, 0), ==, NVME_LBA_RANGE | DNR);
-    e = last_error(d);
+    e = nvme_drv_last_error(d);
     g_assert_cmpuint(le64_to_cpu(e.lba), ==, NBLOCKS - 4);
     r[0] = copy_range(0, 8);
     g_assert_cmphex(copy(d, 1, NBLOCKS - 4, r, 1, 0), ==,

@@ -1066,20 +1066,85 @@ uint16_t nvme_drv_zone_append(NvmeDrv *d, uint16_t qid, uint32_t nsid,
     return st;
 }
 
-uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
-                            uint16_t vector, bool ien)
+uint16_t nvme_drv_io(NvmeDrv *d, const NvmeDrvIo *io, void *data,
+                     uint32_t hlen, void *md, uint32_t md_len)
+{
+    uint64_t gd = nvme_drv_alloc(d, hlen);
+    uint64_t gm = md_len && !io->flags ? nvme_drv_alloc(d, md_len) : 0;
+    bool to_dev = io->opc != NVME_CMD_READ;
+    NvmeCmd cmd;
+    uint16_t st;
+
+    if (to_dev) {
+        nvme_drv_memwrite(d, gd, data, hlen);
+        if (gm) {
+            nvme_drv_memwrite(d, gm, md, md_len);
+        }
+    }
+    nvme_drv_cmd_init(&cmd, io->opc, 1);
+    if (io->flags) {
+        cmd.flags |= io->flags;
+        cmd.dptr.sgl.addr = cpu_to_le64(gd);
+        cmd.dptr.sgl.len = cpu_to_le32(hlen);
+        cmd.dptr.sgl.type = NVME_SGL_DESCR_TYPE_DATA_BLOCK << 4;
+        cmd.mptr = cpu_to_le64(io->mptr);
+    } else {
+        nvme_drv_cmd_set_prp(d, &cmd, gd, hlen);
+        cmd.mptr = cpu_to_le64(gm);
+    }
+    cmd.cdw10 = cpu_to_le32((uint32_t)io->slba);
+    cmd.cdw11 = cpu_to_le32(io->slba >> 32);
+    cmd.cdw12 = cpu_to_le32((io->nlb - 1) | io->cdw12);
+    cmd.cdw14 = cpu_to_le32(io->ilbrt);
+    cmd.res1 = cpu_to_le64((uint64_t)io->cdw3 << 32);
+    cmd.cdw15 = cpu_to_le32(io->cdw15);
+    st = nvme_drv_exec(d, 1, &cmd, NULL);
+    if (!to_dev) {
+        nvme_drv_memread(d, gd, data, hlen);
+        if (gm) {
+            nvme_drv_memread(d, gm, md, md_len);
+        }
+    }
+    guest_free(&d->alloc, gd);
+    if (gm) {
+        guest_free(&d->alloc, gm);
+    }
+    return st;
+}
+
+uint16_t nvme_drv_create_cq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
+                                uint16_t flags, uint16_t vector, uint64_t addr)
 {
     NvmeCmd cmd;
-    uint64_t addr = nvme_drv_queue_alloc(d, entries * CQE_SIZE);
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
+    cmd.dptr.prp1 = addr;
+    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
+    cmd.cdw11 = ((uint32_t)vector << 16) | flags;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+uint16_t nvme_drv_create_sq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
+                                uint16_t flags, uint16_t cqid, uint64_t addr)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
+    cmd.dptr.prp1 = addr;
+    cmd.cdw10 = ((uint32_t)qsize0 << 16) | qid;
+    cmd.cdw11 = ((uint32_t)cqid << 16) | flags;
+    return nvme_drv_exec(d, 0, &cmd, NULL);
+}
+
+uint16_t nvme_drv_create_cq_at(NvmeDrv *d, uint16_t qid, uint32_t entries,
+                               uint16_t vector, bool ien, uint64_t addr)
+{
     uint16_t st;
 
     shadow_clear(d, nvme_drv_cq_db(d, qid));
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_CQ, 0);
-    cmd.dptr.prp1 = addr;
-    cmd.cdw10 = ((entries - 1) << 16) | qid;
-    cmd.cdw11 = ((uint32_t)vector << 16) | (ien ? NVME_CQ_IEN : 0) |
-                NVME_CQ_PC;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    st = nvme_drv_create_cq_raw(d, qid, entries - 1,
+                                (ien ? NVME_CQ_IEN : 0) | NVME_CQ_PC, vector,
+                                addr);
     if (st == NVME_SUCCESS) {
         g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
         d->cq[qid].live = true;
@@ -1094,19 +1159,20 @@ uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
     return st;
 }
 
-uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
-                            uint32_t entries)
+uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
+                            uint16_t vector, bool ien)
 {
-    NvmeCmd cmd;
-    uint64_t addr = nvme_drv_queue_alloc(d, entries * SQE_SIZE);
+    return nvme_drv_create_cq_at(d, qid, entries, vector, ien,
+                                 nvme_drv_queue_alloc(d, entries * CQE_SIZE));
+}
+
+uint16_t nvme_drv_create_sq_at(NvmeDrv *d, uint16_t qid, uint16_t cqid,
+                               uint32_t entries, uint64_t addr)
+{
     uint16_t st;
 
     shadow_clear(d, nvme_drv_sq_db(d, qid));
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_CREATE_SQ, 0);
-    cmd.dptr.prp1 = addr;
-    cmd.cdw10 = ((entries - 1) << 16) | qid;
-    cmd.cdw11 = ((uint32_t)cqid << 16) | NVME_SQ_PC;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
+    st = nvme_drv_create_sq_raw(d, qid, entries - 1, NVME_SQ_PC, cqid, addr);
     if (st == NVME_SUCCESS) {
         g_assert_cmpuint(qid, <=, NVME_DRV_MAX_QID);
         d->sq[qid] = (NvmeDrvSQ) {
@@ -1114,6 +1180,13 @@ uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
         };
     }
     return st;
+}
+
+uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
+                            uint32_t entries)
+{
+    return nvme_drv_create_sq_at(d, qid, cqid, entries,
+                                 nvme_drv_queue_alloc(d, entries * SQE_SIZE));
 }
 
 static uint16_t delete_q(NvmeDrv *d, uint8_t opcode, uint16_t qid)
@@ -1216,6 +1289,15 @@ uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
                           uint64_t offset, void *out, uint32_t len)
 {
     return nvme_drv_get_log_ext(d, lid, 0, nsid, offset, out, len);
+}
+
+NvmeErrorLog nvme_drv_last_error(NvmeDrv *d)
+{
+    NvmeErrorLog e;
+
+    g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &e,
+                                     sizeof(e)), ==, NVME_SUCCESS);
+    return e;
 }
 
 uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,

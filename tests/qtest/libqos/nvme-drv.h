@@ -304,11 +304,55 @@ void nvme_drv_wait_cid(NvmeDrv *d, uint16_t cqid, uint16_t cid,
 uint16_t nvme_drv_exec(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd,
                        NvmeCqe *cqe);
 
-/* Admin queue creation/deletion; return the status. */
+/*
+ * One NVM command moving data and maybe metadata: the fields metadata
+ * and PI tests vary.  @nlb counts blocks (NLB + 1); @cdw12 holds the bits
+ * above NLB (PRINFO, FUA, ...).
+ */
+typedef struct NvmeDrvIo {
+    uint8_t opc;
+    uint64_t slba;
+    uint32_t nlb;
+    uint32_t cdw12;
+    uint32_t ilbrt;             /* CDW14 */
+    uint32_t cdw3;              /* ILBRT bits 47:32 (64-bit guard) */
+    uint32_t cdw15;             /* LBATM << 16 | LBAT */
+    uint8_t flags;              /* PSDT */
+    uint64_t mptr;              /* used as is when flags has PSDT 10b */
+} NvmeDrvIo;
+
+/*
+ * Run @io on namespace 1 through SQ 1 with @hlen bytes of host data at
+ * @data (extended LBA: data and metadata interleaved) and, unless @md_len
+ * is 0, a contiguous separate metadata buffer (PSDT 00b) or, with PSDT
+ * 10b, the metadata SGL the caller built at io->mptr (then @md is
+ * unused).  With PSDT 10b the data pointer is one SGL Data Block.  A Read
+ * copies the buffers back.  Returns the status.
+ */
+uint16_t nvme_drv_io(NvmeDrv *d, const NvmeDrvIo *io, void *data,
+                     uint32_t hlen, void *md, uint32_t md_len);
+
+/*
+ * Create I/O CQ / SQ commands with every field given (QSIZE 0's based,
+ * flags as CDW11 bits 15:0), and nothing tracked: for tests of bad values.
+ */
+uint16_t nvme_drv_create_cq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
+                                uint16_t flags, uint16_t vector, uint64_t addr);
+uint16_t nvme_drv_create_sq_raw(NvmeDrv *d, uint16_t qid, uint16_t qsize0,
+                                uint16_t flags, uint16_t cqid, uint64_t addr);
+/*
+ * Admin queue creation/deletion; return the status.  A created queue is
+ * tracked by the driver; the _at forms put it at @addr (a test's own
+ * allocation), the others in memory of the driver's.
+ */
 uint16_t nvme_drv_create_cq(NvmeDrv *d, uint16_t qid, uint32_t entries,
                             uint16_t vector, bool ien);
+uint16_t nvme_drv_create_cq_at(NvmeDrv *d, uint16_t qid, uint32_t entries,
+                               uint16_t vector, bool ien, uint64_t addr);
 uint16_t nvme_drv_create_sq(NvmeDrv *d, uint16_t qid, uint16_t cqid,
                             uint32_t entries);
+uint16_t nvme_drv_create_sq_at(NvmeDrv *d, uint16_t qid, uint16_t cqid,
+                               uint32_t entries, uint64_t addr);
 uint16_t nvme_drv_delete_sq(NvmeDrv *d, uint16_t qid);
 uint16_t nvme_drv_delete_cq(NvmeDrv *d, uint16_t qid);
 /* CQ qid (vector qid when MSI-X is on) + SQ qid; asserts success. */
@@ -324,6 +368,8 @@ uint16_t nvme_drv_set_features(NvmeDrv *d, uint8_t fid, uint32_t cdw11,
                                uint32_t *dw0);
 uint16_t nvme_drv_get_log(NvmeDrv *d, uint8_t lid, uint32_t nsid,
                           uint64_t offset, void *out, uint32_t len);
+/* The newest Error Information log entry (the Get Log Page must succeed). */
+NvmeErrorLog nvme_drv_last_error(NvmeDrv *d);
 /* The same with CDW10 bits besides LID and NUMDL (LSP, RAE). */
 uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
                               uint32_t nsid, uint64_t offset, void *out,
