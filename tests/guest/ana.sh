@@ -15,16 +15,6 @@
 # host-qmp-at: ANA-STEP-B {"execute":"qom-set","arguments":{"path":"/machine/peripheral/c1","property":"ana-state","value":"1:change"}}
 . /tests/lib.sh
 
-paths() { ls -d /sys/block/nvme*c*n1 2>/dev/null | wc -l; }
-
-wait_paths() {
-    local i=0
-    while [ "$(paths)" != "$1" ] && [ $i -lt 75 ]; do
-        sleep 0.2
-        i=$((i + 1))
-    done
-}
-
 # ctrl_of CNTLID: controller instance (nvmeY) with that controller id.
 ctrl_of() {
     local c
@@ -137,6 +127,6 @@ ok ana-states-during-io "c0 '$(ana_state 0)' c1 '$(ana_state 1)'" \
     wait_states optimized change
 lands back-to-c0 0
 
-bad=$(dmesg | grep -iE 'nvme.*(timeout|disabling|duplicate|rejecting)|I/O error|blk_update_request' | head -n3)
-ok ana-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+kernel_log_clean ana-kernel-log-clean 'timeout|disabling|duplicate|rejecting' \
+    'I/O error'
 done_

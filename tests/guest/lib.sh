@@ -182,7 +182,7 @@ reset_under_io() {
 # kernel log free of nvme errors.  Checks PREFIX{fio-verify,multi-queue,
 # fio-verify-across-reset,controller-reset,kernel-log-clean}.
 io_paths_check() {
-    local prefix=$1 resets=$2 rc=0 mib=32 n bad
+    local prefix=$1 resets=$2 rc=0 mib=32 n
     queue_irqs > /tmp/irq0
     fio_run /tmp/fio.log --rw=randwrite --iodepth=16 --numjobs=2 \
         --size=${mib}M --offset_increment=${mib}M --cpus_allowed=0-1 \
@@ -192,10 +192,43 @@ io_paths_check() {
     n=$(queues_grown /tmp/irq0 /tmp/irq1)
     ok ${prefix}multi-queue "only $n I/O queue vector(s) fired: $(tr '\n' ' ' < /tmp/irq1)" [ "$n" -ge 2 ]
     reset_under_io "$prefix" "$resets"
-    # (a kernel without P2PDMA cannot use a CMB: not an error here)
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' |
+    kernel_log_clean ${prefix}kernel-log-clean
+}
+
+# kernel_log_clean NAME [NVME_WORDS] [MORE]: PASS when dmesg shows none
+# of the nvme messages NVME_WORDS names (an extended regex alternation;
+# default timeouts, aborts, I/O errors, failures, disabling), no block
+# layer I/O error, and nothing matching MORE.  (A kernel without P2PDMA
+# cannot use a CMB: "failed to register the CMB" is no error here.)
+kernel_log_clean() {
+    local name=$1 words=${2:-timeout|abort|I/O error|failed|disabling}
+    local bad
+    bad=$(dmesg | grep -iE "nvme.*($words)|blk_update_request|Buffer I/O error${3:+|$3}" |
           grep -v 'failed to register the CMB' | head -n3)
-    ok ${prefix}kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+    ok "$name" "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+}
+
+# fsck_clean NAME: PASS when fsck.ext4 finds the namespace's file system
+# clean (read-only check).
+fsck_clean() {
+    if fsck.ext4 -n -f $NS > /tmp/fsck.log 2>&1; then
+        pass "$1"
+    else
+        fail "$1" "$(tail -n3 /tmp/fsck.log | tr '\n' ' ')"
+    fi
+}
+
+# paths: how many multipath paths namespace 1 has (nvmeXcYn1 disks).
+paths() { ls -d /sys/block/nvme*c*n1 2>/dev/null | wc -l; }
+
+# wait_paths N: up to 15 s for namespace 1 to have N paths.
+wait_paths() {
+    local i=0
+    while [ "$(paths)" != "$1" ] && [ $i -lt 75 ]; do
+        sleep 0.2
+        i=$((i + 1))
+    done
+    [ "$(paths)" = "$1" ]
 }
 
 # dbbuf_oacs: OACS bit 8 of Identify Controller (Doorbell Buffer Config,

@@ -123,19 +123,10 @@ check_ext4() {
         fail ext4-readback "checksums differ after remount"
     fi
     umount /mnt
-    if fsck.ext4 -n -f $NS > /tmp/fsck.log 2>&1; then
-        pass ext4-fsck-clean
-    else
-        fail ext4-fsck-clean "$(tail -n3 /tmp/fsck.log | tr '\n' ' ')"
-    fi
+    fsck_clean ext4-fsck-clean
 }
 
 # Nothing in the kernel log that points at the device misbehaving.
-check_kernel_log() {
-    local bad
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error|EXT4-fs error' | head -n3)
-    ok kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
-}
 
 check_list
 check_id_ctrl
@@ -145,5 +136,5 @@ check_fio_qd1_and_smart
 check_fio_qd32
 reset_under_io "" 2
 check_ext4
-check_kernel_log
+kernel_log_clean kernel-log-clean "" "EXT4-fs error"
 done_

@@ -16,21 +16,6 @@ SUBNQN=nqn.2019-08.org.qemu:mpath
 # The multipath disk: the one nvme block device that is not a path.
 head_disk() { ls /sys/block | grep -E '^nvme[0-9]+n1$' | head -n1; }
 
-# paths: how many controller paths (hidden nvmeXcYn1 disks) namespace 1 has.
-paths() {
-    ls -d /sys/block/nvme*c*n1 2>/dev/null | wc -l
-}
-
-# wait_paths N: up to 15 s for nvme0n1 to have N paths.
-wait_paths() {
-    local i=0
-    while [ "$(paths)" != "$1" ] && [ $i -lt 75 ]; do
-        sleep 0.2
-        i=$((i + 1))
-    done
-    [ "$(paths)" = "$1" ]
-}
-
 check_topology() {
     local disks subsys out
     wait_paths 2
@@ -87,12 +72,6 @@ detach_attach() {
     wait_paths 2 || { echo "paths $(paths) after attach"; return 1; }
 }
 
-check_kernel_log() {
-    local bad
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|I/O error|disabling|duplicate|rejecting)|blk_update_request|Buffer I/O error' | head -n3)
-    ok mpath-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
-}
-
 HEAD=$(head_disk)
 NS=/dev/$HEAD
 check_topology
@@ -114,5 +93,5 @@ if [ -b "$NS" ]; then
 else
     fail mpath-fio "no multipath block device ($NS)"
 fi
-check_kernel_log
+kernel_log_clean mpath-kernel-log-clean 'timeout|I/O error|disabling|duplicate|rejecting'
 done_

@@ -68,12 +68,6 @@ create() {
 attach() { nvme attach-ns $CTRL --namespace-id=$1 --controllers=0 > $T/att.out 2>&1; }
 detach() { nvme detach-ns $CTRL --namespace-id=$1 --controllers=0 > $T/det.out 2>&1; }
 
-check_kernel_log() {
-    local bad
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|I/O error|disabling)|blk_update_request|Buffer I/O error' | head -n3)
-    ok nsm-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
-}
-
 check_id_ctrl
 nsid=$(create 16384 0)          # 8 MiB of 512-byte blocks
 ok nsm-create "create-ns: $(cat $T/create.out)" [ "$nsid" = 2 ]
@@ -235,5 +229,5 @@ rc=0
 fio_run $T/f5.log --rw=randwrite --iodepth=8 --size=4M --verify=crc32c \
     --verify_fatal=1 || rc=$?
 fio_check nsm-fio-after-delete-all $T/f5.log $rc 4096
-check_kernel_log
+kernel_log_clean nsm-kernel-log-clean 'timeout|I/O error|disabling'
 done_

@@ -13,11 +13,7 @@ check_persist() {
         fail persist-readback "files from the previous boot differ or SUMS missing"
     fi
     umount /mnt
-    if fsck.ext4 -n -f $NS > /tmp/fsck.log 2>&1; then
-        pass persist-fsck-clean
-    else
-        fail persist-fsck-clean "$(tail -n3 /tmp/fsck.log | tr '\n' ' ')"
-    fi
+    fsck_clean persist-fsck-clean
 }
 
 check_persist

@@ -19,13 +19,7 @@ check_fio_pi64() {
     fio_check fio-pi64-4k-verify /tmp/fpi64.log $rc $((mib * 1024))
 }
 
-check_kernel_log() {
-    local bad
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling|guard|tag)|blk_update_request|Buffer I/O error' | head -n3)
-    ok pi64-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
-}
-
 check_integrity
 check_fio_pi64
-check_kernel_log
+kernel_log_clean pi64-kernel-log-clean 'timeout|abort|I/O error|failed|disabling|guard|tag'
 done_

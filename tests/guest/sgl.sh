@@ -53,14 +53,8 @@ check_passthru_larger_buffer() {
         same_block
 }
 
-check_kernel_log() {
-    local bad
-    bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' | head -n3)
-    ok sgl-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
-}
-
 check_sgl_setup
 check_fio_sgl
 check_passthru_larger_buffer
-check_kernel_log
+kernel_log_clean sgl-kernel-log-clean
 done_

@@ -134,6 +134,5 @@ ok sriov-offline-after-disable "VF1 state $(sec_field $ID1 secondary-controller-
     [ "$(sec_field $ID1 secondary-controller-state)" = 0 -a \
       "$(sec_field $ID1 num-virtual-queues)" = 0 -a \
       "$(nvme primary-ctrl-caps $CTRL | field vqrfa)" = 0 ]
-bad=$(dmesg | grep -iE 'nvme.*(timeout|abort|I/O error|failed|disabling)|blk_update_request|Buffer I/O error' | head -n3)
-ok sriov-kernel-log-clean "$(echo "$bad" | tr '\n' ' ')" [ -z "$bad" ]
+kernel_log_clean sriov-kernel-log-clean
 done_
