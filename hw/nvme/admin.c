@@ -18,28 +18,22 @@
 #include "feat-rules.h"
 #include "features.h"
 #include "firmware.h"
+#include "id-data.h"
 #include "lba-status.h"
-#include "log.h"
+#include "log-pages.h"
 #include "ns.h"
 #include "queue.h"
 #include "regs.h"
 #include "resv.h"
 #include "sanitize.h"
 #include "selftest.h"
-#include "stats.h"
 #include "sriov.h"
+#include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "types.h"
 #include "zns.h"
 #include "trace.h"
-
-/* Context: main loop (realize).  Fill a space-padded ASCII field. */
-static void nvme_strpad(uint8_t *dst, const char *src, size_t len)
-{
-    memset(dst, ' ', len);
-    memcpy(dst, src, MIN(strlen(src), len));
-}
 
 /* Context: main loop (realize).  The constant part of Identify Controller. */
 void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
@@ -50,9 +44,9 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->vid = cpu_to_le16(nvme_pci_vendor_id(n));
     id->ssvid = cpu_to_le16(PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
     /* lengths and characters checked by pci.c: nothing is cut here */
-    nvme_strpad(id->sn, n->params.serial, sizeof(id->sn));
-    nvme_strpad(id->mn, n->params.model, sizeof(id->mn));
-    nvme_strpad(id->fr, n->params.fw_version, sizeof(id->fr));
+    nvme_id_strpad(id->sn, n->params.serial, sizeof(id->sn));
+    nvme_id_strpad(id->mn, n->params.model, sizeof(id->mn));
+    nvme_id_strpad(id->fr, n->params.fw_version, sizeof(id->fr));
     id->rab = 6;
     id->ieee[0] = 0x00;     /* QEMU's OUI 52-54-00, least significant first */
     id->ieee[1] = 0x54;
@@ -324,22 +318,20 @@ static uint16_t nvme_identify_nsid_list(NvmeCtrl *n, NvmeRequest *req,
                                         uint32_t nsid, NvmeNamespace **tbl,
                                         bool by_csi)
 {
-    uint32_t list[NVME_IDENTIFY_DATA_SIZE / 4] = { 0 };
-    uint8_t csi = ((NvmeIdentify *)&req->cmd)->csi;
-    unsigned cnt = 0;
+    uint32_t list[NVME_ID_NSID_LIST_MAX];
+    uint8_t csi_of[NVME_MAX_NSID + 1];
 
     if (nsid >= NVME_NSID_BROADCAST - 1) {
         return nvme_req_reject(req, NVME_INVALID_NSID | NVME_DNR, 4, 0,
                                "identify: NSID FFFFFFFEh/FFFFFFFFh in list");
     }
-    for (uint32_t i = nsid + 1; i <= NVME_MAX_NSID; i++) {
-        NvmeNamespace *ns = nvme_identify_ns_of(n, tbl, i);
+    for (uint32_t i = 0; i <= NVME_MAX_NSID; i++) {
+        NvmeNamespace *ns = i ? nvme_identify_ns_of(n, tbl, i) : NULL;
 
-        if (ns && (!by_csi || nvme_ns_csi(ns) == csi) &&
-            cnt < ARRAY_SIZE(list)) {
-            list[cnt++] = cpu_to_le32(i);
-        }
+        csi_of[i] = ns ? nvme_ns_csi(ns) : NVME_ID_NO_NS;
     }
+    nvme_id_nsid_list(list, nsid, csi_of, by_csi,
+                      ((NvmeIdentify *)&req->cmd)->csi);
     return nvme_dma_to_guest(n, req, list, sizeof(list));
 }
 
@@ -371,17 +363,6 @@ static uint16_t nvme_identify_alloc_list_csi(NvmeCtrl *n, NvmeRequest *req,
     return nvme_identify_nsid_list(n, req, nsid, n->subsys->ns, true);
 }
 
-/* Context: main loop.  Append one identifier descriptor. */
-static size_t nvme_desc_add(uint8_t *buf, size_t off, uint8_t type,
-                            const void *val, uint8_t len)
-{
-    NvmeIdNsDescr hdr = { .nidt = type, .nidl = len };
-
-    memcpy(buf + off, &hdr, sizeof(hdr));
-    memcpy(buf + off + sizeof(hdr), val, len);
-    return off + sizeof(hdr) + len;
-}
-
 /*
  * Context: main loop.  CNS 03h: Namespace Identification Descriptor
  * list of an active NSID; the CSI descriptor is there since CAP.CSS bit 6
@@ -393,24 +374,13 @@ static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
     uint8_t buf[NVME_IDENTIFY_DATA_SIZE] = { 0 };
     NvmeNamespace *ns = nvme_ns(n, nsid);
     uint16_t status = nvme_nsid_status(n, nsid);
-    size_t off = 0;
-    uint8_t csi;
 
     if (status) {
         return nvme_req_reject(req, status, 4, 0,
                                "identify: descriptors of no active NSID");
     }
-    csi = nvme_ns_csi(ns);
-    if (ns->eui64) {
-        uint64_t be = cpu_to_be64(ns->eui64);
-
-        off = nvme_desc_add(buf, off, NVME_NIDT_EUI64, &be, NVME_NIDL_EUI64);
-    }
-    off = nvme_desc_add(buf, off, NVME_NIDT_NGUID, ns->nguid,
-                        NVME_NIDL_NGUID);
-    off = nvme_desc_add(buf, off, NVME_NIDT_UUID, ns->uuid.data,
-                        NVME_NIDL_UUID);
-    nvme_desc_add(buf, off, NVME_NIDT_CSI, &csi, NVME_NIDL_CSI);
+    nvme_id_ns_descs(buf, ns->eui64, ns->nguid, ns->uuid.data,
+                     nvme_ns_csi(ns));
     return nvme_dma_to_guest(n, req, buf, sizeof(buf));
 }
 

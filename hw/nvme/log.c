@@ -15,23 +15,22 @@
 #include "firmware.h"
 #include "iothread.h"
 #include "lba-status.h"
+#include "log-pages.h"
 #include "log.h"
 #include "nvm-range.h"
 #include "queue.h"
 #include "resv.h"
 #include "sanitize.h"
 #include "selftest.h"
-#include "stats.h"
 #include "sriov.h"
+#include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "zns.h"
 #include "trace.h"
 
-#define NVME_LOG_RAE        (1u << 15)
-#define NVME_LOG_LSP_CREATE (1u << 8)   /* telemetry: LSP bit 0 */
+#define NVME_LOG_LSP_CREATE (1u << 0)   /* telemetry: LSP bit 0 */
 #define NVME_LOG_SUPPORTED  0x00        /* Supported Log Pages (2.0) */
-#define NVME_LOG_LSUPP      (1u << 0)   /* LID Supported and Effects */
 #define NVME_CMIC_ANA       (1u << 3)
 
 /*
@@ -66,17 +65,15 @@ static bool nvme_log_supported(NvmeCtrl *n, uint8_t lid)
     return nvme_log_lids[lid];
 }
 
-/*
- * Context: main loop.  Supported Log Pages: LSUPP per LID; no index
- * offsets (IOS) and no LID specific parameters.
- */
-static size_t nvme_log_fill_supported(NvmeCtrl *n, uint8_t *buf)
+/* Context: main loop.  Supported Log Pages (log-pages.c). */
+static size_t nvme_log_supported_page(NvmeCtrl *n, uint8_t *buf)
 {
+    bool lids[256];
+
     for (int lid = 0; lid < 256; lid++) {
-        stl_le_p(buf + lid * 4, nvme_log_supported(n, lid) ?
-                 NVME_LOG_LSUPP : 0);
+        lids[lid] = nvme_log_supported(n, lid);
     }
-    return 256 * 4;
+    return nvme_log_fill_supported(buf, lids);
 }
 
 /*
@@ -85,22 +82,16 @@ static size_t nvme_log_fill_supported(NvmeCtrl *n, uint8_t *buf)
  */
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 {
-    NvmeErrorLog *e;
-
     NVME_IO_LOCK_GUARD(n);
-    e = &n->errlog.entries[n->errlog.count % NVME_ERROR_LOG_ENTRIES];
-    n->errlog.count++;
-    req->err_seq = n->errlog.count;
-    nvme_stats_error_logged(n, req);
-    *e = (NvmeErrorLog) {
-        .error_count = cpu_to_le64(n->errlog.count),
+    req->err_seq = nvme_errlog_add(&n->errlog, (NvmeErrorLog) {
         .sqid = cpu_to_le16(req->sq->sqid),
         .cid = req->cmd.cid,
         .status_field = cpu_to_le16(req->status << 1),
         .param_error_location = cpu_to_le16(req->err_loc),
         .lba = cpu_to_le64(req->err_lba == UINT64_MAX ? 0 : req->err_lba),
         .nsid = req->cmd.nsid,
-    };
+    });
+    nvme_stats_error_logged(n, req);
 }
 
 /*
@@ -110,17 +101,12 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
  */
 void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
 {
-    NvmeErrorLog *e;
-
     NVME_IO_LOCK_GUARD(n);
-    e = &n->errlog.entries[n->errlog.count % NVME_ERROR_LOG_ENTRIES];
-    n->errlog.count++;
-    *e = (NvmeErrorLog) {
-        .error_count = cpu_to_le64(n->errlog.count),
+    nvme_errlog_add(&n->errlog, (NvmeErrorLog) {
         .sqid = cpu_to_le16(0xffff),
         .cid = cpu_to_le16(0xffff),
         .param_error_location = cpu_to_le16(loc),
-    };
+    });
 }
 
 /*
@@ -129,29 +115,8 @@ void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
  */
 void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
 {
-    NvmeErrorLog *e;
-
     NVME_IO_LOCK_GUARD(n);
-    if (!req->err_seq) {
-        return;
-    }
-    e = &n->errlog.entries[(req->err_seq - 1) % NVME_ERROR_LOG_ENTRIES];
-    if (le64_to_cpu(e->error_count) == req->err_seq) {
-        e->status_field |= cpu_to_le16(phase);
-    }
-}
-
-/* Context: main loop.  Error log, newest entry first. */
-static void nvme_log_fill_error(NvmeCtrl *n, uint8_t *buf)
-{
-    uint64_t cnt = MIN(n->errlog.count, NVME_ERROR_LOG_ENTRIES);
-
-    for (uint64_t i = 0; i < cnt; i++) {
-        uint64_t idx = (n->errlog.count - 1 - i) % NVME_ERROR_LOG_ENTRIES;
-
-        memcpy(buf + i * sizeof(NvmeErrorLog), &n->errlog.entries[idx],
-               sizeof(NvmeErrorLog));
-    }
+    nvme_errlog_set_phase(&n->errlog, req->err_seq, phase);
 }
 
 /*
@@ -159,30 +124,24 @@ static void nvme_log_fill_error(NvmeCtrl *n, uint8_t *buf)
  * the controller's, or one namespace's through this controller (the rest
  * is the controller's either way).
  */
-static void nvme_log_fill_smart(NvmeCtrl *n, const NvmeStats *st,
-                                uint8_t *buf)
+static size_t nvme_log_smart(NvmeCtrl *n, const NvmeStats *st,
+                             uint8_t *buf)
 {
-    NvmeSmartLog *s = (NvmeSmartLog *)buf;
-    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+    NvmeSmartValues v = {
+        .critical_warning = nvme_smart_critical_warning(n),
+        .temperature = NVME_TEMPERATURE_K,
+        .units_read = st->units_read,
+        .units_written = st->units_written,
+        .read_cmds = st->read_cmds,
+        .write_cmds = st->write_cmds,
+        .busy_ns = nvme_stats_busy_ns(n),
+        .power_on_ms = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) -
+                       n->stats.power_on_at,
+        .media_errors = st->media_errors,
+        .error_count = n->errlog.count,
+    };
 
-    s->critical_warning = nvme_smart_critical_warning(n);
-    s->temperature = cpu_to_le16(NVME_TEMPERATURE_K);
-    s->available_spare = 100;
-    s->available_spare_threshold = 10;
-    s->percentage_used = 0;
-    /* data units are thousands of 512-byte units, rounded up */
-    s->data_units_read[0] = cpu_to_le64(DIV_ROUND_UP(st->units_read,
-                                                     1000));
-    s->data_units_written[0] =
-        cpu_to_le64(DIV_ROUND_UP(st->units_written, 1000));
-    s->host_read_commands[0] = cpu_to_le64(st->read_cmds);
-    s->host_write_commands[0] = cpu_to_le64(st->write_cmds);
-    s->controller_busy_time[0] =
-        cpu_to_le64(nvme_stats_busy_ns(n) / (60 * NANOSECONDS_PER_SECOND));
-    s->power_cycles[0] = cpu_to_le64(1);
-    s->power_on_hours[0] = cpu_to_le64((now - n->stats.power_on_at) / 3600000);
-    s->media_errors[0] = cpu_to_le64(st->media_errors);
-    s->number_of_error_log_entries[0] = cpu_to_le64(n->errlog.count);
+    return nvme_log_fill_smart(buf, &v);
 }
 
 /* Context: main loop.  Generated from the dispatch tables. */
@@ -216,14 +175,12 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
 
     switch (lid) {
     case NVME_LOG_SUPPORTED:
-        return nvme_log_fill_supported(n, buf);
+        return nvme_log_supported_page(n, buf);
     case NVME_LOG_ERROR_INFO:
-        nvme_log_fill_error(n, buf);
-        return NVME_ERROR_LOG_ENTRIES * sizeof(NvmeErrorLog);
+        return nvme_errlog_fill(&n->errlog, buf);
     case NVME_LOG_SMART_INFO:
         if (nsid == 0 || nsid == NVME_NSID_BROADCAST) {
-            nvme_log_fill_smart(n, &n->stats.ctrl, buf);
-            return sizeof(NvmeSmartLog);
+            return nvme_log_smart(n, &n->stats.ctrl, buf);
         }
         /* LPA bit 0: an active NSID gets that namespace's figures */
         *status = nvme_nsid_status(n, nsid);
@@ -231,8 +188,7 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
             nvme_req_reject(req, *status, 4, 0, "SMART of an inactive NSID");
             return 0;
         }
-        nvme_log_fill_smart(n, &n->stats.ns[nsid], buf);
-        return sizeof(NvmeSmartLog);
+        return nvme_log_smart(n, &n->stats.ns[nsid], buf);
     case NVME_LOG_ENDGRP:
         return nvme_endgrp_fill_log(n, req, buf, status);   /* endgrp.c */
     case NVME_LOG_FW_SLOT_INFO:
@@ -261,34 +217,32 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
 /* Context: main loop. */
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
 {
-    uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
-    uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
-    uint64_t off = le32_to_cpu(req->cmd.cdw12) |
-                   ((uint64_t)le32_to_cpu(req->cmd.cdw13) << 32);
-    uint8_t lid = dw10 & 0xff;
-    uint64_t len = (((uint64_t)(dw11 & 0xffff) << 16 | (dw10 >> 16)) + 1) * 4;
+    NvmeLogParams p;
     g_autofree uint8_t *buf = g_malloc0(sizeof(NvmeEffectsLog));
     g_autofree uint8_t *lbas = NULL;
     const uint8_t *src = buf;
     uint16_t status = NVME_SUCCESS;
     size_t size;
+    uint8_t lid;
 
-    trace_nvme_get_log(lid, off, len);
+    nvme_log_params(&req->cmd, &p);
+    lid = p.lid;
+    trace_nvme_get_log(lid, p.off, p.len);
     if (!nvme_log_supported(n, lid)) {
         return nvme_req_reject(req, NVME_INVALID_LOG_ID | NVME_DNR, 40, 0,
                                "log page not supported");
     }
-    if (len > nvme_mdts_bytes(n)) {
+    if (p.len > nvme_mdts_bytes(n)) {
         nvme_req_err_field(req, 42, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
     if (lid == NVME_LOG_TELEMETRY_HOST || lid == NVME_LOG_TELEMETRY_CTRL) {
         /* telemetry.c: 512-byte blocks, the offset must be one */
-        if (off & 511) {
+        if (p.off & 511) {
             nvme_req_err_field(req, 48, 0);
             return NVME_INVALID_FIELD | NVME_DNR;
         }
-        size = nvme_telemetry_log(n, lid, dw10 & NVME_LOG_LSP_CREATE, &src);
+        size = nvme_telemetry_log(n, lid, p.lsp & NVME_LOG_LSP_CREATE, &src);
     } else if (lid == NVME_LOG_LBA_STATUS) {
         lbas = nvme_lbas_log(n, &size);         /* nvm-range.c */
         src = lbas;
@@ -298,15 +252,16 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
-    if ((off & 3) || off >= size) {
+    if (!nvme_log_offset_ok(p.off, size)) {
         nvme_req_err_field(req, 48, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
-    status = nvme_dma_to_guest_padded(n, req, src + off, size - off, len);
+    status = nvme_dma_to_guest_padded(n, req, src + p.off, size - p.off,
+                                      p.len);
     if (!status && lid == NVME_LOG_RESV_NOTIFY) {
-        nvme_resv_log_read(n, dw10 & NVME_LOG_RAE);    /* read: consumed */
+        nvme_resv_log_read(n, p.rae);          /* read: consumed */
     }
-    if (!status && !(dw10 & NVME_LOG_RAE)) {
+    if (!status && !p.rae) {
         if (lid == NVME_LOG_ERROR_INFO) {
             nvme_aer_unmask(n, NVME_AER_TYPE_ERROR);
         } else if (lid == NVME_LOG_SMART_INFO) {
