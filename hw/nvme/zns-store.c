@@ -142,8 +142,10 @@ static void nvme_zns_encode(NvmeNamespace *ns, uint32_t idx)
     r->attrs = sm->attrs;
     r->crc = cpu_to_le32(crc32c(0xffffffff, slot, offsetof(NvmeZnsRecord,
                                                            crc)));
-    memcpy(slot + NVME_ZNS_REC_SIZE, zd->ext + (size_t)idx * zd->zdes,
-           zd->zdes);
+    if (zd->zdes) {             /* no extensions: zd->ext is NULL */
+        memcpy(slot + NVME_ZNS_REC_SIZE, zd->ext + (size_t)idx * zd->zdes,
+               zd->zdes);
+    }
 }
 
 /* Context: any, the zone's lock held.  A zone changed: write it back. */
@@ -463,8 +465,10 @@ static bool nvme_zns_decode(NvmeNamespace *ns, uint32_t idx, Error **errp)
     sm->wp = nvme_zns_zslba(zd, idx) + (wp_off >> ns->lbads);
     sm->state = r->state;
     sm->attrs = r->attrs;
-    memcpy(zd->ext + (size_t)idx * zd->zdes, slot + NVME_ZNS_REC_SIZE,
-           zd->zdes);
+    if (zd->zdes) {             /* no extensions: zd->ext is NULL */
+        memcpy(zd->ext + (size_t)idx * zd->zdes, slot + NVME_ZNS_REC_SIZE,
+               zd->zdes);
+    }
     return true;
 }
 
@@ -750,7 +754,9 @@ void nvme_zns_store_format(NvmeNamespace *ns)
     }
     zd->geo.nr_zones = MIN(usable / nvme_zns_zone_bytes(ns), st->nr_slots);
     nvme_zns_zones_init(ns);
-    memset(zd->ext, 0, (size_t)st->nr_slots * zd->zdes);
+    if (zd->ext) {
+        memset(zd->ext, 0, (size_t)st->nr_slots * zd->zdes);
+    }
     qemu_mutex_unlock(&zd->res_lock);
     ns->nlbas = zd->geo.nr_zones * zd->geo.zsze;
     if (st->enabled && nvme_zns_write_all(ns) < 0) {
