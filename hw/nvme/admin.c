@@ -55,7 +55,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->cntlid = cpu_to_le16(n->cntlid);
     id->ver = cpu_to_le32(n->regs.vs);
     id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION |
-                           NVME_OAES_TELEMETRY | NVME_OAES_LBA_STATUS |
+                           NVME_OAES_LBA_STATUS |
                            NVME_OAES_ZONE_CHANGED);     /* zns.c */
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */

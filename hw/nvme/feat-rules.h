@@ -22,9 +22,9 @@
 #define NVME_FEAT_RESV_PERSIST  0x83
 /*
  * SMART (7:0), NS attr (8), FW (9), telemetry (10), ANA (11), LBA status
- * (15), Zone Descriptor Changed (27, zns.c)
+ * (13), Zone Descriptor Changed (27, zns.c)
  */
-#define NVME_AEC_SUPPORTED      (0x8fffu | 1u << 27)
+#define NVME_AEC_SUPPORTED      (0x2fffu | 1u << 27)
 #define NVME_FEAT_LBA_STATUS_ATTR 0x15  /* its values: lba-status.c */
 #define NVME_HBS_BYTES          512     /* Host Behavior Support data */
 #define NVME_KAS_MS             1000    /* keep alive granularity */

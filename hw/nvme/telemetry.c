@@ -251,7 +251,7 @@ void nvme_telemetry_capture_ctrl(NvmeCtrl *n, const char *why)
     snprintf((char *)t->ctrl_data + NVME_TEL_REASON_AT, NVME_TEL_REASON_LEN,
              "QEMU NVMe: %s", why);
     trace_nvme_telemetry_capture_ctrl(t->ctrl_gen, why);
-    if (n->running && (n->feat.cur.aec & NVME_OAES_TELEMETRY)) {
+    if (n->running && (n->feat.cur.aec & NVME_AEC_TELEMETRY)) {
         nvme_aer_enqueue(n, NVME_AER_TYPE_NOTICE, NVME_AER_INFO_TELEMETRY,
                          NVME_LOG_TELEMETRY_CTRL);
     }

@@ -12,7 +12,11 @@
 #define NVME_LOG_TELEMETRY_HOST     0x07
 #define NVME_LOG_TELEMETRY_CTRL     0x08
 #define NVME_LPA_TELEMETRY          (1u << 3)
-#define NVME_OAES_TELEMETRY         (1u << 10)
+/*
+ * AEC bit 10 enables Telemetry Log Changed notices.  OAES has no bit for
+ * them: LPA bit 3 announces the logs and their notices together.
+ */
+#define NVME_AEC_TELEMETRY          (1u << 10)
 #define NVME_AER_INFO_TELEMETRY     0x02    /* Telemetry Log Changed */
 #define NVME_TEL_REASON_LEN         128
 

@@ -136,12 +136,13 @@ static void test_version(void)
     /* no pool: extended LBA formats only, no Namespace Granularity */
     g_assert_cmphex(le32_to_cpu(id->ctratt), ==, CTRATT_ALWAYS);
     /*
-     * Namespace Attribute, Firmware Activation, Telemetry Log, LBA Status
-     * Information and Zone Descriptor Changed notices
+     * Namespace Attribute, Firmware Activation, LBA Status Information and
+     * Zone Descriptor Changed notices (Telemetry Log notices go with LPA
+     * bit 3; OAES bit 10 is reserved)
      */
     g_assert_cmphex(le32_to_cpu(id->oaes), ==,
-                    (1u << 8) | (1u << 9) | (1u << 10) | (1u << 15) |
-                    (1u << 27));
+                    (1u << 8) | (1u << 9) | (1u << 13) | (1u << 27));
+    g_assert_cmphex(id->lpa & (1u << 3), ==, 1u << 3);
     /* no Namespace Management, no Virtualization Management */
     g_assert_cmphex(le16_to_cpu(id->oacs) & ((1 << 3) | (1 << 7)), ==, 0);
     /* CRDT1-3 (bytes 134-139): no retry delays */

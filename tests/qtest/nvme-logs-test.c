@@ -342,12 +342,12 @@ static void test_lba_status_log(void)
 }
 
 /*
- * The LBA Status Information Alert (OAES/AEC bit 15, notice 05h, log
+ * The LBA Status Information Alert (OAES/AEC bit 13, notice 05h, log
  * 0Eh): sent when marks appear, held while it is outstanding (also across
  * a read with RAE), after a read without RAE only for new marks and only
  * once the report interval (LSIRI, feature 15h) has passed.
  */
-#define AEC_LBA_STATUS      (1u << 15)
+#define AEC_LBA_STATUS      (1u << 13)
 #define AER_LBA_STATUS      0x0e0502    /* log 0Eh, info 05h, notice */
 #define FID_LBAS_ATTR       0x15
 
@@ -490,10 +490,11 @@ static void test_lba_status_media_error(void)
  * Controller-initiated telemetry: a command ending in Internal Error (a
  * backend EINVAL) makes the controller capture its state into log 08h,
  * latch it (Data Available, generation) and send Telemetry Log Changed
- * (OAES/AEC bit 10); later errors leave the latched data alone until the
+ * (AEC bit 10, LPA bit 3); later errors leave the latched data alone until the
  * host reads 08h without RAE.  A controller fatal status captures too.
  */
 #define AEC_TELEMETRY       (1u << 10)
+#define LPA_TELEMETRY       (1u << 3)
 #define AER_TELEMETRY       0x080202    /* log 08h, info 02h, notice */
 
 static void test_telemetry_ctrl_initiated(void)
@@ -506,7 +507,8 @@ static void test_telemetry_ctrl_initiated(void)
 
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==,
                     NVME_SUCCESS);
-    g_assert_cmphex(le32_to_cpu(id->oaes) & AEC_TELEMETRY, ==, AEC_TELEMETRY);
+    g_assert_cmphex(id->lpa & LPA_TELEMETRY, ==, LPA_TELEMETRY);
+    g_assert_cmphex(le32_to_cpu(id->oaes) & AEC_TELEMETRY, ==, 0);
     g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
                                           AEC_TELEMETRY, NULL), ==,
                     NVME_SUCCESS);

@@ -189,7 +189,7 @@ static void test_set_table(void)
         { NVME_INTERRUPT_VECTOR_CONF, 4, false, false, INVALID, 44, 0 },
         /* SMART, NS attr, FW, telemetry, ANA, LBA status, zone changed */
         { NVME_ASYNCHRONOUS_EVENT_CONF, 0xffffffff, false, false, 0, 0, 0,
-          F_AEC, 0x08008fff },
+          F_AEC, 0x08002fff },
         { NVME_COMMAND_SET_PROFILE, 0, false, false, 0, 0, 0 },
         { NVME_COMMAND_SET_PROFILE, 1, false, false,
           NVME_IOCS_COMBINATION_REJECTED | NVME_DNR, 44, 0 },
