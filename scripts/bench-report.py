@@ -14,6 +14,7 @@ Devices: ours (a), oursio (a': ours with an iothread), upstream (b),
 virtio (c).  Values of repeated rounds
 are averaged; "spread" is (max - min) / mean of IOPS over the rounds.
 """
+import os
 import sys
 from collections import defaultdict
 
@@ -63,6 +64,54 @@ def spec_name(spec):
     return f"{rw} {bs} QD{qd} {eng}"
 
 
+LOCK_FNS = ("qemu_mutex_lock_impl", "qemu_rec_mutex_lock_impl", "pthread_mutex_lock")
+
+
+def cg_functions(path):
+    """Yield (fn, line) over a callgrind file with uncompressed names."""
+    fn = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("fn="):
+                fn = line.split(" ", 1)[-1].strip() if " " in line else line[3:].strip()
+            yield fn, line
+
+
+def cg_locks(path):
+    """(all lock calls, lock calls from nvme_* functions) of a callgrind file."""
+    total = nvme = 0
+    cfn = None
+    for fn, line in cg_functions(path):
+        if line.startswith("cfn="):
+            cfn = line[4:].split(" ", 1)[-1].strip()
+        elif line.startswith("calls=") and cfn and cfn.split("'")[0] in LOCK_FNS:
+            c = int(line[6:].split()[0])
+            # pthread_mutex_lock is also called by the QEMU wrappers: count
+            # the wrappers, and only direct pthread calls of other code
+            if cfn == "pthread_mutex_lock" and fn and fn.startswith("qemu_"):
+                continue
+            total += c
+            if fn and fn.startswith("nvme_"):
+                nvme += c
+    return total, nvme
+
+
+def cg_top(path, k):
+    """The @k functions with the most exclusive instructions."""
+    cost = defaultdict(int)
+    call = False
+    for fn, line in cg_functions(path):
+        if line.startswith("calls="):
+            call = True             # the next cost line is the call's
+            continue
+        if fn and line[:1] and line[:1] in "0123456789+-*":
+            parts = line.split()
+            if not call and len(parts) >= 2:
+                cost[fn] += int(parts[1])
+            call = False
+    return sorted(cost.items(), key=lambda x: -x[1])[:k]
+
+
 def main():
     accel = {}
     guest = defaultdict(lambda: defaultdict(list))   # (backend, spec, dev) -> key -> [values]
@@ -71,6 +120,7 @@ def main():
     loadgen = defaultdict(lambda: defaultdict(list))  # (phase, dev) -> key -> [values]
     phases = []
     cg = {}
+    scaling = defaultdict(lambda: defaultdict(list))  # (iothreads, queues, phase) -> key -> [values]
     notes = {}
     errors = []
     with open(sys.argv[1]) as f:
@@ -102,6 +152,13 @@ def main():
                     errors.append(f"loadgen {dev} {ph}: {vals.get('errors')} commands failed")
                 for k in ("cmds_per_s", "cmds_per_cpu_s"):
                     loadgen[(ph, dev)][k].append(num(vals.get(k)))
+            elif w[0] == "S":
+                vals = kv(w[4:])
+                key = (int(w[1]), int(w[2]), vals["phase"])
+                if vals.get("errors") != "0":
+                    errors.append(f"scaling {w[1]}x{w[2]} {vals['phase']}: {vals.get('errors')} commands failed")
+                for k in ("cmds_per_s", "cmds_per_cpu_s"):
+                    scaling[key][k].append(num(vals.get(k)))
             elif w[0] == "C":
                 vals = kv(w[2:])
                 cg[(w[1], vals["noop"])] = (num(vals.get("ir")), num(vals.get("cmds")))
@@ -196,6 +253,32 @@ def main():
                 p(f"  {LABEL[dev]:<15} {irc[dev]:10.0f} instructions/command")
         if len(irc) == 2:
             p(f"  ratio (a)/(b): {irc['ours'] / irc['upstream']:.2f}")
+        p("")
+    outdir = os.path.dirname(os.path.abspath(sys.argv[1]))
+    run_f = os.path.join(outdir, "callgrind-ours-noop0.out")
+    base_f = os.path.join(outdir, "callgrind-ours-noop1.out")
+    if os.path.exists(run_f) and os.path.exists(base_f) and ("ours", "0") in cg:
+        n = cg[("ours", "0")][1]
+        run, base = cg_locks(run_f), cg_locks(base_f)
+        p("Mutex acquisitions per command (callgrind calls to qemu_mutex_lock_impl /")
+        p("qemu_rec_mutex_lock_impl / pthread_mutex_lock, minus the no-op baseline):")
+        p(f"  whole QEMU process: {(run[0] - base[0]) / n:.3f}")
+        p(f"  taken by hw/nvme (callers nvme_*): {(run[1] - base[1]) / n:.3f}")
+        p("")
+        p("Where our instructions go (batch:mixed, exclusive, top functions):")
+        for name, ir in cg_top(run_f, 15):
+            p(f"  {ir / cg[('ours', '0')][0] * 100:5.1f}%  {ir / n:8.0f}/cmd  {name}")
+        p("")
+    if scaling:
+        p("Scaling: our nvme, K iothreads driving Q queue pairs (load generator, null-co reads,")
+        p("mean of the repeats; the generator itself is one thread on the qtest socket):")
+        p(f"{'K x Q':<7} {'phase':<12} {'cmds/s':>10} {'cmds/CPU-s':>11} {'x (1x1)':>8}")
+        for (k, q, ph) in sorted(scaling):
+            v = scaling[(k, q, ph)]
+            rate = mean(v["cmds_per_s"])
+            one = mean(scaling.get((1, 1, ph), {}).get("cmds_per_s", []))
+            p(f"{k}x{q:<5} {ph:<12} {fmt(rate, 0, 10)} {fmt(mean(v['cmds_per_cpu_s']), 0, 11)} "
+              f"{fmt_ratio(ratio(rate, one), 8)}")
         p("")
 
     # ---- goals

@@ -16,12 +16,19 @@
 #      our build; backends null-co and a raw image on
 #      tmpfs; configurations alternate, each repeated.  Host CPU of the QEMU
 #      process is sampled from /proc/PID/stat during each job's steady state.
-#   3. scripts/bench-report.py prints the table, the ratios to (b) and (c)
-#      and the goals of the performance issue.
+#   3. Scaling (part "scaling"): the load generator on our nvme with its
+#      queue pairs dealt out over iothreads, K iothreads x Q pairs for each
+#      of BENCH_SCALING (default "1:1 2:2 2:4"), batch and QD32 reads:
+#      commands per wall second, and per CPU second of the QEMU process.
+#   4. scripts/bench-report.py prints the table, the ratios to (b) and (c)
+#      and the goals of the performance issue; from the callgrind files it
+#      also counts the mutex acquisitions per command (all of them, and
+#      those taken by hw/nvme) and lists where the instructions go.
 #
 # Env: BENCH_QUICK=1 (about 3 min instead of about 12), BENCH_REPEATS,
 # BENCH_TIME / BENCH_RAMP (fio seconds measured / warm-up per job),
-# BENCH_PARTS="loadgen callgrind guest" (subset), BENCH_BACKENDS="null file",
+# BENCH_PARTS="loadgen callgrind scaling guest" (subset), BENCH_SCALING,
+# BENCH_BACKENDS="null file",
 # BENCH_DEVICES="ours oursio upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
 # ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
 # (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder), BENCH_OURS_PROPS
@@ -46,7 +53,8 @@ else
     : "${BENCH_LOADGEN_SECONDS:=2}" "${BENCH_CALLGRIND_CMDS:=40000}"
     : "${BENCH_JOBS:=randread:4k:1:libaio,randwrite:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:libaio,randread:4k:1:io_uring,randwrite:4k:1:io_uring,randread:4k:32:io_uring,randwrite:4k:32:io_uring,read:128k:16:libaio}"
 fi
-BENCH_PARTS=${BENCH_PARTS:-loadgen callgrind guest}
+BENCH_PARTS=${BENCH_PARTS:-loadgen callgrind scaling guest}
+BENCH_SCALING=${BENCH_SCALING:-1:1 2:2 2:4}
 BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
 BENCH_DEVICES=${BENCH_DEVICES:-ours oursio upstream virtio}
 LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
@@ -164,6 +172,27 @@ EOF
             cp "$(ls "$tmp"/cg/out.* | head -n1)" "$BENCH_OUT/callgrind-$dev-noop$mode.out"
             say "C $dev noop=$mode cmds=$n ir=$ir" >> "$results"
             say "  $dev $([ "$mode" = 1 ] && echo "protocol only" || echo "$n commands"): $ir instructions"
+        done
+    done
+}
+
+# K iothreads driving Q queue pairs: does command processing scale over
+# iothreads?  Configurations alternate within each repeat.
+run_scaling() {
+    local r cfg k q
+    say "== scaling: iothreads x queue pairs, load generator (load $(load))"
+    for r in $(seq 1 "$BENCH_REPEATS"); do
+        for cfg in $BENCH_SCALING; do
+            k=${cfg%%:*} q=${cfg#*:}
+            loadgen_run ours NVME_BENCH_PHASES=batch:read,qd32:read \
+                NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" \
+                NVME_BENCH_IOTHREADS="$k" NVME_BENCH_QUEUES="$q" |
+            while read -r _ first rest; do
+                case $first in phase=*)
+                    say "S $k $q $r $first $rest" >> "$results"
+                    say "  $k iothread(s) x $q pair(s) #$r: $first $rest" ;;
+                esac
+            done
         done
     done
 }
@@ -315,6 +344,7 @@ main() {
     say "M load_start $(load)" >> "$results"
     has_part loadgen && run_loadgen
     has_part callgrind && run_callgrind
+    has_part scaling && run_scaling
     has_part guest && run_guest
     say "M load_end $(load)" >> "$results"
     say "M elapsed $((SECONDS - start))" >> "$results"

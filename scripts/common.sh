@@ -14,8 +14,10 @@ QEMU_CONFIGURE_OPTS="--python=/usr/bin/python3 --target-list=x86_64-softmmu \
 # use), NVME_BUILD=asan (clang with AddressSanitizer + UBSan and libFuzzer
 # instrumentation: the sanitize and fuzz test suites) or
 # NVME_BUILD=parts-off (gcc, every optional part of the device switched off
-# in Kconfig: QEMU only, the kconfig test suite).  The variant changes the
-# compiler and configure options, hence the folder.
+# in Kconfig: QEMU only, the kconfig test suite) or NVME_BUILD=tsan (clang
+# with ThreadSanitizer: the threading checks of docs/testing.rst; build it
+# with explicit targets).  The variant changes the compiler and configure
+# options, hence the folder.
 NVME_BUILD=${NVME_BUILD:-default}
 QEMU_CC="ccache gcc"
 QEMU_CXX=
@@ -32,7 +34,12 @@ case $NVME_BUILD in
         # the root meson.build's nvme_parts by scripts/build-qemu.sh
         QEMU_VARIANT_CONFIGURE="--with-devices-x86_64=nvme-parts-off"
         ;;
-    *) echo "common.sh: unknown NVME_BUILD=$NVME_BUILD (default|asan|parts-off)" >&2
+    tsan)
+        QEMU_CC="ccache clang-14"
+        QEMU_CXX="ccache clang++-14"
+        QEMU_VARIANT_CONFIGURE="--enable-tsan"
+        ;;
+    *) echo "common.sh: unknown NVME_BUILD=$NVME_BUILD (default|asan|parts-off|tsan)" >&2
        exit 2 ;;
 esac
 opts_key=$(printf '%s' "$QEMU_CONFIGURE_OPTS ${QEMU_EXTRA_CONFIGURE:-}" | md5sum | cut -c1-8)

@@ -23,8 +23,9 @@ for t in "$@"; do
     want[$t]=1
 done
 runs=()
-for mode in ${NVME_QTEST_MODES:-default iothread ioeventfd-off \
-                iothread-ioeventfd-off shadow iothread-shadow}; do
+for mode in ${NVME_QTEST_MODES:-default iothread iothreads ioeventfd-off \
+                iothread-ioeventfd-off shadow iothread-shadow \
+                iothreads-shadow}; do
     while read -r t _timeout modes; do
         [ $# -eq 0 ] || [ -n "${want[$t]:-}" ] || continue
         if [[ " $modes " == *" $mode "* ]]; then

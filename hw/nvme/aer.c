@@ -9,6 +9,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "aer.h"
 #include "ctrl.h"
 #include "event.h"
@@ -58,10 +59,26 @@ uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req)
     return NVME_NO_COMPLETE;
 }
 
-/* Context: main loop.  Queue an event; a full queue drops the newest. */
+/*
+ * Context: any; takes aer.lock outside the main loop.  Queue an event; a
+ * full queue drops the newest.  An iothread hands it to the main loop.
+ */
 void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
                       uint8_t log_page)
 {
+    if (!qemu_in_main_thread()) {
+        WITH_QEMU_LOCK_GUARD(&n->aer.lock) {
+            if (n->aer.npending == n->params.aer_max_queued) {
+                trace_nvme_aer_dropped(type, info);
+                return;
+            }
+            n->aer.pending[n->aer.npending++] = (NvmeAsyncEvent) {
+                .type = type, .info = info, .log_page = log_page,
+            };
+        }
+        qemu_bh_schedule(n->aer.bh);
+        return;
+    }
     trace_nvme_aer_enqueue(type, info, log_page);
     if (n->aer.queued == n->params.aer_max_queued) {
         trace_nvme_aer_dropped(type, info);
@@ -97,26 +114,57 @@ void nvme_aer_unmask(NvmeCtrl *n, uint8_t type)
     nvme_aer_process(n);
 }
 
+/* Context: main loop (bottom half).  Events raised in iothreads. */
+static void nvme_aer_bh(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+    g_autofree NvmeAsyncEvent *ev = NULL;
+    uint32_t nr;
+
+    WITH_QEMU_LOCK_GUARD(&n->aer.lock) {
+        nr = n->aer.npending;
+        ev = g_memdup2(n->aer.pending, nr * sizeof(*ev));
+        n->aer.npending = 0;
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        nvme_aer_enqueue(n, ev[i].type, ev[i].info, ev[i].log_page);
+    }
+}
+
 /* Context: main loop (realize).  aerl + 1 command slots, the event queue. */
 void nvme_aer_init(NvmeCtrl *n)
 {
     n->aer.reqs = g_new0(NvmeRequest *, n->params.aerl + 1);
     n->aer.queue = g_new0(NvmeAsyncEvent, n->params.aer_max_queued);
+    n->aer.pending = g_new0(NvmeAsyncEvent, n->params.aer_max_queued);
+    qemu_mutex_init(&n->aer.lock);
+    n->aer.bh = qemu_bh_new_guarded(nvme_aer_bh, n,
+                                    &DEVICE(n)->mem_reentrancy_guard);
 }
 
 /* Context: main loop (unrealize). */
 void nvme_aer_cleanup(NvmeCtrl *n)
 {
+    qemu_bh_delete(n->aer.bh);
+    qemu_mutex_destroy(&n->aer.lock);
     g_free(n->aer.reqs);
     n->aer.reqs = NULL;
     g_free(n->aer.queue);
     n->aer.queue = NULL;
+    g_free(n->aer.pending);
+    n->aer.pending = NULL;
 }
 
-/* Context: main loop.  Controller reset: outstanding AERs are dropped. */
+/*
+ * Context: main loop, the controller's queues quiesced.  Controller
+ * reset: outstanding AERs and every event are dropped.
+ */
 void nvme_aer_reset(NvmeCtrl *n)
 {
     n->aer.outstanding = 0;
     n->aer.queued = 0;
     n->aer.masked = 0;
+    WITH_QEMU_LOCK_GUARD(&n->aer.lock) {
+        n->aer.npending = 0;
+    }
 }

@@ -9,6 +9,8 @@
 #ifndef HW_NVME_AER_H
 #define HW_NVME_AER_H
 
+#include "qemu/thread.h"
+#include "block/aio.h"
 #include "types.h"
 
 typedef struct NvmeAsyncEvent {
@@ -19,7 +21,8 @@ typedef struct NvmeAsyncEvent {
 
 /*
  * Controller state (NvmeCtrl.aer).  Context: main loop (AER commands are
- * admin commands; events are raised from the main loop).
+ * admin commands), except @pending: events an iothread raises wait there,
+ * under @lock, until @bh moves them to the queue in the main loop.
  */
 typedef struct NvmeAer {
     NvmeRequest **reqs;         /* aerl + 1 slots, outstanding commands */
@@ -27,6 +30,10 @@ typedef struct NvmeAer {
     NvmeAsyncEvent *queue;      /* aer_max_queued slots, oldest first */
     uint32_t queued;
     uint8_t masked;             /* bit per event type awaiting log read */
+    QemuMutex lock;
+    NvmeAsyncEvent *pending;    /* aer_max_queued slots */
+    uint32_t npending;
+    QEMUBH *bh;
 } NvmeAer;
 
 void nvme_aer_init(NvmeCtrl *n);

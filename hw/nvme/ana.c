@@ -77,7 +77,7 @@ static bool nvme_ana_enabled(NvmeCtrl *n)
 /* Context: any.  @n's view of group @grpid (1..NVME_ANA_GRPS). */
 static uint8_t nvme_ana_state(NvmeCtrl *n, uint32_t grpid)
 {
-    uint8_t st = n->ana.state[grpid];
+    uint8_t st = qatomic_read(&n->ana.state[grpid]);
 
     return st ? st : NVME_ANA_OPTIMIZED;    /* 0: never set */
 }
@@ -233,7 +233,7 @@ static void nvme_ana_log_changed(NvmeCtrl *n, uint32_t grpid)
     if (++n->ana.chgcnt == 0) {
         n->ana.chgcnt = 1;
     }
-    if (!nvme_ana_enabled(n) || !n->running ||
+    if (!nvme_ana_enabled(n) || !qatomic_read(&n->running) ||
         !(n->feat.cur.aec & NVME_OAES_ANA_CHANGE) ||
         nvme_ana_event_pending(n)) {
         return;
@@ -249,24 +249,18 @@ static void nvme_ana_apply_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
     if (nvme_ana_state(n, grpid) == state) {
         return;
     }
-    n->ana.state[grpid] = state;
+    qatomic_set(&n->ana.state[grpid], state);    /* dispatch reads it */
     trace_nvme_ana_state(n->cntlid, grpid, state);
     nvme_ana_log_changed(n, grpid);
 }
 
 /*
- * Context: main loop; takes io_lock (I/O dispatch reads the state), which
- * does not exist yet when the property is set on the command line.
+ * Context: main loop.  The queues' dispatch reads the state without a
+ * lock: one byte per group, stored atomically.
  */
 static void nvme_ana_set_state(NvmeCtrl *n, uint32_t grpid, uint8_t state)
 {
-    if (!n->iot.io_lock) {
-        nvme_ana_apply_state(n, grpid, state);     /* before realize */
-        return;
-    }
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        nvme_ana_apply_state(n, grpid, state);
-    }
+    nvme_ana_apply_state(n, grpid, state);
 }
 
 /*

@@ -4,10 +4,10 @@
  * struct, reset and init / cleanup are in the area's own header;
  * docs/architecture.rst lists where each piece of state lives.
  *
- * Context model (the threading model is at the top of queue.c): admin work
- * runs in the main loop with the BQL ("Context: main loop"); each I/O
- * queue pair runs in its AioContext, the main loop or an iothread
- * ("Context: queue"), holding the controller's io_lock.
+ * Context model (docs/architecture.rst, and the top of queue.c): admin
+ * work runs in the main loop with the BQL ("Context: main loop"); each
+ * I/O queue pair runs in its AioContext, the main loop or an iothread
+ * ("Context: queue"), with no lock shared between queues.
  * All guest-visible state lives in plain fields (no pointers that are not
  * derivable) so that it can be described by vmstate.
  *
@@ -91,7 +91,7 @@ struct NvmeCtrl {
     int32_t bootindex;
     NvmeParams params;
     uint16_t cntlid;
-    bool running;               /* CSTS.RDY and not failed */
+    bool running;               /* CSTS.RDY and not failed (atomic) */
     NvmeIdCtrl id_ctrl;
 
     NvmeNamespace builtin_ns;
@@ -111,7 +111,7 @@ struct NvmeCtrl {
     NvmeResvCtrl resv;          /* resv.h */
     NvmeFeat feat;              /* features.h */
     NvmeAer aer;                /* aer.h */
-    NvmeErrLog errlog;          /* log.h */
+    NvmeErrLogState errlog;     /* log.h */
     NvmeCtrlStats stats;        /* stats.h */
     NvmeSanitize sanitize;      /* sanitize.h */
     NvmeSelfTest dst;           /* selftest.h */
@@ -132,7 +132,7 @@ struct NvmeCtrl {
  */
 static inline bool nvme_req_dropping(NvmeRequest *req)
 {
-    return req->cancelled || !nvme_req_ctrl(req)->running;
+    return req->cancelled || !qatomic_read(&nvme_req_ctrl(req)->running);
 }
 
 /*
@@ -146,12 +146,16 @@ static inline bool nvme_req_stopping(NvmeRequest *req)
 }
 
 /*
- * Active namespace @nsid of @n: attached, and of a command set CC.CSS
- * enabled (zoned namespaces need the I/O command sets, zns.h).
+ * Context: any.  Active namespace @nsid of @n: attached, and of a
+ * command set CC.CSS enabled (zoned namespaces need the I/O command sets,
+ * zns.h).  The main loop changes the table (subsys.c), the queues read
+ * it: atomic, and a detach waits for the commands that got the namespace
+ * (nvme_ns_fence).
  */
 static inline NvmeNamespace *nvme_ns(NvmeCtrl *n, uint32_t nsid)
 {
-    NvmeNamespace *ns = nvme_nsid_valid(nsid) ? n->ns[nsid] : NULL;
+    NvmeNamespace *ns = nvme_nsid_valid(nsid) ? qatomic_read(&n->ns[nsid])
+                                              : NULL;
 
     return ns && (!ns->zoned || n->zns.enabled) ? ns : NULL;
 }

@@ -71,7 +71,7 @@ void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq)
         trace_nvme_dbbuf_invalid(sq->sqid, false, tail);
         return;
     }
-    sq->tail = tail;
+    qatomic_set(&sq->tail, tail);
 }
 
 /*
@@ -105,7 +105,23 @@ void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq)
         trace_nvme_dbbuf_invalid(cq->cqid, true, head);
         return;
     }
-    cq->head = head;
+    qatomic_set(&cq->head, head);
+}
+
+/*
+ * Context: any.  The CQ head as the host last left it, without storing
+ * it: an iothread CQ's head is its own context's (the main loop only
+ * reads it for the INTx level).
+ */
+uint32_t nvme_dbbuf_cq_head(NvmeCtrl *n, NvmeCQueue *cq)
+{
+    uint32_t head;
+
+    if (cq->shadow && nvme_dbbuf_read(n, cq->db_addr, &head) &&
+        nvme_cq_head_valid(cq, head)) {
+        return head;
+    }
+    return qatomic_read(&cq->head);
 }
 
 /* Context: queue.  A full CQ asks the host to ring on its next head. */
@@ -127,12 +143,11 @@ static void nvme_sq_notified(EventNotifier *e)
 }
 
 /*
- * Context: the queue's context; takes io_lock.  The host consumed CQ
- * entries: room for waiting completions, maybe a lower interrupt level.
+ * Context: the queue's context.  The host consumed CQ entries: room for
+ * waiting completions, maybe a lower interrupt level.
  */
 static void nvme_cq_head_moved(NvmeCQueue *cq)
 {
-    NVME_IO_LOCK_GUARD(cq->n);
     nvme_dbbuf_cq_refresh(cq->n, cq);
     nvme_cq_schedule(cq);
     nvme_cq_level_changed(cq);
@@ -149,9 +164,9 @@ static void nvme_cq_notified(EventNotifier *e)
 }
 
 /*
- * Context: iothread (poll handler); takes io_lock.  Did the host consume
- * entries of a CQ whose completions wait for room?  (Every handler of an
- * AioContext needs a poll function, or the context does not poll.)
+ * Context: iothread (poll handler).  Did the host consume entries of a CQ
+ * whose completions wait for room?  (Every handler of an AioContext needs
+ * a poll function, or the context does not poll.)
  */
 static bool nvme_cq_poll(void *opaque)
 {
@@ -159,8 +174,8 @@ static bool nvme_cq_poll(void *opaque)
     NvmeCtrl *n = cq->n;
     uint32_t head;
 
-    NVME_IO_LOCK_GUARD(n);
-    if (!n->running || n->iot.stopped || QTAILQ_EMPTY(&cq->done) ||
+    if (!qatomic_read(&n->running) || qatomic_read(&n->iot.stopped) ||
+        QTAILQ_EMPTY(&cq->done) ||
         !nvme_dbbuf_read(n, cq->db_addr, &head)) {
         return false;
     }
@@ -173,18 +188,15 @@ static void nvme_cq_poll_ready(EventNotifier *e)
     nvme_cq_head_moved(container_of(e, NvmeCQueue, notifier));
 }
 
-/*
- * Context: iothread (poll handler); takes io_lock.  New entries behind
- * the shadow tail?
- */
+/* Context: iothread (poll handler).  New entries behind the shadow tail? */
 static bool nvme_sq_poll(void *opaque)
 {
     NvmeSQueue *sq = container_of(opaque, NvmeSQueue, notifier);
     NvmeCtrl *n = sq->n;
     uint32_t tail;
 
-    NVME_IO_LOCK_GUARD(n);
-    if (!n->running || n->iot.stopped || !sq->shadow ||
+    if (!qatomic_read(&n->running) || qatomic_read(&n->iot.stopped) ||
+        qatomic_read(&sq->stopped) || !sq->shadow ||
         !QTAILQ_FIRST(&sq->free_reqs) ||
         !nvme_dbbuf_read(n, sq->db_addr, &tail)) {
         return false;
@@ -199,14 +211,13 @@ static void nvme_sq_poll_ready(EventNotifier *e)
 }
 
 /*
- * Context: iothread; takes io_lock.  Polling starts: park the EventIdx
- * beyond the queue's indices so the host does not ring meanwhile.
+ * Context: iothread.  Polling starts: park the EventIdx beyond the
+ * queue's indices so the host does not ring meanwhile.
  */
 static void nvme_sq_poll_begin(EventNotifier *e)
 {
     NvmeSQueue *sq = container_of(e, NvmeSQueue, notifier);
 
-    NVME_IO_LOCK_GUARD(sq->n);
     trace_nvme_sq_poll(sq->sqid, true);
     sq->polling = true;
     if (sq->shadow) {
@@ -215,17 +226,17 @@ static void nvme_sq_poll_begin(EventNotifier *e)
 }
 
 /*
- * Context: iothread; takes io_lock.  Polling ends: publish the tail again
- * and look once more, closing the race with a host that did not ring.
+ * Context: iothread.  Polling ends: publish the tail again and look once
+ * more, closing the race with a host that did not ring.
  */
 static void nvme_sq_poll_end(EventNotifier *e)
 {
     NvmeSQueue *sq = container_of(e, NvmeSQueue, notifier);
 
-    NVME_IO_LOCK_GUARD(sq->n);
     trace_nvme_sq_poll(sq->sqid, false);
     sq->polling = false;
-    if (nvme_dbbuf_sq_publish(sq->n, sq) || sq->head != sq->tail) {
+    if (nvme_dbbuf_sq_publish(sq->n, sq) ||
+        sq->head != qatomic_read(&sq->tail)) {
         qemu_bh_schedule(sq->bh);
     }
 }

@@ -25,6 +25,7 @@ void nvme_dbbuf_cq_cleanup(NvmeCtrl *n, NvmeCQueue *cq);
 void nvme_dbbuf_sq_refresh(NvmeCtrl *n, NvmeSQueue *sq);
 bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq);
 void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq);
+uint32_t nvme_dbbuf_cq_head(NvmeCtrl *n, NvmeCQueue *cq);
 void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq);
 
 #endif /* HW_NVME_DBBUF_H */

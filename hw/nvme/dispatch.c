@@ -22,7 +22,7 @@
 #include "features.h"
 #include "firmware.h"
 #include "format.h"
-#include "ioerr.h"
+#include "gate.h"
 #include "iothread.h"
 #include "log.h"
 #include "ns.h"
@@ -159,6 +159,7 @@ static uint16_t nvme_resolve_ns(NvmeCtrl *n, NvmeRequest *req)
         return status;
     }
     req->ns = nvme_ns(n, nsid);
+    nvme_req_ns_hold(req);      /* a fence waits for it (iothread.c) */
     return NVME_SUCCESS;
 }
 
@@ -229,31 +230,10 @@ static uint16_t nvme_dispatch_checks(NvmeCtrl *n, NvmeRequest *req,
 }
 
 /*
- * Context: main loop.  Quiesce (@begin) or resume the iothread queues
- * around an admin command; one that changes namespaces affects every
- * controller of the subsystem.
- */
-static void nvme_admin_quiesce(NvmeCtrl *n, const NvmeOpcode *op, bool begin)
-{
-    bool all = n->subsys->multi &&
-               (op->effects & (NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC));
-
-    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        NvmeCtrl *c = all ? n->subsys->ctrls[i] : (i ? NULL : n);
-
-        if (c) {
-            if (begin) {
-                nvme_io_quiesce(c);
-            } else {
-                nvme_io_resume(c);
-            }
-        }
-    }
-}
-
-/*
- * Context: queue, or main loop for the admin queue (no io_lock: admin
- * commands quiesce the iothread queues, see queue.c).
+ * Context: queue, or main loop for the admin queue.  The few admin
+ * commands that change what every I/O queue of the controller reads run
+ * with that controller's queues quiesced (nvme_admin_quiesces); the others
+ * stop only what they touch themselves (a queue, a namespace).
  */
 static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -267,11 +247,11 @@ static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
                    req->cmd.opcode, le32_to_cpu(req->cmd.nsid));
     nvme_fused_break(req);
     if (quiesce) {
-        nvme_admin_quiesce(n, op, true);
+        nvme_io_quiesce(n);
     }
     status = nvme_dispatch_checks(n, req, op);
     if (quiesce) {
-        nvme_admin_quiesce(n, op, false);
+        nvme_io_resume(n);
     }
     if (status != NVME_NO_COMPLETE) {
         nvme_fused_settle(req, status);
@@ -280,10 +260,11 @@ static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop, io_lock held.  Execute a parked command anew
- * (ioerr.c): the namespace is resolved again (it may have been detached
- * or deleted while the VM was stopped), the handler parses the
- * submission entry again and maps its data pointer afresh.
+ * Context: queue (the parked command's SQ, once the VM runs).  Execute a
+ * parked command anew (ioerr.c, queue.c): the namespace is resolved
+ * again (it may have been detached or deleted while the VM was stopped),
+ * the handler parses the submission entry again and maps its data pointer
+ * afresh.
  */
 static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -295,7 +276,7 @@ static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
     req->status = NVME_SUCCESS;
     req->result = 0;
     req->aiocb = NULL;
-    req->ns = NULL;
+    req->ns = NULL;             /* parked requests hold no namespace */
     status = nvme_dispatch_ns_checks(n, req, op);
     if (!status && !req->aborted) {      /* not aborted while parked */
         status = op->handler(n, req);
@@ -309,7 +290,7 @@ static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 static void nvme_dispatch_fetched(NvmeCtrl *n, NvmeRequest *req)
 {
     if (req->sq->sqid) {
-        nvme_stats_busy_begin(n);
+        nvme_stats_busy_begin(req->sq);
     }
     nvme_dispatch(n, req);
 }
@@ -328,16 +309,16 @@ static void nvme_dispatch_completed(NvmeRequest *req)
     }
 }
 
-/* Context: queue.  A request goes back to its pool: forget what it held. */
+/* Context: queue.  A request goes back to its pool, maybe uncompleted. */
 static void nvme_dispatch_released(NvmeRequest *req)
 {
-    nvme_io_error_forget(req);
+    nvme_gate_release(req);
     nvme_atomic_release(req);       /* one that never completed */
     if (req->resv_wait) {
         nvme_resv_abort_dropped(req);   /* a waiting Preempt and Abort */
     }
     if (req->sq->sqid) {
-        nvme_stats_busy_end(req->sq->n);
+        nvme_stats_busy_end(req->sq);
     }
 }
 
@@ -350,12 +331,46 @@ static bool nvme_dispatch_hold(NvmeRequest *req, uint16_t status)
     return req->zns_sync && nvme_zns_complete_sync(req, status);
 }
 
+/*
+ * Context: queue (the request's own).  A command the write gate held, or
+ * the fused pair it lets start, runs now (gate.c hands it over).
+ */
+static void nvme_dispatch_resume(NvmeRequest *req)
+{
+    NvmeCmdHandler handler = nvme_io_op(req->ns && req->ns->zoned ?
+                                        NVME_CSI_ZONED : NVME_CSI_NVM,
+                                        req->cmd.opcode)->handler;
+    uint16_t status;
+
+    if (req->gate == NVME_GATE_OWNER) {
+        nvme_fused_run(req);            /* nvm-compare.c */
+        return;
+    }
+    if (nvme_req_stopping(req)) {
+        status = NVME_CMD_ABORT_REQ;
+    } else {
+        status = handler(nvme_req_ctrl(req), req);
+    }
+    if (status != NVME_NO_COMPLETE) {
+        nvme_req_complete(req, status);
+    }
+}
+
+/* Context: main loop.  An I/O SQ was created: its SMART counters. */
+static void nvme_dispatch_sq_created(NvmeCtrl *n, NvmeSQueue *sq)
+{
+    nvme_stats_sq_init(sq);
+}
+
 const NvmeQueueHooks nvme_cmd_hooks = {
     .dispatch = nvme_dispatch_fetched,
     .hold = nvme_dispatch_hold,
     .redispatch = nvme_dispatch_again,
     .completed = nvme_dispatch_completed,
     .released = nvme_dispatch_released,
+    .resume = nvme_dispatch_resume,
     .sq_cancel = nvme_gate_cancel_sq,
     .sq_stop = nvme_nvm_workers_stop,
+    .sq_created = nvme_dispatch_sq_created,
+    .sq_deleted = nvme_stats_sq_fini,
 };

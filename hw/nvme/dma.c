@@ -37,7 +37,6 @@
 #include "ctrl.h"
 #include "dma-walk.h"
 #include "dma.h"
-#include "iothread.h"
 #include "queue.h"
 #include "trace.h"
 
@@ -639,7 +638,6 @@ static void nvme_bounce_cb(void *opaque, int ret)
     BlockCompletionFunc *cb = b->cb;
     void *cb_opaque = b->opaque;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(b->req));
     if (ret == 0 && nvme_dma_scatter(b->req, b->buf, b->len) != MEMTX_OK) {
         ret = -EFAULT;
     }

@@ -46,7 +46,7 @@ BlockAIOCB *nvme_dma_blk_io(NvmeRequest *req, int64_t offset, uint32_t align,
 /*
  * Context: any.  Memory attributes of the controller's DMA: from an
  * iothread only RAM is reachable, so DMA never enters an MMIO handler
- * (which would need the BQL while io_lock is held).
+ * (which would need the BQL, which an iothread never takes).
  */
 static inline MemTxAttrs nvme_dma_attrs(void)
 {

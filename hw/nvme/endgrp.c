@@ -17,6 +17,7 @@
 #include "dma.h"
 #include "endgrp.h"
 #include "queue.h"
+#include "stats.h"
 #include "subsys.h"
 #include "types.h"
 
@@ -105,7 +106,7 @@ size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                             uint16_t *status)
 {
     uint16_t endgid = le32_to_cpu(req->cmd.cdw11) >> 16;
-    const NvmeEndGrpStats *st = &n->subsys->endgrp;
+    NvmeEndGrpStats sum, *st = &sum;
     NvmeEndGrpInfoLog *log = (NvmeEndGrpInfoLog *)buf;
     uint64_t total, unalloc;
 
@@ -116,6 +117,7 @@ size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                                   "no such endurance group");
         return 0;
     }
+    nvme_stats_endgrp(n->subsys, &sum);     /* stats.c: every queue's */
     nvme_endgrp_capacity(n->subsys, &total, &unalloc);
     log->avsp = NVME_ENDGRP_SPARE;
     log->avspt = NVME_ENDGRP_SPARE_THR;

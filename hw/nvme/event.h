@@ -13,7 +13,10 @@
 
 #include "types.h"
 
-/* Context: main loop.  Queue an event; it waits for an AER command. */
+/*
+ * Context: any.  Queue an event; it waits for an AER command (an
+ * iothread's goes to the main loop first).
+ */
 void nvme_aer_enqueue(NvmeCtrl *n, uint8_t type, uint8_t info,
                       uint8_t log_page);
 /* Context: main loop.  The condition behind queued events is gone. */

@@ -31,6 +31,7 @@
 #include "ctrl.h"
 #include "format.h"
 #include "ioerr.h"
+#include "iothread.h"
 #include "ns.h"
 #include "pi.h"
 #include "queue.h"
@@ -235,9 +236,11 @@ static uint16_t nvme_format_parse(NvmeCtrl *n, NvmeRequest *req,
 }
 
 /*
- * Context: main loop.  Format NVM: every target namespace takes the new
- * format at once (after its in-flight requests drained), then the erase
- * runs in the background and completes the command.
+ * Context: main loop.  Format NVM: every target namespace is marked
+ * formatting (new commands fail with Format In Progress) and fenced on
+ * every controller it is attached to (its commands in flight end; other
+ * namespaces keep running), takes the new format, then the erase runs in
+ * the background and completes the command.
  */
 uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -250,6 +253,14 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
     status = nvme_format_parse(n, req, nsid, &lbaf);
     if (status) {
         return status;
+    }
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        NvmeNamespace *ns = n->ns[i];
+
+        if (ns && nvme_format_covers(nsid, i)) {
+            qatomic_store_release(&ns->formatting, true);
+            nvme_ns_fence_all(ns);          /* iothread.c */
+        }
     }
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         NvmeNamespace *ns = n->ns[i];
@@ -267,7 +278,6 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         if (ns->zoned) {
             nvme_zns_format(ns);        /* zns.c: every zone Empty */
         }
-        ns->formatting = true;
     }
     job = g_new0(NvmeFormatJob, 1);
     job->req = req;

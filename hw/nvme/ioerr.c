@@ -16,7 +16,6 @@
 #include "system/block-backend.h"
 #include "ctrl.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -56,7 +55,6 @@ uint16_t nvme_status_from_errno(int ret, bool is_write)
 uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
                        bool is_read, bool can_retry)
 {
-    NvmeCtrl *n = nvme_req_ctrl(req);
     BlockErrorAction action = blk_get_error_action(ns->blk, is_read, -ret);
     uint16_t status;
 
@@ -67,8 +65,7 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     blk_error_action(ns->blk, action, is_read, -ret);
     switch (action) {
     case BLOCK_ERROR_ACTION_STOP:
-        req->parked = true;
-        QTAILQ_INSERT_TAIL(&n->ioerr.parked, req, park_link);
+        nvme_req_park(req);     /* its SQ runs it again (queue.c) */
         return NVME_NO_COMPLETE;
     case BLOCK_ERROR_ACTION_IGNORE:
         return NVME_SUCCESS;
@@ -84,53 +81,23 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     }
 }
 
-/* Context: queue.  A released request leaves the parked list. */
-void nvme_io_error_forget(NvmeRequest *req)
-{
-    if (req->parked) {
-        QTAILQ_REMOVE(&req->sq->n->ioerr.parked, req, park_link);
-        req->parked = false;
-    }
-}
-
 /*
- * Context: main loop (bottom half); takes io_lock.  Execute parked
- * commands again; their completions go to their CQ's context.  Not while
- * the iothread queues are quiesced: nvme_io_resume looks again.
+ * Context: main loop (VM run state change).  Parked commands wait on
+ * their SQ, which runs them again in its own context once the VM runs:
+ * every queue is told to look.
  */
-static void nvme_io_retry_bh(void *opaque)
-{
-    NvmeCtrl *n = opaque;
-    NvmeRequest *req;
-
-    NVME_IO_LOCK_GUARD(n);
-    if (n->iot.stopped) {
-        return;
-    }
-    while (runstate_is_running() && (req = QTAILQ_FIRST(&n->ioerr.parked))) {
-        nvme_io_error_forget(req);
-        trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
-        n->queues.hooks->redispatch(n, req);
-    }
-}
-
-/* Context: main loop (VM run state change). */
 static void nvme_io_vm_state(void *opaque, bool running, RunState state)
 {
     NvmeCtrl *n = opaque;
 
-    NVME_IO_LOCK_GUARD(n);
-    if (running && !QTAILQ_EMPTY(&n->ioerr.parked)) {
-        qemu_bh_schedule(n->ioerr.retry_bh);
+    if (running) {
+        nvme_queue_kick_all(n);
     }
 }
 
 /* Context: main loop (realize). */
 void nvme_io_error_init(NvmeCtrl *n)
 {
-    QTAILQ_INIT(&n->ioerr.parked);
-    n->ioerr.retry_bh = qemu_bh_new_guarded(nvme_io_retry_bh, n,
-                                            &DEVICE(n)->mem_reentrancy_guard);
     n->ioerr.vmstate_change =
         qemu_add_vm_change_state_handler(nvme_io_vm_state, n);
 }
@@ -139,5 +106,4 @@ void nvme_io_error_init(NvmeCtrl *n)
 void nvme_io_error_cleanup(NvmeCtrl *n)
 {
     qemu_del_vm_change_state_handler(n->ioerr.vmstate_change);
-    qemu_bh_delete(n->ioerr.retry_bh);
 }

@@ -9,21 +9,20 @@
 #ifndef HW_NVME_IOERR_H
 #define HW_NVME_IOERR_H
 
-#include "qemu/queue.h"
 #include "system/runstate.h"
 #include "types.h"
 
-/* Controller state (NvmeCtrl.ioerr): parked commands (io_lock). */
+/*
+ * Controller state (NvmeCtrl.ioerr).  Parked commands wait on their own
+ * SQ (NvmeSQueue.parked), so nothing here is shared with the queues.
+ */
 typedef struct NvmeIoErr {
-    QTAILQ_HEAD(, NvmeRequest) parked;
-    QEMUBH *retry_bh;
     VMChangeStateEntry *vmstate_change;
 } NvmeIoErr;
 
 uint16_t nvme_status_from_errno(int ret, bool is_write);
 uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
                        bool is_read, bool can_retry);
-void nvme_io_error_forget(NvmeRequest *req);
 void nvme_io_error_init(NvmeCtrl *n);
 void nvme_io_error_cleanup(NvmeCtrl *n);
 

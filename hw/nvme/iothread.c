@@ -15,7 +15,9 @@
 #include "ctrl.h"
 #include "event.h"
 #include "iothread.h"
+#include "ns.h"
 #include "queue.h"
+#include "subsys.h"
 #include "types.h"
 #include "trace.h"
 
@@ -94,12 +96,8 @@ static bool nvme_iothread_map_apply(NvmeCtrl *n, Error **errp)
 static void nvme_fatal_bh(void *opaque)
 {
     NvmeCtrl *n = opaque;
-    const char *why;
+    const char *why = qatomic_xchg(&n->iot.fatal_why, NULL);
 
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        why = n->iot.fatal_why;
-        n->iot.fatal_why = NULL;
-    }
     if (why) {
         nvme_ctrl_fatal(n, why);
     }
@@ -161,7 +159,7 @@ static void nvme_io_barrier_bh(void *opaque)
 }
 
 /*
- * Context: main loop, io_lock not held.  Returns once a bottom half ran
+ * Context: main loop.  Returns once a bottom half ran
  * in @ctx: a handler that started before has finished, and removed
  * handlers and deleted bottom halves will not run any more.
  */
@@ -170,14 +168,20 @@ void nvme_io_barrier(AioContext *ctx)
     aio_wait_bh_oneshot(ctx, nvme_io_barrier_bh, NULL);
 }
 
+/* Context: main loop.  A barrier in every iothread of @n's queues. */
+void nvme_io_barrier_all(NvmeCtrl *n)
+{
+    for (uint32_t i = 0; i < n->iot.nr; i++) {
+        nvme_io_barrier(iothread_get_aio_context(n->iot.threads[i]));
+    }
+}
+
 /*
- * Context: main loop; takes io_lock.  Does a command of an iothread queue
- * still wait for the block layer?  Parked ones do not; gated and unpaired
- * fused ones have nothing submitted.
+ * Context: main loop.  Is an iothread queue of @n still busy?  (Its own
+ * iothread answers for each: queue.c.)
  */
 static bool nvme_io_busy(NvmeCtrl *n)
 {
-    NVME_IO_LOCK_GUARD(n);
     for (uint32_t i = 1; i < n->queues.num; i++) {
         NvmeSQueue *sq = n->queues.sq[i];
 
@@ -214,14 +218,15 @@ bool nvme_ns_in_drain(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop, io_lock not held.  Stop the iothread queues: once
- * iot.stopped is set under io_lock no fetch or completion posting of an
- * iothread queue is running or will start.  The drain lets every backend
- * callback run (completions wait on their CQ); a command of several
- * backend requests (Write Zeroes, Copy, ...) whose next request was
- * queued by the drain is waited for until it has finished (each backend
- * completion kicks AIO_WAIT_WHILE), unless an outer drained section
- * holds them.  Nests; without iothreads only counts.
+ * Context: main loop.  Stop @n's iothread queues (and only @n's): once
+ * iot.stopped is set and a barrier ran in each of its iothreads, no fetch
+ * or completion posting of its queues is running or will start.  The
+ * drain lets every backend callback run (completions wait on their CQ); a
+ * command of several backend requests (Write Zeroes, Copy, ...) whose
+ * next request was queued by the drain is waited for until it has
+ * finished (each backend completion kicks AIO_WAIT_WHILE), unless an
+ * outer drained section holds them.  Then the main loop may change queue
+ * state.  Nests; without iothreads only counts.
  */
 void nvme_io_quiesce(NvmeCtrl *n)
 {
@@ -229,9 +234,8 @@ void nvme_io_quiesce(NvmeCtrl *n)
         return;
     }
     trace_nvme_io_quiesce(true);
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        n->iot.stopped = true;
-    }
+    qatomic_set(&n->iot.stopped, true);
+    nvme_io_barrier_all(n);
     nvme_ns_drain_all(n);
     AIO_WAIT_WHILE(NULL, nvme_io_busy(n) && !nvme_ns_in_drain(n));
 }
@@ -244,11 +248,7 @@ void nvme_io_resume(NvmeCtrl *n)
         return;
     }
     trace_nvme_io_quiesce(false);
-    NVME_IO_LOCK_GUARD(n);
-    n->iot.stopped = false;
-    if (!QTAILQ_EMPTY(&n->ioerr.parked)) {
-        qemu_bh_schedule(n->ioerr.retry_bh);     /* ioerr.c skipped it */
-    }
+    qatomic_set(&n->iot.stopped, false);
     for (uint32_t i = 1; i < n->queues.num; i++) {
         if (n->queues.cq[i] && nvme_ctx_is_iothread(n->queues.cq[i]->ctx)) {
             qemu_bh_schedule(n->queues.cq[i]->bh);
@@ -260,18 +260,55 @@ void nvme_io_resume(NvmeCtrl *n)
 }
 
 /*
- * Context: any.  Admin commands that run with the I/O queues quiesced:
- * all but those that neither read nor change I/O queue state.
+ * Context: main loop.  Namespace @ns of @n is going (detached, deleted)
+ * or changing (formatted, sanitized), and the caller made new commands
+ * miss it (the attach table) or fail on it (a flag) already.  Wait for
+ * the commands of @n's I/O queues that got it before: after a barrier in
+ * each of @n's iothreads, every queue pass that read the table or the
+ * flag has ended and counted its commands (nvme_req_ns_hold); the drain
+ * of its backend lets requests held back (a throttle) through; then until
+ * none of them is counted any more.  Other namespaces and controllers
+ * keep running.
+ */
+void nvme_ns_fence(NvmeCtrl *n, NvmeNamespace *ns)
+{
+    nvme_io_barrier_all(n);
+    if (nvme_ns_users(n, ns->nsid)) {
+        blk_drain(ns->blk);
+    }
+    AIO_WAIT_WHILE(NULL, nvme_ns_users(n, ns->nsid) && !nvme_ns_in_drain(n));
+}
+
+/*
+ * Context: main loop.  nvme_ns_fence() on every controller @ns is
+ * attached to (it is shared by the subsystem's controllers).
+ */
+void nvme_ns_fence_all(NvmeNamespace *ns)
+{
+    NvmeSubsys *s = ns->subsys;
+
+    for (int i = 0; s && i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i] && nvme_ns(s->ctrls[i], ns->nsid) == ns) {
+            nvme_ns_fence(s->ctrls[i], ns);
+        }
+    }
+}
+
+/*
+ * Context: any.  Admin commands that run with the controller's I/O queues
+ * quiesced: those that change state every queue reads (interrupt
+ * coalescing and other features, the shadow doorbells).  Commands that
+ * change a namespace fence that namespace only (nvme_ns_fence); queue
+ * deletion stops its queue only (queue.c); the rest touch no state an
+ * I/O queue uses, or only state with its own protection.
  */
 bool nvme_admin_quiesces(uint8_t opcode)
 {
     switch (opcode) {
-    case NVME_ADM_CMD_ASYNC_EV_REQ:
-    case NVME_ADM_CMD_KEEP_ALIVE:
-    case NVME_ADM_CMD_IDENTIFY:
-    case NVME_ADM_CMD_GET_FEATURES:
-        return false;
-    default:
+    case NVME_ADM_CMD_SET_FEATURES:
+    case NVME_ADM_CMD_DBBUF_CONFIG:
         return true;
+    default:
+        return false;
     }
 }

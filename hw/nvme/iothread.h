@@ -1,7 +1,8 @@
 /*
  * I/O queues in iothreads (iothread.c): which AioContext runs each I/O
- * queue id, quiesce / resume of those queues around main-loop changes,
- * and the hand-over of a fatal error to the main loop.
+ * queue id, quiesce / resume of a controller's queues, the fence that
+ * waits out a namespace's commands, and the hand-over of a fatal error to
+ * the main loop.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,19 +11,21 @@
 #define HW_NVME_IOTHREAD_H
 
 #include "qemu/main-loop.h"
-#include "qemu/thread.h"
-#include "qemu/lockable.h"
 #include "block/aio.h"
 #include "types.h"
 
-/* Controller state (NvmeCtrl.iot); set up at realize. */
+/*
+ * Controller state (NvmeCtrl.iot); set up at realize.  @stopped is
+ * written by the main loop and read by the queues (atomic); @fatal_why
+ * is set once by whichever queue sees a fatal error (cmpxchg) and taken
+ * by the main loop's bottom half.  The rest is main loop only.
+ */
 typedef struct NvmeIothreads {
     AioContext **qctx;          /* per I/O queue id: NULL = main loop */
     struct IOThread **threads;  /* referenced, distinct */
     uint32_t nr;
-    QemuRecMutex *io_lock;      /* the subsystem's, see queue.c */
     bool stopped;               /* quiesced: iothread queues stand still */
-    uint32_t quiesce_depth;     /* main loop only */
+    uint32_t quiesce_depth;
     const char *fatal_why;      /* fatal status from an iothread */
     QEMUBH *fatal_bh;
 } NvmeIothreads;
@@ -36,10 +39,10 @@ bool nvme_ns_in_drain(NvmeCtrl *n);
 void nvme_io_quiesce(NvmeCtrl *n);
 void nvme_io_resume(NvmeCtrl *n);
 void nvme_io_barrier(AioContext *ctx);
+void nvme_io_barrier_all(NvmeCtrl *n);
+void nvme_ns_fence(NvmeCtrl *n, NvmeNamespace *ns);
+void nvme_ns_fence_all(NvmeNamespace *ns);
 bool nvme_admin_quiesces(uint8_t opcode);
-
-/* io_lock guard for a function that touches I/O queue state. */
-#define NVME_IO_LOCK_GUARD(n) QEMU_LOCK_GUARD((n)->iot.io_lock)
 
 /* Context: any.  An I/O queue handled outside the main loop. */
 static inline bool nvme_ctx_is_iothread(AioContext *ctx)

@@ -30,6 +30,7 @@
 #include "queue.h"
 #include "subsys.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_LBAS_LSIRI_DEFAULT     10
@@ -44,7 +45,7 @@ static uint32_t nvme_lbas_adds(NvmeCtrl *n)
         NvmeNamespace *ns = n->ns[nsid];
 
         if (ns) {
-            adds += ns->unc.adds + ns->media.adds;
+            adds += nvme_unc_adds(ns);           /* unc.c */
         }
     }
     return adds;

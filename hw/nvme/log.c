@@ -13,7 +13,6 @@
 #include "endgrp.h"
 #include "event.h"
 #include "firmware.h"
-#include "iothread.h"
 #include "lba-status.h"
 #include "log-pages.h"
 #include "log.h"
@@ -76,14 +75,34 @@ static size_t nvme_log_supported_page(NvmeCtrl *n, uint8_t *buf)
     return nvme_log_fill_supported(buf, lids);
 }
 
+/* Context: main loop (realize). */
+void nvme_errlog_init(NvmeCtrl *n)
+{
+    qemu_mutex_init(&n->errlog.lock);
+}
+
+/* Context: main loop (unrealize). */
+void nvme_errlog_cleanup(NvmeCtrl *n)
+{
+    qemu_mutex_destroy(&n->errlog.lock);
+}
+
+/* Context: any.  Error count of the newest entry. */
+uint64_t nvme_errlog_count(NvmeCtrl *n)
+{
+    QEMU_LOCK_GUARD(&n->errlog.lock);
+    return n->errlog.ring.count;
+}
+
 /*
- * Context: main loop or queue; takes io_lock (I/O and admin completions
- * share the log).  Record a failed command (the completion path).
+ * Context: queue, or main loop; takes errlog.lock (every queue's failed
+ * commands share the log).  Record a failed command (the completion
+ * path).
  */
 void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 {
-    NVME_IO_LOCK_GUARD(n);
-    req->err_seq = nvme_errlog_add(&n->errlog, (NvmeErrorLog) {
+    QEMU_LOCK_GUARD(&n->errlog.lock);
+    req->err_seq = nvme_errlog_add(&n->errlog.ring, (NvmeErrorLog) {
         .sqid = cpu_to_le16(req->sq->sqid),
         .cid = req->cmd.cid,
         .status_field = cpu_to_le16(req->status << 1),
@@ -95,14 +114,14 @@ void nvme_log_error(NvmeCtrl *n, NvmeRequest *req)
 }
 
 /*
- * Context: main loop; takes io_lock.  An error tied to no command (a bad
- * doorbell write): SQID and CID are FFFFh, so the Error event the device
- * raises points at an entry that says what happened.
+ * Context: main loop; takes errlog.lock.  An error tied to no command (a
+ * bad doorbell write): SQID and CID are FFFFh, so the Error event the
+ * device raises points at an entry that says what happened.
  */
 void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
 {
-    NVME_IO_LOCK_GUARD(n);
-    nvme_errlog_add(&n->errlog, (NvmeErrorLog) {
+    QEMU_LOCK_GUARD(&n->errlog.lock);
+    nvme_errlog_add(&n->errlog.ring, (NvmeErrorLog) {
         .sqid = cpu_to_le16(0xffff),
         .cid = cpu_to_le16(0xffff),
         .param_error_location = cpu_to_le16(loc),
@@ -115,8 +134,18 @@ void nvme_log_error_nocmd(NvmeCtrl *n, uint16_t loc)
  */
 void nvme_log_error_posted(NvmeCtrl *n, NvmeRequest *req, uint8_t phase)
 {
-    NVME_IO_LOCK_GUARD(n);
-    nvme_errlog_set_phase(&n->errlog, req->err_seq, phase);
+    if (!req->err_seq) {
+        return;
+    }
+    QEMU_LOCK_GUARD(&n->errlog.lock);
+    nvme_errlog_set_phase(&n->errlog.ring, req->err_seq, phase);
+}
+
+/* Context: main loop; takes errlog.lock.  Newest entry first. */
+static size_t nvme_log_errors(NvmeCtrl *n, uint8_t *buf)
+{
+    QEMU_LOCK_GUARD(&n->errlog.lock);
+    return nvme_errlog_fill(&n->errlog.ring, buf);
 }
 
 /*
@@ -138,7 +167,7 @@ static size_t nvme_log_smart(NvmeCtrl *n, const NvmeStats *st,
         .power_on_ms = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) -
                        n->stats.power_on_at,
         .media_errors = st->media_errors,
-        .error_count = n->errlog.count,
+        .error_count = nvme_errlog_count(n),
     };
 
     return nvme_log_fill_smart(buf, &v);
@@ -177,10 +206,13 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
     case NVME_LOG_SUPPORTED:
         return nvme_log_supported_page(n, buf);
     case NVME_LOG_ERROR_INFO:
-        return nvme_errlog_fill(&n->errlog, buf);
-    case NVME_LOG_SMART_INFO:
+        return nvme_log_errors(n, buf);
+    case NVME_LOG_SMART_INFO: {
+        NvmeStats st;
+
         if (nsid == 0 || nsid == NVME_NSID_BROADCAST) {
-            return nvme_log_smart(n, &n->stats.ctrl, buf);
+            nvme_stats_read(n, 0, &st);
+            return nvme_log_smart(n, &st, buf);
         }
         /* LPA bit 0: an active NSID gets that namespace's figures */
         *status = nvme_nsid_status(n, nsid);
@@ -188,7 +220,9 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
             nvme_req_reject(req, *status, 4, 0, "SMART of an inactive NSID");
             return 0;
         }
-        return nvme_log_smart(n, &n->stats.ns[nsid], buf);
+        nvme_stats_read(n, nsid, &st);
+        return nvme_log_smart(n, &st, buf);
+    }
     case NVME_LOG_ENDGRP:
         return nvme_endgrp_fill_log(n, req, buf, status);   /* endgrp.c */
     case NVME_LOG_FW_SLOT_INFO:

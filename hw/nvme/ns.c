@@ -21,8 +21,8 @@
 #include "atomic.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "gate.h"
 #include "hotplug.h"
-#include "iothread.h"
 #include "ns.h"
 #include "pi.h"
 #include "props.h"
@@ -169,7 +169,8 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
         .mssrl = params->mssrl, .mcl = params->mcl, .msrc = params->msrc,
     };
     nvme_atomic_ns_init(ns, &params->atomic);
-    QTAILQ_INIT(&ns->gate.waiters);
+    nvme_unc_init(ns);
+    nvme_gate_init(ns);
     trace_nvme_ns_setup(ns->nsid, ns->nlbas, ns->lbasz);
     return true;
 }
@@ -402,34 +403,26 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
 }
 
 /*
- * Context: main loop.  Unplug (hotplug.c detaches it and lets the
- * commands on it finish first): every controller of the subsystem stops
- * its iothread queues while the namespace goes away.
+ * Context: main loop.  Unplug: hotplug.c detaches it from every
+ * controller, each waiting only for its commands on this namespace
+ * (nvme_ns_fence); the other namespaces keep running.
  */
 static void nvme_ns_unrealize(DeviceState *dev)
 {
     NvmeNsDevice *d = NVME_NS(dev);
-    NvmeSubsys *s = d->ns.subsys;
 
-    if (!s) {               /* never allocated, or deleted by the host */
+    if (!d->ns.subsys) {    /* never allocated, or deleted by the host */
+        nvme_unc_cleanup(&d->ns);
+        nvme_gate_cleanup(&d->ns);
         nvme_resv_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
         nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
     nvme_hotplug_detach_ns(&d->ns);
-    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (s->ctrls[i]) {
-            nvme_io_quiesce(s->ctrls[i]);
-        }
-    }
     nvme_subsys_remove_ns(&d->ns);
-    nvme_unc_free(&d->ns);
-    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (s->ctrls[i]) {
-            nvme_io_resume(s->ctrls[i]);
-        }
-    }
+    nvme_unc_cleanup(&d->ns);
+    nvme_gate_cleanup(&d->ns);
     nvme_resv_ns_cleanup(&d->ns);
     nvme_zns_ns_cleanup(&d->ns);
     nvme_atomic_ns_cleanup(&d->ns);

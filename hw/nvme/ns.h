@@ -17,7 +17,7 @@
 #include "pi.h"             /* PI sizes and formats */
 #include "types.h"
 #include "unc.h"
-#include "nvm-compare.h"
+#include "gate.h"
 #include "resv.h"
 #include "zns.h"
 #include "atomic.h"
@@ -58,6 +58,7 @@ struct NvmeNamespace {
     bool auto_attach;           /* attach to controllers as they appear */
     NvmeUncList unc;            /* Write Uncorrectable marks */
     NvmeUncList media;          /* blocks of failed reads: listed, readable */
+    QemuMutex unc_lock;         /* unc and media (unc.c) */
     NvmeNsGate gate;            /* fused Compare and Write atomicity */
     uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
     uint8_t conf_lbads;         /* log2 of the configured block size */

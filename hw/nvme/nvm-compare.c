@@ -1,6 +1,6 @@
 /*
- * NVM Compare, fused Compare and Write, and the namespace write gate that
- * makes the fused operation atomic.
+ * NVM Compare and fused Compare and Write; the namespace write gate that
+ * makes the fused operation atomic is in gate.c.
  *
  * Compare copies the host's data into a buffer first (so a bad data
  * pointer fails before any backend I/O), reads the blocks from the
@@ -15,12 +15,8 @@
  * and is held until the next command of the same SQ arrives; that one
  * must be its Write (FUSE 10b) on the same LBA range, else the Compare
  * completes with Missing Fused Command.  The pair then takes the write
- * gate of its namespace: data-changing commands (LBCC in the opcode
- * table) that arrive while a pair owns the gate wait in arrival order, and
- * the pair starts only when the data-changing commands already running
- * have finished.  So no other write lands between the compare's read and
- * the pair's write.  The gate covers the whole namespace: fused pairs are
- * rare and the gate is held only for one read and one write.
+ * gate of its namespace (gate.c), so no other write lands between the
+ * compare's read and the pair's write.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -29,10 +25,9 @@
 #include "qemu/memalign.h"
 #include "system/block-backend.h"
 #include "ctrl.h"
-#include "dispatch.h"
 #include "dma.h"
+#include "gate.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "ns.h"
 #include "nvm-compare.h"
 #include "nvm-meta.h"
@@ -176,7 +171,6 @@ static void nvme_cmp_read_cb(void *opaque, int ret)
     NvmeCmpDone *done = s->done;
     uint16_t status;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         req->err_lba = req->slba;
@@ -251,161 +245,8 @@ uint16_t nvme_nvm_compare(NvmeCtrl *n, NvmeRequest *req)
     return status ? status : nvme_cmp_start(n, req, nvme_cmp_complete);
 }
 
-/* ---- the namespace write gate ---- */
-
-/* Context: main loop.  Start the owning pair once no write is running. */
-static void nvme_fused_run(NvmeRequest *first);
-
-static void nvme_gate_kick(NvmeNamespace *ns)
-{
-    NvmeNsGate *g = &ns->gate;
-
-    if (g->owner && !g->owner_started && g->writes == 0 &&
-        !nvme_req_dropping(g->owner)) {
-        g->owner_started = true;
-        nvme_fused_run(g->owner);
-    }
-}
-
-/* Context: main loop.  Run waiters in order until a pair takes the gate. */
-static void nvme_gate_run(NvmeNamespace *ns)
-{
-    NvmeNsGate *g = &ns->gate;
-    NvmeRequest *req;
-
-    if (g->running) {
-        return;
-    }
-    g->running = true;
-    while (!g->owner && (req = QTAILQ_FIRST(&g->waiters)) &&
-           !nvme_req_dropping(req)) {
-        uint16_t status;
-
-        QTAILQ_REMOVE(&g->waiters, req, gate_entry);
-        if (req->fused_partner) {
-            req->gate = NVME_GATE_NONE;
-            g->owner = req;
-            g->owner_started = false;
-            break;
-        }
-        req->gate = NVME_GATE_COUNTED;
-        g->writes++;
-        /* aborted by a Preempt and Abort while it waited: do not run it */
-        status = req->aborted ? NVME_SUCCESS :
-                 nvme_nvm_ops[req->cmd.opcode].handler(nvme_req_ctrl(req),
-                                                       req);
-        if (status != NVME_NO_COMPLETE) {
-            nvme_req_complete(req, status);
-        }
-    }
-    g->running = false;
-    nvme_gate_kick(ns);
-}
-
-/*
- * Context: main loop.  Called by dispatch for every I/O command before its
- * handler, with the opcode's effects: a data-changing command (LBCC) is
- * held back (true) while a fused pair
- * owns or waits for the gate, else counted as running.
- */
-bool nvme_gate_hold(NvmeRequest *req, uint32_t effects)
-{
-    NvmeNsGate *g;
-
-    if (!(effects & NVME_CMD_EFF_LBCC) || !req->ns ||
-        req->sq->sqid == 0) {
-        return false;
-    }
-    g = &req->ns->gate;
-    if (g->owner || !QTAILQ_EMPTY(&g->waiters)) {
-        req->gate = NVME_GATE_WAITING;
-        QTAILQ_INSERT_TAIL(&g->waiters, req, gate_entry);
-        trace_nvme_gate_hold(le16_to_cpu(req->cmd.cid), req->ns->nsid);
-        return true;
-    }
-    req->gate = NVME_GATE_COUNTED;
-    g->writes++;
-    return false;
-}
-
-/* Context: main loop.  The completion path: leave the gate. */
-void nvme_gate_release(NvmeRequest *req)
-{
-    NvmeNsGate *g;
-
-    switch (req->gate) {
-    case NVME_GATE_COUNTED:
-        g = &req->ns->gate;
-        g->writes--;
-        break;
-    case NVME_GATE_FUSED_WRITE:
-        g = &req->ns->gate;
-        g->owner = NULL;
-        break;
-    default:
-        return;
-    }
-    req->gate = NVME_GATE_NONE;
-    nvme_gate_run(req->ns);
-}
-
-/* Context: main loop.  A pair asks for the gate. */
-static void nvme_gate_enter_pair(NvmeRequest *first)
-{
-    NvmeNsGate *g = &first->ns->gate;
-
-    if (g->owner || !QTAILQ_EMPTY(&g->waiters)) {
-        first->gate = NVME_GATE_WAITING;
-        QTAILQ_INSERT_TAIL(&g->waiters, first, gate_entry);
-        trace_nvme_gate_hold(le16_to_cpu(first->cmd.cid), first->ns->nsid);
-        return;
-    }
-    g->owner = first;
-    g->owner_started = false;
-    nvme_gate_kick(first->ns);
-}
-
-/*
- * Context: main loop, before an SQ is deleted (its requests are then
- * released without completion): forget its held commands, and keep its
- * running ones from starting more backend I/O than the drain waits for.
- */
-void nvme_gate_cancel_sq(NvmeCtrl *n, NvmeSQueue *sq)
-{
-    NvmeRequest *req, *next;
-
-    sq->fused_first = NULL;
-    sq->fused_failed = false;
-    QTAILQ_FOREACH(req, &sq->inflight, entry) {
-        req->cancelled = true;
-    }
-    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
-        NvmeNsGate *g = n->ns[i] ? &n->ns[i]->gate : NULL;
-
-        if (!g) {
-            continue;
-        }
-        QTAILQ_FOREACH_SAFE(req, &g->waiters, gate_entry, next) {
-            if (req->sq == sq) {
-                QTAILQ_REMOVE(&g->waiters, req, gate_entry);
-                req->gate = NVME_GATE_NONE;
-            }
-        }
-        if (g->owner && g->owner->sq == sq && !g->owner_started) {
-            g->owner = NULL;
-        }
-        nvme_gate_run(n->ns[i]);
-    }
-}
-
 /* ---- fused Compare and Write ---- */
 
-/* Context: main loop.  The pair is over: hand the gate on. */
-static void nvme_fused_finish(NvmeNamespace *ns)
-{
-    ns->gate.owner = NULL;
-    nvme_gate_run(ns);
-}
 
 /* Context: main loop.  The compare half is done: run or fail the write. */
 static void nvme_fused_compared(NvmeRequest *first, uint16_t status)
@@ -419,7 +260,7 @@ static void nvme_fused_compared(NvmeRequest *first, uint16_t status)
     if (status || nvme_req_stopping(second)) {
         trace_nvme_fused_failed(le16_to_cpu(second->cmd.cid), status);
         nvme_req_complete(second, NVME_CMD_ABORT_FAILED_FUSE);
-        nvme_fused_finish(ns);
+        nvme_gate_pair_done(ns);
         return;
     }
     second->gate = NVME_GATE_FUSED_WRITE;
@@ -429,10 +270,24 @@ static void nvme_fused_compared(NvmeRequest *first, uint16_t status)
     }
 }
 
-/* Context: main loop.  The pair owns the gate and no write is running. */
-static void nvme_fused_run(NvmeRequest *first)
+/*
+ * Context: queue (the pair's, handed over by the gate).  The pair owns
+ * the gate and no write is running.
+ */
+void nvme_fused_run(NvmeRequest *first)
 {
     uint16_t status;
+
+    first->gate = NVME_GATE_NONE;       /* the owner is the gate's */
+    if (nvme_req_stopping(first)) {
+        NvmeRequest *second = first->fused_partner;
+
+        first->fused_partner = second->fused_partner = NULL;
+        nvme_req_complete(first, NVME_CMD_ABORT_REQ);
+        nvme_req_complete(second, NVME_CMD_ABORT_FAILED_FUSE);
+        nvme_gate_pair_done(first->ns);
+        return;
+    }
 
     trace_nvme_fused_run(le16_to_cpu(first->cmd.cid),
                          le16_to_cpu(first->fused_partner->cmd.cid));
@@ -552,7 +407,7 @@ uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req)
         if (status) {
             return status;
         }
-        if (sq->head == sq->tail) {
+        if (sq->head == qatomic_read(&sq->tail)) {
             return nvme_req_reject(req, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
                                    "first fused command is the last in SQ");
         }

@@ -37,7 +37,6 @@
 #include "system/block-backend.h"
 #include "ctrl.h"
 #include "dma.h"
-#include "iothread.h"
 #include "ns.h"
 #include "nvm-copy.h"
 #include "nvm-meta.h"
@@ -164,7 +163,6 @@ static void nvme_copy_cb(void *opaque, int ret)
     NvmeNamespace *ns = job->req->ns;
     uint16_t status;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         if (job->is_write) {

@@ -36,7 +36,6 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "ns.h"
 #include "nvm-meta.h"
 #include "pi.h"
@@ -337,7 +336,6 @@ static void nvme_meta_cb(void *opaque, int ret)
     BlockAcctStats *stats = blk_get_stats(ns->blk);
     uint16_t status = NVME_SUCCESS;
 
-    NVME_IO_LOCK_GUARD(n);
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);

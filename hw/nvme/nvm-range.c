@@ -25,7 +25,6 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "lba-status.h"
 #include "ns.h"
 #include "nvm-meta.h"
@@ -181,7 +180,6 @@ void nvme_range_job_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_finish(job, ret);
@@ -237,7 +235,6 @@ static void nvme_zeroes_md_cb(void *opaque, int ret)
 {
     NvmeRangeJob *job = opaque;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
@@ -295,7 +292,6 @@ static void nvme_verify_md_cb(void *opaque, int ret)
     NvmePiExpect e;
     uint16_t status;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         nvme_range_job_cb(job, ret);
@@ -328,7 +324,6 @@ static void nvme_verify_data_cb(void *opaque, int ret)
     NvmeRangeJob *job = opaque;
     NvmeNamespace *ns = job->req->ns;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(job->req));
     job->req->aiocb = NULL;
     if (ret < 0 || !nvme_verify_checks_pi(job->req) ||
         nvme_req_stopping(job->req)) {
@@ -717,8 +712,8 @@ uint8_t *nvme_lbas_log(NvmeCtrl *n, size_t *size)
         if (!ns) {
             continue;
         }
-        gen += ns->unc.gen + ns->media.gen;
-        nvme_unc_tracked(ns, &t[nsid]);
+        nvme_unc_tracked(ns, &t[nsid]);     /* a copy: unc.c */
+        gen += t[nsid].gen;
         if (t[nsid].nr) {
             len += 16 + 16 * nvme_lbas_fill(&t[nsid], 0, UINT64_MAX, NULL, 0);
         }

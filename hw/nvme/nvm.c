@@ -20,7 +20,6 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "ns.h"
 #include "nvm-meta.h"
 #include "nvm.h"
@@ -38,7 +37,6 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
     BlockAcctStats *stats = blk_get_stats(req->ns->blk);
     uint16_t status = NVME_SUCCESS;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     req->aiocb = NULL;
     if (ret < 0) {
         block_acct_failed(stats, &req->acct);
@@ -327,7 +325,6 @@ static void nvme_nvm_flush_cb(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
 
-    NVME_IO_LOCK_GUARD(nvme_req_ctrl(req));
     if (ret < 0 && req->status == NVME_SUCCESS) {
         req->status = nvme_status_from_errno(ret, true);
     }

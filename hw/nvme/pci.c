@@ -41,6 +41,7 @@
 #include "iothread.h"
 #include "irqfd.h"
 #include "lba-status.h"
+#include "log.h"
 #include "ns.h"
 #include "pmr.h"
 #include "props.h"
@@ -286,6 +287,7 @@ static bool nvme_init_state(NvmeCtrl *n, Error **errp)
 {
     nvme_queues_init(n, n->params.max_ioqpairs + 1, &nvme_cmd_hooks);
     nvme_aer_init(n);
+    nvme_errlog_init(n);
     nvme_features_init(n);
     nvme_stats_init(n);
     return true;
@@ -368,6 +370,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_sriov_exit(n);         /* a primary's VFs go first */
     nvme_ctrl_reset(n);
     nvme_io_error_cleanup(n);
+    nvme_errlog_cleanup(n);
     nvme_sanitize_cleanup(n);
     nvme_selftest_cleanup(n);
     nvme_fw_cleanup(n);

@@ -7,55 +7,38 @@
  * posts as many as fit (the device never overwrites an entry the host has
  * not consumed) and raises one interrupt for the batch.
  *
- * Threading model
+ * Threading model (docs/architecture.rst has the whole picture)
  * ---------------
- * Contexts.  The main loop (BQL held) runs the registers, the admin
- * queue and every admin command, QOM properties, reset, realize and
- * unplug, and raises interrupts (msix_notify, pci_set_irq).  Each I/O
- * CQ gets an AioContext when it is created: the main loop, or the
- * iothread that the "iothread" / "iothread-queue-mapping" properties
- * give its queue id (iothread.c).  An I/O SQ runs in its CQ's context.
- * There the queue's bottom halves fetch, dispatch and submit to the
- * block layer (which accepts requests from any AioContext and completes
- * them in the submitting one), post completions, and its ioeventfd and
- * shadow-doorbell poll handlers run.  "Context: queue" below means "the
- * queue's context, io_lock held".
+ * Each SQ/CQ pair belongs to one AioContext, its CQ's: the main loop, or
+ * the iothread that "iothread" / "iothread-queue-mapping" give its queue
+ * id (iothread.c).  There, and only there, the queue's bottom halves
+ * fetch, dispatch and submit to the block layer (which completes a
+ * request in the context that submitted it), post completions and
+ * raise the interrupt; its ioeventfd and poll handlers run there too.
+ * "Context: queue" means that context.  No lock is shared between
+ * queues: what the pairs share has its own narrow protection, named
+ * where it is defined (SMART counters are per queue, summed when read;
+ * the error log, reservations, Write Uncorrectable marks and the write
+ * gate have a lock or atomics of their own; Asynchronous Events are
+ * handed to the main loop).
  *
- * io_lock.  A recursive mutex per NVM subsystem (its controllers share
- * namespaces, and with them the write gate and marks) that protects all I/O
- * queue state (rings, request pools and lists, coalescing counters) and
- * the controller state the I/O path writes (error log, SMART counters,
- * Write Uncorrectable marks, the fused-command write gate, parked
- * requests).  Every I/O queue entry point takes it: the queue's bottom
- * halves, poll handlers, block completion callbacks, the coalescing
- * timer and MMIO doorbell writes.  Lock order is BQL before io_lock; a
- * thread holding io_lock never waits for another thread: it never takes
- * the BQL (DMA from an iothread is restricted to RAM, nvme_dma_attrs) and
- * never drains.  With several iothreads the lock serialises command
- * processing of one subsystem; the block I/O itself runs in parallel.
+ * What crosses contexts, all without locks: the main loop's doorbell
+ * writes store the SQ tail / CQ head (atomic) and schedule the queue's
+ * bottom half; the queue stores its CQ tail (atomic) for the main loop's
+ * checks; interrupts of an iothread CQ go through an EventNotifier (or a
+ * KVM irqfd, irqfd.c) to the main loop; the coalescing timer is a
+ * main-loop timer that takes the pending count with an atomic exchange;
+ * a fatal error stops the controller at once (running, atomic) and sets
+ * CSTS.CFS from a main-loop bottom half.
  *
- * Quiesce.  State the I/O path only reads (namespaces and their formats,
- * features, ANA, sanitize, queue tables, the doorbell buffer) is changed
- * by the main loop either under io_lock for a single update, or inside
- * nvme_io_quiesce()/nvme_io_resume() (iothread.c): quiesce sets
- * iot.stopped under io_lock, so iothread queues stop fetching and posting
- * at the next entry point, then drains the namespaces so no completion
- * callback is left; resume clears it and kicks every iothread queue.
- * Every admin command except AER, Keep Alive, Identify and Get Features
- * runs quiesced (for commands that change namespaces, every controller
- * of the subsystem), as do controller reset, shutdown and namespace
- * unplug.  Without iothreads quiesce is a counter only.
- *
- * Hand-over.  Deleting an iothread queue (always quiesced) removes its
- * handlers and bottom halves, then waits for one bottom half in that
- * iothread (nvme_io_barrier) so no handler still sees the queue before
- * it is freed.  Interrupts of an iothread CQ go through an EventNotifier
- * whose handler runs in the main loop and calls msix_notify or
- * re-evaluates the INTx level, or, with KVM, straight to the guest as an
- * irqfd while the vector is unmasked (irqfd.c); the coalescing timer is a
- * main-loop QEMU_CLOCK_VIRTUAL timer (that clock is driven by the main
- * loop) and takes io_lock.  A fatal error seen by an iothread stops the queues
- * at once and sets CSTS.CFS from a main-loop bottom half.
+ * When the main loop must change what queues use, it stops only what it
+ * touches: a deleted SQ stops itself (stopped, then a barrier bottom half
+ * in its context, then it waits until none of its commands waits for the
+ * block layer, asking its context); a namespace that goes or changes is
+ * fenced (nvme_ns_fence: commands count themselves per queue while they
+ * use a namespace); the controller's reset, shutdown and the admin
+ * commands nvme_admin_quiesces() names quiesce that controller's queues
+ * (iothread.c).  Without iothreads all of this runs in one thread.
  *
  * Re-entrancy.  Main-loop bottom halves carry the device's re-entrancy
  * guard, so DMA that targets the device's own BAR cannot recurse into
@@ -80,9 +63,11 @@
 #include "iothread.h"
 #include "irqfd.h"
 #include "queue.h"
+#include "types.h"
 #include "trace.h"
 
 static void nvme_sq_bh(void *opaque);
+static void nvme_req_ns_drop(NvmeRequest *req);
 static void nvme_cq_bh(void *opaque);
 static void nvme_sq_fetch(NvmeSQueue *sq);
 static void nvme_cq_coal_timer(void *opaque);
@@ -91,6 +76,24 @@ static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
                                       uint32_t size)
 {
     return (tail + size - head) % size;
+}
+
+/* Context: queue.  Quiesced: an iothread queue stands still. */
+static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
+{
+    return qatomic_read(&n->iot.stopped) && nvme_ctx_is_iothread(ctx);
+}
+
+/* Context: queue.  The SQ fetches nothing now (quiesced, being deleted). */
+static bool nvme_sq_stopped(NvmeSQueue *sq)
+{
+    return qatomic_read(&sq->stopped) || nvme_queue_stopped(sq->n, sq->ctx);
+}
+
+/* Context: queue.  The CQ head (the main loop's doorbell stores it). */
+static inline uint32_t nvme_cq_head(NvmeCQueue *cq)
+{
+    return qatomic_read(&cq->head);
 }
 
 /* Context: main loop.  Raise @cq's MSI-X vector, or update INTx. */
@@ -257,6 +260,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     sq->reqs = g_new0(NvmeRequest, size);
     QTAILQ_INIT(&sq->free_reqs);
     QTAILQ_INIT(&sq->inflight);
+    QTAILQ_INIT(&sq->parked);
     for (uint32_t i = 0; i < size; i++) {
         sq->reqs[i].sq = sq;
         nvme_req_pool_init(n, &sq->reqs[i]);
@@ -268,6 +272,10 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     } else {
         sq->bh = qemu_bh_new_guarded(nvme_sq_bh, sq,
                                      &DEVICE(n)->mem_reentrancy_guard);
+    }
+    if (sqid) {
+        sq->ns_users = g_new0(uint32_t, NVME_MAX_NSID + 1);
+        n->queues.hooks->sq_created(n, sq);
     }
     QTAILQ_INSERT_TAIL(&n->queues.cq[cqid]->sqs, sq, cq_link);
     n->queues.sq[sqid] = sq;
@@ -290,12 +298,12 @@ uint16_t nvme_req_reject(NvmeRequest *req, uint16_t status, unsigned byte,
 }
 
 /*
- * Context: queue (any thread holding io_lock, or the main loop with the
- * I/O queues quiesced; admin requests: main loop).  The one completion
- * path: failures are recorded in the error log and traced, then the
- * request waits for room in its CQ, whose bottom half runs in the CQ's
- * context; the completed hook lets the command layer release what the
- * command held (the namespace write gate).
+ * Context: queue (admin requests: main loop).  The one completion path:
+ * failures are recorded in the error log and traced, then the request
+ * waits for room in its CQ, whose bottom half runs in the CQ's context;
+ * the completed hook lets the command layer release what the command held
+ * (the namespace write gate), and the request stops counting as a user of
+ * its namespace.
  */
 void nvme_req_complete(NvmeRequest *req, uint16_t status)
 {
@@ -323,6 +331,7 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
     QTAILQ_INSERT_TAIL(&cq->done, req, entry);
     nvme_cq_schedule(cq);
     n->queues.hooks->completed(req);
+    nvme_req_ns_drop(req);
 }
 
 /* Context: main loop.  Admin queues from AQA/ASQ/ACQ at enable. */
@@ -341,25 +350,94 @@ static void nvme_req_release(NvmeRequest *req)
     NvmeSQueue *sq = req->sq;
 
     sq->n->queues.hooks->released(req);
+    nvme_req_ns_drop(req);
+    if (req->parked) {
+        QTAILQ_REMOVE(&sq->parked, req, park_link);
+        req->parked = false;
+    }
     nvme_dma_unmap(req);
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
 }
 
-/* Context: the SQ's iothread (oneshot bottom half of its deletion). */
-static void nvme_sq_workers_stop_bh(void *opaque)
+/*
+ * Context: queue.  @req stops at an error until the VM runs again
+ * (ioerr.c): it waits on its SQ, which runs it anew then, through the
+ * redispatch hook, which looks its namespace up again.
+ */
+void nvme_req_park(NvmeRequest *req)
 {
-    NvmeSQueue *sq = opaque;
-
-    sq->n->queues.hooks->sq_stop(sq);
+    nvme_req_ns_drop(req);
+    req->parked = true;
+    QTAILQ_INSERT_TAIL(&req->sq->parked, req, park_link);
 }
 
-/* Context: main loop.  Has a command of @sq backend I/O outstanding? */
-bool nvme_sq_busy(NvmeSQueue *sq)
+/* Context: queue.  Run the parked commands again once the VM runs. */
+static void nvme_sq_retry_parked(NvmeSQueue *sq)
 {
     NvmeRequest *req;
 
-    NVME_IO_LOCK_GUARD(sq->n);
+    while (runstate_is_running() && !nvme_sq_stopped(sq) &&
+           (req = QTAILQ_FIRST(&sq->parked))) {
+        QTAILQ_REMOVE(&sq->parked, req, park_link);
+        req->parked = false;
+        trace_nvme_io_retry(le16_to_cpu(req->cmd.cid));
+        sq->n->queues.hooks->redispatch(sq->n, req);
+    }
+}
+
+/*
+ * Context: queue.  @req uses its namespace until it completes: counted
+ * per queue, so that nvme_ns_fence() (main loop) can wait for the
+ * namespace's commands without a shared counter on the I/O path.
+ */
+void nvme_req_ns_hold(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+
+    if (sq->ns_users && req->ns && !req->ns_held) {
+        uint32_t *c = &sq->ns_users[req->ns->nsid];
+
+        qatomic_set(c, *c + 1);
+        req->ns_held = true;
+    }
+}
+
+/* Context: queue.  The command no longer uses its namespace. */
+static void nvme_req_ns_drop(NvmeRequest *req)
+{
+    if (req->ns_held) {
+        uint32_t *c = &req->sq->ns_users[req->ns->nsid];
+
+        qatomic_set(c, *c - 1);
+        req->ns_held = false;
+        aio_wait_kick();        /* a fence may wait in the main loop */
+    }
+}
+
+/*
+ * Context: main loop.  Commands of @n's I/O queues that use namespace
+ * @nsid now; the counts only fall once the namespace is fenced.
+ */
+uint32_t nvme_ns_users(NvmeCtrl *n, uint32_t nsid)
+{
+    uint32_t users = 0;
+
+    for (uint32_t i = 1; n->queues.sq && i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq[i];
+
+        if (sq && sq->ns_users) {
+            users += qatomic_read(&sq->ns_users[nsid]);
+        }
+    }
+    return users;
+}
+
+/* Context: queue.  Has a command of @sq backend work outstanding? */
+static bool nvme_sq_busy_here(NvmeSQueue *sq)
+{
+    NvmeRequest *req;
+
     if (qatomic_read(&sq->busy_workers)) {
         return true;            /* Read/Write worker coroutines (nvm.c) */
     }
@@ -371,32 +449,67 @@ bool nvme_sq_busy(NvmeSQueue *sq)
     return false;
 }
 
-/*
- * Context: main loop.  Commands still in flight are drained (their
- * callbacks run synchronously) and their completions discarded, as the
- * spec lets a deleted SQ's commands be aborted without a completion.
- * Draining every namespace also covers commands with several backend
- * operations (a broadcast flush), which a per-request cancel would miss.
- * Callers quiesce first (admin dispatch, reset), so an iothread queue
- * stands still; the barrier lets a handler that already started finish
- * before the queue is freed.
- */
-void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
+typedef struct NvmeSqCall {
+    NvmeSQueue *sq;
+    bool busy;
+} NvmeSqCall;
+
+static void nvme_sq_busy_bh(void *opaque)
 {
-    NvmeSQueue *sq = n->queues.sq[sqid];
-    NvmeCQueue *cq = n->queues.cq[sq->cqid];
+    NvmeSqCall *c = opaque;
+
+    c->busy = nvme_sq_busy_here(c->sq);
+}
+
+/*
+ * Context: main loop, @sq standing still (quiesced or stopped).  Has a
+ * command of @sq backend work outstanding?  Its lists belong to its
+ * context, which answers.
+ */
+bool nvme_sq_busy(NvmeSQueue *sq)
+{
+    NvmeSqCall c = { .sq = sq };
+
+    if (!nvme_ctx_is_iothread(sq->ctx)) {
+        return nvme_sq_busy_here(sq);
+    }
+    aio_wait_bh_oneshot(sq->ctx, nvme_sq_busy_bh, &c);
+    return c.busy;
+}
+
+/* Context: main loop.  Run @fn(@sq) in @sq's context and wait for it. */
+static void nvme_sq_call(NvmeSQueue *sq, IOHandler *fn)
+{
+    if (nvme_ctx_is_iothread(sq->ctx)) {
+        aio_wait_bh_oneshot(sq->ctx, fn, sq);
+    } else {
+        fn(sq);
+    }
+}
+
+/*
+ * Context: the SQ's (its deletion, stopped).  Commands held above the
+ * queue (fused, gated) are forgotten and running ones start no more
+ * backend I/O than the wait for them covers.
+ */
+static void nvme_sq_cancel_bh(void *opaque)
+{
+    NvmeSQueue *sq = opaque;
+
+    sq->n->queues.hooks->sq_cancel(sq->n, sq);
+}
+
+/*
+ * Context: the SQ's (its deletion, nothing in flight).  Completions not
+ * posted yet are dropped (the spec lets a deleted SQ's commands go without
+ * one), every request goes back to the pool, idle workers end.
+ */
+static void nvme_sq_teardown_bh(void *opaque)
+{
+    NvmeSQueue *sq = opaque;
+    NvmeCQueue *cq = sq->n->queues.cq[sq->cqid];
     NvmeRequest *req, *next;
 
-    n->queues.hooks->sq_cancel(n, sq);  /* held fused/gated: cancelled */
-    if (!QTAILQ_EMPTY(&sq->inflight)) {
-        nvme_ns_drain_all(n);
-        /*
-         * A multi-request command (Write Zeroes, Copy, metadata...) whose
-         * next request was queued by the drain runs it after the drained
-         * section: wait for it, and for its end at the next step.
-         */
-        AIO_WAIT_WHILE(NULL, nvme_sq_busy(sq) && !nvme_ns_in_drain(n));
-    }
     QTAILQ_FOREACH_SAFE(req, &cq->done, entry, next) {
         if (req->sq == sq) {
             QTAILQ_REMOVE(&cq->done, req, entry);
@@ -406,25 +519,53 @@ void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
     QTAILQ_FOREACH_SAFE(req, &sq->inflight, entry, next) {
         nvme_req_release(req);
     }
+    sq->n->queues.hooks->sq_stop(sq);
+}
+
+/*
+ * Context: main loop.  Only this SQ stops; the controller's other queues
+ * keep running.  Once @stopped is set and a barrier ran in the SQ's
+ * context, no pass of it fetches or posts; its held commands are
+ * cancelled (the rest start no further backend I/O) and their backend
+ * work is waited for, then completions not posted yet are discarded, as
+ * the spec lets a deleted SQ's commands be aborted without a completion.
+ * The SQ's own context does what touches its lists.
+ */
+void nvme_queue_delete_sq(NvmeCtrl *n, uint16_t sqid)
+{
+    NvmeSQueue *sq = n->queues.sq[sqid];
+    NvmeCQueue *cq = n->queues.cq[sq->cqid];
+
+    qatomic_set(&sq->stopped, true);
+    if (nvme_ctx_is_iothread(sq->ctx)) {
+        nvme_io_barrier(sq->ctx);
+    }
+    nvme_sq_call(sq, nvme_sq_cancel_bh);
+    if (nvme_sq_busy(sq)) {
+        /*
+         * Its requests in flight: the drain lets requests held back (a
+         * throttle) through, the other queues' only pause meanwhile.  A
+         * multi-request command (Write Zeroes, Copy, metadata...) ends at
+         * its next step; a namespace in someone else's drained section
+         * holds its requests until that ends, and waiting would hang.
+         */
+        nvme_ns_drain_all(n);
+        AIO_WAIT_WHILE(NULL, nvme_sq_busy(sq) && !nvme_ns_in_drain(n));
+    }
+    nvme_sq_call(sq, nvme_sq_teardown_bh);
+    n->queues.sq[sqid] = NULL;
     QTAILQ_REMOVE(&cq->sqs, sq, cq_link);
     nvme_dbbuf_sq_cleanup(n, sq);
     qemu_bh_delete(sq->bh);
-    if (nvme_ctx_is_iothread(sq->ctx)) {
-        /*
-         * In the iothread, where each idle worker has surely yielded
-         * (one may have just gone idle); this is also the barrier after
-         * which no handler there sees the queue.
-         */
-        aio_wait_bh_oneshot(sq->ctx, nvme_sq_workers_stop_bh, sq);
-    } else {
-        n->queues.hooks->sq_stop(sq);   /* idle after the drain */
+    if (sqid) {
+        n->queues.hooks->sq_deleted(n, sq);
     }
     for (uint32_t i = 0; i < sq->size; i++) {
         nvme_req_pool_free(&sq->reqs[i]);
     }
     g_free(sq->reqs);
+    g_free(sq->ns_users);
     g_free(sq);
-    n->queues.sq[sqid] = NULL;
     trace_nvme_sq_delete(sqid);
 }
 
@@ -497,25 +638,34 @@ static bool nvme_cq_coalesced(NvmeCQueue *cq, uint8_t *thr, uint8_t *time)
              test_bit(cq->vector, n->feat.cur.iv_no_coalescing));
 }
 
-/* Context: main loop.  Level of the INTx pin when MSI-X is off. */
+/*
+ * Context: main loop.  Level of the INTx pin when MSI-X is off.  An
+ * iothread CQ's head and tail are its own: they are only read here
+ * (atomic), the shadow head included, and its context signals again
+ * whenever they move.
+ */
 void nvme_irq_update(NvmeCtrl *n)
 {
     PCIDevice *pci = PCI_DEVICE(n);
     bool level = false;
 
-    NVME_IO_LOCK_GUARD(n);
     if (!pci->config[PCI_INTERRUPT_PIN]) {
         return;                 /* an SR-IOV VF has no INTx */
     }
     if (!msix_enabled(pci)) {
         for (uint32_t i = 0; i < n->queues.num && !level; i++) {
             NvmeCQueue *cq = n->queues.cq[i];
+            uint32_t head;
 
-            if (cq) {
+            if (!cq || !cq->ien ||
+                (cq->vector < 32 && (n->regs.intms & (1u << cq->vector)))) {
+                continue;
+            }
+            if (!nvme_ctx_is_iothread(cq->ctx)) {
                 nvme_dbbuf_cq_refresh(n, cq);
             }
-            level = cq && cq->ien && cq->head != cq->tail &&
-                    !(cq->vector < 32 && (n->regs.intms & (1u << cq->vector)));
+            head = nvme_dbbuf_cq_head(n, cq);
+            level = head != qatomic_read(&cq->tail);
         }
     }
     if (level != n->queues.irq_level) {
@@ -567,15 +717,18 @@ static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
         return;
     }
     coalesce = nvme_cq_coalesced(cq, &thr, &time);
-    if (coalesce) {
-        cq->coal_pending += posted;
-    }
-    if (!coalesce || cq->coal_pending > thr) {
-        cq->coal_pending = 0;
-        if (timer_pending(cq->coal_timer)) {    /* skip the timer lock */
-            timer_del(cq->coal_timer);
-        }
+    if (!coalesce) {
         nvme_cq_notify(cq);
+        return;
+    }
+    /* shared with the timer: whoever takes a non-zero count notifies */
+    if (qatomic_add_fetch(&cq->coal_pending, posted) > thr) {
+        if (qatomic_xchg(&cq->coal_pending, 0)) {
+            if (timer_pending(cq->coal_timer)) {    /* skip its lock */
+                timer_del(cq->coal_timer);
+            }
+            nvme_cq_notify(cq);
+        }
         return;
     }
     if (!timer_pending(cq->coal_timer)) {
@@ -585,16 +738,14 @@ static void nvme_cq_notify_posted(NvmeCQueue *cq, uint32_t posted)
 }
 
 /*
- * Context: main loop (timer, io_lock taken).  The aggregation time ran
- * out; an iothread CQ's interrupt goes through its notifier.
+ * Context: main loop (timer).  The aggregation time ran out; the pending
+ * count is taken with an atomic exchange, against the queue's context.
  */
 static void nvme_cq_coal_timer(void *opaque)
 {
     NvmeCQueue *cq = opaque;
 
-    NVME_IO_LOCK_GUARD(cq->n);
-    if (cq->coal_pending && cq->n->running) {
-        cq->coal_pending = 0;
+    if (qatomic_xchg(&cq->coal_pending, 0) && qatomic_read(&cq->n->running)) {
         trace_nvme_cq_coal_timeout(cq->cqid);
         nvme_cq_notify(cq);
     }
@@ -613,30 +764,37 @@ void nvme_cq_schedule(NvmeCQueue *cq)
  */
 static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
 {
-    hwaddr off = (hwaddr)cq->tail << NVME_CQES;
+    uint32_t tail = cq->tail;
+    uint8_t phase = cq->phase;
+    hwaddr off = (hwaddr)tail << NVME_CQES;
     NvmeCqe cqe = {
         .result = cpu_to_le32(req->result),
         .dw1 = cpu_to_le32(req->dw1),
         .sq_head = cpu_to_le16(req->sq->head),
         .sq_id = cpu_to_le16(req->sq->sqid),
         .cid = req->cmd.cid,
-        .status = cpu_to_le16((req->status << 1) | cq->phase),
+        .status = cpu_to_le16((req->status << 1) | phase),
     };
 
     if (nvme_ring_write(cq->n, ring, off, &cqe, 12) != MEMTX_OK) {
         return false;
     }
-    smp_wmb();      /* the entry before the dword with its phase tag */
+    if (++tail == cq->size) {
+        tail = 0;
+        qatomic_set(&cq->phase, phase ^ 1);     /* telemetry reads it */
+    }
+    /*
+     * The tail goes out first: the host writes a head covering this entry
+     * only after it sees the phase tag, and the main loop's check of that
+     * doorbell (another thread for an iothread CQ) must see the tail.
+     */
+    qatomic_set(&cq->tail, tail);
+    smp_wmb();      /* the entry and the tail before the phase tag's dword */
     if (nvme_ring_write(cq->n, ring, off + 12, (uint8_t *)&cqe + 12, 4) !=
         MEMTX_OK) {
         return false;
     }
-    nvme_log_error_posted(cq->n, req, cq->phase);
-    cq->tail++;
-    if (cq->tail == cq->size) {
-        cq->tail = 0;
-        cq->phase ^= 1;
-    }
+    nvme_log_error_posted(cq->n, req, phase);
     return true;
 }
 
@@ -647,26 +805,20 @@ static bool nvme_cq_post(NvmeCQueue *cq, NvmeRing *ring, NvmeRequest *req)
  */
 static bool nvme_cq_full(NvmeCtrl *n, NvmeCQueue *cq)
 {
-    if ((cq->tail + 1) % cq->size != cq->head) {
+    if ((cq->tail + 1) % cq->size != nvme_cq_head(cq)) {
         return false;
     }
     if (!cq->shadow) {
         return true;
     }
     nvme_dbbuf_cq_refresh(n, cq);
-    if ((cq->tail + 1) % cq->size != cq->head) {
+    if ((cq->tail + 1) % cq->size != nvme_cq_head(cq)) {
         return false;
     }
     nvme_dbbuf_cq_wait(n, cq);
     smp_mb();       /* the EventIdx out before the shadow head is read */
     nvme_dbbuf_cq_refresh(n, cq);
-    return (cq->tail + 1) % cq->size == cq->head;
-}
-
-/* Context: queue.  Quiesced: an iothread queue stands still. */
-static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
-{
-    return n->iot.stopped && nvme_ctx_is_iothread(ctx);
+    return (cq->tail + 1) % cq->size == nvme_cq_head(cq);
 }
 
 /*
@@ -700,9 +852,8 @@ static void nvme_cq_bh(void *opaque)
     NvmeRing ring;
     uint32_t first = cq->tail, posted = 0;
 
-    NVME_IO_LOCK_GUARD(n);
     if (nvme_queue_stopped(n, cq->ctx) || QTAILQ_EMPTY(&cq->done) ||
-        !n->running) {
+        !qatomic_read(&n->running)) {
         return;
     }
     nvme_ring_open(n, &ring, cq->dma_addr, (hwaddr)cq->size << NVME_CQES,
@@ -726,13 +877,13 @@ static void nvme_cq_bh(void *opaque)
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
         sq_starved = QTAILQ_EMPTY(&sq->free_reqs);
         nvme_req_release(req);
-        if (sq_starved && sq->head != sq->tail) {
+        if (sq_starved && sq->head != qatomic_read(&sq->tail)) {
             qemu_bh_schedule(sq->bh);
         }
         posted++;
     }
     nvme_cq_ring_close(cq, &ring, first, posted);
-    if (posted && n->running) {
+    if (posted && qatomic_read(&n->running)) {
         nvme_cq_notify_posted(cq, posted);
     }
 }
@@ -763,33 +914,67 @@ static void nvme_req_init(NvmeRequest *req)
     req->aborted = 0;
     req->resv_wait = NULL;
     req->parked = false;
-    req->atomic.state = NVME_ATOMIC_NONE;
+    req->ns_held = false;
+}
+
+/*
+ * Context: any.  Run @req in its own SQ's context (the resume hook),
+ * handed over by another queue's context or by a later pass of its own:
+ * no queue runs another queue's command.
+ */
+void nvme_req_resume(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+
+    QSLIST_INSERT_HEAD_ATOMIC(&sq->resume, req, resume_link);
+    qemu_bh_schedule(sq->bh);
+}
+
+/* Context: queue.  The requests handed back, in the order they came. */
+static void nvme_sq_resume_all(NvmeSQueue *sq)
+{
+    QSLIST_HEAD(, NvmeRequest) lifo, fifo = QSLIST_HEAD_INITIALIZER(fifo);
+    NvmeRequest *req;
+
+    QSLIST_MOVE_ATOMIC(&lifo, &sq->resume);
+    while ((req = QSLIST_FIRST(&lifo))) {
+        QSLIST_REMOVE_HEAD(&lifo, resume_link);
+        QSLIST_INSERT_HEAD(&fifo, req, resume_link);
+    }
+    while ((req = QSLIST_FIRST(&fifo))) {
+        QSLIST_REMOVE_HEAD(&fifo, resume_link);
+        sq->n->queues.hooks->resume(req);
+    }
 }
 
 /* Context: queue.  Fetch and dispatch up to the tail. */
 static void nvme_sq_kick(NvmeSQueue *sq)
 {
-    if (nvme_queue_stopped(sq->n, sq->ctx)) {
+    if (nvme_sq_stopped(sq)) {
         return;
     }
     nvme_atomic_sq_run(sq);         /* requests granted their LBA range */
+    if (qatomic_read(&sq->resume.slh_first)) {
+        nvme_sq_resume_all(sq);
+    }
+    if (!QTAILQ_EMPTY(&sq->parked)) {
+        nvme_sq_retry_parked(sq);
+    }
     do {
         nvme_dbbuf_sq_refresh(sq->n, sq);
         nvme_sq_fetch(sq);
-    } while (sq->n->running && QTAILQ_FIRST(&sq->free_reqs) &&
+    } while (qatomic_read(&sq->n->running) && QTAILQ_FIRST(&sq->free_reqs) &&
              nvme_dbbuf_sq_publish(sq->n, sq));
 }
 
 /*
- * Context: the queue's context; takes io_lock for an I/O SQ.  Backend
- * submissions are deferred to the end of the pass so the block layer can
- * batch them (one io_submit / io_uring_enter per pass); they go out after
- * io_lock is dropped.  The admin SQ runs without io_lock: admin commands
- * quiesce the I/O queues, which must not happen with io_lock held.  The
- * commands that completed meanwhile (most of them, when the backend
- * answers at once) are posted right away, one interrupt for the lot,
- * instead of a loop iteration later (an SQ's CQ runs in the same
- * context).  Also the shadow doorbell poll handler (dbbuf.c).
+ * Context: the queue's context, no lock.  Backend submissions are
+ * deferred to the end of the pass so the block layer can batch them (one
+ * io_submit / io_uring_enter per pass).  The commands that completed
+ * meanwhile (most of them, when the backend answers at once) are posted
+ * right away, one interrupt for the lot, instead of a loop iteration
+ * later (an SQ's CQ runs in the same context).  Also the shadow doorbell
+ * poll handler (dbbuf.c).
  */
 void nvme_sq_run(NvmeSQueue *sq)
 {
@@ -797,13 +982,7 @@ void nvme_sq_run(NvmeSQueue *sq)
     NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
     defer_call_begin();
-    if (sq->sqid == 0) {
-        nvme_sq_kick(sq);
-    } else {
-        qemu_rec_mutex_lock(n->iot.io_lock);
-        nvme_sq_kick(sq);
-        qemu_rec_mutex_unlock(n->iot.io_lock);
-    }
+    nvme_sq_kick(sq);
     defer_call_end();
     if (!QTAILQ_EMPTY(&cq->done)) {
         nvme_cq_bh(cq);
@@ -823,16 +1002,17 @@ static void nvme_sq_bh(void *opaque)
 static void nvme_sq_fetch(NvmeSQueue *sq)
 {
     NvmeCtrl *n = sq->n;
+    uint32_t tail = qatomic_read(&sq->tail);
     NvmeRequest *req;
     NvmeRing ring;
 
-    if (sq->head == sq->tail || !n->running) {
+    if (sq->head == tail || !qatomic_read(&n->running)) {
         return;
     }
     nvme_ring_open(n, &ring, sq->dma_addr, (hwaddr)sq->size << NVME_SQES,
-                   false, nvme_ring_used(sq->head, sq->tail, sq->size) > 1);
+                   false, nvme_ring_used(sq->head, tail, sq->size) > 1);
     smp_rmb();                  /* the entries after the tail that shows them */
-    while (n->running && sq->head != sq->tail &&
+    while (qatomic_read(&n->running) && sq->head != tail &&
            (req = QTAILQ_FIRST(&sq->free_reqs))) {
         nvme_req_init(req);
         if (nvme_ring_read(n, &ring, (hwaddr)sq->head << NVME_SQES,
@@ -840,7 +1020,7 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
             nvme_ctrl_fatal(n, "submission queue read failed");
             break;
         }
-        sq->head = (sq->head + 1) % sq->size;
+        qatomic_set(&sq->head, (sq->head + 1) % sq->size);  /* telemetry */
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
         QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
         n->queues.hooks->dispatch(n, req);
@@ -862,19 +1042,34 @@ static void nvme_db_invalid(NvmeCtrl *n, uint8_t info, hwaddr offset,
     nvme_aer_enqueue(n, NVME_AER_TYPE_ERROR, info, NVME_LOG_ERROR_INFO);
 }
 
-/* Context: queue.  A new head may only consume posted entries. */
+/*
+ * Context: queue, or main loop (doorbell write).  A new head may only
+ * consume posted entries.
+ */
 bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head)
 {
+    uint32_t cur = nvme_cq_head(cq);
+
     return head < cq->size &&
-           nvme_ring_used(cq->head, head, cq->size) <=
-           nvme_ring_used(cq->head, cq->tail, cq->size);
+           nvme_ring_used(cur, head, cq->size) <=
+           nvme_ring_used(cur, qatomic_read(&cq->tail), cq->size);
 }
 
-/* Context: main loop (MMIO), io_lock held. */
+/*
+ * Context: main loop (MMIO).  Without a shadow doorbell the head is
+ * checked against the tail the queue published and stored (atomic); with
+ * one the value lives in the shadow buffer, which an iothread CQ's own
+ * context reads when its bottom half runs.
+ */
 static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
                                uint32_t val)
 {
-    if (cq->shadow) {               /* the value lives in the shadow buffer */
+    if (cq->shadow && nvme_ctx_is_iothread(cq->ctx)) {
+        qemu_bh_schedule(cq->bh);
+        nvme_irq_update(n);
+        return;
+    }
+    if (cq->shadow) {
         nvme_dbbuf_cq_refresh(n, cq);
         val = cq->head;
     }
@@ -882,17 +1077,15 @@ static void nvme_cq_head_write(NvmeCtrl *n, NvmeCQueue *cq, hwaddr offset,
         nvme_db_invalid(n, NVME_AER_INFO_ERR_INVALID_DB_VALUE, offset, val);
         return;
     }
-    cq->head = val;
-    if (!QTAILQ_EMPTY(&cq->done)) {
-        qemu_bh_schedule(cq->bh);
-    }
+    qatomic_set(&cq->head, val);
+    qemu_bh_schedule(cq->bh);   /* completions may wait for room */
     nvme_irq_update(n);
 }
 
 /*
- * Context: main loop (vCPU MMIO).  @offset is relative to 0x1000.  Takes
- * io_lock: the queue may run in an iothread, which is told through its
- * bottom half (qemu_bh_schedule is thread-safe).
+ * Context: main loop (vCPU MMIO).  @offset is relative to 0x1000.  No
+ * lock: the value is stored atomically and the queue, which may run in
+ * an iothread, is told through its bottom half (thread-safe).
  */
 void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
 {
@@ -900,9 +1093,8 @@ void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
     uint32_t qid = idx >> 1;
     bool is_cq = idx & 1;
 
-    NVME_IO_LOCK_GUARD(n);
     trace_nvme_doorbell(qid, is_cq, val);
-    if (!n->running) {
+    if (!qatomic_read(&n->running)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "nvme: doorbell written while controller not ready\n");
         return;
@@ -926,6 +1118,22 @@ void nvme_queue_doorbell(NvmeCtrl *n, hwaddr offset, uint32_t val)
                         offset + NVME_DB_OFFSET, val);
         return;
     }
-    n->queues.sq[qid]->tail = val;
+    qatomic_set(&n->queues.sq[qid]->tail, val);
     qemu_bh_schedule(n->queues.sq[qid]->bh);
+}
+
+/*
+ * Context: main loop.  Let every queue of @n look again: parked commands
+ * once the VM runs (ioerr.c), iothread queues after a quiesce.
+ */
+void nvme_queue_kick_all(NvmeCtrl *n)
+{
+    for (uint32_t i = 0; i < n->queues.num; i++) {
+        if (n->queues.cq[i]) {
+            qemu_bh_schedule(n->queues.cq[i]->bh);
+        }
+        if (n->queues.sq[i]) {
+            qemu_bh_schedule(n->queues.sq[i]->bh);
+        }
+    }
 }

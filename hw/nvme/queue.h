@@ -54,11 +54,24 @@ struct NvmeRequest {
     NvmeResvAbort *resv_wait;   /* Preempt and Abort waiting (resv-abort) */
     bool parked;                /* waits for the VM to resume (ioerr.c) */
     NvmeAtomicReq atomic;       /* range in the ns overlap lock (atomic.c) */
+    bool ns_held;               /* counted in sq->ns_users[ns->nsid] */
     QTAILQ_ENTRY(NvmeRequest) park_link;
+    QSLIST_ENTRY(NvmeRequest) resume_link;
     QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
 };
 
+/*
+ * An SQ and everything hanging off it belong to its AioContext (@ctx,
+ * its CQ's): only code running there touches them, except
+ * - @tail, which the main loop's doorbell write stores (atomic) while the
+ *   SQ has no shadow doorbell;
+ * - @stopped and the @ns_users counters, which the main loop sets and
+ *   reads (atomic);
+ * - @resume, a list any context may push to (atomic insert);
+ * - the main loop while the SQ stands still (quiesced or being deleted,
+ *   after a barrier in @ctx and once no backend work is left).
+ */
 struct NvmeSQueue {
     NvmeCtrl *n;
     uint16_t sqid;
@@ -88,8 +101,22 @@ struct NvmeSQueue {
     /* workers between taking a command and being idle again (nvm.c) */
     uint32_t busy_workers;
     uint32_t atomic_ready;      /* requests granted a range (atomic.c) */
+    bool stopped;               /* being deleted: fetch and post nothing */
+    /* handed back by another context to run here (nvme_req_resume) */
+    QSLIST_HEAD(, NvmeRequest) resume;
+    QTAILQ_HEAD(, NvmeRequest) parked;  /* wait for the VM to run (ioerr.c) */
+    uint32_t *ns_users;         /* I/O SQ: commands using each NSID */
+    struct NvmeSqStats *stats;  /* I/O SQ: its SMART counters (stats.c) */
 };
 
+/*
+ * A CQ belongs to its AioContext (@ctx) like its SQs, except @tail,
+ * which the queue stores and the main loop reads (atomic) to check head
+ * doorbells and the INTx level, @head, which the main loop's doorbell
+ * write stores (atomic) while the CQ has no shadow doorbell, and
+ * @coal_pending, shared with the coalescing timer of the main loop
+ * (atomic exchange).
+ */
 struct NvmeCQueue {
     NvmeCtrl *n;
     uint16_t cqid;
@@ -131,16 +158,22 @@ typedef struct NvmeQueueHooks {
      * it from its CQ for now (the hook completes it again later).
      */
     bool (*hold)(NvmeRequest *req, uint16_t status);
-    /* Context: main loop, io_lock.  Run a parked command again (ioerr.c). */
+    /* Context: queue.  Run a parked command again (ioerr.c, queue.c). */
     void (*redispatch)(NvmeCtrl *n, NvmeRequest *req);
     /* Context: queue.  @req's status is set and it waits for its CQ. */
     void (*completed)(NvmeRequest *req);
     /* Context: queue.  @req goes back to its SQ's pool. */
     void (*released)(NvmeRequest *req);
+    /* Context: queue.  @req, handed back by nvme_req_resume, runs now. */
+    void (*resume)(NvmeRequest *req);
     /* Context: main loop, quiesced.  @sq is being deleted. */
     void (*sq_cancel)(NvmeCtrl *n, NvmeSQueue *sq);
     /* Context: @sq's context, nothing in flight.  Free its idle state. */
     void (*sq_stop)(NvmeSQueue *sq);
+    /* Context: main loop.  An I/O SQ was created, before it runs. */
+    void (*sq_created)(NvmeCtrl *n, NvmeSQueue *sq);
+    /* Context: main loop.  An I/O SQ is deleted, after it stopped. */
+    void (*sq_deleted)(NvmeCtrl *n, NvmeSQueue *sq);
 } NvmeQueueHooks;
 
 /*
@@ -175,6 +208,11 @@ bool nvme_cq_head_valid(NvmeCQueue *cq, uint32_t head);
 void nvme_cq_irq_notified(EventNotifier *e);
 void nvme_sq_run(NvmeSQueue *sq);
 void nvme_cq_level_changed(NvmeCQueue *cq);
+void nvme_queue_kick_all(NvmeCtrl *n);
+uint32_t nvme_ns_users(NvmeCtrl *n, uint32_t nsid);
+void nvme_req_park(NvmeRequest *req);
+void nvme_req_ns_hold(NvmeRequest *req);
+void nvme_req_resume(NvmeRequest *req);
 
 static inline NvmeCtrl *nvme_req_ctrl(NvmeRequest *req)
 {

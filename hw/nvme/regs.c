@@ -67,10 +67,8 @@ void nvme_ctrl_reset(NvmeCtrl *n)
 {
     trace_nvme_ctrl_reset();
     nvme_io_quiesce(n);
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        n->running = false;
-        n->iot.fatal_why = NULL;
-    }
+    qatomic_set(&n->running, false);
+    qatomic_set(&n->iot.fatal_why, NULL);
     nvme_ns_drain_all(n);
     nvme_aer_reset(n);
     nvme_queue_delete_all(n);
@@ -86,23 +84,22 @@ void nvme_ctrl_reset(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop, or queue.  An iothread (io_lock held) stops the
- * queues at once and leaves CSTS, a main-loop register, to a bottom half.
+ * Context: main loop, or queue.  An iothread stops the controller's
+ * queues at once (running, atomic) and leaves CSTS, a main-loop register,
+ * to a bottom half; the first reason wins.
  */
 void nvme_ctrl_fatal(NvmeCtrl *n, const char *why)
 {
     if (!qemu_in_main_thread()) {
-        n->running = false;
-        n->iot.fatal_why = why;
+        qatomic_set(&n->running, false);
+        qatomic_cmpxchg(&n->iot.fatal_why, NULL, why);
         qemu_bh_schedule(n->iot.fatal_bh);
         return;
     }
     qemu_log_mask(LOG_GUEST_ERROR, "nvme: controller fatal status: %s\n",
                   why);
     trace_nvme_ctrl_fatal(why);
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        n->running = false;
-    }
+    qatomic_set(&n->running, false);
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 1);
     nvme_telemetry_capture_ctrl(n, why);    /* telemetry.c: log 08h */
 }
@@ -162,9 +159,7 @@ static void nvme_ctrl_enable(NvmeCtrl *n)
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, SHST, NVME_SHST_NORMAL);
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, CFS, 0);
     n->regs.csts = FIELD_DP32(n->regs.csts, CSTS, RDY, 1);
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        n->running = true;
-    }
+    qatomic_set(&n->running, true);
     trace_nvme_ctrl_enabled(n->regs.page_size);
 }
 

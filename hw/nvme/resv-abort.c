@@ -78,7 +78,6 @@ static bool nvme_resv_abort_match(NvmeResvAbort *job, NvmeRequest *req)
  */
 static void nvme_resv_abort_mark(NvmeResvAbort *job, NvmeCtrl *c)
 {
-    NVME_IO_LOCK_GUARD(c);
     for (uint32_t q = 1; q < c->queues.num; q++) {
         NvmeSQueue *sq = c->queues.sq[q];
         NvmeCQueue *cq = sq ? c->queues.cq[sq->cqid] : NULL;
@@ -108,7 +107,11 @@ static void nvme_resv_abort_mark(NvmeResvAbort *job, NvmeCtrl *c)
     }
 }
 
-/* Context: main loop.  Does a marked command of @c still run? */
+/*
+ * Context: main loop, @c quiesced: its iothread queues stand still, so
+ * their lists are the main loop's to read.  Does a marked command of @c
+ * still run?
+ */
 static bool nvme_resv_abort_busy(NvmeCtrl *c)
 {
     for (uint32_t q = 1; q < c->queues.num; q++) {
@@ -119,10 +122,8 @@ static bool nvme_resv_abort_busy(NvmeCtrl *c)
         if (!sq) {
             continue;
         }
-        WITH_QEMU_LOCK_GUARD(c->iot.io_lock) {
-            QTAILQ_FOREACH(req, &sq->inflight, entry) {
-                marked |= req->aborted != 0;
-            }
+        QTAILQ_FOREACH(req, &sq->inflight, entry) {
+            marked |= req->aborted != 0;
         }
         if (marked && nvme_sq_busy(sq)) {
             return true;
@@ -143,11 +144,9 @@ static void nvme_resv_abort_finish(NvmeResvAbort *job)
         return;                 /* dropped with its queue */
     }
     nvme_io_quiesce(n);
-    WITH_QEMU_LOCK_GUARD(n->iot.io_lock) {
-        acq->resv_wait = NULL;
-        job->acq = NULL;
-        nvme_req_complete(acq, NVME_SUCCESS);
-    }
+    acq->resv_wait = NULL;
+    job->acq = NULL;
+    nvme_req_complete(acq, NVME_SUCCESS);
     nvme_io_resume(n);
 }
 

@@ -7,9 +7,13 @@
  *
  * The state lives in the namespace (NvmeNamespace.resv), so every
  * controller a shared namespace is attached to sees the same registrants
- * and reservation.  A registrant is a host: controllers with the same
- * non-zero Host Identifier are the same host.  A controller whose Host
- * Identifier is zero (never set) is a host of its own.
+ * and reservation.  The subsystem's resv_lock protects all of it, the
+ * controllers' Host Identifiers, notices and masks too: the reservation
+ * commands run on any I/O queue in any thread.  The per-command check
+ * takes it only while the namespace has a reservation.  A registrant is
+ * a host: controllers with the same non-zero Host Identifier are the same
+ * host.  A controller whose Host Identifier is zero (never set) is a host
+ * of its own.
  *
  * With nvme-ns,resv-state=PATH the namespace supports Persist Through
  * Power Loss: PATH always holds what a power loss keeps (the PTPL state,
@@ -185,6 +189,8 @@ static void nvme_resv_notify_others(NvmeNamespace *ns,
 /* Context: main loop.  Log page 80h: the oldest unread page, or empty. */
 size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf)
 {
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
+
     memset(buf, 0, RESV_LOG_SIZE);
     if (n->resv.log_nr) {
         NvmeResvNotice *e = &n->resv.log[0];
@@ -203,6 +209,8 @@ size_t nvme_resv_fill_log(NvmeCtrl *n, uint8_t *buf)
  */
 void nvme_resv_log_read(NvmeCtrl *n, bool rae)
 {
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
+
     if (n->resv.log_nr) {
         memmove(&n->resv.log[0], &n->resv.log[1],
                 (n->resv.log_nr - 1) * sizeof(n->resv.log[0]));
@@ -363,7 +371,7 @@ static bool nvme_resv_parse(NvmeNamespace *ns, const uint8_t *b, size_t len,
         return false;
     }
     r->ptpl = b[16];
-    r->rtype = rtype;
+    qatomic_set(&r->rtype, rtype);       /* the check reads it unlocked */
     r->gen = ldl_le_p(b + 20);
     return true;
 }
@@ -422,13 +430,18 @@ uint8_t nvme_resv_rescap(NvmeNamespace *ns)
 /* ---- the blocking rules (the table is resv-rules.c) ---- */
 
 /*
- * Context: queue, or main loop for admin commands.  Whether @n's host may
- * run a command of group @grp on @ns.
+ * Context: queue, or main loop for admin commands; takes resv_lock while
+ * @ns has a reservation, else no lock (@rtype, atomic).  Whether @n's host
+ * may run a command of group @grp on @ns.
  */
 static bool nvme_resv_permits(NvmeCtrl *n, NvmeNamespace *ns, uint8_t grp)
 {
     NvmeResvReg *me;
 
+    if (!qatomic_read(&ns->resv.rtype)) {
+        return true;
+    }
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     if (!ns->resv.rtype) {
         return true;
     }
@@ -445,7 +458,8 @@ bool nvme_resv_permits_read(NvmeCtrl *n, NvmeNamespace *ns)
 }
 
 /*
- * Context: queue, or main loop for admin commands (dispatch).
+ * Context: queue, or main loop for admin commands (dispatch); no lock
+ * while the namespaces have no reservation (nvme_resv_permits).
  * Reservation Conflict for a command of the table's read or write group
  * (@rule: the opcode's NVME_RESV_GRP_* and scope, resv-rules.h)
  * that a namespace it affects does not allow from this controller's host:
@@ -529,7 +543,7 @@ static NvmeResvReg *nvme_resv_me(NvmeCtrl *n, NvmeRequest *req,
 /* Context: main loop.  Drop the reservation (no notices). */
 static void nvme_resv_drop(NvmeResv *r)
 {
-    r->rtype = 0;
+    qatomic_set(&r->rtype, 0);
     for (uint32_t i = 0; i < r->nr; i++) {
         r->regs[i].holder = false;
     }
@@ -548,7 +562,7 @@ static void nvme_resv_remove(NvmeResv *r, NvmeResvReg *g)
     memmove(g, g + 1, (r->regs + r->nr - (g + 1)) * sizeof(*g));
     r->nr--;
     if (!r->nr) {
-        r->rtype = 0;
+        qatomic_set(&r->rtype, 0);
     }
 }
 
@@ -609,6 +623,7 @@ uint16_t nvme_nvm_resv_register(NvmeCtrl *n, NvmeRequest *req)
     NvmeResvReg *me;
     uint16_t status;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     trace_nvme_resv_cmd(n->cntlid, req->ns->nsid, req->cmd.opcode, dw10);
     if (rrega > 2) {
         return nvme_resv_bad(req, 40, 0, "reserved RREGA");
@@ -686,7 +701,7 @@ static unsigned nvme_resv_preempt_regs(NvmeNamespace *ns, uint32_t *me,
 static void nvme_resv_take(NvmeResv *r, NvmeResvReg *me, uint8_t rtype)
 {
     nvme_resv_drop(r);
-    r->rtype = rtype;
+    qatomic_set(&r->rtype, rtype);       /* the check reads it unlocked */
     me->holder = !nvme_resv_all_regs(rtype);
 }
 
@@ -747,6 +762,7 @@ uint16_t nvme_nvm_resv_acquire(NvmeCtrl *n, NvmeRequest *req)
     NvmeResvReg *me;
     uint16_t status;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     trace_nvme_resv_cmd(n->cntlid, req->ns->nsid, req->cmd.opcode, dw10);
     if (racqa > 2) {
         return nvme_resv_bad(req, 40, 0, "reserved RACQA");
@@ -800,6 +816,7 @@ uint16_t nvme_nvm_resv_release(NvmeCtrl *n, NvmeRequest *req)
     NvmeResvReg *me;
     uint16_t status;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     trace_nvme_resv_cmd(n->cntlid, ns->nsid, req->cmd.opcode, dw10);
     if (rrela > 1) {
         return nvme_resv_bad(req, 40, 0, "reserved RRELA");
@@ -908,6 +925,7 @@ uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req)
     g_autofree uint8_t *buf = g_malloc0(max);
     uint16_t cnt;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     trace_nvme_resv_cmd(n->cntlid, ns->nsid, req->cmd.opcode,
                         le32_to_cpu(req->cmd.cdw11));
     if (len > nvme_mdts_bytes(n)) {
@@ -938,6 +956,8 @@ uint16_t nvme_nvm_resv_report(NvmeCtrl *n, NvmeRequest *req)
  */
 void nvme_resv_ctrl_removed(NvmeCtrl *n)
 {
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
+
     if (!nvme_hostid_zero(n)) {
         return;
     }
@@ -1047,6 +1067,7 @@ uint16_t nvme_resv_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
     NvmeNamespace *ns;
     uint16_t status;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     if (fid == NVME_FEAT_HOST_ID) {
         return nvme_resv_get_hostid(n, req, dflt);
     }
@@ -1072,6 +1093,7 @@ uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
     NvmeNamespace *ns;
     uint16_t status;
 
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
     if (fid == NVME_FEAT_HOST_ID) {
         return nvme_resv_set_hostid(n, req);
     }
@@ -1107,5 +1129,7 @@ uint16_t nvme_resv_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid)
 /* Context: main loop.  Controller reset: notification masks to default. */
 void nvme_resv_features_reset(NvmeCtrl *n)
 {
+    QEMU_LOCK_GUARD(&n->subsys->resv_lock);
+
     memset(n->resv.mask, 0, sizeof(n->resv.mask));
 }

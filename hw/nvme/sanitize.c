@@ -141,18 +141,22 @@ static bool nvme_sanitize_running(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop.  Called by dispatch for every command: a command
- * that changes logical blocks clears Global Data Erased, and while a
- * sanitize operation runs most commands fail with Sanitize In Progress
- * (no DNR: the command may succeed once the operation ends).
+ * Context: queue (dispatch, any queue of the subsystem; admin: main
+ * loop).  Called for every command: a command that changes logical blocks
+ * clears Global Data Erased, and while a sanitize operation runs most
+ * commands fail with Sanitize In Progress (no DNR: the command may succeed
+ * once the operation ends).  @active and @sstat are the only fields the
+ * queues touch (atomic; GDE is cleared with an atomic AND, and only when
+ * it is set, so a write costs a read).
  */
 uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
                              uint32_t effects)
 {
     bool admin = req->sq->sqid == 0;
 
-    if (!admin && (effects & NVME_CMD_EFF_LBCC)) {
-        n->sanitize.sstat &= ~NVME_SSTAT_GDE;
+    if (!admin && (effects & NVME_CMD_EFF_LBCC) &&
+        (qatomic_read(&n->sanitize.sstat) & NVME_SSTAT_GDE)) {
+        qatomic_and(&n->sanitize.sstat, ~NVME_SSTAT_GDE);
     }
     if (!nvme_sanitize_running(n)) {
         return NVME_SUCCESS;
@@ -185,22 +189,23 @@ static unsigned nvme_sanitize_steps(NvmeSanitize *s)
 }
 
 /*
- * Context: main loop; takes io_lock (I/O dispatch reads and clears GDE
- * in SSTAT).  End the operation.
+ * Context: main loop.  End the operation (SSTAT atomically: the queues'
+ * dispatch clears GDE in it).
  */
 static void nvme_sanitize_finish(NvmeCtrl *n, bool ok)
 {
     NvmeSanitize *s = &n->sanitize;
+    uint16_t sstat = qatomic_read(&s->sstat);
 
-    NVME_IO_LOCK_GUARD(n);
     qatomic_set(&s->active, false);
     qemu_vfree(s->buf);
     s->buf = NULL;
-    s->sstat = (s->sstat & ~7u) | (ok ? NVME_SSTAT_DONE : NVME_SSTAT_FAILED);
+    sstat = (sstat & ~7u) | (ok ? NVME_SSTAT_DONE : NVME_SSTAT_FAILED);
     if (ok) {
-        s->sstat |= NVME_SSTAT_GDE;
+        sstat |= NVME_SSTAT_GDE;
     }
-    trace_nvme_sanitize_done(ok, s->sstat);
+    qatomic_set(&s->sstat, sstat);
+    trace_nvme_sanitize_done(ok, sstat);
     nvme_aer_enqueue(n, NVME_AER_TYPE_IO_SPECIFIC,
                      NVME_AER_INFO_SANITIZE_DONE, NVME_LOG_SANITIZE);
 }
@@ -249,7 +254,9 @@ static void nvme_sanitize_tick(void *opaque)
         }
         /* a pass over every namespace is done */
         if (s->action == NVME_SANACT_OVERWRITE && s->step < s->passes) {
-            s->sstat = deposit32(s->sstat, 3, 5, s->step + 1);
+            qatomic_set(&s->sstat,
+                        deposit32(qatomic_read(&s->sstat), 3, 5,
+                                  s->step + 1));
         }
         if (++s->step >= nvme_sanitize_steps(s)) {
             nvme_sanitize_finish(n, true);
@@ -328,17 +335,22 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
         total += nvme_ns_bytes(ns);
     }
 
-    *s = (NvmeSanitize) {
-        .active = true,
-        .sstat = NVME_SSTAT_IN_PROGRESS,
-        .scdw10 = dw10,
-        .action = act,
-        .ndas = NVME_SAN_NDAS(dw10),
-        .oipbp = NVME_SAN_OIPBP(dw10),
-        .passes = NVME_SAN_OWPASS(dw10) ? NVME_SAN_OWPASS(dw10) : 16,
-        .pattern = le32_to_cpu(req->cmd.cdw11),
-        .timer = s->timer,
-    };
+    /* field by field: the queues read @active and @sstat meanwhile */
+    s->scdw10 = dw10;
+    s->action = act;
+    s->ndas = NVME_SAN_NDAS(dw10);
+    s->oipbp = NVME_SAN_OIPBP(dw10);
+    s->passes = NVME_SAN_OWPASS(dw10) ? NVME_SAN_OWPASS(dw10) : 16;
+    s->pattern = le32_to_cpu(req->cmd.cdw11);
+    s->step = 0;
+    s->nsid = 0;
+    s->offset = 0;
+    s->done = 0;
+    s->buf = NULL;
+    s->aiocb = NULL;
+    memset(&s->qiov, 0, sizeof(s->qiov));
+    qatomic_set(&s->sstat, NVME_SSTAT_IN_PROGRESS);
+    qatomic_set(&s->active, true);
     if (act == NVME_SANACT_OVERWRITE) {
         s->buf = qemu_memalign(4 * KiB, NVME_SANITIZE_CHUNK);
     }
@@ -351,6 +363,8 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
         NvmeNamespace *ns = nvme_sanitize_ns(n, i);
 
         if (ns) {
+            /* commands that passed the check before @active was set */
+            nvme_ns_fence_all(ns);
             blk_drain(ns->blk);
             nvme_unc_free(ns);
             if (ns->zoned) {
@@ -374,7 +388,7 @@ size_t nvme_sanitize_fill_log(NvmeCtrl *n, uint8_t *buf)
         sprog = s->total ? MIN(s->done * 65536 / s->total, 0xffff) : 0;
     }
     log->sprog = cpu_to_le16(sprog);
-    log->sstat = cpu_to_le16(s->sstat);
+    log->sstat = cpu_to_le16(qatomic_read(&s->sstat));
     log->scdw10 = cpu_to_le32(s->scdw10);
     log->eto = log->etbe = log->etce = cpu_to_le32(UINT32_MAX);
     log->etond = log->etbend = log->etcend = cpu_to_le32(UINT32_MAX);

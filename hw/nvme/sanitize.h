@@ -24,7 +24,9 @@
 
 /*
  * Sanitize operation state (NvmeCtrl.sanitize); survives controller
- * resets, so it has no reset function.  Context: main loop.
+ * resets, so it has no reset function.  Context: main loop, except
+ * @active and @sstat, which every queue's dispatch reads (and clears GDE
+ * in): atomic.
  */
 typedef struct NvmeSanitize {
     bool active;

@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "selftest.h"
 #include "types.h"
+#include "unc.h"
 #include "trace.h"
 
 #define NVME_DST_SHORT_MS   5000
@@ -133,8 +134,10 @@ static void nvme_dst_timer(void *opaque)
         for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
             NvmeNamespace *ns = n->ns[i];
 
-            if (!ns || !ns->unc.nr ||
-                (t->nsid != NVME_NSID_BROADCAST && t->nsid != i)) {
+            uint64_t flba;
+
+            if (!ns || (t->nsid != NVME_NSID_BROADCAST && t->nsid != i) ||
+                !nvme_unc_first(ns, &flba)) {
                 continue;
             }
             e.status = NVME_DST_FAILED_SEGMENT;
@@ -142,7 +145,7 @@ static void nvme_dst_timer(void *opaque)
             e.valid = NVME_DST_VALID_NSID | NVME_DST_VALID_FLBA |
                       NVME_DST_VALID_SCT | NVME_DST_VALID_SC;
             e.nsid = cpu_to_le32(i);
-            e.flba = cpu_to_le64(ns->unc.r[0].slba);
+            e.flba = cpu_to_le64(flba);
             e.sct = NVME_UNRECOVERED_READ >> 8;
             e.sc = NVME_UNRECOVERED_READ & 0xff;
             break;

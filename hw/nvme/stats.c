@@ -32,7 +32,6 @@
 #include "endgrp.h"
 #include "event.h"
 #include "feat-rules.h"
-#include "iothread.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -46,144 +45,300 @@ void nvme_stats_init(NvmeCtrl *n)
     n->stats.power_on_at = qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
 }
 
-/* Context: main loop.  Add one command's counts to a SMART set. */
+/*
+ * Counters are 64-bit fields written by one context only: an atomic store
+ * of the new value (no read-modify-write instruction) keeps a reader in
+ * another thread from seeing a torn value.
+ */
+static inline void nvme_ctr_add(uint64_t *c, uint64_t v)
+{
+    qatomic_set(c, *c + v);
+}
+
+/* Context: the counters' owner.  Add one command's counts to a SMART set. */
 static void nvme_stats_add(NvmeStats *st, NvmeStatsKind kind,
                            uint64_t units)
 {
     switch (kind) {
     case NVME_STATS_READ:
-        st->read_cmds++;
-        st->units_read += units;
+        nvme_ctr_add(&st->read_cmds, 1);
+        nvme_ctr_add(&st->units_read, units);
         break;
     case NVME_STATS_VERIFY:
-        st->units_read += units;
+        nvme_ctr_add(&st->units_read, units);
         break;
     case NVME_STATS_WRITE:
-        st->write_cmds++;
-        st->units_written += units;
+        nvme_ctr_add(&st->write_cmds, 1);
+        nvme_ctr_add(&st->units_written, units);
         break;
     case NVME_STATS_COPY:
-        st->read_cmds++;
-        st->write_cmds++;
-        st->units_written += units;
+        nvme_ctr_add(&st->read_cmds, 1);
+        nvme_ctr_add(&st->write_cmds, 1);
+        nvme_ctr_add(&st->units_written, units);
         break;
     case NVME_STATS_ZEROES:
         break;
     }
 }
 
-/* Context: main loop.  The endurance group's view of the same command. */
+/* Context: the counters' owner.  The endurance group's view of it. */
 static void nvme_stats_add_endgrp(NvmeEndGrpStats *eg, NvmeStatsKind kind,
                                   uint64_t bytes)
 {
     switch (kind) {
     case NVME_STATS_READ:
     case NVME_STATS_VERIFY:
-        eg->read_cmds++;
-        eg->bytes_read += bytes;
+        nvme_ctr_add(&eg->read_cmds, 1);
+        nvme_ctr_add(&eg->bytes_read, bytes);
         break;
     case NVME_STATS_WRITE:
-        eg->write_cmds++;
-        eg->bytes_written += bytes;
-        eg->media_bytes += bytes;
+        nvme_ctr_add(&eg->write_cmds, 1);
+        nvme_ctr_add(&eg->bytes_written, bytes);
+        nvme_ctr_add(&eg->media_bytes, bytes);
         break;
     case NVME_STATS_COPY:
-        eg->read_cmds++;
-        eg->write_cmds++;
-        eg->bytes_read += bytes;
-        eg->bytes_written += bytes;
-        eg->media_bytes += bytes;
+        nvme_ctr_add(&eg->read_cmds, 1);
+        nvme_ctr_add(&eg->write_cmds, 1);
+        nvme_ctr_add(&eg->bytes_read, bytes);
+        nvme_ctr_add(&eg->bytes_written, bytes);
+        nvme_ctr_add(&eg->media_bytes, bytes);
         break;
     case NVME_STATS_ZEROES:
-        eg->media_bytes += bytes;
+        nvme_ctr_add(&eg->media_bytes, bytes);
         break;
     }
 }
 
+/* Context: main loop.  @sum += @add, field by field. */
+static void nvme_stats_sum(NvmeStats *sum, const NvmeStats *add)
+{
+    sum->units_read += qatomic_read(&add->units_read);
+    sum->units_written += qatomic_read(&add->units_written);
+    sum->read_cmds += qatomic_read(&add->read_cmds);
+    sum->write_cmds += qatomic_read(&add->write_cmds);
+    sum->media_errors += qatomic_read(&add->media_errors);
+}
+
+/* Context: main loop. */
+static void nvme_stats_sum_endgrp(NvmeEndGrpStats *sum,
+                                  const NvmeEndGrpStats *add)
+{
+    sum->bytes_read += qatomic_read(&add->bytes_read);
+    sum->bytes_written += qatomic_read(&add->bytes_written);
+    sum->media_bytes += qatomic_read(&add->media_bytes);
+    sum->read_cmds += qatomic_read(&add->read_cmds);
+    sum->write_cmds += qatomic_read(&add->write_cmds);
+    sum->media_errors += qatomic_read(&add->media_errors);
+    sum->err_entries += qatomic_read(&add->err_entries);
+}
+
+/* Context: main loop.  An I/O SQ gets counters of its own. */
+void nvme_stats_sq_init(NvmeSQueue *sq)
+{
+    sq->stats = g_new0(NvmeSqStats, 1);
+}
+
 /*
- * Context: main loop.  @req (on its namespace) completed successfully,
- * having read or written @nlb logical blocks.
+ * Context: main loop, the SQ deleted (nothing runs in it any more).  Its
+ * counts stay in the controller's and the subsystem's figures.
+ */
+void nvme_stats_sq_fini(NvmeCtrl *n, NvmeSQueue *sq)
+{
+    NvmeSqStats *st = sq->stats;
+
+    if (!st) {
+        return;
+    }
+    nvme_stats_sum(&n->stats.ctrl, &st->ctrl);
+    for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
+        nvme_stats_sum(&n->stats.ns[i], &st->ns[i]);
+    }
+    nvme_stats_sum_endgrp(&n->subsys->endgrp, &st->endgrp);
+    if (st->busy) {                     /* released with the SQ: none */
+        st->busy = 1;
+        nvme_stats_busy_end(sq);
+    }
+    g_free(st);
+    sq->stats = NULL;
+}
+
+/*
+ * Context: main loop.  SMART figures of @n (@nsid 0) or of namespace
+ * @nsid through @n: what is kept, plus every live I/O SQ's counters.
+ */
+void nvme_stats_read(NvmeCtrl *n, uint32_t nsid, NvmeStats *out)
+{
+    *out = nsid ? n->stats.ns[nsid] : n->stats.ctrl;
+    for (uint32_t i = 1; n->queues.sq && i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq[i];
+
+        if (sq && sq->stats) {
+            nvme_stats_sum(out, nsid ? &sq->stats->ns[nsid]
+                                     : &sq->stats->ctrl);
+        }
+    }
+}
+
+/* Context: main loop.  Endurance group figures: every controller's. */
+void nvme_stats_endgrp(NvmeSubsys *s, NvmeEndGrpStats *out)
+{
+    *out = s->endgrp;
+    for (int c = 0; c < NVME_SUBSYS_MAX_CTRLS; c++) {
+        NvmeCtrl *n = s->ctrls[c];
+
+        for (uint32_t i = 1; n && n->queues.sq && i < n->queues.num; i++) {
+            NvmeSQueue *sq = n->queues.sq[i];
+
+            if (sq && sq->stats) {
+                nvme_stats_sum_endgrp(out, &sq->stats->endgrp);
+            }
+        }
+    }
+}
+
+/*
+ * Context: queue (the request's SQ; the admin queue's counts go straight
+ * to the controller's, main loop).  @req (on its namespace) completed
+ * successfully, having read or written @nlb logical blocks.
  */
 void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb)
 {
     NvmeCtrl *n = nvme_req_ctrl(req);
+    NvmeSqStats *st = req->sq->stats;
     NvmeNamespace *ns = req->ns;
     uint64_t bytes = nlb << ns->lbads;
     uint64_t units = bytes >> BDRV_SECTOR_BITS;
 
-    nvme_stats_add(&n->stats.ctrl, kind, units);
-    if (n->ns[ns->nsid] == ns) {
-        nvme_stats_add(&n->stats.ns[ns->nsid], kind, units);
+    nvme_stats_add(st ? &st->ctrl : &n->stats.ctrl, kind, units);
+    if (nvme_ns(n, ns->nsid) == ns) {
+        nvme_stats_add(st ? &st->ns[ns->nsid] : &n->stats.ns[ns->nsid],
+                       kind, units);
     }
     if (ns->subsys) {
-        nvme_stats_add_endgrp(&ns->subsys->endgrp, kind, bytes);
+        nvme_stats_add_endgrp(st ? &st->endgrp : &ns->subsys->endgrp, kind,
+                              bytes);
     }
 }
 
-/* Context: main loop.  @req hit an unrecovered media error on @ns. */
+/* Context: queue (as nvme_stats_io).  @req hit a media error on @ns. */
 void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns)
 {
     NvmeCtrl *n = nvme_req_ctrl(req);
+    NvmeSqStats *st = req->sq->stats;
 
-    n->stats.ctrl.media_errors++;
-    if (ns && n->ns[ns->nsid] == ns) {
-        n->stats.ns[ns->nsid].media_errors++;
+    nvme_ctr_add(st ? &st->ctrl.media_errors : &n->stats.ctrl.media_errors,
+                 1);
+    if (ns && nvme_ns(n, ns->nsid) == ns) {
+        nvme_ctr_add(st ? &st->ns[ns->nsid].media_errors
+                        : &n->stats.ns[ns->nsid].media_errors, 1);
     }
     if (ns && ns->subsys) {
-        ns->subsys->endgrp.media_errors++;
+        nvme_ctr_add(st ? &st->endgrp.media_errors
+                        : &ns->subsys->endgrp.media_errors, 1);
     }
 }
 
 /*
- * Context: main loop.  An Error Information log entry was made for @req:
- * it belongs to the endurance group when its NSID names a namespace.
+ * Context: queue (as nvme_stats_io).  An Error Information log entry was
+ * made for @req: it belongs to the endurance group when its NSID names a
+ * namespace.
  */
 void nvme_stats_error_logged(NvmeCtrl *n, NvmeRequest *req)
 {
     uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    NvmeSqStats *st = req->sq->stats;
 
     if (req->ns || (nvme_nsid_valid(nsid) && n->subsys->ns[nsid])) {
-        n->subsys->endgrp.err_entries++;
+        nvme_ctr_add(st ? &st->endgrp.err_entries
+                        : &n->subsys->endgrp.err_entries, 1);
     }
 }
 
 /*
  * Context: main loop.  @nsid now names a new namespace: its figures start
- * from zero on every controller of @s.
+ * from zero on every controller of @s.  The live SQs keep counting where
+ * they are; the kept figure takes their sum away instead.
  */
 void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid)
 {
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (s->ctrls[i]) {
-            memset(&s->ctrls[i]->stats.ns[nsid], 0, sizeof(NvmeStats));
+        NvmeCtrl *n = s->ctrls[i];
+        NvmeStats now, *base;
+
+        if (!n) {
+            continue;
         }
+        nvme_stats_read(n, nsid, &now);
+        base = &n->stats.ns[nsid];
+        base->units_read -= now.units_read;
+        base->units_written -= now.units_written;
+        base->read_cmds -= now.read_cmds;
+        base->write_cmds -= now.write_cmds;
+        base->media_errors -= now.media_errors;
     }
 }
 
-/* Context: queue.  An I/O command was fetched. */
-void nvme_stats_busy_begin(NvmeCtrl *n)
+#define NVME_BUSY_CNT   0xffffULL       /* low bits of NvmeCtrlStats.busy */
+
+/*
+ * Context: queue (@sq's).  The controller-wide busy period begins when
+ * the first SQ becomes busy and ends when the last goes idle; only those
+ * transitions touch the shared word, never a command in a busy SQ.
+ */
+static void nvme_busy_change(NvmeCtrl *n, bool begin)
 {
-    if (n->stats.io_outstanding++ == 0) {
-        n->stats.busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    uint64_t old = qatomic_read(&n->stats.busy), new, ret;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    for (;;) {
+        if (!begin) {
+            new = old - 1;
+        } else if (old & NVME_BUSY_CNT) {
+            new = old + 1;
+        } else {
+            new = ((uint64_t)now & ~NVME_BUSY_CNT) | 1;
+        }
+        ret = qatomic_cmpxchg(&n->stats.busy, old, new);
+        if (ret == old) {
+            break;
+        }
+        old = ret;
+    }
+    if (!begin && !(new & NVME_BUSY_CNT)) {
+        qatomic_add(&n->stats.busy_ns,
+                    MAX(now - (int64_t)(old & ~NVME_BUSY_CNT), 0));
+    }
+}
+
+/* Context: queue.  An I/O command of @sq was fetched. */
+void nvme_stats_busy_begin(NvmeSQueue *sq)
+{
+    if (sq->stats->busy++ == 0) {
+        nvme_busy_change(sq->n, true);
     }
 }
 
 /* Context: queue.  An I/O command's completion was posted or dropped. */
-void nvme_stats_busy_end(NvmeCtrl *n)
+void nvme_stats_busy_end(NvmeSQueue *sq)
 {
-    assert(n->stats.io_outstanding);
-    if (--n->stats.io_outstanding == 0) {
-        n->stats.busy_ns += qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) -
-                            n->stats.busy_since;
+    assert(sq->stats->busy);
+    if (--sq->stats->busy == 0) {
+        nvme_busy_change(sq->n, false);
     }
 }
 
 /* Context: main loop.  Busy time so far, the current period included. */
 uint64_t nvme_stats_busy_ns(NvmeCtrl *n)
 {
-    NVME_IO_LOCK_GUARD(n);
-    return n->stats.busy_ns + (n->stats.io_outstanding ?
-        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - n->stats.busy_since : 0);
+    uint64_t busy = qatomic_read(&n->stats.busy);
+    uint64_t ns = qatomic_read(&n->stats.busy_ns);
+
+    if (busy & NVME_BUSY_CNT) {
+        int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+        ns += MAX(now - (int64_t)(busy & ~NVME_BUSY_CNT), 0);
+    }
+    return ns;
 }
 
 /*

@@ -11,6 +11,7 @@
 
 #include "qom/object.h"
 #include "types.h"
+#include "endgrp.h"
 
 #define NVME_TEMPERATURE_K      296     /* reported composite temperature */
 #define NVME_TEMP_WARN_K        343
@@ -40,14 +41,31 @@ typedef enum NvmeStatsKind {
 } NvmeStatsKind;
 
 /*
- * Controller state (NvmeCtrl.stats).  Counters are written by the queues
- * (io_lock), read by the SMART log.  Busy time is QEMU_CLOCK_VIRTUAL ns.
+ * Counters of one I/O SQ (NvmeSQueue.stats): written by the SQ's own
+ * context only (atomic stores), read by the main loop, which sums them
+ * (nvme_stats_read, nvme_stats_endgrp).  No counter is shared between
+ * queues.
+ */
+typedef struct NvmeSqStats {
+    NvmeStats ctrl;
+    NvmeEndGrpStats endgrp;
+    uint32_t busy;              /* commands fetched, completion not posted */
+    NvmeStats ns[NVME_MAX_NSID + 1];        /* per NSID */
+} NvmeSqStats;
+
+/*
+ * Controller state (NvmeCtrl.stats).  @ctrl and @ns hold what deleted
+ * SQs and the admin queue counted, minus what a new namespace starts
+ * from (main loop only); the live SQs' counters are added when read.
+ * Controller Busy Time: @busy packs the number of busy SQs (low 16 bits)
+ * and the QEMU_CLOCK_VIRTUAL ns when the first one became busy (the rest),
+ * changed by compare-and-swap when an SQ becomes busy or idle; the
+ * queue that ends a busy period adds it to @busy_ns (atomic).
  */
 typedef struct NvmeCtrlStats {
     NvmeStats ctrl;
     NvmeStats ns[NVME_MAX_NSID + 1];        /* per NSID */
-    uint32_t io_outstanding;    /* I/O commands fetched, CQE not posted */
-    int64_t busy_since;         /* when io_outstanding left 0 */
+    uint64_t busy;
     uint64_t busy_ns;           /* earlier busy periods */
     uint8_t smart_warning;      /* Critical Warning bits raised */
     uint8_t smart_user;         /* smart_critical_warning (stats.c) */
@@ -55,12 +73,16 @@ typedef struct NvmeCtrlStats {
 } NvmeCtrlStats;
 
 void nvme_stats_init(NvmeCtrl *n);
+void nvme_stats_sq_init(NvmeSQueue *sq);
+void nvme_stats_sq_fini(NvmeCtrl *n, NvmeSQueue *sq);
 void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb);
 void nvme_stats_media_error(NvmeRequest *req, NvmeNamespace *ns);
 void nvme_stats_error_logged(NvmeCtrl *n, NvmeRequest *req);
 void nvme_stats_ns_new(NvmeSubsys *s, uint32_t nsid);
-void nvme_stats_busy_begin(NvmeCtrl *n);
-void nvme_stats_busy_end(NvmeCtrl *n);
+void nvme_stats_read(NvmeCtrl *n, uint32_t nsid, NvmeStats *out);
+void nvme_stats_endgrp(NvmeSubsys *s, NvmeEndGrpStats *out);
+void nvme_stats_busy_begin(NvmeSQueue *sq);
+void nvme_stats_busy_end(NvmeSQueue *sq);
 uint64_t nvme_stats_busy_ns(NvmeCtrl *n);
 void nvme_stats_check_temperature(NvmeCtrl *n);
 uint8_t nvme_smart_critical_warning(NvmeCtrl *n);

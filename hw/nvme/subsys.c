@@ -24,6 +24,8 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "gate.h"
+#include "iothread.h"
 #include "ns.h"
 #include "props.h"
 #include "queue.h"
@@ -81,6 +83,23 @@ static void nvme_subsys_realize(DeviceState *dev, Error **errp)
 }
 
 /*
+ * Context: main loop.  Attach namespace @ns as NSID @nsid of @c, or
+ * detach it (@ns NULL).  The queues look the table up without a lock, so
+ * the entry is stored atomically; a detach then waits for @c's commands
+ * that got the namespace before (nvme_ns_fence), while @c's other
+ * namespaces and the other controllers keep running.
+ */
+void nvme_ns_set_attached(NvmeCtrl *c, uint32_t nsid, NvmeNamespace *ns)
+{
+    NvmeNamespace *old = c->ns[nsid];
+
+    qatomic_set(&c->ns[nsid], ns);
+    if (!ns && old) {
+        nvme_ns_fence(c, old);                  /* iothread.c */
+    }
+}
+
+/*
  * Context: main loop (controller realize).  Join the subsystem: take the
  * lowest free controller id and attach the shared namespaces allocated
  * so far (shared namespaces follow hotplugged controllers too).
@@ -108,19 +127,18 @@ bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp)
                    s->subnqn, NVME_SUBSYS_MAX_CTRLS);
         return false;
     }
-    if (!s->io_lock_ready) {
-        qemu_rec_mutex_init(&s->io_lock);
-        s->io_lock_ready = true;
+    if (!s->resv_lock_ready) {
+        qemu_mutex_init(&s->resv_lock);
+        s->resv_lock_ready = true;
     }
     s->ctrls[id] = n;
     n->cntlid = id;
     n->subsys = s;
-    n->iot.io_lock = &s->io_lock;
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
         NvmeNamespace *ns = s->ns[nsid];
 
         if (ns && ns->shared && ns->auto_attach) {
-            n->ns[nsid] = ns;
+            nvme_ns_set_attached(n, nsid, ns);
         }
     }
     trace_nvme_subsys_add_ctrl(s->subnqn, id);
@@ -144,9 +162,8 @@ void nvme_subsys_remove_ctrl(NvmeCtrl *n)
         s->ctrls[n->cntlid] = NULL;
     }
     n->subsys = NULL;
-    n->iot.io_lock = NULL;
-    if (n->own_subsys && n->own_subsys->io_lock_ready) {
-        qemu_rec_mutex_destroy(&n->own_subsys->io_lock);
+    if (n->own_subsys && n->own_subsys->resv_lock_ready) {
+        qemu_mutex_destroy(&n->own_subsys->resv_lock);
     }
     g_free(n->own_subsys);
     n->own_subsys = NULL;
@@ -182,24 +199,44 @@ bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
     ns->ctrl = n;
     ns->subsys = s;
     ns->shared = ns->shared && s->multi;
-    s->ns[nsid] = ns;
+    qatomic_set(&s->ns[nsid], ns);
     nvme_stats_ns_new(s, nsid);
     if (!ns->auto_attach) {
         return true;
     }
     if (!ns->shared) {
-        n->ns[nsid] = ns;
+        nvme_ns_set_attached(n, nsid, ns);
         return true;
     }
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         if (s->ctrls[i]) {
-            s->ctrls[i]->ns[nsid] = ns;
+            nvme_ns_set_attached(s->ctrls[i], nsid, ns);
         }
     }
     return true;
 }
 
-/* Context: main loop (unrealize).  Detach everywhere, free the NSID. */
+/*
+ * Context: main loop.  Detach @ns from every controller (each waits for
+ * its commands on it), then let its backend settle (a broadcast flush
+ * holds no namespace): afterwards no queue uses it.
+ */
+static void nvme_ns_detach_all(NvmeNamespace *ns)
+{
+    NvmeSubsys *s = ns->subsys;
+
+    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
+        if (s->ctrls[i] && s->ctrls[i]->ns[ns->nsid] == ns) {
+            nvme_ns_set_attached(s->ctrls[i], ns->nsid, NULL);
+        }
+    }
+    blk_drain(ns->blk);
+}
+
+/*
+ * Context: main loop (unrealize).  Detach everywhere, free the NSID; only
+ * the commands on this namespace are waited for.
+ */
 void nvme_subsys_remove_ns(NvmeNamespace *ns)
 {
     NvmeSubsys *s = ns->subsys;
@@ -207,13 +244,8 @@ void nvme_subsys_remove_ns(NvmeNamespace *ns)
     if (!s || s->ns[ns->nsid] != ns) {
         return;
     }
-    blk_drain(ns->blk);
-    for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (s->ctrls[i] && s->ctrls[i]->ns[ns->nsid] == ns) {
-            s->ctrls[i]->ns[ns->nsid] = NULL;
-        }
-    }
-    s->ns[ns->nsid] = NULL;
+    nvme_ns_detach_all(ns);
+    qatomic_set(&s->ns[ns->nsid], NULL);
     ns->subsys = NULL;
 }
 
@@ -394,11 +426,8 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
     }
     for (unsigned i = 0; i < cnt; i++) {
         trace_nvme_ns_attachment(nsid, ctrls[i]->cntlid, sel);
-        if (sel == NVME_NS_ATTACHMENT_ATTACH) {
-            ctrls[i]->ns[nsid] = ns;
-        } else {
-            ctrls[i]->ns[nsid] = NULL;
-        }
+        nvme_ns_set_attached(ctrls[i], nsid,
+                             sel == NVME_NS_ATTACHMENT_ATTACH ? ns : NULL);
         nvme_ns_changed(ctrls[i], nsid);
         nvme_ana_ns_attach_changed(ctrls[i], ns);   /* ana.c: log 0Ch */
     }
@@ -640,7 +669,8 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->shared = id->nmic & 1;
     ns->copy = NVME_COPY_DEFAULTS;      /* as nvme-ns without mssrl... */
     nvme_atomic_ns_init(ns, NULL);
-    QTAILQ_INIT(&ns->gate.waiters);
+    nvme_unc_init(ns);
+    nvme_gate_init(ns);
     nvme_pool_ids(ns);
     ns->nsid = nsid;
     ns->ctrl = n;
@@ -673,9 +703,9 @@ static void nvme_ns_release_drive(NvmeNamespace *ns)
 }
 
 /*
- * Context: main loop, every controller's I/O quiesced (Namespace
- * Management changes namespaces).  Delete allocated namespace @nsid:
- * detach it from every controller (Changed Namespace List, events), free
+ * Context: main loop.  Delete allocated namespace @nsid: detach it from
+ * every controller, each waiting for its commands on it (nvme_ns_fence;
+ * Changed Namespace List, events), free
  * its NSID and marks; a created namespace's image and capacity go back to
  * the pool, a command-line one lets its drive go.
  */
@@ -684,12 +714,11 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
     NvmeNamespace *ns = s->ns[nsid];
     g_autofree char *path = nvme_pool_path(s, nsid);
 
-    blk_drain(ns->blk);
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         NvmeCtrl *c = s->ctrls[i];
 
         if (c && c->ns[nsid] == ns) {
-            c->ns[nsid] = NULL;
+            nvme_ns_set_attached(c, nsid, NULL);
             nvme_ns_changed(c, nsid);
             nvme_ana_ns_attach_changed(c, ns);
         }
@@ -697,15 +726,18 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
             nvme_selftest_abort_ns(c, nsid, NVME_DST_ABORTED_NS_REMOVED);
         }
     }
-    s->ns[nsid] = NULL;
+    blk_drain(ns->blk);         /* a broadcast flush holds no namespace */
+    qatomic_set(&s->ns[nsid], NULL);
     nvme_unc_free(ns);
     trace_nvme_ns_delete(nsid, !s->pool.created[nsid]);
     if (!s->pool.created[nsid]) {
-        nvme_ns_release_drive(ns);
+        nvme_ns_release_drive(ns);      /* its unrealize cleans up */
         return;
     }
     s->pool.used -= s->pool.created[nsid];
     s->pool.created[nsid] = 0;
+    nvme_unc_cleanup(ns);
+    nvme_gate_cleanup(ns);
     nvme_atomic_ns_cleanup(ns);     /* a command-line one keeps its own */
     blk_unref(ns->blk);
     unlink(path);

@@ -43,9 +43,14 @@ struct NvmeSubsys {
     NvmeNamespace *ns[NVME_MAX_NSID + 1];   /* allocated NSIDs */
     NvmeNsPool pool;
     NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
-    /* io_lock of its controllers (queue.c): namespaces are shared */
-    QemuRecMutex io_lock;
-    bool io_lock_ready;
+    /*
+     * Reservations (resv.c): its namespaces' registrants and reservations,
+     * its controllers' Host Identifiers, notices and notice masks.  Taken
+     * by the reservation commands and features, and by an I/O command's
+     * check only while its namespace has a reservation.
+     */
+    QemuMutex resv_lock;
+    bool resv_lock_ready;
     bool atomic_units;          /* a controller with AWUN/AWUPF (atomic.c) */
 };
 
@@ -69,6 +74,7 @@ void nvme_subsys_remove_ctrl(NvmeCtrl *n);
 bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
                         Error **errp);
 void nvme_subsys_remove_ns(NvmeNamespace *ns);
+void nvme_ns_set_attached(NvmeCtrl *c, uint32_t nsid, NvmeNamespace *ns);
 const char *nvme_subsys_id_seed(NvmeCtrl *n);
 uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_identify_ns_ctrl_list(NvmeCtrl *n, NvmeRequest *req,

@@ -47,6 +47,7 @@
 #include "qemu/main-loop.h"
 #include "ctrl.h"
 #include "event.h"
+#include "log.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -96,6 +97,9 @@ static void nvme_tel_header(NvmeCtrl *n, uint8_t *h, uint8_t lid)
 /* Context: main loop.  Data area 1: registers, counters, features. */
 static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
 {
+    NvmeStats st;
+
+    nvme_stats_read(n, 0, &st);         /* stats.c: every queue's */
     memcpy(p, "QNVMTEL1", 8);
     put64(p + 8, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) - n->stats.power_on_at);
     put64(p + 16, n->regs.cap);
@@ -110,12 +114,12 @@ static void nvme_tel_ctrl(NvmeCtrl *n, uint8_t *p)
     put16(p + 66, n->queues.num);
     put16(p + 68, n->aer.outstanding);
     put16(p + 70, n->aer.queued);
-    put64(p + 72, n->errlog.count);
-    put64(p + 80, n->stats.ctrl.units_read);
-    put64(p + 88, n->stats.ctrl.units_written);
-    put64(p + 96, n->stats.ctrl.read_cmds);
-    put64(p + 104, n->stats.ctrl.write_cmds);
-    put64(p + 112, n->stats.ctrl.media_errors);
+    put64(p + 72, nvme_errlog_count(n));
+    put64(p + 80, st.units_read);
+    put64(p + 88, st.units_written);
+    put64(p + 96, st.read_cmds);
+    put64(p + 104, st.write_cmds);
+    put64(p + 112, st.media_errors);
     put64(p + 120, nvme_stats_busy_ns(n));
     put8(p + 128, nvme_smart_critical_warning(n));
     put8(p + 129, n->aer.masked);
@@ -143,15 +147,15 @@ static uint32_t nvme_tel_queues(NvmeCtrl *n, uint8_t *p)
             flags |= 1;
             put16(r + 4, sq->cqid);
             put32(r + 8, sq->size);
-            put32(r + 12, sq->head);
-            put32(r + 16, sq->tail);
+            put32(r + 12, qatomic_read(&sq->head));
+            put32(r + 16, qatomic_read(&sq->tail));
         }
         if (cq) {
-            flags |= 2 | (cq->ien << 2) | (cq->phase << 3);
+            flags |= 2 | (cq->ien << 2) | (qatomic_read(&cq->phase) << 3);
             put16(r + 6, cq->vector);
             put32(r + 20, cq->size);
-            put32(r + 24, cq->head);
-            put32(r + 28, cq->tail);
+            put32(r + 24, qatomic_read(&cq->head));
+            put32(r + 28, qatomic_read(&cq->tail));
         }
         put8(r + 2, flags);
         nr++;

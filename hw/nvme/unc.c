@@ -9,10 +9,19 @@
  * nvm-range.c and nvm.c; the LBA Status Information Alert they raise in
  * lba-status.c.
  *
+ * Every queue of every controller the namespace is attached to reads and
+ * changes the lists: the namespace's unc_lock protects both.  Their @nr
+ * is also read without the lock (atomic): a namespace without marks, the
+ * usual case, costs a read and a write command no lock.  A command racing
+ * with a Write Uncorrectable of the same blocks on another queue may see
+ * the marks before or after it, as with any two commands in flight.
+ * Readers outside the I/O path take a copy (nvme_unc_tracked).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/lockable.h"
 #include "lba-status.h"
 #include "ns.h"
 #include "queue.h"
@@ -38,12 +47,24 @@ uint32_t nvme_unc_search(NvmeUncList *l, uint64_t lba)
     return lo;
 }
 
-/* Context: main loop.  First marked LBA in the range, or false. */
+/* Context: main loop (namespace setup). */
+void nvme_unc_init(NvmeNamespace *ns)
+{
+    qemu_mutex_init(&ns->unc_lock);
+}
+
+/* Context: queue; takes unc_lock if @ns has marks.  First marked LBA. */
 static bool nvme_unc_find(NvmeNamespace *ns, uint64_t slba, uint64_t nlb,
                           uint64_t *bad)
 {
     NvmeUncList *l = &ns->unc;
-    uint32_t i = nvme_unc_search(l, slba);
+    uint32_t i;
+
+    if (!qatomic_read(&l->nr)) {
+        return false;           /* no marks: no lock */
+    }
+    QEMU_LOCK_GUARD(&ns->unc_lock);
+    i = nvme_unc_search(l, slba);
 
     if (i == l->nr || l->r[i].slba >= slba + nlb) {
         return false;
@@ -77,7 +98,7 @@ uint16_t nvme_unc_check(NvmeRequest *req, uint64_t slba, uint64_t nlb)
     return nvme_unc_check_ns(req, req->ns, slba, nlb);
 }
 
-/* Context: main loop.  Replace the list's ranges [@from, @to) by @add. */
+/* Context: any, unc_lock held.  Replace ranges [@from, @to) by @add. */
 static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
                             const NvmeLbaRange *add, uint32_t nadd)
 {
@@ -89,11 +110,11 @@ static void nvme_unc_splice(NvmeUncList *l, uint32_t from, uint32_t to,
     }
     memmove(&l->r[from + nadd], &l->r[to], (l->nr - to) * sizeof(*l->r));
     memcpy(&l->r[from], add, nadd * sizeof(*add));
-    l->nr = nr;
+    qatomic_set(&l->nr, nr);
     l->gen++;                   /* LBA Status Information log (0Eh) */
 }
 
-/* Context: main loop.  Take [@slba, @slba + @nlb) out of list @l. */
+/* Context: any, unc_lock held.  Take [@slba, +@nlb) out of list @l. */
 static void nvme_rlist_clear(NvmeUncList *l, uint64_t slba, uint64_t nlb)
 {
     uint64_t end = slba + nlb;
@@ -118,16 +139,20 @@ static void nvme_rlist_clear(NvmeUncList *l, uint64_t slba, uint64_t nlb)
 }
 
 /*
- * Context: main loop.  Rewritten blocks: no longer marked, nor
- * potentially unrecoverable after a media error.
+ * Context: queue; takes unc_lock if @ns has marks.  Rewritten blocks: no
+ * longer marked, nor potentially unrecoverable after a media error.
  */
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 {
+    if (!qatomic_read(&ns->unc.nr) && !qatomic_read(&ns->media.nr)) {
+        return;                 /* the usual case: no lock */
+    }
+    QEMU_LOCK_GUARD(&ns->unc_lock);
     nvme_rlist_clear(&ns->unc, slba, nlb);
     nvme_rlist_clear(&ns->media, slba, nlb);
 }
 
-/* Context: main loop.  Add a range to list @l, merging touching ones. */
+/* Context: any, unc_lock held (or a copy).  Add a range to list @l. */
 static bool nvme_rlist_add(NvmeUncList *l, uint64_t slba, uint64_t nlb)
 {
     uint32_t i = nvme_unc_search(l, slba ? slba - 1 : 0), j = i;
@@ -144,16 +169,17 @@ static bool nvme_rlist_add(NvmeUncList *l, uint64_t slba, uint64_t nlb)
     }
     m.nlb = end - m.slba;
     nvme_unc_splice(l, i, j, &m, 1);
-    l->adds++;
+    qatomic_set(&l->adds, l->adds + 1);
     return true;
 }
 
 /*
- * Context: main loop.  Mark a range for Write Uncorrectable; false when
- * the marks' bound is reached.  The caller raises the alert.
+ * Context: queue; takes unc_lock.  Mark a range for Write Uncorrectable;
+ * false when the marks' bound is reached.  The caller raises the alert.
  */
 bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 {
+    QEMU_LOCK_GUARD(&ns->unc_lock);
     return nvme_rlist_add(&ns->unc, slba, nlb);
 }
 
@@ -167,6 +193,7 @@ bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns)
 {
     uint64_t lba = req->err_lba, end;
+    bool added;
 
     if (!ns || lba >= ns->nlbas) {
         return;
@@ -175,18 +202,23 @@ void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns)
           req->slba + req->nlb : lba + 1;
     end = MIN(end, ns->nlbas);
     trace_nvme_media_error_mark(ns->nsid, lba, end - lba);
-    if (nvme_rlist_add(&ns->media, lba, end - lba)) {
+    WITH_QEMU_LOCK_GUARD(&ns->unc_lock) {
+        added = nvme_rlist_add(&ns->media, lba, end - lba);
+    }
+    if (added) {
         nvme_lbas_added(nvme_req_ctrl(req));    /* lba-status.c: alert */
     }
 }
 
 /*
- * Context: main loop.  The tracked Potentially Unrecoverable LBAs of @ns
- * into @t (its own memory, g_free(t->r)): the Write Uncorrectable marks
- * and the media error blocks, merged.
+ * Context: any; takes unc_lock.  The tracked Potentially Unrecoverable
+ * LBAs of @ns into @t (its own memory, g_free(t->r)): the Write
+ * Uncorrectable marks and the media error blocks, merged; t->gen is the
+ * sum of both lists' generations, t->adds of their additions.
  */
 void nvme_unc_tracked(NvmeNamespace *ns, NvmeUncList *t)
 {
+    QEMU_LOCK_GUARD(&ns->unc_lock);
     *t = (NvmeUncList) {
         .r = g_memdup2(ns->unc.r, ns->unc.nr * sizeof(*ns->unc.r)),
         .nr = ns->unc.nr, .alloc = ns->unc.nr,
@@ -194,13 +226,55 @@ void nvme_unc_tracked(NvmeNamespace *ns, NvmeUncList *t)
     for (uint32_t i = 0; i < ns->media.nr; i++) {
         nvme_rlist_add(t, ns->media.r[i].slba, ns->media.r[i].nlb);
     }
+    t->gen = ns->unc.gen + ns->media.gen;
+    t->adds = ns->unc.adds + ns->media.adds;
 }
 
-/* Context: main loop (unrealize, deletion, format). */
+/*
+ * Context: any.  Ranges ever added to @ns's lists (lba-status.c: whether
+ * the alert has something new); atomic, the lists' writers count.
+ */
+uint32_t nvme_unc_adds(NvmeNamespace *ns)
+{
+    return qatomic_read(&ns->unc.adds) + qatomic_read(&ns->media.adds);
+}
+
+/* Context: main loop; takes unc_lock.  The first marked LBA, or false. */
+bool nvme_unc_first(NvmeNamespace *ns, uint64_t *lba)
+{
+    QEMU_LOCK_GUARD(&ns->unc_lock);
+    if (!ns->unc.nr) {
+        return false;
+    }
+    *lba = ns->unc.r[0].slba;
+    return true;
+}
+
+/* Context: any, unc_lock held.  Empty list @l. */
+static void nvme_rlist_free(NvmeUncList *l)
+{
+    g_free(l->r);
+    l->r = NULL;
+    qatomic_set(&l->nr, 0);
+    l->alloc = 0;
+    l->gen = 0;
+    qatomic_set(&l->adds, 0);
+}
+
+/*
+ * Context: main loop; takes unc_lock.  Drop every mark (Format, Sanitize:
+ * the namespace is fenced; unrealize, deletion).
+ */
 void nvme_unc_free(NvmeNamespace *ns)
 {
-    g_free(ns->unc.r);
-    ns->unc = (NvmeUncList) { 0 };
-    g_free(ns->media.r);
-    ns->media = (NvmeUncList) { 0 };
+    QEMU_LOCK_GUARD(&ns->unc_lock);
+    nvme_rlist_free(&ns->unc);
+    nvme_rlist_free(&ns->media);
+}
+
+/* Context: main loop.  The namespace goes away: no command uses it. */
+void nvme_unc_cleanup(NvmeNamespace *ns)
+{
+    nvme_unc_free(ns);
+    qemu_mutex_destroy(&ns->unc_lock);
 }

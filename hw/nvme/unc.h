@@ -14,7 +14,9 @@
 /*
  * Blocks marked by Write Uncorrectable (NvmeNamespace.unc), or of failed
  * reads (NvmeNamespace.media): sorted, disjoint, non-adjacent ranges, so
- * the list is plain data a vmstate can describe.
+ * the list is plain data a vmstate can describe.  The queues of every
+ * controller of the namespace read and change them: NvmeNamespace.unc_lock
+ * protects both lists of a namespace (unc.c says when it is taken).
  */
 typedef struct NvmeUncList {
     NvmeLbaRange *r;
@@ -33,5 +35,9 @@ void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb);
 void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns);
 void nvme_unc_tracked(NvmeNamespace *ns, NvmeUncList *t);
 void nvme_unc_free(NvmeNamespace *ns);
+void nvme_unc_init(NvmeNamespace *ns);
+void nvme_unc_cleanup(NvmeNamespace *ns);
+uint32_t nvme_unc_adds(NvmeNamespace *ns);
+bool nvme_unc_first(NvmeNamespace *ns, uint64_t *lba);
 
 #endif /* HW_NVME_UNC_H */

@@ -39,9 +39,7 @@
 #include "qapi/error.h"
 #include "block/aio-wait.h"
 #include "system/block-backend.h"
-#include "ctrl.h"
 #include "ioerr.h"
-#include "iothread.h"
 #include "ns.h"
 #include "queue.h"
 #include "zns-sm.h"
@@ -367,9 +365,7 @@ void nvme_zns_flush(NvmeNamespace *ns, void (*cb)(void *opaque, int ret),
 static void nvme_zns_sync_done(void *opaque, int ret)
 {
     NvmeRequest *req = opaque;
-    NvmeCtrl *n = nvme_req_ctrl(req);
 
-    NVME_IO_LOCK_GUARD(n);
     req->outstanding = 0;
     nvme_req_complete(req, ret < 0 ? nvme_status_from_errno(ret, true)
                                    : NVME_SUCCESS);

@@ -48,12 +48,12 @@ HEADERS = {
     'dma-walk.h': 1,
     'aer.h': 2, 'ana.h': 2, 'endgrp.h': 2, 'features.h': 2,
     'firmware.h': 2, 'ioerr.h': 2, 'resv.h': 2, 'sanitize.h': 2,
-    'selftest.h': 2, 'stats.h': 2, 'telemetry.h': 2, 'unc.h': 2,
+    'selftest.h': 2, 'stats.h': 2, 'unc.h': 2, 'gate.h': 2,
     'cmb.h': 2, 'pmr.h': 2, 'hotplug.h': 2, 'zns.h': 2, 'zns-sm.h': 2,
     'resv-rules.h': 2, 'lba-status.h': 2,
     'admin.h': 3, 'dispatch.h': 3, 'format.h': 3, 'log.h': 3, 'nvm.h': 3,
     'nvm-compare.h': 3, 'nvm-copy.h': 3, 'nvm-meta.h': 3,
-    'nvm-range.h': 3, 'regs.h': 3, 'zns-cmd.h': 3,
+    'nvm-range.h': 3, 'regs.h': 3, 'zns-cmd.h': 3, 'telemetry.h': 3,
     'sriov.h': 3,
 }
 

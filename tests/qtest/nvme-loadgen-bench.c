@@ -8,12 +8,17 @@
  * with no environment it does a short smoke run, so "meson test" passes.
  *
  * The device sits on a null-co block node (no data is touched on the
- * backend), namespace 1, one I/O queue pair of NVME_BENCH_QSIZE entries
- * with MSI-X.  Phases (NVME_BENCH_PHASES, comma separated MODE:OP):
- *   qdN:OP    keep N commands in flight: poll the CQ, consume what
- *             completed, ring the CQ head, refill as many, ring the SQ tail
- *   batch:OP  fill the SQ (QSIZE - 1 commands), ring the tail once, wait
- *             for the last completion, read all CQEs, ring the head once
+ * backend), namespace 1, NVME_BENCH_QUEUES (default 1) I/O queue pairs of
+ * NVME_BENCH_QSIZE entries with MSI-X; with NVME_BENCH_IOTHREADS=K the
+ * queues are dealt out over K iothreads (iothread-queue-mapping, ours
+ * only).  Phases (NVME_BENCH_PHASES, comma separated MODE:OP):
+ *   qdN:OP    keep N commands in flight per queue: poll each CQ in turn,
+ *             consume what completed, ring its head, refill as many, ring
+ *             its SQ tail
+ *   batch:OP  fill every SQ (QSIZE - 1 commands each), ring each tail
+ *             once, then per queue wait for the last completion, read all
+ *             CQEs, ring the head once (the device works on one queue
+ *             while the generator fills the next)
  *   OP        read, write or mixed (alternating), 4 KiB at random
  *             4 KiB-aligned offsets
  * Each phase runs NVME_BENCH_SECONDS (default 2) of wall time, or exactly
@@ -23,7 +28,8 @@
  * values, so the device does no work: the protocol-only baseline that
  * scripts/bench.sh subtracts from callgrind's instruction counts.
  *
- * Other knobs: NVME_BENCH_DEVPROPS (appended to -device nvme,...),
+ * Other knobs: NVME_BENCH_QUEUES and NVME_BENCH_IOTHREADS (above),
+ * NVME_BENCH_DEVPROPS (appended to -device nvme,...; not with iothreads),
  * NVME_BENCH_ACCEL (default "-accel tcg -S": Debian's QEMU has no qtest
  * accelerator, and a vCPU that never runs makes both binaries comparable;
  * set it to "" for libqtest's own -accel qtest).
@@ -42,18 +48,25 @@
 #include "libqos/nvme-drv.h"
 
 #define BENCH_NBUF      64      /* distinct 4 KiB data buffers */
+#define BENCH_MAXQ      8       /* I/O queue pairs */
 #define BENCH_IO_BYTES  4096
 #define SQE_BYTES       64
 #define CQE_BYTES       16
+
+typedef struct BenchQ {
+    uint16_t qid;
+    uint64_t sq_addr, cq_addr;
+    uint32_t sq_tail;           /* next SQ slot we fill */
+    uint32_t cq_head;           /* next CQ slot we consume */
+    uint8_t cq_phase;
+} BenchQ;
 
 typedef struct Bench {
     NvmeDrv *d;
     pid_t pid;
     uint32_t qsize;
-    uint64_t sq_addr, cq_addr;
-    uint32_t sq_tail;           /* next SQ slot we fill */
-    uint32_t cq_head;           /* next CQ slot we consume */
-    uint8_t cq_phase;
+    uint32_t nq;
+    BenchQ q[BENCH_MAXQ];
     uint64_t buf[BENCH_NBUF];
     uint32_t nlb0;              /* 0-based block count of one 4 KiB I/O */
     uint64_t n_ios;             /* 4 KiB units in the namespace */
@@ -110,15 +123,15 @@ static double now_s(void)
     return g_get_monotonic_time() / 1e6;
 }
 
-static void sq_db(Bench *b, uint32_t val)
+static void sq_db(Bench *b, BenchQ *q, uint32_t val)
 {
-    nvme_drv_raw_db(b->d, 1, false, val);
+    nvme_drv_raw_db(b->d, q->qid, false, val);
     b->doorbells++;
 }
 
-static void cq_db(Bench *b, uint32_t val)
+static void cq_db(Bench *b, BenchQ *q, uint32_t val)
 {
-    nvme_drv_raw_db(b->d, 1, true, val);
+    nvme_drv_raw_db(b->d, q->qid, true, val);
     b->doorbells++;
 }
 
@@ -143,25 +156,25 @@ static void make_sqe(Bench *b, BenchOp op, uint32_t slot, NvmeCmd *c)
  * Write @n SQEs from the current tail (split at the ring's end) and, unless
  * @ring is false, ring the new tail.  In no-op mode the tail stays put.
  */
-static void submit(Bench *b, BenchOp op, uint32_t n, bool ring)
+static void submit(Bench *b, BenchQ *q, BenchOp op, uint32_t n, bool ring)
 {
     g_autofree NvmeCmd *cmds = g_new(NvmeCmd, n);
-    uint32_t i, first = MIN(n, b->qsize - b->sq_tail);
+    uint32_t i, first = MIN(n, b->qsize - q->sq_tail);
 
     for (i = 0; i < n; i++) {
-        make_sqe(b, op, (b->sq_tail + i) % b->qsize, &cmds[i]);
+        make_sqe(b, op, (q->sq_tail + i) % b->qsize, &cmds[i]);
     }
-    nvme_drv_memwrite(b->d, b->sq_addr + (uint64_t)b->sq_tail * SQE_BYTES,
+    nvme_drv_memwrite(b->d, q->sq_addr + (uint64_t)q->sq_tail * SQE_BYTES,
                       cmds, first * SQE_BYTES);
     if (n > first) {
-        nvme_drv_memwrite(b->d, b->sq_addr, cmds + first,
+        nvme_drv_memwrite(b->d, q->sq_addr, cmds + first,
                           (n - first) * SQE_BYTES);
     }
     if (!b->noop) {
-        b->sq_tail = (b->sq_tail + n) % b->qsize;
+        q->sq_tail = (q->sq_tail + n) % b->qsize;
     }
     if (ring) {
-        sq_db(b, b->sq_tail);
+        sq_db(b, q, q->sq_tail);
     }
 }
 
@@ -170,17 +183,17 @@ static void submit(Bench *b, BenchOp op, uint32_t n, bool ring)
  * consume the leading ones that carry the current phase, ring the head if
  * any were consumed.  Returns how many.
  */
-static uint32_t reap(Bench *b, uint32_t max)
+static uint32_t reap(Bench *b, BenchQ *q, uint32_t max)
 {
-    uint32_t n = MIN(max, b->qsize - b->cq_head), k;
+    uint32_t n = MIN(max, b->qsize - q->cq_head), k;
     g_autofree NvmeCqe *e = g_new(NvmeCqe, n);
 
-    nvme_drv_memread(b->d, b->cq_addr + (uint64_t)b->cq_head * CQE_BYTES,
+    nvme_drv_memread(b->d, q->cq_addr + (uint64_t)q->cq_head * CQE_BYTES,
                      e, n * CQE_BYTES);
     for (k = 0; k < n; k++) {
         uint16_t st = le16_to_cpu(e[k].status);
 
-        if ((st & 1) != b->cq_phase) {
+        if ((st & 1) != q->cq_phase) {
             break;
         }
         if (st >> 1) {
@@ -188,58 +201,73 @@ static uint32_t reap(Bench *b, uint32_t max)
         }
     }
     if (k) {
-        b->cq_head += k;
-        if (b->cq_head == b->qsize) {
-            b->cq_head = 0;
-            b->cq_phase ^= 1;
+        q->cq_head += k;
+        if (q->cq_head == b->qsize) {
+            q->cq_head = 0;
+            q->cq_phase ^= 1;
         }
-        cq_db(b, b->cq_head);
+        cq_db(b, q, q->cq_head);
     }
     return k;
 }
 
-/* Keep @qd commands in flight until the deadline or @count commands. */
+/*
+ * Keep @qd commands in flight on every queue until the deadline or
+ * @count commands (in all).
+ */
 static uint64_t run_qd(Bench *b, BenchOp op, uint32_t qd, double deadline,
                        uint64_t count)
 {
     uint64_t submitted = 0, done = 0;
-    uint32_t inflight, k;
+    uint32_t inflight[BENCH_MAXQ], total = 0, k;
 
     g_assert_cmpuint(qd, <, b->qsize);
-    inflight = count ? MIN(qd, count) : qd;
-    submit(b, op, inflight, true);
-    submitted = inflight;
-    while (inflight) {
-        k = reap(b, inflight);
-        if (!k) {
-            continue;
+    for (uint32_t i = 0; i < b->nq; i++) {
+        inflight[i] = count ? MIN(qd, count - submitted) : qd;
+        if (inflight[i]) {
+            submit(b, &b->q[i], op, inflight[i], true);
         }
-        inflight -= k;
-        done += k;
-        if (count) {
-            k = MIN(k, count - submitted);
-        } else if (now_s() >= deadline) {
-            k = 0;
-        }
-        if (k) {
-            submit(b, op, k, true);
-            submitted += k;
-            inflight += k;
+        submitted += inflight[i];
+        total += inflight[i];
+    }
+    while (total) {
+        for (uint32_t i = 0; i < b->nq; i++) {
+            if (!inflight[i]) {
+                continue;
+            }
+            k = reap(b, &b->q[i], inflight[i]);
+            if (!k) {
+                continue;
+            }
+            inflight[i] -= k;
+            total -= k;
+            done += k;
+            if (count) {
+                k = MIN(k, count - submitted);
+            } else if (now_s() >= deadline) {
+                k = 0;
+            }
+            if (k) {
+                submit(b, &b->q[i], op, k, true);
+                submitted += k;
+                inflight[i] += k;
+                total += k;
+            }
         }
     }
     return done;
 }
 
 /* Wait until the CQE @n - 1 slots past the head carries its phase. */
-static void wait_slot(Bench *b, uint32_t n)
+static void wait_slot(Bench *b, BenchQ *q, uint32_t n)
 {
-    uint32_t slot = (b->cq_head + n - 1) % b->qsize;
-    uint8_t phase = b->cq_phase ^ (b->cq_head + n - 1 >= b->qsize);
+    uint32_t slot = (q->cq_head + n - 1) % b->qsize;
+    uint8_t phase = q->cq_phase ^ (q->cq_head + n - 1 >= b->qsize);
     double limit = now_s() + 30;
     NvmeCqe e;
 
     for (;;) {
-        nvme_drv_memread(b->d, b->cq_addr + (uint64_t)slot * CQE_BYTES,
+        nvme_drv_memread(b->d, q->cq_addr + (uint64_t)slot * CQE_BYTES,
                          &e, sizeof(e));
         if (b->noop || (le16_to_cpu(e.status) & 1) == phase) {
             return;
@@ -252,65 +280,112 @@ static void wait_slot(Bench *b, uint32_t n)
     }
 }
 
-/* Rounds of QSIZE - 1 commands per doorbell write. */
+/* The batch of @n commands of queue @q done: consume it. */
+static uint32_t batch_reap(Bench *b, BenchQ *q, uint32_t n)
+{
+    uint32_t got = 0;
+
+    wait_slot(b, q, n);
+    if (b->noop) {
+        /* same reads and head doorbell, nothing consumed */
+        g_autofree NvmeCqe *e = g_new(NvmeCqe, n);
+        uint32_t first = MIN(n, b->qsize - q->cq_head);
+
+        nvme_drv_memread(b->d, q->cq_addr +
+                         (uint64_t)q->cq_head * CQE_BYTES,
+                         e, first * CQE_BYTES);
+        if (n > first) {
+            nvme_drv_memread(b->d, q->cq_addr, e, (n - first) *
+                             CQE_BYTES);
+        }
+        cq_db(b, q, q->cq_head);
+        return n;
+    }
+    while (got < n) {
+        uint32_t k = reap(b, q, n - got);
+
+        g_assert_cmpuint(k, >, 0);
+        got += k;
+    }
+    return got;
+}
+
+/* Rounds of QSIZE - 1 commands per doorbell write, on every queue. */
 static uint64_t run_batch(Bench *b, BenchOp op, double deadline,
                           uint64_t count)
 {
     uint64_t done = 0;
 
     for (;;) {
-        uint32_t n = b->qsize - 1, got = 0;
+        uint32_t n[BENCH_MAXQ];
+        uint64_t planned = done;
 
-        if (count) {
-            if (done >= count) {
-                break;
-            }
-            n = MIN(n, count - done);
-        } else if (done && now_s() >= deadline) {
+        if (count ? done >= count : done && now_s() >= deadline) {
             break;
         }
-        submit(b, op, n, true);
-        wait_slot(b, n);
-        if (b->noop) {
-            /* same reads and head doorbell, nothing consumed */
-            g_autofree NvmeCqe *e = g_new(NvmeCqe, n);
-            uint32_t first = MIN(n, b->qsize - b->cq_head);
-
-            nvme_drv_memread(b->d, b->cq_addr +
-                             (uint64_t)b->cq_head * CQE_BYTES,
-                             e, first * CQE_BYTES);
-            if (n > first) {
-                nvme_drv_memread(b->d, b->cq_addr, e, (n - first) *
-                                 CQE_BYTES);
+        for (uint32_t i = 0; i < b->nq; i++) {
+            n[i] = b->qsize - 1;
+            if (count) {
+                n[i] = MIN(n[i], count - planned);
             }
-            cq_db(b, b->cq_head);
-            got = n;
-        } else {
-            while (got < n) {
-                uint32_t k = reap(b, n - got);
-
-                g_assert_cmpuint(k, >, 0);
-                got += k;
+            planned += n[i];
+            if (n[i]) {
+                submit(b, &b->q[i], op, n[i], true);
             }
         }
-        done += got;
+        for (uint32_t i = 0; i < b->nq; i++) {
+            if (n[i]) {
+                done += batch_reap(b, &b->q[i], n[i]);
+            }
+        }
     }
     return done;
+}
+
+/*
+ * The -device of our nvme with its queues over @k iothreads (JSON, the
+ * only syntax for iothread-queue-mapping), or the plain one with @props.
+ */
+static char *bench_device(uint32_t k, uint32_t nq, const char *props)
+{
+    GString *s;
+
+    if (!k) {
+        return g_strdup_printf("-device nvme,drive=d0,serial=nvmebench%s",
+                               props ? props : "");
+    }
+    g_assert_true(!props || !*props);
+    s = g_string_new("");
+    for (uint32_t i = 0; i < k; i++) {
+        g_string_append_printf(s, "-object iothread,id=bio%u ", i);
+    }
+    g_string_append_printf(s, "-device '{\"driver\": \"nvme\", "
+                           "\"drive\": \"d0\", \"serial\": "
+                           "\"nvmebench\", \"max_ioqpairs\": %u, "
+                           "\"iothread-queue-mapping\": [", MAX(nq, 1));
+    for (uint32_t i = 0; i < k; i++) {
+        g_string_append_printf(s, "%s{\"iothread\": \"bio%u\"}",
+                               i ? ", " : "", i);
+    }
+    g_string_append(s, "]}'");
+    return g_string_free(s, false);
 }
 
 static void bench_setup(Bench *b)
 {
     const char *accel = getenv("NVME_BENCH_ACCEL");
-    const char *props = getenv("NVME_BENCH_DEVPROPS");
     g_autofree char *args = NULL;
+    g_autofree char *dev = NULL;
     g_autofree NvmeIdNs *id = g_new0(NvmeIdNs, 1);
     uint32_t lbads, i;
 
+    b->nq = MIN(MAX(env_u64("NVME_BENCH_QUEUES", 1), 1), BENCH_MAXQ);
+    dev = bench_device(env_u64("NVME_BENCH_IOTHREADS", 0), b->nq,
+                       getenv("NVME_BENCH_DEVPROPS"));
     args = g_strdup_printf(
         "%s -blockdev driver=null-co,node-name=d0,size=%" PRIu64
-        ",read-zeroes=off -device nvme,drive=d0,serial=nvmebench%s",
-        accel ? accel : "-accel tcg -S",
-        env_u64("NVME_BENCH_SIZE", 1ull << 30), props ? props : "");
+        ",read-zeroes=off %s", accel ? accel : "-accel tcg -S",
+        env_u64("NVME_BENCH_SIZE", 1ull << 30), dev);
     b->d = nvme_drv_start_args(args);
     b->pid = qtest_pid(b->d->qts);
     b->d->timeout_ms = 60000;   /* valgrind is slow */
@@ -319,10 +394,15 @@ static void bench_setup(Bench *b)
 
     b->qsize = env_u64("NVME_BENCH_QSIZE", 2048);
     b->qsize = MIN(b->qsize, NVME_CAP_MQES(b->d->cap) + 1);
-    nvme_drv_create_qpair(b->d, 1, b->qsize);
-    b->sq_addr = b->d->sq[1].addr;
-    b->cq_addr = b->d->cq[1].addr;
-    b->cq_phase = 1;
+    for (i = 0; i < b->nq; i++) {
+        BenchQ *q = &b->q[i];
+
+        q->qid = i + 1;
+        nvme_drv_create_qpair(b->d, q->qid, b->qsize);
+        q->sq_addr = b->d->sq[q->qid].addr;
+        q->cq_addr = b->d->cq[q->qid].addr;
+        q->cq_phase = 1;
+    }
 
     g_assert_cmphex(nvme_drv_identify(b->d, NVME_ID_CNS_NS, 1, 0, id), ==,
                     NVME_SUCCESS);
@@ -386,8 +466,8 @@ static void loadgen(void)
         secs = MIN(secs, 0.5);
     }
     bench_setup(&b);
-    printf("NVME-BENCH pid=%d qsize=%u lba_bytes=%u\n", (int)b.pid, b.qsize,
-           BENCH_IO_BYTES / (b.nlb0 + 1));
+    printf("NVME-BENCH pid=%d qsize=%u queues=%u lba_bytes=%u\n", (int)b.pid,
+           b.qsize, b.nq, BENCH_IO_BYTES / (b.nlb0 + 1));
     list = g_strsplit(phases, ",", 0);
     for (i = 0; list[i]; i++) {
         if (*list[i]) {

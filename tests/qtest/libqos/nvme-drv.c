@@ -51,15 +51,141 @@ static char *replace_all(const char *s, const char *what, const char *with)
 }
 
 /*
+ * Properties of -device nvme, nvme-ns whose values are strings even when
+ * they look numeric.
+ */
+static const char *const nvme_drv_str_props[] = {
+    "serial", "id", "drive", "subsys", "addr", "bus", "features-file",
+    "model", "firmware-version", "ana-state", "uuid", "nguid",
+    "resv-state", "pmrdev", "sriov-pf", NULL,
+};
+
+/* Whether a later "k=v" of @kv (after index @i) sets the same key. */
+static bool nvme_drv_key_repeated(char **kv, int i)
+{
+    size_t len = strcspn(kv[i], "=");
+
+    for (int j = i + 1; kv[j]; j++) {
+        if (strcspn(kv[j], "=") == len && !strncmp(kv[i], kv[j], len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * One "-device DRIVER,k=v,..." (@props: the text after "DRIVER,", up to a
+ * blank) as JSON with @extra added, for properties only JSON can give;
+ * NULL when the line names its own iothread (the test's choice wins).  A
+ * key given twice keeps its last value, as on the legacy syntax (JSON
+ * refuses duplicates).
+ */
+static char *nvme_drv_device_json(const char *driver, const char *props,
+                                  const char *extra)
+{
+    g_auto(GStrv) kv = g_strsplit(props, ",", -1);
+    GString *j = g_string_new(NULL);
+
+    g_string_printf(j, "-device '{\"driver\": \"%s\"", driver);
+
+    for (int i = 0; kv[i]; i++) {
+        char *eq = strchr(kv[i], '=');
+        const char *v;
+        uint64_t num;
+
+        if (!*kv[i] || nvme_drv_key_repeated(kv, i)) {
+            continue;
+        }
+        g_assert_nonnull(eq);
+        *eq = 0;
+        v = eq + 1;
+        if (g_str_has_prefix(kv[i], "iothread")) {
+            g_string_free(j, true);
+            return NULL;
+        }
+        g_string_append_printf(j, ", \"%s\": ", kv[i]);
+        if (!strcmp(v, "on") || !strcmp(v, "off")) {
+            g_string_append(j, !strcmp(v, "on") ? "true" : "false");
+        } else if (!g_strv_contains(nvme_drv_str_props, kv[i]) &&
+                   (!qemu_strtou64(v, NULL, 0, &num) ||
+                    !qemu_strtosz(v, NULL, &num))) {
+            g_string_append_printf(j, "%" PRIu64, num);
+        } else {
+            g_string_append_printf(j, "\"%s\"", v);
+        }
+    }
+    g_string_append_printf(j, "%s}'", extra);
+    return g_string_free(j, false);
+}
+
+/*
+ * "iothreads" modes: every "-device nvme," line becomes JSON with its I/O
+ * queues dealt out over the iothreads nvmeio0 and nvmeio1.  Its "-device
+ * nvme-ns," lines become JSON too: QEMU creates the JSON devices after
+ * the others, and a namespace needs its controller's bus.
+ */
+static char *nvme_drv_iothreads_args(const char *args)
+{
+    static const char map[] = ", \"iothread-queue-mapping\": "
+        "[{\"iothread\": \"nvmeio0\"}, {\"iothread\": \"nvmeio1\"}]";
+    GString *r = g_string_new("-object iothread,id=nvmeio0 "
+                              "-object iothread,id=nvmeio1 ");
+    const char *p = args, *dev;
+
+    while ((dev = strstr(p, "-device nvme"))) {
+        bool ctrl = g_str_has_prefix(dev, "-device nvme,");
+        bool ns = g_str_has_prefix(dev, "-device nvme-ns,");
+        const char *props = dev + strlen(ctrl ? "-device nvme," :
+                                         "-device nvme-ns,");
+        bool quoted = false, in_q = false;
+        size_t len = 0;
+        g_autofree char *line = NULL;
+        g_autofree char *json = NULL;
+
+        if (!ctrl && !ns) {
+            props = dev + strlen("-device nvme");
+            g_string_append_len(r, p, props - p);
+            p = props;
+            continue;
+        }
+        /* to a blank outside shell quotes; quoted lines stay as they are */
+        while (props[len] && (in_q || !g_ascii_isspace(props[len]))) {
+            if (props[len] == '"' || props[len] == '\'') {
+                in_q = !in_q;
+                quoted = true;
+            }
+            len++;
+        }
+        line = g_strndup(props, len);
+        json = quoted ? NULL :
+               nvme_drv_device_json(ctrl ? "nvme" : "nvme-ns", line,
+                                    ctrl ? map : "");
+
+        g_string_append_len(r, p, dev - p);
+        if (json) {
+            g_string_append(r, json);
+        } else {
+            g_string_append_len(r, dev, props + len - dev);
+        }
+        p = props + len;
+    }
+    g_string_append(r, p);
+    return g_string_free(r, false);
+}
+
+/*
  * NVME_QTEST_MODE runs the same test bodies with the controllers set up
  * differently: "iothread" puts every controller's I/O queues in the
- * iothread nvmeio0, "ioeventfd-off" turns the doorbell ioeventfds off,
+ * iothread nvmeio0, "iothreads" deals them out over two iothreads
+ * (nvmeio0, nvmeio1: queue 1 in the first, 2 in the second, ...),
+ * "ioeventfd-off" turns the doorbell ioeventfds off,
  * "iothread-ioeventfd-off" both; unset or "default" changes nothing.  A
- * test's own properties come later on the -device line, so they win.
- * "shadow" and "iothread-shadow" change the driver instead: it configures
- * shadow doorbells at each nvme_drv_enable() and rings the I/O queues'
- * doorbells the way Linux does (shadow value first, MMIO only when the
- * EventIdx asks for it).
+ * test's own properties come later on the -device line, so they win (a
+ * test that names an iothread itself keeps its own in "iothreads").
+ * "shadow", "iothread-shadow" and "iothreads-shadow" change the driver
+ * as well: it configures shadow doorbells at each nvme_drv_enable() and
+ * rings the I/O queues' doorbells the way Linux does (shadow value first,
+ * MMIO only when the EventIdx asks for it).
  */
 static char *nvme_drv_mode_args(const char *args)
 {
@@ -68,6 +194,9 @@ static char *nvme_drv_mode_args(const char *args)
     bool iothread = false;
     char *with, *r;
 
+    if (!strcmp(mode, "iothreads") || !strcmp(mode, "iothreads-shadow")) {
+        return nvme_drv_iothreads_args(args);
+    }
     if (!strcmp(mode, "iothread") || !strcmp(mode, "iothread-shadow")) {
         props = "iothread=nvmeio0,";
         iothread = true;
