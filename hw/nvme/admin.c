@@ -56,7 +56,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ver = cpu_to_le32(n->regs.vs);
     id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION |
                            NVME_OAES_LBA_STATUS |
-                           NVME_OAES_ZONE_CHANGED);     /* zns.c */
+                           (nvme_zns_built() ?          /* zns.c */
+                            NVME_OAES_ZONE_CHANGED : 0));
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */
@@ -419,7 +420,8 @@ static uint16_t nvme_identify_iocs(NvmeCtrl *n, NvmeRequest *req,
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 42, 0,
                                "identify: CNTID names no controller");
     }
-    vec[0] = cpu_to_le64(1ull << NVME_CSI_NVM | 1ull << NVME_CSI_ZONED);
+    vec[0] = cpu_to_le64(1ull << NVME_CSI_NVM |
+                         (uint64_t)nvme_zns_built() << NVME_CSI_ZONED);
     return nvme_dma_to_guest(n, req, vec, sizeof(vec));
 }
 
@@ -476,7 +478,8 @@ uint16_t nvme_admin_identify(NvmeCtrl *n, NvmeRequest *req)
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
                                e->why ? e->why : "identify: CNS not supported");
     }
-    if (e->csi && c->csi != NVME_CSI_NVM && c->csi != NVME_CSI_ZONED) {
+    if (e->csi && c->csi != NVME_CSI_NVM &&
+        (c->csi != NVME_CSI_ZONED || !nvme_zns_built())) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 47, 0,
                                "identify: CSI is neither NVM nor Zoned");
     }

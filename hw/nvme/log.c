@@ -61,6 +61,9 @@ static bool nvme_log_supported(NvmeCtrl *n, uint8_t lid)
     if (lid == NVME_LOG_ANA) {
         return n->id_ctrl.cmic & NVME_CMIC_ANA;     /* ana.c */
     }
+    if (lid == NVME_LOG_CHANGED_ZONES) {
+        return nvme_zns_built();                    /* zns.c */
+    }
     return nvme_log_lids[lid];
 }
 
@@ -180,7 +183,8 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
 
     for (int op = 0; op < 256; op++) {
         log->acs[op] = cpu_to_le32(nvme_effects(&nvme_admin_ops[op]));
-        if (csi == NVME_CSI_NVM || csi == NVME_CSI_ZONED) {
+        if (csi == NVME_CSI_NVM ||
+            (csi == NVME_CSI_ZONED && nvme_zns_built())) {
             log->iocs[op] = cpu_to_le32(nvme_effects(nvme_io_op(csi, op)));
         }
     }

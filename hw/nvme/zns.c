@@ -35,6 +35,12 @@
 
 static void nvme_zns_limit_tick(void *opaque);
 
+/* Context: any.  Zoned namespaces are in this build (zns-stub.c: not). */
+bool nvme_zns_built(void)
+{
+    return true;
+}
+
 /* ---- properties and geometry ---- */
 
 /* Context: main loop (realize).  Checks that need no block size. */

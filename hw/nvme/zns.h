@@ -106,7 +106,8 @@ static inline uint32_t nvme_zns_zidx(const NvmeZoned *zd, uint64_t lba)
     return lba / zd->geo.zsze;
 }
 
-/* zns.c: setup, properties, Identify */
+/* zns.c: setup, properties, Identify (zns-stub.c without NVME_ZNS) */
+bool nvme_zns_built(void);
 bool nvme_zns_check_params(const NvmeZonedParams *p, Error **errp);
 bool nvme_zns_ns_setup(NvmeNamespace *ns, const NvmeZonedParams *p,
                        Error **errp);

@@ -1094,9 +1094,37 @@ static void test_limits(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * A QEMU built without NVME_ZNS (the kconfig suite): zoned=on is refused,
+ * the controller offers the NVM command set alone.
+ */
+static void test_not_built(void)
+{
+    g_autofree char *img = nvme_drv_make_image(NVME_DRV_IMG_SIZE);
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=%s,if=none,id=z0,format=raw -device nvme,id=c0,"
+        "serial=zns0 -device nvme-ns,drive=z0,bus=c0,zoned=on", img);
+    g_autofree char *err = NULL;
+    NvmeDrv *d = nvme_drv_start_ready(NULL);
+    uint8_t buf[4096];
+
+    g_assert_cmpint(nvme_drv_run_qemu(args, &err), ==, 1);
+    g_assert_nonnull(strstr(err, "not in this build"));
+    g_assert_cmphex(nvme_drv_identify(d, 0x1c, 0, 0, buf), ==, 0);
+    g_assert_cmphex(ldq_le_p(buf), ==, 1);
+    g_assert_cmphex(nvme_drv_identify(d, 0x06, 0, NVME_CSI_ZONED, buf), ==,
+                    ST_FIELD);
+    nvme_drv_stop(d);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    if (nvme_drv_part_off("NVME_ZNS")) {
+        qtest_add_func("/nvme/zns/not_built", test_not_built);
+        return g_test_run();
+    }
     qtest_add_func("/nvme/zns/props", test_props);
     qtest_add_func("/nvme/zns/identify", test_identify);
     qtest_add_func("/nvme/zns/effects", test_effects);
