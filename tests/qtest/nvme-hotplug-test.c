@@ -206,20 +206,9 @@ static void test_unplug_under_io(void)
     rig_stop(&r);
 }
 
-/* DEVICE_DELETED for @id (others may come first: its namespaces). */
 static void wait_deleted(QTestState *qts, const char *id)
 {
-    for (;;) {
-        QDict *rsp = qtest_qmp_eventwait_ref(qts, "DEVICE_DELETED");
-        QDict *data = qdict_get_qdict(rsp, "data");
-        bool it = data && qdict_haskey(data, "device") &&
-                  !strcmp(qdict_get_str(data, "device"), id);
-
-        qobject_unref(rsp);
-        if (it) {
-            return;
-        }
-    }
+    nvme_drv_wait_deleted(qts, id);
 }
 
 /*

@@ -662,6 +662,31 @@ static void test_hostile(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * A PF with its VFs hot-plugged behind a pcie-root-port and unplugged,
+ * three times: its VFs come and go with it, and the subsystem's
+ * controller ids are free again each time.
+ */
+static void test_pf_replug(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine q35 -device pcie-root-port,id=rp1,chassis=1,slot=1 "
+        "-device nvme-subsys,id=s0,nqn=hpsriov "
+        "-blockdev driver=null-co,node-name=n0,size=1048576");
+
+    for (int round = 0; round < 3; round++) {
+        qtest_qmp_device_add(qts, "nvme", "hpf",
+                             "{'bus': 'rp1', 'drive': 'n0', "
+                             "'serial': 'qtest-hp', 'subsys': 's0', "
+                             "'sriov_max_vfs': 4, 'sriov_vq_flexible': 8, "
+                             "'sriov_vi_flexible': 4}");
+        qtest_qmp_device_del_send(qts, "hpf");
+        qtest_system_reset_nowait(qts);
+        nvme_drv_wait_deleted(qts, "hpf");
+    }
+    qtest_quit(qts);
+}
+
 /* ---- configurations refused ---- */
 
 static void test_refused(void)
@@ -742,6 +767,7 @@ int main(int argc, char **argv)
                    test_pf_flr_and_vf_disable);
     qtest_add_func("/nvme/sriov/msix_exclusive_bar", test_msix_exclusive_bar);
     qtest_add_func("/nvme/sriov/hostile", test_hostile);
+    qtest_add_func("/nvme/sriov/pf_replug", test_pf_replug);
     qtest_add_func("/nvme/sriov/refused", test_refused);
     return g_test_run();
 }

@@ -1816,6 +1816,21 @@ int nvme_drv_run_qemu(const char *args, char **err)
     return WEXITSTATUS(status);
 }
 
+void nvme_drv_wait_deleted(QTestState *qts, const char *id)
+{
+    for (;;) {
+        QDict *rsp = qtest_qmp_eventwait_ref(qts, "DEVICE_DELETED");
+        QDict *data = qdict_get_qdict(rsp, "data");
+        bool it = data && qdict_haskey(data, "device") &&
+                  !strcmp(qdict_get_str(data, "device"), id);
+
+        qobject_unref(rsp);
+        if (it) {
+            return;
+        }
+    }
+}
+
 void nvme_drv_start_fails(const char *args, const char *msg)
 {
     g_autofree char *err = NULL;

@@ -440,6 +440,8 @@ char *nvme_drv_make_image(uint64_t size);
  * status, and its stderr in *@err (g_free it).
  */
 int nvme_drv_run_qemu(const char *args, char **err);
+/* DEVICE_DELETED for @id (others may come first: its namespaces). */
+void nvme_drv_wait_deleted(QTestState *qts, const char *id);
 /* QEMU with @args must fail to start, saying @msg on stderr. */
 void nvme_drv_start_fails(const char *args, const char *msg);
 
