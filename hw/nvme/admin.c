@@ -69,7 +69,8 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
                              (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
-    id->oacs = cpu_to_le16(NVME_OACS_FORMAT | NVME_OACS_FW |
+    id->oacs = cpu_to_le16(NVME_OACS_SECURITY |    /* security.c */
+                           NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST |
                            (n->params.dbbuf ? NVME_OACS_DBCS : 0) |
                            (nvme_sriov_is_primary(n) ? NVME_OACS_VMS : 0));

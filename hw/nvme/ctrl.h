@@ -41,6 +41,8 @@
 #include "telemetry.h"
 #include "lba-status.h"
 #include "ioerr.h"
+#include "ocp.h"
+#include "spdm.h"
 #include "cmem.h"
 #include "cmb.h"
 #include "pmr.h"
@@ -77,6 +79,9 @@ typedef struct NvmeParams {
     uint32_t nr_stats_intervals;
     NvmeZonedCtrlParams zoned;  /* zoned.zasl, zoned.auto_transition */
     NvmeAtomicParams atomic;    /* atomic.dn, atomic.awun, atomic.awupf */
+    bool ocp;                   /* OCP Datacenter log pages (ocp.c) */
+    uint16_t spdm_port;         /* SPDM responder's TCP port (spdm.c) */
+    int spdm_trans;             /* NvmeSpdmTrans */
 } NvmeParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeCtrl, NVME)
@@ -119,6 +124,8 @@ struct NvmeCtrl {
     NvmeLbaStatus lbas;         /* lba-status.h */
     NvmeTelemetry telemetry;    /* telemetry.h */
     NvmeIoErr ioerr;            /* ioerr.h */
+    NvmeOcp ocp;                /* ocp.h */
+    NvmeSpdm spdm;              /* spdm.h */
     NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */
     NvmeCmb cmb;                /* cmb.h */
     NvmePmr pmr;                /* pmr.h */

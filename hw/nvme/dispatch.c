@@ -30,13 +30,15 @@
 #include "nvm-copy.h"
 #include "nvm-range.h"
 #include "nvm.h"
+#include "ocp.h"
 #include "queue.h"
 #include "resv-rules.h"
 #include "resv.h"
 #include "sanitize.h"
+#include "security.h"
 #include "selftest.h"
-#include "stats.h"
 #include "sriov.h"
+#include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "types.h"
@@ -88,6 +90,8 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_NS_MGMT]      = { nvme_admin_ns_mgmt,
                                     NVME_CMD_EFF_NIC | NVME_CMD_EFF_NCC },
     [NVME_ADM_CMD_VIRT_MNGMT]   = { nvme_admin_virt_mgmt, EFF_CCC },
+    [NVME_ADM_CMD_SECURITY_SEND] = { nvme_admin_security_send },
+    [NVME_ADM_CMD_SECURITY_RECV] = { nvme_admin_security_recv },
 };
 
 
@@ -298,7 +302,7 @@ static void nvme_dispatch_fetched(NvmeCtrl *n, NvmeRequest *req)
 /*
  * Context: queue.  A command completed: what it held (the fused write
  * gate, its range in the overlap lock) goes to the next; an Internal
- * Error makes the controller capture telemetry.
+ * Error makes the controller capture telemetry; the OCP log counts it.
  */
 static void nvme_dispatch_completed(NvmeRequest *req)
 {
@@ -307,6 +311,7 @@ static void nvme_dispatch_completed(NvmeRequest *req)
     if ((req->status & 0x7ff) == NVME_INTERNAL_DEV_ERROR) {
         nvme_telemetry_internal_error(nvme_req_ctrl(req));  /* log 08h */
     }
+    nvme_ocp_completed(req);        /* ocp.c: counters of its log */
 }
 
 /* Context: queue.  A request goes back to its pool, maybe uncompleted. */

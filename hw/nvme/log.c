@@ -17,6 +17,7 @@
 #include "log-pages.h"
 #include "log.h"
 #include "nvm-range.h"
+#include "ocp.h"
 #include "queue.h"
 #include "resv.h"
 #include "sanitize.h"
@@ -58,6 +59,9 @@ static const bool nvme_log_lids[256] = {
 /* Context: main loop.  Whether @n returns log page @lid. */
 static bool nvme_log_supported(NvmeCtrl *n, uint8_t lid)
 {
+    if (lid == NVME_LOG_OCP_SMART_EXT) {
+        return n->params.ocp;                       /* ocp.c */
+    }
     if (lid == NVME_LOG_ANA) {
         return n->id_ctrl.cmic & NVME_CMIC_ANA;     /* ana.c */
     }
@@ -235,6 +239,13 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return nvme_selftest_fill_log(n, buf);      /* selftest.c */
     case NVME_LOG_SANITIZE:
         return nvme_sanitize_fill_log(n, buf);      /* sanitize.c */
+    case NVME_LOG_OCP_SMART_EXT:
+        if (nsid != 0 && nsid != NVME_NSID_BROADCAST) {
+            *status = nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 4,
+                                      0, "OCP SMART Extended: no NSID");
+            return 0;
+        }
+        return nvme_ocp_fill_smart_ext(n, buf);     /* ocp.c */
     case NVME_LOG_CMD_EFFECTS:
         nvme_log_fill_effects(n, buf, csi);
         return sizeof(NvmeEffectsLog);

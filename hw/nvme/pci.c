@@ -48,9 +48,11 @@
 #include "queue.h"
 #include "regs.h"
 #include "sanitize.h"
+#include "security.h"
 #include "selftest.h"
-#include "stats.h"
+#include "spdm.h"
 #include "sriov.h"
+#include "stats.h"
 #include "subsys.h"
 #include "telemetry.h"
 #include "zns.h"
@@ -279,7 +281,8 @@ static bool nvme_init_pci(NvmeCtrl *n, Error **errp)
     }
     nvme_pmr_init(n);
     nvme_cmem_init(n);      /* after every region is known */
-    return nvme_sriov_pci_init(n, errp);    /* a primary's VFs realize */
+    /* a primary's VFs realize; then SPDM's DOE capability (spdm.c) */
+    return nvme_sriov_pci_init(n, errp) && nvme_spdm_setup(n, errp);
 }
 
 /* Context: main loop (realize). */
@@ -378,6 +381,7 @@ static void nvme_exit(PCIDevice *pci)
     nvme_lbas_cleanup(n);
     nvme_features_cleanup(n);
     nvme_irqfd_cleanup(n);
+    nvme_spdm_cleanup(n);
     if (n->params.msix_exclusive_bar) {
         msix_uninit_exclusive_bar(pci);
     } else {
@@ -411,10 +415,22 @@ static void nvme_pci_config_write(PCIDevice *pci, uint32_t addr,
 {
     NvmeCtrl *n = NVME(pci);
 
+    nvme_spdm_config_write(n, addr, val, len);  /* the DOE mailbox */
     pci_default_write_config(pci, addr, val, len);
     pcie_cap_flr_write_config(pci, addr, val, len);
     nvme_sriov_vfs_changed(n);
     qatomic_set(&n->queues.msix_on, msix_enabled(pci));
+}
+
+/* Context: main loop (config space read): the DOE registers are spdm.c's. */
+static uint32_t nvme_pci_config_read(PCIDevice *pci, uint32_t addr, int len)
+{
+    uint32_t val;
+
+    if (nvme_spdm_config_read(NVME(pci), addr, len, &val)) {
+        return val;
+    }
+    return pci_default_read_config(pci, addr, len);
 }
 
 /* Context: main loop (system reset). */
@@ -488,6 +504,10 @@ static const Property nvme_props[] = {
     DEFINE_PROP_BOOL("atomic.dn", NvmeCtrl, params.atomic.dn, false),
     DEFINE_PROP_UINT16("atomic.awun", NvmeCtrl, params.atomic.awun, 0),
     DEFINE_PROP_UINT16("atomic.awupf", NvmeCtrl, params.atomic.awupf, 0),
+    DEFINE_PROP_BOOL("ocp", NvmeCtrl, params.ocp, false),
+    DEFINE_PROP_UINT16("spdm_port", NvmeCtrl, params.spdm_port, 0),
+    DEFINE_PROP_SIGNED("spdm_trans", NvmeCtrl, params.spdm_trans,
+                       NVME_SPDM_TRANS_DOE, nvme_prop_spdm_trans, int),
 };
 
 /* What -device nvme,help says about each property of nvme_props. */
@@ -545,6 +565,11 @@ static const NvmePropDesc nvme_prop_descs[] = {
     { "atomic.awun", "AWUN: atomic write unit (normal), 0-based blocks" },
     { "atomic.awupf", "AWUPF: atomic write unit (power fail), 0-based "
       "blocks, at most atomic.awun" },
+    { "ocp", "OCP Datacenter NVMe SSD SMART / Health Information Extended "
+      "log (C0h)" },
+    { "spdm_port", "TCP port of an SPDM responder on this host (0: none)" },
+    { "spdm_trans", "SPDM transport: doe (PCIe DOE capability) or nvme "
+      "(Security Send/Receive, protocol E8h)" },
     { "sriov_max_vfs", "SR-IOV virtual functions (secondary controllers); "
       "needs 'subsys' (0: no SR-IOV)" },
     { "sriov_vq_flexible", "flexible queue pairs for the secondaries; the "
@@ -571,6 +596,7 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     pc->realize = nvme_realize;
     pc->exit = nvme_exit;
     pc->config_write = nvme_pci_config_write;
+    pc->config_read = nvme_pci_config_read;
     pc->class_id = PCI_CLASS_STORAGE_EXPRESS;
     pc->vendor_id = PCI_VENDOR_ID_REDHAT;
     pc->device_id = PCI_DEVICE_ID_REDHAT_NVME;

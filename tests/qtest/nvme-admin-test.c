@@ -1052,6 +1052,8 @@ static void test_log_effects(void)
         NVME_ADM_CMD_ACTIVATE_FW, NVME_ADM_CMD_DOWNLOAD_FW,
         0x14 /* Device Self-test */, NVME_ADM_CMD_FORMAT_NVM,
         0x84 /* Sanitize */,
+        /* nvme-security-test checks these */
+        0x81 /* Security Send */, 0x82 /* Security Receive */,
     };
     static const uint8_t io_ops[] = {
         NVME_CMD_FLUSH, NVME_CMD_WRITE, NVME_CMD_READ, NVME_CMD_WRITE_UNCOR,

@@ -212,40 +212,31 @@ static void test_feature(void)
     }
 }
 
-/* QEMU refuses to start with @args; its message contains @msg. */
-static void start_fails(const char *args, const char *msg)
-{
-    g_autofree char *err = NULL;
-
-    g_assert_cmpint(nvme_drv_run_qemu(args, &err), !=, 0);
-    if (!strstr(err, msg)) {
-        g_error("QEMU said '%s', expected '%s'", err, msg);
-    }
-}
-
 #define NS_ARGS "-drive if=none,id=d0,driver=null-co,size=16M " \
                 "-device nvme,id=c0,serial=x,atomic.awun=7,atomic.awupf=3 " \
                 "-device nvme-ns,drive=d0,bus=c0,"
 
 static void test_errors(void)
 {
-    start_fails("-drive if=none,id=d0,driver=null-co,size=16M "
+    nvme_drv_start_fails("-drive if=none,id=d0,driver=null-co,size=16M "
                 "-device nvme,drive=d0,serial=x,atomic.awun=3,atomic.awupf=7",
                 "'atomic.awupf' (7) must not exceed 'atomic.awun' (3)");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=31",
+    nvme_drv_start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=31",
                 "'atomic.nawupf' must not exceed 'atomic.nawun'");
-    start_fails(NS_ARGS "atomic.nawun=3,atomic.nawupf=3",
+    nvme_drv_start_fails(NS_ARGS "atomic.nawun=3,atomic.nawupf=3",
                 "'atomic.nawun' must be at least the controller's");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=1",
+    nvme_drv_start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=1",
                 "'atomic.nawupf' must be at least the controller's");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=7,atomic.nabsn=7",
+#define NAWU "atomic.nawun=15,atomic.nawupf=7,"
+    nvme_drv_start_fails(NS_ARGS NAWU "atomic.nabsn=7",
                 "'atomic.nabsn' must be 0 (no boundaries) or at least");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=7,atomic.nabspf=3",
+    nvme_drv_start_fails(NS_ARGS NAWU "atomic.nabspf=3",
                 "'atomic.nabspf' must be 0 (no boundaries) or at least");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=7,atomic.nabo=2",
+    nvme_drv_start_fails(NS_ARGS NAWU "atomic.nabo=2",
                 "'atomic.nabo' needs 'atomic.nabsn' or 'atomic.nabspf'");
-    start_fails(NS_ARGS "atomic.nawun=15,atomic.nawupf=7,atomic.nabsn=15,"
-                "atomic.nabo=16", "'atomic.nabo' must not exceed");
+    nvme_drv_start_fails(NS_ARGS NAWU "atomic.nabsn=15,atomic.nabo=16",
+                "'atomic.nabo' must not exceed");
+#undef NAWU
 }
 
 /*

@@ -4,9 +4,9 @@
  * guest sees: identity (model, firmware-version, use-intel-id), queue
  * and limit spellings (num_queues, mqes, dbcs, vsl, ctratt.mem), Copy
  * limits, eui64-default, SMART critical warnings at start and through
- * qom-set, MSI-X in its own BAR, bootindex of a namespace, block
- * accounting intervals, the help text of every property, and the errors
- * bad values give at start.
+ * qom-set, the OCP SMART Extended log, MSI-X in its own BAR, bootindex of
+ * a namespace, block accounting intervals, the help text of every
+ * property, and the errors bad values give at start.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -41,12 +41,6 @@ static void assert_padded(const uint8_t *field, size_t len, const char *want)
     g_assert_cmpmem(field, len, exp, len);
 }
 
-/* QEMU refuses to start with @args; its message contains @msg. */
-static void start_fails(const char *args, const char *msg)
-{
-    nvme_drv_start_fails(args, msg);
-}
-
 #define DRIVE "-drive if=none,id=d0,driver=null-co,size=16M "
 
 static void test_model_firmware(void)
@@ -79,13 +73,14 @@ static void test_model_firmware(void)
     nvme_drv_stop(d);
 
     /* never a silent cut */
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
                 "model=0123456789012345678901234567890123456789X",
                 "'model' is longer than 40 characters");
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
                 "firmware-version=123456789",
                 "'firmware-version' is longer than 8 characters");
-    start_fails(DRIVE "-device nvme,drive=d0,serial=123456789012345678901",
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,"
+                "serial=123456789012345678901",
                 "'serial' is longer than 20 characters");
 }
 
@@ -138,11 +133,11 @@ static void test_queue_spellings(void)
     g_assert_cmpuint(NVME_CAP_MQES(d->cap), ==, 2047);
     nvme_drv_stop(d);
 
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,num_queues=1",
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,num_queues=1",
                 "'num_queues' (deprecated) counts the admin queue");
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,mqes=0",
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,mqes=0",
                 "'mqes' (CAP.MQES");
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,sriov-pf=pf0",
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,sriov-pf=pf0",
                 "'sriov-pf' is not supported");
 }
 
@@ -169,7 +164,7 @@ static void test_vsl(void)
     g_assert_cmphex(verify(d, 1, 64), ==, NVME_SUCCESS);
     g_assert_cmphex(verify(d, 1, 65), ==, NVME_INVALID_FIELD | DNR);
     nvme_drv_stop(d);
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,vsl=0",
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,vsl=0",
                 "'vsl' must be between 1 and 20");
 }
 
@@ -261,7 +256,7 @@ static void test_copy_limits(void)
     g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==,
                     NVME_CMD_SIZE_LIMIT | DNR);
     nvme_drv_stop(d);
-    start_fails(DRIVE "-device nvme,id=c0,serial=x "
+    nvme_drv_start_fails(DRIVE "-device nvme,id=c0,serial=x "
                 "-device nvme-ns,drive=d0,bus=c0,mssrl=16,mcl=8",
                 "'mcl' at least 'mssrl'");
 }
@@ -373,7 +368,7 @@ static void test_smart_critical_warning(void)
     g_assert_false(qom_set_warning(d, 0x40));
     g_assert_cmphex(critical_warning(d), ==, 0);
     nvme_drv_stop(d);
-    start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
+    nvme_drv_start_fails(DRIVE "-device nvme,drive=d0,serial=x,"
                 "smart_critical_warning=0x80",
                 "are not SMART critical warnings");
 }
@@ -459,9 +454,89 @@ static void test_stats_intervals(void)
     g_assert_cmpuint(seen, ==, 3);
     qobject_unref(rsp);
     nvme_drv_stop(d);
-    start_fails(DRIVE "-device '{\"driver\": \"nvme\", \"drive\": \"d0\", "
+    nvme_drv_start_fails(DRIVE "-device '{\"driver\": \"nvme\", "
+                "\"drive\": \"d0\", "
                 "\"serial\": \"x\", \"stats-intervals\": [0]}'",
                 "'stats-intervals' entries must be at least 1 second");
+}
+
+/* Get Log Page C0h (OCP SMART / Health Information Extended). */
+static uint16_t ocp_log(NvmeDrv *d, uint8_t *buf)
+{
+    return nvme_drv_get_log(d, 0xc0, 0xffffffff, 0, buf, 512);
+}
+
+/*
+ * ocp=on: log C0h (and in the Supported Log Pages) with real counters:
+ * media bytes written and read, unaligned I/O (512-byte I/O on a 4 KiB
+ * physical block size), end-to-end check errors, NUSE, firmware revision,
+ * version 5 and the OCP GUID.
+ */
+static void test_ocp(void)
+{
+    static const uint8_t guid[16] = {
+        0xc5, 0xaf, 0x10, 0x28, 0xea, 0xbf, 0xf2, 0xa4,
+        0x9c, 0x4f, 0x6f, 0x7c, 0xc9, 0x14, 0xd5, 0xaf,
+    };
+    NvmeDrv *d = nvme_drv_start_io(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,id=c0,serial=qtest-nvme,ocp=on,firmware-version=OCP1 "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1,physical_block_size=4096",
+        16);
+    uint8_t log[512], data[8 * 512] = { 0 };
+    uint32_t sup[256];
+
+    g_assert_cmphex(nvme_drv_get_log(d, 0, 0, 0, sup, sizeof(sup)), ==, 0);
+    g_assert_cmphex(le32_to_cpu(sup[0xc0]) & 1, ==, 1);
+    g_assert_cmphex(ocp_log(d, log), ==, NVME_SUCCESS);
+    g_assert_cmpmem(log + 496, 16, guid, 16);
+    g_assert_cmpuint(lduw_le_p(log + 494), ==, 5);
+    g_assert_cmpmem(log + 270, 8, "OCP1    ", 8);
+    g_assert_cmpuint(ldq_le_p(log + 152), ==, NVME_DRV_IMG_SIZE / 512);
+    g_assert_cmpuint(ldq_le_p(log + 136), ==, 0);
+    g_assert_cmpuint(log[222], ==, 23);         /* 296 K */
+
+    /* 8 aligned blocks written and read, then 1 unaligned */
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 1, 8, 8, 512, data, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 8, 8, 512, data, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 3, 1, 512, data, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(ocp_log(d, log), ==, NVME_SUCCESS);
+    g_assert_cmpuint(ldq_le_p(log + 0), ==, 8 * 512);
+    g_assert_cmpuint(ldq_le_p(log + 16), ==, 9 * 512);
+    g_assert_cmpuint(ldq_le_p(log + 136), ==, 1);
+    g_assert_cmphex(nvme_drv_get_log(d, 0xc0, 1, 0, log, 512), ==,
+                    NVME_INVALID_FIELD | DNR);
+    nvme_drv_stop(d);
+
+    /* end-to-end errors: a bad guard written without checks, then read */
+    d = nvme_drv_start_io(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,id=c0,serial=qtest-nvme,ocp=on "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1,ms=8,pi=1,mset=1", 16);
+    {
+        uint8_t blk[520];
+
+        memset(blk, 0x5a, sizeof(blk));         /* guard 5a5a: wrong */
+        stl_be_p(blk + 516, 7);                 /* reference tag 7 */
+        g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 1, 7, 1, 520, blk,
+                                    0), ==, NVME_SUCCESS);
+        g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 7, 1, 520, blk,
+                                    NVME_RW_PRINFO_PRCHK_GUARD << 16), ==,
+                        NVME_E2E_GUARD_ERROR | DNR);
+    }
+    g_assert_cmphex(ocp_log(d, log), ==, NVME_SUCCESS);
+    g_assert_cmpuint(ldl_le_p(log + 72), ==, 1);
+    nvme_drv_stop(d);
+
+    /* ocp=off (the default): no C0h */
+    d = nvme_drv_start_ready(NULL);
+    g_assert_cmphex(nvme_drv_get_log(d, 0, 0, 0, sup, sizeof(sup)), ==, 0);
+    g_assert_cmphex(le32_to_cpu(sup[0xc0]), ==, 0);
+    g_assert_cmphex(ocp_log(d, log), ==, NVME_INVALID_LOG_ID | DNR);
+    nvme_drv_stop(d);
 }
 
 /*
@@ -528,6 +603,7 @@ int main(int argc, char **argv)
                    test_msix_exclusive_bar);
     qtest_add_func("/nvme/props/ns-bootindex", test_ns_bootindex);
     qtest_add_func("/nvme/props/stats-intervals", test_stats_intervals);
+    qtest_add_func("/nvme/props/ocp", test_ocp);
     qtest_add_func("/nvme/props/help-texts", test_help_texts);
     return g_test_run();
 }
