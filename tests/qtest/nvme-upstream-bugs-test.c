@@ -167,6 +167,7 @@ static void test_msix_after_admin_cq(void)
 static void test_set_features_range(void)
 {
     NvmeDrv *d = nvme_drv_start_ready("msix_qsize=4");
+    g_autofree NvmeIdCtrl *id = g_malloc(4096);
     uint32_t val;
 
     g_assert_cmphex(nvme_drv_set_features(d, NVME_NUMBER_OF_QUEUES,
@@ -190,7 +191,12 @@ static void test_set_features_range(void)
                     NVME_SUCCESS);
     g_assert_cmphex(nvme_drv_get_features(d, NVME_ASYNCHRONOUS_EVENT_CONF, 0,
                                           0, &val), ==, NVME_SUCCESS);
-    g_assert_cmphex(val & ~0xbffu, ==, 0);
+    /*
+     * What stays set: the SMART bits, the notices OAES offers and ANA
+     * Change (bit 11), which stays configurable with ANA off.
+     */
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_CTRL, 0, 0, id), ==, 0);
+    g_assert_cmphex(val & ~(0xffu | 1u << 11 | le32_to_cpu(id->oaes)), ==, 0);
     g_assert_cmphex(nvme_drv_set_features(d, NVME_POWER_MANAGEMENT, 1, NULL),
                     ==, INVALID_FIELD);
     check_alive(d, 1);
@@ -214,9 +220,9 @@ static uint16_t copy(NvmeDrv *d, uint64_t sdlba, const void *r, uint32_t nr,
 }
 
 /*
- * Copy on a namespace with type 1 PI: descriptor formats 2 and 3 (which
- * name another namespace) and the 64-bit-guard format 1 are Invalid
- * Field; source and destination ranges beyond the namespace, overflowing
+ * Copy on a namespace with type 1 PI: the 64-bit-guard descriptor formats
+ * 1 and 3 are Invalid Field, format 2 naming no namespace is Invalid
+ * Namespace; source and destination ranges beyond the namespace, overflowing
  * LBAs, a length above MSSRL / MCL, too many ranges are refused with the
  * spec's statuses; a good copy with PRINFO works.
  */
@@ -240,10 +246,13 @@ static void test_copy_pi_ranges(void)
     g_assert_cmphex(copy(d, 100, r, 1, 0, 0x7u << 12 | 0x8u << 26), ==,
                     NVME_SUCCESS);
 
-    /* formats: 1 is for the 64-bit guard, 2 and 3 are not offered */
-    for (uint32_t fmt = 1; fmt < 4; fmt++) {
-        g_assert_cmphex(copy(d, 200, r, 1, fmt, 0), ==, INVALID_FIELD);
-    }
+    /*
+     * formats: 1 and 3 are for the 64-bit guard; 2 names its source
+     * namespace, and NSID 0 is none
+     */
+    g_assert_cmphex(copy(d, 200, r, 1, 1, 0), ==, INVALID_FIELD);
+    g_assert_cmphex(copy(d, 200, r, 1, 3, 0), ==, INVALID_FIELD);
+    g_assert_cmphex(copy(d, 200, r, 1, 2, 0), ==, NVME_INVALID_NSID | DNR);
     /* ranges */
     r[0].slba = cpu_to_le64(nlbas - 4);
     g_assert_cmphex(copy(d, 200, r, 1, 0, 0), ==, NVME_LBA_RANGE | DNR);
