@@ -329,10 +329,10 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
         }
     }
     if (!status && lid == NVME_LOG_TELEMETRY_CTRL) {
-        nvme_telemetry_log_read(n, lid, dw10 & NVME_LOG_RAE);
+        nvme_telemetry_log_read(n, lid, p.rae);
     }
     if (!status && lid == NVME_LOG_LBA_STATUS) {
-        nvme_lbas_log_read(n, dw10 & NVME_LOG_RAE);    /* lba-status.c */
+        nvme_lbas_log_read(n, p.rae);    /* lba-status.c */
     }
     return status;
 }
