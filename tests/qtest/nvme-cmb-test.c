@@ -655,7 +655,7 @@ static void test_window_over_queues(void)
                      CMB_BYTES);
     nvme_drv_wr64(d, NVME_REG_CMBMSC, cba | 3);
     nvme_drv_memwrite(d, sq + tail * 64, &cmd, sizeof(cmd));
-    nvme_drv_raw_db(d, 1, false, (tail + 1) % d->sq[1].size);
+    nvme_drv_ring_db(d, 1, false, (tail + 1) % d->sq[1].size);
     for (int i = 0; i < 1000; i++) {
         nvme_drv_memread(d, cq + head * 16, &cqe, sizeof(cqe));
         if ((le16_to_cpu(cqe.status) & 1) == d->cq[1].phase) {

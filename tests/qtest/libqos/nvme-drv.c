@@ -660,6 +660,11 @@ static void ring_db(NvmeDrv *d, uint16_t qid, uint32_t off, uint32_t val)
     }
 }
 
+void nvme_drv_ring_db(NvmeDrv *d, uint16_t qid, bool cq, uint32_t val)
+{
+    ring_db(d, qid, cq ? nvme_drv_cq_db(d, qid) : nvme_drv_sq_db(d, qid), val);
+}
+
 void nvme_drv_disable(NvmeDrv *d)
 {
     uint32_t cc = nvme_drv_rd32(d, NVME_REG_CC);

@@ -202,6 +202,11 @@ uint32_t nvme_drv_sq_db(NvmeDrv *d, uint16_t qid);
 uint32_t nvme_drv_cq_db(NvmeDrv *d, uint16_t qid);
 /* Write any value to any doorbell, bypassing driver state. */
 void nvme_drv_raw_db(NvmeDrv *d, uint16_t qid, bool cq, uint32_t val);
+/*
+ * Ring a doorbell as the driver rings its own (through the shadow doorbell
+ * buffer in the shadow modes), bypassing driver state.
+ */
+void nvme_drv_ring_db(NvmeDrv *d, uint16_t qid, bool cq, uint32_t val);
 
 /* Poll CSTS until (CSTS & mask) == want or timeout_ms elapse. */
 bool nvme_drv_wait_csts(NvmeDrv *d, uint32_t mask, uint32_t want,
