@@ -64,7 +64,7 @@ void nvme_ocp_completed(NvmeRequest *req)
         return;
     }
     if (st >= NVME_E2E_GUARD_ERROR && st <= NVME_E2E_REF_ERROR) {
-        n->ocp.e2e_detected++;
+        qatomic_inc(&n->ocp.e2e_detected);
     }
     if (req->cmd.opcode != NVME_CMD_READ &&
         req->cmd.opcode != NVME_CMD_WRITE) {
@@ -72,14 +72,15 @@ void nvme_ocp_completed(NvmeRequest *req)
     }
     gran = MAX(ns->pbs / ns->lbasz, 1);
     if (req->slba % gran || req->nlb % gran) {
-        n->ocp.unaligned_io++;
+        qatomic_inc(&n->ocp.unaligned_io);
     }
 }
 
 /* Context: main loop.  Log page C0h into @buf (zeroed); its size. */
 size_t nvme_ocp_fill_smart_ext(NvmeCtrl *n, uint8_t *buf)
 {
-    const NvmeEndGrpStats *eg = &n->subsys->endgrp;
+    NvmeEndGrpStats eg;
+    NvmeStats st;
     uint64_t nuse = 0;
 
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
@@ -87,11 +88,14 @@ size_t nvme_ocp_fill_smart_ext(NvmeCtrl *n, uint8_t *buf)
             nuse += n->ns[nsid]->nlbas;     /* fully provisioned */
         }
     }
-    stq_le_p(buf + OCP_PMUW, eg->media_bytes);
-    stq_le_p(buf + OCP_PMUR, eg->bytes_read);
-    stq_le_p(buf + OCP_UNCORR_READ, n->stats.ctrl.media_errors);
-    stl_le_p(buf + OCP_E2E_DETECT, MIN(n->ocp.e2e_detected, UINT32_MAX));
-    stq_le_p(buf + OCP_UNALIGNED, n->ocp.unaligned_io);
+    nvme_stats_endgrp(n->subsys, &eg);     /* the queues' counts summed */
+    nvme_stats_read(n, 0, &st);
+    stq_le_p(buf + OCP_PMUW, eg.media_bytes);
+    stq_le_p(buf + OCP_PMUR, eg.bytes_read);
+    stq_le_p(buf + OCP_UNCORR_READ, st.media_errors);
+    stl_le_p(buf + OCP_E2E_DETECT,
+             MIN(qatomic_read(&n->ocp.e2e_detected), UINT32_MAX));
+    stq_le_p(buf + OCP_UNALIGNED, qatomic_read(&n->ocp.unaligned_io));
     stq_le_p(buf + OCP_TOTAL_NUSE, nuse);
     buf[OCP_MAX_TEMP] = NVME_TEMPERATURE_K - 273;
     memcpy(buf + OCP_FW_REV, n->id_ctrl.fr, sizeof(n->id_ctrl.fr));

@@ -15,7 +15,8 @@
 
 /*
  * Controller counters only the OCP log reports (NvmeCtrl.ocp), counted
- * by the completion path while "ocp" is on.
+ * by the completion path of every queue while "ocp" is on: atomic
+ * increments (queues of several iothreads share them), read atomically.
  */
 typedef struct NvmeOcp {
     uint64_t e2e_detected;      /* end-to-end (PI) check errors */

@@ -273,7 +273,7 @@ slp_is() {
     local lid=0 want
     [ "$(wc -c < "$1")" = 1024 ] || return 1
     while [ $lid -lt 256 ]; do
-        case $lid in 0|1|2|3|4|5|6|7|8|9|14|128|129) want=1 ;; *) want=0 ;; esac
+        case $lid in 0|1|2|3|4|5|6|7|8|9|14|128|129|191) want=1 ;; *) want=0 ;; esac
         [ "$(u32 "$1" $((lid * 4)))" = $want ] || return 1
         lid=$((lid + 1))
     done
@@ -337,7 +337,8 @@ check_identify() {
     refused id-uuid nvme id-uuid $CTRL
     refused id-domain nvme id-domain $CTRL
     refused id-ns-granularity nvme id-ns-granularity $CTRL
-    # Supported Log Pages (2.0): LSUPP for 00h-09h, 0Eh, 80h, 81h only
+    # Supported Log Pages (2.0): LSUPP for 00h-09h, 0Eh, 80h, 81h and BFh
+    # (Changed Zone List) only
     nvme supported-log-pages $CTRL -o binary > $T/slp.bin 2> $T/out
     ok supported-log-pages "$(tail -n1 $T/out) 02h=$(u32 $T/slp.bin 8) 0Ch=$(u32 $T/slp.bin 48) 81h=$(u32 $T/slp.bin 516)" \
         slp_is $T/slp.bin

@@ -699,6 +699,14 @@ static void test_preempt_abort_inflight(void)
     nvme_drv_cmd_init(&cmd, NVME_CMD_READ, 2);
     nvme_drv_cmd_set_prp(r.b, &cmd, nvme_drv_alloc(r.b, 4096), 512);
     other = nvme_drv_submit(r.b, 1, &cmd);
+    /*
+     * A Flush of namespace 2 (no latency) behind them on the same SQ: once
+     * it completes, B's controller has fetched and started every command
+     * before it, also when B's queue runs in an iothread.
+     */
+    nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 2);
+    nvme_drv_wait_cid(r.b, 1, nvme_drv_submit(r.b, 1, &cmd), &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
 
     g_assert_cmphex(resv_acquire(r.a, PREEMPT_ABORT, 2, KEY_A, KEY_B), ==,
                     NVME_SUCCESS);
