@@ -15,6 +15,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "endgrp.h"
+#include "fdp.h"
 #include "feat-rules.h"
 #include "features.h"
 #include "firmware.h"
@@ -69,6 +70,7 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
                              (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
+    nvme_fdp_identify_ctrl(n, id);      /* fdp.c: CTRATT FDPS */
     id->oacs = cpu_to_le16(NVME_OACS_SECURITY |    /* security.c */
                            NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST |

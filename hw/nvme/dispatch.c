@@ -19,6 +19,7 @@
 #include "dbbuf.h"
 #include "dispatch.h"
 #include "dma.h"
+#include "fdp.h"
 #include "features.h"
 #include "firmware.h"
 #include "format.h"
@@ -109,6 +110,9 @@ const NvmeOpcode nvme_nvm_ops[256] = {
     [NVME_CMD_RESV_REPORT]  = { nvme_nvm_resv_report, 0, true },
     [NVME_CMD_RESV_ACQUIRE] = { nvme_nvm_resv_acquire, 0, true },
     [NVME_CMD_RESV_RELEASE] = { nvme_nvm_resv_release, 0, true },
+    /* Flexible Data Placement (fdp.c) */
+    [NVME_CMD_IO_MGMT_RECV] = { nvme_nvm_io_mgmt_recv, 0, true, RD },
+    [NVME_CMD_IO_MGMT_SEND] = { nvme_nvm_io_mgmt_send, 0, true, WR },
 };
 
 /*

@@ -182,6 +182,9 @@ uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     trace_nvme_get_features(fid, sel);
+    if (fid == NVME_FDP_MODE || fid == NVME_FDP_EVENTS) {
+        return nvme_fdp_get_feature(n, req, fid, sel);     /* fdp.c */
+    }
     status = nvme_feat_check_get(fid, sel, &r);
     if (status) {
         return nvme_feat_refuse(req, status, &r);
@@ -343,6 +346,9 @@ uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
 
     trace_nvme_set_features(fid, dw11);
+    if (fid == NVME_FDP_MODE || fid == NVME_FDP_EVENTS) {
+        return nvme_fdp_set_feature(n, req, fid);           /* fdp.c */
+    }
     status = nvme_feat_check_set(fid, NVME_SETFEAT_SAVE(dw10), &r);
     if (status) {
         return nvme_feat_refuse(req, status, &r);

@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "dma.h"
 #include "endgrp.h"
+#include "fdp.h"
 #include "event.h"
 #include "firmware.h"
 #include "lba-status.h"
@@ -67,6 +68,9 @@ static bool nvme_log_supported(NvmeCtrl *n, uint8_t lid)
     }
     if (lid == NVME_LOG_CHANGED_ZONES) {
         return nvme_zns_built();                    /* zns.c */
+    }
+    if (lid >= NVME_LOG_FDP_CONFS && lid <= NVME_LOG_FDP_EVENTS) {
+        return nvme_fdp_supported(n);               /* fdp.c */
     }
     return nvme_log_lids[lid];
 }
@@ -201,6 +205,10 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
     if (!nvme_sriov_is_primary(n)) {    /* sriov.c refuses 1Ch */
         log->acs[NVME_ADM_CMD_VIRT_MNGMT] = 0;
     }
+    if (!nvme_fdp_supported(n)) {       /* fdp.c refuses them */
+        log->iocs[NVME_CMD_IO_MGMT_RECV] = 0;
+        log->iocs[NVME_CMD_IO_MGMT_SEND] = 0;
+    }
 }
 
 /* Context: main loop.  Build log @lid into @buf; returns its size or 0. */
@@ -257,6 +265,11 @@ static size_t nvme_log_build(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return nvme_resv_fill_log(n, buf);          /* resv.c */
     case NVME_LOG_CHANGED_ZONES:
         return nvme_zns_fill_changed_log(n, req, buf, status);  /* zns.c */
+    case NVME_LOG_FDP_CONFS:
+    case NVME_LOG_FDP_RUH_USAGE:
+    case NVME_LOG_FDP_STATS:
+    case NVME_LOG_FDP_EVENTS:
+        return nvme_fdp_fill_log(n, req, lid, buf, status);     /* fdp.c */
     }
     nvme_req_err_field(req, 40, 0);
     *status = NVME_INVALID_LOG_ID | NVME_DNR;

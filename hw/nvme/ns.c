@@ -386,7 +386,9 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
         nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
-    if (!nvme_resv_ns_setup(&d->ns, params.resv_state, errp)) {
+    if (!nvme_fdp_ns_setup(&d->ns, s, params.fdp_ruhs, errp) ||
+        !nvme_resv_ns_setup(&d->ns, params.resv_state, errp)) {
+        nvme_fdp_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
         nvme_atomic_ns_cleanup(&d->ns);
         return;
@@ -394,6 +396,7 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
     if (!nvme_hotplug_add_ns(n, &d->ns, params.nsid, dev->hotplugged,
                              errp)) {
         nvme_resv_ns_cleanup(&d->ns);
+        nvme_fdp_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
         nvme_atomic_ns_cleanup(&d->ns);
         return;
@@ -415,6 +418,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
         nvme_unc_cleanup(&d->ns);
         nvme_gate_cleanup(&d->ns);
         nvme_resv_ns_cleanup(&d->ns);
+        nvme_fdp_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
         nvme_atomic_ns_cleanup(&d->ns);
         return;
@@ -424,6 +428,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
     nvme_unc_cleanup(&d->ns);
     nvme_gate_cleanup(&d->ns);
     nvme_resv_ns_cleanup(&d->ns);
+    nvme_fdp_ns_cleanup(&d->ns);
     nvme_zns_ns_cleanup(&d->ns);
     nvme_atomic_ns_cleanup(&d->ns);
 }
@@ -477,6 +482,7 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT16("atomic.nabsn", NvmeNsDevice, params.atomic.nabsn, 0),
     DEFINE_PROP_UINT16("atomic.nabspf", NvmeNsDevice, params.atomic.nabspf,
                        0),
+    DEFINE_PROP_STRING("fdp.ruhs", NvmeNsDevice, params.fdp_ruhs),
     DEFINE_PROP_UINT32("zone-frl", NvmeNsDevice, params.zoned.frl, 0),
     DEFINE_PROP_UINT32("zone-rrl", NvmeNsDevice, params.zoned.rrl, 0),
 };
@@ -536,6 +542,8 @@ static const NvmePropDesc nvme_ns_prop_descs[] = {
       "blocks, 0: none" },
     { "atomic.nabspf", "NABSPF: atomic boundary size (power fail), 0-based "
       "blocks, 0: none" },
+    { "fdp.ruhs", "FDP reclaim unit handles of the placement handles, "
+      "';'-separated ids or ranges (e.g. 0;8-15; default: handle 0)" },
     { "zone-frl", "Finish Recommended Limit: seconds a zone may stay "
       "active before the controller recommends finishing it (0: none)" },
     { "zone-rrl", "Reset Recommended Limit: seconds a zone may stay Full "

@@ -20,6 +20,7 @@
 #include "gate.h"
 #include "resv.h"
 #include "zns.h"
+#include "fdp.h"
 #include "atomic.h"
 
 #define TYPE_NVME_NS    "nvme-ns"
@@ -75,6 +76,7 @@ struct NvmeNamespace {
     NvmeResv resv;              /* reservations (resv.c) */
     NvmeCopyLimits copy;        /* Copy limits (nvm-copy.c, ns.c) */
     NvmeZoned *zoned;           /* zoned namespace (zns.c), else NULL */
+    NvmeNsFdp fdp;              /* placement handles (fdp.c) */
     NvmeNsAtomic atomic;        /* atomic units, overlap lock (atomic.c) */
 };
 
@@ -121,6 +123,7 @@ typedef struct NvmeNsParams {
     uint8_t msrc;               /* nvme-ns,msrc= Copy: ranges, 0-based */
     NvmeZonedParams zoned;      /* nvme-ns,zoned= and zoned.* (zns.c) */
     NvmeNsAtomicParams atomic;  /* nvme-ns,atomic.*= */
+    char *fdp_ruhs;             /* nvme-ns,fdp.ruhs= (fdp.c) */
 } NvmeNsParams;
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeNsDevice, NVME_NS)

@@ -19,6 +19,7 @@
 #include "bounds.h"
 #include "ctrl.h"
 #include "dma.h"
+#include "fdp.h"
 #include "ioerr.h"
 #include "ns.h"
 #include "nvm-meta.h"
@@ -212,7 +213,7 @@ static uint16_t nvme_nvm_rw_parse(NvmeCtrl *n, NvmeRequest *req,
     if (req->is_write && !blk_is_writable(ns->blk)) {
         return NVME_NS_WRITE_PROTECTED | NVME_DNR;
     }
-    return NVME_SUCCESS;
+    return req->is_write ? nvme_fdp_write_check(req) : NVME_SUCCESS;
 }
 
 /*

@@ -30,6 +30,7 @@
 #include "qapi/visitor.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "fdp.h"
 #include "event.h"
 #include "feat-rules.h"
 #include "ns.h"
@@ -217,6 +218,9 @@ void nvme_stats_io(NvmeRequest *req, NvmeStatsKind kind, uint64_t nlb)
     if (ns->subsys) {
         nvme_stats_add_endgrp(st ? &st->endgrp : &ns->subsys->endgrp, kind,
                               bytes);
+    }
+    if (kind == NVME_STATS_WRITE || kind == NVME_STATS_COPY) {
+        nvme_fdp_written(req, nlb);     /* fdp.c: its reclaim unit */
     }
 }
 

@@ -77,7 +77,8 @@ static void nvme_subsys_realize(DeviceState *dev, Error **errp)
         error_setg(errp, "nvme-subsys: 'pool-size' needs 'pool'");
         return;
     }
-    if (nvme_subsys_set_nqn(&d->s, name, errp)) {
+    if (nvme_subsys_set_nqn(&d->s, name, errp) &&
+        nvme_fdp_subsys_setup(&d->s, errp)) {       /* fdp.c */
         d->s.multi = true;
     }
 }
@@ -672,6 +673,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     nvme_unc_init(ns);
     nvme_gate_init(ns);
     nvme_pool_ids(ns);
+    nvme_fdp_ns_setup(ns, s, NULL, &error_abort);  /* handle 0 (fdp.c) */
     ns->nsid = nsid;
     ns->ctrl = n;
     ns->subsys = s;
@@ -729,6 +731,7 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
     blk_drain(ns->blk);         /* a broadcast flush holds no namespace */
     qatomic_set(&s->ns[nsid], NULL);
     nvme_unc_free(ns);
+    nvme_fdp_ns_cleanup(ns);
     trace_nvme_ns_delete(nsid, !s->pool.created[nsid]);
     if (!s->pool.created[nsid]) {
         nvme_ns_release_drive(ns);      /* its unrealize cleans up */
@@ -803,6 +806,11 @@ static const Property nvme_subsys_props[] = {
     DEFINE_PROP_STRING("nqn", NvmeSubsysDevice, nqn),
     DEFINE_PROP_STRING("pool", NvmeSubsysDevice, s.pool.dir),
     DEFINE_PROP_SIZE("pool-size", NvmeSubsysDevice, s.pool.size, 0),
+    DEFINE_PROP_BOOL("fdp", NvmeSubsysDevice, s.fdp.conf.fdp, false),
+    DEFINE_PROP_SIZE("fdp.runs", NvmeSubsysDevice, s.fdp.conf.runs,
+                     NVME_FDP_DEFAULT_RUNS),
+    DEFINE_PROP_UINT32("fdp.nrg", NvmeSubsysDevice, s.fdp.conf.nrg, 1),
+    DEFINE_PROP_UINT16("fdp.nruh", NvmeSubsysDevice, s.fdp.conf.nruh, 0),
 };
 
 static const NvmePropDesc nvme_subsys_prop_descs[] = {
@@ -810,6 +818,10 @@ static const NvmePropDesc nvme_subsys_prop_descs[] = {
       "(default: the device id)" },
     { "pool", "directory of the Namespace Management capacity pool" },
     { "pool-size", "capacity of the pool (required with pool)" },
+    { "fdp", "Flexible Data Placement on the endurance group" },
+    { "fdp.runs", "FDP reclaim unit nominal size (default 96M)" },
+    { "fdp.nrg", "FDP reclaim groups (default 1)" },
+    { "fdp.nruh", "FDP reclaim unit handles (required with fdp=on)" },
 };
 
 static void nvme_subsys_class_init(ObjectClass *oc, void *data)

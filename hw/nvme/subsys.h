@@ -14,6 +14,7 @@
 #include "qemu/bitops.h"
 #include "types.h"
 #include "endgrp.h"
+#include "fdp.h"
 
 #define TYPE_NVME_SUBSYS "nvme-subsys"
 #define NVME_SUBSYS_MAX_CTRLS   256     /* SR-IOV: a PF and its VFs */
@@ -43,6 +44,7 @@ struct NvmeSubsys {
     NvmeNamespace *ns[NVME_MAX_NSID + 1];   /* allocated NSIDs */
     NvmeNsPool pool;
     NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
+    NvmeFdp fdp;                /* its Flexible Data Placement (fdp.c) */
     /*
      * Reservations (resv.c): its namespaces' registrants and reservations,
      * its controllers' Host Identifiers, notices and notice masks.  Taken

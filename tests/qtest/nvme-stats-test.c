@@ -44,26 +44,6 @@ static NvmeDrv *start_two_ns(void)
     return d;
 }
 
-/* Get Log Page with a Log Specific Identifier (CDW11 31:16). */
-static uint16_t get_log_lsi(NvmeDrv *d, uint8_t lid, uint32_t nsid,
-                            uint16_t lsi, void *out, uint32_t len)
-{
-    uint64_t buf = nvme_drv_alloc(d, len);
-    NvmeCmd cmd;
-    uint16_t st;
-
-    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, nsid);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, len);
-    cmd.cdw10 = lid | ((len / 4 - 1) << 16);
-    cmd.cdw11 = (uint32_t)lsi << 16;
-    st = nvme_drv_exec(d, 0, &cmd, NULL);
-    if (out) {
-        nvme_drv_memread(d, buf, out, len);
-    }
-    guest_free(&d->alloc, buf);
-    return st;
-}
-
 /* SMART / Health log of @nsid: the counters (high halves must be 0). */
 static Fig smart(NvmeDrv *d, uint32_t nsid)
 {
@@ -98,7 +78,8 @@ static void expect_smart(NvmeDrv *d, uint32_t nsid, uint64_t dur,
 /* Endurance Group Information log of group 1 (512 bytes). */
 static void endgrp_log(NvmeDrv *d, uint8_t *b)
 {
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 0, 1, b, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 0, 1,
+                                         0, b, 512), ==,
                     NVME_SUCCESS);
     for (unsigned i = 32; i < 192; i += 16) {
         g_assert_cmphex(ldq_le_p(b + i + 8), ==, 0);    /* 128-bit fields */
@@ -304,7 +285,8 @@ static void test_commands(void)
     expect_endgrp(d, "1,1,1,4,1,1");
 
     /* a failed admin command naming no namespace: not the group's */
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 0, 2, NULL, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 0, 2,
+                                         0, NULL, 512), ==,
                     NVME_INVALID_FIELD | DNR);
     endgrp_log(d, b);
     g_assert_cmpuint(ldq_le_p(b + 144), ==, 1);         /* NEILE */
@@ -337,17 +319,21 @@ static void test_bad_ids(void)
     g_assert_cmpuint(le32_to_cpu(e.nsid), ==, 0xfffffffe);
     g_assert_cmpuint(le16_to_cpu(e.param_error_location), ==, 4);
 
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 0, 0, NULL, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 0, 0,
+                                         0, NULL, 512), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 0, 2, NULL, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 0, 2,
+                                         0, NULL, 512), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 0, 0xffff, NULL, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 0, 0xffff,
+                                         0, NULL, 512), ==,
                     NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_ERROR_INFO, 0, 0, &e,
                                      sizeof(e)), ==, NVME_SUCCESS);
     g_assert_cmpuint(le16_to_cpu(e.param_error_location), ==, 46);
     /* the NSID does not matter to a group's log */
-    g_assert_cmphex(get_log_lsi(d, LOG_ENDGRP, 7, 1, NULL, 512), ==,
+    g_assert_cmphex(nvme_drv_get_log_lsi(d, LOG_ENDGRP, 0, 7, 1,
+                                         0, NULL, 512), ==,
                     NVME_SUCCESS);
     nvme_drv_stop(d);
 }

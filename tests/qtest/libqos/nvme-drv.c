@@ -57,7 +57,7 @@ static char *replace_all(const char *s, const char *what, const char *with)
 static const char *const nvme_drv_str_props[] = {
     "serial", "id", "drive", "subsys", "addr", "bus", "features-file",
     "model", "firmware-version", "ana-state", "uuid", "nguid",
-    "resv-state", "pmrdev", "sriov-pf", NULL,
+    "resv-state", "pmrdev", "sriov-pf", "fdp.ruhs", NULL,
 };
 
 /* Whether a later "k=v" of @kv (after index @i) sets the same key. */
@@ -104,8 +104,10 @@ static char *nvme_drv_device_json(const char *driver, const char *props,
             return NULL;
         }
         g_string_append_printf(j, ", \"%s\": ", kv[i]);
-        if (!strcmp(v, "on") || !strcmp(v, "off")) {
-            g_string_append(j, !strcmp(v, "on") ? "true" : "false");
+        if (!strcmp(v, "on") || !strcmp(v, "true")) {
+            g_string_append(j, "true");
+        } else if (!strcmp(v, "off") || !strcmp(v, "false")) {
+            g_string_append(j, "false");
         } else if (!g_strv_contains(nvme_drv_str_props, kv[i]) &&
                    (!qemu_strtou64(v, NULL, 0, &num) ||
                     !qemu_strtosz(v, NULL, &num))) {
@@ -1438,6 +1440,14 @@ uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
                               uint32_t nsid, uint64_t offset, void *out,
                               uint32_t len)
 {
+    return nvme_drv_get_log_lsi(d, lid, dw10_extra, nsid, 0, offset, out,
+                                len);
+}
+
+uint16_t nvme_drv_get_log_lsi(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
+                              uint32_t nsid, uint16_t lsi, uint64_t offset,
+                              void *out, uint32_t len)
+{
     NvmeCmd cmd;
     uint64_t buf = nvme_drv_alloc(d, len);
     uint32_t numd = len / 4 - 1;
@@ -1447,7 +1457,7 @@ uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_LOG_PAGE, nsid);
     nvme_drv_cmd_set_prp(d, &cmd, buf, len);
     cmd.cdw10 = lid | dw10_extra | ((numd & 0xffff) << 16);
-    cmd.cdw11 = numd >> 16;
+    cmd.cdw11 = numd >> 16 | (uint32_t)lsi << 16;
     cmd.cdw12 = (uint32_t)offset;
     cmd.cdw13 = offset >> 32;
     st = nvme_drv_exec(d, 0, &cmd, NULL);

@@ -379,6 +379,10 @@ NvmeErrorLog nvme_drv_last_error(NvmeDrv *d);
 uint16_t nvme_drv_get_log_ext(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
                               uint32_t nsid, uint64_t offset, void *out,
                               uint32_t len);
+/* The same with a Log Specific Identifier (CDW11 31:16, e.g. ENDGID). */
+uint16_t nvme_drv_get_log_lsi(NvmeDrv *d, uint8_t lid, uint32_t dw10_extra,
+                              uint32_t nsid, uint16_t lsi, uint64_t offset,
+                              void *out, uint32_t len);
 /*
  * Submit @cmd to SQ @qid with a fresh @len byte data buffer (PRPs) filled
  * from @in, or read back into @out, and wait; returns the status.
