@@ -167,6 +167,7 @@ boot() {
 # MARKER, then SIGKILL it, as a power cut would (no shutdown, no flush).
 boot_kill() {
     local marker=$1 t=$2 log=$3 pid i=0; shift 3
+    : > "$log"      # the previous boot's marker, before the child truncates
     "$@" < /dev/null > "$log" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null && [ $i -lt $((t * 5)) ]; do
