@@ -8,7 +8,9 @@
 #      reports commands per host-CPU second of the QEMU process; then the
 #      same batches run under callgrind: instructions per command, with the
 #      protocol-only traffic (same qtest bytes, doorbells that change
-#      nothing) subtracted.
+#      nothing) subtracted.  Part "zoned": the generator on a zoned
+#      namespace (both devices), writes at the write pointer and Zone
+#      Appends at QD1 and QD32 beside the plain writes.
 #   2. The test guest (scripts/build-guest.sh) runs fio 4k random read and
 #      write at QD1 and QD32 (libaio and io_uring, numjobs = vCPUs) and 128k
 #      sequential read on (a) our nvme, (a') our nvme with its I/O queues in
@@ -27,7 +29,7 @@
 #
 # Env: BENCH_QUICK=1 (about 3 min instead of about 12), BENCH_REPEATS,
 # BENCH_TIME / BENCH_RAMP (fio seconds measured / warm-up per job),
-# BENCH_PARTS="loadgen callgrind scaling guest" (subset), BENCH_SCALING,
+# BENCH_PARTS="loadgen zoned callgrind scaling guest" (subset), BENCH_SCALING,
 # BENCH_BACKENDS="null file",
 # BENCH_DEVICES="ours oursio upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
 # ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
@@ -53,11 +55,14 @@ else
     : "${BENCH_LOADGEN_SECONDS:=2}" "${BENCH_CALLGRIND_CMDS:=40000}"
     : "${BENCH_JOBS:=randread:4k:1:libaio,randwrite:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:libaio,randread:4k:1:io_uring,randwrite:4k:1:io_uring,randread:4k:32:io_uring,randwrite:4k:32:io_uring,read:128k:16:libaio}"
 fi
-BENCH_PARTS=${BENCH_PARTS:-loadgen callgrind scaling guest}
+BENCH_PARTS=${BENCH_PARTS:-loadgen zoned callgrind scaling guest}
 BENCH_SCALING=${BENCH_SCALING:-1:1 2:2 2:4}
 BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
 BENCH_DEVICES=${BENCH_DEVICES:-ours oursio upstream virtio}
 LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
+# zoned namespace (16 MiB zones on 8 GiB): writes at the write pointer and
+# Zone Appends, each queue filling zones of its own
+ZONED_PHASES=qd1:write,qd32:write,qd1:append,qd32:append
 IMG_MB=1024
 # A copy of our binary outside the build tree finds no firmware by itself.
 FIRMWARE="-L /usr/share/seabios -L /usr/share/qemu"
@@ -132,13 +137,16 @@ loadgen_run() {
         say "bench: load generator failed on $dev:" >&2; tail -n 5 "$tmp/loadgen.err" >&2; return 1; }
 }
 
+# run_loadgen TITLE PHASES [ENV...]: the generator on both devices, each
+# repeat alternating them.
 run_loadgen() {
-    local r dev
-    say "== load generator: qtest, null-co, no guest CPU (load $(load))"
+    local title=$1 phases=$2 r dev
+    shift 2
+    say "== $title (load $(load))"
     for r in $(seq 1 "$BENCH_REPEATS"); do
         for dev in ours upstream; do
-            loadgen_run "$dev" NVME_BENCH_PHASES="$LOADGEN_PHASES" \
-                NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" |
+            loadgen_run "$dev" NVME_BENCH_PHASES="$phases" \
+                NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" "$@" |
             while read -r _ first rest; do
                 case $first in phase=*) say "L $dev $r $first $rest" >> "$results" ;; esac
                 say "  $dev #$r: $first $rest"
@@ -342,7 +350,12 @@ main() {
         say "load average at start: $(load)"
     } | tee "$BENCH_OUT/machine.txt"
     say "M load_start $(load)" >> "$results"
-    has_part loadgen && run_loadgen
+    has_part loadgen && run_loadgen \
+        "load generator: qtest, null-co, no guest CPU" "$LOADGEN_PHASES"
+    # the same on a zoned namespace: phases "zns/..." of the same table
+    has_part zoned && run_loadgen \
+        "load generator, zoned namespace: qtest, null-co, no guest CPU" \
+        "$ZONED_PHASES" NVME_BENCH_ZONED=16M NVME_BENCH_SIZE=$((8 << 30))
     has_part callgrind && run_callgrind
     has_part scaling && run_scaling
     has_part guest && run_guest

@@ -20,13 +20,19 @@
  *             CQEs, ring the head once (the device works on one queue
  *             while the generator fills the next)
  *   OP        read, write or mixed (alternating), 4 KiB at random
- *             4 KiB-aligned offsets
+ *             4 KiB-aligned offsets; on a zoned namespace write and append
+ *             (Zone Append) only, each queue filling zones of its own in
+ *             turn (writes at the write pointer, appends to the zone start)
  * Each phase runs NVME_BENCH_SECONDS (default 2) of wall time, or exactly
  * NVME_BENCH_COMMANDS commands when that is set (for callgrind).  With
  * NVME_BENCH_NOOP=1, batch phases produce the same qtest traffic (SQE
  * writes, doorbell writes, CQ reads) but the doorbells repeat the current
  * values, so the device does no work: the protocol-only baseline that
  * scripts/bench.sh subtracts from callgrind's instruction counts.
+ *
+ * NVME_BENCH_ZONED=ZSIZE makes namespace 1 an nvme-ns with zoned=on and
+ * zoned.zone_size=ZSIZE (both devices take that line); its phases print
+ * as "zns/MODE:OP".
  *
  * Other knobs: NVME_BENCH_QUEUES and NVME_BENCH_IOTHREADS (above),
  * NVME_BENCH_DEVPROPS (appended to -device nvme,...; not with iothreads),
@@ -75,9 +81,12 @@ typedef struct Bench {
     uint64_t errors;
     uint64_t doorbells;
     bool noop;
+    uint64_t zone_blocks;       /* zoned namespace: zone size, else 0 */
+    uint64_t zcur[BENCH_MAXQ];  /* the zone a queue fills */
+    uint64_t zoff[BENCH_MAXQ];  /* blocks it sent to that zone */
 } Bench;
 
-typedef enum { OP_READ, OP_WRITE, OP_MIXED } BenchOp;
+typedef enum { OP_READ, OP_WRITE, OP_MIXED, OP_APPEND } BenchOp;
 
 static uint64_t env_u64(const char *name, uint64_t dflt)
 {
@@ -135,15 +144,37 @@ static void cq_db(Bench *b, BenchQ *q, uint32_t val)
     b->doorbells++;
 }
 
-/* Fill one little-endian SQE for SQ slot @slot. */
-static void make_sqe(Bench *b, BenchOp op, uint32_t slot, NvmeCmd *c)
+/*
+ * Zoned namespace: where queue @qi's next 4 KiB go (the write pointer, or
+ * the zone start for an append); a full zone makes it take its next one.
+ * Queue i fills zones i, i + queues, ...
+ */
+static uint64_t zoned_slba(Bench *b, uint32_t qi, bool append)
+{
+    uint64_t zslba;
+
+    if (b->zoff[qi] + b->nlb0 + 1 > b->zone_blocks) {
+        b->zcur[qi] += b->nq;
+        b->zoff[qi] = 0;
+    }
+    zslba = b->zcur[qi] * b->zone_blocks;
+    b->zoff[qi] += b->nlb0 + 1;
+    return append ? zslba : zslba + b->zoff[qi] - (b->nlb0 + 1);
+}
+
+/* Fill one little-endian SQE for SQ slot @slot of queue @qi. */
+static void make_sqe(Bench *b, BenchOp op, uint32_t qi, uint32_t slot,
+                     NvmeCmd *c)
 {
     bool wr = op == OP_WRITE || (op == OP_MIXED && (b->op_seq & 1));
-    uint64_t slba = (bench_rand(b) % b->n_ios) * (b->nlb0 + 1);
+    uint64_t slba = b->zone_blocks ?
+                    zoned_slba(b, qi, op == OP_APPEND) :
+                    (bench_rand(b) % b->n_ios) * (b->nlb0 + 1);
 
     b->op_seq++;
     memset(c, 0, sizeof(*c));
-    c->opcode = wr ? NVME_CMD_WRITE : NVME_CMD_READ;
+    c->opcode = op == OP_APPEND ? NVME_CMD_ZONE_APPEND :
+                wr ? NVME_CMD_WRITE : NVME_CMD_READ;
     c->cid = cpu_to_le16(slot);
     c->nsid = cpu_to_le32(1);
     c->dptr.prp1 = cpu_to_le64(b->buf[slot % BENCH_NBUF]);
@@ -162,7 +193,7 @@ static void submit(Bench *b, BenchQ *q, BenchOp op, uint32_t n, bool ring)
     uint32_t i, first = MIN(n, b->qsize - q->sq_tail);
 
     for (i = 0; i < n; i++) {
-        make_sqe(b, op, (q->sq_tail + i) % b->qsize, &cmds[i]);
+        make_sqe(b, op, q - b->q, (q->sq_tail + i) % b->qsize, &cmds[i]);
     }
     nvme_drv_memwrite(b->d, q->sq_addr + (uint64_t)q->sq_tail * SQE_BYTES,
                       cmds, first * SQE_BYTES);
@@ -346,10 +377,18 @@ static uint64_t run_batch(Bench *b, BenchOp op, double deadline,
  * The -device of our nvme with its queues over @k iothreads (JSON, the
  * only syntax for iothread-queue-mapping), or the plain one with @props.
  */
-static char *bench_device(uint32_t k, uint32_t nq, const char *props)
+static char *bench_device(uint32_t k, uint32_t nq, const char *props,
+                          const char *zoned)
 {
     GString *s;
 
+    if (zoned) {
+        g_assert_cmpuint(k, ==, 0);
+        return g_strdup_printf("-device nvme,id=c0,serial=nvmebench%s "
+                               "-device nvme-ns,drive=d0,bus=c0,nsid=1,"
+                               "zoned=on,zoned.zone_size=%s",
+                               props ? props : "", zoned);
+    }
     if (!k) {
         return g_strdup_printf("-device nvme,drive=d0,serial=nvmebench%s",
                                props ? props : "");
@@ -381,7 +420,8 @@ static void bench_setup(Bench *b)
 
     b->nq = MIN(MAX(env_u64("NVME_BENCH_QUEUES", 1), 1), BENCH_MAXQ);
     dev = bench_device(env_u64("NVME_BENCH_IOTHREADS", 0), b->nq,
-                       getenv("NVME_BENCH_DEVPROPS"));
+                       getenv("NVME_BENCH_DEVPROPS"),
+                       getenv("NVME_BENCH_ZONED"));
     args = g_strdup_printf(
         "%s -blockdev driver=null-co,node-name=d0,size=%" PRIu64
         ",read-zeroes=off %s", accel ? accel : "-accel tcg -S",
@@ -390,7 +430,8 @@ static void bench_setup(Bench *b)
     b->pid = qtest_pid(b->d->qts);
     b->d->timeout_ms = 60000;   /* valgrind is slow */
     nvme_drv_msix_enable(b->d);
-    nvme_drv_enable(b->d, 32, 32);
+    /* CC.CSS 110b: every I/O command set, so a zoned namespace is active */
+    nvme_drv_enable_css(b->d, 32, 32, getenv("NVME_BENCH_ZONED") ? 6 : 0);
 
     b->qsize = env_u64("NVME_BENCH_QSIZE", 2048);
     b->qsize = MIN(b->qsize, NVME_CAP_MQES(b->d->cap) + 1);
@@ -415,6 +456,18 @@ static void bench_setup(Bench *b)
     for (i = 0; i < BENCH_NBUF; i++) {
         b->buf[i] = nvme_drv_alloc(b->d, BENCH_IO_BYTES);
     }
+    if (getenv("NVME_BENCH_ZONED")) {
+        /* Zoned Identify Namespace: the format's zone size (ZSZE) */
+        g_autofree NvmeIdNsZoned *zid = g_new0(NvmeIdNsZoned, 1);
+
+        g_assert_cmphex(nvme_drv_identify(b->d, 0x05, 1, NVME_CSI_ZONED,
+                                          zid), ==, NVME_SUCCESS);
+        b->zone_blocks = le64_to_cpu(zid->lbafe[id->flbas & 0xf].zsze);
+        g_assert_cmpuint(b->zone_blocks, >, b->nlb0);
+        for (i = 0; i < b->nq; i++) {
+            b->zcur[i] = i;
+        }
+    }
     b->rng = 0x9e3779b97f4a7c15ull;
 }
 
@@ -423,12 +476,15 @@ static void run_phase(Bench *b, const char *spec, double secs, uint64_t count)
     g_auto(GStrv) part = g_strsplit(spec, ":", 2);
     const char *mode = part[0], *ops = part[1] ? part[1] : "read";
     BenchOp op = g_str_equal(ops, "write") ? OP_WRITE :
-                 g_str_equal(ops, "mixed") ? OP_MIXED : OP_READ;
+                 g_str_equal(ops, "mixed") ? OP_MIXED :
+                 g_str_equal(ops, "append") ? OP_APPEND : OP_READ;
     double t0, t1, c0, c1;
     uint64_t done, err0 = b->errors, db0 = b->doorbells;
 
-    g_assert_true(g_str_equal(ops, "read") || g_str_equal(ops, "write") ||
-                  g_str_equal(ops, "mixed"));
+    g_assert_true(b->zone_blocks ?
+                  op == OP_WRITE || op == OP_APPEND :
+                  op != OP_APPEND && (op != OP_READ ||
+                                      g_str_equal(ops, "read")));
     c0 = proc_cpu_s(b->pid);
     t0 = now_s();
     if (g_str_equal(mode, "batch")) {
@@ -441,11 +497,12 @@ static void run_phase(Bench *b, const char *spec, double secs, uint64_t count)
     }
     t1 = now_s();
     c1 = proc_cpu_s(b->pid);
-    printf("NVME-BENCH phase=%s cmds=%" PRIu64 " errors=%" PRIu64
+    printf("NVME-BENCH phase=%s%s cmds=%" PRIu64 " errors=%" PRIu64
            " wall_s=%.3f cpu_s=%.2f cmds_per_s=%.0f cmds_per_cpu_s=%.0f"
            " doorbells=%" PRIu64 "\n",
-           spec, done, b->errors - err0, t1 - t0, c1 - c0,
-           done / (t1 - t0), c1 > c0 ? done / (c1 - c0) : 0.0,
+           b->zone_blocks ? "zns/" : "", spec, done, b->errors - err0,
+           t1 - t0, c1 - c0, done / (t1 - t0),
+           c1 > c0 ? done / (c1 - c0) : 0.0,
            b->doorbells - db0);
     fflush(stdout);
 }
