@@ -6,7 +6,8 @@
 # Output in "$NVME_CACHE/guest/":
 #   vmlinux             uncompressed ELF kernel (QEMU boots it through its PVH note)
 #   initramfs.cpio.gz   gzip'd newc cpio: busybox /init, nvme-cli, fio, e2fsprogs,
-#                       the nvme + ext4 modules.  Test scripts are NOT in it: the
+#                       blkzone, btrfs-progs (zoned file system), the nvme,
+#                       ext4 and btrfs modules.  Test scripts are NOT in it: the
 #                       runner appends a second cpio holding /tests/*.sh.
 #   manifest.txt        kernel release, package versions, modules (informational)
 #
@@ -26,14 +27,16 @@ ROOT="$WORK/root"         # what goes into the initramfs
 ARCH_LIB=lib/x86_64-linux-gnu
 
 # Userland packages; their library dependencies are found by walking Depends.
-TOP_PKGS="busybox-static nvme-cli libnvme1 fio e2fsprogs"
+TOP_PKGS="busybox-static nvme-cli libnvme1 fio e2fsprogs util-linux btrfs-progs"
 # Dynamic binaries copied into the guest (paths inside the packages).
-GUEST_BINS="usr/sbin/nvme usr/bin/fio sbin/mke2fs sbin/e2fsck sbin/tune2fs sbin/dumpe2fs"
+GUEST_BINS="usr/sbin/nvme usr/bin/fio sbin/mke2fs sbin/e2fsck sbin/tune2fs sbin/dumpe2fs
+            sbin/blkzone sbin/mkfs.btrfs bin/btrfs"
 # Modules to preload, in this order, with their dependencies.  crc32c drivers
 # are named explicitly: ext4 reaches them through the crypto API at runtime
 # (request_module), which a symbol-based dependency walk does not see.
 # virtio_blk: the benchmark (scripts/bench.sh) compares against virtio-blk.
-GUEST_MODULES="crc32c_generic crc32c_intel crct10dif_pclmul nvme ext4 virtio_blk"
+# btrfs: the zoned file system of the zns boot.
+GUEST_MODULES="crc32c_generic crc32c_intel crct10dif_pclmul nvme ext4 virtio_blk btrfs"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,9 +1,9 @@
 # Guest test of a zoned namespace on upstream's command line, as Linux
 # sees it: a host-managed disk with the zone geometry and limits (the
 # multipath head's queue/ does not stack max_open/max_active: a path disk
-# has them), zone open/close/finish/reset and Zone Append through nvme-cli's
-# zns plugin with the states and write pointers report-zones shows, a write
-# off the write pointer refused, fio zonemode=zbd writing and verifying 32
+# has them), zone open/close/finish/reset through blkzone (the kernel's
+# zone ioctls) and nvme-cli's zns plugin, Zone Append, with the conditions
+# and write pointers both report, a write off the write pointer refused, fio zonemode=zbd writing and verifying 32
 # zones at QD32 from four jobs, then zone state left for zns-check.sh after
 # a Flush and a SIGKILL of QEMU.
 # qemu-args: -drive file=@IMG@,if=none,id=z0,format=raw -device nvme,id=c0,serial=NVMETEST0001,zoned.zasl=5 -device nvme-ns,drive=z0,bus=c0,nsid=1,zoned=true,zoned.zone_size=4M,zoned.zone_capacity=3M,zoned.max_open=8,zoned.max_active=16,zoned.descr_ext_size=64,zoned.cross_read=on
@@ -59,6 +59,27 @@ ok zone-invalid-write "off the write pointer: $bad" \
     eval 'echo "$bad" | grep -qi "invalid write"'
 dd if=$NS of=/tmp/b8 bs=4096 skip=$((z3 / 8 + 1)) count=1 iflag=direct 2> /dev/null
 ok zone-append-data "appended data read back" cmp -s /tmp/d8 /tmp/b8
+
+# --- the same through the kernel: blkzone (offsets in 512-byte sectors) ---
+# bcond ZSLBA: the zone condition blkzone reports ("zcond: N(xx)")
+bcond() { blkzone report -o "$1" -c 1 $NS 2>&1 | sed -n 's/.*zcond: *\([0-9]*\).*/\1/p'; }
+bwp() { blkzone report -o "$1" -c 1 $NS 2>&1 | sed -n 's/.*wptr \(0x[0-9a-f]*\).*/\1/p'; }
+z4=$((4 * ZONE))
+ok blkzone-report "$(blkzone report -c 2 $NS 2>&1 | tr '\n' ' ')" \
+    [ "$(blkzone report $NS | wc -l)" = 64 -a "$(bcond 0)" = 1 ]
+blkzone open -o $z4 -c 1 $NS
+ok blkzone-open "cond $(bcond $z4), nvme-cli: $(zstate $z4)" \
+    eval '[ "$(bcond $z4)" = 3 ] && zis $z4 $EXP_OPENED'
+blkzone close -o $z4 -c 1 $NS
+ok blkzone-close "cond $(bcond $z4)" [ "$(bcond $z4)" = 4 ]
+blkzone finish -o $z4 -c 1 $NS
+ok blkzone-finish "cond $(bcond $z4)" [ "$(bcond $z4)" = 14 ]
+blkzone reset -o $z4 -c 1 $NS
+ok blkzone-reset "cond $(bcond $z4) wp $(bwp $z4)" \
+    eval '[ "$(bcond $z4)" = 1 -a "$(num "$(bwp $z4)")" = 0 ]'
+dd if=/dev/urandom of=$NS bs=4096 seek=$((z4 / 8)) count=3 oflag=direct 2> /dev/null
+ok blkzone-written "wp $(bwp $z4) after 24 sectors, cond $(bcond $z4)" \
+    eval '[ "$(num "$(bwp $z4)")" = 24 -a "$(bcond $z4)" = 2 ]'
 
 # --- fio zonemode=zbd: 4 jobs of 8 zones each (zones 8-39), QD32, verify ---
 fio --name=zbd --filename=$NS --ioengine=libaio --direct=1 --zonemode=zbd \
