@@ -31,10 +31,12 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "endgrp.h"
+#include "fdp-rules.h"
 #include "fdp.h"
 #include "ns.h"
 #include "queue.h"
 #include "subsys.h"
+#include "types.h"
 #include "trace.h"
 
 #define NVME_FDP_DTYPE          2       /* data placement directive */

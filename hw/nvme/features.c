@@ -21,6 +21,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "fdp.h"
 #include "feat-rules.h"
 #include "features.h"
 #include "lba-status.h"

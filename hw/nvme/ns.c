@@ -21,6 +21,7 @@
 #include "atomic.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "fdp.h"
 #include "gate.h"
 #include "hotplug.h"
 #include "ns.h"

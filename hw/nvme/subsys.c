@@ -24,6 +24,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "fdp.h"
 #include "gate.h"
 #include "iothread.h"
 #include "ns.h"

@@ -41,12 +41,12 @@ LAYER_NAMES = ('base', 'lower', 'areas', 'commands')
 HEADERS = {
     'types.h': 0,
     # pure logic over plain inputs (tests/unit/): usable from every layer
-    'pi.h': 0, 'bounds.h': 0, 'feat-rules.h': 0,
+    'pi.h': 0, 'bounds.h': 0, 'feat-rules.h': 0, 'fdp-rules.h': 0,
     'log-pages.h': 0, 'id-data.h': 0,
     'dma.h': 1, 'queue.h': 1, 'dbbuf.h': 1, 'iothread.h': 1, 'irqfd.h': 1,
     'event.h': 1, 'props.h': 1, 'cmem.h': 1, 'atomic.h': 1,
     'dma-walk.h': 1,
-    'aer.h': 2, 'ana.h': 2, 'endgrp.h': 2, 'features.h': 2,
+    'aer.h': 2, 'ana.h': 2, 'endgrp.h': 2, 'fdp.h': 2, 'features.h': 2,
     'firmware.h': 2, 'ioerr.h': 2, 'resv.h': 2, 'sanitize.h': 2,
     'selftest.h': 2, 'stats.h': 2, 'unc.h': 2, 'gate.h': 2,
     'cmb.h': 2, 'pmr.h': 2, 'hotplug.h': 2, 'zns.h': 2, 'zns-sm.h': 2,
