@@ -70,12 +70,12 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
                              (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
     nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
-    nvme_fdp_identify_ctrl(n, id);      /* fdp.c: CTRATT FDPS */
     id->oacs = cpu_to_le16(NVME_OACS_SECURITY |    /* security.c */
                            NVME_OACS_FORMAT | NVME_OACS_FW |
                            NVME_OACS_SELF_TEST |
                            (n->params.dbbuf ? NVME_OACS_DBCS : 0) |
                            (nvme_sriov_is_primary(n) ? NVME_OACS_VMS : 0));
+    nvme_fdp_identify_ctrl(n, id);      /* fdp.c: CTRATT, OACS directives */
     id->acl = 3;
     id->aerl = n->params.aerl;
     /* firmware.c: 2 slots, slot 1 read-only, activation without reset */

@@ -93,6 +93,9 @@ const NvmeOpcode nvme_admin_ops[256] = {
     [NVME_ADM_CMD_VIRT_MNGMT]   = { nvme_admin_virt_mgmt, EFF_CCC },
     [NVME_ADM_CMD_SECURITY_SEND] = { nvme_admin_security_send },
     [NVME_ADM_CMD_SECURITY_RECV] = { nvme_admin_security_recv },
+    /* the data placement directive (fdp.c) */
+    [NVME_ADM_CMD_DIRECTIVE_SEND] = { nvme_admin_directive_send },
+    [NVME_ADM_CMD_DIRECTIVE_RECV] = { nvme_admin_directive_recv },
 };
 
 

@@ -11,7 +11,9 @@
  * (configurations: one), 21h (handle usage), 22h (statistics), 23h
  * (events), I/O Management Receive (Reclaim Unit Handle Status) and Send
  * (Reclaim Unit Handle Update), and writes with the data placement
- * directive (DTYPE 2, DSPEC the placement identifier).  Writes without
+ * directive (DTYPE 2, DSPEC the placement identifier), which Directive
+ * Receive (Identify, Return Parameters) reports: enabled wherever a
+ * namespace places writes, by the FDP feature, never by Directive Send.  Writes without
  * the directive, and Copy, go through placement handle 0 of reclaim
  * group 0.  A write naming a placement identifier the namespace does not
  * have is placed there too and, if enabled, reported as an Invalid
@@ -141,11 +143,15 @@ bool nvme_fdp_supported(NvmeCtrl *n)
     return n->subsys->fdp.ready;
 }
 
-/* Context: main loop (realize).  CTRATT bit 19: FDP supported. */
+/*
+ * Context: main loop (realize, after OACS is set).  CTRATT bit 19: FDP
+ * supported; OACS bit 5: the directives that report data placement.
+ */
 void nvme_fdp_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
 {
     if (nvme_fdp_supported(n)) {
         id->ctratt |= cpu_to_le32(NVME_CTRATT_FDPS);
+        id->oacs |= cpu_to_le16(NVME_OACS_DIRECTIVES);
     }
 }
 
@@ -522,6 +528,91 @@ size_t nvme_fdp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
         return nvme_fdp_ev_fill(host ? &f->host_ev : &f->ctrl_ev, buf);
     }
     }
+}
+
+/* ---- directives ---- */
+
+/*
+ * Context: main loop.  The Identify directive's DOPER, DTYPE (CDW11 7:0,
+ * 15:8; DSPEC 31:16 must be 0) and the namespace CDW1 names; FDP
+ * configured, else the opcodes do not exist.
+ */
+static uint16_t nvme_fdp_dir_check(NvmeCtrl *n, NvmeRequest *req,
+                                   NvmeNamespace **ns)
+{
+    uint32_t dw11 = le32_to_cpu(req->cmd.cdw11);
+    uint32_t nsid = le32_to_cpu(req->cmd.nsid);
+    uint16_t status;
+
+    if (!nvme_fdp_supported(n)) {
+        return nvme_req_reject(req, NVME_INVALID_OPCODE | NVME_DNR, 0, 0,
+                               "directives without FDP");
+    }
+    status = nvme_nsid_status(n, nsid);
+    if (status) {
+        return nvme_req_reject(req, status, 4, 0,
+                               "directive of an inactive NSID");
+    }
+    *ns = nvme_ns(n, nsid);
+    if (((dw11 >> 8) & 0xff) != NVME_DIRECTIVE_IDENTIFY || dw11 >> 16) {
+        qemu_log_mask(LOG_GUEST_ERROR, "nvme: directive type %u\n",
+                      (dw11 >> 8) & 0xff);
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 45, 0,
+                               "directive type or DSPEC not supported");
+    }
+    if ((dw11 & 0xff) != NVME_DIRECTIVE_RETURN_PARAMS) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 0,
+                               "directive operation not supported");
+    }
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Directive Receive (1Ah), Identify Return
+ * Parameters of the namespace: Identify and Data Placement supported,
+ * Data Placement enabled where the namespace places writes; both kept
+ * across a controller reset.  NUMD (CDW10, 0's based) of the 4 KiB.
+ */
+uint16_t nvme_admin_directive_recv(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint32_t len = (le32_to_cpu(req->cmd.cdw10) + 1ull) * 4;
+    g_autofree NvmeDirectiveIdentify *id = g_new0(NvmeDirectiveIdentify, 1);
+    uint8_t both = 1u << NVME_DIRECTIVE_IDENTIFY |
+                   1u << NVME_DIRECTIVE_DATA_PLACEMENT;
+    NvmeNamespace *ns;
+    uint16_t status = nvme_fdp_dir_check(n, req, &ns);
+
+    if (status) {
+        return status;
+    }
+    if (len > sizeof(*id)) {
+        return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 40, 0,
+                               "NUMD beyond the Return Parameters");
+    }
+    id->supported = both;
+    id->enabled = nvme_fdp_placing(ns) ? both : 1u << NVME_DIRECTIVE_IDENTIFY;
+    id->persistent = both;
+    return nvme_dma_to_guest(n, req, id, len);
+}
+
+/*
+ * Context: main loop.  Directive Send (19h), Identify Enable Directive
+ * (CDW12 bit 0 ENDIR, 15:8 DTYPE): data placement is the FDP feature's to
+ * enable, so it is refused, as upstream refuses it.
+ */
+uint16_t nvme_admin_directive_send(NvmeCtrl *n, NvmeRequest *req)
+{
+    NvmeNamespace *ns;
+    uint16_t status = nvme_fdp_dir_check(n, req, &ns);
+
+    if (status) {
+        return status;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "nvme: Directive Send Enable Directive "
+                  "0x%x: the FDP feature controls data placement\n",
+                  le32_to_cpu(req->cmd.cdw12));
+    return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 49, 0,
+                           "data placement follows the FDP feature");
 }
 
 /* ---- I/O Management ---- */

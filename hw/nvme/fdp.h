@@ -70,6 +70,8 @@ size_t nvme_fdp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t lid,
                          uint8_t *buf, uint16_t *status);
 uint16_t nvme_fdp_write_check(NvmeRequest *req);
 void nvme_fdp_written(NvmeRequest *req, uint64_t nlb);
+uint16_t nvme_admin_directive_recv(NvmeCtrl *n, NvmeRequest *req);
+uint16_t nvme_admin_directive_send(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_io_mgmt_recv(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_io_mgmt_send(NvmeCtrl *n, NvmeRequest *req);
 

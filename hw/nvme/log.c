@@ -206,6 +206,8 @@ static void nvme_log_fill_effects(NvmeCtrl *n, uint8_t *buf, uint8_t csi)
         log->acs[NVME_ADM_CMD_VIRT_MNGMT] = 0;
     }
     if (!nvme_fdp_supported(n)) {       /* fdp.c refuses them */
+        log->acs[NVME_ADM_CMD_DIRECTIVE_SEND] = 0;
+        log->acs[NVME_ADM_CMD_DIRECTIVE_RECV] = 0;
         log->iocs[NVME_CMD_IO_MGMT_RECV] = 0;
         log->iocs[NVME_CMD_IO_MGMT_SEND] = 0;
     }

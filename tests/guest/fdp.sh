@@ -4,7 +4,8 @@
 # Reclaim Unit Handle Status, writes with the data placement directive
 # (nvme write --dir-type 2 --dir-spec PID) that fill their reclaim unit and
 # the statistics, events enabled with set-events, RUH Update with its Reclaim
-# Unit Not Fully Written event.  The raw (-b) outputs are read at the
+# Unit Not Fully Written event, the data placement directive as Directive
+# Receive reports it.  The raw (-b) outputs are read at the
 # offsets of NVMe Base 2.1.
 # qemu-args: -drive file=@IMG@,if=none,id=d0,format=raw -device nvme-subsys,id=s0,nqn=fdp0,fdp=on,fdp.runs=1M,fdp.nrg=2,fdp.nruh=8 -device nvme,id=c0,serial=NVMETEST0001,subsys=s0 -device nvme-ns,drive=d0,bus=c0,nsid=1,fdp.ruhs=1-3
 . /tests/lib.sh
@@ -20,6 +21,12 @@ PID_RG1_PH1=$((0x8001))         # RGIF 1: group 1, placement handle 1
 wait_until 30 [ -b $NS ]
 ctratt=$(nvme id-ctrl $CTRL | field ctratt)
 ok ctratt-fdps "ctratt $ctratt" [ $(($(num "$ctratt") & 0x80000)) != 0 ]
+
+# --- Directive Receive, Identify Return Parameters: data placement on ---
+nvme dir-receive $NS -n 1 -D 0 -O 1 -l 4096 -b > /tmp/dir 2> /tmp/err
+ok dir-identify "supported $(od -An -tu1 -j0 -N1 /tmp/dir) enabled $(od -An -tu1 -j32 -N1 /tmp/dir) $(cat /tmp/err)" \
+    [ "$(od -An -tu1 -j0 -N1 /tmp/dir | tr -d ' ')" = 5 -a \
+      "$(od -An -tu1 -j32 -N1 /tmp/dir | tr -d ' ')" = 5 ]
 
 # --- FDP Configurations (20h) ---
 nvme fdp configs $CTRL -e 1 -b > /tmp/conf 2> /tmp/err

@@ -234,6 +234,20 @@ static uint32_t fdp_events(NvmeDrv *d, bool host, NvmeFdpEvent *ev,
     return ldl_le_p(buf);
 }
 
+/* Directive Receive / Send of the Identify directive (CDW11 DOPER, DTYPE). */
+static uint16_t dir_cmd(NvmeDrv *d, uint8_t opc, uint32_t nsid,
+                        uint32_t cdw11, uint32_t cdw12, uint8_t *out,
+                        uint32_t len)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, opc, nsid);
+    cmd.cdw10 = len ? len / 4 - 1 : 0;
+    cmd.cdw11 = cdw11;
+    cmd.cdw12 = cdw12;
+    return nvme_drv_exec_data(d, 0, &cmd, NULL, out, len, NULL);
+}
+
 /* CTRATT bit 19, supported log pages, effects: only with fdp=on. */
 static void test_identify(void)
 {
@@ -257,12 +271,18 @@ static void test_identify(void)
         g_assert_cmphex(nvme_drv_identify(d, 0x01, 0, 0, buf), ==, 0);
         g_assert_cmphex(ldl_le_p(buf + 96) & CTRATT_FDPS, ==,
                         fdp ? CTRATT_FDPS : 0);
+        g_assert_cmphex(lduw_le_p(buf + 256) & NVME_OACS_DIRECTIVES, ==,
+                        fdp ? NVME_OACS_DIRECTIVES : 0);
         g_assert_cmphex(nvme_drv_get_log(d, 0x00, 0, 0, buf, 4096), ==, 0);
         for (int lid = 0x20; lid <= 0x23; lid++) {
             g_assert_cmphex(ldl_le_p(buf + lid * 4) & 1, ==, fdp);
         }
         g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_CMD_EFFECTS, 0, 0, buf,
                                          4096), ==, 0);
+        g_assert_cmphex(ldl_le_p(buf + NVME_ADM_CMD_DIRECTIVE_SEND * 4) & 1,
+                        ==, fdp);
+        g_assert_cmphex(ldl_le_p(buf + NVME_ADM_CMD_DIRECTIVE_RECV * 4) & 1,
+                        ==, fdp);
         g_assert_cmphex(ldl_le_p(buf + 1024 + OP_IOMR * 4) & 1, ==, fdp);
         g_assert_cmphex(ldl_le_p(buf + 1024 + OP_IOMS * 4) & 1, ==, fdp);
         if (!fdp) {
@@ -271,6 +291,9 @@ static void test_identify(void)
             g_assert_cmphex(get_fdp(d, 0, ENDGID, &dw0), ==, ST_INVALID);
             g_assert_cmphex(set_fdp(d, 0, ENDGID, 1), ==, ST_INVALID);
             g_assert_cmphex(iomr(d, 1, 1, buf, 64), ==,
+                            NVME_INVALID_OPCODE | DNR);
+            g_assert_cmphex(dir_cmd(d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 1, 0,
+                                    buf, 4096), ==,
                             NVME_INVALID_OPCODE | DNR);
             g_assert_cmphex(ruh_update(d, 1, (uint16_t[]){ 0 }, 1), ==,
                             NVME_INVALID_OPCODE | DNR);
@@ -283,6 +306,53 @@ static void test_identify(void)
             rig_stop(&r);
         }
     }
+}
+
+/*
+ * Directives: Identify Return Parameters report data placement enabled
+ * where a namespace places writes; Directive Send cannot change it.
+ */
+static void test_directives(void)
+{
+    Rig r = { 0 };
+    g_autofree uint8_t *buf = g_malloc(4096);
+
+    rig_start(&r);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 1, 0, buf,
+                            4096), ==, 0);
+    g_assert_cmphex(buf[0], ==, 0x05);          /* supported: 0 and 2 */
+    g_assert_cmphex(buf[32], ==, 0x05);         /* enabled */
+    g_assert_cmphex(buf[64], ==, 0x05);         /* persistent */
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 2, 1, 0, buf,
+                            64), ==, 0);
+    g_assert_cmphex(buf[32], ==, 0x05);
+    if (r.zoned) {
+        g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 3, 1, 0,
+                                buf, 64), ==, 0);
+        g_assert_cmphex(buf[32], ==, 0x01);     /* no placement */
+    }
+    /* other operations, types, DSPEC, NSIDs; and Enable Directive */
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 2, 0, buf,
+                            64), ==, ST_INVALID);
+    expect_err_loc(r.d, 44, 0);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 1 | 2 << 8,
+                            0, buf, 64), ==, ST_INVALID);
+    expect_err_loc(r.d, 45, 0);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 1 | 1 << 16,
+                            0, buf, 64), ==, ST_INVALID);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 9, 1, 0, buf,
+                            64), ==, ST_INVALID);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 0, 1, 0, buf,
+                            64), ==, NVME_INVALID_NSID | DNR);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_SEND, 1, 1,
+                            0 | 2 << 8, NULL, 0), ==, ST_INVALID);
+    expect_err_loc(r.d, 49, 0);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_SEND, 1, 1,
+                            1 | 2 << 8, NULL, 0), ==, ST_INVALID);
+    g_assert_cmphex(dir_cmd(r.d, NVME_ADM_CMD_DIRECTIVE_RECV, 1, 1, 0, buf,
+                            64), ==, 0);
+    g_assert_cmphex(buf[32], ==, 0x05);         /* still enabled */
+    rig_stop(&r);
 }
 
 /* Log 20h: one configuration as the command line says. */
@@ -674,6 +744,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/fdp/identify", test_identify);
+    qtest_add_func("/nvme/fdp/directives", test_directives);
     qtest_add_func("/nvme/fdp/configs-log", test_configs_log);
     qtest_add_func("/nvme/fdp/ruh-usage-log", test_ruh_usage_log);
     qtest_add_func("/nvme/fdp/fdp-feature", test_fdp_feature);
