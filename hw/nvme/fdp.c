@@ -13,11 +13,11 @@
  * (Reclaim Unit Handle Update), and writes with the data placement
  * directive (DTYPE 2, DSPEC the placement identifier), which Directive
  * Receive (Identify, Return Parameters) reports: enabled wherever a
- * namespace places writes, by the FDP feature, never by Directive Send.  Writes without
- * the directive, and Copy, go through placement handle 0 of reclaim
- * group 0.  A write naming a placement identifier the namespace does not
- * have is placed there too and, if enabled, reported as an Invalid
- * Placement Identifier event.
+ * namespace places writes, by the FDP feature, never by Directive Send.
+ * Writes without the directive, and Copy, go through placement handle 0
+ * of reclaim group 0.  A write naming a placement identifier the
+ * namespace does not have is placed there too and, if enabled, reported
+ * as an Invalid Placement Identifier event.
  *
  * Statistics and reclaim units count what a write completed (Write and
  * Copy, data plus metadata).  Media bytes erased count a fresh reclaim
@@ -575,7 +575,7 @@ static uint16_t nvme_fdp_dir_check(NvmeCtrl *n, NvmeRequest *req,
  */
 uint16_t nvme_admin_directive_recv(NvmeCtrl *n, NvmeRequest *req)
 {
-    uint32_t len = (le32_to_cpu(req->cmd.cdw10) + 1ull) * 4;
+    uint64_t len = (le32_to_cpu(req->cmd.cdw10) + 1ull) * 4;
     g_autofree NvmeDirectiveIdentify *id = g_new0(NvmeDirectiveIdentify, 1);
     uint8_t both = 1u << NVME_DIRECTIVE_IDENTIFY |
                    1u << NVME_DIRECTIVE_DATA_PLACEMENT;
@@ -651,7 +651,7 @@ static uint16_t nvme_fdp_io_mgmt_check(NvmeCtrl *n, NvmeRequest *req,
  */
 uint16_t nvme_nvm_io_mgmt_recv(NvmeCtrl *n, NvmeRequest *req)
 {
-    uint32_t len = (le32_to_cpu(req->cmd.cdw11) + 1ull) * 4;
+    uint64_t len = (le32_to_cpu(req->cmd.cdw11) + 1ull) * 4;
     NvmeNamespace *ns = req->ns;
     NvmeFdp *f = &n->subsys->fdp;
     g_autofree uint8_t *buf = NULL;
@@ -664,7 +664,7 @@ uint16_t nvme_nvm_io_mgmt_recv(NvmeCtrl *n, NvmeRequest *req)
     if (status || mo == NVME_FDP_MO_NOP) {
         return status;
     }
-    if ((uint64_t)len > nvme_mdts_bytes(n)) {
+    if (len > nvme_mdts_bytes(n)) {
         return nvme_req_reject(req, NVME_INVALID_FIELD | NVME_DNR, 44, 0,
                                "NUMD beyond MDTS");
     }

@@ -541,6 +541,20 @@ static void test_ruh_status(void)
     g_assert_cmphex(iomr(r.d, 1, 1, buf, 16 + 32), ==, 0);
     g_assert_cmpuint(lduw_le_p(buf + 14), ==, 3 * NRG);
     g_assert_cmpuint(ldq_le_p(buf + 16 + 8), ==, RU_BLOCKS);
+    /* NUMD beyond MDTS, even one that wraps 32 bits in bytes */
+    {
+        NvmeCmd cmd;
+
+        nvme_drv_cmd_init(&cmd, OP_IOMR, 1);
+        cmd.cdw10 = 1;
+        cmd.cdw11 = 0xffffffff;
+        g_assert_cmphex(nvme_drv_exec(r.d, 1, &cmd, NULL), ==, ST_INVALID);
+        expect_err_loc(r.d, 44, 0);
+        nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_DIRECTIVE_RECV, 1);
+        cmd.cdw10 = 0xffffffff;
+        cmd.cdw11 = 1;
+        g_assert_cmphex(nvme_drv_exec(r.d, 0, &cmd, NULL), ==, ST_INVALID);
+    }
     /* operations: 0 does nothing, the others are refused */
     g_assert_cmphex(iomr(r.d, 1, 0, buf, 64), ==, 0);
     g_assert_cmphex(iomr(r.d, 1, 2, buf, 64), ==, ST_INVALID);
