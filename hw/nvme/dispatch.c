@@ -275,7 +275,8 @@ static void nvme_dispatch(NvmeCtrl *n, NvmeRequest *req)
  * parked command anew (ioerr.c, queue.c): the namespace is resolved
  * again (it may have been detached or deleted while the VM was stopped),
  * the handler parses the submission entry again and maps its data pointer
- * afresh.
+ * afresh; the command enters the write gate and the overlap lock anew
+ * (it left them when parked: ioerr.c).
  */
 static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
 {
@@ -290,6 +291,9 @@ static void nvme_dispatch_again(NvmeCtrl *n, NvmeRequest *req)
     req->ns = NULL;             /* parked requests hold no namespace */
     status = nvme_dispatch_ns_checks(n, req, op);
     if (!status && !req->aborted) {      /* not aborted while parked */
+        if (nvme_gate_hold(req, op->effects)) {
+            return;                         /* a fused pair owns ns */
+        }
         status = op->handler(n, req);
     }
     if (status != NVME_NO_COMPLETE) {
@@ -382,6 +386,7 @@ const NvmeQueueHooks nvme_cmd_hooks = {
     .released = nvme_dispatch_released,
     .resume = nvme_dispatch_resume,
     .sq_cancel = nvme_gate_cancel_sq,
+    .ns_fenced = nvme_fused_fenced,
     .sq_stop = nvme_nvm_workers_stop,
     .sq_created = nvme_dispatch_sq_created,
     .sq_deleted = nvme_stats_sq_fini,

@@ -14,7 +14,9 @@
 #include "qemu/main-loop.h"
 #include "system/runstate.h"
 #include "system/block-backend.h"
+#include "atomic.h"
 #include "ctrl.h"
+#include "gate.h"
 #include "ioerr.h"
 #include "ns.h"
 #include "queue.h"
@@ -58,13 +60,22 @@ uint16_t nvme_io_error(NvmeRequest *req, NvmeNamespace *ns, int ret,
     BlockErrorAction action = blk_get_error_action(ns->blk, is_read, -ret);
     uint16_t status;
 
-    if (action == BLOCK_ERROR_ACTION_STOP && !can_retry) {
+    /* a fused write is not run again alone: its pair owns the gate */
+    if (action == BLOCK_ERROR_ACTION_STOP &&
+        (!can_retry || NVME_CMD_FLAGS_FUSE(req->cmd.flags))) {
         action = BLOCK_ERROR_ACTION_REPORT;
     }
     trace_nvme_io_error(le16_to_cpu(req->cmd.cid), ret, action);
     blk_error_action(ns->blk, action, is_read, -ret);
     switch (action) {
     case BLOCK_ERROR_ACTION_STOP:
+        /*
+         * A parked command holds nothing of its namespace, which may go
+         * before the VM runs again: it leaves the write gate and the
+         * overlap lock, and takes them anew when run again (dispatch.c).
+         */
+        nvme_gate_release(req);
+        nvme_atomic_release(req);
         nvme_req_park(req);     /* its SQ runs it again (queue.c) */
         return NVME_NO_COMPLETE;
     case BLOCK_ERROR_ACTION_IGNORE:

@@ -266,14 +266,16 @@ void nvme_io_resume(NvmeCtrl *n)
  * the commands of @n's I/O queues that got it before: after a barrier in
  * each of @n's iothreads, every queue pass that read the table or the
  * flag has ended and counted its commands (nvme_req_ns_hold); the drain
- * of its backend lets requests held back (a throttle) through; then until
- * none of them is counted any more.  Other namespaces and controllers
- * keep running.
+ * of its backend lets requests held back (a throttle) through, and each
+ * queue ends those that could wait for the host forever (a first fused
+ * command whose second cannot be fetched); then until none of them is
+ * counted any more.  Other namespaces and controllers keep running.
  */
 void nvme_ns_fence(NvmeCtrl *n, NvmeNamespace *ns)
 {
     nvme_io_barrier_all(n);
     if (nvme_ns_users(n, ns->nsid)) {
+        nvme_ns_users_fenced(n, ns->nsid);      /* queue.c */
         blk_drain(ns->blk);
     }
     AIO_WAIT_WHILE(NULL, nvme_ns_users(n, ns->nsid) && !nvme_ns_in_drain(n));

@@ -348,6 +348,25 @@ void nvme_fused_break(NvmeRequest *req)
 }
 
 /*
+ * Context: queue.  Namespace @nsid is fenced (detached, deleted,
+ * formatted, sanitized): a held first fused command on it, whose second
+ * may never be fetched (the SQ out of requests, the host waiting for the
+ * fence), would keep the fence waiting: it ends as aborted, and its
+ * second, when it comes, fails as the second of a failed first.
+ */
+void nvme_fused_fenced(NvmeSQueue *sq, uint32_t nsid)
+{
+    NvmeRequest *first = sq->fused_first;
+
+    if (first && first->ns->nsid == nsid) {
+        sq->fused_first = NULL;
+        sq->fused_failed = true;
+        trace_nvme_fused_fenced(le16_to_cpu(first->cmd.cid), nsid);
+        nvme_req_complete(first, NVME_CMD_ABORT_REQ);
+    }
+}
+
+/*
  * Context: main loop.  @req completes right away with @status: a failed
  * first makes its second fail, a failed second aborts its held first.
  */

@@ -14,6 +14,7 @@ uint16_t nvme_nvm_compare(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req);
 void nvme_fused_break(NvmeRequest *req);
 void nvme_fused_settle(NvmeRequest *req, uint16_t status);
+void nvme_fused_fenced(NvmeSQueue *sq, uint32_t nsid);
 uint16_t nvme_fused_submit(NvmeCtrl *n, NvmeRequest *req);
 void nvme_fused_run(NvmeRequest *first);
 

@@ -58,19 +58,44 @@
 
 /*
  * The source ranges' expected PI and namespaces (NvmeRangeJob.priv), one
- * per range.
+ * per range.  A source namespace other than the command's is counted as
+ * used by the command's SQ while the Copy runs (@held_sq), so that a
+ * fence of it (detach, deletion, format) waits for the Copy.
  */
 typedef struct NvmeCopyPi {
     NvmePiExpect *src;
     NvmeNamespace **src_ns;     /* formats 2, 3: another namespace */
+    uint32_t nr;                /* ranges checked so far */
+    NvmeSQueue *held_sq;        /* the other source namespaces are held */
+    NvmeNamespace *dst_ns;      /* the command's namespace */
     NvmePiExpect dst;           /* PRINFOW, ILBRT, LBAT, LBATM */
 } NvmeCopyPi;
+
+/* Context: queue.  Hold the source namespaces other than @req's. */
+static void nvme_copy_hold_sources(NvmeRequest *req, NvmeCopyPi *pi)
+{
+    if (!req->sq->ns_users) {
+        return;
+    }
+    pi->held_sq = req->sq;
+    pi->dst_ns = req->ns;
+    for (uint32_t i = 0; i < pi->nr; i++) {
+        if (pi->src_ns[i] != pi->dst_ns) {
+            nvme_sq_ns_get(pi->held_sq, pi->src_ns[i]->nsid);
+        }
+    }
+}
 
 /* Context: queue.  NvmeRangeJob.priv_free of a Copy. */
 static void nvme_copy_pi_free(void *priv)
 {
     NvmeCopyPi *pi = priv;
 
+    for (uint32_t i = 0; pi->held_sq && i < pi->nr; i++) {
+        if (pi->src_ns[i] != pi->dst_ns) {
+            nvme_sq_ns_put(pi->held_sq, pi->src_ns[i]->nsid);
+        }
+    }
     g_free(pi->src);
     g_free(pi->src_ns);
     g_free(pi);
@@ -338,6 +363,7 @@ static uint16_t nvme_copy_ranges(NvmeCtrl *n, NvmeRequest *req, uint32_t nr,
 
     pi->src = g_new0(NvmePiExpect, nr);
     pi->src_ns = g_new0(NvmeNamespace *, nr);
+    pi->nr = nr;
     status = nvme_dma_from_guest(n, req, raw, nr * dsz);
     for (uint32_t i = 0; i < nr && !status; i++) {
         pi->src[i].prinfo = prinfor;
@@ -421,6 +447,7 @@ uint16_t nvme_nvm_copy(NvmeCtrl *n, NvmeRequest *req)
         return status;
     }
     trace_nvme_io_copy(le16_to_cpu(req->cmd.cid), nr, req->slba, req->nlb);
+    nvme_copy_hold_sources(req, pi);
     job = nvme_range_job_new(req, r, nr, NVME_COPY_CHUNK, true);
     job->step = nvme_copy_step;
     job->done = nvme_copy_done;

@@ -387,18 +387,33 @@ static void nvme_sq_retry_parked(NvmeSQueue *sq)
 }
 
 /*
- * Context: queue.  @req uses its namespace until it completes: counted
- * per queue, so that nvme_ns_fence() (main loop) can wait for the
- * namespace's commands without a shared counter on the I/O path.
+ * Context: queue.  A command of @sq uses namespace @nsid until the
+ * matching nvme_sq_ns_put: counted per queue, so that nvme_ns_fence()
+ * (main loop) can wait for the namespace's commands without a shared
+ * counter on the I/O path.  Its own namespace (nvme_req_ns_hold), or
+ * another one it reads (Copy's source namespaces).
  */
+void nvme_sq_ns_get(NvmeSQueue *sq, uint32_t nsid)
+{
+    uint32_t *c = &sq->ns_users[nsid];
+
+    qatomic_set(c, *c + 1);
+}
+
+/* Context: queue.  The command no longer uses namespace @nsid. */
+void nvme_sq_ns_put(NvmeSQueue *sq, uint32_t nsid)
+{
+    uint32_t *c = &sq->ns_users[nsid];
+
+    qatomic_set(c, *c - 1);
+    aio_wait_kick();            /* a fence may wait in the main loop */
+}
+
+/* Context: queue.  @req uses its namespace until it completes. */
 void nvme_req_ns_hold(NvmeRequest *req)
 {
-    NvmeSQueue *sq = req->sq;
-
-    if (sq->ns_users && req->ns && !req->ns_held) {
-        uint32_t *c = &sq->ns_users[req->ns->nsid];
-
-        qatomic_set(c, *c + 1);
+    if (req->sq->ns_users && req->ns && !req->ns_held) {
+        nvme_sq_ns_get(req->sq, req->ns->nsid);
         req->ns_held = true;
     }
 }
@@ -407,11 +422,8 @@ void nvme_req_ns_hold(NvmeRequest *req)
 static void nvme_req_ns_drop(NvmeRequest *req)
 {
     if (req->ns_held) {
-        uint32_t *c = &req->sq->ns_users[req->ns->nsid];
-
-        qatomic_set(c, *c - 1);
         req->ns_held = false;
-        aio_wait_kick();        /* a fence may wait in the main loop */
+        nvme_sq_ns_put(req->sq, req->ns->nsid);
     }
 }
 
@@ -431,6 +443,23 @@ uint32_t nvme_ns_users(NvmeCtrl *n, uint32_t nsid)
         }
     }
     return users;
+}
+
+/*
+ * Context: main loop.  A fence waits for namespace @nsid: each I/O queue
+ * of @n, in its own context, ends its commands on it that could wait
+ * for the host forever (the ns_fenced hook).
+ */
+void nvme_ns_users_fenced(NvmeCtrl *n, uint32_t nsid)
+{
+    for (uint32_t i = 1; n->queues.sq && i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq[i];
+
+        if (sq) {
+            qatomic_set(&sq->fenced_nsid, nsid);
+            qemu_bh_schedule(sq->bh);
+        }
+    }
 }
 
 /* Context: queue.  Has a command of @sq backend work outstanding? */
@@ -950,8 +979,14 @@ static void nvme_sq_resume_all(NvmeSQueue *sq)
 /* Context: queue.  Fetch and dispatch up to the tail. */
 static void nvme_sq_kick(NvmeSQueue *sq)
 {
+    uint32_t fenced;
+
     if (nvme_sq_stopped(sq)) {
         return;
+    }
+    fenced = qatomic_xchg(&sq->fenced_nsid, 0);
+    if (fenced) {
+        sq->n->queues.hooks->ns_fenced(sq, fenced);
     }
     nvme_atomic_sq_run(sq);         /* requests granted their LBA range */
     if (qatomic_read(&sq->resume.slh_first)) {

@@ -106,6 +106,7 @@ struct NvmeSQueue {
     QSLIST_HEAD(, NvmeRequest) resume;
     QTAILQ_HEAD(, NvmeRequest) parked;  /* wait for the VM to run (ioerr.c) */
     uint32_t *ns_users;         /* I/O SQ: commands using each NSID */
+    uint32_t fenced_nsid;       /* a fence waits (nvme_sq_ns_fenced) */
     struct NvmeSqStats *stats;  /* I/O SQ: its SMART counters (stats.c) */
 };
 
@@ -170,6 +171,12 @@ typedef struct NvmeQueueHooks {
     void (*sq_cancel)(NvmeCtrl *n, NvmeSQueue *sq);
     /* Context: @sq's context, nothing in flight.  Free its idle state. */
     void (*sq_stop)(NvmeSQueue *sq);
+    /*
+     * Context: queue.  A fence waits for @sq's commands on namespace
+     * @nsid: end those that wait for something the host may never give
+     * (a first fused command's second).
+     */
+    void (*ns_fenced)(NvmeSQueue *sq, uint32_t nsid);
     /* Context: main loop.  An I/O SQ was created, before it runs. */
     void (*sq_created)(NvmeCtrl *n, NvmeSQueue *sq);
     /* Context: main loop.  An I/O SQ is deleted, after it stopped. */
@@ -210,6 +217,9 @@ void nvme_sq_run(NvmeSQueue *sq);
 void nvme_cq_level_changed(NvmeCQueue *cq);
 void nvme_queue_kick_all(NvmeCtrl *n);
 uint32_t nvme_ns_users(NvmeCtrl *n, uint32_t nsid);
+void nvme_ns_users_fenced(NvmeCtrl *n, uint32_t nsid);
+void nvme_sq_ns_get(NvmeSQueue *sq, uint32_t nsid);
+void nvme_sq_ns_put(NvmeSQueue *sq, uint32_t nsid);
 void nvme_req_park(NvmeRequest *req);
 void nvme_req_ns_hold(NvmeRequest *req);
 void nvme_req_resume(NvmeRequest *req);

@@ -995,6 +995,11 @@ void nvme_drv_sq_ring(NvmeDrv *d, uint16_t qid)
     ring_db(d, qid, nvme_drv_sq_db(d, qid), d->sq[qid].tail);
 }
 
+void nvme_drv_sq_fetched(NvmeDrv *d, uint16_t qid)
+{
+    d->sq[qid].head = d->sq[qid].tail;
+}
+
 uint16_t nvme_drv_submit(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd)
 {
     cmd->cid = d->next_cid++;

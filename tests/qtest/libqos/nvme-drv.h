@@ -290,6 +290,12 @@ uint16_t nvme_drv_submit(NvmeDrv *d, uint16_t qid, NvmeCmd *cmd);
 /* Same but keep cmd->cid as given, and optionally do not ring. */
 void nvme_drv_sq_put(NvmeDrv *d, uint16_t qid, const NvmeCmd *cmd);
 void nvme_drv_sq_ring(NvmeDrv *d, uint16_t qid);
+/*
+ * The controller has fetched every entry up to the tail (the test knows
+ * it, though no completion said so, e.g. its CQ is full): the ring's
+ * slots are free for new entries.
+ */
+void nvme_drv_sq_fetched(NvmeDrv *d, uint16_t qid);
 
 /*
  * Next completion of CQ @qid (stashed ones first).  With @ring the CQ
