@@ -36,6 +36,8 @@
 #include "zns.h"
 #include "trace.h"
 
+#define NVME_CMIC_SRIOV_VF  (1u << 2)   /* CMIC bit 2: an SR-IOV VF */
+
 /* Context: main loop (realize).  The constant part of Identify Controller. */
 void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
 {
@@ -60,6 +62,9 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
                            (nvme_zns_built() ?          /* zns.c */
                             NVME_OAES_ZONE_CHANGED : 0));
     id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
+    if (pci_is_vf(PCI_DEVICE(n))) {
+        id->cmic |= NVME_CMIC_SRIOV_VF;     /* a secondary controller */
+    }
     nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
     id->cntrltype = 1;      /* I/O controller */
     /*
@@ -86,8 +91,14 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
     id->sanicap = cpu_to_le32(NVME_SANICAP_CES | NVME_SANICAP_BES |
                               NVME_SANICAP_OWS | NVME_SANICAP_NODMMAS_NOMOD);
     id->fna = NVME_FNA_CRYPTO_ERASE;    /* format.c: per namespace */
-    /* per-namespace SMART (log.c, stats.c), telemetry.c */
-    id->lpa = NVME_LPA_NS_SMART | NVME_LPA_CSE | NVME_LPA_TELEMETRY;
+    /*
+     * Per-namespace SMART (log.c, stats.c), Commands Supported and
+     * Effects, extended data (NUMDU, LPOL/LPOU: log-pages.c), telemetry.c.
+     * Not bit 5: no Feature Identifiers or NVMe-MI Commands Supported and
+     * Effects logs.
+     */
+    id->lpa = NVME_LPA_NS_SMART | NVME_LPA_CSE | NVME_LPA_EXTENDED |
+              NVME_LPA_TELEMETRY;
     id->elpe = NVME_ERROR_LOG_ENTRIES - 1;
     id->npss = 0;
     id->wctemp = cpu_to_le16(NVME_TEMP_WARN_K);

@@ -359,9 +359,12 @@ uint16_t nvme_feat_set(NvmeFeatures *f, uint8_t fid, uint32_t dw11,
 
 /*
  * Host Behavior Support data: ACRE 0 or 1 (the controller never asks for
- * a retry delay, so either is fine); ETDAS and LBAFEE stay 0 (no
- * telemetry data area 4, no extended LBA formats).  The field is in the
- * data, not the command: no location.  Later bytes are reserved.
+ * a retry delay, so either is fine); ETDAS stays 0 (no telemetry data
+ * area 4); LBAFEE 0 or 1: Identify Controller CTRATT bit 15 (ELBAS)
+ * announces the field (Linux sets it whenever ELBAS is set), and with at
+ * most 16 LBA formats either value leaves them as they are.  The field
+ * is in the data, not the command: no location.  Later bytes are
+ * reserved.
  */
 uint16_t nvme_feat_hbs_check(const uint8_t *data, NvmeFeatReject *r)
 {
@@ -371,8 +374,8 @@ uint16_t nvme_feat_hbs_check(const uint8_t *data, NvmeFeatReject *r)
         why = "ACRE is neither 0 nor 1";
     } else if (data[1]) {
         why = "ETDAS: no telemetry";
-    } else if (data[2]) {
-        why = "LBAFEE: no extended LBA formats";
+    } else if (data[2] > 1) {
+        why = "LBAFEE is neither 0 nor 1";
     }
     if (why) {
         *r = (NvmeFeatReject) { .why = why };

@@ -46,6 +46,7 @@ typedef struct NvmeFeatures {
     int64_t timestamp_at;       /* QEMU_CLOCK_VIRTUAL ms when set */
     bool timestamp_set;
     uint8_t hbs_acre;           /* Host Behavior Support: ACRE */
+    uint8_t hbs_lbafee;         /* Host Behavior Support: LBAFEE */
     bool write_atomicity_dn;    /* Write Atomicity Normal: DN (atomic.c) */
     unsigned long *iv_no_coalescing;    /* bitmap over vectors */
 } NvmeFeatures;

@@ -166,6 +166,7 @@ static uint16_t nvme_get_hbs(NvmeCtrl *n, NvmeRequest *req, bool dflt)
     uint8_t data[NVME_HBS_BYTES] = { 0 };
 
     data[0] = dflt ? 0 : n->feat.cur.hbs_acre;
+    data[2] = dflt ? 0 : n->feat.cur.hbs_lbafee;
     return nvme_dma_to_guest(n, req, data, sizeof(data));
 }
 
@@ -232,7 +233,7 @@ static uint16_t nvme_set_timestamp(NvmeCtrl *n, NvmeRequest *req)
     return NVME_SUCCESS;
 }
 
-/* Context: main loop.  Host Behavior Support: only ACRE is kept. */
+/* Context: main loop.  Host Behavior Support: ACRE and LBAFEE are kept. */
 static uint16_t nvme_set_hbs(NvmeCtrl *n, NvmeRequest *req)
 {
     uint8_t data[NVME_HBS_BYTES];
@@ -245,6 +246,7 @@ static uint16_t nvme_set_hbs(NvmeCtrl *n, NvmeRequest *req)
             return nvme_feat_refuse(req, status, &r);
         }
         n->feat.cur.hbs_acre = data[0];
+        n->feat.cur.hbs_lbafee = data[2];
     }
     return status;
 }

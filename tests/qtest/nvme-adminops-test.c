@@ -986,13 +986,28 @@ static void test_feat_hbs(void)
     data[0] = 2;
     g_assert_cmphex(hbs(d, true, 0, data), ==, NVME_INVALID_FIELD | DNR);
     data[0] = 0;
-    data[2] = 1;                            /* LBAFEE */
+    data[2] = 2;                            /* LBAFEE: bits 7:1 reserved */
     g_assert_cmphex(hbs(d, true, 0, data), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(hbs(d, false, 0, data), ==, NVME_SUCCESS);
     g_assert_cmphex(data[0], ==, 1);        /* unchanged by the failures */
+    g_assert_cmphex(data[2], ==, 0);
+    /*
+     * LBAFEE 1 is taken and kept: CTRATT bit 15 (ELBAS) announces the
+     * field (NVMe Base 2.1 figure "Host Behavior Support - Data
+     * Structure", byte 2; Linux sets it whenever ELBAS is set).
+     */
+    memset(data, 0, sizeof(data));
+    data[0] = 1;
+    data[2] = 1;
+    g_assert_cmphex(hbs(d, true, 0, data), ==, NVME_SUCCESS);
+    memset(data, 0, sizeof(data));
+    g_assert_cmphex(hbs(d, false, 0, data), ==, NVME_SUCCESS);
+    g_assert_cmphex(data[0], ==, 1);
+    g_assert_cmphex(data[2], ==, 1);
     ctrl_reset(d);
     g_assert_cmphex(hbs(d, false, 0, data), ==, NVME_SUCCESS);
     g_assert_cmphex(data[0], ==, 0);
+    g_assert_cmphex(data[2], ==, 0);
     nvme_drv_stop(d);
 }
 

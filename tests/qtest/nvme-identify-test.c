@@ -149,7 +149,17 @@ static void test_version(void)
     g_assert_cmphex(le32_to_cpu(id->oaes), ==,
                     (1u << 8) | (1u << 9) | (1u << 13) |
                     (zns_built() ? 1u << 27 : 0));
-    g_assert_cmphex(id->lpa & (1u << 3), ==, 1u << 3);
+    /*
+     * LPA (byte 261 of the NVMe Base 2.1 figure "Identify Controller Data
+     * Structure, I/O Command Set Independent"): per-namespace
+     * SMART (bit 0), Commands Supported and Effects (1), extended data:
+     * NUMDU and the log page offset, which Get Log Page honours (2),
+     * telemetry logs and notices (3).  Not bit 5, which would promise the
+     * Feature Identifiers and NVMe-MI Commands Supported and Effects logs
+     * too; no persistent event log (4), no data area 4 (6).
+     */
+    g_assert_cmphex(id->lpa, ==, (1u << 0) | (1u << 1) | (1u << 2) |
+                    (1u << 3));
     /* no Namespace Management, no Virtualization Management */
     g_assert_cmphex(le16_to_cpu(id->oacs) & ((1 << 3) | (1 << 7)), ==, 0);
     /* CRDT1-3 (bytes 134-139): no retry delays */

@@ -237,6 +237,14 @@ static void test_not_primary(void)
                                           id), ==, NVME_SUCCESS);
         g_assert_cmpuint(!!(le16_to_cpu(id->oacs) & NVME_OACS_VMS), ==,
                          prim);
+        /*
+         * CMIC bit 2 (NVMe Base 2.1 figure "Identify Controller Data
+         * Structure, I/O Command Set Independent", byte 76): set by the
+         * controller of an SR-IOV Virtual Function only; bit 1 (several
+         * controllers) by the PF and VF of the subsystem.
+         */
+        g_assert_cmpuint(!!(id->cmic & (1u << 2)), ==, k == 1);
+        g_assert_cmpuint(!!(id->cmic & (1u << 1)), ==, k != 0);
         g_assert_cmphex(nvme_drv_get_log(ctl[k], NVME_LOG_CMD_EFFECTS, 0, 0,
                                          log, sizeof(*log)), ==,
                         NVME_SUCCESS);

@@ -334,7 +334,7 @@ static void test_save(void)
     g_assert_false(out.vwc);
 }
 
-/* Host Behavior Support data: ACRE 0/1, ETDAS and LBAFEE 0. */
+/* Host Behavior Support data: ACRE and LBAFEE 0/1, ETDAS 0. */
 static void test_hbs(void)
 {
     static const struct {
@@ -346,7 +346,8 @@ static void test_hbs(void)
         { 1, 0, 0, 0xff, 0 },       /* byte 3 (CDPA on 2.1) is ignored */
         { 2, 0, 0, 0, INVALID },
         { 0, 1, 0, 0, INVALID },
-        { 0, 0, 1, 0, INVALID },
+        { 0, 0, 1, 0, 0 },          /* LBAFEE: CTRATT ELBAS announces it */
+        { 0, 0, 2, 0, INVALID },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
