@@ -52,13 +52,21 @@ mkdir -p "$corpus" "$artifacts"
 rm -rf "$seeds"
 python3 "$here/fuzz/nvme-corpus.py" "$seeds" || fail "seed generation failed"
 
-# The device under test: namespace 1 on the controller's drive, a second
-# one as an nvme-ns device; null-co backends (fast, no host files).
+# The device under test, in an NVM subsystem (Namespace Attachment): an
+# atomic write unit of 8 blocks; namespace 1 on the controller's drive, 2
+# with 4 KiB blocks, 3 zoned (1 MiB zones), 4 a second 512-byte one (the
+# source of Copy formats 2/3); null-co backends (fast, no host files).  The
+# seeds (tests/fuzz/nvme-corpus.py) name these namespaces.
 : "${NVME_FUZZ_DEVICE_ARGS:=-machine q35 \
 -drive if=none,id=d0,driver=null-co,read-zeroes=on,size=16M \
 -drive if=none,id=d1,driver=null-co,read-zeroes=on,size=4M \
--device nvme,id=c0,drive=d0,serial=fuzz,max_ioqpairs=4,msix_qsize=5 \
--device nvme-ns,bus=c0,drive=d1,nsid=2,logical_block_size=4096,physical_block_size=4096}"
+-drive if=none,id=d2,driver=null-co,read-zeroes=on,size=8M \
+-drive if=none,id=d3,driver=null-co,read-zeroes=on,size=4M \
+-device nvme-subsys,id=s0,nqn=fuzz \
+-device nvme,id=c0,drive=d0,serial=fuzz,max_ioqpairs=4,msix_qsize=5,subsys=s0,atomic.awun=7 \
+-device nvme-ns,bus=c0,drive=d1,nsid=2,logical_block_size=4096,physical_block_size=4096 \
+-device nvme-ns,bus=c0,drive=d2,nsid=3,zoned=on,zoned.zone_size=1M \
+-device nvme-ns,bus=c0,drive=d3,nsid=4}"
 export QEMU_FUZZ_ARGS="$NVME_FUZZ_DEVICE_ARGS"
 # Fuzz the controller's memory regions and config space ("nvme" is the
 # controller's QOM type; its children are nvme-regs, nvme-doorbells and the

@@ -55,10 +55,21 @@ ADM_DELETE_SQ, ADM_CREATE_SQ, ADM_GET_LOG, ADM_DELETE_CQ, ADM_CREATE_CQ = (
 ADM_IDENTIFY, ADM_ABORT, ADM_SET_FEAT, ADM_GET_FEAT, ADM_AER = (
     0x06, 0x08, 0x09, 0x0a, 0x0c)
 ADM_KEEP_ALIVE, ADM_DBBUF, ADM_GET_LBA_STATUS = 0x18, 0x7c, 0x86
+ADM_NS_ATTACH, ADM_FORMAT, ADM_SANITIZE = 0x15, 0x80, 0x84
 # NVM opcodes
 NVM_FLUSH, NVM_WRITE, NVM_READ, NVM_WRITE_UNCOR, NVM_COMPARE = (
     0x00, 0x01, 0x02, 0x04, 0x05)
 NVM_WRITE_ZEROES, NVM_DSM, NVM_VERIFY, NVM_COPY = 0x08, 0x09, 0x0c, 0x19
+NVM_RESV_REGISTER, NVM_RESV_REPORT, NVM_RESV_ACQUIRE, NVM_RESV_RELEASE = (
+    0x0d, 0x0e, 0x11, 0x15)
+ZNS_MGMT_SEND, ZNS_MGMT_RECV, ZNS_APPEND = 0x79, 0x7a, 0x7d
+CC_CSS_ALL = 6 << 4                 # CC.CSS: every supported I/O command set
+
+# Namespaces of the fuzzed device (tests/run-fuzz.sh): 1 on the controller's
+# drive, 2 with 4 KiB blocks, 3 zoned (1 MiB zones of 512-byte blocks), 4 a
+# second 512-byte one (Copy formats 2/3 need the destination's format).
+NS_ZONED, NS_PLAIN = 3, 4
+ZONE_LBAS = 2048
 
 
 def op(code, payload=b""):
@@ -401,6 +412,139 @@ def s_two_queue_pairs():
     return h
 
 
+def s_zoned():
+    """Zoned namespace: the command sets enabled by CC.CSS, its Identify
+    structures, writes and appends, zone report and every zone action."""
+    h = Host()
+    h.enable(cc=CC_EN | CC_IO | CC_CSS_ALL)
+    h.admin(ADM_IDENTIFY, nsid=NS_ZONED, prp1=BUF, cdw10=5, cdw11=2 << 24)
+    h.admin(ADM_IDENTIFY, prp1=BUF, cdw10=6, cdw11=2 << 24)
+    h.admin(ADM_IDENTIFY, prp1=BUF, cdw10=7, cdw11=2 << 24)
+    h.io_queues()
+    h.io(NVM_WRITE, nsid=NS_ZONED, slba=0, nlb=8)
+    h.io(ZNS_APPEND, nsid=NS_ZONED, slba=0, nlb=4)
+    h.io(ZNS_APPEND, nsid=NS_ZONED, slba=ZONE_LBAS, nlb=1,
+         cdw12_flags=1 << 30)                                   # FUA
+    h.io(NVM_READ, nsid=NS_ZONED, slba=0, nlb=12)
+    # report zones (all, then partial), extended report
+    for zra, zrasf, partial in ((0, 0, 0), (0, 2, 1), (1, 0, 0)):
+        h.submit(1, cmd(ZNS_MGMT_RECV, nsid=NS_ZONED, prp1=BUF,
+                        cdw12=1023, cdw13=zra | (zrasf << 8) |
+                        (partial << 16)))
+    # open, close, finish, reset one zone; then reset every zone
+    for zsa in (3, 1, 2, 4):
+        h.submit(1, cmd(ZNS_MGMT_SEND, nsid=NS_ZONED,
+                        cdw10=2 * ZONE_LBAS, cdw13=zsa))
+    h.submit(1, cmd(ZNS_MGMT_SEND, nsid=NS_ZONED, cdw13=4 | (1 << 8)))
+    h.admin(ADM_GET_LOG, nsid=NS_ZONED, prp1=BUF,
+            cdw10=0xbf | (1023 << 16), cdw14=2 << 24)  # changed zones
+    return h
+
+
+def s_copy_formats():
+    """Copy with source range descriptor formats 2 (another namespace as
+    the source) and 3 (64-bit guard fields); Copy into a zoned namespace."""
+    h = Host()
+    h.enable(cc=CC_EN | CC_IO | CC_CSS_ALL)
+    h.io_queues()
+    h.io(NVM_WRITE, nsid=NS_PLAIN, slba=0, nlb=8)
+    # format 2: SNSID in bytes 3:0, SOPT (bytes 23:22) 0
+    srcs = (struct.pack("<IIQHHIIHH", NS_PLAIN, 0, 0, 3, 0, 0, 0, 0, 0) +
+            struct.pack("<IIQHHIIHH", 1, 0, 16, 1, 0, 0, 0, 0, 0))
+    assert len(srcs) == 64
+    h.io(NVM_COPY, prp1=LIST, cdw10=500, cdw11=0, nlb=2,
+         cdw12_flags=2 << 8, data=[pattern(srcs)])
+    # format 3 on a 16-bit guard namespace: Invalid Field
+    h.io(NVM_COPY, prp1=LIST, cdw10=600, cdw11=0, nlb=2,
+         cdw12_flags=3 << 8, data=[pattern(srcs)])
+    # into the zoned namespace's first zone, from namespace 4
+    srcs = struct.pack("<IIQHHIIHH", NS_PLAIN, 0, 0, 7, 0, 0, 0, 0, 0)
+    h.io(NVM_COPY, nsid=NS_ZONED, prp1=LIST, cdw10=0, cdw11=0, nlb=1,
+         cdw12_flags=2 << 8, data=[pattern(srcs)])
+    return h
+
+
+def s_reservations():
+    """Register two keys' worth of changes, acquire, report, preempt and
+    abort with an I/O queued behind it, release, clear."""
+    h = Host()
+    h.enable()
+    h.submit(0, cmd(ADM_SET_FEAT, cdw10=0x81, cdw11=1, prp1=BUF),
+             pattern(bytes(range(1, 17))))                      # 128-bit id
+    h.io_queues()
+    keys = struct.pack("<QQ", 0, 0x1111)
+    h.io(NVM_RESV_REGISTER, prp1=LIST, cdw10=0, cdw11=0, nlb=1,
+         data=[pattern(keys)])                                  # register
+    keys = struct.pack("<QQ", 0x1111, 0)
+    h.io(NVM_RESV_ACQUIRE, prp1=LIST, cdw10=1 << 8, cdw11=0, nlb=1,
+         data=[pattern(keys)])                                  # WE
+    h.io(NVM_RESV_REPORT, prp1=BUF, cdw10=127, cdw11=1, nlb=1)  # extended
+    h.io(NVM_WRITE, slba=0, nlb=1, qid=1)
+    keys = struct.pack("<QQ", 0x1111, 0x1111)
+    h.io(NVM_RESV_ACQUIRE, prp1=LIST, cdw10=2 | (3 << 8), cdw11=0, nlb=1,
+         data=[pattern(keys)])                                  # P&A
+    keys = struct.pack("<Q", 0x1111)
+    h.io(NVM_RESV_RELEASE, prp1=LIST, cdw10=3 << 8, cdw11=0, nlb=1,
+         data=[pattern(keys)])                                  # release
+    h.io(NVM_RESV_RELEASE, prp1=LIST, cdw10=1, cdw11=0, nlb=1,
+         data=[pattern(keys)])                                  # clear
+    h.admin(ADM_GET_LOG, nsid=0xffffffff, prp1=BUF,
+            cdw10=0x80 | (15 << 16))                            # resv log
+    return h
+
+
+def s_atomic_overlap():
+    """Writes within the atomic write unit (the controller's AWUN) on two
+    queues over the same blocks, with a Compare and Write fused pair."""
+    h = Host()
+    h.enable()
+    h.admin(ADM_SET_FEAT, cdw10=0x07, cdw11=(1 << 16) | 1)
+    h.admin(ADM_SET_FEAT, cdw10=0x0a, cdw11=1)                  # atomicity
+    h.io_queues(qid=1)
+    h.io_queues(qid=2)
+    h.io(NVM_WRITE, slba=0, nlb=8, qid=1)
+    h.io(NVM_WRITE, slba=4, nlb=8, qid=2)
+    h.io(NVM_READ, slba=0, nlb=12, qid=1)
+    # fused Compare (first) and Write (second) with one doorbell write:
+    # the device reads the entries one by one, each from the next pattern
+    h.add(clear())
+    for opcode, fuse in ((NVM_COMPARE, 1), (NVM_WRITE, 2)):
+        c = bytearray(cmd(opcode, nsid=1, prp1=BUF, flags=fuse))
+        struct.pack_into("<H", c, 2, h.cid)
+        h.cid += 1
+        h.add(pattern(bytes(c)))
+        h.sq_tail[2] = (h.sq_tail[2] + 1) % QSIZE
+    h.add(wr(DBS, 8 * 2, h.sq_tail[2]))
+    h.cq_head[2] = (h.cq_head[2] + 2) % QSIZE
+    h.add(wr(DBS, 8 * 2 + 4, h.cq_head[2]))
+    return h
+
+
+def s_ns_lifetime():
+    """Namespace 2 detached and attached again, formatted, and the whole
+    subsystem sanitized, each after I/O on it; the fence paths."""
+    h = Host()
+    h.enable()
+    h.io_queues()
+    h.io(NVM_WRITE, nsid=2, slba=0, nlb=1)
+    ctrl_list = struct.pack("<HH", 1, 0)                        # CNTLID 0
+    h.submit(0, cmd(ADM_NS_ATTACH, nsid=2, prp1=LIST, cdw10=1),
+             pattern(ctrl_list))                                # detach
+    h.io(NVM_READ, nsid=2, slba=0, nlb=1)                       # fails
+    h.submit(0, cmd(ADM_NS_ATTACH, nsid=2, prp1=LIST, cdw10=0),
+             pattern(ctrl_list))                                # attach
+    h.admin(ADM_GET_LOG, nsid=0xffffffff, prp1=BUF,
+            cdw10=0x04 | (1023 << 16))                          # changed ns
+    h.io(NVM_WRITE, nsid=2, slba=0, nlb=1)
+    h.admin(ADM_FORMAT, nsid=2, cdw10=0)                        # LBA fmt 0
+    h.io(NVM_READ, nsid=2, slba=0, nlb=1)
+    h.admin(ADM_SANITIZE, cdw10=2)                              # block erase
+    h.admin(ADM_GET_LOG, nsid=0xffffffff, prp1=BUF,
+            cdw10=0x81 | (127 << 16))                           # sanitize log
+    h.add(clock(), clock())
+    return h
+
+
 SCENARIOS = {
     "00-enable": s_enable,
     "01-identify": s_identify,
@@ -415,6 +559,11 @@ SCENARIOS = {
     "10-dbbuf": s_dbbuf,
     "11-errors": s_errors,
     "12-two-queue-pairs": s_two_queue_pairs,
+    "13-zoned": s_zoned,
+    "14-copy-formats": s_copy_formats,
+    "15-reservations": s_reservations,
+    "16-atomic-overlap": s_atomic_overlap,
+    "17-ns-lifetime": s_ns_lifetime,
 }
 
 
