@@ -48,12 +48,12 @@ sync_file "$lists/qemu-qtest-nvme.build" "$QEMU_SRC_DIR/tests/qtest/nvme/meson.b
 sync_file "$lists/nvme-parts-off.mak" \
     "$QEMU_SRC_DIR/configs/devices/x86_64-softmmu/nvme-parts-off.mak"
 
-# The device's folder holds exactly our files: upstream's (its nvme.h
-# would shadow ours) and ones we removed go.  Our headers live next to the
-# code in hw/nvme/ (docs/architecture.rst): an include/hw/nvme/ mirrored by
-# an older checkout would shadow nothing but could go stale, so it goes.
-rm -rf "$QEMU_SRC_DIR/include/hw/nvme"
-(cd "$QEMU_SRC_DIR" && find hw/nvme -type f) | while read -r f; do
+# The device's folders hold exactly our files: upstream's (its nvme.h
+# would shadow ours) and ones we removed go.  The area headers live next to
+# the code in hw/nvme/, the public face in include/hw/nvme/
+# (docs/architecture.rst).
+(cd "$QEMU_SRC_DIR" && find hw/nvme include/hw/nvme -type f 2>/dev/null) |
+while read -r f; do
     case " ${overlay[*]} hw/nvme/Kconfig hw/nvme/meson.build " in
         *" $f "*) ;;
         *) rm -f "$QEMU_SRC_DIR/$f" ;;

@@ -14,9 +14,9 @@ cd "$repo"
 # or would track (new files count), or every file outside a checkout.
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     have=$(git ls-files --cached --others --exclude-standard -- \
-               hw tests/qtest tests/unit tests/guest docs)
+               hw include tests/qtest tests/unit tests/guest docs)
 else
-    have=$(find hw tests/qtest tests/unit tests/guest docs -type f)
+    have=$(find hw include tests/qtest tests/unit tests/guest docs -type f)
 fi
 
 bad=0

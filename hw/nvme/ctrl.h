@@ -37,6 +37,7 @@
 #include "stats.h"
 #include "sanitize.h"
 #include "selftest.h"
+#include "hw/nvme/nvme.h"      /* type names, PCI identity */
 #include "firmware.h"
 #include "telemetry.h"
 #include "lba-status.h"
@@ -48,7 +49,6 @@
 #include "pmr.h"
 #include "sriov.h"
 
-#define TYPE_NVME       "nvme"
 #define NVME_MAX_IOQPAIRS   0xfffe
 #define NVME_MAX_VECTORS    2048
 
@@ -186,7 +186,7 @@ uint64_t nvme_bar0_size(uint32_t num, uint32_t vectors, bool msix_excl);
 /* Context: any.  PCI vendor ID, also Identify VID (use-intel-id). */
 static inline uint16_t nvme_pci_vendor_id(NvmeCtrl *n)
 {
-    return n->params.use_intel_id ? PCI_VENDOR_ID_INTEL : PCI_VENDOR_ID_REDHAT;
+    return n->params.use_intel_id ? NVME_PCI_INTEL_VENDOR_ID : NVME_PCI_VENDOR_ID;
 }
 
 /*

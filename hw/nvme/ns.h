@@ -14,6 +14,7 @@
 #include "hw/block/block.h"
 #include "qemu/uuid.h"
 #include "system/block-backend.h"
+#include "hw/nvme/nvme.h"      /* type names */
 #include "pi.h"             /* PI sizes and formats */
 #include "types.h"
 #include "unc.h"
@@ -23,8 +24,6 @@
 #include "fdp.h"
 #include "atomic.h"
 
-#define TYPE_NVME_NS    "nvme-ns"
-#define TYPE_NVME_BUS   "nvme-bus"
 
 /* Protection information of a format (nvm-meta.c checks it). */
 

@@ -59,7 +59,6 @@
 #include "trace.h"
 
 #define NVME_MAX_VSL        20      /* 4 KiB << 20: 4 GiB */
-#define NVME_INTEL_DEVICE_ID    0x5845  /* use-intel-id=on */
 #define NVME_MSIX_EXCLUSIVE_BAR 4       /* msix-exclusive-bar=on */
 
 /*
@@ -249,7 +248,7 @@ static void nvme_init_ids(NvmeCtrl *n, uint8_t *conf)
 {
     pci_config_set_vendor_id(conf, nvme_pci_vendor_id(n));
     pci_config_set_device_id(conf, n->params.use_intel_id ?
-                             NVME_INTEL_DEVICE_ID : PCI_DEVICE_ID_REDHAT_NVME);
+                             NVME_PCI_INTEL_DEVICE_ID : NVME_PCI_DEVICE_ID);
     pci_config_set_revision(conf, 0x02);
     pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID,
                  PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
@@ -598,8 +597,8 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     pc->config_write = nvme_pci_config_write;
     pc->config_read = nvme_pci_config_read;
     pc->class_id = PCI_CLASS_STORAGE_EXPRESS;
-    pc->vendor_id = PCI_VENDOR_ID_REDHAT;
-    pc->device_id = PCI_DEVICE_ID_REDHAT_NVME;
+    pc->vendor_id = NVME_PCI_VENDOR_ID;
+    pc->device_id = NVME_PCI_DEVICE_ID;
     pc->revision = 2;
 
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);

@@ -12,11 +12,11 @@
 #include "hw/qdev-core.h"
 #include "qemu/thread.h"
 #include "qemu/bitops.h"
+#include "hw/nvme/nvme.h"      /* type names */
 #include "types.h"
 #include "endgrp.h"
 #include "fdp.h"
 
-#define TYPE_NVME_SUBSYS "nvme-subsys"
 #define NVME_SUBSYS_MAX_CTRLS   256     /* SR-IOV: a PF and its VFs */
 
 #define NVME_ADM_CMD_NS_MGMT        0x0d

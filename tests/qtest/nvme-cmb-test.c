@@ -154,8 +154,8 @@ static void test_regs_14(void)
     g_assert_cmphex(sz & 0xff, ==, 0x1f);   /* SQS CQS LISTS RDS WDS */
     g_assert_cmpuint(NVME_CMBSZ_SZU(sz), ==, 2);        /* 1 MiB */
     g_assert_cmpuint(NVME_CMBSZ_SZ(sz), ==, CMB_MB);
-    g_assert_cmphex(nvme_drv_rd32(d, 0x5c), ==, 0);    /* CMBEBS */
-    g_assert_cmphex(nvme_drv_rd32(d, 0x60), ==, 0);    /* CMBSWTP */
+    g_assert_cmphex(nvme_drv_rd32(d, A_CMBEBS), ==, 0);
+    g_assert_cmphex(nvme_drv_rd32(d, A_CMBSWTP), ==, 0);
 
     /* reserved bits 2..11 are not kept; 64-bit and split writes */
     nvme_drv_wr64(d, NVME_REG_CMBMSC, bar.addr | 0xffd);

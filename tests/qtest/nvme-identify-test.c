@@ -18,10 +18,8 @@
 #define NN              256
 #define INVALID_FIELD   (NVME_INVALID_FIELD | DNR)
 #define INVALID_NSID    (NVME_INVALID_NSID | DNR)
-#define REG_CRTO        0x68
-#define CAP_CRWMS       (1ull << 59)
-#define CAP_CRIMS       (1ull << 60)
-#define CC_CSS_IOCS     6
+#define CAP_CRWMS       (1ull << R_CAP_CRMS_SHIFT)
+#define CAP_CRIMS       (2ull << R_CAP_CRMS_SHIFT)
 #define FID_IOCS_PROF   0x19
 #define ST_IOCS_REJECT  0x012b
 #define CTRATT_NG       (1u << 7)
@@ -121,7 +119,7 @@ static void test_version(void)
     NvmeDrv *d = nvme_drv_start_ready(NULL);
     NvmeIdCtrl *id = g_malloc0(4096);
     uint64_t cap = nvme_drv_rd64(d, NVME_REG_CAP);
-    uint32_t crto = nvme_drv_rd32(d, REG_CRTO);
+    uint32_t crto = nvme_drv_rd32(d, A_CRTO);
 
     g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_VS), ==, 0x00020000);
     g_assert_cmphex(NVME_CAP_CSS(cap), ==,
@@ -132,7 +130,7 @@ static void test_version(void)
     g_assert_cmpuint(crto & 0xffff, ==, NVME_CAP_TO(cap));
     g_assert_cmpuint(crto >> 16, ==, 0);
     /* registers between ACQ and CRTO: no CMB, no boot partitions */
-    for (uint32_t off = 0x38; off < REG_CRTO; off += 4) {
+    for (uint32_t off = 0x38; off < A_CRTO; off += 4) {
         g_assert_cmphex(nvme_drv_rd32(d, off), ==, 0);
     }
 
@@ -185,11 +183,11 @@ static void test_cc_css(void)
     nvme_drv_disable(d);
 
     cc &= ~(CC_CSS_MASK << CC_CSS_SHIFT);
-    NVME_SET_CC_CSS(cc, CC_CSS_IOCS);
+    NVME_SET_CC_CSS(cc, NVME_CC_CSS_IOCS);
     nvme_drv_msix_enable(d);
     g_assert_true(nvme_drv_enable_cc(d, 16, 16, cc | 1));
     g_assert_cmpuint(NVME_CC_CSS(nvme_drv_rd32(d, NVME_REG_CC)), ==,
-                     CC_CSS_IOCS);
+                     NVME_CC_CSS_IOCS);
 
     /* I/O Command Set Profile: combination 0 (NVM) only */
     g_assert_cmphex(nvme_drv_get_features(d, FID_IOCS_PROF, 0, 0, &dw0),

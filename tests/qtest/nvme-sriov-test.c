@@ -117,7 +117,7 @@ static void test_pci_caps(void)
     g_assert_cmpuint(nvme_drv_ecfg_readw(d, fn, sr + PCI_SRIOV_VF_STRIDE),
                      ==, 1);
     g_assert_cmphex(nvme_drv_ecfg_readw(d, fn, sr + PCI_SRIOV_VF_DID), ==,
-                    NVME_DRV_DEVICE_ID);
+                    NVME_PCI_DEVICE_ID);
     g_assert_cmphex(nvme_drv_ecfg_readl(d, fn, sr + PCI_SRIOV_SUP_PGSIZE),
                     ==, 0x553);
     /* the PF: 65 - 4 vectors of its own; FLR (Linux's way to reset it) */

@@ -160,7 +160,7 @@ static char *nvme_drv_iothreads_args(const char *args)
         }
         line = g_strndup(props, len);
         json = quoted ? NULL :
-               nvme_drv_device_json(ctrl ? "nvme" : "nvme-ns", line,
+               nvme_drv_device_json(ctrl ? TYPE_NVME : TYPE_NVME_NS, line,
                                     ctrl ? map : "");
 
         g_string_append_len(r, p, dev - p);
@@ -278,11 +278,11 @@ static NvmeDrv *nvme_drv_start_on(const char *args, char *path, bool keep)
 
     pc_alloc_init(&d->alloc, d->qts, ALLOC_NO_FLAGS);
     d->pcibus = qpci_new_pc(d->qts, &d->alloc);
-    qpci_device_foreach(d->pcibus, NVME_DRV_VENDOR_ID, NVME_DRV_DEVICE_ID,
+    qpci_device_foreach(d->pcibus, NVME_PCI_VENDOR_ID, NVME_PCI_DEVICE_ID,
                         find_nvme, &d->pdev);
     if (!d->pdev) {             /* use-intel-id=on */
-        qpci_device_foreach(d->pcibus, NVME_DRV_INTEL_VENDOR_ID,
-                            NVME_DRV_INTEL_DEVICE_ID, find_nvme, &d->pdev);
+        qpci_device_foreach(d->pcibus, NVME_PCI_INTEL_VENDOR_ID,
+                            NVME_PCI_INTEL_DEVICE_ID, find_nvme, &d->pdev);
     }
     g_assert_nonnull(d->pdev);
     qpci_device_enable(d->pdev);
@@ -1570,7 +1570,7 @@ NvmeDrv *nvme_drv_peer(NvmeDrv *d, int slot)
     p->pdev = qpci_device_find(d->pcibus, QPCI_DEVFN(slot, 0));
     g_assert_nonnull(p->pdev);
     g_assert_cmphex(qpci_config_readw(p->pdev, PCI_VENDOR_ID), ==,
-                    NVME_DRV_VENDOR_ID);
+                    NVME_PCI_VENDOR_ID);
     qpci_device_enable(p->pdev);
     p->bar = qpci_iomap(p->pdev, 0, &p->bar_size);
     g_assert_false(p->bar.is_io);

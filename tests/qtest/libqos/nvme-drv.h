@@ -22,11 +22,8 @@
 #include "hw/pci/pci_regs.h"
 #include "libqos-malloc.h"
 #include "block/nvme.h"
-
-#define NVME_DRV_VENDOR_ID      0x1b36
-#define NVME_DRV_DEVICE_ID      0x0010
-#define NVME_DRV_INTEL_VENDOR_ID 0x8086         /* use-intel-id=on */
-#define NVME_DRV_INTEL_DEVICE_ID 0x5845
+#include "hw/nvme/nvme.h"       /* the device's type names and PCI identity */
+#include "hw/nvme/nvme-regs.h"  /* its register layout (A_*, R_*_MASK) */
 
 /* Highest queue id the driver keeps state for. */
 #define NVME_DRV_MAX_QID        128

@@ -1,0 +1,26 @@
+/*
+ * The NVMe device's public face: its QOM type names and PCI identity,
+ * what command lines, management tools and tests name it by.  Everything
+ * else about the device lives next to its code in hw/nvme/
+ * (docs/architecture.rst); the register layout is in nvme-regs.h here.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_NVME_H
+#define HW_NVME_NVME_H
+
+#include "hw/pci/pci_ids.h"
+
+#define TYPE_NVME           "nvme"          /* the controller (PCI) */
+#define TYPE_NVME_NS        "nvme-ns"       /* a namespace */
+#define TYPE_NVME_BUS       "nvme-bus"      /* a controller's namespaces */
+#define TYPE_NVME_SUBSYS    "nvme-subsys"   /* an NVM subsystem */
+
+/* PCI identity: QEMU's, or Intel's with use-intel-id=on. */
+#define NVME_PCI_VENDOR_ID          PCI_VENDOR_ID_REDHAT
+#define NVME_PCI_DEVICE_ID          PCI_DEVICE_ID_REDHAT_NVME
+#define NVME_PCI_INTEL_VENDOR_ID    PCI_VENDOR_ID_INTEL
+#define NVME_PCI_INTEL_DEVICE_ID    0x5845
+
+#endif /* HW_NVME_NVME_H */
