@@ -59,6 +59,10 @@
 #include "trace.h"
 
 #define NVME_MAX_VSL        20      /* 4 KiB << 20: 4 GiB */
+
+QEMU_BUILD_BUG_ON(NVME_PCI_VENDOR_ID != PCI_VENDOR_ID_REDHAT ||
+                  NVME_PCI_DEVICE_ID != PCI_DEVICE_ID_REDHAT_NVME ||
+                  NVME_PCI_INTEL_VENDOR_ID != PCI_VENDOR_ID_INTEL);
 #define NVME_MSIX_EXCLUSIVE_BAR 4       /* msix-exclusive-bar=on */
 
 /*
