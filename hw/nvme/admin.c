@@ -6,6 +6,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/nvme/nvme-regs.h"
 #include "qemu/log.h"
 #include "hw/pci/msix.h"
 #include "admin.h"
@@ -24,7 +25,6 @@
 #include "log-pages.h"
 #include "ns.h"
 #include "queue.h"
-#include "regs.h"
 #include "resv.h"
 #include "sanitize.h"
 #include "selftest.h"

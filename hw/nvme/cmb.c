@@ -27,6 +27,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/nvme/nvme-regs.h"
 #include "qemu/log.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -34,7 +35,6 @@
 #include "cmb.h"
 #include "cmem.h"
 #include "ctrl.h"
-#include "regs.h"
 #include "trace.h"
 
 #define NVME_CMB_SZU_1M     2       /* CMBSZ.SZU: 1 MiB units */

@@ -27,6 +27,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/nvme/nvme-regs.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qapi/error.h"
@@ -35,7 +36,6 @@
 #include "cmem.h"
 #include "ctrl.h"
 #include "pmr.h"
-#include "regs.h"
 #include "trace.h"
 
 #define NVME_PMRWBM_PMRSTS_READ 0x2     /* PMRSTS read flushes writes */
