@@ -703,6 +703,54 @@ static void test_bad_directives(void)
     rig_stop(&r);
 }
 
+/*
+ * Writes in flight on two queues at once (two iothreads in the iothreads
+ * mode) through two handles: every byte is accounted, once.
+ */
+static void test_concurrent(void)
+{
+    enum { ROUNDS = 24, DEPTH = 8, NLB = 7, EACH = ROUNDS * DEPTH * NLB };
+    Rig r = { 0 };
+    uint64_t st0[3], st[3], buf;
+    uint16_t cids[2][DEPTH];
+    NvmeCqe cqe;
+
+    rig_start(&r);
+    nvme_drv_create_qpair(r.d, 2, 32);
+    buf = nvme_drv_alloc(r.d, NLB * LBASZ);
+    fdp_stats(r.d, st0);
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < DEPTH; i++) {
+            for (uint16_t q = 1; q <= 2; q++) {
+                uint64_t slba = ((round * DEPTH + i) * 2 + q) * NLB;
+                NvmeCmd cmd;
+
+                nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
+                nvme_drv_cmd_set_prp(r.d, &cmd, buf, NLB * LBASZ);
+                cmd.cdw10 = slba;
+                cmd.cdw12 = (NLB - 1) | DTYPE_DP << 20;
+                cmd.cdw13 = (uint32_t)PID(q - 1, q) << 16;
+                cids[q - 1][i] = nvme_drv_submit(r.d, q, &cmd);
+            }
+        }
+        for (int i = 0; i < DEPTH; i++) {
+            for (uint16_t q = 1; q <= 2; q++) {
+                nvme_drv_wait_cid(r.d, q, cids[q - 1][i], &cqe);
+                g_assert_cmphex(le16_to_cpu(cqe.status) >> 1, ==, 0);
+            }
+        }
+    }
+    fdp_stats(r.d, st);
+    g_assert_cmpuint(st[0] - st0[0], ==, 2 * EACH * LBASZ);
+    /* each handle filled EACH / RU_BLOCKS units, and some of the next */
+    g_assert_cmpuint(ruamw(r.d, 1, PID(0, 1)), ==,
+                     RU_BLOCKS - EACH % RU_BLOCKS);
+    g_assert_cmpuint(ruamw(r.d, 1, PID(1, 2)), ==,
+                     RU_BLOCKS - EACH % RU_BLOCKS);
+    g_assert_cmpuint(st[2] - st0[2], ==, 2 * (EACH / RU_BLOCKS) * RUNS);
+    rig_stop(&r);
+}
+
 /* The host events ring keeps the newest 63. */
 static void test_events_wrap(void)
 {
@@ -769,6 +817,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/fdp/ruh-update", test_ruh_update);
     qtest_add_func("/nvme/fdp/bad-directives", test_bad_directives);
     qtest_add_func("/nvme/fdp/events-wrap", test_events_wrap);
+    qtest_add_func("/nvme/fdp/concurrent", test_concurrent);
     qtest_add_func("/nvme/fdp/props", test_props);
     return g_test_run();
 }
