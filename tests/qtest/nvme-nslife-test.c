@@ -5,7 +5,8 @@
  * Namespace 2 sits on a slow drive (null-co, every request takes
  * LATENCY_MS), so each command below is still between two of its backend
  * requests when the namespace is deleted by Namespace Management,
- * unplugged (device_del) or formatted to another block size: Dataset
+ * detached by Namespace Attachment, unplugged (device_del) or formatted to
+ * another block size: Dataset
  * Management of several ranges, Verify of several chunks, Copy (within
  * the namespace, and format 2 from it into namespace 1), Write Zeroes and
  * Read on a format with metadata, Zone Management Send Reset of several
@@ -49,6 +50,7 @@ typedef enum Removal {
     BY_NS_MGMT,         /* Namespace Management, delete NSID 2 */
     BY_UNPLUG,          /* device_del ns2 */
     BY_FORMAT,          /* Format NVM to a larger block (and metadata) */
+    BY_DETACH,          /* Namespace Attachment, detach NSID 2 from c0 */
 } Removal;
 
 /* The command kept running over namespace 2. */
@@ -311,6 +313,7 @@ static void expect_once(NvmeDrv *d, uint16_t cid, uint16_t status)
 
 static void run_case(Kind kind, Removal how)
 {
+    uint16_t ctrl0 = 0;
     Rig r;
     uint16_t cid;
 
@@ -326,6 +329,10 @@ static void run_case(Kind kind, Removal how)
         break;
     case BY_FORMAT:
         g_assert_cmphex(format_ns2(&r), ==, NVME_SUCCESS);
+        break;
+    case BY_DETACH:
+        g_assert_cmphex(nvme_drv_ns_attach(r.d, 2, 1, &ctrl0, 1), ==,
+                        NVME_SUCCESS);
         break;
     }
     /* a Copy's next chunk finds its source namespace gone */
@@ -362,6 +369,7 @@ static const char *const removals[] = {
     [BY_NS_MGMT] = "ns-mgmt",
     [BY_UNPLUG] = "unplug",
     [BY_FORMAT] = "format",
+    [BY_DETACH] = "detach",
 };
 
 static void test_case(const void *opaque)
