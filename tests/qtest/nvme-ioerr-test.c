@@ -51,16 +51,6 @@ static uint64_t smart_media_errors(NvmeDrv *d)
     return le64_to_cpu(log.media_errors[0]);
 }
 
-static char *run_state(NvmeDrv *d)
-{
-    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'query-status'}");
-    char *st = g_strdup(qdict_get_str(qdict_get_qdict(rsp, "return"),
-                                      "status"));
-
-    qobject_unref(rsp);
-    return st;
-}
-
 /* report (the default): the status names the failure, logged and counted */
 static void test_report_write(void)
 {
@@ -162,7 +152,7 @@ static void stop_and_cont(const char *iotype, const char *policy, int err)
     nvme_drv_submit(d, 1, &cmd);
 
     g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 300, true));
-    st = run_state(d);
+    st = nvme_drv_run_state(d);
     g_assert_cmpstr(st, ==, "io-error");
 
     qobject_unref(qtest_qmp(d->qts, "{'execute': 'cont'}"));

@@ -17,7 +17,6 @@
 #define SLOT_B          5
 #define MiB             (1024 * 1024)
 #define POOL_SIZE       (8 * MiB)
-#define OP_NS_MGMT      0x0d
 #define SEL_CREATE      0
 #define SEL_DELETE      1
 #define ST_NS_NO_CAP    0x0115
@@ -78,52 +77,19 @@ static bool image_exists(Pool *p, uint32_t nsid)
     return g_file_test(f, G_FILE_TEST_EXISTS);
 }
 
-/* Create with the given Identify Namespace fields; *nsid gets CDW0. */
-static uint16_t ns_create_full(NvmeDrv *d, uint64_t nsze, uint64_t ncap,
-                               uint8_t flbas, uint8_t dps, uint8_t nmic,
-                               uint32_t cdw11, uint32_t *nsid)
-{
-    g_autofree NvmeIdNs *id = g_malloc0(4096);
-    uint64_t buf = nvme_drv_alloc(d, 4096);
-    NvmeCmd cmd;
-    NvmeCqe cqe;
-    uint16_t st;
-
-    id->nsze = cpu_to_le64(nsze);
-    id->ncap = cpu_to_le64(ncap);
-    id->flbas = flbas;
-    id->dps = dps;
-    id->nmic = nmic;
-    nvme_drv_memwrite(d, buf, id, 4096);
-    nvme_drv_cmd_init(&cmd, OP_NS_MGMT, 0);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
-    cmd.cdw10 = SEL_CREATE;
-    cmd.cdw11 = cdw11;
-    st = nvme_drv_exec(d, 0, &cmd, &cqe);
-    if (nsid) {
-        *nsid = st ? 0 : cqe.result;
-    }
-    guest_free(&d->alloc, buf);
-    return st;
-}
-
 static uint32_t ns_create(NvmeDrv *d, uint64_t nsze, uint8_t flbas,
                           uint8_t nmic)
 {
     uint32_t nsid;
 
-    g_assert_cmphex(ns_create_full(d, nsze, nsze, flbas, 0, nmic, 0, &nsid),
+    g_assert_cmphex(nvme_drv_ns_create(d, nsze, nsze, flbas, 0, nmic, 0, &nsid),
                     ==, NVME_SUCCESS);
     return nsid;
 }
 
 static uint16_t ns_mgmt_sel(NvmeDrv *d, uint32_t nsid, uint32_t sel)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, OP_NS_MGMT, nsid);
-    cmd.cdw10 = sel;
-    return nvme_drv_exec(d, 0, &cmd, NULL);
+    return nvme_drv_ns_mgmt(d, sel, nsid, NULL, 0, NULL);
 }
 
 static uint16_t ns_delete(NvmeDrv *d, uint32_t nsid)
@@ -240,7 +206,7 @@ static void test_identify(void)
                     NVME_SUCCESS);
     g_assert_cmphex(le16_to_cpu(id->oacs) & NVME_OACS_NMS, ==, 0);
     g_assert_cmphex(ldq_le_p(id->tnvmcap), ==, 0);
-    g_assert_cmphex(ns_create_full(solo, 8, 8, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(solo, 8, 8, 0, 0, 0, 0, NULL), ==,
                     NVME_INVALID_OPCODE | DNR);
     nvme_drv_stop(solo);
 }
@@ -427,15 +393,15 @@ static void test_capacity(void)
     /* all of the pool in one namespace, then nothing more fits */
     nsid = ns_create(p.a, POOL_SIZE / 4096, 1, 0);
     g_assert_cmpuint(unallocated(p.a), ==, 0);
-    g_assert_cmphex(ns_create_full(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
                     ST_NS_NO_CAP | DNR);
     g_assert_cmphex(ns_delete(p.a, nsid), ==, NVME_SUCCESS);
     /* one block more than the pool */
-    g_assert_cmphex(ns_create_full(p.a, POOL_SIZE / 512 + 1,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, POOL_SIZE / 512 + 1,
                                    POOL_SIZE / 512 + 1, 0, 0, 0, 0, NULL),
                     ==, ST_NS_NO_CAP | DNR);
     /* NSZE whose byte size overflows 64 bits */
-    g_assert_cmphex(ns_create_full(p.a, 1ull << 60, 1ull << 60, 1, 0, 0, 0,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 1ull << 60, 1ull << 60, 1, 0, 0, 0,
                                    NULL), ==, ST_NS_NO_CAP | DNR);
     g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE);
     pool_stop(&p);
@@ -448,25 +414,25 @@ static void test_errors(void)
 
     pool_start(&p);
     /* NSZE 0; NCAP above NSZE; thin provisioning (NCAP below NSZE) */
-    g_assert_cmphex(ns_create_full(p.a, 0, 0, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 0, 0, 0, 0, 0, 0, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 9, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 9, 0, 0, 0, 0, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 4, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 4, 0, 0, 0, 0, NULL), ==,
                     ST_THIN_PROV | DNR);
     /* LBA formats not offered: 2, 15, and via the FLBAS high bits */
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 2, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 2, 0, 0, 0, NULL), ==,
                     NVME_INVALID_FORMAT | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 15, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 15, 0, 0, 0, NULL), ==,
                     NVME_INVALID_FORMAT | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0x20, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0x20, 0, 0, 0, NULL), ==,
                     NVME_INVALID_FORMAT | DNR);
     /* protection information needs metadata; NMIC reserved bits; CSI */
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 1, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 1, 0, 0, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 0, 2, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 0, 2, 0, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_create_full(p.a, 8, 8, 0, 0, 0, 2u << 24, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 0, 0, 2u << 24, NULL), ==,
                     NVME_INVALID_FIELD | DNR);
     /* reserved SEL */
     g_assert_cmphex(ns_mgmt_sel(p.a, 0, 2), ==, NVME_INVALID_FIELD | DNR);
@@ -492,7 +458,7 @@ static void test_nsid_unavailable(void)
     for (uint32_t i = 2; i <= 256; i++) {
         g_assert_cmpuint(ns_create(p.a, 1, 0, 0), ==, i);
     }
-    g_assert_cmphex(ns_create_full(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
+    g_assert_cmphex(nvme_drv_ns_create(p.a, 1, 1, 0, 0, 0, 0, NULL), ==,
                     ST_NSID_UNAVAIL | DNR);
     g_assert_cmpuint(unallocated(p.a), ==, POOL_SIZE - 255 * 512);
     g_assert_cmphex(ns_delete(p.a, 100), ==, NVME_SUCCESS);

@@ -21,7 +21,6 @@
 #define NS2_SIZE        (16 * MiB)
 #define LOG_ENDGRP      0x09
 #define CNS_ENDGRP_LIST 0x19
-#define OP_NS_MGMT      0x0d
 
 /* ns 1: the driver's 16 MiB image, 512-byte blocks; ns 2: 4 KiB blocks. */
 #define TWO_NS "id=c0", \
@@ -391,19 +390,13 @@ static uint32_t ns_mgmt(NvmeDrv *d, uint32_t sel, uint32_t nsid,
                         uint64_t nsze)
 {
     g_autofree NvmeIdNs *id = g_malloc0(4096);
-    uint64_t buf = nvme_drv_alloc(d, 4096);
-    NvmeCmd cmd;
-    NvmeCqe cqe;
+    uint32_t dw0;
 
     id->nsze = cpu_to_le64(nsze);
     id->ncap = cpu_to_le64(nsze);
-    nvme_drv_memwrite(d, buf, id, 4096);
-    nvme_drv_cmd_init(&cmd, OP_NS_MGMT, nsid);
-    nvme_drv_cmd_set_prp(d, &cmd, buf, 4096);
-    cmd.cdw10 = sel;
-    g_assert_cmphex(nvme_drv_exec(d, 0, &cmd, &cqe), ==, NVME_SUCCESS);
-    guest_free(&d->alloc, buf);
-    return cqe.result;
+    g_assert_cmphex(nvme_drv_ns_mgmt(d, sel, nsid, sel ? NULL : id, 0, &dw0),
+                    ==, NVME_SUCCESS);
+    return dw0;
 }
 
 /*

@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
+#include "qobject/qdict.h"
 #include "nvme-drv.h"
 #include "pci-pc.h"
 #include "malloc-pc.h"
@@ -268,7 +269,8 @@ static NvmeDrv *nvme_drv_start_on(const char *args, char *path, bool keep)
     d->img_fd = open(d->img_path, O_RDWR);
     g_assert_cmpint(d->img_fd, >=, 0);
     d->img_size = lseek(d->img_fd, 0, SEEK_END);
-    cmdline = replace_all(mode_args, "@IMG@", d->img_path);
+    d->args = g_strdup(mode_args);
+    cmdline = nvme_drv_cmdline(d, NULL);
     d->qts = qtest_initf("-machine q35 %s", cmdline);
     g_free(cmdline);
     if (!keep) {
@@ -398,6 +400,43 @@ uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
     return st;
 }
 
+uint16_t nvme_drv_ns_mgmt(NvmeDrv *d, uint32_t sel, uint32_t nsid,
+                          const NvmeIdNs *id, uint32_t cdw11, uint32_t *dw0)
+{
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    uint16_t st;
+
+    nvme_drv_cmd_init(&cmd, NVME_DRV_ADM_NS_MGMT, nsid);
+    cmd.cdw10 = sel;
+    cmd.cdw11 = cdw11;
+    st = id ? nvme_drv_exec_data(d, 0, &cmd, id, NULL, 4096, &cqe)
+            : nvme_drv_exec(d, 0, &cmd, &cqe);
+    if (dw0) {
+        *dw0 = cqe.result;
+    }
+    return st;
+}
+
+uint16_t nvme_drv_ns_create(NvmeDrv *d, uint64_t nsze, uint64_t ncap,
+                            uint8_t flbas, uint8_t dps, uint8_t nmic,
+                            uint32_t cdw11, uint32_t *nsid)
+{
+    g_autofree NvmeIdNs *id = g_malloc0(4096);
+    uint16_t st;
+
+    id->nsze = cpu_to_le64(nsze);
+    id->ncap = cpu_to_le64(ncap);
+    id->flbas = flbas;
+    id->dps = dps;
+    id->nmic = nmic;
+    st = nvme_drv_ns_mgmt(d, 0, 0, id, cdw11, nsid);
+    if (nsid && st) {
+        *nsid = 0;
+    }
+    return st;
+}
+
 uint16_t nvme_drv_crc16(uint16_t crc, const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -449,7 +488,32 @@ void nvme_drv_stop(NvmeDrv *d)
     close(d->img_fd);
     d->img_fd = -1;
     g_free(d->img_path);
+    g_free(d->args);
     g_free(d);
+}
+
+/*
+ * QEMU opens the image through the test's descriptor, a name that stays
+ * valid once the file is unlinked: QEMU reopens images by name (to change
+ * their permissions, e.g. when a migration hands them over), and a second
+ * QEMU (a migration's destination) opens the same one.
+ */
+char *nvme_drv_cmdline(NvmeDrv *d, const char *img)
+{
+    g_autofree char *fdpath = g_strdup_printf("/proc/%d/fd/%d", getpid(),
+                                              d->img_fd);
+
+    return replace_all(d->args, "@IMG@", img ? img : fdpath);
+}
+
+char *nvme_drv_run_state(NvmeDrv *d)
+{
+    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'query-status'}");
+    char *st = g_strdup(qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                      "status"));
+
+    qobject_unref(rsp);
+    return st;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1028,6 +1092,28 @@ bool nvme_drv_cqe_ready(NvmeDrv *d, uint16_t qid)
     return (le16_to_cpu(cqe.status) & 1) == cq->phase;
 }
 
+uint32_t nvme_drv_cq_posted(NvmeDrv *d, uint16_t qid)
+{
+    NvmeDrvCQ *cq = &d->cq[qid];
+    uint32_t n = 0, slot = cq->head;
+    uint8_t phase = cq->phase;
+    NvmeCqe cqe;
+
+    g_assert_true(cq->live);
+    while (n < cq->size) {
+        read_cqe_at(d, cq, slot, &cqe);
+        if ((le16_to_cpu(cqe.status) & 1) != phase) {
+            break;
+        }
+        n++;
+        if (++slot == cq->size) {
+            slot = 0;
+            phase ^= 1;
+        }
+    }
+    return n;
+}
+
 void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid)
 {
     ring_db(d, qid, nvme_drv_cq_db(d, qid), d->cq[qid].head);
@@ -1535,6 +1621,150 @@ bool nvme_drv_qom_set(NvmeDrv *d, const char *path, const char *prop,
 }
 
 /* ---------------------------------------------------------------- */
+/* I/O batches                                                       */
+
+void nvme_drv_lba_pattern(uint8_t *buf, uint64_t slba, uint32_t nlb,
+                          uint32_t lbasz, uint8_t seed)
+{
+    for (uint32_t b = 0; b < nlb; b++) {
+        uint64_t lba = slba + b;
+
+        for (uint32_t i = 0; i < lbasz; i++) {
+            buf[(size_t)b * lbasz + i] = seed ^ (lba * 131) ^ (i * 7) ^
+                                         (i >> 8);
+        }
+    }
+}
+
+void nvme_drv_img_fill(NvmeDrv *d, uint64_t slba, uint32_t nlb,
+                       uint32_t lbasz, uint8_t seed)
+{
+    size_t len = (size_t)nlb * lbasz;
+    g_autofree uint8_t *buf = g_malloc(len);
+
+    nvme_drv_lba_pattern(buf, slba, nlb, lbasz, seed);
+    g_assert_cmpint(pwrite(d->img_fd, buf, len, slba * lbasz), ==, len);
+}
+
+bool nvme_drv_img_has(NvmeDrv *d, uint64_t slba, uint32_t nlb,
+                      uint32_t lbasz, uint8_t seed)
+{
+    size_t len = (size_t)nlb * lbasz;
+    g_autofree uint8_t *want = g_malloc(len);
+    g_autofree uint8_t *got = g_malloc(len);
+
+    nvme_drv_lba_pattern(want, slba, nlb, lbasz, seed);
+    g_assert_cmpint(pread(d->img_fd, got, len, slba * lbasz), ==, len);
+    return !memcmp(want, got, len);
+}
+
+void nvme_drv_batch_add(NvmeDrv *d, NvmeDrvBatch *b, uint16_t qid,
+                        uint8_t opcode, uint64_t slba, uint32_t nlb,
+                        uint8_t seed, bool ring)
+{
+    NvmeDrvBatchIo *io = &b->io[b->nr];
+    uint32_t len = nlb * b->lbasz;
+    NvmeCmd cmd;
+
+    g_assert_cmpuint(b->nr, <, NVME_DRV_BATCH_MAX);
+    b->nr++;
+    *io = (NvmeDrvBatchIo) {
+        .qid = qid, .opcode = opcode, .slba = slba, .nlb = nlb,
+        .seed = seed, .buf = nvme_drv_alloc(d, len),
+    };
+    if (opcode == NVME_CMD_WRITE) {
+        g_autofree uint8_t *data = g_malloc(len);
+
+        nvme_drv_lba_pattern(data, slba, nlb, b->lbasz, seed);
+        nvme_drv_memwrite(d, io->buf, data, len);
+    }
+    nvme_drv_cmd_init(&cmd, opcode, b->nsid);
+    nvme_drv_cmd_set_prp(d, &cmd, io->buf, len);
+    cmd.cdw10 = (uint32_t)slba;
+    cmd.cdw11 = slba >> 32;
+    cmd.cdw12 = nlb - 1;
+    cmd.cid = d->next_cid++;
+    if (d->next_cid == 0xffff) {
+        d->next_cid = 1;
+    }
+    io->cid = cmd.cid;
+    nvme_drv_sq_put(d, qid, &cmd);
+    if (ring) {
+        nvme_drv_sq_ring(d, qid);
+    }
+}
+
+/* Account a completion to the command of @b it belongs to. */
+static void batch_done(NvmeDrvBatch *b, const NvmeCqe *cqe)
+{
+    for (unsigned i = 0; i < b->nr; i++) {
+        NvmeDrvBatchIo *io = &b->io[i];
+
+        if (io->qid == cqe->sq_id && io->cid == cqe->cid) {
+            g_assert_cmpuint(io->done, ==, 0);      /* exactly once */
+            g_assert_cmphex(NVME_DRV_STATUS(cqe), ==, NVME_SUCCESS);
+            io->done++;
+            return;
+        }
+    }
+    g_error("nvme-drv: completion of sq %u cid %u nobody submitted",
+            cqe->sq_id, cqe->cid);
+}
+
+void nvme_drv_batch_check(NvmeDrv *d, NvmeDrvBatch *b)
+{
+    bool cqs[NVME_DRV_MAX_QID + 1] = { false };
+    int64_t deadline = now_ms() + d->timeout_ms;
+    unsigned left = b->nr;
+    NvmeCqe cqe;
+
+    for (unsigned i = 0; i < b->nr; i++) {
+        cqs[d->sq[b->io[i].qid].cqid] = true;
+    }
+    while (left) {
+        bool got = false;
+
+        for (unsigned q = 0; q <= NVME_DRV_MAX_QID; q++) {
+            while (cqs[q] && nvme_drv_poll_cqe(d, q, &cqe, 0, true)) {
+                batch_done(b, &cqe);
+                left--;
+                got = true;
+            }
+        }
+        if (!got && now_ms() > deadline) {
+            for (unsigned i = 0; i < b->nr; i++) {
+                if (!b->io[i].done) {
+                    g_error("nvme-drv: sq %u cid %u never completed "
+                            "(CSTS=0x%x)", b->io[i].qid, b->io[i].cid,
+                            nvme_drv_rd32(d, NVME_REG_CSTS));
+                }
+            }
+        }
+        if (!got) {
+            g_usleep(200);
+        }
+    }
+    for (unsigned q = 0; q <= NVME_DRV_MAX_QID; q++) {
+        g_assert_false(cqs[q] && nvme_drv_poll_cqe(d, q, &cqe, 100, true));
+    }
+    for (unsigned i = 0; i < b->nr; i++) {
+        NvmeDrvBatchIo *io = &b->io[i];
+        uint32_t len = io->nlb * b->lbasz;
+
+        if (io->opcode == NVME_CMD_READ) {
+            g_autofree uint8_t *want = g_malloc(len);
+            g_autofree uint8_t *got = g_malloc(len);
+
+            nvme_drv_lba_pattern(want, io->slba, io->nlb, b->lbasz, io->seed);
+            nvme_drv_memread(d, io->buf, got, len);
+            g_assert_cmpmem(got, len, want, len);
+        }
+        guest_free(&d->alloc, io->buf);
+    }
+    b->nr = 0;
+}
+
+/* ---------------------------------------------------------------- */
 /* more controllers in the same QEMU                                 */
 
 #define NVME_DRV_PEER_POOL  (8 * 1024 * 1024)
@@ -1549,6 +1779,12 @@ static NvmeDrv *peer_new(NvmeDrv *d)
     g_assert_cmpuint(pool, !=, 0);
     p->qts = d->qts;
     p->pcibus = d->pcibus;
+    p->parent = d;
+    for (i = 0; i < NVME_DRV_MAX_PEERS && d->peers[i]; i++) {
+        /* first free slot */
+    }
+    g_assert_cmpint(i, <, NVME_DRV_MAX_PEERS);
+    d->peers[i] = p;
     p->img_fd = d->img_fd;
     p->img_size = d->img_size;
     p->timeout_ms = d->timeout_ms;
@@ -1582,6 +1818,11 @@ void nvme_drv_stop_peer(NvmeDrv *p)
 {
     int i;
 
+    for (i = 0; i < NVME_DRV_MAX_PEERS; i++) {
+        if (p->parent->peers[i] == p) {
+            p->parent->peers[i] = NULL;
+        }
+    }
     for (i = 0; i <= NVME_DRV_MAX_QID; i++) {
         g_array_free(p->cq[i].stash, true);
     }

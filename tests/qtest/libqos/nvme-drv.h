@@ -28,6 +28,9 @@
 /* Highest queue id the driver keeps state for. */
 #define NVME_DRV_MAX_QID        128
 
+/* Controllers besides the first one driven in one QEMU (nvme_drv_peer). */
+#define NVME_DRV_MAX_PEERS      4
+
 /* Default size of the backing image. */
 #define NVME_DRV_IMG_SIZE       (16 * 1024 * 1024)
 
@@ -36,6 +39,7 @@
 
 /* Admin opcodes block/nvme.h does not name. */
 #define NVME_DRV_ADM_KEEP_ALIVE 0x18
+#define NVME_DRV_ADM_NS_MGMT    0x0d
 
 /* Feature identifier block/nvme.h does not name. */
 #define NVME_DRV_FID_KATO       0x0f
@@ -117,6 +121,15 @@ typedef struct NvmeDrv {
     uint16_t next_cid;
     NvmeDrvSQ sq[NVME_DRV_MAX_QID + 1];
     NvmeDrvCQ cq[NVME_DRV_MAX_QID + 1];
+
+    /*
+     * What a migration needs to start the destination (nvme-mig.c): the
+     * command line with the mode applied and "@IMG@" still in it, and
+     * the peers whose QEMU moves along.
+     */
+    char *args;
+    struct NvmeDrv *parent;     /* of a peer: the driver owning the QEMU */
+    struct NvmeDrv *peers[NVME_DRV_MAX_PEERS];
 } NvmeDrv;
 
 /* ---- life cycle ---- */
@@ -161,6 +174,22 @@ uint64_t nvme_drv_crc64(uint64_t crc, const uint8_t *p, size_t len);
 uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
                             const uint16_t *ids, unsigned nids);
 
+/*
+ * Namespace Management with SEL @sel for @nsid: create (0) sends @id (the
+ * Identify Namespace structure), delete (1) nothing (@id NULL).  Returns
+ * the status; dword 0 (a new NSID) in *@dw0 if not NULL.
+ */
+uint16_t nvme_drv_ns_mgmt(NvmeDrv *d, uint32_t sel, uint32_t nsid,
+                          const NvmeIdNs *id, uint32_t cdw11, uint32_t *dw0);
+/*
+ * Create a namespace: Identify Namespace NSZE @nsze, NCAP @ncap, FLBAS
+ * @flbas, DPS @dps, NMIC @nmic, CDW11 @cdw11 (CSI); returns the status and
+ * the new NSID in *@nsid (0 on failure) when @nsid is not NULL.
+ */
+uint16_t nvme_drv_ns_create(NvmeDrv *d, uint64_t nsze, uint64_t ncap,
+                            uint8_t flbas, uint8_t dps, uint8_t nmic,
+                            uint32_t cdw11, uint32_t *nsid);
+
 /* NVME_QTEST_MODE: "default", "iothread", "ioeventfd-off", ... */
 const char *nvme_drv_mode(void);
 bool nvme_drv_mode_iothread(void);
@@ -181,6 +210,13 @@ void nvme_drv_stop(NvmeDrv *d);
  */
 NvmeDrv *nvme_drv_start_killable(const char *args, const char *path);
 void nvme_drv_kill(NvmeDrv *d);
+/*
+ * @d's command line with every "@IMG@" replaced by @img, or by a name for
+ * @d's image that lasts as long as @d (NULL); g_free it.
+ */
+char *nvme_drv_cmdline(NvmeDrv *d, const char *img);
+/* The VM's run state ("running", "paused", "io-error", ...; g_free it). */
+char *nvme_drv_run_state(NvmeDrv *d);
 
 /* Start, enable with a 32-entry admin queue pair, MSI-X on. */
 NvmeDrv *nvme_drv_start_ready(const char *dev_props);
@@ -302,6 +338,8 @@ bool nvme_drv_poll_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe,
                        uint32_t timeout_ms, bool ring);
 /* Peek: is a new entry visible at the CQ head (no consumption)? */
 bool nvme_drv_cqe_ready(NvmeDrv *d, uint16_t qid);
+/* Peek: how many new entries the CQ holds from its head on. */
+uint32_t nvme_drv_cq_posted(NvmeDrv *d, uint16_t qid);
 void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid);
 /* Next completion; fails the test on timeout. */
 void nvme_drv_wait_cqe(NvmeDrv *d, uint16_t qid, NvmeCqe *cqe);
@@ -491,6 +529,55 @@ uint16_t nvme_drv_virt_mgmt(NvmeDrv *d, uint8_t act, uint8_t rt,
 /* Assign @nvq VQ and @nvi VI resources to @cntlid and bring it online. */
 void nvme_drv_vf_online(NvmeDrv *d, uint16_t cntlid, uint16_t nvq,
                         uint16_t nvi);
+
+/* ---- I/O batches, each command checked to complete exactly once ---- */
+
+#define NVME_DRV_BATCH_MAX      512
+
+typedef struct NvmeDrvBatchIo {
+    uint16_t qid;
+    uint16_t cid;
+    uint8_t opcode;             /* NVME_CMD_READ or NVME_CMD_WRITE */
+    uint64_t slba;
+    uint32_t nlb;
+    uint8_t seed;               /* pattern written, or expected by a read */
+    uint64_t buf;               /* guest buffer */
+    unsigned done;              /* completions seen */
+} NvmeDrvBatchIo;
+
+typedef struct NvmeDrvBatch {
+    uint32_t nsid;
+    uint32_t lbasz;
+    unsigned nr;
+    NvmeDrvBatchIo io[NVME_DRV_BATCH_MAX];
+} NvmeDrvBatch;
+
+/*
+ * The data blocks [@slba, @slba + @nlb) hold after a write with pattern
+ * @seed: every byte depends on the seed, the block and its offset.
+ */
+void nvme_drv_lba_pattern(uint8_t *buf, uint64_t slba, uint32_t nlb,
+                          uint32_t lbasz, uint8_t seed);
+/* Write the pattern into the image file directly, behind the device. */
+void nvme_drv_img_fill(NvmeDrv *d, uint64_t slba, uint32_t nlb,
+                       uint32_t lbasz, uint8_t seed);
+/* Whether the image file holds the pattern there. */
+bool nvme_drv_img_has(NvmeDrv *d, uint64_t slba, uint32_t nlb,
+                      uint32_t lbasz, uint8_t seed);
+/*
+ * Submit a Read or Write of @nlb blocks at @slba on SQ @qid for @b's
+ * namespace: a write carries pattern @seed, a read expects it.  With
+ * @ring false the doorbell is left for nvme_drv_sq_ring().
+ */
+void nvme_drv_batch_add(NvmeDrv *d, NvmeDrvBatch *b, uint16_t qid,
+                        uint8_t opcode, uint64_t slba, uint32_t nlb,
+                        uint8_t seed, bool ring);
+/*
+ * Wait for every command of @b: each completes exactly once and
+ * successfully, a read with the expected data, and nothing else shows up
+ * on their CQs.  The buffers are freed; @b is empty again.
+ */
+void nvme_drv_batch_check(NvmeDrv *d, NvmeDrvBatch *b);
 
 /* ---- asynchronous events ---- */
 
