@@ -16,6 +16,8 @@ shift 2
 export QTEST_QEMU_BINARY="$QEMU_BUILD_DIR/qemu-system-x86_64"
 export QTEST_QEMU_IMG="$QTEST_BUILD_DIR/qemu-img"
 export NVME_QTEST_MODE=$mode
+# nvme-migrate-test's stream of an earlier format (/nvme/migrate/compat)
+export NVME_QTEST_MIGRATION_DIR="$repo/tests/migration"
 if [ "$NVME_BUILD" = parts-off ]; then
     lists=$(nvme_lists)
     NVME_QTEST_PARTS_OFF=$(cut -d' ' -f1 "$lists/parts.txt" | tr '\n' ' ')

@@ -13,6 +13,7 @@
 #include "aer.h"
 #include "ctrl.h"
 #include "event.h"
+#include "migration.h"
 #include "queue.h"
 #include "trace.h"
 
@@ -129,6 +130,7 @@ static void nvme_aer_bh(void *opaque)
     for (uint32_t i = 0; i < nr; i++) {
         nvme_aer_enqueue(n, ev[i].type, ev[i].info, ev[i].log_page);
     }
+    nvme_aer_process(n);        /* events a save moved (below) */
 }
 
 /* Context: main loop (realize).  aerl + 1 command slots, the event queue. */
@@ -168,3 +170,87 @@ void nvme_aer_reset(NvmeCtrl *n)
         n->aer.npending = 0;
     }
 }
+
+/* ---- migration ---- */
+
+/*
+ * The queued events and the masks travel; the outstanding AER commands
+ * are carried as commands to execute again (queue-mig.c), which on the
+ * destination puts them back in order.
+ */
+static const VMStateDescription nvme_vmstate_event = {
+    .name = "nvme-event",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(type, NvmeAsyncEvent),
+        VMSTATE_UINT8(info, NvmeAsyncEvent),
+        VMSTATE_UINT8(log_page, NvmeAsyncEvent),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Context: main loop (a pre_save), the queues frozen.  Events iothreads
+ * raised that the bottom half has not moved yet join the queue, as it
+ * would move them; the outstanding commands are carried already (the
+ * queues' subsection comes first), so nothing is completed here: the
+ * bottom half does that if this VM runs on.
+ */
+static int nvme_aer_pre_save(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    WITH_QEMU_LOCK_GUARD(&n->aer.lock) {
+        for (uint32_t i = 0; i < n->aer.npending; i++) {
+            if (n->aer.queued == n->params.aer_max_queued) {
+                trace_nvme_aer_dropped(n->aer.pending[i].type,
+                                       n->aer.pending[i].info);
+                continue;
+            }
+            n->aer.queue[n->aer.queued++] = n->aer.pending[i];
+        }
+        n->aer.npending = 0;
+    }
+    qemu_bh_schedule(n->aer.bh);
+    return 0;
+}
+
+static bool nvme_aer_queued_ok(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    return n->aer.queued <= n->params.aer_max_queued;
+}
+
+/* Context: main loop.  Event types are 3 bits (0..7). */
+static int nvme_aer_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    for (uint32_t i = 0; i < n->aer.queued; i++) {
+        if (n->aer.queue[i].type > 7) {
+            return nvme_mig_bad(n, "queued event %u has type %u", i,
+                                n->aer.queue[i].type);
+        }
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_aer = {
+    .name = "nvme/aer",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_aer_pre_save,
+    .post_load = nvme_aer_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(aer.masked, NvmeCtrl),
+        VMSTATE_UINT32(aer.queued, NvmeCtrl),
+        VMSTATE_VALIDATE("queued events within aer_max_queued",
+                         nvme_aer_queued_ok),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(aer.queue, NvmeCtrl, aer.queued,
+                                             nvme_vmstate_event,
+                                             NvmeAsyncEvent),
+        VMSTATE_END_OF_LIST()
+    },
+};

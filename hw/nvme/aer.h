@@ -11,6 +11,7 @@
 
 #include "qemu/thread.h"
 #include "block/aio.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 typedef struct NvmeAsyncEvent {
@@ -40,5 +41,7 @@ void nvme_aer_init(NvmeCtrl *n);
 void nvme_aer_cleanup(NvmeCtrl *n);
 void nvme_aer_reset(NvmeCtrl *n);
 uint16_t nvme_admin_aer(NvmeCtrl *n, NvmeRequest *req);
+
+extern const VMStateDescription nvme_vmstate_aer;
 
 #endif /* HW_NVME_AER_H */

@@ -26,6 +26,7 @@
 #include "ana.h"
 #include "ctrl.h"
 #include "event.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "types.h"
@@ -374,3 +375,38 @@ void nvme_ana_class_init(ObjectClass *oc)
         "state optimized, non-optimized, inaccessible, persistent-loss "
         "or change");
 }
+
+/* ---- migration ---- */
+
+/*
+ * Context: main loop.  The states the guest saw win over the destination's
+ * "ana-state" property; each is one the property or the spec allows.
+ */
+static int nvme_ana_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    for (uint32_t g = 0; g <= NVME_ANA_GRPS; g++) {
+        uint8_t st = n->ana.state[g];
+
+        if ((g == 0 && st) ||
+            (st > NVME_ANA_PERSISTENT_LOSS && st != NVME_ANA_CHANGE)) {
+            return nvme_mig_bad(n, "ANA group %u state 0x%x", g, st);
+        }
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_ana = {
+    .name = "nvme/ana",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_ana_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(ana.state, NvmeCtrl, NVME_ANA_GRPS + 1),
+        VMSTATE_UINT64_ARRAY(ana.grp_chgcnt, NvmeCtrl, NVME_ANA_GRPS + 1),
+        VMSTATE_UINT64(ana.chgcnt, NvmeCtrl),
+        VMSTATE_BOOL(ana.unread, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

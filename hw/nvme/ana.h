@@ -9,6 +9,7 @@
 #define HW_NVME_ANA_H
 
 #include "qom/object.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_LOG_ANA                0x0c
@@ -39,5 +40,7 @@ size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
 void nvme_ana_log_read(NvmeCtrl *n);
 void nvme_ana_ns_attach_changed(NvmeCtrl *n, NvmeNamespace *ns);
 void nvme_ana_class_init(ObjectClass *oc);
+
+extern const VMStateDescription nvme_vmstate_ana;
 
 #endif /* HW_NVME_ANA_H */

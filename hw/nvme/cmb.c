@@ -35,6 +35,7 @@
 #include "cmb.h"
 #include "cmem.h"
 #include "ctrl.h"
+#include "migration.h"
 #include "trace.h"
 
 #define NVME_CMB_SZU_1M     2       /* CMBSZ.SZU: 1 MiB units */
@@ -184,3 +185,44 @@ void nvme_cmb_reset(NvmeCtrl *n)
         nvme_cmb_apply(n);
     }
 }
+
+/* ---- migration ---- */
+
+static bool nvme_cmb_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->cmb.size_mb;
+}
+
+/* Context: main loop.  The window where CMBMSC puts it. */
+static int nvme_cmb_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeCmb *cmb = &n->cmb;
+
+    if ((cmb->legacy && cmb->msc) ||
+        cmb->msc & ~(R_CMBMSC_CRE_MASK | R_CMBMSC_CMSE_MASK |
+                     R_CMBMSC_CBA_MASK)) {
+        return nvme_mig_bad(n, "CMBMSC 0x%" PRIx64, cmb->msc);
+    }
+    if (!cmb->legacy) {
+        nvme_cmb_apply(n);
+    }
+    return 0;
+}
+
+/*
+ * The Controller Memory Buffer's registers; its contents are guest
+ * visible RAM that migration copies with the rest (a RAM block of the
+ * device), so queues and data in it move too.
+ */
+const VMStateDescription nvme_vmstate_cmb = {
+    .name = "nvme/cmb",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_cmb_needed,
+    .post_load = nvme_cmb_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(cmb.msc, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -8,6 +8,7 @@
 #define HW_NVME_CMB_H
 
 #include "exec/memory.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_CMB_BAR    2
@@ -28,5 +29,7 @@ uint64_t nvme_cmb_cap(NvmeCtrl *n, uint64_t cap);
 void nvme_cmb_regs_read(NvmeCtrl *n, uint8_t *regs);
 void nvme_cmb_msc_write(NvmeCtrl *n, hwaddr addr, uint32_t val);
 void nvme_cmb_reset(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_cmb;
 
 #endif /* HW_NVME_CMB_H */

@@ -48,6 +48,7 @@
 #include "cmb.h"
 #include "pmr.h"
 #include "sriov.h"
+#include "migration.h"
 
 #define NVME_MAX_IOQPAIRS   0xfffe
 #define NVME_MAX_VECTORS    2048
@@ -131,6 +132,7 @@ struct NvmeCtrl {
     NvmePmr pmr;                /* pmr.h */
     NvmeZnsCtrl zns;            /* zns.h: zoned command set enabled */
     NvmeSriov sriov;            /* sriov.h */
+    NvmeMig mig;                /* migration.h */
 };
 
 /*

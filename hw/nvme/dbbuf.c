@@ -27,6 +27,7 @@
 #include "dbbuf.h"
 #include "dma.h"
 #include "iothread.h"
+#include "migration.h"
 #include "queue.h"
 #include "trace.h"
 
@@ -48,11 +49,18 @@ static bool nvme_dbbuf_read(NvmeCtrl *n, hwaddr addr, uint32_t *val)
     return true;
 }
 
-/* Context: queue, or main loop with the queues quiesced. */
+/*
+ * Context: queue, or main loop with the queues quiesced.  Never while the
+ * VM is stopped (guest memory must not change then, migration.c): the
+ * thaw publishes every EventIdx again.
+ */
 static void nvme_dbbuf_write_ei(NvmeCtrl *n, hwaddr addr, uint32_t val)
 {
     uint32_t v = cpu_to_le32(val);
 
+    if (qatomic_read(&n->mig.vm_stopped)) {
+        return;
+    }
     nvme_pci_write(n, addr, &v, sizeof(v));
 }
 
@@ -175,6 +183,7 @@ static bool nvme_cq_poll(void *opaque)
     uint32_t head;
 
     if (!qatomic_read(&n->running) || qatomic_read(&n->iot.stopped) ||
+        qatomic_read(&n->mig.vm_stopped) ||
         QTAILQ_EMPTY(&cq->done) ||
         !nvme_dbbuf_read(n, cq->db_addr, &head)) {
         return false;
@@ -196,6 +205,7 @@ static bool nvme_sq_poll(void *opaque)
     uint32_t tail;
 
     if (!qatomic_read(&n->running) || qatomic_read(&n->iot.stopped) ||
+        qatomic_read(&n->mig.vm_stopped) ||
         qatomic_read(&sq->stopped) || !sq->shadow ||
         !QTAILQ_FIRST(&sq->free_reqs) ||
         !nvme_dbbuf_read(n, sq->db_addr, &tail)) {
@@ -377,3 +387,36 @@ uint16_t nvme_admin_dbbuf_config(NvmeCtrl *n, NvmeRequest *req)
     }
     return NVME_SUCCESS;
 }
+
+/* ---- migration ---- */
+
+/*
+ * Context: main loop.  Both buffers or none, page aligned, offered; the
+ * queues' shadow doorbells follow from them when the queues are rebuilt
+ * (queue-mig.c, after this subsection).
+ */
+static int nvme_dbbuf_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    uint64_t mask = n->regs.page_size - 1;
+
+    if (!n->dbbuf.dbs != !n->dbbuf.eis ||
+        (n->dbbuf.dbs && (!n->params.dbbuf || (n->dbbuf.dbs & mask) ||
+                          (n->dbbuf.eis & mask)))) {
+        return nvme_mig_bad(n, "doorbell buffers 0x%" PRIx64 "/0x%" PRIx64
+                            " invalid", n->dbbuf.dbs, n->dbbuf.eis);
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_dbbuf = {
+    .name = "nvme/dbbuf",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_dbbuf_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(dbbuf.dbs, NvmeCtrl),
+        VMSTATE_UINT64(dbbuf.eis, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

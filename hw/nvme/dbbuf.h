@@ -8,6 +8,7 @@
 #ifndef HW_NVME_DBBUF_H
 #define HW_NVME_DBBUF_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 /* Controller state (NvmeCtrl.dbbuf); changed only quiesced. */
@@ -27,5 +28,7 @@ bool nvme_dbbuf_sq_publish(NvmeCtrl *n, NvmeSQueue *sq);
 void nvme_dbbuf_cq_refresh(NvmeCtrl *n, NvmeCQueue *cq);
 uint32_t nvme_dbbuf_cq_head(NvmeCtrl *n, NvmeCQueue *cq);
 void nvme_dbbuf_cq_wait(NvmeCtrl *n, NvmeCQueue *cq);
+
+extern const VMStateDescription nvme_vmstate_dbbuf;
 
 #endif /* HW_NVME_DBBUF_H */

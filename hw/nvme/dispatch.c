@@ -378,6 +378,17 @@ static void nvme_dispatch_sq_created(NvmeCtrl *n, NvmeSQueue *sq)
     nvme_stats_sq_init(sq);
 }
 
+/*
+ * Context: main loop, the queues frozen (a migration's load).  A
+ * completion the stream carried, as if fetched here.
+ */
+static void nvme_dispatch_adopted(NvmeRequest *req)
+{
+    if (req->sq->sqid) {
+        nvme_stats_busy_begin(req->sq);
+    }
+}
+
 const NvmeQueueHooks nvme_cmd_hooks = {
     .dispatch = nvme_dispatch_fetched,
     .hold = nvme_dispatch_hold,
@@ -390,4 +401,5 @@ const NvmeQueueHooks nvme_cmd_hooks = {
     .sq_stop = nvme_nvm_workers_stop,
     .sq_created = nvme_dispatch_sq_created,
     .sq_deleted = nvme_stats_sq_fini,
+    .adopted = nvme_dispatch_adopted,
 };

@@ -133,3 +133,82 @@ size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
     log->uegcap[0] = cpu_to_le64(unalloc);
     return sizeof(*log);
 }
+
+/* ---- migration ---- */
+
+/* The counters of the endurance group, part of the subsystem's state. */
+const VMStateDescription nvme_vmstate_endgrp = {
+    .name = "nvme-endgrp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(bytes_read, NvmeEndGrpStats),
+        VMSTATE_UINT64(bytes_written, NvmeEndGrpStats),
+        VMSTATE_UINT64(media_bytes, NvmeEndGrpStats),
+        VMSTATE_UINT64(read_cmds, NvmeEndGrpStats),
+        VMSTATE_UINT64(write_cmds, NvmeEndGrpStats),
+        VMSTATE_UINT64(media_errors, NvmeEndGrpStats),
+        VMSTATE_UINT64(err_entries, NvmeEndGrpStats),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Context: main loop (a pre_save), the queues frozen.  The group's
+ * figures: what is kept plus every live SQ's counters (stats.c).
+ */
+static int nvme_endgrp_pre_save(void *opaque)
+{
+    NvmeSubsys *s = opaque;
+
+    nvme_stats_endgrp(s, &s->endgrp_mig);
+    return 0;
+}
+
+/*
+ * Context: main loop.  The figures replace the kept ones; the
+ * destination's SQs count from zero (their counts before a loadvm are
+ * dropped: nvme_stats_sq_forget).
+ */
+static int nvme_endgrp_post_load(void *opaque, int version_id)
+{
+    NvmeSubsys *s = opaque;
+
+    s->endgrp = s->endgrp_mig;
+    return 0;
+}
+
+/* A subsystem's endurance group (nvme-subsys, or a controller's own). */
+const VMStateDescription nvme_vmstate_subsys_endgrp = {
+    .name = "nvme-subsys-endgrp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_endgrp_pre_save,
+    .post_load = nvme_endgrp_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(endgrp_mig, NvmeSubsys, 1, nvme_vmstate_endgrp,
+                       NvmeEndGrpStats),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_own_subsys_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->own_subsys;
+}
+
+/*
+ * A controller without an nvme-subsys device has a subsystem of its own;
+ * its endurance group travels with the controller.
+ */
+const VMStateDescription nvme_vmstate_own_endgrp = {
+    .name = "nvme/own-endgrp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_own_subsys_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(own_subsys, NvmeCtrl,
+                               nvme_vmstate_subsys_endgrp, NvmeSubsys),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -8,6 +8,7 @@
 #ifndef HW_NVME_ENDGRP_H
 #define HW_NVME_ENDGRP_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_ENDGID             1       /* ENDGIDMAX, every namespace's */
@@ -27,5 +28,9 @@ void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id);
 uint16_t nvme_endgrp_identify_list(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                             uint16_t *status);
+
+extern const VMStateDescription nvme_vmstate_endgrp;
+extern const VMStateDescription nvme_vmstate_subsys_endgrp;
+extern const VMStateDescription nvme_vmstate_own_endgrp;
 
 #endif /* HW_NVME_ENDGRP_H */

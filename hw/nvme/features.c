@@ -25,6 +25,7 @@
 #include "feat-rules.h"
 #include "features.h"
 #include "lba-status.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "resv.h"
@@ -107,7 +108,11 @@ static void nvme_apply_vwc(NvmeCtrl *n)
 /* Context: main loop (realize). */
 void nvme_features_init(NvmeCtrl *n)
 {
+    n->feat.iv_bits = n->params.msix_qsize;
     n->feat.cur.iv_no_coalescing = bitmap_new(n->params.msix_qsize);
+    /* exists from the start: the migration stream refers to it */
+    n->feat.kato_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, nvme_kato_expired,
+                                      n);
 }
 
 /* Context: main loop (unrealize). */
@@ -362,3 +367,93 @@ uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req)
     }
     return status;
 }
+
+/* ---- migration ---- */
+
+static const VMStateDescription nvme_vmstate_feature_values = {
+    .name = "nvme-features",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(arbitration, NvmeFeatures),
+        VMSTATE_UINT32(power_mgmt, NvmeFeatures),
+        VMSTATE_UINT16(temp_over, NvmeFeatures),
+        VMSTATE_UINT16(temp_under, NvmeFeatures),
+        VMSTATE_UINT32(err_rec, NvmeFeatures),
+        VMSTATE_BOOL(vwc, NvmeFeatures),
+        VMSTATE_UINT32(nq, NvmeFeatures),
+        VMSTATE_BOOL(nq_set, NvmeFeatures),
+        VMSTATE_UINT32(int_coalescing, NvmeFeatures),
+        VMSTATE_UINT32(aec, NvmeFeatures),
+        VMSTATE_UINT32(kato, NvmeFeatures),
+        VMSTATE_UINT64(timestamp, NvmeFeatures),
+        VMSTATE_INT64(timestamp_at, NvmeFeatures),
+        VMSTATE_BOOL(timestamp_set, NvmeFeatures),
+        VMSTATE_UINT8(hbs_acre, NvmeFeatures),
+        VMSTATE_BOOL(write_atomicity_dn, NvmeFeatures),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Why @f holds a value Set Features would not have taken, or NULL. */
+static const char *nvme_features_invalid(NvmeCtrl *n, const NvmeFeatures *f)
+{
+    uint32_t max = n->queues.num - 2;
+
+    if (f->arbitration & ~0xffffff07u || f->power_mgmt & ~0xe0u) {
+        return "arbitration or power management";
+    }
+    if (f->err_rec > 0xffff || f->int_coalescing > 0xffff) {
+        return "error recovery or interrupt coalescing";
+    }
+    if (f->nq_set && ((f->nq & 0xffff) > max || (f->nq >> 16) > max)) {
+        return "number of queues";
+    }
+    if (f->aec & ~NVME_AEC_SUPPORTED || f->hbs_acre > 1 ||
+        f->timestamp >> 48) {
+        return "event configuration, host behavior or timestamp";
+    }
+    return NULL;
+}
+
+/* Context: main loop.  Check both sets, then apply the write cache. */
+static int nvme_features_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    const char *why = nvme_features_invalid(n, &n->feat.cur);
+
+    if (!why) {
+        why = nvme_features_invalid(n, &n->feat.saved);
+    }
+    if (why) {
+        return nvme_mig_bad(n, "feature value out of range: %s", why);
+    }
+    if (n->feat.saved_mask & ~((1u << NVME_ARBITRATION) |
+                               (1u << NVME_POWER_MANAGEMENT) |
+                               (1u << NVME_TEMPERATURE_THRESHOLD) |
+                               (1u << NVME_VOLATILE_WRITE_CACHE))) {
+        return nvme_mig_bad(n, "saved features mask 0x%x",
+                            n->feat.saved_mask);
+    }
+    nvme_apply_vwc(n);
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_features = {
+    .name = "nvme/features",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_features_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(feat.cur, NvmeCtrl, 1, nvme_vmstate_feature_values,
+                       NvmeFeatures),
+        VMSTATE_STRUCT(feat.saved, NvmeCtrl, 1, nvme_vmstate_feature_values,
+                       NvmeFeatures),
+        VMSTATE_UINT32(feat.saved_mask, NvmeCtrl),
+        VMSTATE_INT32_EQUAL(feat.iv_bits, NvmeCtrl,
+                            "nvme: msix_qsize differs"),
+        VMSTATE_BITMAP(feat.cur.iv_no_coalescing, NvmeCtrl, 1, feat.iv_bits),
+        VMSTATE_TIMER_PTR(feat.kato_timer, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -10,6 +10,7 @@
 
 #include "qemu/timer.h"
 #include "feat-rules.h"      /* NvmeFeatures, the value rules (pure) */
+#include "migration/vmstate.h"
 #include "types.h"
 
 /*
@@ -21,6 +22,7 @@ typedef struct NvmeFeat {
     NvmeFeatures saved;         /* SEL 010b values */
     uint32_t saved_mask;        /* bit per FID below 32 with a saved value */
     QEMUTimer *kato_timer;
+    int32_t iv_bits;            /* bits of cur.iv_no_coalescing (vmstate) */
 } NvmeFeat;
 
 void nvme_features_init(NvmeCtrl *n);
@@ -29,6 +31,8 @@ void nvme_features_reset(NvmeCtrl *n);
 uint16_t nvme_admin_get_features(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_set_features(NvmeCtrl *n, NvmeRequest *req);
 void nvme_kato_restart(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_features;
 
 /* features-file.c */
 bool nvme_features_file_load(NvmeCtrl *n, Error **errp);

@@ -24,10 +24,12 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/bitmap.h"
+#include "migration/qemu-file-types.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
 #include "firmware.h"
+#include "migration.h"
 #include "queue.h"
 #include "trace.h"
 
@@ -216,3 +218,91 @@ size_t nvme_fw_fill_log(NvmeCtrl *n, uint8_t *buf)
     }
     return sizeof(*log);
 }
+
+/* ---- migration ---- */
+
+/*
+ * The downloaded pieces: be32 bytes (the end of the furthest piece), the
+ * image up to there, then a bit per dword of it (downloaded or not).
+ */
+static int nvme_fw_pieces_put(QEMUFile *f, void *pv, size_t size,
+                              const VMStateField *field, JSONWriter *vmdesc)
+{
+    NvmeFirmware *fw = pv;
+    uint32_t dwords = fw->end / 4;
+    g_autofree unsigned long *le = bitmap_new(MAX(dwords, 1));
+
+    qemu_put_be32(f, fw->end);
+    if (fw->end) {
+        bitmap_to_le(le, fw->have, dwords);
+        qemu_put_buffer(f, fw->image, fw->end);
+        qemu_put_buffer(f, (uint8_t *)le, DIV_ROUND_UP(dwords, 8));
+    }
+    return 0;
+}
+
+static int nvme_fw_pieces_get(QEMUFile *f, void *pv, size_t size,
+                              const VMStateField *field)
+{
+    NvmeFirmware *fw = pv;
+    uint32_t end = qemu_get_be32(f), dwords = end / 4;
+    g_autofree unsigned long *le = NULL;
+
+    nvme_fw_discard(fw);
+    if (end > NVME_FW_MAX_BYTES || end % 4) {
+        return nvme_mig_bad_dev("firmware", "download of %u bytes", end);
+    }
+    if (!end) {
+        return 0;
+    }
+    le = bitmap_new(dwords);
+    fw->image = g_malloc0(NVME_FW_MAX_BYTES);
+    fw->have = bitmap_new(NVME_FW_MAX_BYTES / 4);
+    qemu_get_buffer(f, fw->image, end);
+    qemu_get_buffer(f, (uint8_t *)le, DIV_ROUND_UP(dwords, 8));
+    bitmap_from_le(fw->have, le, dwords);
+    fw->end = end;
+    return qemu_file_get_error(f);
+}
+
+static const VMStateInfo nvme_vmstate_info_fw_pieces = {
+    .name = "nvme-fw-pieces",
+    .get = nvme_fw_pieces_get,
+    .put = nvme_fw_pieces_put,
+};
+
+/* Context: main loop.  Slots and activation as commands leave them. */
+static int nvme_fw_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeFirmware *fw = &n->fw;
+
+    if (fw->active < 1 || fw->active > NVME_FW_SLOTS ||
+        fw->next > NVME_FW_SLOTS || !fw->rev[fw->active - 1][0] ||
+        (fw->next && !fw->rev[fw->next - 1][0])) {
+        return nvme_mig_bad(n, "firmware slot %u active, %u next, invalid",
+                            fw->active, fw->next);
+    }
+    memcpy(n->id_ctrl.fr, fw->rev[fw->active - 1], sizeof(n->id_ctrl.fr));
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_fw = {
+    .name = "nvme/fw",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_fw_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_2DARRAY(fw.rev, NvmeCtrl, NVME_FW_SLOTS, 8),
+        VMSTATE_UINT8(fw.active, NvmeCtrl),
+        VMSTATE_UINT8(fw.next, NvmeCtrl),
+        {
+            .name = "fw.pieces",
+            .info = &nvme_vmstate_info_fw_pieces,
+            .size = sizeof(NvmeFirmware),
+            .flags = VMS_SINGLE,
+            .offset = offsetof(NvmeCtrl, fw),
+        },
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -7,6 +7,7 @@
 #ifndef HW_NVME_FIRMWARE_H
 #define HW_NVME_FIRMWARE_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_FW_SLOTS               2
@@ -30,5 +31,7 @@ void nvme_fw_cleanup(NvmeCtrl *n);
 uint16_t nvme_admin_fw_download(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_fw_fill_log(NvmeCtrl *n, uint8_t *buf);
+
+extern const VMStateDescription nvme_vmstate_fw;
 
 #endif /* HW_NVME_FIRMWARE_H */

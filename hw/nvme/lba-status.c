@@ -26,6 +26,7 @@
 #include "ctrl.h"
 #include "event.h"
 #include "lba-status.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "subsys.h"
@@ -185,3 +186,46 @@ void nvme_lbas_cleanup(NvmeCtrl *n)
     qemu_bh_delete(n->lbas.bh);
     n->lbas.bh = NULL;
 }
+
+/* ---- migration ---- */
+
+/*
+ * Context: main loop.  A running report interval goes on.  The virtual
+ * clock need not be the source's yet (qtest sets it later), so the
+ * deadline is not compared with it.
+ */
+static int nvme_lbas_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeLbaStatus *l = &n->lbas;
+
+    if (l->next_ms < 0) {
+        return nvme_mig_bad(n, "LBA status alert deadline %" PRId64 " ms",
+                            l->next_ms);
+    }
+    timer_del(l->timer);
+    if (l->next_ms) {
+        timer_mod(l->timer, l->next_ms);    /* at worst a check too many */
+    }
+    return 0;
+}
+
+/*
+ * LBA Status Information Attributes (current) and the alert's state:
+ * sent and not read yet, the marks counted when the host last read the
+ * log, no alert before the deadline.
+ */
+const VMStateDescription nvme_vmstate_lbas = {
+    .name = "nvme/lba-status",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_lbas_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(lbas.lsiri, NvmeCtrl),
+        VMSTATE_UINT16(lbas.lsipi, NvmeCtrl),
+        VMSTATE_BOOL(lbas.alerted, NvmeCtrl),
+        VMSTATE_UINT32(lbas.read_adds, NvmeCtrl),
+        VMSTATE_INT64(lbas.next_ms, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -10,6 +10,7 @@
 #define HW_NVME_LBA_STATUS_H
 
 #include "qemu/timer.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_LOG_LBA_STATUS         0x0e
@@ -26,6 +27,8 @@ typedef struct NvmeLbaStatus {
     QEMUTimer *timer;           /* a report interval running */
     QEMUBH *bh;                 /* marks added (any context) */
 } NvmeLbaStatus;
+
+extern const VMStateDescription nvme_vmstate_lbas;
 
 void nvme_lbas_init(NvmeCtrl *n);
 void nvme_lbas_cleanup(NvmeCtrl *n);

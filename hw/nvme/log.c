@@ -17,6 +17,7 @@
 #include "lba-status.h"
 #include "log-pages.h"
 #include "log.h"
+#include "migration.h"
 #include "nvm-range.h"
 #include "ocp.h"
 #include "queue.h"
@@ -351,3 +352,16 @@ uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req)
     }
     return status;
 }
+
+/* ---- migration ---- */
+
+const VMStateDescription nvme_vmstate_errlog = {
+    .name = "nvme/errlog",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        NVME_VMSTATE_RAW(errlog.ring.entries, NvmeCtrl), /* as the host reads */
+        VMSTATE_UINT64(errlog.ring.count, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

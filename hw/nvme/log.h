@@ -9,6 +9,7 @@
 #ifndef HW_NVME_LOG_H
 #define HW_NVME_LOG_H
 
+#include "migration/vmstate.h"
 #include "qemu/thread.h"
 #include "log-pages.h"      /* NvmeErrLog, the page builders (pure) */
 #include "types.h"
@@ -28,5 +29,7 @@ void nvme_errlog_cleanup(NvmeCtrl *n);
 uint64_t nvme_errlog_count(NvmeCtrl *n);
 
 uint16_t nvme_admin_get_log_page(NvmeCtrl *n, NvmeRequest *req);
+
+extern const VMStateDescription nvme_vmstate_errlog;
 
 #endif /* HW_NVME_LOG_H */

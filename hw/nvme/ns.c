@@ -24,6 +24,7 @@
 #include "fdp.h"
 #include "gate.h"
 #include "hotplug.h"
+#include "migration.h"
 #include "ns.h"
 #include "pi.h"
 #include "props.h"
@@ -434,6 +435,112 @@ static void nvme_ns_unrealize(DeviceState *dev)
     nvme_atomic_ns_cleanup(&d->ns);
 }
 
+/* ---- migration ---- */
+
+/* Context: main loop.  The format and the marks as the guest set them. */
+static int nvme_ns_post_load(void *opaque, int version_id)
+{
+    NvmeNamespace *ns = opaque;
+    g_autofree char *who = g_strdup_printf("namespace %u", ns->nsid);
+    uint16_t ms = nvme_ns_lbaf_ms(ns, ns->lbaf);
+
+    if (!nvme_ns_lbaf_ds(ns, ns->lbaf)) {
+        return nvme_mig_bad_dev(who, "LBA format %u not offered", ns->lbaf);
+    }
+    if (ns->pi > 3 || (ns->pi && ms < NVME_PI_SIZE) ||
+        (ns->mset && !ns->meta_formats) || (ns->pil && !ns->pi)) {
+        return nvme_mig_bad_dev(who, "protection settings (PI %u, MSET %u, "
+                                "PIL %u) do not fit LBA format %u", ns->pi,
+                                ns->mset, ns->pil, ns->lbaf);
+    }
+    if (!ns->blk) {
+        return 0;       /* a created namespace's record: pool.c goes on */
+    }
+    nvme_ns_set_lbaf(ns, ns->lbaf);
+    if (ns->zoned && nvme_zns_post_load(ns) < 0) {  /* zns.c */
+        return -EINVAL;
+    }
+    if (!nvme_unc_fits(ns)) {
+        return nvme_mig_bad_dev(who, "Write Uncorrectable marks or failed "
+                                "reads beyond its %" PRIu64 " blocks",
+                                ns->nlbas);
+    }
+    return 0;
+}
+
+/*
+ * The state of a namespace the guest changes: its format (Format NVM),
+ * Write Uncorrectable marks and reservations, and the zones of a zoned
+ * namespace (zns.c).  Its identity and geometry come from the command
+ * line or, for a created namespace, from the subsystem's record
+ * (subsys.c).
+ */
+const VMStateDescription nvme_vmstate_namespace = {
+    .name = "nvme-namespace",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_ns_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_EQUAL(nsid, NvmeNamespace,
+                             "nvme: namespace ids differ"),
+        VMSTATE_UINT8(lbaf, NvmeNamespace),
+        VMSTATE_BOOL(mset, NvmeNamespace),
+        VMSTATE_UINT8(pi, NvmeNamespace),
+        VMSTATE_BOOL(pil, NvmeNamespace),
+        VMSTATE_STRUCT(unc, NvmeNamespace, 1, nvme_vmstate_unc, NvmeUncList),
+        VMSTATE_STRUCT(media, NvmeNamespace, 1, nvme_vmstate_unc,
+                       NvmeUncList),
+        VMSTATE_STRUCT(resv, NvmeNamespace, 1, nvme_vmstate_ns_resv,
+                       NvmeResv),
+        VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &nvme_vmstate_ns_zoned,
+        NULL
+    },
+};
+
+static const VMStateDescription nvme_vmstate_ns_dev = {
+    .name = "nvme-ns",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(ns, NvmeNsDevice, 1, nvme_vmstate_namespace,
+                       NvmeNamespace),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_builtin_ns_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->builtin_ns.blk;
+}
+
+/* The controller's own namespace ("-device nvme,drive=..."). */
+const VMStateDescription nvme_vmstate_builtin_ns = {
+    .name = "nvme/builtin-ns",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_builtin_ns_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(builtin_ns, NvmeCtrl, 1, nvme_vmstate_namespace,
+                       NvmeNamespace),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * A namespace device's path: its controller's and its NSID, so its
+ * migration section is found by NSID whatever the order of creation.
+ */
+static char *nvme_bus_get_dev_path(DeviceState *dev)
+{
+    NvmeNsDevice *d = NVME_NS(dev);
+    g_autofree char *ctrl = qdev_get_dev_path(dev->parent_bus->parent);
+
+    return g_strdup_printf("%s/ns@%u", ctrl ? ctrl : "", d->ns.nsid);
+}
+
 static const Property nvme_ns_props[] = {
     DEFINE_BLOCK_PROPERTIES(NvmeNsDevice, blkconf),
     DEFINE_BLOCK_ERROR_PROPERTIES(NvmeNsDevice, blkconf),
@@ -588,6 +695,7 @@ static void nvme_ns_class_init(ObjectClass *oc, void *data)
     dc->realize = nvme_ns_realize;
     dc->unrealize = nvme_ns_unrealize;
     dc->desc = "NVMe namespace (clean-room)";
+    dc->vmsd = &nvme_vmstate_ns_dev;
     device_class_set_props(dc, nvme_ns_props);
     object_class_property_add_str(oc, "zone-inject", NULL,
                                   nvme_ns_set_zone_inject);
@@ -610,6 +718,7 @@ static void nvme_bus_class_init(ObjectClass *oc, void *data)
     BusClass *bc = BUS_CLASS(oc);
 
     bc->get_fw_dev_path = nvme_bus_get_fw_dev_path;
+    bc->get_dev_path = nvme_bus_get_dev_path;       /* migration sections */
 }
 
 static const TypeInfo nvme_ns_types[] = {

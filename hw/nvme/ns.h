@@ -16,6 +16,7 @@
 #include "system/block-backend.h"
 #include "hw/nvme/nvme.h"      /* type names */
 #include "pi.h"             /* PI sizes and formats */
+#include "migration/vmstate.h"
 #include "types.h"
 #include "unc.h"
 #include "gate.h"
@@ -152,5 +153,8 @@ uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);
 uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx);
 void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
+
+extern const VMStateDescription nvme_vmstate_namespace;
+extern const VMStateDescription nvme_vmstate_builtin_ns;
 
 #endif /* HW_NVME_NS_H */

@@ -104,3 +104,23 @@ size_t nvme_ocp_fill_smart_ext(NvmeCtrl *n, uint8_t *buf)
            sizeof(nvme_ocp_smart_guid));
     return NVME_OCP_SMART_EXT_BYTES;
 }
+
+/* ---- migration ---- */
+
+static bool nvme_ocp_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->params.ocp;
+}
+
+/* The counters only the OCP log reports (kept across resets). */
+const VMStateDescription nvme_vmstate_ocp = {
+    .name = "nvme/ocp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_ocp_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(ocp.e2e_detected, NvmeCtrl),
+        VMSTATE_UINT64(ocp.unaligned_io, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

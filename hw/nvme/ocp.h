@@ -8,6 +8,7 @@
 #ifndef HW_NVME_OCP_H
 #define HW_NVME_OCP_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_LOG_OCP_SMART_EXT      0xc0
@@ -25,5 +26,7 @@ typedef struct NvmeOcp {
 
 void nvme_ocp_completed(NvmeRequest *req);
 size_t nvme_ocp_fill_smart_ext(NvmeCtrl *n, uint8_t *buf);
+
+extern const VMStateDescription nvme_vmstate_ocp;
 
 #endif /* HW_NVME_OCP_H */

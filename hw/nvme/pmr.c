@@ -35,6 +35,7 @@
 #include "system/hostmem.h"
 #include "cmem.h"
 #include "ctrl.h"
+#include "migration.h"
 #include "pmr.h"
 #include "trace.h"
 
@@ -207,3 +208,42 @@ void nvme_pmr_reset(NvmeCtrl *n)
     pmr->cbai = false;
     nvme_pmr_apply(n);
 }
+
+/* ---- migration ---- */
+
+static bool nvme_pmr_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->pmr.dev;
+}
+
+/* Context: main loop.  The region enabled and placed as PMRCTL says. */
+static int nvme_pmr_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmePmr *pmr = &n->pmr;
+
+    if (pmr->ctl & ~R_PMRCTL_EN_MASK ||
+        (pmr->msc & 0xfff & ~(R_PMRMSCL_CMSE_MASK | R_PMRMSCL_CBA_MASK))) {
+        return nvme_mig_bad(n, "PMRCTL 0x%x PMRMSC 0x%" PRIx64, pmr->ctl,
+                            pmr->msc);
+    }
+    nvme_pmr_apply(n);
+    return 0;
+}
+
+/*
+ * The Persistent Memory Region's registers; its contents are the memory
+ * backend's, which migration copies as RAM (or shares, x-ignore-shared).
+ */
+const VMStateDescription nvme_vmstate_pmr = {
+    .name = "nvme/pmr",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_pmr_needed,
+    .post_load = nvme_pmr_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(pmr.ctl, NvmeCtrl),
+        VMSTATE_UINT64(pmr.msc, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -8,6 +8,7 @@
 #define HW_NVME_PMR_H
 
 #include "exec/memory.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_PMR_BAR        4
@@ -30,5 +31,7 @@ uint64_t nvme_pmr_cap(NvmeCtrl *n, uint64_t cap);
 uint64_t nvme_pmr_reg_read(NvmeCtrl *n, hwaddr off, unsigned size);
 void nvme_pmr_reg_write(NvmeCtrl *n, hwaddr addr, uint32_t val);
 void nvme_pmr_reset(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_pmr;
 
 #endif /* HW_NVME_PMR_H */

@@ -78,10 +78,14 @@ static inline uint32_t nvme_ring_used(uint32_t head, uint32_t tail,
     return (tail + size - head) % size;
 }
 
-/* Context: queue.  Quiesced: an iothread queue stands still. */
+/*
+ * Context: queue.  Quiesced (an iothread queue stands still), or frozen
+ * while the VM is stopped (every queue: migration.c).
+ */
 static bool nvme_queue_stopped(NvmeCtrl *n, AioContext *ctx)
 {
-    return qatomic_read(&n->iot.stopped) && nvme_ctx_is_iothread(ctx);
+    return (qatomic_read(&n->iot.stopped) && nvme_ctx_is_iothread(ctx)) ||
+           qatomic_read(&n->mig.vm_stopped);
 }
 
 /* Context: queue.  The SQ fetches nothing now (quiesced, being deleted). */
@@ -261,6 +265,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     QTAILQ_INIT(&sq->free_reqs);
     QTAILQ_INIT(&sq->inflight);
     QTAILQ_INIT(&sq->parked);
+    QTAILQ_INIT(&sq->replay);
     for (uint32_t i = 0; i < size; i++) {
         sq->reqs[i].sq = sq;
         nvme_req_pool_init(n, &sq->reqs[i]);
@@ -545,6 +550,10 @@ static void nvme_sq_teardown_bh(void *opaque)
             QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
         }
     }
+    while ((req = QTAILQ_FIRST(&sq->replay))) {     /* never started */
+        QTAILQ_REMOVE(&sq->replay, req, entry);
+        QTAILQ_INSERT_TAIL(&sq->free_reqs, req, entry);
+    }
     QTAILQ_FOREACH_SAFE(req, &sq->inflight, entry, next) {
         nvme_req_release(req);
     }
@@ -774,6 +783,9 @@ static void nvme_cq_coal_timer(void *opaque)
 {
     NvmeCQueue *cq = opaque;
 
+    if (qatomic_read(&cq->n->mig.vm_stopped)) {
+        return;                 /* the thaw arms the timer again */
+    }
     if (qatomic_xchg(&cq->coal_pending, 0) && qatomic_read(&cq->n->running)) {
         trace_nvme_cq_coal_timeout(cq->cqid);
         nvme_cq_notify(cq);
@@ -976,6 +988,40 @@ static void nvme_sq_resume_all(NvmeSQueue *sq)
     }
 }
 
+/*
+ * Context: queue.  @req (off every list, its command in req->cmd) is
+ * in flight now: dispatch it.
+ */
+static void nvme_sq_start(NvmeSQueue *sq, NvmeRequest *req)
+{
+    QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
+    sq->n->queues.hooks->dispatch(sq->n, req);
+}
+
+/*
+ * Context: queue.  Commands a migration source had fetched but not
+ * started (queue-mig.c) run first, in their fetch order.
+ */
+static void nvme_sq_replay(NvmeSQueue *sq)
+{
+    NvmeRequest *req;
+
+    while (qatomic_read(&sq->n->running) &&
+           (req = QTAILQ_FIRST(&sq->replay))) {
+        NvmeCmd cmd = req->cmd;
+        bool admitted = req->zns_admitted;
+        uint64_t lba = req->zns_lba;
+
+        QTAILQ_REMOVE(&sq->replay, req, entry);
+        nvme_req_init(req);
+        req->cmd = cmd;
+        req->zns_admitted = admitted;   /* a parked zoned write (zns.c) */
+        req->zns_lba = lba;
+        trace_nvme_sq_replay(sq->sqid, le16_to_cpu(cmd.cid));
+        nvme_sq_start(sq, req);
+    }
+}
+
 /* Context: queue.  Fetch and dispatch up to the tail. */
 static void nvme_sq_kick(NvmeSQueue *sq)
 {
@@ -992,6 +1038,7 @@ static void nvme_sq_kick(NvmeSQueue *sq)
     if (qatomic_read(&sq->resume.slh_first)) {
         nvme_sq_resume_all(sq);
     }
+    nvme_sq_replay(sq);
     if (!QTAILQ_EMPTY(&sq->parked)) {
         nvme_sq_retry_parked(sq);
     }
@@ -1057,8 +1104,7 @@ static void nvme_sq_fetch(NvmeSQueue *sq)
         }
         qatomic_set(&sq->head, (sq->head + 1) % sq->size);  /* telemetry */
         QTAILQ_REMOVE(&sq->free_reqs, req, entry);
-        QTAILQ_INSERT_TAIL(&sq->inflight, req, entry);
-        n->queues.hooks->dispatch(n, req);
+        nvme_sq_start(sq, req);
     }
     nvme_ring_close(&ring, 0, 0);
 }

@@ -15,6 +15,7 @@
 #include "system/block-backend.h"
 #include "types.h"
 #include "atomic.h"
+#include "queue-mig.h"
 
 #define NVME_DB_OFFSET          0x1000
 #define NVME_SQES               6       /* log2(64): submission entry */
@@ -83,6 +84,8 @@ struct NvmeSQueue {
     NvmeRequest *reqs;          /* pool, one per queue entry */
     QTAILQ_HEAD(, NvmeRequest) free_reqs;
     QTAILQ_HEAD(, NvmeRequest) inflight;
+    /* fetched on a migration source, executed before new fetches */
+    QTAILQ_HEAD(, NvmeRequest) replay;
     QEMUBH *bh;
     QTAILQ_ENTRY(NvmeSQueue) cq_link;
     /* shadow doorbell (dbbuf.c) */
@@ -181,6 +184,11 @@ typedef struct NvmeQueueHooks {
     void (*sq_created)(NvmeCtrl *n, NvmeSQueue *sq);
     /* Context: main loop.  An I/O SQ is deleted, after it stopped. */
     void (*sq_deleted)(NvmeCtrl *n, NvmeSQueue *sq);
+    /*
+     * Context: main loop (a migration's load).  @req is a completion the
+     * stream carried, waiting in its CQ: account it as if dispatched.
+     */
+    void (*adopted)(NvmeRequest *req);
 } NvmeQueueHooks;
 
 /*
@@ -196,6 +204,7 @@ typedef struct NvmeQueues {
     NvmeCQueue **cq;
     bool irq_level;             /* INTx pin level last set */
     bool msix_on;               /* MSI-X enable, cached for iothreads */
+    NvmeQueuesMig mig;          /* the stream's records (queue-mig.c) */
 } NvmeQueues;
 
 void nvme_queues_init(NvmeCtrl *n, uint32_t num, const NvmeQueueHooks *hooks);

@@ -16,6 +16,7 @@
 #include "features.h"
 #include "firmware.h"
 #include "iothread.h"
+#include "migration.h"
 #include "pmr.h"
 #include "queue.h"
 #include "regs.h"
@@ -365,4 +366,70 @@ const MemoryRegionOps nvme_db_ops = {
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---- migration ---- */
+
+/*
+ * Context: main loop.  Why a controller ready with these registers could
+ * not have become ready, or NULL.  Incoming state is checked once every
+ * area loaded (the admin queues may be in controller memory).
+ */
+const char *nvme_regs_ready_invalid(NvmeCtrl *n)
+{
+    return FIELD_EX32(n->regs.csts, CSTS, RDY) ? nvme_enable_check(n) : NULL;
+}
+
+/* Context: main loop.  Registers as the controller could have them. */
+static int nvme_regs_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeRegs *r = &n->regs;
+    bool en = FIELD_EX32(r->cc, CC, EN);
+    bool ready = FIELD_EX32(r->csts, CSTS, RDY);
+
+    if (r->cc & ~NVME_CC_WRITABLE_MASK || r->aqa & ~(R_AQA_ASQS_MASK |
+                                                      R_AQA_ACQS_MASK) ||
+        (r->asq & 0xfff) || (r->acq & 0xfff) ||
+        r->csts & ~(R_CSTS_RDY_MASK | R_CSTS_CFS_MASK | R_CSTS_SHST_MASK |
+                    R_CSTS_NSSRO_MASK)) {
+        return nvme_mig_bad(n, "reserved register bits set (CC 0x%x AQA "
+                            "0x%x CSTS 0x%x)", r->cc, r->aqa, r->csts);
+    }
+    if (ready && !en) {
+        return nvme_mig_bad(n, "CSTS.RDY without CC.EN");
+    }
+    /* set when the controller became ready, stale otherwise */
+    if (r->page_bits < 12 || r->page_bits > 16 ||
+        (ready && r->page_bits != 12 + FIELD_EX32(r->cc, CC, MPS))) {
+        return nvme_mig_bad(n, "memory page size 2^%u", r->page_bits);
+    }
+    r->page_size = 1u << r->page_bits;
+    /* set when the controller became ready (nvme_ctrl_enable) */
+    n->zns.enabled = ready &&
+                     FIELD_EX32(r->cc, CC, CSS) == NVME_CC_CSS_IOCS;
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_regs = {
+    .name = "nvme/regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_regs_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64_EQUAL(regs.cap, NvmeCtrl,
+                             "nvme: CAP differs (mqes differs?)"),
+        VMSTATE_UINT32_EQUAL(regs.vs, NvmeCtrl, "nvme: VS differs"),
+        VMSTATE_UINT16_EQUAL(cntlid, NvmeCtrl,
+                             "nvme: controller id differs: the subsystem's "
+                             "controllers are created in another order"),
+        VMSTATE_UINT32(regs.intms, NvmeCtrl),
+        VMSTATE_UINT32(regs.cc, NvmeCtrl),
+        VMSTATE_UINT32(regs.csts, NvmeCtrl),
+        VMSTATE_UINT32(regs.aqa, NvmeCtrl),
+        VMSTATE_UINT64(regs.asq, NvmeCtrl),
+        VMSTATE_UINT64(regs.acq, NvmeCtrl),
+        VMSTATE_UINT8(regs.page_bits, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
 };

@@ -10,6 +10,7 @@
 
 #include "hw/nvme/nvme-regs.h"   /* the register layout */
 #include "exec/memory.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 /* Bits of CC that may change only while CC.EN is 0. */
@@ -37,5 +38,8 @@ extern const MemoryRegionOps nvme_regs_ops;
 extern const MemoryRegionOps nvme_db_ops;
 void nvme_regs_power_on(NvmeCtrl *n);
 void nvme_ctrl_reset(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_regs;
+const char *nvme_regs_ready_invalid(NvmeCtrl *n);
 
 #endif /* HW_NVME_REGS_H */

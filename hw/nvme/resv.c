@@ -34,6 +34,7 @@
 #include "dma.h"
 #include "event.h"
 #include "feat-rules.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "resv-rules.h"
@@ -295,8 +296,7 @@ static void nvme_resv_changed(NvmeNamespace *ns)
 }
 
 /* Context: main loop (realize).  Check one loaded registrant record. */
-static bool nvme_resv_load_reg(NvmeResv *r, const uint8_t *p, uint8_t rtype,
-                               Error **errp)
+static bool nvme_resv_load_reg(NvmeResv *r, const uint8_t *p, Error **errp)
 {
     NvmeResvReg *g = &r->regs[r->nr];
 
@@ -310,23 +310,44 @@ static bool nvme_resv_load_reg(NvmeResv *r, const uint8_t *p, uint8_t rtype,
     g->ext = p[26] & 1;
     g->anon = p[26] & 2;
     g->holder = p[26] & 4;
-    if (g->anon != buffer_is_zero(g->hostid, 16) ||
-        (g->anon && g->cntlid >= NVME_SUBSYS_MAX_CTRLS) ||
-        (g->holder && (rtype == 0 || nvme_resv_all_regs(rtype)))) {
-        error_setg(errp, "registrant %u is inconsistent", r->nr);
-        return false;
-    }
-    for (uint32_t i = 0; i < r->nr; i++) {
-        if (r->regs[i].anon == g->anon &&
-            (g->anon ? r->regs[i].cntlid == g->cntlid :
-             r->regs[i].ext == g->ext && !memcmp(r->regs[i].hostid,
-                                                 g->hostid, 16))) {
-            error_setg(errp, "registrant %u is listed twice", r->nr);
-            return false;
-        }
-    }
     r->nr++;
     return true;
+}
+
+/*
+ * Context: main loop.  Why @r is a state no sequence of commands leads to
+ * (a state file or an incoming migration says so), or NULL.
+ */
+static const char *nvme_resv_invalid(const NvmeResv *r)
+{
+    uint32_t holders = 0;
+
+    if (r->nr > NVME_RESV_MAX_REGS || r->rtype > NVME_RESV_EA_AR ||
+        (r->rtype && !r->nr)) {
+        return "inconsistent registrant count or reservation type";
+    }
+    for (uint32_t i = 0; i < r->nr; i++) {
+        const NvmeResvReg *g = &r->regs[i];
+
+        if (g->anon != buffer_is_zero(g->hostid, 16) ||
+            (g->anon && g->cntlid >= NVME_SUBSYS_MAX_CTRLS) ||
+            (g->holder && (r->rtype == 0 || nvme_resv_all_regs(r->rtype)))) {
+            return "a registrant is inconsistent";
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (r->regs[j].anon == g->anon &&
+                (g->anon ? r->regs[j].cntlid == g->cntlid :
+                 r->regs[j].ext == g->ext && !memcmp(r->regs[j].hostid,
+                                                     g->hostid, 16))) {
+                return "a registrant is listed twice";
+            }
+        }
+        holders += g->holder;
+    }
+    if (r->rtype && !nvme_resv_all_regs(r->rtype) && holders != 1) {
+        return "a reservation of type 1-4 without one holder";
+    }
+    return NULL;
 }
 
 /* Context: main loop (realize).  Parse and validate a state file. */
@@ -334,7 +355,8 @@ static bool nvme_resv_parse(NvmeNamespace *ns, const uint8_t *b, size_t len,
                             Error **errp)
 {
     NvmeResv *r = &ns->resv;
-    uint32_t nr, holders = 0;
+    const char *why;
+    uint32_t nr;
     uint8_t rtype;
 
     if (len < RESV_FILE_HDR + 4 || memcmp(b, RESV_FILE_MAGIC, 8)) {
@@ -361,18 +383,18 @@ static bool nvme_resv_parse(NvmeNamespace *ns, const uint8_t *b, size_t len,
     }
     for (uint32_t i = 0; i < nr; i++) {
         if (!nvme_resv_load_reg(r, b + RESV_FILE_HDR + i * RESV_FILE_REC,
-                                rtype, errp)) {
+                                errp)) {
             return false;
         }
-        holders += r->regs[i].holder;
-    }
-    if (rtype && !nvme_resv_all_regs(rtype) && holders != 1) {
-        error_setg(errp, "reservation of type %u without one holder", rtype);
-        return false;
     }
     r->ptpl = b[16];
     qatomic_set(&r->rtype, rtype);       /* the check reads it unlocked */
     r->gen = ldl_le_p(b + 20);
+    why = nvme_resv_invalid(r);
+    if (why) {
+        error_setg(errp, "%s", why);
+        return false;
+    }
     return true;
 }
 
@@ -1133,3 +1155,112 @@ void nvme_resv_features_reset(NvmeCtrl *n)
 
     memset(n->resv.mask, 0, sizeof(n->resv.mask));
 }
+
+/* ---- migration ---- */
+
+static const VMStateDescription nvme_vmstate_resv_reg = {
+    .name = "nvme-resv-reg",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(hostid, NvmeResvReg, 16),
+        VMSTATE_BOOL(ext, NvmeResvReg),
+        VMSTATE_BOOL(anon, NvmeResvReg),
+        VMSTATE_UINT16(cntlid, NvmeResvReg),
+        VMSTATE_BOOL(holder, NvmeResvReg),
+        VMSTATE_UINT64(key, NvmeResvReg),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_resv_nr_ok(void *opaque, int version_id)
+{
+    return ((NvmeResv *)opaque)->nr <= NVME_RESV_MAX_REGS;
+}
+
+/* Context: main loop.  PTPL needs the namespace's resv-state file. */
+static int nvme_resv_post_load(void *opaque, int version_id)
+{
+    NvmeResv *r = opaque;
+    const char *why = nvme_resv_invalid(r);
+
+    if (!why && r->ptpl && !r->path) {
+        why = "Persist Through Power Loss without resv-state";
+    }
+    return why ? nvme_mig_bad_dev("namespace", "reservations: %s", why) : 0;
+}
+
+/* A namespace's reservations (part of its state, ns.c). */
+const VMStateDescription nvme_vmstate_ns_resv = {
+    .name = "nvme-ns-resv",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_resv_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(nr, NvmeResv),
+        VMSTATE_VALIDATE("registrants within 64", nvme_resv_nr_ok),
+        VMSTATE_STRUCT_VARRAY_UINT32(regs, NvmeResv, nr, 1,
+                                     nvme_vmstate_resv_reg, NvmeResvReg),
+        VMSTATE_UINT8(rtype, NvmeResv),
+        VMSTATE_UINT32(gen, NvmeResv),
+        VMSTATE_BOOL(ptpl, NvmeResv),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription nvme_vmstate_resv_notice = {
+    .name = "nvme-resv-notice",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(count, NvmeResvNotice),
+        VMSTATE_UINT32(nsid, NvmeResvNotice),
+        VMSTATE_UINT8(type, NvmeResvNotice),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_resv_log_nr_ok(void *opaque, int version_id)
+{
+    return ((NvmeCtrl *)opaque)->resv.log_nr <= NVME_RESV_LOG_MAX;
+}
+
+/* Context: main loop.  Masks and notices are what commands could set. */
+static int nvme_resv_ctrl_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeResvCtrl *c = &n->resv;
+
+    for (uint32_t i = 0; i <= NVME_MAX_NSID; i++) {
+        if (c->mask[i] & ~NOTICE_MASK_ALL) {
+            return nvme_mig_bad(n, "reservation notification mask 0x%x",
+                                c->mask[i]);
+        }
+    }
+    for (uint32_t i = 0; i < c->log_nr; i++) {
+        if (!nvme_nsid_valid(c->log[i].nsid) || !c->log[i].type ||
+            c->log[i].type > NOTICE_RESV_PREEMPTED) {
+            return nvme_mig_bad(n, "reservation notice %u invalid", i);
+        }
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_resv = {
+    .name = "nvme/resv",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_resv_ctrl_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(resv.hostid, NvmeCtrl, 16),
+        VMSTATE_BOOL(resv.hostid_ext, NvmeCtrl),
+        VMSTATE_UINT8_ARRAY(resv.mask, NvmeCtrl, NVME_MAX_NSID + 1),
+        VMSTATE_UINT32(resv.log_nr, NvmeCtrl),
+        VMSTATE_VALIDATE("notices within 64", nvme_resv_log_nr_ok),
+        VMSTATE_STRUCT_VARRAY_UINT32(resv.log, NvmeCtrl, resv.log_nr, 1,
+                                     nvme_vmstate_resv_notice,
+                                     NvmeResvNotice),
+        VMSTATE_UINT64(resv.log_count, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -10,6 +10,7 @@
 #define HW_NVME_RESV_H
 
 #include "feat-rules.h"     /* the FIDs of the reservation features */
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_RESERVATION_CONFLICT   NVME_NS_RESV_CONFLICT   /* 0083h */
@@ -89,5 +90,8 @@ bool nvme_resv_permits_read(NvmeCtrl *n, NvmeNamespace *ns);
 uint16_t nvme_resv_abort_start(NvmeRequest *req, const NvmeResvReg *hosts,
                                uint32_t nhosts);
 void nvme_resv_abort_dropped(NvmeRequest *req);
+
+extern const VMStateDescription nvme_vmstate_resv;
+extern const VMStateDescription nvme_vmstate_ns_resv;
 
 #endif /* HW_NVME_RESV_H */

@@ -38,6 +38,7 @@
 #include "ctrl.h"
 #include "event.h"
 #include "iothread.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "sanitize.h"
@@ -408,3 +409,84 @@ void nvme_sanitize_cleanup(NvmeCtrl *n)
     s->buf = NULL;
     s->active = false;
 }
+
+/* ---- migration ---- */
+
+/* Context: main loop.  The timer the stream describes exists. */
+static void nvme_sanitize_timer_init(NvmeCtrl *n)
+{
+    if (!n->sanitize.timer) {
+        n->sanitize.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                         nvme_sanitize_tick, n);
+    }
+}
+
+static int nvme_sanitize_pre_save(void *opaque)
+{
+    nvme_sanitize_timer_init(opaque);
+    return 0;
+}
+
+/* Context: main loop.  A running operation goes on where it was. */
+static int nvme_sanitize_pre_load(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    nvme_sanitize_timer_init(n);
+    qemu_vfree(n->sanitize.buf);
+    n->sanitize.buf = NULL;
+    return 0;
+}
+
+static int nvme_sanitize_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeSanitize *s = &n->sanitize;
+
+    if ((s->sstat & 7) > NVME_SSTAT_FAILED) {
+        return nvme_mig_bad(n, "sanitize status 0x%x", s->sstat);
+    }
+    if (!s->active) {
+        return 0;
+    }
+    if ((s->action != NVME_SANACT_BLOCK_ERASE &&
+         s->action != NVME_SANACT_OVERWRITE &&
+         s->action != NVME_SANACT_CRYPTO_ERASE) || s->passes < 1 ||
+        s->passes > 16 || s->step >= nvme_sanitize_steps(s) ||
+        s->nsid > NVME_MAX_NSID || s->done > s->total ||
+        s->offset > nvme_sanitize_ns_bytes(n, s->nsid)) {
+        return nvme_mig_bad(n, "sanitize progress (action %u, pass %u of "
+                            "%u, namespace %u) invalid", s->action, s->step,
+                            s->passes, s->nsid);
+    }
+    if (s->action == NVME_SANACT_OVERWRITE) {
+        s->buf = qemu_memalign(4 * KiB, NVME_SANITIZE_CHUNK);
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_sanitize = {
+    .name = "nvme/sanitize",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_sanitize_pre_save,
+    .pre_load = nvme_sanitize_pre_load,
+    .post_load = nvme_sanitize_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(sanitize.active, NvmeCtrl),
+        VMSTATE_UINT16(sanitize.sstat, NvmeCtrl),
+        VMSTATE_UINT32(sanitize.scdw10, NvmeCtrl),
+        VMSTATE_UINT8(sanitize.action, NvmeCtrl),
+        VMSTATE_BOOL(sanitize.ndas, NvmeCtrl),
+        VMSTATE_BOOL(sanitize.oipbp, NvmeCtrl),
+        VMSTATE_UINT8(sanitize.passes, NvmeCtrl),
+        VMSTATE_UINT32(sanitize.pattern, NvmeCtrl),
+        VMSTATE_UINT8(sanitize.step, NvmeCtrl),
+        VMSTATE_UINT32(sanitize.nsid, NvmeCtrl),
+        VMSTATE_UINT64(sanitize.offset, NvmeCtrl),
+        VMSTATE_UINT64(sanitize.done, NvmeCtrl),
+        VMSTATE_UINT64(sanitize.total, NvmeCtrl),
+        VMSTATE_TIMER_PTR(sanitize.timer, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

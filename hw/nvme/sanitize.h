@@ -10,6 +10,7 @@
 
 #include "qemu/timer.h"
 #include "system/block-backend.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_ADM_CMD_SANITIZE       0x84
@@ -52,5 +53,7 @@ uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
                              uint32_t effects);
 size_t nvme_sanitize_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_sanitize_cleanup(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_sanitize;
 
 #endif /* HW_NVME_SANITIZE_H */

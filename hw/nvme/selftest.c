@@ -21,6 +21,7 @@
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
 #include "ctrl.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "selftest.h"
@@ -238,3 +239,46 @@ void nvme_selftest_cleanup(NvmeCtrl *n)
     }
     n->dst.op = NVME_DST_NONE;
 }
+
+/* ---- migration ---- */
+
+/* Context: main loop.  A running test ends when it would have. */
+static int nvme_selftest_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeSelfTest *t = &n->dst;
+
+    if (t->nr > NVME_DST_RESULTS || t->op > NVME_DST_EXTENDED ||
+        (t->op && t->duration_ms != (t->op == NVME_DST_SHORT ?
+                                     NVME_DST_SHORT_MS : NVME_DST_EXT_MS)) ||
+        (t->op && !nvme_nsid_valid(t->nsid) &&
+         t->nsid != NVME_NSID_BROADCAST)) {
+        return nvme_mig_bad(n, "device self-test %u on namespace %u, %u "
+                            "results, invalid", t->op, t->nsid, t->nr);
+    }
+    if (!t->timer) {
+        t->timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, nvme_dst_timer, n);
+    }
+    if (t->op) {
+        timer_mod(t->timer, t->start_ms + t->duration_ms);
+    } else {
+        timer_del(t->timer);
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_selftest = {
+    .name = "nvme/selftest",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_selftest_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(dst.op, NvmeCtrl),
+        VMSTATE_UINT32(dst.nsid, NvmeCtrl),
+        VMSTATE_INT64(dst.start_ms, NvmeCtrl),
+        VMSTATE_INT64(dst.duration_ms, NvmeCtrl),
+        VMSTATE_UINT32(dst.nr, NvmeCtrl),
+        NVME_VMSTATE_RAW(dst.res, NvmeCtrl),    /* as the log returns them */
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -8,6 +8,7 @@
 #define HW_NVME_SELFTEST_H
 
 #include "qemu/timer.h"
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_ADM_CMD_DEV_SELF_TEST  0x14
@@ -49,5 +50,7 @@ void nvme_selftest_abort_ns(NvmeCtrl *n, uint32_t nsid, uint8_t result);
 void nvme_selftest_reset(NvmeCtrl *n);
 size_t nvme_selftest_fill_log(NvmeCtrl *n, uint8_t *buf);
 void nvme_selftest_cleanup(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_selftest;
 
 #endif /* HW_NVME_SELFTEST_H */

@@ -33,6 +33,7 @@
 #include "event.h"
 #include "fdp.h"
 #include "feat-rules.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -459,3 +460,102 @@ void nvme_smart_class_init(ObjectClass *oc)
         "temperature, 0x04 reliability, 0x08 read-only, 0x10 volatile "
         "backup, 0x20 PMR); settable with qom-set, raising SMART events");
 }
+
+/* ---- migration ---- */
+
+static const VMStateDescription nvme_vmstate_counters = {
+    .name = "nvme-stats",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(units_read, NvmeStats),
+        VMSTATE_UINT64(units_written, NvmeStats),
+        VMSTATE_UINT64(read_cmds, NvmeStats),
+        VMSTATE_UINT64(write_cmds, NvmeStats),
+        VMSTATE_UINT64(media_errors, NvmeStats),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Context: main loop (a pre_save), the queues frozen.  The stream carries
+ * sums: what is kept plus every live SQ's counters; the destination's
+ * SQs start from zero.
+ */
+static int nvme_stats_pre_save(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    nvme_stats_read(n, 0, &n->stats.carried.ctrl);
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        nvme_stats_read(n, nsid, &n->stats.carried.ns[nsid]);
+    }
+    n->stats.carried.busy_ns = nvme_stats_busy_ns(n);
+    return 0;
+}
+
+/*
+ * Context: main loop (a pre_load), the VM stopped.  Incoming counts
+ * replace the live SQs' (loadvm): they are dropped rather than folded
+ * into the figures the stream brings (the subsystem's endurance group is
+ * loaded before its controllers').
+ */
+void nvme_stats_sq_forget(NvmeCtrl *n)
+{
+    for (uint32_t i = 1; i < n->queues.num; i++) {
+        NvmeSQueue *sq = n->queues.sq[i];
+
+        if (sq && sq->stats) {
+            memset(&sq->stats->ctrl, 0, sizeof(sq->stats->ctrl));
+            memset(&sq->stats->endgrp, 0, sizeof(sq->stats->endgrp));
+            memset(sq->stats->ns, 0, sizeof(sq->stats->ns));
+        }
+    }
+}
+
+/*
+ * Context: main loop.  Only the warning bits the controller raises.  The
+ * count of commands outstanding is not carried: the queues rebuild it
+ * from the commands they carry (loaded before), and the busy period in
+ * progress goes on from the load.
+ */
+static int nvme_stats_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    if (n->stats.smart_warning & ~(NVME_SMART_SPARE | NVME_SMART_TEMPERATURE |
+                                   NVME_SMART_RELIABILITY |
+                                   NVME_SMART_MEDIA_READ_ONLY |
+                                   NVME_SMART_FAILED_VOLATILE_MEDIA |
+                                   NVME_SMART_PMR_UNRELIABLE)) {
+        return nvme_mig_bad(n, "SMART critical warning 0x%x",
+                            n->stats.smart_warning);
+    }
+    if (n->stats.smart_user & ~NVME_SMART_WARN_INJECTABLE) {
+        return nvme_mig_bad(n, "smart_critical_warning 0x%x",
+                            n->stats.smart_user);
+    }
+    n->stats.ctrl = n->stats.carried.ctrl;
+    memcpy(n->stats.ns, n->stats.carried.ns, sizeof(n->stats.ns));
+    qatomic_set(&n->stats.busy_ns, n->stats.carried.busy_ns);
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_stats = {
+    .name = "nvme/stats",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_stats_pre_save,
+    .post_load = nvme_stats_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(stats.carried.ctrl, NvmeCtrl, 1, nvme_vmstate_counters,
+                       NvmeStats),
+        VMSTATE_STRUCT_ARRAY(stats.carried.ns, NvmeCtrl, NVME_MAX_NSID + 1, 1,
+                             nvme_vmstate_counters, NvmeStats),
+        VMSTATE_UINT64(stats.carried.busy_ns, NvmeCtrl),
+        VMSTATE_UINT8(stats.smart_warning, NvmeCtrl),
+        VMSTATE_UINT8(stats.smart_user, NvmeCtrl),      /* qom-set */
+        VMSTATE_INT64(stats.power_on_at, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};

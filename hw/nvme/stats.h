@@ -10,6 +10,7 @@
 #define HW_NVME_STATS_H
 
 #include "qom/object.h"
+#include "migration/vmstate.h"
 #include "types.h"
 #include "endgrp.h"
 
@@ -70,6 +71,15 @@ typedef struct NvmeCtrlStats {
     uint8_t smart_warning;      /* Critical Warning bits raised */
     uint8_t smart_user;         /* smart_critical_warning (stats.c) */
     int64_t power_on_at;        /* ms, QEMU_CLOCK_VIRTUAL */
+    /*
+     * What the stream carries (stats.c): the figures summed over the kept
+     * counts and every live SQ's, and the busy time so far.
+     */
+    struct {
+        NvmeStats ctrl;
+        NvmeStats ns[NVME_MAX_NSID + 1];
+        uint64_t busy_ns;
+    } carried;
 } NvmeCtrlStats;
 
 void nvme_stats_init(NvmeCtrl *n);
@@ -84,8 +94,11 @@ void nvme_stats_endgrp(NvmeSubsys *s, NvmeEndGrpStats *out);
 void nvme_stats_busy_begin(NvmeSQueue *sq);
 void nvme_stats_busy_end(NvmeSQueue *sq);
 uint64_t nvme_stats_busy_ns(NvmeCtrl *n);
+void nvme_stats_sq_forget(NvmeCtrl *n);
 void nvme_stats_check_temperature(NvmeCtrl *n);
 uint8_t nvme_smart_critical_warning(NvmeCtrl *n);
 void nvme_smart_class_init(ObjectClass *oc);
+
+extern const VMStateDescription nvme_vmstate_stats;
 
 #endif /* HW_NVME_STATS_H */

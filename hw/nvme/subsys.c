@@ -17,6 +17,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qobject/qdict.h"
+#include "block/block-global-state.h"
 #include "qemu/error-report.h"
 #include "hw/qdev-properties.h"
 #include "ana.h"
@@ -27,7 +28,9 @@
 #include "fdp.h"
 #include "gate.h"
 #include "iothread.h"
+#include "migration.h"
 #include "ns.h"
+#include "pool.h"
 #include "props.h"
 #include "queue.h"
 #include "resv.h"
@@ -550,43 +553,68 @@ void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
 }
 
 /*
- * Context: main loop.  Make the image of a new namespace and open it:
- * @bytes of zeroes (a sparse file).
+ * Context: main loop.  Open the image of namespace @nsid: with @create a
+ * new one of @bytes zeroes (a sparse file), else the existing one, which
+ * must hold @bytes (a namespace coming back at start or by migration).
+ * On an incoming migration the image stays inactive until the
+ * destination takes over, like every drive (the source still writes).
  */
-static BlockBackend *nvme_pool_open(NvmeSubsys *s, uint32_t nsid,
-                                    uint64_t bytes)
+BlockBackend *nvme_pool_open(NvmeSubsys *s, uint32_t nsid, uint64_t bytes,
+                             bool create, Error **errp)
 {
     g_autofree char *path = nvme_pool_path(s, nsid);
-    Error *err = NULL;
+    int flags = BDRV_O_RDWR;
+    BlockDriverState *bs;
     BlockBackend *blk;
     QDict *opts;
+    int64_t len;
     int fd;
 
-    fd = qemu_create(path, O_RDWR | O_TRUNC, 0644, &err);
-    if (fd < 0) {
-        goto fail;
-    }
-    if (ftruncate(fd, bytes) < 0) {
-        error_setg_errno(&err, errno, "cannot size '%s'", path);
+    if (create) {
+        fd = qemu_create(path, O_RDWR | O_TRUNC, 0644, errp);
+        if (fd < 0) {
+            return NULL;
+        }
+        if (ftruncate(fd, bytes) < 0) {
+            error_setg_errno(errp, errno, "cannot size '%s'", path);
+            qemu_close(fd);
+            unlink(path);
+            return NULL;
+        }
         qemu_close(fd);
-        unlink(path);
-        goto fail;
     }
-    qemu_close(fd);
+    if (runstate_check(RUN_STATE_INMIGRATE)) {
+        flags |= BDRV_O_INACTIVE;
+    }
     opts = qdict_new();
     qdict_put_str(opts, "driver", "raw");
-    blk = blk_new_open(path, NULL, opts, BDRV_O_RDWR, &err);
-    if (!blk) {
-        unlink(path);
-        goto fail;
+    bs = bdrv_open(path, NULL, opts, flags, errp);
+    /*
+     * Like blk_new_open(), but no device owns the backend: say first that
+     * it may be inactive (until the switchover, or once migrated away).
+     */
+    blk = blk_new(qemu_get_aio_context(),
+                  BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE, BLK_PERM_ALL);
+    blk_set_force_allow_inactivate(blk);
+    if (!bs || blk_insert_bs(blk, bs, errp) < 0) {
+        bdrv_unref(bs);
+        blk_unref(blk);
+        if (create) {
+            unlink(path);
+        }
+        return NULL;
+    }
+    bdrv_unref(bs);
+    len = blk_getlength(blk);
+    if (len < 0 || len < bytes) {
+        error_setg(errp, "'%s' holds %" PRId64 " bytes, the namespace %"
+                   PRIu64, path, len, bytes);
+        blk_unref(blk);
+        return NULL;
     }
     blk_set_enable_write_cache(blk, true);
     blk_iostatus_enable(blk);
     return blk;
-
-fail:
-    warn_report_err(err);
-    return NULL;
 }
 
 /* Context: main loop.  Random NGUID and UUID of a created namespace. */
@@ -616,6 +644,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     uint16_t status;
     uint32_t nsid;
     BlockBackend *blk;
+    Error *err = NULL;
 
     if (csi != NVME_CSI_NVM) {
         nvme_req_err_field(req, 47, 0);
@@ -655,20 +684,39 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     if (nsid > NVME_MAX_NSID) {
         return NVME_NS_ID_UNAVAILABLE | NVME_DNR;
     }
-    blk = nvme_pool_open(s, nsid, bytes);
+    blk = nvme_pool_open(s, nsid, bytes, true, &err);
     if (!blk) {
+        warn_report_err(err);
         return NVME_INTERNAL_DEV_ERROR;
     }
-    ns = g_new0(NvmeNamespace, 1);
+    ns = nvme_pool_ns_new(s, nsid, blk, bytes, lbads, id->nmic & 1);
+    nvme_pool_ids(ns);
+    ns->lbaf = fmt;
+    ns->ctrl = n;
+    req->result = nsid;
+    return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Namespace @nsid of the pool on its image @blk, of
+ * @bytes and configured block size 2^@lbads (its format; created
+ * namespaces have no metadata): allocated, attached nowhere.
+ */
+NvmeNamespace *nvme_pool_ns_new(NvmeSubsys *s, uint32_t nsid,
+                                BlockBackend *blk, uint64_t bytes,
+                                uint8_t lbads, bool shared)
+{
+    NvmeNamespace *ns = g_new0(NvmeNamespace, 1);
+
     ns->blk = blk;
     ns->lbads = lbads;
     ns->conf_lbads = lbads;
     ns->lbasz = 1u << lbads;
-    ns->lbaf = fmt;
+    ns->lbaf = lbads == 9 ? 0 : 1;
     ns->pbs = ns->lbasz;
-    ns->nlbas = nsze;
+    ns->nlbas = bytes >> lbads;
     ns->wce_default = true;
-    ns->shared = id->nmic & 1;
+    ns->shared = shared;
     ns->copy = NVME_COPY_DEFAULTS;      /* as nvme-ns without mssrl... */
     nvme_atomic_ns_init(ns, NULL);
     nvme_unc_init(ns);
@@ -676,15 +724,13 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     nvme_pool_ids(ns);
     nvme_fdp_ns_setup(ns, s, NULL, &error_abort);  /* handle 0 (fdp.c) */
     ns->nsid = nsid;
-    ns->ctrl = n;
     ns->subsys = s;
     s->ns[nsid] = ns;
     nvme_stats_ns_new(s, nsid);
     s->pool.created[nsid] = bytes;
     s->pool.used += bytes;
     trace_nvme_ns_setup(nsid, ns->nlbas, ns->lbasz);
-    req->result = nsid;
-    return NVME_SUCCESS;
+    return ns;
 }
 
 /*
@@ -714,8 +760,25 @@ static void nvme_ns_release_drive(NvmeNamespace *ns)
  */
 static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
 {
-    NvmeNamespace *ns = s->ns[nsid];
     g_autofree char *path = nvme_pool_path(s, nsid);
+    bool created = s->pool.created[nsid];
+
+    nvme_pool_ns_free(s, nsid);
+    if (created) {
+        unlink(path);
+    }
+}
+
+/*
+ * Context: main loop.  Free namespace @nsid (detached from every
+ * controller, each waiting for its commands on it), its NSID, its
+ * capacity and marks; a created namespace's image stays (an incoming
+ * migration or loadvm replaces the set of created namespaces: the image
+ * may be the source's to delete).
+ */
+void nvme_pool_ns_free(NvmeSubsys *s, uint32_t nsid)
+{
+    NvmeNamespace *ns = s->ns[nsid];
 
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         NvmeCtrl *c = s->ctrls[i];
@@ -744,7 +807,6 @@ static void nvme_ns_destroy(NvmeSubsys *s, uint32_t nsid)
     nvme_gate_cleanup(ns);
     nvme_atomic_ns_cleanup(ns);     /* a command-line one keeps its own */
     blk_unref(ns->blk);
-    unlink(path);
     g_free(ns);
 }
 
@@ -803,6 +865,92 @@ uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req)
     return NVME_INVALID_FIELD | NVME_DNR;
 }
 
+/* ---- migration: a controller's namespace attachments ---- */
+
+/* Context: main loop.  Only bits of NSIDs count (the words hold more). */
+static void nvme_nsid_map_trim(unsigned long *map)
+{
+    clear_bit(0, map);
+    bitmap_clear(map, NVME_MAX_NSID + 1,
+                 BITS_TO_LONGS(NVME_MAX_NSID + 1) * BITS_PER_LONG -
+                 (NVME_MAX_NSID + 1));
+}
+
+static int nvme_changed_ns_post_load(void *opaque, int version_id)
+{
+    nvme_nsid_map_trim(((NvmeCtrl *)opaque)->changed_ns.map);
+    return 0;
+}
+
+/* Changed Namespace List log (04h): the NSIDs not read yet. */
+const VMStateDescription nvme_vmstate_changed_ns = {
+    .name = "nvme/changed-ns",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_changed_ns_post_load,
+    .fields = (const VMStateField[]) {
+        NVME_VMSTATE_NSID_MAP(changed_ns.map, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context: main loop.  The attached NSIDs as a bitmap. */
+static int nvme_attached_pre_save(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    bitmap_zero(n->mig.attached, NVME_MAX_NSID + 1);
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        if (n->ns[nsid]) {
+            set_bit(nsid, n->mig.attached);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Context: main loop.  Attach what the source had attached: namespaces
+ * of nvme-ns devices, the controller's own and created ones (whose
+ * subsystem's section came first and made them).  The queues were
+ * deleted (pre_load): nothing uses a namespace, none needs a fence.
+ */
+static int nvme_attached_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeSubsys *s = n->subsys;
+
+    if (test_bit(0, n->mig.attached)) {
+        return nvme_mig_bad(n, "NSID 0 attached");
+    }
+    nvme_nsid_map_trim(n->mig.attached);
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = s->ns[nsid];
+
+        if (!test_bit(nsid, n->mig.attached)) {
+            qatomic_set(&n->ns[nsid], NULL);    /* no queue: no fence */
+            continue;
+        }
+        if (!ns) {
+            return nvme_mig_bad(n, "namespace %u is attached there and does "
+                                "not exist here", nsid);
+        }
+        qatomic_set(&n->ns[nsid], ns);
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_attached = {
+    .name = "nvme/attached",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_attached_pre_save,
+    .post_load = nvme_attached_post_load,
+    .fields = (const VMStateField[]) {
+        NVME_VMSTATE_NSID_MAP(mig.attached, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const Property nvme_subsys_props[] = {
     DEFINE_PROP_STRING("nqn", NvmeSubsysDevice, nqn),
     DEFINE_PROP_STRING("pool", NvmeSubsysDevice, s.pool.dir),
@@ -833,6 +981,7 @@ static void nvme_subsys_class_init(ObjectClass *oc, void *data)
     dc->realize = nvme_subsys_realize;
     dc->desc = "NVM Express subsystem (clean-room)";
     dc->hotpluggable = false;
+    dc->vmsd = &nvme_vmstate_subsys;        /* pool.c */
     device_class_set_props(dc, nvme_subsys_props);
     nvme_prop_descs_set(oc, nvme_subsys_prop_descs,
                         ARRAY_SIZE(nvme_subsys_prop_descs));

@@ -13,6 +13,7 @@
 #include "qemu/thread.h"
 #include "qemu/bitops.h"
 #include "hw/nvme/nvme.h"      /* type names */
+#include "migration/vmstate.h"
 #include "types.h"
 #include "endgrp.h"
 #include "fdp.h"
@@ -30,6 +31,9 @@ typedef struct NvmeNsPool {
     uint64_t size;              /* nvme-subsys,pool-size= bytes */
     uint64_t used;              /* bytes of the created namespaces */
     uint64_t created[NVME_MAX_NSID + 1];    /* image bytes, 0: nvme-ns */
+    /* the created namespaces as the stream carries them (pool.c) */
+    uint32_t nr_mig;
+    struct NvmePoolNsMig *mig;
 } NvmeNsPool;
 
 /*
@@ -45,6 +49,7 @@ struct NvmeSubsys {
     NvmeNsPool pool;
     NvmeEndGrpStats endgrp;     /* endurance group 1: every namespace */
     NvmeFdp fdp;                /* its Flexible Data Placement (fdp.c) */
+    NvmeEndGrpStats endgrp_mig; /* the sum the stream carries (endgrp.c) */
     /*
      * Reservations (resv.c): its namespaces' registrants and reservations,
      * its controllers' Host Identifiers, notices and notice masks.  Taken
@@ -71,6 +76,12 @@ typedef struct NvmeChangedNs {
     unsigned long map[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
 } NvmeChangedNs;
 
+BlockBackend *nvme_pool_open(NvmeSubsys *s, uint32_t nsid, uint64_t bytes,
+                             bool create, Error **errp);
+NvmeNamespace *nvme_pool_ns_new(NvmeSubsys *s, uint32_t nsid,
+                                BlockBackend *blk, uint64_t bytes,
+                                uint8_t lbads, bool shared);
+void nvme_pool_ns_free(NvmeSubsys *s, uint32_t nsid);
 bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp);
 void nvme_subsys_remove_ctrl(NvmeCtrl *n);
 bool nvme_subsys_add_ns(NvmeCtrl *n, NvmeNamespace *ns, uint32_t nsid,
@@ -91,5 +102,8 @@ void nvme_ns_changed_all(NvmeNamespace *ns);
 void nvme_log_clear_changed_ns(NvmeCtrl *n);
 uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req);
 void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+
+extern const VMStateDescription nvme_vmstate_changed_ns;
+extern const VMStateDescription nvme_vmstate_attached;
 
 #endif /* HW_NVME_SUBSYS_H */

@@ -336,3 +336,69 @@ void nvme_telemetry_cleanup(NvmeCtrl *n)
         n->telemetry.bh = NULL;
     }
 }
+
+/* ---- migration ---- */
+
+/* Whether @len is the size of a snapshot this controller makes. */
+static bool nvme_tel_size_ok(NvmeCtrl *n, uint32_t len)
+{
+    uint32_t max = (2 + DIV_ROUND_UP(n->queues.num * NVME_TEL_REC,
+                                     NVME_TEL_BLOCK) +
+                    DIV_ROUND_UP(NVME_MAX_NSID * NVME_TEL_REC,
+                                 NVME_TEL_BLOCK)) * NVME_TEL_BLOCK;
+
+    return len <= max && !(len % NVME_TEL_BLOCK);
+}
+
+static bool nvme_tel_len_ok(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    return nvme_tel_size_ok(n, n->telemetry.len);
+}
+
+static bool nvme_tel_ctrl_len_ok(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+
+    return nvme_tel_size_ok(n, n->telemetry.ctrl_len);
+}
+
+/* Context: main loop.  The snapshots being replaced (loadvm) go. */
+static int nvme_tel_pre_load(void *opaque)
+{
+    NvmeTelemetry *t = &((NvmeCtrl *)opaque)->telemetry;
+
+    g_free(t->data);
+    g_free(t->ctrl_data);
+    t->data = t->ctrl_data = NULL;
+    t->len = t->ctrl_len = 0;
+    return 0;
+}
+
+/*
+ * The last host-initiated snapshot, as the host reads it, and its number;
+ * the controller-initiated capture latched for the host, its generation
+ * number and whether it is available.
+ */
+const VMStateDescription nvme_vmstate_telemetry = {
+    .name = "nvme/telemetry",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_load = nvme_tel_pre_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(telemetry.gen, NvmeCtrl),
+        VMSTATE_UINT32(telemetry.len, NvmeCtrl),
+        VMSTATE_VALIDATE("telemetry snapshot size", nvme_tel_len_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(telemetry.data, NvmeCtrl, 0, NULL,
+                                     telemetry.len),
+        VMSTATE_UINT8(telemetry.ctrl_gen, NvmeCtrl),
+        VMSTATE_BOOL(telemetry.ctrl_avail, NvmeCtrl),
+        VMSTATE_UINT32(telemetry.ctrl_len, NvmeCtrl),
+        VMSTATE_VALIDATE("controller telemetry capture size",
+                         nvme_tel_ctrl_len_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(telemetry.ctrl_data, NvmeCtrl, 0, NULL,
+                                     telemetry.ctrl_len),
+        VMSTATE_END_OF_LIST()
+    },
+};

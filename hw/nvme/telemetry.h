@@ -7,6 +7,7 @@
 #ifndef HW_NVME_TELEMETRY_H
 #define HW_NVME_TELEMETRY_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_LOG_TELEMETRY_HOST     0x07
@@ -40,5 +41,7 @@ void nvme_telemetry_capture_ctrl(NvmeCtrl *n, const char *why);
 void nvme_telemetry_internal_error(NvmeCtrl *n);
 void nvme_telemetry_init(NvmeCtrl *n);
 void nvme_telemetry_cleanup(NvmeCtrl *n);
+
+extern const VMStateDescription nvme_vmstate_telemetry;
 
 #endif /* HW_NVME_TELEMETRY_H */

@@ -23,6 +23,7 @@
 #include "qemu/osdep.h"
 #include "qemu/lockable.h"
 #include "lba-status.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "stats.h"
@@ -277,4 +278,84 @@ void nvme_unc_cleanup(NvmeNamespace *ns)
 {
     nvme_unc_free(ns);
     qemu_mutex_destroy(&ns->unc_lock);
+}
+
+/* ---- migration: a namespace's marks and failed-read ranges ---- */
+
+static const VMStateDescription nvme_vmstate_lba_range = {
+    .name = "nvme-lba-range",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(slba, NvmeLbaRange),
+        VMSTATE_UINT64(nlb, NvmeLbaRange),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_unc_nr_ok(void *opaque, int version_id)
+{
+    return ((NvmeUncList *)opaque)->nr <= NVME_UNC_MAX_RANGES;
+}
+
+/* Context: main loop.  The marks being replaced (loadvm) go first. */
+static int nvme_unc_pre_load(void *opaque)
+{
+    NvmeUncList *l = opaque;
+
+    g_free(l->r);
+    *l = (NvmeUncList) { 0 };
+    return 0;
+}
+
+/* Context: main loop.  The list is sorted, disjoint and non-adjacent. */
+static int nvme_unc_post_load(void *opaque, int version_id)
+{
+    NvmeUncList *l = opaque;
+
+    l->alloc = l->nr;
+    for (uint32_t i = 0; i < l->nr; i++) {
+        const NvmeLbaRange *r = &l->r[i];
+
+        if (!r->nlb || r->slba + r->nlb < r->slba ||
+            (i && l->r[i - 1].slba + l->r[i - 1].nlb >= r->slba)) {
+            return nvme_mig_bad_dev("namespace", "LBA range %u (%" PRIu64
+                                    "+%" PRIu64 ") of a mark list invalid",
+                                    i, r->slba, r->nlb);
+        }
+    }
+    return 0;
+}
+
+const VMStateDescription nvme_vmstate_unc = {
+    .name = "nvme-unc",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_load = nvme_unc_pre_load,
+    .post_load = nvme_unc_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(gen, NvmeUncList),
+        VMSTATE_UINT32(adds, NvmeUncList),
+        VMSTATE_UINT32(nr, NvmeUncList),
+        VMSTATE_VALIDATE("marks within 4096 ranges", nvme_unc_nr_ok),
+        NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(r, NvmeUncList, nr,
+                                                nvme_vmstate_lba_range,
+                                                NvmeLbaRange),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_unc_list_fits(NvmeUncList *l, uint64_t nlbas)
+{
+    return !l->nr || l->r[l->nr - 1].slba + l->r[l->nr - 1].nlb <= nlbas;
+}
+
+/*
+ * Context: main loop.  Whether every mark and failed-read range of @ns
+ * lies inside it.
+ */
+bool nvme_unc_fits(NvmeNamespace *ns)
+{
+    return nvme_unc_list_fits(&ns->unc, ns->nlbas) &&
+           nvme_unc_list_fits(&ns->media, ns->nlbas);
 }

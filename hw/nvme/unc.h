@@ -7,6 +7,7 @@
 #ifndef HW_NVME_UNC_H
 #define HW_NVME_UNC_H
 
+#include "migration/vmstate.h"
 #include "types.h"
 
 #define NVME_UNC_MAX_RANGES 4096        /* bound on the marks' memory */
@@ -39,5 +40,8 @@ void nvme_unc_init(NvmeNamespace *ns);
 void nvme_unc_cleanup(NvmeNamespace *ns);
 uint32_t nvme_unc_adds(NvmeNamespace *ns);
 bool nvme_unc_first(NvmeNamespace *ns, uint64_t *lba);
+bool nvme_unc_fits(NvmeNamespace *ns);
+
+extern const VMStateDescription nvme_vmstate_unc;
 
 #endif /* HW_NVME_UNC_H */

@@ -583,9 +583,10 @@ static bool nvme_zns_load(NvmeNamespace *ns, Error **errp)
 /*
  * Context: main loop (realize).  No header: place the area past the
  * zones, growing the image if needed.  Returns false when the state can
- * only live in memory.
+ * only live in memory, as on a migration's destination (@incoming), whose
+ * image the source still uses: the source had no area either.
  */
-static bool nvme_zns_create(NvmeNamespace *ns, int64_t size)
+static bool nvme_zns_create(NvmeNamespace *ns, int64_t size, bool incoming)
 {
     NvmeZnsStore *st = &ns->zoned->store;
     uint64_t zones_end = ns->zoned->geo.nr_zones * nvme_zns_zone_bytes(ns);
@@ -596,7 +597,7 @@ static bool nvme_zns_create(NvmeNamespace *ns, int64_t size)
     st->nr_slots = ns->zoned->geo.nr_zones;
     st->area_size = ROUND_UP((uint64_t)st->nr_slots * st->slot_size,
                              NVME_ZNS_HDR_SIZE) + NVME_ZNS_HDR_SIZE;
-    if (!blk_is_writable(ns->blk)) {
+    if (incoming || !blk_is_writable(ns->blk)) {
         return false;
     }
     if (size - zones_end >= st->area_size) {
@@ -630,6 +631,8 @@ static bool nvme_zns_store_setup(NvmeNamespace *ns, Error **errp)
     NvmeZnsStore *st = &zd->store;
     g_autofree NvmeZnsHeader *h = g_new0(NvmeZnsHeader, 1);
     int64_t size = blk_getlength(ns->blk);
+    /* a migration's destination: the stream brings the zones */
+    bool incoming = runstate_check(RUN_STATE_INMIGRATE);
     bool found;
 
     st->slot_size = NVME_ZNS_REC_SIZE + zd->zdes;
@@ -664,8 +667,8 @@ static bool nvme_zns_store_setup(NvmeNamespace *ns, Error **errp)
                        zd->geo.zsze << ns->lbads);
             return false;
         }
-        st->enabled = nvme_zns_create(ns, size);
-        if (!st->enabled) {
+        st->enabled = nvme_zns_create(ns, size, incoming);
+        if (!st->enabled && !incoming) {
             warn_report("nvme-ns %u: drive '%s' cannot hold the zone state: "
                         "zones start empty at every start", ns->nsid,
                         blk_name(ns->blk));
@@ -679,7 +682,7 @@ static bool nvme_zns_store_setup(NvmeNamespace *ns, Error **errp)
         qemu_spin_init(&zd->zones[i].lock);
     }
     nvme_zns_zones_init(ns);
-    if (found && !nvme_zns_load(ns, errp)) {
+    if (found && !incoming && !nvme_zns_load(ns, errp)) {
         return false;
     }
     if (!found && st->enabled && nvme_zns_write_all(ns) < 0) {
@@ -739,7 +742,7 @@ void nvme_zns_store_format(NvmeNamespace *ns)
 {
     NvmeZoned *zd = ns->zoned;
     NvmeZnsStore *st = &zd->store;
-    uint64_t usable = st->enabled ? st->area_off : blk_getlength(ns->blk);
+    uint64_t nr_zones = nvme_zns_store_nr_zones(ns, &zd->geo);
 
     qemu_mutex_lock(&zd->res_lock);
     while (!QTAILQ_EMPTY(&zd->imp_open)) {
@@ -748,7 +751,7 @@ void nvme_zns_store_format(NvmeNamespace *ns)
         QTAILQ_REMOVE(&zd->imp_open, z, lru);
         z->on_lru = false;
     }
-    zd->geo.nr_zones = MIN(usable / nvme_zns_zone_bytes(ns), st->nr_slots);
+    zd->geo.nr_zones = nr_zones;
     nvme_zns_zones_init(ns);
     if (zd->ext) {
         memset(zd->ext, 0, (size_t)st->nr_slots * zd->zdes);
@@ -757,5 +760,33 @@ void nvme_zns_store_format(NvmeNamespace *ns)
     ns->nlbas = zd->geo.nr_zones * zd->geo.zsze;
     if (st->enabled && nvme_zns_write_all(ns) < 0) {
         error_report("nvme-ns %u: writing the zone state failed", ns->nsid);
+    }
+}
+
+/*
+ * Context: main loop.  How many zones of geometry @g (in the current LBA
+ * format) the image holds: those before the state area, at most as many
+ * as the area has slots.
+ */
+uint64_t nvme_zns_store_nr_zones(NvmeNamespace *ns, const NvmeZoneGeo *g)
+{
+    NvmeZnsStore *st = &ns->zoned->store;
+    uint64_t usable = st->enabled ? st->area_off : blk_getlength(ns->blk);
+
+    return MIN(usable / (g->zsze * (ns->lbasz + ns->ms)), st->nr_slots);
+}
+
+/*
+ * Context: main loop, VM stopped (nvme_zns_post_load).  The zones came
+ * from a migration stream: the image holds them as the source wrote them
+ * back when it stopped, but this side read its slots earlier, if at all.
+ * Write every zone at the next write-back.
+ */
+void nvme_zns_store_loaded(NvmeNamespace *ns)
+{
+    NvmeZnsStore *st = &ns->zoned->store;
+
+    if (st->enabled) {
+        bitmap_set_atomic(st->dirty, 0, st->nr_slots);
     }
 }

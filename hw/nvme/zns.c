@@ -24,6 +24,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "subsys.h"
@@ -34,6 +35,7 @@
 #define NVME_ZNS_ZRWACAP_EXPFLUSH   1
 
 static void nvme_zns_limit_tick(void *opaque);
+static void nvme_zns_mig_free(NvmeZonedMig *m);
 
 /* Context: any.  Zoned namespaces are in this build (zns-stub.c: not). */
 bool nvme_zns_built(void)
@@ -172,6 +174,7 @@ void nvme_zns_ns_cleanup(NvmeNamespace *ns)
     if (!zd) {
         return;
     }
+    nvme_zns_mig_free(&zd->mig);
     nvme_zns_store_close(ns);
     if (zd->limit_timer) {
         timer_free(zd->limit_timer);
@@ -459,7 +462,18 @@ uint16_t nvme_zns_write_admit(NvmeRequest *req, uint64_t *slba, uint64_t nlb,
     uint16_t status;
 
     if (req->zns_admitted) {
-        /* run again after a werror/rerror=stop (ioerr.c): same place */
+        /*
+         * Run again after a werror/rerror=stop (ioerr.c), maybe carried
+         * by a migration (queue-mig.c): the same place, which a stream
+         * could have made anything.
+         */
+        if (req->zns_lba >= req->ns->nlbas ||
+            nlb > req->ns->nlbas - req->zns_lba ||
+            nvme_zns_zidx(zd, req->zns_lba) !=
+            nvme_zns_zidx(zd, req->zns_lba + nlb - 1)) {
+            return nvme_zns_reject(req, NVME_ZONE_BOUNDARY_ERROR, want, 40,
+                                   "zoned: carried write out of place");
+        }
         *slba = req->zns_lba;
         goto admitted;
     }
@@ -684,4 +698,330 @@ void nvme_zns_changed_log_read(NvmeCtrl *n, uint32_t nsid)
         }
         nvme_aer_unmask(n, NVME_AER_TYPE_NOTICE);
     }
+}
+
+/* ---- migration ---- */
+
+/* Context: main loop.  Drop the flat copies. */
+static void nvme_zns_mig_free(NvmeZonedMig *m)
+{
+    g_free(m->sm);
+    g_free(m->since);
+    g_free(m->ext);
+    g_free(m->lru);
+    m->sm = NULL;
+    m->since = NULL;
+    m->ext = NULL;
+    m->lru = NULL;
+    m->nr_zones = m->ext_len = m->nr_lru = 0;
+    m->loaded = false;
+}
+
+static const VMStateDescription nvme_vmstate_zone = {
+    .name = "nvme-zone",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(wp, NvmeZoneSm),
+        VMSTATE_UINT8(state, NvmeZoneSm),
+        VMSTATE_UINT8(attrs, NvmeZoneSm),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context: main loop, VM stopped (queues frozen).  Flat copies. */
+static int nvme_zns_pre_save(void *opaque)
+{
+    NvmeZoned *zd = opaque;
+    NvmeZonedMig *m = &zd->mig;
+    NvmeZone *z;
+
+    nvme_zns_mig_free(m);
+    QEMU_LOCK_GUARD(&zd->res_lock);
+    m->nr_zones = zd->geo.nr_zones;
+    m->sm = g_new(NvmeZoneSm, m->nr_zones);
+    m->since = g_new(int64_t, m->nr_zones);
+    for (uint32_t i = 0; i < m->nr_zones; i++) {
+        qemu_spin_lock(&zd->zones[i].lock);
+        m->sm[i] = zd->zones[i].sm;
+        m->since[i] = zd->zones[i].since_ms;
+        qemu_spin_unlock(&zd->zones[i].lock);
+    }
+    m->ext_len = m->nr_zones * zd->zdes;
+    m->ext = g_memdup2(zd->ext, m->ext_len);
+    QTAILQ_FOREACH(z, &zd->imp_open, lru) {
+        m->lru = g_renew(uint32_t, m->lru, m->nr_lru + 1);
+        m->lru[m->nr_lru++] = z - zd->zones;
+    }
+    memcpy(m->changed, zd->changed, sizeof(m->changed));
+    m->nr_changed = zd->nr_changed;
+    m->changed_overflow = zd->changed_overflow;
+    m->store_enabled = zd->store.enabled;
+    return 0;
+}
+
+static int nvme_zns_post_save(void *opaque)
+{
+    nvme_zns_mig_free(&((NvmeZoned *)opaque)->mig);
+    return 0;
+}
+
+static int nvme_zns_pre_load(void *opaque)
+{
+    nvme_zns_mig_free(&((NvmeZoned *)opaque)->mig);
+    return 0;
+}
+
+static int nvme_zns_mig_loaded(void *opaque, int version_id)
+{
+    ((NvmeZoned *)opaque)->mig.loaded = true;
+    return 0;
+}
+
+/* The counts bound the buffers a load allocates: what this image holds. */
+static bool nvme_zns_nr_ok(void *opaque, int version_id)
+{
+    NvmeZoned *zd = opaque;
+
+    return zd->mig.nr_zones <= zd->store.nr_slots;
+}
+
+static bool nvme_zns_ext_ok(void *opaque, int version_id)
+{
+    NvmeZoned *zd = opaque;
+
+    return zd->mig.ext_len == zd->mig.nr_zones * zd->zdes;
+}
+
+static bool nvme_zns_lru_ok(void *opaque, int version_id)
+{
+    NvmeZoned *zd = opaque;
+
+    return zd->mig.nr_lru <= zd->mig.nr_zones;
+}
+
+static const VMStateDescription nvme_vmstate_zoned = {
+    .name = "nvme-zoned",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_zns_pre_save,
+    .post_save = nvme_zns_post_save,
+    .pre_load = nvme_zns_pre_load,
+    .post_load = nvme_zns_mig_loaded,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(mig.nr_zones, NvmeZoned),
+        VMSTATE_VALIDATE("zones within the image's", nvme_zns_nr_ok),
+        NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(mig.sm, NvmeZoned,
+                                                mig.nr_zones,
+                                                nvme_vmstate_zone,
+                                                NvmeZoneSm),
+        VMSTATE_VARRAY_UINT32_ALLOC(mig.since, NvmeZoned, mig.nr_zones, 1,
+                                    vmstate_info_int64, int64_t),
+        VMSTATE_UINT32(mig.ext_len, NvmeZoned),
+        VMSTATE_VALIDATE("a descriptor extension per zone", nvme_zns_ext_ok),
+        VMSTATE_VBUFFER_ALLOC_UINT32(mig.ext, NvmeZoned, 0, NULL,
+                                     mig.ext_len),
+        VMSTATE_UINT32(mig.nr_lru, NvmeZoned),
+        VMSTATE_VALIDATE("implicitly open zones within the zones",
+                         nvme_zns_lru_ok),
+        VMSTATE_VARRAY_UINT32_ALLOC(mig.lru, NvmeZoned, mig.nr_lru, 1,
+                                    vmstate_info_uint32, uint32_t),
+        VMSTATE_UINT64_ARRAY(mig.changed, NvmeZoned, NVME_CHANGED_ZONES_MAX),
+        VMSTATE_UINT32(mig.nr_changed, NvmeZoned),
+        VMSTATE_BOOL(mig.changed_overflow, NvmeZoned),
+        VMSTATE_BOOL(mig.store_enabled, NvmeZoned),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static bool nvme_zns_ns_needed(void *opaque)
+{
+    return ((NvmeNamespace *)opaque)->zoned;
+}
+
+/* A zoned namespace's stream must meet a zoned namespace. */
+static bool nvme_zns_ns_is_zoned(void *opaque, int version_id)
+{
+    return ((NvmeNamespace *)opaque)->zoned;
+}
+
+/*
+ * The zones of a zoned namespace: every zone's write pointer, state,
+ * attributes and when it entered its state (zone-frl, zone-rrl), the
+ * descriptor extensions, the implicitly opened zones in
+ * the order they opened, and the Changed Zone List.  The geometry comes
+ * from the command line and the LBA format; the open and active counts
+ * follow from the states.
+ */
+const VMStateDescription nvme_vmstate_ns_zoned = {
+    .name = "nvme-namespace/zoned",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_zns_ns_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_VALIDATE("the namespace is zoned here too",
+                         nvme_zns_ns_is_zoned),
+        VMSTATE_STRUCT_POINTER(zoned, NvmeNamespace, nvme_vmstate_zoned,
+                               NvmeZoned),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context: main loop.  Why zone @i of the stream cannot be, or NULL. */
+static const char *nvme_zns_zone_invalid(NvmeZoned *zd, const NvmeZoneGeo *g,
+                                         uint32_t i)
+{
+    const NvmeZoneSm *sm = &zd->mig.sm[i];
+    uint64_t zslba = i * g->zsze;
+    int64_t since = zd->mig.since[i];
+
+    switch (sm->state) {
+    case NVME_ZONE_STATE_EMPTY:
+    case NVME_ZONE_STATE_IMPLICITLY_OPEN:
+    case NVME_ZONE_STATE_EXPLICITLY_OPEN:
+    case NVME_ZONE_STATE_CLOSED:
+    case NVME_ZONE_STATE_READ_ONLY:
+    case NVME_ZONE_STATE_FULL:
+    case NVME_ZONE_STATE_OFFLINE:
+        break;
+    default:
+        return "state";
+    }
+    if (sm->wp < zslba || sm->wp - zslba > g->zcap ||
+        (sm->state == NVME_ZONE_STATE_EMPTY && sm->wp != zslba)) {
+        return "write pointer";
+    }
+    if ((sm->attrs & ~(NVME_ZA_FINISHED_BY_CTLR | NVME_ZA_FINISH_RECOMMENDED |
+                       NVME_ZA_RESET_RECOMMENDED | NVME_ZA_ZRWA_VALID |
+                       NVME_ZA_ZD_EXT_VALID)) ||
+        ((sm->attrs & NVME_ZA_ZRWA_VALID) &&
+         (!g->zrwas || !nvme_zsm_is_active(sm->state))) ||
+        ((sm->attrs & NVME_ZA_ZD_EXT_VALID) && !zd->zdes)) {
+        return "attributes";
+    }
+    if (since < 0) {
+        return "time it entered its state";
+    }
+    return NULL;
+}
+
+/*
+ * Context: main loop (the namespace's post_load, its LBA format set).
+ * Check the zones a load brought against the geometry of this format
+ * and apply them; the state in the image follows at the next write-back.
+ */
+int nvme_zns_post_load(NvmeNamespace *ns)
+{
+    NvmeZoned *zd = ns->zoned;
+    NvmeZonedMig *m = &zd->mig;
+    g_autofree char *who = g_strdup_printf("zoned namespace %u", ns->nsid);
+    g_autofree unsigned long *seen = NULL;
+    NvmeZoneRes r = zd->res;
+    NvmeZoneGeo g;
+    Error *err = NULL;
+    uint32_t nr_imp = 0;
+    int ret = -EINVAL;
+
+    if (!m->loaded) {
+        return nvme_mig_bad_dev(who, "its zone state is not in the stream");
+    }
+    if (!nvme_zns_geometry(&zd->conf, ns->lbasz, &g, &err)) {
+        error_free(err);
+        ret = nvme_mig_bad_dev(who, "its zones do not fit LBA format %u",
+                               ns->lbaf);
+        goto out;
+    }
+    g.nr_zones = nvme_zns_store_nr_zones(ns, &g);
+    if (m->nr_zones != g.nr_zones) {
+        ret = nvme_mig_bad_dev(who, "%u zones, %" PRIu64 " here",
+                               m->nr_zones, g.nr_zones);
+        goto out;
+    }
+    if (m->store_enabled != zd->store.enabled) {
+        ret = nvme_mig_bad_dev(who, "its zone state is kept in the image "
+                               "on one side only (is one image read-only?)");
+        goto out;
+    }
+    r.open = r.active = r.zrwa = 0;
+    for (uint32_t i = 0; i < m->nr_zones; i++) {
+        const char *why = nvme_zns_zone_invalid(zd, &g, i);
+
+        if (why) {
+            ret = nvme_mig_bad_dev(who, "zone %u: %s (state 0x%x, write "
+                                   "pointer %" PRIu64 ", attributes 0x%x)",
+                                   i, why, m->sm[i].state, m->sm[i].wp,
+                                   m->sm[i].attrs);
+            goto out;
+        }
+        r.open += nvme_zsm_is_open(m->sm[i].state);
+        r.active += nvme_zsm_is_active(m->sm[i].state);
+        r.zrwa += !!(m->sm[i].attrs & NVME_ZA_ZRWA_VALID);
+        nr_imp += m->sm[i].state == NVME_ZONE_STATE_IMPLICITLY_OPEN;
+    }
+    seen = bitmap_new(m->nr_zones);
+    for (uint32_t i = 0; i < m->nr_lru; i++) {
+        uint32_t idx = m->lru[i];
+
+        if (idx >= m->nr_zones || test_and_set_bit(idx, seen) ||
+            m->sm[idx].state != NVME_ZONE_STATE_IMPLICITLY_OPEN) {
+            ret = nvme_mig_bad_dev(who, "implicitly open zone list entry "
+                                   "%u: zone %u", i, idx);
+            goto out;
+        }
+    }
+    if (m->nr_lru != nr_imp) {
+        ret = nvme_mig_bad_dev(who, "%u zones implicitly open, %u listed",
+                               nr_imp, m->nr_lru);
+        goto out;
+    }
+    if (m->nr_changed > NVME_CHANGED_ZONES_MAX) {
+        ret = nvme_mig_bad_dev(who, "%u changed zones", m->nr_changed);
+        goto out;
+    }
+    for (uint32_t i = 0; i < m->nr_changed; i++) {
+        if (m->changed[i] % g.zsze || m->changed[i] / g.zsze >= g.nr_zones) {
+            ret = nvme_mig_bad_dev(who, "changed zone %" PRIu64 " is not a "
+                                   "zone", m->changed[i]);
+            goto out;
+        }
+    }
+    if ((r.max_open && r.open > r.max_open) ||
+        (r.max_active && r.active > r.max_active) || r.zrwa > r.max_zrwa) {
+        /* as a start with other limits may leave them (zns-store.c) */
+        warn_report("nvme-ns %u: %u zones open, %u active, %u with a ZRWA: "
+                    "more than zoned.max_open, max_active or numzrwa allow",
+                    ns->nsid, r.open, r.active, r.zrwa);
+    }
+
+    WITH_QEMU_LOCK_GUARD(&zd->res_lock) {
+        QTAILQ_INIT(&zd->imp_open);
+        zd->geo = g;
+        zd->res = r;
+        for (uint32_t i = 0; i < zd->store.nr_slots; i++) {
+            NvmeZone *z = &zd->zones[i];
+
+            z->on_lru = false;
+            z->sm = i < g.nr_zones ? m->sm[i] : (NvmeZoneSm) {
+                .state = NVME_ZONE_STATE_EMPTY, .wp = i * g.zsze,
+            };
+            z->since_ms = i < g.nr_zones ? m->since[i] : 0;
+        }
+        for (uint32_t i = 0; i < m->nr_lru; i++) {
+            NvmeZone *z = &zd->zones[m->lru[i]];
+
+            QTAILQ_INSERT_TAIL(&zd->imp_open, z, lru);
+            z->on_lru = true;
+        }
+        memset(zd->ext, 0, (size_t)zd->store.nr_slots * zd->zdes);
+        memcpy(zd->ext, m->ext, m->ext_len);
+        memcpy(zd->changed, m->changed, sizeof(zd->changed));
+        zd->nr_changed = m->nr_changed;
+        zd->changed_overflow = m->changed_overflow;
+    }
+    ns->nlbas = g.nr_zones * g.zsze;
+    nvme_zns_store_loaded(ns);
+    ret = 0;
+out:
+    nvme_zns_mig_free(m);
+    return ret;
 }

@@ -12,6 +12,7 @@
 
 #include "qemu/thread.h"
 #include "qemu/queue.h"
+#include "migration/vmstate.h"
 #include "system/runstate.h"
 #include "types.h"
 #include "zns-sm.h"
@@ -73,6 +74,26 @@ typedef struct NvmeZnsStore {
     VMChangeStateEntry *vmstate;
 } NvmeZnsStore;
 
+/*
+ * The zone state as a migration stream carries it (zns.c): flat copies
+ * made for a save, and filled by a load until the namespace's post_load
+ * checks and applies them (nvme_zns_post_load).
+ */
+typedef struct NvmeZonedMig {
+    uint32_t nr_zones;
+    NvmeZoneSm *sm;             /* @nr_zones */
+    int64_t *since;             /* @nr_zones: NvmeZone.since_ms */
+    uint32_t ext_len;           /* @nr_zones descriptor extensions */
+    uint8_t *ext;
+    uint32_t nr_lru;
+    uint32_t *lru;              /* implicitly open zones, oldest first */
+    uint64_t changed[NVME_CHANGED_ZONES_MAX];
+    uint32_t nr_changed;
+    bool changed_overflow;
+    bool store_enabled;         /* the state is kept in the image too */
+    bool loaded;                /* a load filled the copies */
+} NvmeZonedMig;
+
 /* The zoned state of a namespace (NvmeNamespace.zoned). */
 typedef struct NvmeZoned {
     NvmeZonedParams conf;       /* as given on the command line */
@@ -89,6 +110,7 @@ typedef struct NvmeZoned {
     bool changed_overflow;
     QEMUTimer *limit_timer;     /* zone-frl, zone-rrl: once a second */
     NvmeZnsStore store;
+    NvmeZonedMig mig;
 } NvmeZoned;
 
 /* A controller's view (NvmeCtrl.zns). */
@@ -145,10 +167,20 @@ uint16_t nvme_zns_write_admit(NvmeRequest *req, uint64_t *slba, uint64_t nlb,
 uint16_t nvme_zns_modify_check(NvmeRequest *req, uint64_t slba,
                                uint64_t nlb);
 
+/*
+ * zns.c: migration.  The zone state is a subsection of the namespace's
+ * vmstate; the namespace's post_load calls nvme_zns_post_load() once
+ * the LBA format is set, and gets 0 or -EINVAL (reported).
+ */
+extern const VMStateDescription nvme_vmstate_ns_zoned;
+int nvme_zns_post_load(NvmeNamespace *ns);
+
 /* zns-store.c: zone state in the image */
 bool nvme_zns_store_open(NvmeNamespace *ns, Error **errp);
 void nvme_zns_store_close(NvmeNamespace *ns);
 void nvme_zns_store_format(NvmeNamespace *ns);
+uint64_t nvme_zns_store_nr_zones(NvmeNamespace *ns, const NvmeZoneGeo *g);
+void nvme_zns_store_loaded(NvmeNamespace *ns);
 void nvme_zns_mark_dirty(NvmeZoned *zd, NvmeZone *z);
 void nvme_zns_writeback(NvmeNamespace *ns, bool fua, void (*cb)(void *, int),
                         void *opaque);

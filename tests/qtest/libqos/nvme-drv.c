@@ -516,6 +516,18 @@ char *nvme_drv_run_state(NvmeDrv *d)
     return st;
 }
 
+void nvme_drv_wait_run_state(NvmeDrv *d, const char *want)
+{
+    g_autofree char *st = nvme_drv_run_state(d);
+
+    for (int i = 0; i < 5000 && strcmp(st, want); i++) {
+        g_free(st);
+        g_usleep(1000);
+        st = nvme_drv_run_state(d);
+    }
+    g_assert_cmpstr(st, ==, want);
+}
+
 /* ---------------------------------------------------------------- */
 /* registers                                                         */
 

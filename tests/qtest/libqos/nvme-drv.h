@@ -217,6 +217,8 @@ void nvme_drv_kill(NvmeDrv *d);
 char *nvme_drv_cmdline(NvmeDrv *d, const char *img);
 /* The VM's run state ("running", "paused", "io-error", ...; g_free it). */
 char *nvme_drv_run_state(NvmeDrv *d);
+/* Wait (up to 5 s) until the run state is @want; fail the test if not. */
+void nvme_drv_wait_run_state(NvmeDrv *d, const char *want);
 
 /* Start, enable with a 32-entry admin queue pair, MSI-X on. */
 NvmeDrv *nvme_drv_start_ready(const char *dev_props);

@@ -1,0 +1,86 @@
+/*
+ * Live migration of the NVMe controller (migration.c): the VM run-state
+ * freeze, the controller's vmstate and the helpers every area's vmstate
+ * uses.  docs/migration.rst has the design.
+ *
+ * The controller's section ("nvme", pci.c) holds the PCI device and
+ * MSI-X; every area of NvmeCtrl adds a subsection, defined next to its
+ * code (an "nvme/<area>" VMStateDescription whose opaque is the NvmeCtrl)
+ * and listed once in nvme_vmstate_areas[] in pci.c.  A subsection
+ * checks every value in its post_load and fails the load with a message
+ * (nvme_mig_bad) rather than accept what the device could not have.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NVME_MIGRATION_H
+#define HW_NVME_MIGRATION_H
+
+#include "migration/vmstate.h"
+#include "system/runstate.h"
+#include "types.h"
+
+/* Controller state (NvmeCtrl.mig). */
+typedef struct NvmeMig {
+    bool vm_stopped;            /* VM stopped: every queue frozen (atomic) */
+    bool save_froze;            /* frozen by a save, not by a VM stop */
+    VMChangeStateEntry *vmstate_change;
+    /* which NSIDs are attached, as the stream carries it (subsys.c) */
+    unsigned long attached[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
+    Error *blocker;             /* an area in use the stream lacks */
+} NvmeMig;
+
+bool nvme_mig_block(NvmeCtrl *n, Error **errp);
+void nvme_mig_unblock(NvmeCtrl *n);
+void nvme_mig_init(NvmeCtrl *n);
+void nvme_mig_cleanup(NvmeCtrl *n);
+void nvme_mig_save_begin(NvmeCtrl *n);
+void nvme_mig_save_end(NvmeCtrl *n);
+
+/*
+ * Context: main loop (a post_load).  Report why incoming state of @n is
+ * refused (on stderr, naming the device) and return the error for the
+ * load: -EINVAL.
+ */
+int nvme_mig_bad(NvmeCtrl *n, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The same for state that is not a controller's (@who names it). */
+int nvme_mig_bad_dev(const char *who, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+/*
+ * A field holding a guest-visible structure as its raw bytes (little
+ * endian already, e.g. error log entries): sent as a buffer.
+ */
+#define NVME_VMSTATE_RAW(_field, _state) {                              \
+    .name = (stringify(_field)),                                        \
+    .size = sizeof_field(_state, _field),                               \
+    .info = &vmstate_info_buffer,                                       \
+    .flags = VMS_BUFFER,                                                \
+    .offset = offsetof(_state, _field),                                 \
+}
+
+/*
+ * A variable array of structs, allocated on load, counted by a uint32_t
+ * field (VMSTATE_STRUCT_VARRAY_ALLOC wants an int32_t).  The count must
+ * be checked by a VMSTATE_VALIDATE before this field.
+ */
+#define NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(_field, _state, _num,    \
+                                                _vmsd, _type) {         \
+    .name = (stringify(_field)),                                        \
+    .vmsd = &(_vmsd),                                                   \
+    .num_offset = vmstate_offset_value(_state, _num, uint32_t),         \
+    .size = sizeof(_type),                                              \
+    .flags = VMS_STRUCT | VMS_VARRAY_UINT32 | VMS_ALLOC | VMS_POINTER,  \
+    .offset = vmstate_offset_pointer(_state, _field, _type),            \
+}
+
+/* A bitmap with a bit per NSID (0..NVME_MAX_NSID). */
+#define NVME_VMSTATE_NSID_MAP(_field, _state) {                         \
+    .name = (stringify(_field)),                                        \
+    .size = NVME_MAX_NSID + 1,                                          \
+    .info = &vmstate_info_bitmap,                                       \
+    .flags = VMS_SINGLE,                                                \
+    .offset = offsetof(_state, _field),                                 \
+}
+
+#endif /* HW_NVME_MIGRATION_H */
