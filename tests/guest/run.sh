@@ -18,6 +18,13 @@
 # runner send COMMAND (one line of QMP JSON) to QEMU's QMP socket once the
 # guest prints MARKER (tests/guest/qmp-send.py; replies in
 # LOG_DIR/BOOT.qmp.log), e.g. to qom-set a device property during the boot.
+# Lines "# host-migrate-at: MARKER [MODE]" (any number, in order) make the
+# runner live-migrate the VM to a fresh QEMU (same command line plus
+# -incoming) once the guest prints MARKER: A to B to C...  MODE is live
+# (precopy, the default), postcopy or paused (stop, migrate, cont); each
+# hop adds a check host-migrate-N with its downtime (tests/guest/
+# migrate.py; figures in LOG_DIR/BOOT.mig.log).  The console logs of all
+# QEMUs are joined into LOG_DIR/BOOT.log.
 # A line "# guest-append: ARGS" adds ARGS to that boot's kernel command line
 # (e.g. "nvme_core.multipath=N"; NAME.param= reaches the module NAME).
 # A line "# qemu-args: ARGS" replaces the default -drive/-device nvme pair
@@ -255,6 +262,75 @@ run_boot() {
     check_trace "$name"
 }
 
+# alive PID: whether that QEMU still runs.
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# mig_wait_marker MARKER PID DEADLINE LOGS...: wait until the joined LOGS
+# show MARKER; fails if QEMU PID exits or the deadline (epoch s) passes.
+mig_wait_marker() {
+    local marker=$1 pid=$2 deadline=$3; shift 3
+    until cat "$@" 2>/dev/null | tr -d '\r' | grep -aqF -- "$marker"; do
+        alive "$pid" && [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# run_migrating NAME ACCEL IMG: a boot with host-migrate-at directives.
+# Generation G of QEMU has QMP socket NAME.qmpG and console log NAME.G.log;
+# each hop starts G+1 with -incoming defer and migrates G to it.
+run_migrating() {
+    local name=$1 accel=$2 img=$3 g=0 pid marker mode rc=0 res t0 hop=0
+    local deadline=$(( $(date +%s) + BOOT_TIMEOUT )) logs=() cmd=()
+    mapfile -t cmd < <(qemu_cmd "$accel" "$name" "$img")
+    : > "$LOG_DIR/$name.mig.log"
+    t0=$(date +%s.%N)
+    logs=("$LOG_DIR/$name.0.log")
+    "${cmd[@]}" -qmp "unix:$tmp/$name.qmp0,server=on,wait=off" \
+        < /dev/null > "${logs[0]}" 2>&1 &
+    pid=$!
+    while read -r marker mode; do
+        hop=$((hop + 1))
+        if ! mig_wait_marker "$marker" "$pid" "$deadline" "${logs[@]}"; then
+            say "  FAIL host-migrate-$hop: the guest never printed $marker"
+            failed=$((failed + 1))
+            break
+        fi
+        logs+=("$LOG_DIR/$name.$((g + 1)).log")
+        "${cmd[@]}" -qmp "unix:$tmp/$name.qmp$((g + 1)),server=on,wait=off" \
+            -incoming defer < /dev/null > "${logs[g + 1]}" 2>&1 &
+        local next=$!
+        if res=$(python3 "$here/migrate.py" "$tmp/$name.qmp$g" \
+                 "$tmp/$name.qmp$((g + 1))" "unix:$tmp/$name.mig$g" \
+                 "${mode:-live}"); then
+            say "  PASS host-migrate-$hop (${mode:-live}: $res)"
+            passed=$((passed + 1))
+            wait "$pid" 2>/dev/null || true
+            pid=$next g=$((g + 1))
+        else
+            say "  FAIL host-migrate-$hop (${mode:-live}): $res"
+            failed=$((failed + 1))
+            kill -KILL "$next" 2>/dev/null || true
+            wait "$next" 2>/dev/null || true
+            break
+        fi
+        echo "$hop $res" >> "$LOG_DIR/$name.mig.log"
+    done < <(directives "$name" host-migrate-at)
+    while alive "$pid" && [ "$(date +%s)" -lt "$deadline" ]; do
+        sleep 0.5
+    done
+    if alive "$pid"; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true
+        rc=124
+    else
+        wait "$pid" 2>/dev/null || rc=$?
+    fi
+    cat "${logs[@]}" > "$LOG_DIR/$name.log"
+    say "boot $name: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s wall," \
+        "$g migration(s), log $LOG_DIR/$name.log"
+    report "$name" "$LOG_DIR/$name.log" "$rc"
+}
+
 new_image() { rm -f "$1"; truncate -s "${DISK_MB}M" "$1"; }
 
 check_qemu() {
@@ -286,7 +362,11 @@ main() {
         # the previous boot left; every other boot gets a fresh one.
         { [ "$name" = persist ] || [ -n "$(directive "$name" reuse-image)" ]; } &&
             [ -f "$img" ] || new_image "$img"
-        run_boot "$name" "$accel" "$img"
+        if [ -n "$(directive "$name" host-migrate-at)" ]; then
+            run_migrating "$name" "$accel" "$img"
+        else
+            run_boot "$name" "$accel" "$img"
+        fi
     done
     say "total $((SECONDS - start))s"
     say "$passed passed, $failed failed"
