@@ -10,6 +10,9 @@ Result lines (written by bench.sh):
   L DEV REP phase=... key=value...         load generator phase
   C DEV noop=0|1 cmds=N ir=N               callgrind total instructions
   M KEY VALUE...                           machine notes (load average)
+  MIG DEV REP HOP downtime=MS total=MS setup=MS   one live migration hop
+  MIGFAIL DEV REP HOP ERROR...             a migration that did not complete
+  G mig migrate DEV REP key=value...       the fio load running across them
 Devices: ours (a), oursio (a': ours with an iothread), upstream (b),
 virtio (c).  Values of repeated rounds
 are averaged; "spread" is (max - min) / mean of IOPS over the rounds.
@@ -123,6 +126,9 @@ def main():
     scaling = defaultdict(lambda: defaultdict(list))  # (iothreads, queues, phase) -> key -> [values]
     notes = {}
     errors = []
+    mig = defaultdict(lambda: defaultdict(list))     # dev -> key -> [values]
+    migfail = {}                                     # dev -> error
+    migload = defaultdict(list)                      # dev -> [(iops, err)]
     with open(sys.argv[1]) as f:
         for line in f:
             w = line.split()
@@ -130,6 +136,14 @@ def main():
                 continue
             if w[0] == "A":
                 accel[w[1]] = w[2]
+            elif w[0] == "MIG":
+                for k, v in kv(w[4:]).items():
+                    mig[w[1]][k].append(num(v))
+            elif w[0] == "MIGFAIL":
+                migfail[w[1]] = " ".join(w[4:])
+            elif w[0] == "G" and w[1] == "mig":
+                vals = kv(w[5:])
+                migload[w[3]].append((num(vals.get("iops")), vals.get("err")))
             elif w[0] == "G":
                 backend, spec, dev = w[1], w[2], w[3]
                 vals = kv(w[5:])
@@ -279,6 +293,38 @@ def main():
             one = mean(scaling.get((1, 1, ph), {}).get("cmds_per_s", []))
             p(f"{k}x{q:<5} {ph:<12} {fmt(rate, 0, 10)} {fmt(mean(v['cmds_per_cpu_s']), 0, 11)} "
               f"{fmt_ratio(ratio(rate, one), 8)}")
+        p("")
+
+    # ---- live migration
+    if mig or migfail:
+        p("Live migration under fio (4k randrw QD32, numjobs = 2 vCPUs, raw image on tmpfs), each")
+        p("hop to a fresh QEMU on this host; query-migrate's downtime and total time, ms:")
+        p(f"{'device':<15} {'hops':>4} {'downtime':>9} {'max':>6} {'total':>8} {'max':>6} {'fio IOPS':>9}"
+          f" {'down-c':>7} {'total-c':>8}")
+        c = mig.get("virtio", {})
+        for dev in DEVS:
+            m = mig.get(dev)
+            if not m:
+                if dev in migfail:
+                    p(f"{LABEL[dev]:<15} {'refused' if dev == 'upstream' else 'FAILED'}: {migfail[dev]}")
+                    if dev != "upstream":
+                        errors.append(f"migration {dev}: {migfail[dev]}")
+                continue
+            down, total = mean(m["downtime"]), mean(m["total"])
+            load = [i for i, e in migload.get(dev, []) if e == "0"]
+            bad = [e for i, e in migload.get(dev, []) if e != "0"]
+            line = (f"{LABEL[dev]:<15} {len(m['downtime']):>4} {fmt(down, 0, 9)} {fmt(max(m['downtime']), 0, 6)}"
+                    f" {fmt(total, 0, 8)} {fmt(max(m['total']), 0, 6)} {fmt(mean(load), 0, 9)}")
+            if dev != "virtio" and c:
+                cd, ct = mean(c["downtime"]), mean(c["total"])
+                line += (f" {'-' if down is None or cd is None else f'{down - cd:+.0f}':>7}"
+                         f" {'-' if total is None or ct is None else f'{total - ct:+.0f}':>8}")
+            p(line)
+            if dev in migfail:
+                errors.append(f"migration {dev}: {migfail[dev]}")
+            for e in bad:
+                errors.append(f"migration {dev}: fio err={e}")
+        p("(down-c, total-c: what the device adds over virtio-blk, in ms, same run)")
         p("")
 
     # ---- goals

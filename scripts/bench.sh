@@ -22,15 +22,22 @@
 #      queue pairs dealt out over iothreads, K iothreads x Q pairs for each
 #      of BENCH_SCALING (default "1:1 2:2 2:4"), batch and QD32 reads:
 #      commands per wall second, and per CPU second of the QEMU process.
-#   4. scripts/bench-report.py prints the table, the ratios to (b) and (c)
+#   4. Live migration (part "migrate", runnable alone: BENCH_PARTS=migrate):
+#      the guest runs fio 4k random read/write at QD32 on the tmpfs image
+#      while the host migrates the VM to a fresh QEMU BENCH_MIG_HOPS times
+#      (A to B to C ...) for (a), (a') and (c); query-migrate's downtime
+#      and total time per hop.  Upstream's nvme is tried once: it refuses.
+#   5. scripts/bench-report.py prints the table, the ratios to (b) and (c)
 #      and the goals of the performance issue; from the callgrind files it
 #      also counts the mutex acquisitions per command (all of them, and
 #      those taken by hw/nvme) and lists where the instructions go.
 #
 # Env: BENCH_QUICK=1 (about 3 min instead of about 12), BENCH_REPEATS,
 # BENCH_TIME / BENCH_RAMP (fio seconds measured / warm-up per job),
-# BENCH_PARTS="loadgen zoned callgrind scaling guest" (subset), BENCH_SCALING,
-# BENCH_BACKENDS="null file",
+# BENCH_PARTS="loadgen zoned callgrind scaling guest migrate" (subset),
+# BENCH_SCALING, BENCH_BACKENDS="null file",
+# BENCH_MIG_HOPS (migrations per boot), BENCH_MIG_DEVICES ("ours oursio
+# virtio upstream"),
 # BENCH_DEVICES="ours oursio upstream virtio", BENCH_JOBS (RW:BS:QD:ENGINE,...),
 # ACCEL=kvm|tcg (skips the KVM probe), QEMU (our build), UPSTREAM_QEMU
 # (/usr/bin/qemu-system-x86_64), BENCH_OUT (results folder), BENCH_OURS_PROPS
@@ -55,8 +62,12 @@ else
     : "${BENCH_LOADGEN_SECONDS:=2}" "${BENCH_CALLGRIND_CMDS:=40000}"
     : "${BENCH_JOBS:=randread:4k:1:libaio,randwrite:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:libaio,randread:4k:1:io_uring,randwrite:4k:1:io_uring,randread:4k:32:io_uring,randwrite:4k:32:io_uring,read:128k:16:libaio}"
 fi
-BENCH_PARTS=${BENCH_PARTS:-loadgen zoned callgrind scaling guest}
+BENCH_PARTS=${BENCH_PARTS:-loadgen zoned callgrind scaling guest migrate}
 BENCH_SCALING=${BENCH_SCALING:-1:1 2:2 2:4}
+BENCH_MIG_HOPS=${BENCH_MIG_HOPS:-$([ -n "${BENCH_QUICK:-}" ] && echo 2 || echo 4)}
+BENCH_MIG_DEVICES=${BENCH_MIG_DEVICES:-ours oursio virtio upstream}
+# the guest's fio outlasts the hops (about 6 s each under TCG)
+BENCH_MIG_SECONDS=$(( 15 + 8 * BENCH_MIG_HOPS ))
 BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
 BENCH_DEVICES=${BENCH_DEVICES:-ours oursio upstream virtio}
 LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
@@ -226,7 +237,7 @@ guest_cmd() {
     local dev=$1 backend=$2 accel=$ACCEL_OURS bin=$QEMU_RUN bdev=nvme0n1 append
     [ "$dev" = upstream ] && { bin=$UPSTREAM_QEMU; accel=$ACCEL_UPSTREAM; }
     append="console=ttyS0 loglevel=4 panic=-1 nvmetest=bench benchjobs=$BENCH_JOBS"
-    append="$append benchtime=$BENCH_TIME benchramp=$BENCH_RAMP"
+    append="$append benchtime=$BENCH_TIME benchramp=$BENCH_RAMP ${BENCH_APPEND:-}"
     printf '%s\n' "$bin" -machine q35 -accel "$accel" -m 1G -smp 2 -nographic -no-reboot \
         -nic none -L /usr/share/seabios -L /usr/share/qemu \
         -kernel "$GUEST/vmlinux" -initrd "$tmp/initrd.gz"
@@ -328,6 +339,84 @@ run_guest() {
     done
 }
 
+# ---------------------------------------------------------------- migrate
+
+# mig_until PATTERN PID DEADLINE LOGS...: wait until the joined console
+# LOGS show PATTERN, while QEMU PID runs and before DEADLINE (epoch s).
+mig_until() {
+    local pat=$1 pid=$2 deadline=$3; shift 3
+    until cat "$@" 2>/dev/null | tr -d '\r' | grep -aq -- "$pat"; do
+        kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# mig_field JSON KEY: a value of migrate.py's result line.
+mig_field() {
+    python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"
+}
+
+# mig_boot DEV REP: boot DEV on the image with the fio load, migrate it
+# BENCH_MIG_HOPS times once the load runs, record each hop's figures.
+mig_boot() {
+    local dev=$1 rep=$2 g=0 pid next hop res cmd=() logs=()
+    local deadline=$(( $(date +%s) + BOOT_TIMEOUT + BENCH_MIG_SECONDS ))
+    mapfile -t cmd < <(BENCH_APPEND="benchmig=$BENCH_MIG_SECONDS" guest_cmd "$dev" file)
+    logs=("$BENCH_OUT/mig-$dev-$rep.0.log")
+    "${cmd[@]}" -qmp "unix:$tmp/mig.qmp0,server=on,wait=off" < /dev/null > "${logs[0]}" 2>&1 &
+    pid=$!
+    qpid=$pid
+    if ! mig_until BENCH-MIG-READY "$pid" "$deadline" "${logs[@]}"; then
+        say "  $dev #$rep: the guest load never started; see ${logs[0]}"
+        kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; qpid=
+        return
+    fi
+    for hop in $(seq 1 "$BENCH_MIG_HOPS"); do
+        sleep 2
+        logs+=("$BENCH_OUT/mig-$dev-$rep.$((g + 1)).log")
+        "${cmd[@]}" -qmp "unix:$tmp/mig.qmp$((g + 1)),server=on,wait=off" -incoming defer \
+            < /dev/null > "${logs[g + 1]}" 2>&1 &
+        next=$!
+        if res=$(python3 "$repo/tests/guest/migrate.py" "$tmp/mig.qmp$g" \
+                 "$tmp/mig.qmp$((g + 1))" "unix:$tmp/mig.sock$g" live); then
+            say "MIG $dev $rep $hop downtime=$(mig_field "$res" downtime)" \
+                "total=$(mig_field "$res" total-time) setup=$(mig_field "$res" setup-time)" >> "$results"
+            say "    $dev #$rep hop $hop: downtime $(mig_field "$res" downtime) ms," \
+                "total $(mig_field "$res" total-time) ms"
+            wait "$pid" 2>/dev/null || true
+            pid=$next qpid=$next g=$((g + 1))
+        else
+            say "MIGFAIL $dev $rep $hop $(mig_field "$res" error)" >> "$results"
+            say "    $dev #$rep hop $hop: $(mig_field "$res" status): $(mig_field "$res" error)"
+            kill -9 "$next" 2>/dev/null || true; wait "$next" 2>/dev/null || true
+            break
+        fi
+    done
+    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    qpid=
+    cat "${logs[@]}" | tr -d '\r' | sed -n 's/^BENCH-RESULT migrate /G mig migrate '"$dev $rep"' /p' >> "$results"
+}
+
+run_migrate() {
+    local r dev
+    "$here/build-guest.sh" > /dev/null
+    pack_initrd
+    ACCEL_OURS=$(pick_accel "$QEMU")
+    ACCEL_UPSTREAM=$(pick_accel "$UPSTREAM_QEMU")
+    rm -f "$img"
+    fallocate -l "${IMG_MB}M" "$img" 2>/dev/null || truncate -s "${IMG_MB}M" "$img"
+    for r in $(seq 1 "$BENCH_REPEATS"); do
+        say "== live migration under fio QD32, $BENCH_MIG_HOPS hops, round $r/$BENCH_REPEATS (load $(load))"
+        for dev in $BENCH_MIG_DEVICES; do
+            [ "$dev" = upstream ] && [ "$r" -gt 1 ] && continue
+            mig_boot "$dev" "$r"
+        done
+    done
+    rm -f "$img"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -359,6 +448,7 @@ main() {
     has_part callgrind && run_callgrind
     has_part scaling && run_scaling
     has_part guest && run_guest
+    has_part migrate && run_migrate
     say "M load_end $(load)" >> "$results"
     say "M elapsed $((SECONDS - start))" >> "$results"
     say

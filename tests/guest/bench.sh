@@ -7,6 +7,11 @@
 # Kernel parameters: benchdev=nvme0n1|vda, benchjobs=SPEC[,SPEC...] with
 # SPEC = RW:BS:QD:ENGINE (e.g. randread:4k:32:io_uring), benchtime=SECONDS
 # measured after benchramp=SECONDS of warm-up.  numjobs = guest CPUs.
+# With benchmig=SECONDS (the migration part) it runs one job instead, 4k
+# random read/write at QD32 for that long, and prints
+#   BENCH-MIG-READY                      once the job runs (the host then
+#                                        migrates the VM, hop after hop)
+#   BENCH-RESULT migrate iops=N ... err=N  when it ends.
 . /tests/lib.sh
 
 DEV=/dev/$(arg benchdev nvme0n1)
@@ -42,6 +47,18 @@ if [ ! -b "$DEV" ]; then
 fi
 echo "BENCH-INFO dev=$DEV cpus=$NJ kernel=$(uname -r) sched=$(cat /sys/block/${DEV#/dev/}/queue/scheduler 2>/dev/null | tr ' ' _)" \
      "hwq=$(ls /sys/block/${DEV#/dev/}/mq 2>/dev/null | wc -l) disks=$(ls /sys/class/block | tr '\n' ,)"
+MIG=$(arg benchmig 0)
+if [ "$MIG" != 0 ]; then
+    fio --name=bench --filename="$DEV" --direct=1 --rw=randrw --bs=4k \
+        --iodepth=32 --ioengine=libaio --numjobs="$NJ" --group_reporting \
+        --time_based --runtime="$MIG" --norandommap --randrepeat=0 \
+        --output-format=terse --terse-version=3 > /tmp/fio-mig.log 2>&1 &
+    sleep 1
+    echo "BENCH-MIG-READY"
+    wait
+    result migrate 6 /tmp/fio-mig.log
+    JOBS=
+fi
 for spec in $(echo "$JOBS" | tr ',' ' '); do
     IFS=: read -r rw bs qd engine <<EOF
 $spec
