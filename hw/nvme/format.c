@@ -34,6 +34,7 @@
 #include "iothread.h"
 #include "ns.h"
 #include "pi.h"
+#include "pool.h"
 #include "queue.h"
 #include "selftest.h"
 #include "subsys.h"
@@ -278,6 +279,7 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         if (ns->zoned) {
             nvme_zns_format(ns);        /* zns.c: every zone Empty */
         }
+        nvme_pool_changed(ns->subsys);  /* a created one's format is kept */
     }
     job = g_new0(NvmeFormatJob, 1);
     job->req = req;

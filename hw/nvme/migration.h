@@ -74,13 +74,17 @@ int nvme_mig_bad_dev(const char *who, const char *fmt, ...)
     .offset = vmstate_offset_pointer(_state, _field, _type),            \
 }
 
-/* A bitmap with a bit per NSID (0..NVME_MAX_NSID). */
-#define NVME_VMSTATE_NSID_MAP(_field, _state) {                         \
+/* A bitmap of @_bits bits (an unsigned long array). */
+#define NVME_VMSTATE_BITMAP(_field, _state, _bits) {                    \
     .name = (stringify(_field)),                                        \
-    .size = NVME_MAX_NSID + 1,                                          \
+    .size = (_bits),                                                    \
     .info = &vmstate_info_bitmap,                                       \
     .flags = VMS_SINGLE,                                                \
     .offset = offsetof(_state, _field),                                 \
 }
+
+/* A bitmap with a bit per NSID (0..NVME_MAX_NSID). */
+#define NVME_VMSTATE_NSID_MAP(_field, _state)                           \
+    NVME_VMSTATE_BITMAP(_field, _state, NVME_MAX_NSID + 1)
 
 #endif /* HW_NVME_MIGRATION_H */

@@ -2,7 +2,9 @@
  * The namespaces of a subsystem's capacity pool: the nvme-subsys device's
  * migration state, which carries the namespaces Namespace Management
  * created (identity, size, format, marks, reservations, attachments) and
- * the endurance group's counters.
+ * the endurance group's counters; and the pool's state file
+ * (<pool>/nvme-pool.state), the same records kept on disk, which brings
+ * them back when QEMU starts again.
  *
  * The pool directory is storage both sides share, like any drive: the
  * destination opens the images the source created (inactive until the
@@ -16,6 +18,11 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "io/channel-buffer.h"
+#include "qemu/crc32c.h"
+#include "migration/qemu-file.h"
+#include "system/runstate.h"
 #include "qemu/coroutine.h"
 #include "qemu/main-loop.h"
 #include "block/aio.h"
@@ -25,6 +32,7 @@
 #include "migration.h"
 #include "ns.h"
 #include "pool.h"
+#include "resv.h"
 #include "subsys.h"
 #include "types.h"
 #include "unc.h"
@@ -44,7 +52,7 @@ static const VMStateDescription nvme_vmstate_pool_ns = {
     .pre_load = nvme_pool_ns_pre_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(bytes, NvmePoolNsMig),
-        VMSTATE_UINT32(ctrls, NvmePoolNsMig),
+        NVME_VMSTATE_BITMAP(ctrls, NvmePoolNsMig, NVME_SUBSYS_MAX_CTRLS),
         VMSTATE_UINT32(ns.nsid, NvmePoolNsMig),
         VMSTATE_BOOL(ns.shared, NvmePoolNsMig),
         VMSTATE_UINT8_ARRAY(ns.uuid.data, NvmePoolNsMig, 16),
@@ -57,14 +65,29 @@ static const VMStateDescription nvme_vmstate_pool_ns = {
     },
 };
 
-/* Context: main loop.  Record every created namespace of @s. */
-static int nvme_subsys_pre_save(void *opaque)
+/* Context: main loop.  Drop the records (and the lists they own). */
+static void nvme_pool_records_free(NvmeSubsys *s)
 {
-    NvmeSubsys *s = &((NvmeSubsysDevice *)opaque)->s;
-
+    for (uint32_t i = 0; s->pool.mig && i < s->pool.nr_mig; i++) {
+        g_free(s->pool.mig[i].ns.unc.r);
+        g_free(s->pool.mig[i].ns.media.r);
+    }
     g_free(s->pool.mig);
-    s->pool.mig = g_new0(NvmePoolNsMig, NVME_MAX_NSID);
+    s->pool.mig = NULL;
     s->pool.nr_mig = 0;
+}
+
+/*
+ * Context: main loop.  Record every created namespace of @s: a shallow
+ * copy of the namespace, for saving only, with copies of its lists (I/O
+ * queues may change them meanwhile: unc.c).  For a restart (@restart),
+ * the state a power cycle ends is left out: reservations (a created
+ * namespace has no Persist Through Power Loss).
+ */
+static void nvme_pool_records(NvmeSubsys *s, bool restart)
+{
+    nvme_pool_records_free(s);
+    s->pool.mig = g_new0(NvmePoolNsMig, NVME_MAX_NSID);
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
         NvmePoolNsMig *m = &s->pool.mig[s->pool.nr_mig];
 
@@ -72,31 +95,55 @@ static int nvme_subsys_pre_save(void *opaque)
             continue;
         }
         m->bytes = s->pool.created[nsid];
-        m->ns = *s->ns[nsid];       /* a shallow copy, for saving only */
+        m->ns = *s->ns[nsid];
+        nvme_unc_copy(s->ns[nsid], &m->ns.unc, &m->ns.media);
+        if (restart) {
+            m->ns.resv = (NvmeResv) { 0 };
+        }
         for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
             if (s->ctrls[i] && nvme_ns(s->ctrls[i], nsid)) {
-                m->ctrls |= 1u << i;
+                set_bit(i, m->ctrls);
             }
         }
         s->pool.nr_mig++;
     }
+}
+
+static int nvme_subsys_pre_save(void *opaque)
+{
+    nvme_pool_records(&((NvmeSubsysDevice *)opaque)->s, false);
     return 0;
 }
 
 static int nvme_subsys_post_save(void *opaque)
 {
-    NvmeSubsys *s = &((NvmeSubsysDevice *)opaque)->s;
-
-    g_free(s->pool.mig);
-    s->pool.mig = NULL;
-    s->pool.nr_mig = 0;
+    nvme_pool_records_free(&((NvmeSubsysDevice *)opaque)->s);
     return 0;
 }
 
-static bool nvme_subsys_nr_ok(void *opaque, int version_id)
+static bool nvme_pool_nr_ok(void *opaque, int version_id)
 {
-    return ((NvmeSubsysDevice *)opaque)->s.pool.nr_mig <= NVME_MAX_NSID;
+    return ((NvmeSubsys *)opaque)->pool.nr_mig <= NVME_MAX_NSID;
 }
+
+/*
+ * The created namespaces of a subsystem: in its migration section, and
+ * in the pool's state file.
+ */
+static const VMStateDescription nvme_vmstate_pool_records = {
+    .name = "nvme-pool",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(pool.nr_mig, NvmeSubsys),
+        VMSTATE_VALIDATE("created namespaces within 256", nvme_pool_nr_ok),
+        NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(pool.mig, NvmeSubsys,
+                                                pool.nr_mig,
+                                                nvme_vmstate_pool_ns,
+                                                NvmePoolNsMig),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 /* Check the records against the pool and the NSIDs nvme-ns devices hold. */
 static int nvme_pool_check(NvmeSubsys *s, const char *who)
@@ -124,7 +171,8 @@ static int nvme_pool_check(NvmeSubsys *s, const char *who)
         if ((m->ns.conf_lbads != 9 && m->ns.conf_lbads != 12) || !m->bytes ||
             m->bytes & ((1u << m->ns.conf_lbads) - 1) ||
             m->bytes > s->pool.size - used || (m->ns.shared && !s->multi) ||
-            (m->ctrls && !m->ns.shared && (m->ctrls & (m->ctrls - 1)))) {
+            (!m->ns.shared &&
+             bitmap_count_one(m->ctrls, NVME_SUBSYS_MAX_CTRLS) > 1)) {
             return nvme_mig_bad_dev(who, "created namespace %u: size %" PRIu64
                                     ", block size 2^%u, sharing or "
                                     "attachments invalid", nsid, m->bytes,
@@ -216,7 +264,7 @@ static int nvme_pool_adopt(NvmeSubsys *s, NvmePoolNsMig *m, const char *who)
     }
     for (int i = 0; i < NVME_SUBSYS_MAX_CTRLS; i++) {
         /* no queue runs (the VM is stopped, loading): no fence */
-        if (s->ctrls[i] && (m->ctrls & (1u << i))) {
+        if (s->ctrls[i] && test_bit(i, m->ctrls)) {
             qatomic_set(&s->ctrls[i]->ns[nsid], ns);
         } else if (s->ctrls[i] && s->ctrls[i]->ns[nsid] == ns) {
             qatomic_set(&s->ctrls[i]->ns[nsid], NULL);
@@ -258,13 +306,7 @@ static int nvme_subsys_post_load(void *opaque, int version_id)
     for (uint32_t i = 0; !ret && i < s->pool.nr_mig; i++) {
         ret = nvme_pool_adopt(s, &s->pool.mig[i], who);
     }
-    for (uint32_t i = 0; i < s->pool.nr_mig; i++) {
-        g_free(s->pool.mig[i].ns.unc.r);      /* left when refused */
-        g_free(s->pool.mig[i].ns.media.r);
-    }
-    g_free(s->pool.mig);
-    s->pool.mig = NULL;
-    s->pool.nr_mig = 0;
+    nvme_pool_records_free(s);          /* lists left when refused */
     return ret;
 }
 
@@ -278,12 +320,172 @@ const VMStateDescription nvme_vmstate_subsys = {
     .fields = (const VMStateField[]) {
         VMSTATE_STRUCT(s, NvmeSubsysDevice, 1, nvme_vmstate_subsys_endgrp,
                        NvmeSubsys),
-        VMSTATE_UINT32(s.pool.nr_mig, NvmeSubsysDevice),
-        VMSTATE_VALIDATE("created namespaces within 256", nvme_subsys_nr_ok),
-        NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(s.pool.mig, NvmeSubsysDevice,
-                                                s.pool.nr_mig,
-                                                nvme_vmstate_pool_ns,
-                                                NvmePoolNsMig),
+        VMSTATE_STRUCT(s, NvmeSubsysDevice, 1, nvme_vmstate_pool_records,
+                       NvmeSubsys),
         VMSTATE_END_OF_LIST()
     },
 };
+
+/* ---- the pool's state file: created namespaces across restarts ---- */
+
+/*
+ * <pool>/nvme-pool.state: the magic, the records as the stream holds them
+ * (nvme_vmstate_pool_records, version 1), an end byte (a subsection test
+ * looks one byte past the records), then the CRC-32C of what lies between
+ * the magic and it (little endian): a damaged file is refused before its
+ * contents are looked at.
+ */
+#define NVME_POOL_STATE     "nvme-pool.state"
+#define NVME_POOL_END       0xee
+
+static const char nvme_pool_magic[16] = "QEMU nvme pool\n";
+
+static char *nvme_pool_state_path(NvmeSubsys *s)
+{
+    return g_build_filename(s->pool.dir, NVME_POOL_STATE, NULL);
+}
+
+/*
+ * Context: main loop (bottom half).  Write the state file anew
+ * (g_file_set_contents: a temporary file renamed over it, so a crash
+ * leaves the old file or the new one).  A failure is reported; the next
+ * change tries again.
+ */
+static void nvme_pool_save_bh(void *opaque)
+{
+    NvmeSubsys *s = opaque;
+    g_autofree char *path = nvme_pool_state_path(s);
+    QIOChannelBuffer *bioc = qio_channel_buffer_new(4096);
+    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    g_autofree uint8_t *buf = NULL;
+    Error *err = NULL;
+    size_t len;
+    int ret;
+
+    nvme_pool_records(s, true);
+    ret = vmstate_save_state(f, &nvme_vmstate_pool_records, s, NULL);
+    nvme_pool_records_free(s);
+    qemu_put_byte(f, NVME_POOL_END);
+    if (ret < 0 || qemu_fflush(f) < 0) {
+        warn_report("nvme-subsys: cannot describe the pool's namespaces");
+        qemu_fclose(f);
+        object_unref(OBJECT(bioc));
+        return;
+    }
+    len = sizeof(nvme_pool_magic) + bioc->usage + 4;
+    buf = g_malloc(len);
+    memcpy(buf, nvme_pool_magic, sizeof(nvme_pool_magic));
+    memcpy(buf + sizeof(nvme_pool_magic), bioc->data, bioc->usage);
+    stl_le_p(buf + len - 4, crc32c(0xffffffff, bioc->data, bioc->usage));
+    qemu_fclose(f);                     /* closing frees the buffer */
+    object_unref(OBJECT(bioc));
+    if (!g_file_set_contents(path, (char *)buf, len, NULL)) {
+        error_setg(&err, "cannot write '%s'", path);
+        warn_report_err(err);
+        return;
+    }
+    trace_nvme_pool_saved(path);
+}
+
+/*
+ * Context: any.  A created namespace of @s changed in a way a power cycle
+ * keeps (created, deleted, attached, detached, formatted, its marks): the
+ * main loop writes the state file soon.
+ */
+void nvme_pool_changed(NvmeSubsys *s)
+{
+    if (s && s->pool.save_bh) {
+        qemu_bh_schedule(s->pool.save_bh);
+    }
+}
+
+/* Context: main loop.  Load the records of state file @buf. */
+static bool nvme_pool_parse(NvmeSubsys *s, const char *path,
+                            const uint8_t *buf, size_t len, Error **errp)
+{
+    size_t hdr = sizeof(nvme_pool_magic);
+    QIOChannelBuffer *bioc;
+    QEMUFile *f;
+    int ret;
+
+    if (len < hdr || memcmp(buf, nvme_pool_magic, hdr)) {
+        error_setg(errp, "nvme-subsys: '%s' is not a pool state file", path);
+        return false;
+    }
+    if (len < hdr + 4 ||
+        ldl_le_p(buf + len - 4) != crc32c(0xffffffff, buf + hdr,
+                                          len - hdr - 4)) {
+        error_setg(errp, "nvme-subsys: pool state file '%s' is damaged or "
+                   "of another version", path);
+        return false;
+    }
+    bioc = qio_channel_buffer_new(len - hdr - 4);
+    memcpy(bioc->data, buf + hdr, len - hdr - 4);
+    bioc->usage = len - hdr - 4;
+    f = qemu_file_new_input(QIO_CHANNEL(bioc));
+    object_unref(OBJECT(bioc));
+    ret = vmstate_load_state(f, &nvme_vmstate_pool_records, s, 1);
+    if (ret >= 0 && qemu_get_byte(f) == NVME_POOL_END) {
+        qemu_get_byte(f);               /* nothing may follow */
+        ret = qemu_file_get_error(f) ? 0 : -EINVAL;
+    } else {
+        ret = -EINVAL;
+    }
+    qemu_fclose(f);
+    if (ret < 0) {
+        nvme_pool_records_free(s);
+        error_setg(errp, "nvme-subsys: pool state file '%s' is damaged or "
+                   "of another version", path);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Context: main loop (nvme-subsys realize).  The namespaces of the state
+ * file come back on their images, with their identifiers, format and
+ * marks; the controllers listed attach them when they join
+ * (nvme_subsys_add_ctrl).  No file: a pool used for the first time.  An
+ * incoming migration brings the namespaces in its stream instead.  A file
+ * that is not a pool state file, damaged, or listing what the pool cannot
+ * hold (nvme_pool_check, the images) fails the start.
+ */
+bool nvme_pool_start(NvmeSubsys *s, const char *who, Error **errp)
+{
+    g_autofree char *path = NULL;
+    g_autofree gchar *buf = NULL;
+    GError *gerr = NULL;
+    gsize len;
+    int ret = 0;
+
+    if (!s->pool.dir) {
+        return true;
+    }
+    s->pool.save_bh = qemu_bh_new(nvme_pool_save_bh, s);
+    path = nvme_pool_state_path(s);
+    if (runstate_check(RUN_STATE_INMIGRATE) ||
+        !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        return true;
+    }
+    if (!g_file_get_contents(path, &buf, &len, &gerr)) {
+        error_setg(errp, "nvme-subsys: %s", gerr->message);
+        g_error_free(gerr);
+        return false;
+    }
+    if (!nvme_pool_parse(s, path, (uint8_t *)buf, len, errp)) {
+        return false;
+    }
+    ret = nvme_pool_check(s, who);
+    for (uint32_t i = 0; !ret && i < s->pool.nr_mig; i++) {
+        bitmap_copy(s->pool.attach[s->pool.mig[i].ns.nsid],
+                    s->pool.mig[i].ctrls, NVME_SUBSYS_MAX_CTRLS);
+        ret = nvme_pool_adopt(s, &s->pool.mig[i], who);
+    }
+    nvme_pool_records_free(s);
+    if (ret) {
+        error_setg(errp, "nvme-subsys: pool state file '%s' refused",
+                   path);
+        return false;
+    }
+    return true;
+}

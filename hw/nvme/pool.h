@@ -10,7 +10,9 @@
 #define HW_NVME_POOL_H
 
 #include "migration/vmstate.h"
+#include "qemu/bitops.h"
 #include "ns.h"
+#include "subsys.h"
 
 /*
  * A created namespace as the stream (and the pool's state file) holds it:
@@ -19,9 +21,12 @@
  */
 typedef struct NvmePoolNsMig {
     uint64_t bytes;
-    uint32_t ctrls;             /* bit per controller id */
+    unsigned long ctrls[BITS_TO_LONGS(NVME_SUBSYS_MAX_CTRLS)]; /* by id */
     NvmeNamespace ns;
 } NvmePoolNsMig;
+
+bool nvme_pool_start(NvmeSubsys *s, const char *who, Error **errp);
+void nvme_pool_changed(NvmeSubsys *s);
 
 extern const VMStateDescription nvme_vmstate_subsys;
 

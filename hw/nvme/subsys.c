@@ -81,10 +81,12 @@ static void nvme_subsys_realize(DeviceState *dev, Error **errp)
         error_setg(errp, "nvme-subsys: 'pool-size' needs 'pool'");
         return;
     }
-    if (nvme_subsys_set_nqn(&d->s, name, errp) &&
-        nvme_fdp_subsys_setup(&d->s, errp)) {       /* fdp.c */
-        d->s.multi = true;
+    if (!nvme_subsys_set_nqn(&d->s, name, errp) ||
+        !nvme_fdp_subsys_setup(&d->s, errp)) {      /* fdp.c */
+        return;
     }
+    d->s.multi = true;
+    nvme_pool_start(&d->s, name, errp);    /* pool.c: the state file */
 }
 
 /*
@@ -142,9 +144,11 @@ bool nvme_subsys_add_ctrl(NvmeCtrl *n, Error **errp)
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
         NvmeNamespace *ns = s->ns[nsid];
 
-        if (ns && ns->shared && ns->auto_attach) {
+        if (ns && ((ns->shared && ns->auto_attach) ||
+                   test_bit(id, s->pool.attach[nsid]))) {
             nvme_ns_set_attached(n, nsid, ns);
         }
+        clear_bit(id, s->pool.attach[nsid]);    /* at start only */
     }
     trace_nvme_subsys_add_ctrl(s->subnqn, id);
     return true;
@@ -436,6 +440,7 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
         nvme_ns_changed(ctrls[i], nsid);
         nvme_ana_ns_attach_changed(ctrls[i], ns);   /* ana.c: log 0Ch */
     }
+    nvme_pool_changed(n->subsys);
     return NVME_SUCCESS;
 }
 
@@ -694,6 +699,7 @@ static uint16_t nvme_ns_create(NvmeCtrl *n, NvmeRequest *req)
     ns->lbaf = fmt;
     ns->ctrl = n;
     req->result = nsid;
+    nvme_pool_changed(s);               /* pool.c: the state file */
     return NVME_SUCCESS;
 }
 
@@ -830,6 +836,7 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
                 nvme_ns_destroy(s, nsid);
             }
         }
+        nvme_pool_changed(s);
         return NVME_SUCCESS;
     }
     if (!nvme_nsid_valid(nsid)) {
@@ -844,6 +851,7 @@ static uint16_t nvme_ns_delete(NvmeCtrl *n, NvmeRequest *req)
         return NVME_FORMAT_IN_PROGRESS;     /* retry once Format is done */
     }
     nvme_ns_destroy(s, nsid);
+    nvme_pool_changed(s);
     return NVME_SUCCESS;
 }
 

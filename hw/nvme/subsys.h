@@ -34,6 +34,10 @@ typedef struct NvmeNsPool {
     /* the created namespaces as the stream carries them (pool.c) */
     uint32_t nr_mig;
     struct NvmePoolNsMig *mig;
+    /* the state file (pool.c): its writer, whom to attach at start */
+    QEMUBH *save_bh;
+    unsigned long attach[NVME_MAX_NSID + 1]
+                        [BITS_TO_LONGS(NVME_SUBSYS_MAX_CTRLS)];
 } NvmeNsPool;
 
 /*

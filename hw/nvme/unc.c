@@ -25,6 +25,7 @@
 #include "lba-status.h"
 #include "migration.h"
 #include "ns.h"
+#include "pool.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
@@ -140,17 +141,37 @@ static void nvme_rlist_clear(NvmeUncList *l, uint64_t slba, uint64_t nlb)
 }
 
 /*
+ * Context: any.  The lists of @ns changed: a created namespace keeps them
+ * in its pool's state file (pool.c), as an SSD keeps its marks.
+ */
+static void nvme_unc_changed(NvmeNamespace *ns)
+{
+    if (ns->subsys && ns->subsys->pool.created[ns->nsid]) {
+        nvme_pool_changed(ns->subsys);
+    }
+}
+
+/*
  * Context: queue; takes unc_lock if @ns has marks.  Rewritten blocks: no
  * longer marked, nor potentially unrecoverable after a media error.
  */
 void nvme_unc_clear(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 {
+    bool changed;
+
     if (!qatomic_read(&ns->unc.nr) && !qatomic_read(&ns->media.nr)) {
         return;                 /* the usual case: no lock */
     }
-    QEMU_LOCK_GUARD(&ns->unc_lock);
-    nvme_rlist_clear(&ns->unc, slba, nlb);
-    nvme_rlist_clear(&ns->media, slba, nlb);
+    WITH_QEMU_LOCK_GUARD(&ns->unc_lock) {
+        uint16_t unc_gen = ns->unc.gen, media_gen = ns->media.gen;
+
+        nvme_rlist_clear(&ns->unc, slba, nlb);
+        nvme_rlist_clear(&ns->media, slba, nlb);
+        changed = unc_gen != ns->unc.gen || media_gen != ns->media.gen;
+    }
+    if (changed) {
+        nvme_unc_changed(ns);
+    }
 }
 
 /* Context: any, unc_lock held (or a copy).  Add a range to list @l. */
@@ -180,8 +201,15 @@ static bool nvme_rlist_add(NvmeUncList *l, uint64_t slba, uint64_t nlb)
  */
 bool nvme_unc_mark(NvmeNamespace *ns, uint64_t slba, uint64_t nlb)
 {
-    QEMU_LOCK_GUARD(&ns->unc_lock);
-    return nvme_rlist_add(&ns->unc, slba, nlb);
+    bool added;
+
+    WITH_QEMU_LOCK_GUARD(&ns->unc_lock) {
+        added = nvme_rlist_add(&ns->unc, slba, nlb);
+    }
+    if (added) {
+        nvme_unc_changed(ns);
+    }
+    return added;
 }
 
 /*
@@ -208,6 +236,7 @@ void nvme_media_error_mark(NvmeRequest *req, NvmeNamespace *ns)
     }
     if (added) {
         nvme_lbas_added(nvme_req_ctrl(req));    /* lba-status.c: alert */
+        nvme_unc_changed(ns);
     }
 }
 
@@ -278,6 +307,21 @@ void nvme_unc_cleanup(NvmeNamespace *ns)
 {
     nvme_unc_free(ns);
     qemu_mutex_destroy(&ns->unc_lock);
+}
+
+/*
+ * Context: any; takes unc_lock.  Copies of @ns's lists in @unc and
+ * @media (their caller frees the ranges).
+ */
+void nvme_unc_copy(NvmeNamespace *ns, NvmeUncList *unc, NvmeUncList *media)
+{
+    QEMU_LOCK_GUARD(&ns->unc_lock);
+    *unc = ns->unc;
+    unc->r = g_memdup2(ns->unc.r, ns->unc.nr * sizeof(NvmeLbaRange));
+    unc->alloc = unc->nr;
+    *media = ns->media;
+    media->r = g_memdup2(ns->media.r, ns->media.nr * sizeof(NvmeLbaRange));
+    media->alloc = media->nr;
 }
 
 /* ---- migration: a namespace's marks and failed-read ranges ---- */

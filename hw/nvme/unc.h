@@ -41,6 +41,7 @@ void nvme_unc_cleanup(NvmeNamespace *ns);
 uint32_t nvme_unc_adds(NvmeNamespace *ns);
 bool nvme_unc_first(NvmeNamespace *ns, uint64_t *lba);
 bool nvme_unc_fits(NvmeNamespace *ns);
+void nvme_unc_copy(NvmeNamespace *ns, NvmeUncList *unc, NvmeUncList *media);
 
 extern const VMStateDescription nvme_vmstate_unc;
 

@@ -35,6 +35,18 @@ typedef struct Pool {
     char *dir;
 } Pool;
 
+/* The command line of pool_start(), for the pool in @p->dir. */
+static char *pool_args(Pool *p)
+{
+    return g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme-subsys,id=s0,nqn=qtest-pool,pool=%s,pool-size=%d "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
+        p->dir, POOL_SIZE, SLOT_A, SLOT_B);
+}
+
 /* NSID 1 is an nvme-ns on the driver's 16 MiB image; the pool is empty. */
 static void pool_start(Pool *p)
 {
@@ -43,13 +55,17 @@ static void pool_start(Pool *p)
 
     p->dir = g_dir_make_tmp("nvme-pool-XXXXXX", &err);
     g_assert_no_error(err);
-    args = g_strdup_printf(
-        "-drive file=@IMG@,if=none,id=d0,format=raw "
-        "-device nvme-subsys,id=s0,nqn=qtest-pool,pool=%s,pool-size=%d "
-        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
-        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
-        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
-        p->dir, POOL_SIZE, SLOT_A, SLOT_B);
+    args = pool_args(p);
+    p->a = nvme_drv_start_pair(args, SLOT_B, &p->b);
+}
+
+/* QEMU stops (the pool stays) and starts again with the same pool. */
+static void pool_restart(Pool *p)
+{
+    g_autofree char *args = pool_args(p);
+
+    nvme_drv_stop_peer(p->b);
+    nvme_drv_stop(p->a);
     p->a = nvme_drv_start_pair(args, SLOT_B, &p->b);
 }
 
@@ -659,11 +675,116 @@ static void test_selftest_abort(void)
     pool_stop(&p);
 }
 
+/* What a restart must keep: the NSID lists, Identify data of @nsids. */
+static char *pool_view(Pool *p, const uint32_t *nsids, unsigned n)
+{
+    g_autofree uint8_t *id = g_malloc0(4096);
+    GString *out = g_string_new(NULL);
+    g_autofree char *all = allocated(p->a);
+    g_autofree char *act_a = active(p->a);
+    g_autofree char *act_b = active(p->b);
+
+    g_string_append_printf(out, "allocated %s active %s / %s\n", all, act_a,
+                           act_b);
+    for (unsigned i = 0; i < n; i++) {
+        g_assert_cmphex(nvme_drv_identify(p->a, NVME_ID_CNS_NS_PRESENT,
+                                          nsids[i], 0, id), ==,
+                        NVME_SUCCESS);
+        for (unsigned j = 0; j < 4096; j++) {
+            g_string_append_printf(out, "%02x", id[j]);
+        }
+        g_string_append_c(out, '\n');
+    }
+    g_string_append_printf(out, "unallocated %" PRIu64 "\n",
+                           unallocated(p->a));
+    return g_string_free(out, false);
+}
+
+/* Write a state file of @len bytes of @data in @p's pool. */
+static void pool_state_write(Pool *p, const void *data, size_t len)
+{
+    g_autofree char *f = g_build_filename(p->dir, "nvme-pool.state", NULL);
+
+    g_assert_true(g_file_set_contents(f, data, len, NULL));
+}
+
+/*
+ * A restart: created namespaces come back from the pool's state file with
+ * their NSIDs, identifiers, formats, attachments, data and Write
+ * Uncorrectable marks; a deleted one stays deleted.  A damaged or foreign
+ * state file stops QEMU at start with a message.
+ */
+static void test_restart(void)
+{
+    static const uint32_t nsids[] = { 2, 3 };
+    g_autofree char *path = NULL, *state = NULL;
+    g_autofree char *before = NULL, *after = NULL, *args = NULL;
+    g_autofree char *bad = NULL;
+    g_auto(GStrv) parts = NULL;
+    uint8_t wbuf[512], rbuf[512];
+    gsize len;
+    NvmeCmd cmd;
+    Pool p;
+
+    pool_start(&p);
+    nvme_drv_create_qpair(p.a, 1, 16);
+    g_assert_cmpuint(ns_create(p.a, 2048, 0, 0), ==, 2);    /* private */
+    g_assert_cmpuint(ns_create(p.a, 256, 1, 1), ==, 3);     /* shared, 4K */
+    g_assert_cmpuint(ns_create(p.a, 64, 0, 0), ==, 4);
+    attach(p.a, 2, 0);
+    attach(p.a, 3, 0);
+    attach(p.a, 3, 1);
+    attach(p.a, 4, 1);
+    g_assert_cmphex(ns_delete(p.a, 4), ==, NVME_SUCCESS);
+    memset(wbuf, 0x5a, sizeof(wbuf));
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_WRITE, 2, 7, 1, 512, wbuf,
+                                0), ==, NVME_SUCCESS);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_UNCOR, 2);
+    cmd.cdw10 = 20;
+    cmd.cdw12 = 3;                      /* 4 blocks: 20..23 */
+    g_assert_cmphex(nvme_drv_exec(p.a, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    before = pool_view(&p, nsids, ARRAY_SIZE(nsids));
+
+    pool_restart(&p);
+    nvme_drv_create_qpair(p.a, 1, 16);
+    after = pool_view(&p, nsids, ARRAY_SIZE(nsids));
+    g_assert_cmpstr(after, ==, before);
+    g_assert_false(image_exists(&p, 4));
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 7, 1, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(rbuf, 512, wbuf, 512);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 23, 1, 512, rbuf,
+                                0), ==, NVME_UNRECOVERED_READ | DNR);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, 2, 24, 1, 512, rbuf,
+                                0), ==, NVME_SUCCESS);
+
+    /* a damaged, a foreign state file: QEMU does not start */
+    nvme_drv_stop_peer(p.b);
+    nvme_drv_stop(p.a);
+    path = g_build_filename(p.dir, "nvme-pool.state", NULL);
+    g_assert_true(g_file_get_contents(path, &state, &len, NULL));
+    args = pool_args(&p);
+    parts = g_strsplit(args, "@IMG@", -1);      /* the subsystem fails first */
+    bad = g_strjoinv("/dev/null", parts);
+    pool_state_write(&p, state, len - 9);
+    nvme_drv_start_fails(bad, "is damaged or of another version");
+    state[len / 2] ^= 0x10;
+    pool_state_write(&p, state, len);
+    nvme_drv_start_fails(bad, "is damaged or of another version");
+    state[len / 2] ^= 0x10;
+    pool_state_write(&p, "not a state file", 16);
+    nvme_drv_start_fails(bad, "is not a pool state file");
+    pool_state_write(&p, state, len);
+    p.a = nvme_drv_start_pair(args, SLOT_B, &p.b);
+    pool_stop(&p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/nsmgmt/identify", test_identify);
     qtest_add_func("/nvme/nsmgmt/lifecycle", test_lifecycle);
+    qtest_add_func("/nvme/nsmgmt/restart", test_restart);
     qtest_add_func("/nvme/nsmgmt/delete-all-cmdline",
                    test_delete_all_cmdline);
     qtest_add_func("/nvme/nsmgmt/capacity", test_capacity);
