@@ -34,7 +34,6 @@
 #include "iothread.h"
 #include "ns.h"
 #include "pi.h"
-#include "pool.h"
 #include "queue.h"
 #include "selftest.h"
 #include "subsys.h"
@@ -279,7 +278,7 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         if (ns->zoned) {
             nvme_zns_format(ns);        /* zns.c: every zone Empty */
         }
-        nvme_pool_changed(ns->subsys);  /* a created one's format is kept */
+        nvme_ns_state_changed(ns);      /* kept across restarts (ns.c) */
     }
     job = g_new0(NvmeFormatJob, 1);
     job->req = req;

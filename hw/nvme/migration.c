@@ -28,6 +28,9 @@
  *
  * Context: main loop (VM run state changes).
  *
+ * Also here: state kept in a file across restarts, written and read with
+ * the same vmstate descriptions (nvme_mig_file_write / _read).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -37,6 +40,9 @@
 #include "qapi/error.h"
 #include "block/aio-wait.h"
 #include "migration/blocker.h"
+#include "migration/qemu-file.h"
+#include "io/channel-buffer.h"
+#include "qemu/crc32c.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci_device.h"
 #include "ctrl.h"
@@ -217,4 +223,123 @@ int nvme_mig_bad_dev(const char *who, const char *fmt, ...)
     ret = nvme_mig_vbad(who, fmt, ap);
     va_end(ap);
     return ret;
+}
+
+/* ---- state kept in a file: a vmstate description on disk ---- */
+
+/*
+ * A state file: @magic (16 bytes), the state as vmstate writes it in a
+ * migration stream (version @vmsd->version_id), an end byte (a
+ * subsection test looks one byte past the state), then the CRC-32C of
+ * what lies between the magic and the CRC (little endian).
+ */
+#define NVME_MIG_FILE_END   0xee
+
+/*
+ * Context: main loop.  Write @opaque's state as @vmsd describes it to
+ * @path, atomically (g_file_set_contents renames a temporary file over
+ * it: a crash leaves the old file or the new one).
+ */
+bool nvme_mig_file_write(const char *path, const char *magic,
+                         const VMStateDescription *vmsd, void *opaque,
+                         Error **errp)
+{
+    QIOChannelBuffer *bioc = qio_channel_buffer_new(4096);
+    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    g_autofree uint8_t *buf = NULL;
+    GError *gerr = NULL;
+    size_t len = 0;
+    int ret;
+
+    ret = vmstate_save_state(f, vmsd, opaque, NULL);
+    qemu_put_byte(f, NVME_MIG_FILE_END);
+    if (ret >= 0 && qemu_fflush(f) >= 0) {
+        len = NVME_MIG_MAGIC_LEN + bioc->usage + 4;
+        buf = g_malloc(len);
+        memcpy(buf, magic, NVME_MIG_MAGIC_LEN);
+        memcpy(buf + NVME_MIG_MAGIC_LEN, bioc->data, bioc->usage);
+        stl_le_p(buf + len - 4, crc32c(0xffffffff, bioc->data,
+                                       bioc->usage));
+    }
+    qemu_fclose(f);                     /* closing frees the buffer */
+    object_unref(OBJECT(bioc));
+    if (!buf) {
+        error_setg(errp, "cannot describe the state for '%s'", path);
+        return false;
+    }
+    if (!g_file_set_contents(path, (char *)buf, len, &gerr)) {
+        error_setg(errp, "%s", gerr->message);
+        g_error_free(gerr);
+        return false;
+    }
+    return true;
+}
+
+/* Context: main loop.  Load state file contents @buf into @opaque. */
+static bool nvme_mig_file_parse(const char *path, const char *magic,
+                                const uint8_t *buf, size_t len,
+                                const VMStateDescription *vmsd,
+                                void *opaque, Error **errp)
+{
+    size_t hdr = NVME_MIG_MAGIC_LEN;
+    QIOChannelBuffer *bioc;
+    QEMUFile *f;
+    int ret;
+
+    if (len < hdr || memcmp(buf, magic, hdr)) {
+        error_setg(errp, "'%s' is not this kind of state file (%s)", path,
+                   vmsd->name);
+        return false;
+    }
+    if (len < hdr + 4 ||
+        ldl_le_p(buf + len - 4) != crc32c(0xffffffff, buf + hdr,
+                                          len - hdr - 4)) {
+        error_setg(errp, "state file '%s' is damaged", path);
+        return false;
+    }
+    bioc = qio_channel_buffer_new(len - hdr - 4);
+    memcpy(bioc->data, buf + hdr, len - hdr - 4);
+    bioc->usage = len - hdr - 4;
+    f = qemu_file_new_input(QIO_CHANNEL(bioc));
+    object_unref(OBJECT(bioc));
+    ret = vmstate_load_state(f, vmsd, opaque, vmsd->version_id);
+    if (ret >= 0 && qemu_get_byte(f) == NVME_MIG_FILE_END) {
+        qemu_get_byte(f);               /* nothing may follow */
+        ret = qemu_file_get_error(f) ? 0 : -EINVAL;
+    } else {
+        ret = -EINVAL;
+    }
+    qemu_fclose(f);
+    if (ret < 0) {
+        error_setg(errp, "state file '%s' is damaged, of another version "
+                   "or refused (see above)", path);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Context: main loop (realize).  Load @path into @opaque as @vmsd
+ * describes it: every check of an incoming migration applies.  A
+ * missing file is no error (*@found false): nothing was kept yet.
+ */
+bool nvme_mig_file_read(const char *path, const char *magic,
+                        const VMStateDescription *vmsd, void *opaque,
+                        bool *found, Error **errp)
+{
+    g_autofree gchar *buf = NULL;
+    GError *gerr = NULL;
+    gsize len;
+
+    *found = g_file_test(path, G_FILE_TEST_EXISTS);
+    if (!*found) {
+        return true;
+    }
+    if (!g_file_get_contents(path, &buf, &len, &gerr)) {
+        error_setg(errp, "%s", gerr->message);
+        g_error_free(gerr);
+        return false;
+    }
+    return nvme_mig_file_parse(path, magic, (uint8_t *)buf, len, vmsd,
+                               opaque, errp);
 }

@@ -38,6 +38,18 @@ void nvme_mig_save_begin(NvmeCtrl *n);
 void nvme_mig_save_end(NvmeCtrl *n);
 
 /*
+ * State kept in a file across QEMU restarts, described by a vmstate: a
+ * 16-byte @magic names the kind of file (migration.c has the layout).
+ */
+#define NVME_MIG_MAGIC_LEN  16
+bool nvme_mig_file_write(const char *path, const char *magic,
+                         const VMStateDescription *vmsd, void *opaque,
+                         Error **errp);
+bool nvme_mig_file_read(const char *path, const char *magic,
+                        const VMStateDescription *vmsd, void *opaque,
+                        bool *found, Error **errp);
+
+/*
  * Context: main loop (a post_load).  Report why incoming state of @n is
  * refused (on stderr, naming the device) and return the error for the
  * load: -EINVAL.

@@ -11,6 +11,8 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "system/runstate.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/qdev-properties.h"
@@ -27,6 +29,7 @@
 #include "migration.h"
 #include "ns.h"
 #include "pi.h"
+#include "pool.h"
 #include "props.h"
 #include "resv.h"
 #include "subsys.h"
@@ -348,6 +351,153 @@ static bool nvme_ns_parse_nguid(const char *str, NvmeNsParams *p,
 }
 
 /*
+ * Context: main loop.  The format as the guest set it (Format NVM) must
+ * be one this namespace offers.
+ */
+static int nvme_ns_format_check(NvmeNamespace *ns, const char *who)
+{
+    uint16_t ms = nvme_ns_lbaf_ms(ns, ns->lbaf);
+
+    if (!nvme_ns_lbaf_ds(ns, ns->lbaf)) {
+        return nvme_mig_bad_dev(who, "LBA format %u not offered", ns->lbaf);
+    }
+    if (ns->pi > 3 || (ns->pi && ms < NVME_PI_SIZE) ||
+        (ns->mset && !ns->meta_formats) || (ns->pil && !ns->pi)) {
+        return nvme_mig_bad_dev(who, "protection settings (PI %u, MSET %u, "
+                                "PIL %u) do not fit LBA format %u", ns->pi,
+                                ns->mset, ns->pil, ns->lbaf);
+    }
+    return 0;
+}
+
+/* Context: main loop.  The marks lie inside the (formatted) namespace. */
+static int nvme_ns_marks_check(NvmeNamespace *ns, const char *who)
+{
+    if (!nvme_unc_fits(ns)) {
+        return nvme_mig_bad_dev(who, "Write Uncorrectable marks or failed "
+                                "reads beyond its %" PRIu64 " blocks",
+                                ns->nlbas);
+    }
+    return 0;
+}
+
+/* ---- nvme-ns,state-file=: what a power cycle keeps, across restarts ---- */
+
+static const char nvme_ns_state_magic[NVME_MIG_MAGIC_LEN] =
+    "QEMU nvme-ns\n";
+
+/* Context: main loop.  Checks as for an incoming namespace (not zones). */
+static int nvme_ns_state_post_load(void *opaque, int version_id)
+{
+    NvmeNamespace *ns = opaque;
+
+    if (nvme_ns_format_check(ns, ns->state_path)) {
+        return -EINVAL;
+    }
+    nvme_ns_set_lbaf(ns, ns->lbaf);
+    return nvme_ns_marks_check(ns, ns->state_path);
+}
+
+/*
+ * The state of a command-line namespace that an SSD keeps through a power
+ * cycle and the drive does not hold: its format (Format NVM), Write
+ * Uncorrectable marks and the blocks of failed reads.  Reservations have
+ * their own file (resv-state, PTPL); zones live in the image.  The NSID
+ * tells another namespace's file.
+ */
+static const VMStateDescription nvme_vmstate_ns_state = {
+    .name = "nvme-ns-state",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = nvme_ns_state_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_EQUAL(nsid, NvmeNamespace,
+                             "nvme: the state file is another namespace's"),
+        VMSTATE_UINT8(lbaf, NvmeNamespace),
+        VMSTATE_BOOL(mset, NvmeNamespace),
+        VMSTATE_UINT8(pi, NvmeNamespace),
+        VMSTATE_BOOL(pil, NvmeNamespace),
+        VMSTATE_STRUCT(unc, NvmeNamespace, 1, nvme_vmstate_unc, NvmeUncList),
+        VMSTATE_STRUCT(media, NvmeNamespace, 1, nvme_vmstate_unc,
+                       NvmeUncList),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context: main loop (bottom half).  Write the state file anew. */
+static void nvme_ns_state_bh(void *opaque)
+{
+    NvmeNamespace *ns = opaque;
+    NvmeNamespace copy = {
+        .nsid = ns->nsid, .lbaf = ns->lbaf, .mset = ns->mset, .pi = ns->pi,
+        .pil = ns->pil,
+    };
+    Error *err = NULL;
+
+    nvme_unc_copy(ns, &copy.unc, &copy.media);  /* queues may change them */
+    if (!nvme_mig_file_write(ns->state_path, nvme_ns_state_magic,
+                             &nvme_vmstate_ns_state, &copy, &err)) {
+        warn_reportf_err(err, "nvme-ns: state not kept: ");
+    } else {
+        trace_nvme_state_saved(ns->state_path);
+    }
+    g_free(copy.unc.r);
+    g_free(copy.media.r);
+}
+
+/*
+ * Context: any.  What a power cycle keeps of @ns changed (its format, its
+ * marks): its state file, or its pool's for a created namespace, is
+ * written soon by the main loop.
+ */
+void nvme_ns_state_changed(NvmeNamespace *ns)
+{
+    if (ns->state_bh) {
+        qemu_bh_schedule(ns->state_bh);
+    } else if (ns->subsys && ns->subsys->pool.created[ns->nsid]) {
+        nvme_pool_changed(ns->subsys);
+    }
+}
+
+/*
+ * Context: main loop (realize).  The format and marks of @path come back
+ * (every check of an incoming namespace applies; a damaged or another
+ * namespace's file stops the start).  A destination of an incoming
+ * migration takes them from the stream.
+ */
+static bool nvme_ns_state_setup(NvmeNamespace *ns, const char *path,
+                                Error **errp)
+{
+    bool found;
+
+    if (!path) {
+        return true;
+    }
+    ns->state_path = g_strdup(path);
+    if (!runstate_check(RUN_STATE_INMIGRATE) &&
+        !nvme_mig_file_read(path, nvme_ns_state_magic,
+                            &nvme_vmstate_ns_state, ns, &found, errp)) {
+        error_prepend(errp, "nvme-ns: ");
+        g_free(ns->state_path);
+        ns->state_path = NULL;
+        return false;
+    }
+    ns->state_bh = qemu_bh_new(nvme_ns_state_bh, ns);
+    return true;
+}
+
+/* Context: main loop (unrealize, failed realize). */
+static void nvme_ns_state_cleanup(NvmeNamespace *ns)
+{
+    if (ns->state_bh) {
+        qemu_bh_delete(ns->state_bh);
+        ns->state_bh = NULL;
+    }
+    g_free(ns->state_path);
+    ns->state_path = NULL;
+}
+
+/*
  * Context: main loop (realize).  Allocate the namespace in its
  * controller's subsystem (subsys.c) and attach it there.
  */
@@ -395,8 +545,15 @@ static void nvme_ns_realize(DeviceState *dev, Error **errp)
         nvme_atomic_ns_cleanup(&d->ns);
         return;
     }
+    if (!nvme_ns_state_setup(&d->ns, params.state_file, errp)) {
+        nvme_resv_ns_cleanup(&d->ns);
+        nvme_zns_ns_cleanup(&d->ns);
+        nvme_atomic_ns_cleanup(&d->ns);
+        return;
+    }
     if (!nvme_hotplug_add_ns(n, &d->ns, params.nsid, dev->hotplugged,
                              errp)) {
+        nvme_ns_state_cleanup(&d->ns);
         nvme_resv_ns_cleanup(&d->ns);
         nvme_fdp_ns_cleanup(&d->ns);
         nvme_zns_ns_cleanup(&d->ns);
@@ -416,6 +573,7 @@ static void nvme_ns_unrealize(DeviceState *dev)
 {
     NvmeNsDevice *d = NVME_NS(dev);
 
+    nvme_ns_state_cleanup(&d->ns);
     if (!d->ns.subsys) {    /* never allocated, or deleted by the host */
         nvme_unc_cleanup(&d->ns);
         nvme_gate_cleanup(&d->ns);
@@ -442,16 +600,9 @@ static int nvme_ns_post_load(void *opaque, int version_id)
 {
     NvmeNamespace *ns = opaque;
     g_autofree char *who = g_strdup_printf("namespace %u", ns->nsid);
-    uint16_t ms = nvme_ns_lbaf_ms(ns, ns->lbaf);
 
-    if (!nvme_ns_lbaf_ds(ns, ns->lbaf)) {
-        return nvme_mig_bad_dev(who, "LBA format %u not offered", ns->lbaf);
-    }
-    if (ns->pi > 3 || (ns->pi && ms < NVME_PI_SIZE) ||
-        (ns->mset && !ns->meta_formats) || (ns->pil && !ns->pi)) {
-        return nvme_mig_bad_dev(who, "protection settings (PI %u, MSET %u, "
-                                "PIL %u) do not fit LBA format %u", ns->pi,
-                                ns->mset, ns->pil, ns->lbaf);
+    if (nvme_ns_format_check(ns, who)) {
+        return -EINVAL;
     }
     if (!ns->blk) {
         return 0;       /* a created namespace's record: pool.c goes on */
@@ -460,12 +611,7 @@ static int nvme_ns_post_load(void *opaque, int version_id)
     if (ns->zoned && nvme_zns_post_load(ns) < 0) {  /* zns.c */
         return -EINVAL;
     }
-    if (!nvme_unc_fits(ns)) {
-        return nvme_mig_bad_dev(who, "Write Uncorrectable marks or failed "
-                                "reads beyond its %" PRIu64 " blocks",
-                                ns->nlbas);
-    }
-    return 0;
+    return nvme_ns_marks_check(ns, who);
 }
 
 /*
@@ -562,6 +708,7 @@ static const Property nvme_ns_props[] = {
     DEFINE_PROP_UINT32("mcl", NvmeNsDevice, params.mcl, NVME_COPY_MCL),
     DEFINE_PROP_UINT8("msrc", NvmeNsDevice, params.msrc, NVME_COPY_MSRC),
     DEFINE_PROP_STRING("resv-state", NvmeNsDevice, params.resv_state),
+    DEFINE_PROP_STRING("state-file", NvmeNsDevice, params.state_file),
     DEFINE_PROP_ARRAY("stats-intervals", NvmeNsDevice, nr_stats_intervals,
                       stats_intervals, qdev_prop_uint32, uint32_t),
     /* zoned namespaces (zns.c): upstream's names and defaults */
@@ -628,6 +775,8 @@ static const NvmePropDesc nvme_ns_prop_descs[] = {
     { "mcl", "Copy: Maximum Copy Length, blocks" },
     { "msrc", "Copy: Maximum Source Range Count, 0-based" },
     { "resv-state", "file keeping reservations through restarts (PTPL)" },
+    { "state-file", "file keeping the format and Write Uncorrectable marks "
+      "through restarts" },
     { "stats-intervals", "accounting intervals (seconds) in "
       "query-blockstats (JSON list)" },
     { "zoned", "zoned namespace (Zoned Namespace Command Set)" },

@@ -78,6 +78,9 @@ struct NvmeNamespace {
     NvmeZoned *zoned;           /* zoned namespace (zns.c), else NULL */
     NvmeNsFdp fdp;              /* placement handles (fdp.c) */
     NvmeNsAtomic atomic;        /* atomic units, overlap lock (atomic.c) */
+    /* nvme-ns,state-file=: format and marks across restarts (ns.c) */
+    char *state_path;
+    QEMUBH *state_bh;
 };
 
 /*
@@ -117,6 +120,7 @@ typedef struct NvmeNsParams {
     uint8_t pif;                /* nvme-ns,pif= 2: 64-bit guard */
     uint32_t anagrpid;          /* nvme-ns,anagrpid= ANA group */
     char *resv_state;           /* nvme-ns,resv-state= PTPL file */
+    char *state_file;           /* nvme-ns,state-file= format, marks */
     bool eui64_default;         /* nvme-ns,eui64-default= derived EUI-64 */
     uint16_t mssrl;             /* nvme-ns,mssrl= Copy: blocks per range */
     uint32_t mcl;               /* nvme-ns,mcl= Copy: blocks per command */
@@ -153,6 +157,7 @@ uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);
 uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx);
 void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
+void nvme_ns_state_changed(NvmeNamespace *ns);
 
 extern const VMStateDescription nvme_vmstate_namespace;
 extern const VMStateDescription nvme_vmstate_builtin_ns;

@@ -19,9 +19,6 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
-#include "io/channel-buffer.h"
-#include "qemu/crc32c.h"
-#include "migration/qemu-file.h"
 #include "system/runstate.h"
 #include "qemu/coroutine.h"
 #include "qemu/main-loop.h"
@@ -328,17 +325,10 @@ const VMStateDescription nvme_vmstate_subsys = {
 
 /* ---- the pool's state file: created namespaces across restarts ---- */
 
-/*
- * <pool>/nvme-pool.state: the magic, the records as the stream holds them
- * (nvme_vmstate_pool_records, version 1), an end byte (a subsection test
- * looks one byte past the records), then the CRC-32C of what lies between
- * the magic and it (little endian): a damaged file is refused before its
- * contents are looked at.
- */
+/* <pool>/nvme-pool.state: the records (migration.c: nvme_mig_file_*). */
 #define NVME_POOL_STATE     "nvme-pool.state"
-#define NVME_POOL_END       0xee
 
-static const char nvme_pool_magic[16] = "QEMU nvme pool\n";
+static const char nvme_pool_magic[NVME_MIG_MAGIC_LEN] = "QEMU nvme pool\n";
 
 static char *nvme_pool_state_path(NvmeSubsys *s)
 {
@@ -346,45 +336,25 @@ static char *nvme_pool_state_path(NvmeSubsys *s)
 }
 
 /*
- * Context: main loop (bottom half).  Write the state file anew
- * (g_file_set_contents: a temporary file renamed over it, so a crash
- * leaves the old file or the new one).  A failure is reported; the next
- * change tries again.
+ * Context: main loop (bottom half).  Write the state file anew.  A
+ * failure is reported; the next change tries again.
  */
 static void nvme_pool_save_bh(void *opaque)
 {
     NvmeSubsys *s = opaque;
     g_autofree char *path = nvme_pool_state_path(s);
-    QIOChannelBuffer *bioc = qio_channel_buffer_new(4096);
-    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
-    g_autofree uint8_t *buf = NULL;
     Error *err = NULL;
-    size_t len;
-    int ret;
+    bool ok;
 
     nvme_pool_records(s, true);
-    ret = vmstate_save_state(f, &nvme_vmstate_pool_records, s, NULL);
+    ok = nvme_mig_file_write(path, nvme_pool_magic,
+                             &nvme_vmstate_pool_records, s, &err);
     nvme_pool_records_free(s);
-    qemu_put_byte(f, NVME_POOL_END);
-    if (ret < 0 || qemu_fflush(f) < 0) {
-        warn_report("nvme-subsys: cannot describe the pool's namespaces");
-        qemu_fclose(f);
-        object_unref(OBJECT(bioc));
+    if (!ok) {
+        warn_reportf_err(err, "nvme-subsys: pool state not kept: ");
         return;
     }
-    len = sizeof(nvme_pool_magic) + bioc->usage + 4;
-    buf = g_malloc(len);
-    memcpy(buf, nvme_pool_magic, sizeof(nvme_pool_magic));
-    memcpy(buf + sizeof(nvme_pool_magic), bioc->data, bioc->usage);
-    stl_le_p(buf + len - 4, crc32c(0xffffffff, bioc->data, bioc->usage));
-    qemu_fclose(f);                     /* closing frees the buffer */
-    object_unref(OBJECT(bioc));
-    if (!g_file_set_contents(path, (char *)buf, len, NULL)) {
-        error_setg(&err, "cannot write '%s'", path);
-        warn_report_err(err);
-        return;
-    }
-    trace_nvme_pool_saved(path);
+    trace_nvme_state_saved(path);
 }
 
 /*
@@ -399,48 +369,6 @@ void nvme_pool_changed(NvmeSubsys *s)
     }
 }
 
-/* Context: main loop.  Load the records of state file @buf. */
-static bool nvme_pool_parse(NvmeSubsys *s, const char *path,
-                            const uint8_t *buf, size_t len, Error **errp)
-{
-    size_t hdr = sizeof(nvme_pool_magic);
-    QIOChannelBuffer *bioc;
-    QEMUFile *f;
-    int ret;
-
-    if (len < hdr || memcmp(buf, nvme_pool_magic, hdr)) {
-        error_setg(errp, "nvme-subsys: '%s' is not a pool state file", path);
-        return false;
-    }
-    if (len < hdr + 4 ||
-        ldl_le_p(buf + len - 4) != crc32c(0xffffffff, buf + hdr,
-                                          len - hdr - 4)) {
-        error_setg(errp, "nvme-subsys: pool state file '%s' is damaged or "
-                   "of another version", path);
-        return false;
-    }
-    bioc = qio_channel_buffer_new(len - hdr - 4);
-    memcpy(bioc->data, buf + hdr, len - hdr - 4);
-    bioc->usage = len - hdr - 4;
-    f = qemu_file_new_input(QIO_CHANNEL(bioc));
-    object_unref(OBJECT(bioc));
-    ret = vmstate_load_state(f, &nvme_vmstate_pool_records, s, 1);
-    if (ret >= 0 && qemu_get_byte(f) == NVME_POOL_END) {
-        qemu_get_byte(f);               /* nothing may follow */
-        ret = qemu_file_get_error(f) ? 0 : -EINVAL;
-    } else {
-        ret = -EINVAL;
-    }
-    qemu_fclose(f);
-    if (ret < 0) {
-        nvme_pool_records_free(s);
-        error_setg(errp, "nvme-subsys: pool state file '%s' is damaged or "
-                   "of another version", path);
-        return false;
-    }
-    return true;
-}
-
 /*
  * Context: main loop (nvme-subsys realize).  The namespaces of the state
  * file come back on their images, with their identifiers, format and
@@ -453,9 +381,7 @@ static bool nvme_pool_parse(NvmeSubsys *s, const char *path,
 bool nvme_pool_start(NvmeSubsys *s, const char *who, Error **errp)
 {
     g_autofree char *path = NULL;
-    g_autofree gchar *buf = NULL;
-    GError *gerr = NULL;
-    gsize len;
+    bool found;
     int ret = 0;
 
     if (!s->pool.dir) {
@@ -463,17 +389,17 @@ bool nvme_pool_start(NvmeSubsys *s, const char *who, Error **errp)
     }
     s->pool.save_bh = qemu_bh_new(nvme_pool_save_bh, s);
     path = nvme_pool_state_path(s);
-    if (runstate_check(RUN_STATE_INMIGRATE) ||
-        !g_file_test(path, G_FILE_TEST_EXISTS)) {
+    if (runstate_check(RUN_STATE_INMIGRATE)) {
         return true;
     }
-    if (!g_file_get_contents(path, &buf, &len, &gerr)) {
-        error_setg(errp, "nvme-subsys: %s", gerr->message);
-        g_error_free(gerr);
+    if (!nvme_mig_file_read(path, nvme_pool_magic,
+                            &nvme_vmstate_pool_records, s, &found, errp)) {
+        nvme_pool_records_free(s);
+        error_prepend(errp, "nvme-subsys: ");
         return false;
     }
-    if (!nvme_pool_parse(s, path, (uint8_t *)buf, len, errp)) {
-        return false;
+    if (!found) {
+        return true;
     }
     ret = nvme_pool_check(s, who);
     for (uint32_t i = 0; !ret && i < s->pool.nr_mig; i++) {

@@ -25,7 +25,6 @@
 #include "lba-status.h"
 #include "migration.h"
 #include "ns.h"
-#include "pool.h"
 #include "queue.h"
 #include "stats.h"
 #include "types.h"
@@ -140,15 +139,10 @@ static void nvme_rlist_clear(NvmeUncList *l, uint64_t slba, uint64_t nlb)
     nvme_unc_splice(l, i, j, keep, nkeep);
 }
 
-/*
- * Context: any.  The lists of @ns changed: a created namespace keeps them
- * in its pool's state file (pool.c), as an SSD keeps its marks.
- */
+/* Context: any.  The lists of @ns changed: kept across restarts (ns.c). */
 static void nvme_unc_changed(NvmeNamespace *ns)
 {
-    if (ns->subsys && ns->subsys->pool.created[ns->nsid]) {
-        nvme_pool_changed(ns->subsys);
-    }
+    nvme_ns_state_changed(ns);
 }
 
 /*

@@ -1033,11 +1033,91 @@ static void test_effects(void)
     nvme_drv_stop(d);
 }
 
+/* nvme-ns on @img with state-file @state, NSID @nsid: started, a queue. */
+static NvmeDrv *start_kept(const char *img, const char *state, int nsid)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,id=c0,serial=qtest-kept "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=%d,state-file=%s", nsid,
+        state);
+    NvmeDrv *d = nvme_drv_start_image(args, img);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 32);
+    return d;
+}
+
+/*
+ * nvme-ns,state-file=: the format and the Write Uncorrectable marks come
+ * back after a restart, as on an SSD after a power cycle; another
+ * namespace's or a damaged file stops QEMU at start.
+ */
+static void test_state_file(void)
+{
+    g_autofree char *img = nvme_drv_make_image(IMG);
+    g_autofree char *dir = g_dir_make_tmp("nvme-ns-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(dir, "ns1.state", NULL);
+    g_autofree char *other = NULL, *damaged = NULL, *data = NULL;
+    NvmeIdNs *ns = g_malloc0(4096);
+    NvmeDrv *d = start_kept(img, state, 1);
+    gsize len;
+    NvmeCmd cmd;
+
+    g_assert_cmphex(admin(d, NVME_ADM_CMD_FORMAT_NVM, 1, fmt_cdw10(1, 0), 0),
+                    ==, NVME_SUCCESS);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_UNCOR, 1);
+    cmd.cdw10 = 3;
+    cmd.cdw12 = 1;                      /* 4 KiB blocks 3 and 4 */
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    write_pattern(d, 5, 1, 4096);       /* a write: the file is up to date */
+    nvme_drv_stop(d);
+
+    d = start_kept(img, state, 1);
+    id_ns(d, ns);
+    g_assert_cmpuint(ns->flbas & 0xf, ==, 1);
+    g_assert_cmpuint(le64_to_cpu(ns->nsze), ==, IMG / 4096);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 4, 1, 4096, NULL, 0),
+                    ==, NVME_UNRECOVERED_READ | DNR);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 5, 1, 4096, NULL, 0),
+                    ==, NVME_SUCCESS);
+    /* a write clears a mark, and the next start knows it */
+    write_pattern(d, 4, 1, 4096);
+    nvme_drv_stop(d);
+    d = start_kept(img, state, 1);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 4, 1, 4096, NULL, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 3, 1, 4096, NULL, 0),
+                    ==, NVME_UNRECOVERED_READ | DNR);
+    nvme_drv_stop(d);
+
+    /* another namespace's file; a damaged one; a foreign one */
+    other = g_strdup_printf(
+        "-drive file=%s,if=none,id=d0,format=raw -device nvme,id=c0,serial=x "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=2,state-file=%s", img, state);
+    nvme_drv_start_fails(other, "another namespace's");
+    g_assert_true(g_file_get_contents(state, &data, &len, NULL));
+    data[len / 2] ^= 0x40;
+    g_assert_true(g_file_set_contents(state, data, len, NULL));
+    damaged = g_strdup_printf(
+        "-drive file=%s,if=none,id=d0,format=raw -device nvme,id=c0,serial=x "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1,state-file=%s", img, state);
+    nvme_drv_start_fails(damaged, "is damaged");
+    g_assert_true(g_file_set_contents(state, "QEMU nvme pool\n", 16, NULL));
+    nvme_drv_start_fails(damaged, "is not this kind of state file");
+    g_free(ns);
+    unlink(state);
+    rmdir(dir);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/adminops/format/identify", test_format_identify);
     qtest_add_func("/nvme/adminops/format/lbaf", test_format_lbaf);
+    qtest_add_func("/nvme/adminops/format/state-file", test_state_file);
     qtest_add_func("/nvme/adminops/format/broadcast_crypto",
                    test_format_broadcast_crypto);
     qtest_add_func("/nvme/adminops/format/errors", test_format_errors);

@@ -767,13 +767,13 @@ static void test_restart(void)
     parts = g_strsplit(args, "@IMG@", -1);      /* the subsystem fails first */
     bad = g_strjoinv("/dev/null", parts);
     pool_state_write(&p, state, len - 9);
-    nvme_drv_start_fails(bad, "is damaged or of another version");
+    nvme_drv_start_fails(bad, "is damaged");
     state[len / 2] ^= 0x10;
     pool_state_write(&p, state, len);
-    nvme_drv_start_fails(bad, "is damaged or of another version");
+    nvme_drv_start_fails(bad, "is damaged");
     state[len / 2] ^= 0x10;
     pool_state_write(&p, "not a state file", 16);
-    nvme_drv_start_fails(bad, "is not a pool state file");
+    nvme_drv_start_fails(bad, "is not this kind of state file");
     pool_state_write(&p, state, len);
     p.a = nvme_drv_start_pair(args, SLOT_B, &p.b);
     pool_stop(&p);
