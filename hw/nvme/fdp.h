@@ -31,9 +31,10 @@ typedef struct NvmeFdpParams {
  * The rest changes in the main loop.
  *
  * Kept in memory: after a QEMU restart every handle starts on an empty
- * reclaim unit and the statistics and events start from zero.  The
- * controller does not migrate at all yet (pci.c), so nothing is lost
- * silently; once it does, this wants a vmstate subsection.
+ * reclaim unit and the statistics and events start from zero.  Not in
+ * the migration stream yet: a controller of a subsystem with FDP blocks
+ * migration (pci.c, nvme_unmigratable), so nothing is lost silently;
+ * this wants a subsection (docs/migration.rst, "Adding an area").
  */
 typedef struct NvmeFdp {
     NvmeFdpParams conf;

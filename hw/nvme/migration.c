@@ -168,16 +168,14 @@ void nvme_mig_init(NvmeCtrl *n)
 /*
  * Context: main loop (realize, before anything else).  An area whose
  * state no subsection describes yet blocks migration while it is in use,
- * rather than lose that state: SR-IOV (the secondaries' resources and
- * states, the primary's flexible allocation, the VFs' MSI-X table size).
+ * rather than lose that state: @what names it (pci.c), NULL if none.
  */
-bool nvme_mig_block(NvmeCtrl *n, Error **errp)
+bool nvme_mig_block(NvmeCtrl *n, const char *what, Error **errp)
 {
-    if (!n->sriov.max_vfs) {
+    if (!what) {
         return true;
     }
-    error_setg(&n->mig.blocker, "nvme: a controller with SR-IOV "
-               "(sriov_max_vfs) does not migrate yet");
+    error_setg(&n->mig.blocker, "nvme: %s does not migrate yet", what);
     return migrate_add_blocker(&n->mig.blocker, errp) == 0;
 }
 

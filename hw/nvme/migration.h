@@ -30,7 +30,7 @@ typedef struct NvmeMig {
     Error *blocker;             /* an area in use the stream lacks */
 } NvmeMig;
 
-bool nvme_mig_block(NvmeCtrl *n, Error **errp);
+bool nvme_mig_block(NvmeCtrl *n, const char *what, Error **errp);
 void nvme_mig_unblock(NvmeCtrl *n);
 void nvme_mig_init(NvmeCtrl *n);
 void nvme_mig_cleanup(NvmeCtrl *n);

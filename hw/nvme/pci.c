@@ -373,13 +373,31 @@ static void nvme_realize_ctrl(NvmeCtrl *n, Error **errp)
     nvme_features_reset(n);
 }
 
+/*
+ * Context: main loop (realize).  An area in use whose state the stream
+ * does not describe yet (migration.c blocks migration then), or NULL:
+ * SR-IOV (the secondaries' resources and states, the primary's flexible
+ * allocation, the VFs' MSI-X table size); Flexible Data Placement (reclaim
+ * units, statistics, events, the namespaces' handles).
+ */
+static const char *nvme_unmigratable(NvmeCtrl *n)
+{
+    if (n->sriov.max_vfs) {
+        return "a controller with SR-IOV (sriov_max_vfs)";
+    }
+    if (n->subsys_dev && n->subsys_dev->s.fdp.ready) {
+        return "Flexible Data Placement (nvme-subsys fdp=on)";
+    }
+    return NULL;
+}
+
 /* Context: main loop. */
 static void nvme_realize(PCIDevice *pci, Error **errp)
 {
     ERRP_GUARD();
     NvmeCtrl *n = NVME(pci);
 
-    if (!nvme_mig_block(n, errp)) {     /* migration.c */
+    if (!nvme_mig_block(n, nvme_unmigratable(n), errp)) {   /* migration.c */
         return;
     }
     nvme_realize_ctrl(n, errp);

@@ -871,27 +871,42 @@ static void test_zoned_parked(void)
     unlink(img);
 }
 
+/* QEMU with @args refuses to migrate, naming @why. */
+static void check_blocked(const char *args, const char *why)
+{
+    NvmeDrv *d = nvme_drv_start_args(args);
+    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'migrate', 'arguments': "
+                           "{'uri': 'exec:cat > /dev/null'}}");
+    QDict *err = qdict_get_qdict(rsp, "error");
+
+    g_assert_nonnull(err);
+    g_assert_nonnull(strstr(qdict_get_str(err, "desc"), why));
+    qobject_unref(rsp);
+    nvme_drv_stop(d);
+}
+
 /*
  * SR-IOV state is not in the stream yet: a controller with VFs blocks
  * migration (and savevm) rather than lose it, saying why.
  */
 static void test_sriov_blocked(void)
 {
-    NvmeDrv *d = nvme_drv_start_args(
-        "-drive file=@IMG@,if=none,id=d0,format=raw "
-        "-device nvme-subsys,id=s0,nqn=migsriov "
-        "-device nvme,id=pf,serial=migsriov,subsys=s0,sriov_max_vfs=4,"
-        "sriov_vq_flexible=8,sriov_vi_flexible=4,sriov_max_vi_per_vf=2,"
-        "sriov_max_vq_per_vf=4 "
-        "-device nvme-ns,drive=d0,bus=pf,nsid=1");
-    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'migrate', 'arguments': "
-                           "{'uri': 'exec:cat > /dev/null'}}");
-    QDict *err = qdict_get_qdict(rsp, "error");
+    check_blocked("-drive file=@IMG@,if=none,id=d0,format=raw "
+                  "-device nvme-subsys,id=s0,nqn=migsriov "
+                  "-device nvme,id=pf,serial=migsriov,subsys=s0,"
+                  "sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,"
+                  "sriov_max_vi_per_vf=2,sriov_max_vq_per_vf=4 "
+                  "-device nvme-ns,drive=d0,bus=pf,nsid=1", "SR-IOV");
+}
 
-    g_assert_nonnull(err);
-    g_assert_nonnull(strstr(qdict_get_str(err, "desc"), "SR-IOV"));
-    qobject_unref(rsp);
-    nvme_drv_stop(d);
+/* Nor is Flexible Data Placement's (reclaim units, statistics, events). */
+static void test_fdp_blocked(void)
+{
+    check_blocked("-drive file=@IMG@,if=none,id=d0,format=raw "
+                  "-device nvme-subsys,id=s0,nqn=migfdp,fdp=on,fdp.nruh=2 "
+                  "-device nvme,id=c0,serial=migfdp,subsys=s0 "
+                  "-device nvme-ns,drive=d0,bus=c0,nsid=1",
+                  "Flexible Data Placement");
 }
 
 /*
@@ -1551,13 +1566,18 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/migrate/state", test_state);
     qtest_add_func("/nvme/migrate/media", test_media);
     qtest_add_func("/nvme/migrate/subsys", test_subsys);
-    qtest_add_func("/nvme/migrate/zoned", test_zoned);
-    qtest_add_func("/nvme/migrate/zoned-parked", test_zoned_parked);
-    qtest_add_func("/nvme/migrate/sriov-blocked", test_sriov_blocked);
+    if (!nvme_drv_part_off("NVME_ZNS")) {
+        qtest_add_func("/nvme/migrate/zoned", test_zoned);
+        qtest_add_func("/nvme/migrate/zoned-parked", test_zoned_parked);
+        qtest_add_func("/nvme/migrate/hostile-zoned", test_hostile_zoned);
+    }
+    if (!nvme_drv_part_off("NVME_SRIOV")) {
+        qtest_add_func("/nvme/migrate/sriov-blocked", test_sriov_blocked);
+    }
+    qtest_add_func("/nvme/migrate/fdp-blocked", test_fdp_blocked);
     qtest_add_func("/nvme/migrate/savevm", test_savevm);
     qtest_add_func("/nvme/migrate/compat", test_compat);
     qtest_add_func("/nvme/migrate/hostile", test_hostile);
-    qtest_add_func("/nvme/migrate/hostile-zoned", test_hostile_zoned);
     qtest_add_func("/nvme/migrate/hostile-random", test_hostile_random);
     return g_test_run();
 }
