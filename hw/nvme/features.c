@@ -163,8 +163,8 @@ static uint16_t nvme_get_timestamp(NvmeCtrl *n, NvmeRequest *req, bool dflt)
 }
 
 /*
- * Context: main loop.  Host Behavior Support: 512 bytes of which only
- * ACRE (byte 0) is kept; the rest reads back as zeroes.
+ * Context: main loop.  Host Behavior Support: 512 bytes of which ACRE
+ * (byte 0) and LBAFEE (byte 2) are kept; the rest reads back as zeroes.
  */
 static uint16_t nvme_get_hbs(NvmeCtrl *n, NvmeRequest *req, bool dflt)
 {

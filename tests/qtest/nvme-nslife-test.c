@@ -412,24 +412,27 @@ static void test_created_ns(void)
 }
 
 /*
- * A Write parked by werror=stop (the VM paused on its error) whose
- * namespace is unplugged before the VM runs again: once resumed, it
- * completes exactly once, with Invalid Field (no namespace any more),
- * and what it held (its range in the overlap lock, its place in the
- * fused-command write gate) is gone with it.
+ * A Write parked by werror=stop (the VM paused on its error), with an
+ * atomic write unit so that it holds a range in the overlap lock.  When
+ * its namespace is unplugged before the VM runs again (@unplug), it
+ * completes exactly once once resumed, with Invalid Field (no namespace
+ * any more), and what it held (its range in the overlap lock, its place
+ * in the fused-command write gate) is gone with it.  Otherwise it runs
+ * again and succeeds, taking its range anew (not a second time), and
+ * later overlapping writes and reads of the namespace go on.
  */
-static void test_parked_unplugged(void)
+static void parked_run(bool unplug)
 {
     NvmeDrv *d = nvme_drv_start_args(
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-blockdev driver=blkdebug,node-name=dbg,image.driver=null-co,"
-        "image.size=16777216,inject-error.0.event=none,"
+        "image.size=16777216,image.read-zeroes=on,inject-error.0.event=none,"
         "inject-error.0.iotype=write,inject-error.0.errno=5,"
         "inject-error.0.once=on "
         "-device nvme,id=c0,serial=qtest-nslife,atomic.awun=7 "
         "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
         "-device nvme-ns,id=ns2,drive=dbg,bus=c0,nsid=2,werror=stop");
-    uint8_t data[LBASZ] = { 0x77 };
+    uint8_t data[4 * LBASZ] = { 0x77 }, back[LBASZ];
     NvmeCmd cmd;
     NvmeCqe cqe;
 
@@ -441,14 +444,36 @@ static void test_parked_unplugged(void)
     nvme_drv_submit(d, 1, &cmd);
     g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 300, true));
 
-    qtest_qmp_device_del(d->qts, "ns2");
+    if (unplug) {
+        qtest_qmp_device_del(d->qts, "ns2");
+    }
     qobject_unref(qtest_qmp(d->qts, "{'execute': 'cont'}"));
     g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 5000, true));
     g_assert_cmpuint(cqe.cid, ==, cmd.cid);
-    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==,
+                    unplug ? NVME_INVALID_FIELD | DNR : NVME_SUCCESS);
     g_assert_false(nvme_drv_poll_cqe(d, 1, &cqe, 100, true));
+    if (!unplug) {
+        for (int i = 0; i < 3; i++) {
+            /* (null-co keeps no data: the statuses are what counts) */
+            g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 2, i, 4,
+                                        LBASZ, data, 0), ==, NVME_SUCCESS);
+            g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 2, 0, 1,
+                                        LBASZ, back, 0), ==, NVME_SUCCESS);
+        }
+    }
     expect_alive(d);
     nvme_drv_stop(d);
+}
+
+static void test_parked_unplugged(void)
+{
+    parked_run(true);
+}
+
+static void test_parked_resumed(void)
+{
+    parked_run(false);
 }
 
 /*
@@ -456,8 +481,8 @@ static void test_parked_unplugged(void)
  * SQ has no free request left, the others hold completions the host has
  * not consumed from its full CQ.  Unplugging the namespace does not wait
  * for the pair forever: the first ends as aborted (Command Abort
- * Requested), and the second, fetched once the host consumes the CQ, fails as a
- * fused command whose first failed.
+ * Requested), and the second, fetched once the host consumes the CQ,
+ * fails as a fused command whose first failed.
  */
 static void test_fused_starved(void)
 {
@@ -541,6 +566,7 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/nvme/nslife/created-ns", test_created_ns);
     qtest_add_func("/nvme/nslife/parked-unplugged", test_parked_unplugged);
+    qtest_add_func("/nvme/nslife/parked-resumed", test_parked_resumed);
     qtest_add_func("/nvme/nslife/fused-starved", test_fused_starved);
     return g_test_run();
 }
