@@ -35,6 +35,7 @@
 #include "endgrp.h"
 #include "fdp-rules.h"
 #include "fdp.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "subsys.h"
@@ -739,3 +740,200 @@ uint16_t nvme_nvm_io_mgmt_send(NvmeCtrl *n, NvmeRequest *req)
     }
     return NVME_SUCCESS;
 }
+
+/* ---- migration ---- */
+
+/* A namespace's enabled events, per placement handle (the stream's). */
+typedef struct NvmeFdpNsMig {
+    uint32_t nsid;
+    uint16_t nph;
+    uint8_t ev_mask[NVME_FDP_MAX_NRUH];
+} NvmeFdpNsMig;
+
+static const VMStateDescription nvme_vmstate_fdp_ring = {
+    .name = "nvme-fdp-events",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        NVME_VMSTATE_RAW(ev, NvmeFdpEvRing),    /* as the host reads them */
+        VMSTATE_UINT32(start, NvmeFdpEvRing),
+        VMSTATE_UINT32(count, NvmeFdpEvRing),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription nvme_vmstate_fdp_ns = {
+    .name = "nvme-fdp-ns",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(nsid, NvmeFdpNsMig),
+        VMSTATE_UINT16(nph, NvmeFdpNsMig),
+        VMSTATE_UINT8_ARRAY(ev_mask, NvmeFdpNsMig, NVME_FDP_MAX_NRUH),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Context: main loop (a pre_save), the queues frozen.  The counts the
+ * stream names and every placing namespace's event enables.
+ */
+static int nvme_fdp_pre_save(void *opaque)
+{
+    NvmeFdp *f = &((NvmeSubsysDevice *)opaque)->s.fdp;
+    NvmeSubsys *s = &((NvmeSubsysDevice *)opaque)->s;
+
+    g_free(f->stream.ns);
+    f->stream.navail = f->geo.nrg * f->geo.nruh;
+    f->stream.ns = g_new0(NvmeFdpNsMig, NVME_MAX_NSID);
+    f->stream.nns = 0;
+    for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
+        NvmeNamespace *ns = s->ns[nsid];
+        NvmeFdpNsMig *m = &f->stream.ns[f->stream.nns];
+
+        if (ns && ns->fdp.nph) {
+            m->nsid = nsid;
+            m->nph = ns->fdp.nph;
+            memcpy(m->ev_mask, ns->fdp.ev_mask, ns->fdp.nph);
+            f->stream.nns++;
+        }
+    }
+    return 0;
+}
+
+static int nvme_fdp_post_save(void *opaque)
+{
+    NvmeFdp *f = &((NvmeSubsysDevice *)opaque)->s.fdp;
+
+    g_free(f->stream.ns);
+    f->stream.ns = NULL;
+    f->stream.nns = 0;
+    return 0;
+}
+
+static bool nvme_fdp_needed(void *opaque)
+{
+    return ((NvmeSubsysDevice *)opaque)->s.fdp.ready;
+}
+
+/* The destination's geometry is the source's (same command lines). */
+static bool nvme_fdp_navail_ok(void *opaque, int version_id)
+{
+    NvmeFdp *f = &((NvmeSubsysDevice *)opaque)->s.fdp;
+
+    return f->ready && f->stream.navail == f->geo.nrg * f->geo.nruh;
+}
+
+static bool nvme_fdp_nns_ok(void *opaque, int version_id)
+{
+    return ((NvmeSubsysDevice *)opaque)->s.fdp.stream.nns <= NVME_MAX_NSID;
+}
+
+/* Context: main loop.  An events ring as its commands leave it. */
+static bool nvme_fdp_ring_ok(const NvmeFdpEvRing *r)
+{
+    return r->start < NVME_FDP_MAX_EVENTS && r->count <= NVME_FDP_MAX_EVENTS;
+}
+
+/*
+ * Context: main loop.  What a reclaim unit can hold and what the event
+ * rings can be; the namespaces' masks wait for the subsystem's post_load
+ * (created namespaces are adopted there): nvme_fdp_mig_apply().
+ */
+static int nvme_fdp_post_load(void *opaque, int version_id)
+{
+    NvmeSubsysDevice *d = opaque;
+    NvmeFdp *f = &d->s.fdp;
+    const char *who = DEVICE(d)->id ? DEVICE(d)->id : "nvme-subsys";
+
+    for (uint32_t i = 0; i < f->stream.navail; i++) {
+        if (f->avail[i] > f->geo.runs) {
+            return nvme_mig_bad_dev(who, "FDP reclaim unit %u holds %" PRIu64
+                                    " bytes, more than fdp.runs", i,
+                                    f->avail[i]);
+        }
+    }
+    if (!nvme_fdp_ring_ok(&f->host_ev) || !nvme_fdp_ring_ok(&f->ctrl_ev)) {
+        return nvme_mig_bad_dev(who, "FDP events ring out of range");
+    }
+    return 0;
+}
+
+/*
+ * Context: main loop (the subsystem's post_load, after the created
+ * namespaces came).  Each placing namespace's event enables, from the
+ * stream: the namespace must exist with as many placement handles, and
+ * only event types the controller reports may be enabled.
+ */
+int nvme_fdp_mig_apply(NvmeSubsys *s, const char *who)
+{
+    NvmeFdp *f = &s->fdp;
+    uint8_t valid = (1u << NVME_FDP_EV_NTYPES) - 1;
+    int ret = 0;
+
+    for (uint32_t i = 0; !ret && f->stream.ns && i < f->stream.nns; i++) {
+        NvmeFdpNsMig *m = &f->stream.ns[i];
+        NvmeNamespace *ns = nvme_nsid_valid(m->nsid) ? s->ns[m->nsid] : NULL;
+
+        if (!ns || ns->fdp.nph != m->nph) {
+            ret = nvme_mig_bad_dev(who, "FDP namespace %u with %u placement "
+                                   "handles is not so here", m->nsid,
+                                   m->nph);
+            break;
+        }
+        for (uint16_t ph = 0; ph < m->nph; ph++) {
+            if (m->ev_mask[ph] & ~valid) {
+                ret = nvme_mig_bad_dev(who, "FDP events 0x%x enabled",
+                                       m->ev_mask[ph]);
+                break;
+            }
+        }
+        if (!ret) {
+            memcpy(ns->fdp.ev_mask, m->ev_mask, m->nph);
+        }
+    }
+    g_free(f->stream.ns);
+    f->stream.ns = NULL;
+    f->stream.nns = 0;
+    return ret;
+}
+
+/*
+ * The endurance group's Flexible Data Placement: FDPE, every reclaim
+ * unit's room, the statistics, both event rings, and the namespaces'
+ * event enables.  The configuration (fdp.runs, fdp.nrg, fdp.nruh,
+ * fdp.ruhs) comes from the command line and must be the source's.
+ */
+const VMStateDescription nvme_vmstate_subsys_fdp = {
+    .name = "nvme-subsys/fdp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_fdp_needed,
+    .pre_save = nvme_fdp_pre_save,
+    .post_save = nvme_fdp_post_save,
+    .post_load = nvme_fdp_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(s.fdp.enabled, NvmeSubsysDevice),
+        VMSTATE_UINT32(s.fdp.stream.navail, NvmeSubsysDevice),
+        VMSTATE_VALIDATE("FDP reclaim groups and handles as here",
+                         nvme_fdp_navail_ok),
+        VMSTATE_VARRAY_UINT32(s.fdp.avail, NvmeSubsysDevice,
+                              s.fdp.stream.navail, 1, vmstate_info_uint64,
+                              uint64_t),
+        VMSTATE_UINT64(s.fdp.hbmw, NvmeSubsysDevice),
+        VMSTATE_UINT64(s.fdp.mbmw, NvmeSubsysDevice),
+        VMSTATE_UINT64(s.fdp.mbe, NvmeSubsysDevice),
+        VMSTATE_STRUCT(s.fdp.host_ev, NvmeSubsysDevice, 1,
+                       nvme_vmstate_fdp_ring, NvmeFdpEvRing),
+        VMSTATE_STRUCT(s.fdp.ctrl_ev, NvmeSubsysDevice, 1,
+                       nvme_vmstate_fdp_ring, NvmeFdpEvRing),
+        VMSTATE_UINT32(s.fdp.stream.nns, NvmeSubsysDevice),
+        VMSTATE_VALIDATE("FDP namespaces within 256", nvme_fdp_nns_ok),
+        NVME_VMSTATE_STRUCT_VARRAY_UINT32_ALLOC(s.fdp.stream.ns,
+                                                NvmeSubsysDevice,
+                                                s.fdp.stream.nns,
+                                                nvme_vmstate_fdp_ns,
+                                                NvmeFdpNsMig),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -11,6 +11,7 @@
 #define HW_NVME_FDP_H
 
 #include "qemu/thread.h"
+#include "migration/vmstate.h"
 #include "fdp-rules.h"
 #include "types.h"
 
@@ -31,10 +32,8 @@ typedef struct NvmeFdpParams {
  * The rest changes in the main loop.
  *
  * Kept in memory: after a QEMU restart every handle starts on an empty
- * reclaim unit and the statistics and events start from zero.  Not in
- * the migration stream yet: a controller of a subsystem with FDP blocks
- * migration (pci.c, nvme_unmigratable), so nothing is lost silently;
- * this wants a subsection (docs/migration.rst, "Adding an area").
+ * reclaim unit and the statistics and events start from zero.  It
+ * migrates (the subsystem's subsection "nvme-subsys/fdp", fdp.c).
  */
 typedef struct NvmeFdp {
     NvmeFdpParams conf;
@@ -48,6 +47,12 @@ typedef struct NvmeFdp {
     uint64_t mbe;               /* media bytes erased */
     NvmeFdpEvRing host_ev;
     NvmeFdpEvRing ctrl_ev;
+    /* what the stream carries besides (fdp.c): counts, namespaces' masks */
+    struct {
+        uint32_t navail;
+        uint32_t nns;
+        struct NvmeFdpNsMig *ns;
+    } stream;
 } NvmeFdp;
 
 /* Namespace state (NvmeNamespace.fdp). */
@@ -75,5 +80,8 @@ uint16_t nvme_admin_directive_recv(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_admin_directive_send(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_io_mgmt_recv(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_nvm_io_mgmt_send(NvmeCtrl *n, NvmeRequest *req);
+int nvme_fdp_mig_apply(NvmeSubsys *s, const char *who);
+
+extern const VMStateDescription nvme_vmstate_subsys_fdp;
 
 #endif /* HW_NVME_FDP_H */

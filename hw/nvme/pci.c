@@ -377,16 +377,12 @@ static void nvme_realize_ctrl(NvmeCtrl *n, Error **errp)
  * Context: main loop (realize).  An area in use whose state the stream
  * does not describe yet (migration.c blocks migration then), or NULL:
  * SR-IOV (the secondaries' resources and states, the primary's flexible
- * allocation, the VFs' MSI-X table size); Flexible Data Placement (reclaim
- * units, statistics, events, the namespaces' handles).
+ * allocation, the VFs' MSI-X table size).
  */
 static const char *nvme_unmigratable(NvmeCtrl *n)
 {
     if (n->sriov.max_vfs) {
         return "a controller with SR-IOV (sriov_max_vfs)";
-    }
-    if (n->subsys_dev && n->subsys_dev->s.fdp.ready) {
-        return "Flexible Data Placement (nvme-subsys fdp=on)";
     }
     return NULL;
 }

@@ -26,6 +26,7 @@
 #include "system/block-backend.h"
 #include "ctrl.h"
 #include "endgrp.h"
+#include "fdp.h"
 #include "migration.h"
 #include "ns.h"
 #include "pool.h"
@@ -292,7 +293,7 @@ static int nvme_subsys_post_load(void *opaque, int version_id)
     NvmeSubsysDevice *d = opaque;
     NvmeSubsys *s = &d->s;
     const char *who = DEVICE(d)->id ? DEVICE(d)->id : "nvme-subsys";
-    int ret = nvme_pool_check(s, who);
+    int ret = nvme_pool_check(s, who), fdp;
 
     for (uint32_t nsid = 1; !ret && nsid <= NVME_MAX_NSID; nsid++) {
         if (s->ns[nsid] && s->pool.created[nsid] &&
@@ -304,7 +305,8 @@ static int nvme_subsys_post_load(void *opaque, int version_id)
         ret = nvme_pool_adopt(s, &s->pool.mig[i], who);
     }
     nvme_pool_records_free(s);          /* lists left when refused */
-    return ret;
+    fdp = nvme_fdp_mig_apply(s, who);   /* fdp.c: every namespace here now */
+    return ret ? ret : fdp;
 }
 
 const VMStateDescription nvme_vmstate_subsys = {
@@ -320,6 +322,10 @@ const VMStateDescription nvme_vmstate_subsys = {
         VMSTATE_STRUCT(s, NvmeSubsysDevice, 1, nvme_vmstate_pool_records,
                        NvmeSubsys),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &nvme_vmstate_subsys_fdp,       /* fdp.c */
+        NULL
     },
 };
 

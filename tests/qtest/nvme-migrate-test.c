@@ -899,14 +899,116 @@ static void test_sriov_blocked(void)
                   "-device nvme-ns,drive=d0,bus=pf,nsid=1", "SR-IOV");
 }
 
-/* Nor is Flexible Data Placement's (reclaim units, statistics, events). */
-static void test_fdp_blocked(void)
+/* ---- Flexible Data Placement ---- */
+
+#define FDP_RU_BLOCKS   (64 * 1024 / LBASZ)     /* fdp.runs=64K */
+#define FDP_PID(rg, ph) ((uint16_t)((rg) << 15 | (ph)))     /* RGIF 1 */
+#define FDP_DTYPE       2
+#define FID_FDP_EVENTS  0x1e
+#define OPC_IOMR        0x12
+#define LID_FDP_CONFS   0x20
+
+/* A Write of @nlb blocks at @slba placed by placement id @pid. */
+static uint16_t fdp_write(NvmeDrv *d, uint64_t slba, uint32_t nlb,
+                          uint16_t pid)
 {
-    check_blocked("-drive file=@IMG@,if=none,id=d0,format=raw "
-                  "-device nvme-subsys,id=s0,nqn=migfdp,fdp=on,fdp.nruh=2 "
-                  "-device nvme,id=c0,serial=migfdp,subsys=s0 "
-                  "-device nvme-ns,drive=d0,bus=c0,nsid=1",
-                  "Flexible Data Placement");
+    g_autofree uint8_t *data = g_malloc(nlb * LBASZ);
+    NvmeCmd cmd;
+
+    nvme_drv_lba_pattern(data, slba, nlb, LBASZ, SEED_A);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 1);
+    cmd.cdw10 = slba;
+    cmd.cdw12 = (nlb - 1) | FDP_DTYPE << 20;
+    cmd.cdw13 = (uint32_t)pid << 16;
+    return nvme_drv_exec_data(d, 1, &cmd, data, NULL, nlb * LBASZ, NULL);
+}
+
+/*
+ * What the guest reads of FDP: the logs of endurance group 1 (configs,
+ * reclaim unit usage, statistics, host and controller events), the FDP
+ * feature, each handle's enabled events, the reclaim unit handle status.
+ */
+static char *fdp_view(NvmeDrv *d)
+{
+    GString *out = g_string_new(NULL);
+    g_autofree uint8_t *buf = g_malloc0(4096);
+    uint32_t dw0;
+    NvmeCmd cmd;
+
+    for (uint8_t lid = LID_FDP_CONFS; lid <= LID_FDP_CONFS + 3; lid++) {
+        for (uint32_t lsp = 0; lsp <= (lid == LID_FDP_CONFS + 3); lsp++) {
+            g_autofree char *what = g_strdup_printf("log %x lsp %u", lid,
+                                                    lsp);
+
+            g_assert_cmphex(nvme_drv_get_log_lsi(d, lid, lsp << 8, 0, 1, 0,
+                                                 buf, 4096), ==,
+                            NVME_SUCCESS);
+            print_blob(out, what, buf, 4096);
+        }
+    }
+    g_assert_cmphex(nvme_drv_get_features(d, 0x1d, 0, 1, &dw0), ==,
+                    NVME_SUCCESS);
+    g_string_append_printf(out, "fdp feature %x\n", dw0);
+    for (uint16_t ph = 0; ph < 3; ph++) {
+        nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_GET_FEATURES, 1);
+        cmd.cdw10 = FID_FDP_EVENTS;
+        cmd.cdw11 = ph | 3u << 16;
+        g_assert_cmphex(nvme_drv_exec_data(d, 0, &cmd, NULL, buf, 512, NULL),
+                        ==, NVME_SUCCESS);
+        print_blob(out, "fdp events", buf, 512);
+    }
+    nvme_drv_cmd_init(&cmd, OPC_IOMR, 1);
+    cmd.cdw10 = 1;                      /* Reclaim Unit Handle Status */
+    cmd.cdw11 = 4096 / 4 - 1;
+    g_assert_cmphex(nvme_drv_exec_data(d, 1, &cmd, NULL, buf, 4096, NULL), ==,
+                    NVME_SUCCESS);
+    print_blob(out, "ruh status", buf, 4096);
+    return g_string_free(out, false);
+}
+
+/*
+ * Flexible Data Placement: every reclaim unit's room, the statistics,
+ * both event rings and the enabled events read the same after the
+ * migration, and placement goes on from there (a unit the source had
+ * partly filled fills up on the destination and raises its event).
+ */
+static void test_fdp(void)
+{
+    static const uint8_t implicit[] = { 0x81 };
+    NvmeDrv *d = nvme_drv_start_args(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme-subsys,id=s0,nqn=migfdp,fdp=on,fdp.runs=64K,"
+        "fdp.nrg=2,fdp.nruh=4 "
+        "-device nvme,id=c0,serial=migfdp,subsys=s0 "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1,fdp.ruhs=1-3");
+    g_autofree char *before = NULL, *after = NULL, *later = NULL;
+    NvmeCmd cmd;
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_SET_FEATURES, 1);
+    cmd.cdw10 = FID_FDP_EVENTS;
+    cmd.cdw11 = 2 | 1u << 16;           /* handle 2: Implicitly Modified */
+    cmd.cdw12 = 1;
+    g_assert_cmphex(nvme_drv_exec_data(d, 0, &cmd, implicit, NULL, 1, NULL),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(fdp_write(d, 0, 8, FDP_PID(1, 2)), ==, NVME_SUCCESS);
+    g_assert_cmphex(fdp_write(d, 8, 4, FDP_PID(0, 1)), ==, NVME_SUCCESS);
+    /* handle 2 of group 0 fills a unit: the event ring has an entry */
+    g_assert_cmphex(fdp_write(d, 256, FDP_RU_BLOCKS + 1, FDP_PID(0, 2)), ==,
+                    NVME_SUCCESS);
+    before = fdp_view(d);
+    nvme_drv_migrate(d, NULL);
+    after = fdp_view(d);
+    g_assert_cmpstr(after, ==, before);
+    /* handle 2 of group 1 fills up here: a fresh unit, an event */
+    g_assert_cmphex(fdp_write(d, 16, FDP_RU_BLOCKS - 8 + 1, FDP_PID(1, 2)),
+                    ==, NVME_SUCCESS);
+    later = fdp_view(d);
+    g_assert_cmpstr(later, !=, after);
+    g_assert_true(nvme_drv_img_has(d, 16, FDP_RU_BLOCKS - 7, LBASZ, SEED_A));
+    nvme_drv_stop(d);
 }
 
 /*
@@ -1574,7 +1676,7 @@ int main(int argc, char **argv)
     if (!nvme_drv_part_off("NVME_SRIOV")) {
         qtest_add_func("/nvme/migrate/sriov-blocked", test_sriov_blocked);
     }
-    qtest_add_func("/nvme/migrate/fdp-blocked", test_fdp_blocked);
+    qtest_add_func("/nvme/migrate/fdp", test_fdp);
     qtest_add_func("/nvme/migrate/savevm", test_savevm);
     qtest_add_func("/nvme/migrate/compat", test_compat);
     qtest_add_func("/nvme/migrate/hostile", test_hostile);
