@@ -64,6 +64,7 @@ typedef struct NvmeParams {
     bool ioeventfd;
     bool dbbuf;                 /* offer Doorbell Buffer Config */
     char *features_file;        /* saved features across restarts */
+    char *state_file;           /* firmware slots, own namespace (pci.c) */
     struct IOThread *iothread;                  /* "iothread" link */
     IOThreadVirtQueueMappingList *iothread_map; /* "iothread-queue-mapping" */
     /* upstream's spellings and identity (pci.c, admin.c) */

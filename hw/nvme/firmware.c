@@ -153,7 +153,7 @@ static bool nvme_fw_image_ok(NvmeFirmware *fw, uint8_t *rev)
 }
 
 /* Context: main loop.  Firmware Commit. */
-uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
+static uint16_t nvme_fw_commit(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeFirmware *fw = &n->fw;
     uint32_t dw10 = le32_to_cpu(req->cmd.cdw10);
@@ -204,6 +204,20 @@ uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
         nvme_fw_activate(n, fs);
     }
     return NVME_SUCCESS;
+}
+
+/*
+ * Context: main loop.  Firmware Commit; slots and activation are what an
+ * SSD keeps through a power cycle (nvme,state-file=, migration.c).
+ */
+uint16_t nvme_admin_fw_commit(NvmeCtrl *n, NvmeRequest *req)
+{
+    uint16_t status = nvme_fw_commit(n, req);
+
+    if (status == NVME_SUCCESS) {
+        nvme_mig_keep(n);
+    }
+    return status;
 }
 
 /* Context: main loop.  Firmware Slot Information log page. */

@@ -185,6 +185,18 @@ void nvme_mig_unblock(NvmeCtrl *n)
     migrate_del_blocker(&n->mig.blocker);
 }
 
+/*
+ * Context: any.  What a power cycle keeps of @n changed (firmware slots,
+ * its own namespace's format or marks): with nvme,state-file= the main
+ * loop writes that file soon (pci.c).
+ */
+void nvme_mig_keep(NvmeCtrl *n)
+{
+    if (n->mig.keep_bh) {
+        qemu_bh_schedule(n->mig.keep_bh);
+    }
+}
+
 /* Context: main loop (unrealize). */
 void nvme_mig_cleanup(NvmeCtrl *n)
 {

@@ -390,12 +390,13 @@ static const char nvme_ns_state_magic[NVME_MIG_MAGIC_LEN] =
 static int nvme_ns_state_post_load(void *opaque, int version_id)
 {
     NvmeNamespace *ns = opaque;
+    const char *who = ns->state_path ? ns->state_path : "namespace";
 
-    if (nvme_ns_format_check(ns, ns->state_path)) {
+    if (nvme_ns_format_check(ns, who)) {
         return -EINVAL;
     }
     nvme_ns_set_lbaf(ns, ns->lbaf);
-    return nvme_ns_marks_check(ns, ns->state_path);
+    return nvme_ns_marks_check(ns, who);
 }
 
 /*
@@ -403,9 +404,10 @@ static int nvme_ns_state_post_load(void *opaque, int version_id)
  * cycle and the drive does not hold: its format (Format NVM), Write
  * Uncorrectable marks and the blocks of failed reads.  Reservations have
  * their own file (resv-state, PTPL); zones live in the image.  The NSID
- * tells another namespace's file.
+ * tells another namespace's file.  Also in the controller's state file
+ * for its own namespace (pci.c).
  */
-static const VMStateDescription nvme_vmstate_ns_state = {
+const VMStateDescription nvme_vmstate_ns_state = {
     .name = "nvme-ns-state",
     .version_id = 1,
     .minimum_version_id = 1,

@@ -159,6 +159,8 @@ void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
 void nvme_ns_state_changed(NvmeNamespace *ns);
 
+extern const VMStateDescription nvme_vmstate_ns_state;
+
 extern const VMStateDescription nvme_vmstate_namespace;
 extern const VMStateDescription nvme_vmstate_builtin_ns;
 

@@ -23,6 +23,7 @@
 #include "hw/pci/pcie.h"
 #include "hw/pci/pci.h"
 #include "migration/vmstate.h"
+#include "system/runstate.h"
 #include "system/hostmem.h"
 #include "system/system.h"
 #include "system/iothread.h"
@@ -329,6 +330,135 @@ static bool nvme_init_builtin_ns(NvmeCtrl *n, Error **errp)
     return true;
 }
 
+static void nvme_exit(PCIDevice *pci);
+
+/* ---- nvme,state-file=: what a power cycle keeps, across restarts ---- */
+
+static const char nvme_ctrl_state_magic[NVME_MIG_MAGIC_LEN] =
+    "QEMU nvme ctrl\n";
+
+static bool nvme_ctrl_state_ns_needed(void *opaque)
+{
+    return ((NvmeCtrl *)opaque)->builtin_ns.blk;
+}
+
+/* The controller's own namespace (drive=): its format and marks. */
+static const VMStateDescription nvme_vmstate_ctrl_state_ns = {
+    .name = "nvme-ctrl-state/builtin-ns",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_ctrl_state_ns_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT(builtin_ns, NvmeCtrl, 1, nvme_vmstate_ns_state,
+                       NvmeNamespace),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context: main loop.  A power cycle activates the pending slot. */
+static int nvme_ctrl_state_pre_save(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+
+    n->mig.keep_active = n->fw.next ? n->fw.next : n->fw.active;
+    return 0;
+}
+
+/*
+ * Context: main loop (realize).  The slot that runs must hold firmware;
+ * slot 1 (read only) is the command line's (firmware-version), whatever
+ * the file says.
+ */
+static int nvme_ctrl_state_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    NvmeFirmware *fw = &n->fw;
+    uint8_t slot = n->mig.keep_active;
+
+    memcpy(fw->rev[0], n->id_ctrl.fr, sizeof(fw->rev[0]));
+    if (slot < 1 || slot > NVME_FW_SLOTS || !fw->rev[slot - 1][0]) {
+        return nvme_mig_bad(n, "firmware slot %u to run is empty or "
+                            "invalid", slot);
+    }
+    fw->active = slot;
+    fw->next = 0;
+    memcpy(n->id_ctrl.fr, fw->rev[slot - 1], sizeof(n->id_ctrl.fr));
+    return 0;
+}
+
+/*
+ * What an SSD keeps through a power cycle and no drive or other file
+ * holds: the firmware slots and the slot that runs (the pending one, if
+ * a commit asked for activation at the next reset), and the format and
+ * marks of the controller's own namespace.  Saved features have their
+ * file (features-file), namespace devices theirs (nvme-ns,state-file=).
+ */
+static const VMStateDescription nvme_vmstate_ctrl_state = {
+    .name = "nvme-ctrl-state",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_ctrl_state_pre_save,
+    .post_load = nvme_ctrl_state_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_2DARRAY(fw.rev, NvmeCtrl, NVME_FW_SLOTS, 8),
+        VMSTATE_UINT8(mig.keep_active, NvmeCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &nvme_vmstate_ctrl_state_ns,
+        NULL
+    },
+};
+
+/* Context: main loop (bottom half).  Write the state file anew. */
+static void nvme_ctrl_state_bh(void *opaque)
+{
+    NvmeCtrl *n = opaque;
+    Error *err = NULL;
+
+    if (!nvme_mig_file_write(n->mig.keep_path, nvme_ctrl_state_magic,
+                             &nvme_vmstate_ctrl_state, n, &err)) {
+        warn_reportf_err(err, "nvme: state not kept: ");
+    }
+}
+
+/*
+ * Context: main loop (realize, at its end).  What the state file kept
+ * comes back, with every check of an incoming migration; a damaged or
+ * foreign file stops the start.  A migration's destination takes it from
+ * the stream.
+ */
+static bool nvme_ctrl_state_setup(NvmeCtrl *n, Error **errp)
+{
+    bool found;
+
+    if (!n->params.state_file) {
+        return true;
+    }
+    if (!runstate_check(RUN_STATE_INMIGRATE) &&
+        !nvme_mig_file_read(n->params.state_file, nvme_ctrl_state_magic,
+                            &nvme_vmstate_ctrl_state, n, &found, errp)) {
+        error_prepend(errp, "nvme: ");
+        return false;
+    }
+    n->mig.keep_path = g_strdup(n->params.state_file);
+    n->mig.keep_bh = qemu_bh_new(nvme_ctrl_state_bh, n);
+    n->builtin_ns.state_bh = n->mig.keep_bh;    /* ns.c: its changes */
+    return true;
+}
+
+/* Context: main loop (unrealize). */
+static void nvme_ctrl_state_cleanup(NvmeCtrl *n)
+{
+    if (n->mig.keep_bh) {
+        qemu_bh_delete(n->mig.keep_bh);
+        n->mig.keep_bh = NULL;
+        n->builtin_ns.state_bh = NULL;
+    }
+    g_free(n->mig.keep_path);
+    n->mig.keep_path = NULL;
+}
+
 /* Context: main loop. */
 static void nvme_realize_ctrl(NvmeCtrl *n, Error **errp)
 {
@@ -399,6 +529,8 @@ static void nvme_realize(PCIDevice *pci, Error **errp)
     nvme_realize_ctrl(n, errp);
     if (*errp) {
         nvme_mig_unblock(n);
+    } else if (!nvme_ctrl_state_setup(n, errp)) {
+        nvme_exit(pci);         /* everything was set up: as an unplug */
     }
 }
 
@@ -409,6 +541,7 @@ static void nvme_exit(PCIDevice *pci)
 
     nvme_sriov_exit(n);         /* a primary's VFs go first */
     nvme_ctrl_reset(n);
+    nvme_ctrl_state_cleanup(n);
     nvme_mig_cleanup(n);
     nvme_mig_unblock(n);
     nvme_io_error_cleanup(n);
@@ -519,6 +652,7 @@ static const Property nvme_props[] = {
     DEFINE_PROP_BOOL("dbcs", NvmeCtrl, params.dbcs, true),
     DEFINE_PROP_BOOL("use-intel-id", NvmeCtrl, params.use_intel_id, false),
     DEFINE_PROP_STRING("features-file", NvmeCtrl, params.features_file),
+    DEFINE_PROP_STRING("state-file", NvmeCtrl, params.state_file),
     DEFINE_PROP_LINK("iothread", NvmeCtrl, params.iothread, TYPE_IOTHREAD,
                      IOThread *),
     DEFINE_PROP_IOTHREAD_VQ_MAPPING_LIST("iothread-queue-mapping", NvmeCtrl,
@@ -587,6 +721,8 @@ static const NvmePropDesc nvme_prop_descs[] = {
     { "use-intel-id", "PCI and Identify IDs 8086:5845 instead of "
       "1b36:0010" },
     { "features-file", "file keeping saved features across restarts" },
+    { "state-file", "file keeping the firmware slots and the own "
+      "namespace's format and marks across restarts" },
     { "iothread", "iothread running every I/O queue" },
     { "iothread-queue-mapping", "I/O queues spread over iothreads (JSON)" },
     { "sriov-pf", "generic PCI property: refused, nvme is no composable "

@@ -1112,12 +1112,87 @@ static void test_state_file(void)
     unlink(img);
 }
 
+/* nvme with its own namespace on @img and state-file @state, started. */
+static NvmeDrv *start_ctrl_kept(const char *img, const char *state)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme,drive=d0,serial=qtest-keep,state-file=%s", state);
+    NvmeDrv *d = nvme_drv_start_image(args, img);
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, 32);
+    return d;
+}
+
+/*
+ * nvme,state-file=: a power cycle runs the firmware a commit asked to
+ * activate at the next reset, keeps the slots, and the format and marks
+ * of the controller's own namespace; a damaged or foreign file stops
+ * QEMU at start.
+ */
+static void test_fw_state_file(void)
+{
+    g_autofree char *img = nvme_drv_make_image(IMG);
+    g_autofree char *dir = g_dir_make_tmp("nvme-ctrl-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(dir, "c0.state", NULL);
+    g_autofree uint8_t *fw = fw_image("2.0", 8192);
+    g_autofree char *args = NULL, *data = NULL;
+    NvmeIdCtrl *id = g_malloc0(4096);
+    NvmeIdNs *ns = g_malloc0(4096);
+    NvmeDrv *d = start_ctrl_kept(img, state);
+    NvmeFwSlotInfoLog l;
+    NvmeCmd cmd;
+    gsize len;
+
+    g_assert_cmphex(fw_download(d, fw, 0, 8192), ==, NVME_SUCCESS);
+    g_assert_cmphex(fw_commit(d, 2, 1), ==, NVME_SUCCESS);
+    g_assert_cmphex(admin(d, NVME_ADM_CMD_FORMAT_NVM, 1, fmt_cdw10(1, 0), 0),
+                    ==, NVME_SUCCESS);
+    nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE_UNCOR, 1);
+    cmd.cdw10 = 3;
+    g_assert_cmphex(nvme_drv_exec(d, 1, &cmd, NULL), ==, NVME_SUCCESS);
+    write_pattern(d, 5, 1, 4096);
+    nvme_drv_stop(d);
+
+    d = start_ctrl_kept(img, state);
+    fw_log(d, &l);
+    g_assert_cmphex(l.afi, ==, 2);                  /* slot 2 runs */
+    g_assert_cmpmem(l.frs2, 8, "2.0     ", 8);
+    id_ctrl(d, id);
+    g_assert_cmpmem(id->fr, 8, "2.0     ", 8);
+    id_ns(d, ns);
+    g_assert_cmpuint(ns->flbas & 0xf, ==, 1);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 3, 1, 4096, NULL, 0),
+                    ==, NVME_UNRECOVERED_READ | DNR);
+    g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_READ, 1, 5, 1, 4096, NULL, 0),
+                    ==, NVME_SUCCESS);
+    nvme_drv_stop(d);
+
+    args = g_strdup_printf("-drive file=%s,if=none,id=d0,format=raw "
+                           "-device nvme,drive=d0,serial=x,state-file=%s",
+                           img, state);
+    g_assert_true(g_file_get_contents(state, &data, &len, NULL));
+    data[len / 2] ^= 0x08;
+    g_assert_true(g_file_set_contents(state, data, len, NULL));
+    nvme_drv_start_fails(args, "is damaged");
+    g_assert_true(g_file_set_contents(state, "QEMU nvme pool\n", 16, NULL));
+    nvme_drv_start_fails(args, "is not this kind of state file");
+    g_free(id);
+    g_free(ns);
+    unlink(state);
+    rmdir(dir);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/adminops/format/identify", test_format_identify);
     qtest_add_func("/nvme/adminops/format/lbaf", test_format_lbaf);
     qtest_add_func("/nvme/adminops/format/state-file", test_state_file);
+    qtest_add_func("/nvme/adminops/fw/state-file", test_fw_state_file);
     qtest_add_func("/nvme/adminops/format/broadcast_crypto",
                    test_format_broadcast_crypto);
     qtest_add_func("/nvme/adminops/format/errors", test_format_errors);
