@@ -972,21 +972,28 @@ static char *fdp_view(NvmeDrv *d)
  * migration, and placement goes on from there (a unit the source had
  * partly filled fills up on the destination and raises its event).
  */
-static void test_fdp(void)
+/* A subsystem with FDP, a placing namespace, the queues: started. */
+static NvmeDrv *fdp_start(void)
 {
-    static const uint8_t implicit[] = { 0x81 };
     NvmeDrv *d = nvme_drv_start_args(
         "-drive file=@IMG@,if=none,id=d0,format=raw "
         "-device nvme-subsys,id=s0,nqn=migfdp,fdp=on,fdp.runs=64K,"
         "fdp.nrg=2,fdp.nruh=4 "
         "-device nvme,id=c0,serial=migfdp,subsys=s0 "
         "-device nvme-ns,drive=d0,bus=c0,nsid=1,fdp.ruhs=1-3");
-    g_autofree char *before = NULL, *after = NULL, *later = NULL;
-    NvmeCmd cmd;
 
     nvme_drv_msix_enable(d);
     nvme_drv_enable(d, 32, 32);
     nvme_drv_create_qpair(d, 1, QSIZE);
+    return d;
+}
+
+/* Events enabled, writes placed on two groups, a unit filled: an event. */
+static void fdp_fill(NvmeDrv *d)
+{
+    static const uint8_t implicit[] = { 0x81 };
+    NvmeCmd cmd;
+
     nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_SET_FEATURES, 1);
     cmd.cdw10 = FID_FDP_EVENTS;
     cmd.cdw11 = 2 | 1u << 16;           /* handle 2: Implicitly Modified */
@@ -995,9 +1002,16 @@ static void test_fdp(void)
                     ==, NVME_SUCCESS);
     g_assert_cmphex(fdp_write(d, 0, 8, FDP_PID(1, 2)), ==, NVME_SUCCESS);
     g_assert_cmphex(fdp_write(d, 8, 4, FDP_PID(0, 1)), ==, NVME_SUCCESS);
-    /* handle 2 of group 0 fills a unit: the event ring has an entry */
     g_assert_cmphex(fdp_write(d, 256, FDP_RU_BLOCKS + 1, FDP_PID(0, 2)), ==,
                     NVME_SUCCESS);
+}
+
+static void test_fdp(void)
+{
+    NvmeDrv *d = fdp_start();
+    g_autofree char *before = NULL, *after = NULL, *later = NULL;
+
+    fdp_fill(d);
     before = fdp_view(d);
     nvme_drv_migrate(d, NULL);
     after = fdp_view(d);
@@ -1609,6 +1623,43 @@ static void test_hostile_zoned(void)
     unlink(img);
 }
 
+/* Fields of the FDP subsection (fdp.c) in the nvme-subsys section. */
+#define FMIG(f)     "nvme-subsys/fdp/s.fdp." f
+
+static const Damage fdp_damages[] = {
+    { "nvme-subsys", FMIG("stream.navail"), 5, "FDP reclaim groups" },
+    { "nvme-subsys", FMIG("avail/3"), 1ull << 40, "more than fdp.runs" },
+    { "nvme-subsys", FMIG("ctrl_ev/start"), 63, "events ring" },
+    { "nvme-subsys", FMIG("host_ev/count"), 64, "events ring" },
+    { "nvme-subsys", FMIG("stream.nns"), 300, "FDP namespaces within" },
+    { "nvme-subsys", FMIG("stream.ns/0/nsid"), 9, "is not so here" },
+    { "nvme-subsys", FMIG("stream.ns/0/nph"), 2, "is not so here" },
+    { "nvme-subsys", FMIG("stream.ns/0/ev_mask/2"), 0x80, "FDP events" },
+};
+
+/* Damaged FDP state is refused; the undamaged stream loads. */
+static void test_hostile_fdp(void)
+{
+    g_autofree char *path = stream_path("");
+    g_autofree char *before = NULL, *after = NULL;
+    NvmeDrv *d = fdp_start();
+
+    fdp_fill(d);
+    before = fdp_view(d);
+    nvme_mig_save(d, path);
+    if (g_test_verbose()) {
+        NvmeStream *s = nvme_stream_open(path);
+        g_autofree char *dump = nvme_stream_dump(s, "nvme-subsys", 0);
+
+        g_test_message("%s", dump);
+        nvme_stream_free(s);
+    }
+    load_damaged(d, path, fdp_damages, ARRAY_SIZE(fdp_damages));
+    after = fdp_view(d);
+    g_assert_cmpstr(after, ==, before);
+    nvme_drv_stop(d);
+}
+
 /*
  * Bytes of the controller's section overwritten at random: every load
  * fails cleanly or succeeds; none crashes or hangs.
@@ -1680,6 +1731,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/migrate/savevm", test_savevm);
     qtest_add_func("/nvme/migrate/compat", test_compat);
     qtest_add_func("/nvme/migrate/hostile", test_hostile);
+    qtest_add_func("/nvme/migrate/hostile-fdp", test_hostile_fdp);
     qtest_add_func("/nvme/migrate/hostile-random", test_hostile_random);
     return g_test_run();
 }
