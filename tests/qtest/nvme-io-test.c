@@ -678,9 +678,9 @@ static void test_irq_intx_io(void)
     nvme_drv_cmd_init(&cmd, NVME_CMD_FLUSH, 1);
     nvme_drv_submit(d, 1, &cmd);
     g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 5000, false));
-    g_assert_true(nvme_drv_intx_asserted(d));
+    g_assert_true(nvme_drv_intx_wait(d, true, 2000));
     nvme_drv_cq_ring(d, 1);
-    g_assert_false(nvme_drv_intx_asserted(d));
+    g_assert_true(nvme_drv_intx_wait(d, false, 2000));
     nvme_drv_stop(d);
 }
 

@@ -354,10 +354,7 @@ static void test_intx(void)
         g_usleep(1000);
     }
     g_assert_true(nvme_drv_cqe_ready(d, 1));
-    for (int i = 0; i < 1000 && !nvme_drv_intx_asserted(d); i++) {
-        g_usleep(1000);
-    }
-    g_assert_true(nvme_drv_intx_asserted(d));
+    g_assert_true(nvme_drv_intx_wait(d, true, 1000));
     g_assert_true(nvme_drv_poll_cqe(d, 1, &cqe, 1000, true));
     g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, 0);
     g_assert_false(nvme_drv_intx_asserted(d));

@@ -874,6 +874,17 @@ bool nvme_drv_intx_asserted(NvmeDrv *d)
     return qpci_config_readw(d->pdev, PCI_STATUS) & PCI_STATUS_INTERRUPT;
 }
 
+bool nvme_drv_intx_wait(NvmeDrv *d, bool level, uint32_t timeout_ms)
+{
+    for (uint32_t i = 0; i < timeout_ms; i++) {
+        if (nvme_drv_intx_asserted(d) == level) {
+            return true;
+        }
+        g_usleep(1000);
+    }
+    return nvme_drv_intx_asserted(d) == level;
+}
+
 /* ---------------------------------------------------------------- */
 /* guest memory                                                      */
 

@@ -282,6 +282,12 @@ void nvme_drv_msix_mask(NvmeDrv *d, uint16_t vector, bool masked);
 bool nvme_drv_msix_pending(NvmeDrv *d, uint16_t vector);
 /* INTx: PCI status interrupt bit (MSI-X off). */
 bool nvme_drv_intx_asserted(NvmeDrv *d);
+/*
+ * Wait up to @timeout_ms for the INTx pin to reach @level: a queue of an
+ * iothread, or one read through its shadow doorbell, changes the pin from
+ * its own context, a moment after the doorbell or the completion.
+ */
+bool nvme_drv_intx_wait(NvmeDrv *d, bool level, uint32_t timeout_ms);
 
 /* ---- guest memory ---- */
 
