@@ -117,6 +117,10 @@ static void test_stop_cont(void)
     g_autofree char *st = NULL;
 
     submit_mix(d, b, NR_QUEUES, 16);
+    /* the stop must meet every command started (an iothread fetches later) */
+    for (unsigned q = 1; q <= NR_QUEUES; q++) {
+        g_assert_true(nvme_drv_wait_sq_fetched(d, q, 5000));
+    }
     qtest_qmp_assert_success(d->qts, "{'execute': 'stop'}");
     for (unsigned q = 1; q <= NR_QUEUES; q++) {
         posted[q] = nvme_drv_cq_posted(d, q);

@@ -1137,6 +1137,28 @@ uint32_t nvme_drv_cq_posted(NvmeDrv *d, uint16_t qid)
     return n;
 }
 
+bool nvme_drv_wait_sq_fetched(NvmeDrv *d, uint16_t qid, uint32_t timeout_ms)
+{
+    NvmeDrvSQ *sq = &d->sq[qid];
+    NvmeDrvCQ *cq = &d->cq[sq->cqid];
+
+    for (uint32_t t = 0; t <= timeout_ms; t++) {
+        uint32_t n = nvme_drv_cq_posted(d, sq->cqid);
+
+        for (uint32_t i = 0; i < n; i++) {
+            NvmeCqe cqe;
+
+            read_cqe_at(d, cq, (cq->head + i) % cq->size, &cqe);
+            if (le16_to_cpu(cqe.sq_id) == qid &&
+                le16_to_cpu(cqe.sq_head) == sq->tail) {
+                return true;
+            }
+        }
+        g_usleep(1000);
+    }
+    return false;
+}
+
 void nvme_drv_cq_ring(NvmeDrv *d, uint16_t qid)
 {
     ring_db(d, qid, nvme_drv_cq_db(d, qid), d->cq[qid].head);

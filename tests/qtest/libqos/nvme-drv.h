@@ -287,6 +287,12 @@ bool nvme_drv_intx_asserted(NvmeDrv *d);
  * iothread, or one read through its shadow doorbell, changes the pin from
  * its own context, a moment after the doorbell or the completion.
  */
+/*
+ * Wait up to @timeout_ms until a completion posted on SQ @qid's CQ (not
+ * yet consumed) reports the SQ head at the driver's tail: the controller
+ * has fetched every command submitted there.
+ */
+bool nvme_drv_wait_sq_fetched(NvmeDrv *d, uint16_t qid, uint32_t timeout_ms);
 bool nvme_drv_intx_wait(NvmeDrv *d, bool level, uint32_t timeout_ms);
 
 /* ---- guest memory ---- */
