@@ -80,8 +80,9 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     case $NVME_BUILD in
         default) targets=(qemu-system-x86_64 qemu-img) ;;
-        # Sanitizer/fuzzing variant: the sanitize and fuzz suites.
-        asan) targets=(qemu-system-x86_64 qemu-fuzz-x86_64) ;;
+        # Sanitizer/fuzzing variant: the sanitize and fuzz suites (qemu-img:
+        # the qtests that make qcow2 images, e.g. savevm in nvme-migrate-test).
+        asan) targets=(qemu-system-x86_64 qemu-img qemu-fuzz-x86_64) ;;
         # QEMU only: its tests run the default build's qtest programs.
         parts-off) targets=(qemu-system-x86_64) ;;
     esac
