@@ -39,7 +39,6 @@
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "block/aio-wait.h"
-#include "migration/blocker.h"
 #include "migration/qemu-file.h"
 #include "io/channel-buffer.h"
 #include "qemu/crc32c.h"
@@ -163,26 +162,6 @@ void nvme_mig_init(NvmeCtrl *n)
     n->mig.vm_stopped = runstate_check(RUN_STATE_INMIGRATE);
     n->mig.vmstate_change = qdev_add_vm_change_state_handler(
         DEVICE(n), nvme_mig_vm_state, n);
-}
-
-/*
- * Context: main loop (realize, before anything else).  An area whose
- * state no subsection describes yet blocks migration while it is in use,
- * rather than lose that state: @what names it (pci.c), NULL if none.
- */
-bool nvme_mig_block(NvmeCtrl *n, const char *what, Error **errp)
-{
-    if (!what) {
-        return true;
-    }
-    error_setg(&n->mig.blocker, "nvme: %s does not migrate yet", what);
-    return migrate_add_blocker(&n->mig.blocker, errp) == 0;
-}
-
-/* Context: main loop (unrealize, failed realize). */
-void nvme_mig_unblock(NvmeCtrl *n)
-{
-    migrate_del_blocker(&n->mig.blocker);
 }
 
 /*

@@ -27,20 +27,20 @@ typedef struct NvmeMig {
     VMChangeStateEntry *vmstate_change;
     /* which NSIDs are attached, as the stream carries it (subsys.c) */
     unsigned long attached[BITS_TO_LONGS(NVME_MAX_NSID + 1)];
-    Error *blocker;             /* an area in use the stream lacks */
     /* nvme,state-file=: what a power cycle keeps (pci.c writes it) */
     char *keep_path;
     QEMUBH *keep_bh;
     uint8_t keep_active;        /* the slot running after a power cycle */
 } NvmeMig;
 
-bool nvme_mig_block(NvmeCtrl *n, const char *what, Error **errp);
-void nvme_mig_unblock(NvmeCtrl *n);
 void nvme_mig_init(NvmeCtrl *n);
 void nvme_mig_cleanup(NvmeCtrl *n);
 void nvme_mig_save_begin(NvmeCtrl *n);
 void nvme_mig_keep(NvmeCtrl *n);
 void nvme_mig_save_end(NvmeCtrl *n);
+
+/* A VF's controller state, nested in its primary's section (sriov.c). */
+extern const VMStateDescription nvme_vmstate_vf;
 
 /*
  * State kept in a file across QEMU restarts, described by a vmstate: a

@@ -503,33 +503,14 @@ static void nvme_realize_ctrl(NvmeCtrl *n, Error **errp)
     nvme_features_reset(n);
 }
 
-/*
- * Context: main loop (realize).  An area in use whose state the stream
- * does not describe yet (migration.c blocks migration then), or NULL:
- * SR-IOV (the secondaries' resources and states, the primary's flexible
- * allocation, the VFs' MSI-X table size).
- */
-static const char *nvme_unmigratable(NvmeCtrl *n)
-{
-    if (n->sriov.max_vfs) {
-        return "a controller with SR-IOV (sriov_max_vfs)";
-    }
-    return NULL;
-}
-
 /* Context: main loop. */
 static void nvme_realize(PCIDevice *pci, Error **errp)
 {
     ERRP_GUARD();
     NvmeCtrl *n = NVME(pci);
 
-    if (!nvme_mig_block(n, nvme_unmigratable(n), errp)) {   /* migration.c */
-        return;
-    }
     nvme_realize_ctrl(n, errp);
-    if (*errp) {
-        nvme_mig_unblock(n);
-    } else if (!nvme_ctrl_state_setup(n, errp)) {
+    if (!*errp && !nvme_ctrl_state_setup(n, errp)) {
         nvme_exit(pci);         /* everything was set up: as an unplug */
     }
 }
@@ -543,7 +524,6 @@ static void nvme_exit(PCIDevice *pci)
     nvme_ctrl_reset(n);
     nvme_ctrl_state_cleanup(n);
     nvme_mig_cleanup(n);
-    nvme_mig_unblock(n);
     nvme_io_error_cleanup(n);
     nvme_errlog_cleanup(n);
     nvme_sanitize_cleanup(n);
@@ -762,12 +742,13 @@ static const NvmePropDesc nvme_prop_descs[] = {
 /*
  * Every area's subsection, in load order: an area's post_load may rely on
  * those above it (the queues on the registers, controller memory and the
- * doorbell buffer).  A new area adds one line, at the end or above the
- * areas that rely on it (docs/migration.rst): streams without its
- * subsection still load, its state stays as realize left it.
+ * doorbell buffer).  A new area adds one line, at the end (above the
+ * VFs) or above the areas that rely on it (docs/migration.rst): streams
+ * without its subsection still load, its state stays as realize left it.
  */
 static const VMStateDescription *const nvme_vmstate_areas[] = {
     &nvme_vmstate_regs,
+    &nvme_vmstate_sriov,
     &nvme_vmstate_cmb,
     &nvme_vmstate_pmr,
     &nvme_vmstate_dbbuf,
@@ -788,8 +769,16 @@ static const VMStateDescription *const nvme_vmstate_areas[] = {
     &nvme_vmstate_own_endgrp,
     &nvme_vmstate_lbas,
     &nvme_vmstate_ocp,
+    &nvme_vmstate_sriov_vfs,    /* last: the VFs after all of the primary */
     NULL
 };
+
+/*
+ * A VF's: the same without nvme/sriov-vfs (a description may not contain
+ * itself), filled in by nvme_class_init().
+ */
+static const VMStateDescription *nvme_vmstate_vf_areas[
+    ARRAY_SIZE(nvme_vmstate_areas) - 1];
 
 /* Context: main loop (migration thread, BQL held).  Queues stand still. */
 static int nvme_mig_pre_save(void *opaque)
@@ -836,6 +825,12 @@ static int nvme_mig_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static const VMStateField nvme_vmstate_fields[] = {
+    VMSTATE_PCI_DEVICE(parent_obj, NvmeCtrl),
+    VMSTATE_MSIX(parent_obj, NvmeCtrl),
+    VMSTATE_END_OF_LIST()
+};
+
 static const VMStateDescription nvme_vmstate = {
     .name = "nvme",
     .version_id = 1,
@@ -844,12 +839,21 @@ static const VMStateDescription nvme_vmstate = {
     .post_save = nvme_mig_post_save,
     .pre_load = nvme_mig_pre_load,
     .post_load = nvme_mig_post_load,
-    .fields = (const VMStateField[]) {
-        VMSTATE_PCI_DEVICE(parent_obj, NvmeCtrl),
-        VMSTATE_MSIX(parent_obj, NvmeCtrl),
-        VMSTATE_END_OF_LIST()
-    },
+    .fields = nvme_vmstate_fields,
     .subsections = nvme_vmstate_areas,
+};
+
+/* A VF's state, inside its primary's section (sriov.c). */
+const VMStateDescription nvme_vmstate_vf = {
+    .name = "nvme",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = nvme_mig_pre_save,
+    .post_save = nvme_mig_post_save,
+    .pre_load = nvme_mig_pre_load,
+    .post_load = nvme_mig_post_load,
+    .fields = nvme_vmstate_fields,
+    .subsections = nvme_vmstate_vf_areas,
 };
 
 static void nvme_class_init(ObjectClass *oc, void *data)
@@ -872,6 +876,10 @@ static void nvme_class_init(ObjectClass *oc, void *data)
     nvme_prop_descs_set(oc, nvme_prop_descs, ARRAY_SIZE(nvme_prop_descs));
     device_class_set_legacy_reset(dc, nvme_pci_reset);
     dc->vmsd = &nvme_vmstate;
+    assert(nvme_vmstate_areas[ARRAY_SIZE(nvme_vmstate_areas) - 2] ==
+           &nvme_vmstate_sriov_vfs);
+    memcpy(nvme_vmstate_vf_areas, nvme_vmstate_areas,
+           sizeof(nvme_vmstate_vf_areas) - sizeof(nvme_vmstate_vf_areas[0]));
     nvme_ana_class_init(oc);    /* ana.c: "ana-state" */
     nvme_hotplug_class_init(oc);    /* hotplug.c: nvme-ns device_add/del */
     nvme_smart_class_init(oc);  /* stats.c: "smart_critical_warning" */

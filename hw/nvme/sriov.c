@@ -60,9 +60,11 @@
 #include "hw/pci/pcie.h"
 #include "hw/pci/pcie_sriov.h"
 #include "system/iothread.h"
+#include "migration/vmstate.h"
 #include "ctrl.h"
 #include "dma.h"
 #include "features.h"
+#include "migration.h"
 #include "queue.h"
 #include "regs.h"
 #include "sriov.h"
@@ -237,8 +239,15 @@ bool nvme_sriov_pci_init(NvmeCtrl *n, Error **errp)
         return true;
     }
     pcie_ari_init(pci, NVME_SRIOV_ARI_OFFSET);
+    /*
+     * The table size follows the flexible allocation, which the stream
+     * brings after the config space: nvme_sriov_post_load() checks it.
+     */
+    pci_set_word(pci->cmask + pci->msix_cap + PCI_MSIX_FLAGS,
+                 pci_get_word(pci->cmask + pci->msix_cap + PCI_MSIX_FLAGS) &
+                 ~PCI_MSIX_FLAGS_QSIZE);
     s->sec = g_new0(NvmeSecCtrl, s->max_vfs);
-    if (!pcie_sriov_pf_init(pci, NVME_SRIOV_CAP_OFFSET, TYPE_NVME,
+    if (!pcie_sriov_pf_init(pci, NVME_SRIOV_CAP_OFFSET, TYPE_NVME_VF,
                             pci_get_word(pci->config + PCI_DEVICE_ID),
                             s->max_vfs, s->max_vfs, NVME_SRIOV_VF_OFFSET,
                             NVME_SRIOV_VF_STRIDE, errp)) {
@@ -602,3 +611,163 @@ uint16_t nvme_identify_sec_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
     }
     return nvme_dma_to_guest(n, req, list, sizeof(*list));
 }
+
+/* ---- migration ---- */
+
+/*
+ * A VF is an "nvme" whose state travels inside its primary's section
+ * (nvme_vmstate_sriov_vfs) rather than in a section of its own: QEMU
+ * realizes the VFs within the primary's realize, so their own sections
+ * would come first in the stream, and the primary's config space, loaded
+ * after them, enables the VFs, which resets them (pci_set_enabled()).
+ */
+static void nvme_vf_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+
+    dc->vmsd = NULL;
+    dc->user_creatable = false;
+}
+
+static const TypeInfo nvme_vf_types[] = {
+    {
+        .name = TYPE_NVME_VF,
+        .parent = TYPE_NVME,
+        .class_init = nvme_vf_class_init,
+    },
+};
+
+DEFINE_TYPES(nvme_vf_types)
+
+static bool nvme_sriov_mig_needed(void *opaque)
+{
+    return nvme_sriov_is_primary(opaque);
+}
+
+static const VMStateDescription nvme_vmstate_sec_ctrl = {
+    .name = "nvme-secondary-ctrl",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(online, NvmeSecCtrl),
+        VMSTATE_UINT16(nvq, NvmeSecCtrl),
+        VMSTATE_UINT16(nvi, NvmeSecCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Context: main loop (load).  What Virtualization Management and the
+ * SR-IOV capability could not have produced, NULL if nothing.  The
+ * limits keep every controller's queues and vectors within what it was
+ * built for.
+ */
+static const char *nvme_sriov_mig_invalid(NvmeCtrl *n)
+{
+    NvmeSriov *s = &n->sriov;
+    uint16_t num = pcie_sriov_num_vfs(PCI_DEVICE(n));
+
+    if (s->vfs_enabled != num) {
+        return "VFs enabled other than the SR-IOV capability says";
+    }
+    for (unsigned i = 0; i < s->max_vfs; i++) {
+        NvmeSecCtrl *sec = &s->sec[i];
+
+        if (sec->nvq > s->max_vq_per_vf || sec->nvi > s->max_vi_per_vf) {
+            return "a secondary with more than sriov_max_v[qi]_per_vf";
+        }
+        if (sec->online && (i >= num || sec->nvq < NVME_SRIOV_MIN_VQ ||
+                            sec->nvi < 1)) {
+            return "an online secondary without its VF or resources";
+        }
+    }
+    if (MAX(s->vqrfap, s->vqrfap_next) +
+        nvme_sriov_assigned(n, NVME_VIRT_RES_QUEUE, -1) > s->vq_flexible ||
+        MAX(s->virfap, s->virfap_next) +
+        nvme_sriov_assigned(n, NVME_VIRT_RES_INTERRUPT, -1) >
+        s->vi_flexible) {
+        return "more flexible resources allocated than the pool has";
+    }
+    return NULL;
+}
+
+/*
+ * Context: main loop (load, after the primary's config space and before
+ * its queues and its VFs).  The limits follow the loaded resources; the
+ * primary's MSI-X Table Size, loaded unchecked, must be theirs.
+ */
+static int nvme_sriov_post_load(void *opaque, int version_id)
+{
+    NvmeCtrl *n = opaque;
+    PCIDevice *pci = PCI_DEVICE(n);
+    const char *why = nvme_sriov_mig_invalid(n);
+    uint16_t qsize = pci_get_word(pci->config + pci->msix_cap +
+                                  PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE;
+
+    if (why) {
+        return nvme_mig_bad(n, "SR-IOV: %s", why);
+    }
+    nvme_sriov_limits(n);
+    if (qsize + 1 != n->queues.vectors) {
+        return nvme_mig_bad(n, "SR-IOV: MSI-X table size %u where the "
+                            "primary has %u vectors", qsize + 1,
+                            n->queues.vectors);
+    }
+    for (unsigned i = 0; i < n->sriov.max_vfs; i++) {
+        nvme_sriov_limits(nvme_sriov_vf(n, i));
+    }
+    return 0;
+}
+
+/* The primary's allocation and what it keeps of its secondaries. */
+const VMStateDescription nvme_vmstate_sriov = {
+    .name = "nvme/sriov",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_sriov_mig_needed,
+    .post_load = nvme_sriov_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16_EQUAL(sriov.max_vfs, NvmeCtrl, NULL),
+        VMSTATE_UINT16(sriov.vfs_enabled, NvmeCtrl),
+        VMSTATE_UINT16(sriov.vqrfap, NvmeCtrl),
+        VMSTATE_UINT16(sriov.virfap, NvmeCtrl),
+        VMSTATE_UINT16(sriov.vqrfap_next, NvmeCtrl),
+        VMSTATE_UINT16(sriov.virfap_next, NvmeCtrl),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT16(sriov.sec, NvmeCtrl,
+                                             sriov.max_vfs,
+                                             nvme_vmstate_sec_ctrl,
+                                             NvmeSecCtrl),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * The secondary controllers, after everything of the primary (its
+ * namespaces, which they may have attached, included).
+ */
+const VMStateDescription nvme_vmstate_sriov_vfs = {
+    .name = "nvme/sriov-vfs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nvme_sriov_mig_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16_EQUAL(sriov.max_vfs, NvmeCtrl, NULL),
+        {
+            /* each VF's whole state, as its own section would have it */
+            .name = "vfs",
+            .vmsd = &nvme_vmstate_vf,
+            .num_offset = offsetof(NvmeCtrl, sriov.max_vfs),
+            .size = sizeof(PCIDevice *),
+            .flags = VMS_STRUCT | VMS_VARRAY_UINT16 | VMS_POINTER |
+                     VMS_ARRAY_OF_POINTER,
+            .offset = offsetof(NvmeCtrl, parent_obj.exp.sriov_pf.vf),
+        },
+        /*
+         * A VF's subsections are "nvme/..." like its primary's: the last
+         * VF's load must stop here, at a byte that is no subsection
+         * marker (05h): 00h, as max_vfs < NVME_SUBSYS_MAX_CTRLS (256).
+         */
+        VMSTATE_UINT16_EQUAL(sriov.max_vfs, NvmeCtrl, NULL),
+        VMSTATE_END_OF_LIST()
+    },
+};

@@ -12,6 +12,9 @@
 
 #include "types.h"
 
+/* A virtual function's controller: an "nvme" QEMU creates (sriov.c). */
+#define TYPE_NVME_VF "nvme-vf"
+
 /* One secondary controller, as its primary keeps it. */
 typedef struct NvmeSecCtrl {
     bool online;
@@ -48,6 +51,8 @@ bool nvme_sriov_offline(NvmeCtrl *n);
 uint16_t nvme_admin_virt_mgmt(NvmeCtrl *n, NvmeRequest *req);
 uint16_t nvme_identify_pri_ctrl_cap(NvmeCtrl *n, NvmeRequest *req,
                                     uint32_t nsid);
+extern const VMStateDescription nvme_vmstate_sriov;
+extern const VMStateDescription nvme_vmstate_sriov_vfs;
 uint16_t nvme_identify_sec_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
                                      uint32_t nsid);
 

@@ -8,8 +8,13 @@
 # VF 1, and the nvme driver bound to the VFs (driver_override: VF
 # autoprobe is off, an offline VF would fail its probe).  fio verify runs
 # on VF 1's namespace and the PF's at once while the VF controller and
-# the PF controller are reset (each leaves the other working).  Disabling
-# the VFs detaches them cleanly and returns their resources.
+# the PF controller are reset (each leaves the other working).  Then the
+# host migrates the VM twice (live, postcopy) while fio verifies on both
+# again: the VF's controller travels inside the PF's state, and neither
+# controller resets.  Disabling the VFs detaches them cleanly and returns
+# their resources.
+# host-migrate-at: SRIOV-MIGRATE-1
+# host-migrate-at: SRIOV-MIGRATE-2 postcopy
 # qemu-args: -device pcie-root-port,id=rp0,chassis=1 -blockdev driver=raw,node-name=d1,offset=0,size=134217728,file.driver=file,file.filename=@IMG@,file.locking=off -blockdev driver=raw,node-name=d2,offset=134217728,size=134217728,file.driver=file,file.filename=@IMG@,file.locking=off -device nvme-subsys,id=s0,nqn=sriov0 -device nvme,id=pf,bus=rp0,serial=sriov0,subsys=s0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,sriov_max_vi_per_vf=2,sriov_max_vq_per_vf=4 -device nvme-ns,drive=d1,bus=pf,nsid=1,shared=off,detached=on -device nvme-ns,drive=d2,bus=pf,nsid=2,shared=off
 . /tests/lib.sh
 
@@ -126,6 +131,32 @@ fio_check sriov-fio-pf /tmp/fpf.log $rc2 $((mib * 1024))
 ok sriov-resets "$bad; states $(cat /sys/class/nvme/$C1/state) $(cat /sys/class/nvme/nvme0/state)" \
     [ -z "$bad" -a "$(cat /sys/class/nvme/$C1/state)" = live -a \
       "$(cat /sys/class/nvme/nvme0/state)" = live ]
+
+# live migration with both controllers at work (sriov-excl: no hops)
+setups0=$(dmesg | grep -c 'default/read/poll queues')
+mib=24              # at 800 IOPS fio outlasts both hops
+for j in vf:$NS1 pf:$NS2; do
+    fio --name=${j%%:*} --filename=${j#*:} --ioengine=libaio --direct=1 --bs=4k \
+        --rw=randwrite --iodepth=16 --size=${mib}M --rate_iops=800 \
+        --verify=crc32c --verify_fatal=1 --output-format=terse \
+        --terse-version=3 > /tmp/fm-${j%%:*}.log 2>&1 &
+    eval p_${j%%:*}=\$!
+done
+for i in 1 2; do
+    sleep 2
+    echo "SRIOV-MIGRATE-$i"
+    sleep 3             # the host migrates meanwhile; the guest cannot see it
+done
+rc1=0; rc2=0
+wait $p_vf || rc1=$?
+wait $p_pf || rc2=$?
+fio_check sriov-migrate-fio-vf /tmp/fm-vf.log $rc1 $((mib * 1024))
+fio_check sriov-migrate-fio-pf /tmp/fm-pf.log $rc2 $((mib * 1024))
+setups1=$(dmesg | grep -c 'default/read/poll queues')
+ok sriov-migrate-kept "queue setups $setups0 -> $setups1; VF1 state $(sec_field $ID1 secondary-controller-state) nvq $(sec_field $ID1 num-virtual-queues); $C1 $(cat /sys/class/nvme/$C1/state)" \
+    [ "$setups0" = "$setups1" -a "$(sec_field $ID1 secondary-controller-state)" = 1 -a \
+      "$(sec_field $ID1 num-virtual-queues)" = 4 -a \
+      "$(cat /sys/class/nvme/$C1/state)" = live ]
 
 echo 0 > $PFD/sriov_numvfs
 ok sriov-vfs-gone "VF controllers left: $(ls /sys/class/nvme)" \

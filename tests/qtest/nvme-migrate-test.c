@@ -875,32 +875,147 @@ static void test_zoned_parked(void)
     unlink(img);
 }
 
-/* QEMU with @args refuses to migrate, naming @why. */
-static void check_blocked(const char *args, const char *why)
-{
-    NvmeDrv *d = nvme_drv_start_args(args);
-    QDict *rsp = qtest_qmp(d->qts, "{'execute': 'migrate', 'arguments': "
-                           "{'uri': 'exec:cat > /dev/null'}}");
-    QDict *err = qdict_get_qdict(rsp, "error");
+/* ---- SR-IOV: a primary and its secondaries ---- */
 
-    g_assert_nonnull(err);
-    g_assert_nonnull(strstr(qdict_get_str(err, "desc"), why));
-    qobject_unref(rsp);
-    nvme_drv_stop(d);
+#define SRIOV_ARGS \
+    "-drive file=@IMG@,if=none,id=d0,format=raw " \
+    "-device nvme-subsys,id=s0,nqn=migsriov " \
+    "-device nvme,id=pf,serial=migsriov,subsys=s0,sriov_max_vfs=2," \
+    "sriov_vq_flexible=8,sriov_vi_flexible=4,sriov_max_vi_per_vf=2," \
+    "sriov_max_vq_per_vf=4 " \
+    "-device nvme-ns,drive=d0,bus=pf,nsid=1"
+#define SRIOV_REGION    16384       /* the VF writes here */
+
+/*
+ * What the host and guest see of the SR-IOV resources: Identify CNS 14h
+ * and 15h of the primary, both controllers' MSI-X table sizes and
+ * Number of Queues, the VF's Identify Controller.
+ */
+static char *sriov_view(NvmeDrv *pf, NvmeDrv *vf)
+{
+    GString *out = g_string_new(NULL);
+    g_autofree uint8_t *buf = g_malloc0(4096);
+    NvmeDrv *both[] = { pf, vf };
+
+    g_assert_cmphex(nvme_drv_identify(pf, NVME_ID_CNS_PRIMARY_CTRL_CAP, 0, 0,
+                                      buf), ==, NVME_SUCCESS);
+    print_blob(out, "primary capabilities", buf, 4096);
+    g_assert_cmphex(nvme_drv_identify(pf, NVME_ID_CNS_SECONDARY_CTRL_LIST, 0,
+                                      0, buf), ==, NVME_SUCCESS);
+    print_blob(out, "secondary list", buf, 4096);
+    for (unsigned k = 0; k < 2; k++) {
+        uint32_t nq;
+
+        g_assert_cmphex(nvme_drv_get_features(both[k], NVME_NUMBER_OF_QUEUES,
+                                              0, 0, &nq), ==, NVME_SUCCESS);
+        g_string_append_printf(out, "ctrl %u: msix %u queues %08x\n", k,
+                               qpci_msix_table_size(both[k]->pdev), nq);
+    }
+    g_assert_cmphex(nvme_drv_identify(vf, NVME_ID_CNS_CTRL, 0, 0, buf), ==,
+                    NVME_SUCCESS);
+    print_blob(out, "vf identify controller", buf, 4096);
+    return g_string_free(out, false);
 }
 
 /*
- * SR-IOV state is not in the stream yet: a controller with VFs blocks
- * migration (and savevm) rather than lose it, saying why.
+ * The primary of SRIOV_ARGS with two VFs enabled: VF 0 online with 3 VQ
+ * and 2 VI resources and two I/O queue pairs (returned in *@vf), VF 1
+ * assigned 2 VQ and 1 VI but offline (its id in *@id1), 3 VQ and 1 VI
+ * pending for the primary.
  */
-static void test_sriov_blocked(void)
+static NvmeDrv *sriov_start(NvmeDrv **vf, uint16_t *id1)
 {
-    check_blocked("-drive file=@IMG@,if=none,id=d0,format=raw "
-                  "-device nvme-subsys,id=s0,nqn=migsriov "
-                  "-device nvme,id=pf,serial=migsriov,subsys=s0,"
-                  "sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,"
-                  "sriov_max_vi_per_vf=2,sriov_max_vq_per_vf=4 "
-                  "-device nvme-ns,drive=d0,bus=pf,nsid=1", "SR-IOV");
+    NvmeDrv *d = nvme_drv_start_args(SRIOV_ARGS);
+    uint16_t id0;
+    uint32_t nr;
+
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable(d, 32, 32);
+    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_sriov_enable(d, 2);
+    id0 = nvme_drv_vf_cntlid(d, 0);
+    *id1 = nvme_drv_vf_cntlid(d, 1);
+    *vf = nvme_drv_vf(d, 0);
+    nvme_drv_vf_online(d, id0, 3, 2);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ASSIGN,
+                                       NVME_VIRT_RES_QUEUE, *id1, 2, &nr), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ASSIGN,
+                                       NVME_VIRT_RES_INTERRUPT, *id1, 1, &nr),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_PRM_ALLOC,
+                                       NVME_VIRT_RES_QUEUE, 0, 3, &nr), ==,
+                    NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_PRM_ALLOC,
+                                       NVME_VIRT_RES_INTERRUPT, 0, 1, &nr),
+                    ==, NVME_SUCCESS);
+    nvme_drv_msix_enable(*vf);
+    nvme_drv_enable(*vf, 16, 16);
+    nvme_drv_create_qpair(*vf, 1, QSIZE);
+    nvme_drv_create_qpair(*vf, 2, QSIZE);
+    return d;
+}
+
+/*
+ * With I/O in flight on the primary and VF 0, the destination shows the
+ * same resources and table sizes, every command completes once, VF 1
+ * comes online there and the primary's allocation takes effect at its
+ * next reset.
+ */
+static void test_sriov(void)
+{
+    NvmeDrvBatch *b = g_new0(NvmeDrvBatch, 1), *bv = g_new0(NvmeDrvBatch, 1);
+    g_autofree char *before = NULL, *after = NULL;
+    NvmePriCtrlCap cap;
+    NvmeDrv *d, *v, *v1;
+    uint16_t id1;
+    uint32_t nr;
+
+    d = sriov_start(&v, &id1);
+    before = sriov_view(d, v);
+
+    submit_mix(d, b, 1, 16);
+    bv->nsid = 1;
+    bv->lbasz = LBASZ;
+    for (unsigned i = 0; i < 24; i++) {
+        nvme_drv_batch_add(v, bv, 1 + i % 2, NVME_CMD_WRITE,
+                           SRIOV_REGION + i * 8, 1 + i % 8, SEED_B, true);
+    }
+    nvme_drv_migrate(d, NULL);
+    nvme_drv_batch_check(d, b);
+    nvme_drv_batch_check(v, bv);
+    check_writes(d, 1, 16);
+    for (unsigned i = 0; i < 24; i++) {
+        g_assert_true(nvme_drv_img_has(d, SRIOV_REGION + i * 8, 1 + i % 8,
+                                       LBASZ, SEED_B));
+    }
+    after = sriov_view(d, v);
+    g_assert_cmpstr(after, ==, before);
+    check_alive(d);
+
+    /* VF 1 kept its resources: it comes online and works */
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ONLINE,
+                                       0, id1, 0, &nr), ==, NVME_SUCCESS);
+    v1 = nvme_drv_vf(d, 1);
+    nvme_drv_msix_enable(v1);
+    nvme_drv_enable(v1, 16, 16);
+    g_assert_cmpuint(qpci_msix_table_size(v1->pdev), ==, 1);
+    nvme_drv_create_qpair(v1, 1, QSIZE);
+    check_alive(v1);
+    check_alive(v);
+    /* the pending allocation: 3 queue pairs and a vector more */
+    nvme_drv_disable(d);
+    nvme_drv_enable(d, 32, 32);
+    g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_PRIMARY_CTRL_CAP, 0, 0,
+                                      &cap), ==, NVME_SUCCESS);
+    g_assert_cmpuint(le16_to_cpu(cap.vqrfap), ==, 3);
+    g_assert_cmpuint(le16_to_cpu(cap.virfap), ==, 1);
+    g_assert_cmpuint(qpci_msix_table_size(d->pdev), ==, 65 - 4 + 1);
+    g_free(b);
+    g_free(bv);
+    nvme_drv_stop_peer(v1);
+    nvme_drv_stop_peer(v);
+    nvme_drv_stop(d);
 }
 
 /* ---- Flexible Data Placement ---- */
@@ -1664,6 +1779,36 @@ static void test_hostile_fdp(void)
     nvme_drv_stop(d);
 }
 
+/* The same for SR-IOV: the primary's resources and a VF's own state. */
+#define VFMIG(f)    "nvme/sriov-vfs/vfs/0/nvme/" f
+
+static const Damage sriov_damages[] = {
+    { "nvme", "nvme/sriov/sriov.max_vfs", 3, "sriov.max_vfs" },
+    { "nvme", "nvme/sriov/sriov.vfs_enabled", 1, "VFs enabled other" },
+    { "nvme", "nvme/sriov/sriov.vqrfap", 6, "than the pool has" },
+    { "nvme", "nvme/sriov/sriov.virfap_next", 2, "than the pool has" },
+    { "nvme", "nvme/sriov/sriov.sec/0/nvq", 5, "sriov_max_v[qi]_per_vf" },
+    { "nvme", "nvme/sriov/sriov.sec/1/nvi", 0, "online secondary" },
+    { "nvme", VFMIG("queues/queues.mig.nr_cq"), 0xffffffff, "CQ count" },
+    { "nvme", VFMIG("queues/queues.mig.cq/1/vector"), 2, "vector" },
+};
+
+static void test_hostile_sriov(void)
+{
+    g_autofree char *path = stream_path("");
+    NvmeDrv *d, *v;
+    uint16_t id1;
+
+    d = sriov_start(&v, &id1);
+    g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ONLINE,
+                                       0, id1, 0, NULL), ==, NVME_SUCCESS);
+    nvme_mig_save(d, path);
+    load_damaged(d, path, sriov_damages, ARRAY_SIZE(sriov_damages));
+    check_alive(v);
+    nvme_drv_stop_peer(v);
+    nvme_drv_stop(d);
+}
+
 /*
  * Bytes of the controller's section overwritten at random: every load
  * fails cleanly or succeeds; none crashes or hangs.
@@ -1729,7 +1874,8 @@ int main(int argc, char **argv)
         qtest_add_func("/nvme/migrate/hostile-zoned", test_hostile_zoned);
     }
     if (!nvme_drv_part_off("NVME_SRIOV")) {
-        qtest_add_func("/nvme/migrate/sriov-blocked", test_sriov_blocked);
+        qtest_add_func("/nvme/migrate/sriov", test_sriov);
+        qtest_add_func("/nvme/migrate/hostile-sriov", test_hostile_sriov);
     }
     qtest_add_func("/nvme/migrate/fdp", test_fdp);
     qtest_add_func("/nvme/migrate/savevm", test_savevm);
