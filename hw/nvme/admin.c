@@ -20,121 +20,77 @@
 #include "feat-rules.h"
 #include "features.h"
 #include "firmware.h"
+#include "id-ctrl.h"
 #include "id-data.h"
-#include "lba-status.h"
+#include "id-ns.h"
 #include "log-pages.h"
 #include "ns.h"
 #include "queue.h"
-#include "resv.h"
-#include "sanitize.h"
 #include "selftest.h"
 #include "sriov.h"
 #include "stats.h"
 #include "subsys.h"
-#include "telemetry.h"
 #include "types.h"
 #include "zns.h"
 #include "trace.h"
 
-#define NVME_CMIC_SRIOV_VF  (1u << 2)   /* CMIC bit 2: an SR-IOV VF */
+/*
+ * Context: main loop.  What Identify Controller says of @n now: its
+ * identity and limits, and each area's part (id-ctrl.c builds it).
+ */
+static void nvme_admin_id_ctrl_in(NvmeCtrl *n, NvmeIdCtrlIn *in)
+{
+    *in = (NvmeIdCtrlIn) {
+        .vid = nvme_pci_vendor_id(n),
+        .ssvid = PCI_SUBVENDOR_ID_REDHAT_QUMRANET,
+        /* lengths and characters checked by pci.c: nothing is cut */
+        .sn = n->params.serial,
+        .mn = n->params.model,
+        .subnqn = n->subsys->subnqn,
+        .cntlid = n->cntlid,
+        .ver = n->regs.vs,
+        .mdts = n->params.mdts,
+        .aerl = n->params.aerl,
+        .nn = NVME_MAX_NSID,
+        .sqes = NVME_SQES,
+        .cqes = NVME_CQES,
+        .fw_slots = NVME_FW_SLOTS,                  /* firmware.c */
+        .elog_entries = NVME_ERROR_LOG_ENTRIES,     /* log.c */
+        .edstt_min = NVME_DST_EDSTT_MIN,            /* selftest.c */
+        .kas_ms = NVME_KAS_MS,
+        .wctemp_k = NVME_TEMP_WARN_K,               /* stats.c */
+        .cctemp_k = NVME_TEMP_CRIT_K,
+        .zoned = nvme_zns_built(),                  /* zns.c */
+        .multi_ctrl = n->subsys->multi,
+        .sriov_vf = pci_is_vf(PCI_DEVICE(n)),
+        .sriov_primary = nvme_sriov_is_primary(n),
+        .ctratt_mem = n->params.ctratt_mem,
+        .dbbuf = n->params.dbbuf,
+        /* VWC: nvme-ns devices attach after the controller is realized */
+        .vwc = nvme_ctrl_has_vwc(n),
+    };
+    /* FR: the active slot's revision, kept there by firmware.c */
+    memcpy(in->fr, n->id_ctrl.fr, sizeof(in->fr));
+    nvme_ana_identify_ctrl(n, in);      /* ana.c: CMIC bit 3, ANA* */
+    nvme_atomic_id_ctrl(n, in);         /* atomic.c: AWUN, AWUPF */
+    nvme_endgrp_identify_ctrl(in);      /* endgrp.c: ENDGIDMAX */
+    nvme_fdp_identify_ctrl(n, in);      /* fdp.c: CTRATT, OACS directives */
+    nvme_subsys_id_ctrl(n, in);         /* subsys.c: the pool, capacity */
+}
 
-/* Context: main loop (realize).  The constant part of Identify Controller. */
+/*
+ * Context: main loop (realize).  n->id_ctrl: what other areas read of
+ * Identify Controller (SGLS, SANICAP, IEEE, CMIC; FR, which firmware.c
+ * changes on activation).  Identify builds the structure anew.
+ */
 void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
 {
-    NvmeIdCtrl *id = &n->id_ctrl;
+    NvmeIdCtrlIn in;
 
-    memset(id, 0, sizeof(*id));
-    id->vid = cpu_to_le16(nvme_pci_vendor_id(n));
-    id->ssvid = cpu_to_le16(PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
-    /* lengths and characters checked by pci.c: nothing is cut here */
-    nvme_id_strpad(id->sn, n->params.serial, sizeof(id->sn));
-    nvme_id_strpad(id->mn, n->params.model, sizeof(id->mn));
-    nvme_id_strpad(id->fr, n->params.fw_version, sizeof(id->fr));
-    id->rab = 6;
-    id->ieee[0] = 0x00;     /* QEMU's OUI 52-54-00, least significant first */
-    id->ieee[1] = 0x54;
-    id->ieee[2] = 0x52;
-    id->mdts = n->params.mdts;
-    id->cntlid = cpu_to_le16(n->cntlid);
-    id->ver = cpu_to_le32(n->regs.vs);
-    id->oaes = cpu_to_le32(NVME_OAES_NS_ATTR | NVME_OAES_FW_ACTIVATION |
-                           NVME_OAES_LBA_STATUS |
-                           (nvme_zns_built() ?          /* zns.c */
-                            NVME_OAES_ZONE_CHANGED : 0));
-    id->cmic = n->subsys->multi ? NVME_CMIC_MULTI_CTRL : 0;
-    if (pci_is_vf(PCI_DEVICE(n))) {
-        id->cmic |= NVME_CMIC_SRIOV_VF;     /* a secondary controller */
-    }
-    nvme_ana_identify_ctrl(n, id);     /* ana.c: CMIC bit 3, OAES, ANA* */
-    id->cntrltype = 1;      /* I/O controller */
-    /*
-     * ELBAF (ns.c); Namespace Granularity with a pool (subsys.c).  CRDT1-3
-     * stay 0: no completion asks for a retry delay.
-     */
-    nvme_atomic_id_ctrl(n, id);         /* atomic.c: AWUN, AWUPF */
-    id->ctratt = cpu_to_le32(NVME_CTRATT_ELBAS | NVME_CTRATT_HOSTID_128 |
-                             (n->params.ctratt_mem ? NVME_CTRATT_MEM : 0));
-    nvme_endgrp_identify_ctrl(id);      /* endgrp.c: CTRATT, ENDGIDMAX */
-    id->oacs = cpu_to_le16(NVME_OACS_SECURITY |    /* security.c */
-                           NVME_OACS_FORMAT | NVME_OACS_FW |
-                           NVME_OACS_SELF_TEST |
-                           (n->params.dbbuf ? NVME_OACS_DBCS : 0) |
-                           (nvme_sriov_is_primary(n) ? NVME_OACS_VMS : 0));
-    nvme_fdp_identify_ctrl(n, id);      /* fdp.c: CTRATT, OACS directives */
-    id->acl = 3;
-    id->aerl = n->params.aerl;
-    /* firmware.c: 2 slots, slot 1 read-only, activation without reset */
-    id->frmw = (NVME_FW_SLOTS << 1) | NVME_FRMW_SLOT1_RO | NVME_FRMW_NO_RESET;
-    id->fwug = 0xff;        /* any download granularity (dwords) */
-    id->edstt = cpu_to_le16(NVME_DST_EDSTT_MIN);    /* selftest.c */
-    id->dsto = 1;           /* one self-test at a time */
-    id->sanicap = cpu_to_le32(NVME_SANICAP_CES | NVME_SANICAP_BES |
-                              NVME_SANICAP_OWS | NVME_SANICAP_NODMMAS_NOMOD);
-    id->fna = NVME_FNA_CRYPTO_ERASE;    /* format.c: per namespace */
-    /*
-     * Per-namespace SMART (log.c, stats.c), Commands Supported and
-     * Effects, extended data (NUMDU, LPOL/LPOU: log-pages.c), telemetry.c.
-     * Not bit 5: no Feature Identifiers or NVMe-MI Commands Supported and
-     * Effects logs.
-     */
-    id->lpa = NVME_LPA_NS_SMART | NVME_LPA_CSE | NVME_LPA_EXTENDED |
-              NVME_LPA_TELEMETRY;
-    id->elpe = NVME_ERROR_LOG_ENTRIES - 1;
-    id->npss = 0;
-    id->wctemp = cpu_to_le16(NVME_TEMP_WARN_K);
-    id->cctemp = cpu_to_le16(NVME_TEMP_CRIT_K);
-    id->kas = cpu_to_le16(NVME_KAS_MS / 100);
-    id->sqes = (NVME_SQES << 4) | NVME_SQES;
-    id->cqes = (NVME_CQES << 4) | NVME_CQES;
-    id->nn = cpu_to_le32(NVME_MAX_NSID);
-    /* Compare, Write Uncorrectable, DSM, Write Zeroes, Verify, Copy */
-    id->oncs = cpu_to_le16(NVME_ONCS_FEATURES | NVME_ONCS_TIMESTAMP |
-                           NVME_ONCS_COMPARE | NVME_ONCS_WRITE_UNCORR |
-                           NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES |
-                           NVME_ONCS_VERIFY | NVME_ONCS_COPY |
-                           NVME_ONCS_RESRVATIONS);     /* resv.c */
-    /* source range formats 0 (16-bit guard) and 1 (64-bit guard) */
-    id->ocfs = cpu_to_le16(NVME_OCFS_COPY_FORMAT_0 | NVME_OCFS_COPY_FORMAT_1 |
-                           NVME_OCFS_COPY_FORMAT_2 | NVME_OCFS_COPY_FORMAT_3);
-    id->fuses = cpu_to_le16(1);     /* fused Compare and Write */
-    id->oacs |= cpu_to_le16(1 << 9);    /* Get LBA Status */
-    /*
-     * SGLs without alignment rules, bit buckets (dma.c); metadata in a
-     * byte-aligned contiguous MPTR buffer or an SGL whose first descriptor
-     * MPTR points to (dma.c); SGLs longer than the transfer (bit 18:
-     * Linux sizes passthrough SGLs to the user's buffer).  No keyed or
-     * transport descriptors, no offsets, no SDT hint.
-     */
-    id->sgls = cpu_to_le32(NVME_CTRL_SGLS_SUPPORT_NO_ALIGN |
-                           NVME_CTRL_SGLS_BITBUCKET |
-                           NVME_CTRL_SGLS_MPTR_CONTIGUOUS |
-                           NVME_CTRL_SGLS_EXCESS_LENGTH |
-                           NVME_CTRL_SGLS_MPTR_SGL);
-    snprintf((char *)id->subnqn, sizeof(id->subnqn), "%s",
-             n->subsys->subnqn);
-    id->psd[0].mp = cpu_to_le16(0x9c4);     /* 25 W */
-    id->psd[0].enlat = cpu_to_le32(0x10);
-    id->psd[0].exlat = cpu_to_le32(0x4);
+    nvme_id_strpad(n->id_ctrl.fr, n->params.fw_version,
+                   sizeof(n->id_ctrl.fr));
+    nvme_admin_id_ctrl_in(n, &in);
+    nvme_id_ctrl_build(&n->id_ctrl, &in);
 }
 
 /*
@@ -151,44 +107,41 @@ void nvme_admin_identify_ctrl_init(NvmeCtrl *n)
 
 typedef void NvmeIdNsFill(NvmeNamespace *ns, void *id);
 
-/*
- * Context: main loop.  VWC depends on namespaces, which nvme-ns devices
- * attach after the controller is realized.
- */
+/* Context: main loop.  CNS 01h: Identify Controller. */
 static uint16_t nvme_identify_ctrl(NvmeCtrl *n, NvmeRequest *req,
                                    uint32_t nsid)
 {
-    NvmeIdCtrl id = n->id_ctrl;
+    NvmeIdCtrlIn in;
+    NvmeIdCtrl id;
 
-    if (nvme_ctrl_has_vwc(n)) {
-        id.vwc = NVME_VWC_PRESENT | NVME_VWC_NSID_BROADCAST_SUPPORT;
-    }
-    nvme_subsys_id_ctrl(n, &id);     /* subsys.c: OACS.NMS, capacity */
+    nvme_admin_id_ctrl_in(n, &in);
+    nvme_id_ctrl_build(&id, &in);
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
-/* Context: main loop.  Fillers of the per-namespace structures. */
+/* Context: main loop.  Builders of the per-namespace structures. */
 static void nvme_fill_id_ns(NvmeNamespace *ns, void *id)
 {
-    nvme_ns_fill_id(ns, id);
+    NvmeIdNsIn in;
+
+    nvme_ns_id_in(ns, &in);
+    nvme_id_ns_build(id, &in);
 }
 
 static void nvme_fill_id_ns_nvm(NvmeNamespace *ns, void *id)
 {
-    nvme_ns_fill_id_nvm(ns, id);        /* ELBAF guard formats */
+    NvmeIdNsIn in;
+
+    nvme_ns_id_in(ns, &in);
+    nvme_id_ns_nvm_build(id, &in);      /* ELBAF guard formats */
 }
 
-static void nvme_fill_id_ns_ind(NvmeNamespace *ns, void *buf)
+static void nvme_fill_id_ns_ind(NvmeNamespace *ns, void *id)
 {
-    NvmeIdNsInd *id = buf;
+    NvmeIdNsIn in;
 
-    id->nsfeat = 1 << 4;                /* as CNS 00h: NPWG... valid */
-    id->nmic = ns->shared;
-    id->rescap = nvme_resv_rescap(ns);          /* resv.c */
-    id->anagrpid = cpu_to_le32(nvme_ana_grpid(ns));
-    id->endgrpid = cpu_to_le16(NVME_ENDGID);    /* endgrp.c */
-    id->nsattr = !blk_is_writable(ns->blk);     /* write protected */
-    id->nstat = NVME_ID_NS_IND_NSTAT_NRDY;      /* bit 0 set: ready */
+    nvme_ns_id_in(ns, &in);
+    nvme_id_ns_ind_build(id, &in);
 }
 
 /*
@@ -239,15 +192,17 @@ static uint16_t nvme_identify_ns_struct(NvmeCtrl *n, NvmeRequest *req,
 static uint16_t nvme_identify_ns_common(NvmeCtrl *n, NvmeRequest *req)
 {
     NvmeNamespace probe = { .conf_lbads = 9 };
-    NvmeIdNs id = { 0 };
+    NvmeIdNsIn in = {
+        .mssrl = NVME_COPY_MSSRL, .mcl = NVME_COPY_MCL,
+        .msrc = NVME_COPY_MSRC,
+    };
+    NvmeIdNs id;
 
-    id.nlbaf = 1;
-    id.lbaf[0].ds = nvme_ns_lbaf_ds(&probe, 0);
-    id.lbaf[1].ds = nvme_ns_lbaf_ds(&probe, 1);
-    id.dlfeat = (1 << 3) | 1;
-    id.mssrl = cpu_to_le16(NVME_COPY_MSSRL);
-    id.mcl = cpu_to_le32(NVME_COPY_MCL);
-    id.msrc = NVME_COPY_MSRC;
+    for (unsigned i = 0; nvme_ns_lbaf_ds(&probe, i); i++) {
+        in.lbaf[i].ds = nvme_ns_lbaf_ds(&probe, i);
+        in.nlbaf = i + 1;
+    }
+    nvme_id_ns_common_build(&id, &in);
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 
@@ -403,17 +358,12 @@ static uint16_t nvme_identify_ns_descs(NvmeCtrl *n, NvmeRequest *req,
 static uint16_t nvme_identify_ctrl_nvm(NvmeCtrl *n, NvmeRequest *req,
                                        uint32_t nsid)
 {
-    /*
-     * VSL from the "vsl" property, enforced by Verify (nvm-range.c).
-     * WZSL, WUSL, DMRL, DMRSL, DMSL 0 (no limit): Write Zeroes and DSM
-     * work in bounded chunks (nvm-range.c), marks are ranges, and DSM's
-     * NR field already caps the ranges at 256.
-     */
-    NvmeIdCtrlNvm id = { .vsl = n->params.vsl };
+    NvmeIdCtrlNvm id;
 
     if (((NvmeIdentify *)&req->cmd)->csi == NVME_CSI_ZONED) {
         return nvme_zns_identify_ctrl(n, req);     /* zns.c: ZASL */
     }
+    nvme_id_ctrl_nvm_build(&id, n->params.vsl);    /* Verify enforces it */
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 

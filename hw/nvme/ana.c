@@ -26,14 +26,13 @@
 #include "ana.h"
 #include "ctrl.h"
 #include "event.h"
+#include "id-ctrl.h"
 #include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "types.h"
 #include "trace.h"
 
-#define NVME_CMIC_ANA           (1u << 3)
-#define NVME_OAES_ANA_CHANGE    (1u << 11)
 #define NVME_AER_INFO_ANA_CHANGE 0x03
 #define NVME_ANA_LOG_RGO        (1u << 8)   /* CDW10 LSP bit 0 */
 #define NVME_ANATT_S            10          /* transition time, seconds */
@@ -109,20 +108,18 @@ bool nvme_ana_ns_setup(NvmeNamespace *ns, uint32_t grpid, Error **errp)
     return true;
 }
 
-/* Context: main loop (realize).  ANA fields of Identify Controller. */
-void nvme_ana_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
+/*
+ * Context: main loop.  ANA fields of Identify Controller (id-ctrl.c):
+ * CMIC bit 3, OAES bit 11, ANATT, ANACAP, ANAGRPMAX, NANAGRPID, MNAN.
+ */
+void nvme_ana_identify_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in)
 {
-    if (!nvme_ana_enabled(n)) {
-        return;
+    in->ana.on = nvme_ana_enabled(n);
+    if (in->ana.on) {
+        in->ana.anatt = NVME_ANATT_S;
+        in->ana.anacap = NVME_ANACAP;
+        in->ana.grpmax = NVME_ANA_GRPS;
     }
-    id->cmic |= NVME_CMIC_ANA;
-    id->oaes |= cpu_to_le32(NVME_OAES_ANA_CHANGE);
-    id->rsvd342[0] = NVME_ANATT_S;                  /* ANATT, byte 342 */
-    id->rsvd342[1] = NVME_ANACAP;                   /* ANACAP, 343 */
-    stl_le_p(&id->rsvd342[2], NVME_ANA_GRPS);       /* ANAGRPMAX, 344 */
-    stl_le_p(&id->rsvd342[6], NVME_ANA_GRPS);       /* NANAGRPID, 348 */
-    /* MNAN (540): hosts size the ANA log by it */
-    stl_le_p(&id->rsvd540[0], NVME_MAX_NSID);
 }
 
 /*

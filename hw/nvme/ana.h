@@ -11,6 +11,7 @@
 #include "qom/object.h"
 #include "migration/vmstate.h"
 #include "types.h"
+#include "id-ctrl.h"
 
 #define NVME_LOG_ANA                0x0c
 #define NVME_ANA_GRPS               16      /* ANAGRPMAX, NANAGRPID */
@@ -33,7 +34,7 @@ typedef struct NvmeAna {
 
 uint32_t nvme_ana_grpid(NvmeNamespace *ns);
 bool nvme_ana_ns_setup(NvmeNamespace *ns, uint32_t grpid, Error **errp);
-void nvme_ana_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+void nvme_ana_identify_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in);
 uint16_t nvme_ana_check(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_ana_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                          uint16_t *status);

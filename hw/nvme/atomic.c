@@ -35,11 +35,11 @@
 #include "system/block-backend.h"
 #include "atomic.h"
 #include "ctrl.h"
+#include "id-ctrl.h"
+#include "id-ns.h"
 #include "ns.h"
 #include "queue.h"
 #include "trace.h"
-
-#define NVME_NSFEAT_NSABP   (1u << 1)
 
 /* ---- the rules (plain inputs) ---- */
 
@@ -201,27 +201,26 @@ void nvme_atomic_ns_cleanup(NvmeNamespace *ns)
     }
 }
 
-/* Context: main loop.  Identify Controller AWUN, AWUPF. */
-void nvme_atomic_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
+/* Context: main loop.  Identify Controller AWUN, AWUPF (id-ctrl.c). */
+void nvme_atomic_id_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in)
 {
-    id->awun = cpu_to_le16(n->params.atomic.awun);
-    id->awupf = cpu_to_le16(n->params.atomic.awupf);
+    in->awun = n->params.atomic.awun;
+    in->awupf = n->params.atomic.awupf;
 }
 
-/* Context: main loop.  Identify Namespace NSABP and its fields. */
-void nvme_atomic_id_ns(NvmeNamespace *ns, NvmeIdNs *id)
+/* Context: main loop.  Identify Namespace NSABP and its fields (id-ns.c). */
+void nvme_atomic_id_ns(NvmeNamespace *ns, NvmeIdNsIn *in)
 {
     const NvmeNsAtomicParams *p = &ns->atomic.p;
 
-    if (!ns->atomic.nsabp) {
-        return;
+    in->atomic.on = ns->atomic.nsabp;
+    if (in->atomic.on) {
+        in->atomic.nawun = p->nawun;
+        in->atomic.nawupf = p->nawupf;
+        in->atomic.nabsn = p->nabsn;
+        in->atomic.nabo = p->nabo;
+        in->atomic.nabspf = p->nabspf;
     }
-    id->nsfeat |= NVME_NSFEAT_NSABP;
-    id->nawun = cpu_to_le16(p->nawun);
-    id->nawupf = cpu_to_le16(p->nawupf);
-    id->nabsn = cpu_to_le16(p->nabsn);
-    id->nabo = cpu_to_le16(p->nabo);
-    id->nabspf = cpu_to_le16(p->nabspf);
 }
 
 /* ---- the overlap lock ---- */

@@ -13,6 +13,8 @@
 #include "qemu/queue.h"
 #include "qemu/thread.h"
 #include "types.h"
+#include "id-ctrl.h"
+#include "id-ns.h"
 
 /* nvme properties atomic.dn, atomic.awun, atomic.awupf (NvmeParams). */
 typedef struct NvmeAtomicParams {
@@ -74,8 +76,8 @@ bool nvme_atomic_ctrl_setup(NvmeCtrl *n, Error **errp);
 void nvme_atomic_ns_init(NvmeNamespace *ns, const NvmeNsAtomicParams *p);
 bool nvme_atomic_ns_check(NvmeNamespace *ns, NvmeCtrl *n, Error **errp);
 void nvme_atomic_ns_cleanup(NvmeNamespace *ns);
-void nvme_atomic_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
-void nvme_atomic_id_ns(NvmeNamespace *ns, NvmeIdNs *id);
+void nvme_atomic_id_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in);
+void nvme_atomic_id_ns(NvmeNamespace *ns, NvmeIdNsIn *in);
 bool nvme_atomic_hold(NvmeRequest *req, uint64_t slba, uint64_t nlb,
                       bool write, NvmeAtomicResume *resume);
 void nvme_atomic_release(NvmeRequest *req);

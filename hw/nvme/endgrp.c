@@ -16,6 +16,7 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "endgrp.h"
+#include "id-ctrl.h"
 #include "queue.h"
 #include "stats.h"
 #include "subsys.h"
@@ -54,11 +55,10 @@ typedef struct QEMU_PACKED NvmeEndGrpInfoLog {
 
 QEMU_BUILD_BUG_ON(sizeof(NvmeEndGrpInfoLog) != 512);
 
-/* Context: main loop (realize).  CTRATT bit 4 and ENDGIDMAX. */
-void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id)
+/* Context: main loop.  ENDGIDMAX, with it CTRATT bit 4 (id-ctrl.c). */
+void nvme_endgrp_identify_ctrl(NvmeIdCtrlIn *in)
 {
-    id->ctratt |= cpu_to_le32(NVME_CTRATT_ENDGRPS);
-    id->endgidmax = cpu_to_le16(NVME_ENDGID);
+    in->endgidmax = NVME_ENDGID;
 }
 
 /*

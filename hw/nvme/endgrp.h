@@ -10,6 +10,7 @@
 
 #include "migration/vmstate.h"
 #include "types.h"
+#include "id-ctrl.h"
 
 #define NVME_ENDGID             1       /* ENDGIDMAX, every namespace's */
 
@@ -24,7 +25,7 @@ typedef struct NvmeEndGrpStats {
     uint64_t err_entries;       /* error log entries naming a namespace */
 } NvmeEndGrpStats;
 
-void nvme_endgrp_identify_ctrl(NvmeIdCtrl *id);
+void nvme_endgrp_identify_ctrl(NvmeIdCtrlIn *in);
 uint16_t nvme_endgrp_identify_list(NvmeCtrl *n, NvmeRequest *req);
 size_t nvme_endgrp_fill_log(NvmeCtrl *n, NvmeRequest *req, uint8_t *buf,
                             uint16_t *status);

@@ -35,6 +35,7 @@
 #include "endgrp.h"
 #include "fdp-rules.h"
 #include "fdp.h"
+#include "id-ctrl.h"
 #include "migration.h"
 #include "ns.h"
 #include "queue.h"
@@ -145,15 +146,12 @@ bool nvme_fdp_supported(NvmeCtrl *n)
 }
 
 /*
- * Context: main loop (realize, after OACS is set).  CTRATT bit 19: FDP
- * supported; OACS bit 5: the directives that report data placement.
+ * Context: main loop.  FDP supported: CTRATT bit 19 and OACS bit 5, the
+ * directives that report data placement (id-ctrl.c).
  */
-void nvme_fdp_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
+void nvme_fdp_identify_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in)
 {
-    if (nvme_fdp_supported(n)) {
-        id->ctratt |= cpu_to_le32(NVME_CTRATT_FDPS);
-        id->oacs |= cpu_to_le16(NVME_OACS_DIRECTIVES);
-    }
+    in->fdp = nvme_fdp_supported(n);
 }
 
 /* Context: any.  Whether writes to @ns are placed now. */

@@ -14,6 +14,7 @@
 #include "migration/vmstate.h"
 #include "fdp-rules.h"
 #include "types.h"
+#include "id-ctrl.h"
 
 #define NVME_FDP_DEFAULT_RUNS   (96 * 1024 * 1024)
 
@@ -68,7 +69,7 @@ bool nvme_fdp_ns_setup(NvmeNamespace *ns, NvmeSubsys *s, const char *ruhs,
                        Error **errp);
 void nvme_fdp_ns_cleanup(NvmeNamespace *ns);
 bool nvme_fdp_supported(NvmeCtrl *n);
-void nvme_fdp_identify_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+void nvme_fdp_identify_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in);
 uint16_t nvme_fdp_get_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid,
                               uint8_t sel);
 uint16_t nvme_fdp_set_feature(NvmeCtrl *n, NvmeRequest *req, uint8_t fid);

@@ -12,8 +12,6 @@
 
 #define NVME_FW_SLOTS               2
 #define NVME_OVERLAPPING_RANGE      0x0114  /* Firmware Image Download */
-#define NVME_OAES_FW_ACTIVATION     (1u << 9)
-#define NVME_FRMW_NO_RESET          (1u << 4)   /* activation w/o reset */
 
 /* Controller state (NvmeCtrl.fw).  Context: main loop. */
 typedef struct NvmeFirmware {

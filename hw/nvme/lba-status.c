@@ -25,6 +25,7 @@
 #include "qemu/timer.h"
 #include "ctrl.h"
 #include "event.h"
+#include "id-ctrl.h"
 #include "lba-status.h"
 #include "migration.h"
 #include "ns.h"

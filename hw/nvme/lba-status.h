@@ -15,7 +15,6 @@
 
 #define NVME_LOG_LBA_STATUS         0x0e
 /* OAES and AEC: LBA Status Information Alert notices */
-#define NVME_OAES_LBA_STATUS        (1u << 13)
 #define NVME_AER_INFO_LBA_STATUS    0x05    /* LBA Status Information Alert */
 
 typedef struct NvmeLbaStatus {

@@ -14,6 +14,7 @@
 #include "event.h"
 #include "fdp.h"
 #include "firmware.h"
+#include "id-ctrl.h"
 #include "lba-status.h"
 #include "log-pages.h"
 #include "log.h"
@@ -33,7 +34,6 @@
 
 #define NVME_LOG_LSP_CREATE (1u << 0)   /* telemetry: LSP bit 0 */
 #define NVME_LOG_SUPPORTED  0x00        /* Supported Log Pages (2.0) */
-#define NVME_CMIC_ANA       (1u << 3)
 
 /*
  * Every log page Get Log Page returns: the others are refused with

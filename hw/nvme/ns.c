@@ -26,6 +26,7 @@
 #include "fdp.h"
 #include "gate.h"
 #include "hotplug.h"
+#include "id-ns.h"
 #include "migration.h"
 #include "ns.h"
 #include "pi.h"
@@ -180,45 +181,39 @@ bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
     return true;
 }
 
-/* Context: main loop.  Identify Namespace (CNS 00h) for an active NSID. */
-void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id)
+/*
+ * Context: main loop.  What the Identify Namespace structures of @ns say
+ * (id-ns.c builds them): sizes, formats, identifiers and the areas' parts.
+ */
+void nvme_ns_id_in(NvmeNamespace *ns, NvmeIdNsIn *in)
 {
-    uint32_t pbs_lbas = MAX(ns->pbs / ns->lbasz, 1);
-
-    id->nsze = cpu_to_le64(ns->nlbas);
-    id->ncap = cpu_to_le64(ns->nlbas);
-    id->nuse = cpu_to_le64(ns->nlbas);
+    memset(in, 0, sizeof(*in));
+    in->nsze = in->ncap = in->nuse = ns->nlbas;     /* not thin */
     for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
-        id->nlbaf = i;              /* 0-based count */
-        id->lbaf[i].ds = nvme_ns_lbaf_ds(ns, i);
-        id->lbaf[i].ms = cpu_to_le16(nvme_ns_lbaf_ms(ns, i));
+        in->lbaf[i] = (NvmeIdLbaf) {
+            .ds = nvme_ns_lbaf_ds(ns, i),
+            .ms = nvme_ns_lbaf_ms(ns, i),
+            .pif = nvme_ns_lbaf_pif(ns, i),
+        };
+        in->nlbaf = i + 1;
     }
-    id->flbas = ns->lbaf | (ns->mset << 4);
-    if (ns->meta_formats) {
-        /* MC: extended and separate; DPC: types 1-3, first or last */
-        id->mc = NVME_ID_NS_MC_EXTENDED | NVME_ID_NS_MC_SEPARATE;
-        id->dpc = 0x1f;
-        id->dps = ns->pi | (ns->pil ? NVME_ID_NS_DPS_FIRST_EIGHT : 0);
-    }
-    /* NPWG/NPWA/NPDG/NPDA/NOWS are valid: the guest learns the pbs */
-    id->nsfeat = 1 << 4;
-    id->nmic = ns->shared;      /* bit 0: may be attached to several */
-    id->rescap = nvme_resv_rescap(ns);      /* resv.c */
-    id->endgid = cpu_to_le16(NVME_ENDGID);      /* endgrp.c */
-    stl_le_p(&id->rsvd81[11], nvme_ana_grpid(ns));    /* ANAGRPID, 92 */
-    id->npwg = cpu_to_le16(pbs_lbas - 1);
-    id->npwa = cpu_to_le16(pbs_lbas - 1);
-    id->npdg = cpu_to_le16(pbs_lbas - 1);
-    id->npda = cpu_to_le16(pbs_lbas - 1);
-    id->nows = cpu_to_le16(pbs_lbas - 1);
-    memcpy(id->nguid, ns->nguid, sizeof(id->nguid));
-    id->eui64 = cpu_to_be64(ns->eui64);
-    /* deallocation is a zero write (nvm-range.c): reads return zeroes */
-    id->dlfeat = (1 << 3) | 1;  /* Write Zeroes DEAC; read behaviour 001b */
-    id->mssrl = cpu_to_le16(ns->copy.mssrl);
-    id->mcl = cpu_to_le32(ns->copy.mcl);
-    id->msrc = ns->copy.msrc;
-    nvme_atomic_id_ns(ns, id);      /* atomic.c: NSABP, NAWUN... */
+    in->flbaf = ns->lbaf;
+    in->mset = ns->mset;
+    in->meta = ns->meta_formats;
+    in->pi = ns->pi;
+    in->pil = ns->pil;
+    in->pbs_lbas = MAX(ns->pbs / ns->lbasz, 1);
+    in->shared = ns->shared;
+    in->write_protected = !blk_is_writable(ns->blk);
+    in->rescap = nvme_resv_rescap(ns);          /* resv.c */
+    in->anagrpid = nvme_ana_grpid(ns);          /* ana.c */
+    in->endgid = NVME_ENDGID;                   /* endgrp.c */
+    memcpy(in->nguid, ns->nguid, sizeof(in->nguid));
+    in->eui64 = ns->eui64;
+    in->mssrl = ns->copy.mssrl;
+    in->mcl = ns->copy.mcl;
+    in->msrc = ns->copy.msrc;
+    nvme_atomic_id_ns(ns, in);                  /* atomic.c: NSABP... */
 }
 
 /*
@@ -266,14 +261,6 @@ uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx)
 uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx)
 {
     return nvme_ns_lbaf_ms(ns, idx) >= NVME_PI64_SIZE ? ns->pif_conf : 0;
-}
-
-/* Context: main loop.  NVM Identify Namespace (CNS 05h, CSI 0). */
-void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id)
-{
-    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
-        id->elbaf[i] = cpu_to_le32(nvme_ns_lbaf_pif(ns, i) << 7);
-    }
 }
 
 /* Context: any.  Metadata bytes per block of LBA format @idx. */

@@ -24,6 +24,7 @@
 #include "zns.h"
 #include "fdp.h"
 #include "atomic.h"
+#include "id-ns.h"
 
 
 /* Protection information of a format (nvm-meta.c checks it). */
@@ -150,12 +151,11 @@ struct NvmeBus {
 bool nvme_ns_setup(NvmeNamespace *ns, BlockConf *conf,
                    const NvmeNsParams *params, const char *serial,
                    Error **errp);
-void nvme_ns_fill_id(NvmeNamespace *ns, NvmeIdNs *id);
+void nvme_ns_id_in(NvmeNamespace *ns, NvmeIdNsIn *in);
 bool nvme_ctrl_has_vwc(NvmeCtrl *n);
 uint8_t nvme_ns_lbaf_ds(NvmeNamespace *ns, unsigned idx);
 uint16_t nvme_ns_lbaf_ms(NvmeNamespace *ns, unsigned idx);
 uint8_t nvme_ns_lbaf_pif(NvmeNamespace *ns, unsigned idx);
-void nvme_ns_fill_id_nvm(NvmeNamespace *ns, NvmeIdNsNvm *id);
 void nvme_ns_set_lbaf(NvmeNamespace *ns, unsigned idx);
 void nvme_ns_state_changed(NvmeNamespace *ns);
 

@@ -20,7 +20,6 @@
 #define NVME_CMD_RESV_ACQUIRE       0x11
 #define NVME_CMD_RESV_RELEASE       0x15
 #define NVME_LOG_RESV_NOTIFY        0x80
-#define NVME_CTRATT_HOSTID_128      (1u << 0)
 #define NVME_CMD_ABORTED_PREEMPT    0x001b  /* Preempt and Abort */
 #define NVME_RESV_MAX_REGS          64      /* registrants per namespace */
 #define NVME_RESV_LOG_MAX           64      /* unread notices per ctrl */

@@ -37,6 +37,7 @@
 #include "system/block-backend.h"
 #include "ctrl.h"
 #include "event.h"
+#include "id-ctrl.h"
 #include "iothread.h"
 #include "migration.h"
 #include "ns.h"

@@ -17,11 +17,6 @@
 #define NVME_LOG_SANITIZE           0x81
 #define NVME_SANITIZE_FAILED        0x001c
 #define NVME_SANITIZE_IN_PROGRESS   0x001d
-#define NVME_SANICAP_CES            (1u << 0)
-#define NVME_SANICAP_BES            (1u << 1)
-#define NVME_SANICAP_OWS            (1u << 2)
-#define NVME_SANICAP_NODMMAS_NOMOD  (1u << 30)
-#define NVME_FNA_CRYPTO_ERASE       (1u << 2)
 
 /*
  * Sanitize operation state (NvmeCtrl.sanitize); survives controller

@@ -14,7 +14,6 @@
 #define NVME_ADM_CMD_DEV_SELF_TEST  0x14
 #define NVME_LOG_DEV_SELF_TEST      0x06
 #define NVME_DST_IN_PROGRESS        0x011d
-#define NVME_OACS_SELF_TEST         (1u << 4)
 #define NVME_DST_RESULTS            20
 #define NVME_DST_EDSTT_MIN          1   /* extended test, minutes */
 #define NVME_DST_ABORTED_NS_REMOVED 0x3     /* Namespace Management */

@@ -27,6 +27,7 @@
 #include "event.h"
 #include "fdp.h"
 #include "gate.h"
+#include "id-ctrl.h"
 #include "iothread.h"
 #include "migration.h"
 #include "ns.h"
@@ -46,7 +47,6 @@
 #define NVME_CTRL_LIST_MAX      2047    /* identifiers in a Controller List */
 #define NVME_CHANGED_NS_MAX     1024    /* entries in log page 04h */
 #define NVME_POOL_GRANULARITY   512     /* bytes: LBA format 0 */
-#define NVME_CTRATT_NG          (1u << 7)   /* Namespace Granularity */
 
 /* Context: main loop (realize). */
 static bool nvme_subsys_set_nqn(NvmeSubsys *s, const char *name, Error **errp)
@@ -532,15 +532,16 @@ static char *nvme_pool_path(NvmeSubsys *s, uint32_t nsid)
 
 /*
  * Context: main loop.  Identify Controller fields that depend on the
- * subsystem's namespaces: OACS bit 3, CTRATT bit 7, TNVMCAP, UNVMCAP and
- * MNAN.
+ * subsystem's namespaces (id-ctrl.c): with a pool, OACS bit 3, CTRATT
+ * bit 7, TNVMCAP, UNVMCAP and MNAN.
  */
-void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
+void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in)
 {
     NvmeSubsys *s = n->subsys;
     uint64_t total = s->pool.size;
 
-    if (!s->pool.dir) {
+    in->pool.on = s->pool.dir;
+    if (!in->pool.on) {
         return;
     }
     for (uint32_t nsid = 1; nsid <= NVME_MAX_NSID; nsid++) {
@@ -550,11 +551,8 @@ void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id)
             total += len > 0 ? len : 0;
         }
     }
-    id->oacs |= cpu_to_le16(NVME_OACS_NMS);
-    id->ctratt |= cpu_to_le32(NVME_CTRATT_NG);
-    stq_le_p(id->tnvmcap, total);
-    stq_le_p(id->unvmcap, s->pool.size - s->pool.used);
-    stl_le_p(id->rsvd540, NVME_MAX_NSID);   /* MNAN, bytes 543:540 */
+    in->pool.tnvmcap = total;
+    in->pool.unvmcap = s->pool.size - s->pool.used;
 }
 
 /*

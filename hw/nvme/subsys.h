@@ -15,6 +15,7 @@
 #include "hw/nvme/nvme.h"      /* type names */
 #include "migration/vmstate.h"
 #include "types.h"
+#include "id-ctrl.h"
 #include "endgrp.h"
 #include "fdp.h"
 
@@ -105,7 +106,7 @@ void nvme_ns_changed(NvmeCtrl *n, uint32_t nsid);
 void nvme_ns_changed_all(NvmeNamespace *ns);
 void nvme_log_clear_changed_ns(NvmeCtrl *n);
 uint16_t nvme_admin_ns_mgmt(NvmeCtrl *n, NvmeRequest *req);
-void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrl *id);
+void nvme_subsys_id_ctrl(NvmeCtrl *n, NvmeIdCtrlIn *in);
 
 extern const VMStateDescription nvme_vmstate_changed_ns;
 extern const VMStateDescription nvme_vmstate_attached;

@@ -12,7 +12,6 @@
 
 #define NVME_LOG_TELEMETRY_HOST     0x07
 #define NVME_LOG_TELEMETRY_CTRL     0x08
-#define NVME_LPA_TELEMETRY          (1u << 3)
 /*
  * AEC bit 10 enables Telemetry Log Changed notices.  OAES has no bit for
  * them: LPA bit 3 announces the logs and their notices together.

@@ -24,6 +24,8 @@
 #include "ctrl.h"
 #include "dma.h"
 #include "event.h"
+#include "id-ctrl.h"
+#include "id-ns.h"
 #include "migration.h"
 #include "ns.h"
 #include "queue.h"
@@ -32,7 +34,6 @@
 #include "zns.h"
 #include "trace.h"
 
-#define NVME_ZNS_ZRWACAP_EXPFLUSH   1
 
 static void nvme_zns_limit_tick(void *opaque);
 static void nvme_zns_mig_free(NvmeZonedMig *m);
@@ -239,39 +240,38 @@ uint64_t nvme_zns_zasl_bytes(NvmeCtrl *n)
 
 /* ---- Identify ---- */
 
-/* Context: main loop.  CNS 05h CSI 02h: Zoned Identify Namespace. */
+/*
+ * Context: main loop.  CNS 05h CSI 02h: Zoned Identify Namespace of @ns
+ * into @buf (id-ns.c builds it from the zone parameters and geometry).
+ */
 void nvme_zns_fill_id_ns(NvmeNamespace *ns, void *buf)
 {
-    NvmeIdNsZoned *id = buf;
     NvmeZoned *zd = ns->zoned;
     const NvmeZonedParams *p = &zd->conf;
+    NvmeIdNsZonedIn z = {
+        .cross_read = p->cross_read,
+        .max_active = p->max_active,
+        .max_open = p->max_open,
+        .rrl = p->rrl,
+        .frl = p->frl,
+        .numzrwa = p->numzrwa,
+        .zrwafg = zd->geo.zrwafg,
+        .zrwas = zd->geo.zrwas,
+        .zone_size = p->zone_size,
+        .zdes = zd->zdes,
+    };
+    NvmeIdNsIn in;
 
-    id->ozcs = cpu_to_le16((p->cross_read ? NVME_ID_NS_ZONED_OZCS_RAZB : 0) |
-                           (p->numzrwa ? NVME_ID_NS_ZONED_OZCS_ZRWASUP : 0));
-    /* 0's based; all ones: no limit */
-    id->mar = cpu_to_le32(p->max_active - 1);
-    id->mor = cpu_to_le32(p->max_open - 1);
-    id->rrl = cpu_to_le32(p->rrl);
-    id->frl = cpu_to_le32(p->frl);
-    if (p->numzrwa) {
-        id->numzrwa = cpu_to_le32(p->numzrwa - 1);
-        id->zrwafg = cpu_to_le16(zd->geo.zrwafg);
-        id->zrwas = cpu_to_le16(zd->geo.zrwas);
-        id->zrwacap = NVME_ZNS_ZRWACAP_EXPFLUSH;
-    }
-    for (unsigned i = 0; nvme_ns_lbaf_ds(ns, i); i++) {
-        id->lbafe[i].zsze = cpu_to_le64(p->zone_size >>
-                                        nvme_ns_lbaf_ds(ns, i));
-        id->lbafe[i].zdes = zd->zdes / 64;
-    }
+    nvme_ns_id_in(ns, &in);
+    nvme_id_ns_zoned_build(buf, &in, &z);
 }
 
 /* Context: main loop.  CNS 06h CSI 02h: ZASL, in MPSMIN units as MDTS. */
 uint16_t nvme_zns_identify_ctrl(NvmeCtrl *n, NvmeRequest *req)
 {
-    NvmeIdCtrlZoned id = { 0 };
+    NvmeIdCtrlZoned id;
 
-    id.zasl = n->params.zoned.zasl ? n->params.zoned.zasl : n->params.mdts;
+    nvme_id_ctrl_zoned_build(&id, n->params.zoned.zasl, n->params.mdts);
     return nvme_dma_to_guest(n, req, &id, sizeof(id));
 }
 

@@ -19,7 +19,6 @@
 
 #define NVME_LOG_CHANGED_ZONES      0xbf
 #define NVME_AER_INFO_ZONE_CHANGED  0xef    /* Zone Descriptor Changed */
-#define NVME_OAES_ZONE_CHANGED      (1u << 27)
 #define NVME_CHANGED_ZONES_MAX      511
 #define NVME_ZNS_PIREMAP            (1u << 25)  /* Zone Append CDW12 */
 
