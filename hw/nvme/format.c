@@ -20,7 +20,10 @@
  *
  * The erase runs asynchronously, one bounded chunk per backend request;
  * until it ends the command stays outstanding and other commands for the
- * namespace fail with Format In Progress.
+ * namespace fail with Format In Progress, Namespace Attachment and
+ * Management included.  The job erases only the namespaces it took at
+ * the start: one attached meanwhile (a broadcast format is running) or
+ * plugged in with the NSID of one that went away keeps its data.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -59,15 +62,30 @@
 /* The work of one Format NVM command: namespaces erased in NSID order. */
 typedef struct NvmeFormatJob {
     NvmeRequest *req;
-    uint32_t nsid;              /* FFFFFFFFh: every attached namespace */
     uint32_t cur;               /* namespace being erased, 0 before the first */
     uint64_t offset;            /* bytes of it done */
 } NvmeFormatJob;
 
-/* Context: main loop.  Whether the job covers namespace @nsid. */
+/* Context: main loop.  Whether the command covers namespace @nsid. */
 static bool nvme_format_covers(uint32_t job_nsid, uint32_t nsid)
 {
     return job_nsid == NVME_NSID_BROADCAST || job_nsid == nsid;
+}
+
+/* Context: main loop.  Namespace @nsid of @n if @job took it, else NULL. */
+static NvmeNamespace *nvme_format_ns(NvmeFormatJob *job, uint32_t nsid)
+{
+    NvmeNamespace *ns = nvme_ns(nvme_req_ctrl(job->req), nsid);
+
+    return ns && ns->format_job == job ? ns : NULL;
+}
+
+/* Context: main loop.  @ns is done (erased, or the erase failed). */
+static void nvme_format_release(NvmeNamespace *ns)
+{
+    ns->format_job = NULL;
+    /* I/O dispatch may read it now, from another thread */
+    qatomic_store_release(&ns->formatting, false);
 }
 
 /*
@@ -93,21 +111,18 @@ static void nvme_format_cb(void *opaque, int ret)
 {
     NvmeFormatJob *job = opaque;
     NvmeRequest *req = job->req;
-    NvmeNamespace *ns = nvme_ns(nvme_req_ctrl(req), job->cur);
+    NvmeNamespace *ns = nvme_format_ns(job, job->cur);
 
     req->aiocb = NULL;
     if (ret < 0) {
         uint16_t status = nvme_status_from_errno(ret, true);
 
         trace_nvme_format_done(job->cur, ret);
-        if (ns) {
-            qatomic_store_release(&ns->formatting, false);
-        }
-        for (uint32_t i = job->cur + 1; i <= NVME_MAX_NSID; i++) {
-            NvmeNamespace *other = nvme_ns(nvme_req_ctrl(req), i);
+        for (uint32_t i = job->cur; i <= NVME_MAX_NSID; i++) {
+            NvmeNamespace *left = nvme_format_ns(job, i);
 
-            if (other && nvme_format_covers(job->nsid, i)) {
-                qatomic_store_release(&other->formatting, false);
+            if (left) {
+                nvme_format_release(left);
             }
         }
         req->opaque = NULL;
@@ -129,13 +144,11 @@ static void nvme_format_cb(void *opaque, int ret)
 static void nvme_format_step(NvmeFormatJob *job)
 {
     NvmeRequest *req = job->req;
-    NvmeCtrl *n = nvme_req_ctrl(req);
-    NvmeNamespace *ns = nvme_ns(n, job->cur);
+    NvmeNamespace *ns = nvme_format_ns(job, job->cur);
 
     while (!ns || job->offset >= nvme_ns_bytes(ns)) {
         if (ns) {
-            /* I/O dispatch may read it now, from another thread */
-            qatomic_store_release(&ns->formatting, false);
+            nvme_format_release(ns);
             trace_nvme_format_done(ns->nsid, 0);
             /* Namespace Attribute Changed on every controller (subsys.c) */
             nvme_ns_changed_all(ns);
@@ -143,15 +156,14 @@ static void nvme_format_step(NvmeFormatJob *job)
         do {
             job->cur++;
         } while (job->cur <= NVME_MAX_NSID &&
-                 !(nvme_ns(n, job->cur) &&
-                   nvme_format_covers(job->nsid, job->cur)));
+                 !nvme_format_ns(job, job->cur));
         if (job->cur > NVME_MAX_NSID) {
             req->opaque = NULL;
             g_free(job);
             nvme_req_complete(req, NVME_SUCCESS);
             return;
         }
-        ns = nvme_ns(n, job->cur);
+        ns = nvme_format_ns(job, job->cur);
         job->offset = 0;
     }
     req->aiocb = blk_aio_pwrite_zeroes(ns->blk, job->offset,
@@ -254,10 +266,12 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
     if (status) {
         return status;
     }
+    job = g_new0(NvmeFormatJob, 1);
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         NvmeNamespace *ns = n->ns[i];
 
         if (ns && nvme_format_covers(nsid, i)) {
+            ns->format_job = job;
             qatomic_store_release(&ns->formatting, true);
             nvme_ns_fence_all(ns);          /* iothread.c */
         }
@@ -265,7 +279,7 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
     for (uint32_t i = 1; i <= NVME_MAX_NSID; i++) {
         NvmeNamespace *ns = n->ns[i];
 
-        if (!ns || !nvme_format_covers(nsid, i)) {
+        if (!ns || ns->format_job != job) {
             continue;
         }
         blk_drain(ns->blk);
@@ -280,9 +294,7 @@ uint16_t nvme_admin_format(NvmeCtrl *n, NvmeRequest *req)
         }
         nvme_ns_state_changed(ns);      /* kept across restarts (ns.c) */
     }
-    job = g_new0(NvmeFormatJob, 1);
     job->req = req;
-    job->nsid = nsid;
     req->opaque = job;
     nvme_format_step(job);
     return NVME_NO_COMPLETE;

@@ -65,6 +65,7 @@ struct NvmeNamespace {
     uint8_t lbaf;               /* current LBA format, FLBAS (ns.c) */
     uint8_t conf_lbads;         /* log2 of the configured block size */
     bool formatting;            /* Format NVM is erasing it (format.c) */
+    void *format_job;           /* ... which job (main loop only) */
     /* metadata and protection information (nvm-meta.c) */
     bool meta_formats;          /* LBA formats with metadata offered */
     uint16_t ms;                /* metadata bytes per block, current */

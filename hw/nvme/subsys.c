@@ -413,6 +413,12 @@ uint16_t nvme_admin_ns_attachment(NvmeCtrl *n, NvmeRequest *req)
         nvme_req_err_field(req, 4, 0);
         return NVME_INVALID_FIELD | NVME_DNR;
     }
+    if (ns->formatting) {
+        /* its Format job erases it through this attachment: retry later */
+        return nvme_req_reject(req, NVME_FORMAT_IN_PROGRESS, 4, 0,
+                               "ns-attachment: namespace is being "
+                               "formatted");
+    }
     cnt = nvme_ctrl_list_get(n, req, ctrls, &status);
     if (!cnt) {
         return status;

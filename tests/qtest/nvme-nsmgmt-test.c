@@ -643,6 +643,60 @@ static void test_format(void)
     pool_stop(&p);
 }
 
+/*
+ * A broadcast Format NVM erases the namespaces attached when it starts
+ * and no other: one attached while it runs keeps what the host writes to
+ * it.  The namespace being formatted can be neither
+ * detached nor deleted until it is done (Format In Progress, no DNR).
+ */
+static void test_format_attach_during(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *args = NULL;
+    uint8_t w[512], r[512];
+    uint32_t nsid;
+    uint16_t fcid;
+    NvmeCmd cmd;
+    NvmeCqe cqe;
+    Pool p;
+
+    p.dir = g_dir_make_tmp("nvme-pool-XXXXXX", &err);
+    g_assert_no_error(err);
+    /*
+     * Namespace 1 is slow to erase: the block layer writes its 1 GiB of
+     * zeroes in pieces that take 25 ms each, a second or two in all.
+     * Namespace 2 is created before (creating one drains every drive).
+     */
+    args = g_strdup_printf(
+        "-drive driver=null-co,size=%" PRIu64 ",latency-ns=25000000,"
+        "if=none,id=d0 "
+        "-device nvme-subsys,id=s0,nqn=qtest-pool,pool=%s,pool-size=%d "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
+        (uint64_t)1024 * MiB, p.dir, POOL_SIZE, SLOT_A, SLOT_B);
+    p.a = nvme_drv_start_pair(args, SLOT_B, &p.b);
+    nvme_drv_create_qpair(p.a, 1, 16);
+
+    nsid = ns_create(p.a, 64, 0, 0);
+    nvme_drv_cmd_init(&cmd, NVME_ADM_CMD_FORMAT_NVM, NVME_NSID_BROADCAST);
+    fcid = nvme_drv_submit(p.a, 0, &cmd);
+    attach(p.a, nsid, 0);
+    memset(w, 0xa5, sizeof(w));
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_WRITE, nsid, 3, 1, 512, w,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmphex(ns_attach(p.a, 1, NVME_NS_ATTACHMENT_DETACH, 0), ==,
+                    NVME_FORMAT_IN_PROGRESS);
+    g_assert_cmphex(ns_delete(p.a, 1), ==, NVME_FORMAT_IN_PROGRESS);
+    nvme_drv_wait_cid(p.a, 0, fcid, &cqe);
+    g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);
+    g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_READ, nsid, 3, 1, 512, r,
+                                0), ==, NVME_SUCCESS);
+    g_assert_cmpmem(r, sizeof(r), w, sizeof(w));
+    detach(p.a, 1, 0);
+    pool_stop(&p);
+}
+
 /* Deleting a namespace aborts a self-test that includes it (result 3h). */
 static void test_selftest_abort(void)
 {
@@ -793,6 +847,8 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/nsmgmt/events", test_events);
     qtest_add_func("/nvme/nsmgmt/ana", test_ana);
     qtest_add_func("/nvme/nsmgmt/format", test_format);
+    qtest_add_func("/nvme/nsmgmt/format-attach-during",
+                   test_format_attach_during);
     qtest_add_func("/nvme/nsmgmt/selftest-abort", test_selftest_abort);
     return g_test_run();
 }
