@@ -390,10 +390,26 @@ static void test_spdm_errors(void)
     nvme_drv_start_fails(args, "spdm_port");
 }
 
+/*
+ * With the NVME_SPDM switch off (the kconfig suite's parts-off QEMU):
+ * spdm_port is refused with a message; protocol 00h still works
+ * (protocol-info).
+ */
+static void test_not_built(void)
+{
+    nvme_drv_start_fails("-drive if=none,id=d0,driver=null-co,size=1M "
+                         "-device nvme,drive=d0,serial=x,spdm_port=2323",
+                         "built without (NVME_SPDM)");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/nvme/security/protocol-info", test_protocol_info);
+    if (nvme_drv_part_off("NVME_SPDM")) {
+        qtest_add_func("/nvme/security/not-built", test_not_built);
+        return g_test_run();
+    }
     qtest_add_func("/nvme/security/spdm-nvme", test_spdm_nvme);
     qtest_add_func("/nvme/security/spdm-doe", test_spdm_doe);
     qtest_add_func("/nvme/security/spdm-errors", test_spdm_errors);
