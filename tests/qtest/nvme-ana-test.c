@@ -296,14 +296,6 @@ static void test_events(void)
     rig_stop(&r);
 }
 
-/* Namespace Attachment (admin 15h) of @nsid to controller @cntlid. */
-static void ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
-                      uint16_t cntlid)
-{
-    g_assert_cmphex(nvme_drv_ns_attach(d, nsid, sel, &cntlid, 1), ==,
-                    NVME_SUCCESS);
-}
-
 /*
  * Attaching or detaching a namespace changes the NSID lists of a
  * controller's ANA log: its change count and the group's advance, and
@@ -321,22 +313,22 @@ static void test_attach(void)
     nvme_drv_submit_aer(r.b);           /* AEC bit 11 clear on b */
 
     /* namespace 3 (group 3) attached to a: a new descriptor */
-    ns_attach(r.a, 3, NVME_NS_ATTACHMENT_ATTACH, 0);
+    nvme_drv_ns_attach_ok(r.a, 3, NVME_NS_ATTACHMENT_ATTACH, 0);
     nvme_drv_expect_aer(r.a, aer_a, AER_ANA_CHANGE);
     expect_log(r.a, 0, "1;1:1:0:[1]|2:1:0:[2]|3:1:1:[3]");
     expect_log(r.b, 0, "0;1:1:0:[1]|2:1:0:[2]");
 
     /* and detached again: the descriptor goes, the counts stay */
     aer_a = nvme_drv_submit_aer(r.a);
-    ns_attach(r.a, 3, NVME_NS_ATTACHMENT_DETACH, 0);
+    nvme_drv_ns_attach_ok(r.a, 3, NVME_NS_ATTACHMENT_DETACH, 0);
     nvme_drv_expect_aer(r.a, aer_a, AER_ANA_CHANGE);
     expect_log(r.a, 0, "2;1:1:0:[1]|2:1:0:[2]");
 
     /* b's list of group 2 empties: counted, no notice with AEC clear */
-    ns_attach(r.a, 2, NVME_NS_ATTACHMENT_DETACH, 1);
+    nvme_drv_ns_attach_ok(r.a, 2, NVME_NS_ATTACHMENT_DETACH, 1);
     nvme_drv_expect_no_aer(r.b);
     expect_log(r.b, 0, "1;1:1:0:[1]");
-    ns_attach(r.b, 2, NVME_NS_ATTACHMENT_ATTACH, 1);
+    nvme_drv_ns_attach_ok(r.b, 2, NVME_NS_ATTACHMENT_ATTACH, 1);
     expect_log(r.b, 0, "2;1:1:0:[1]|2:1:2:[2]");
     expect_log(r.a, 0, "2;1:1:0:[1]|2:1:0:[2]");
     nvme_drv_expect_no_aer(r.a);

@@ -60,14 +60,8 @@ static NvmeDrv *cmb_start(const char *props, bool queues)
 static uint16_t rw_prp(NvmeDrv *d, uint8_t opc, uint64_t slba,
                        uint32_t nblocks, uint64_t prp1, uint64_t prp2)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, opc, 1);
-    cmd.dptr.prp1 = prp1;
-    cmd.dptr.prp2 = prp2;
-    cmd.cdw10 = slba;
-    cmd.cdw12 = nblocks - 1;
-    return nvme_drv_exec(d, 1, &cmd, NULL);
+    return nvme_drv_rw_prp(d, 1, opc, 1, slba, nblocks - 1, prp1, prp2,
+                           NULL);
 }
 
 /* The same with the data described by the one SGL descriptor @sgl. */

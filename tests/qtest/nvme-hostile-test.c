@@ -241,15 +241,7 @@ static uint16_t rw_raw(H *h, uint16_t qid, uint8_t opc, uint32_t nsid,
                        uint64_t slba, uint32_t nlb0, uint64_t prp1,
                        uint64_t prp2, NvmeCqe *cqe)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, opc, nsid);
-    cmd.dptr.prp1 = prp1;
-    cmd.dptr.prp2 = prp2;
-    cmd.cdw10 = (uint32_t)slba;
-    cmd.cdw11 = slba >> 32;
-    cmd.cdw12 = nlb0;
-    return nvme_drv_exec(h->d, qid, &cmd, cqe);
+    return nvme_drv_rw_prp(h->d, qid, opc, nsid, slba, nlb0, prp1, prp2, cqe);
 }
 
 /* Write 8 blocks through guarded PRPs on @qid, read them back, compare. */

@@ -37,15 +37,9 @@ static uint16_t rw_at(NvmeDrv *d, uint16_t qid, uint8_t opcode,
                       uint64_t slba, uint32_t nblocks, uint64_t prp1,
                       uint64_t prp2, uint32_t cdw12_flags)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, opcode, 1);
-    cmd.dptr.prp1 = prp1;
-    cmd.dptr.prp2 = prp2;
-    cmd.cdw10 = (uint32_t)slba;
-    cmd.cdw11 = slba >> 32;
-    cmd.cdw12 = ((nblocks - 1) & 0xffff) | cdw12_flags;
-    return nvme_drv_exec(d, qid, &cmd, NULL);
+    return nvme_drv_rw_prp(d, qid, opcode, 1, slba,
+                           ((nblocks - 1) & 0xffff) | cdw12_flags, prp1, prp2,
+                           NULL);
 }
 
 /*

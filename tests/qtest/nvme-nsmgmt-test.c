@@ -113,22 +113,14 @@ static uint16_t ns_delete(NvmeDrv *d, uint32_t nsid)
     return ns_mgmt_sel(d, nsid, SEL_DELETE);
 }
 
-static uint16_t ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
-                          uint16_t cntlid)
-{
-    return nvme_drv_ns_attach(d, nsid, sel, &cntlid, 1);
-}
-
 static void attach(NvmeDrv *d, uint32_t nsid, uint16_t cntlid)
 {
-    g_assert_cmphex(ns_attach(d, nsid, NVME_NS_ATTACHMENT_ATTACH, cntlid),
-                    ==, NVME_SUCCESS);
+    nvme_drv_ns_attach_ok(d, nsid, NVME_NS_ATTACHMENT_ATTACH, cntlid);
 }
 
 static void detach(NvmeDrv *d, uint32_t nsid, uint16_t cntlid)
 {
-    g_assert_cmphex(ns_attach(d, nsid, NVME_NS_ATTACHMENT_DETACH, cntlid),
-                    ==, NVME_SUCCESS);
+    nvme_drv_ns_attach_ok(d, nsid, NVME_NS_ATTACHMENT_DETACH, cntlid);
 }
 
 /* TNVMCAP and UNVMCAP (low 64 bits; the high ones must be 0). */
@@ -301,8 +293,8 @@ static void test_lifecycle(void)
     g_free(s);
     g_assert_cmphex(nvme_drv_rw(p.b, 1, NVME_CMD_READ, 2, 10, 1, 512, rbuf,
                                 0), ==, NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(ns_attach(p.a, 2, NVME_NS_ATTACHMENT_ATTACH, 0), ==,
-                    NVME_INVALID_FIELD | DNR);
+    g_assert_cmphex(nvme_drv_ns_attach1(p.a, 2, NVME_NS_ATTACHMENT_ATTACH,
+                                        0), ==, NVME_INVALID_FIELD | DNR);
 
     /* NSID 2 is reused, with new (zeroed) storage */
     g_assert_cmpuint(ns_create(p.a, 2048, 0, 0), ==, 2);
@@ -685,8 +677,8 @@ static void test_format_attach_during(void)
     memset(w, 0xa5, sizeof(w));
     g_assert_cmphex(nvme_drv_rw(p.a, 1, NVME_CMD_WRITE, nsid, 3, 1, 512, w,
                                 0), ==, NVME_SUCCESS);
-    g_assert_cmphex(ns_attach(p.a, 1, NVME_NS_ATTACHMENT_DETACH, 0), ==,
-                    NVME_FORMAT_IN_PROGRESS);
+    g_assert_cmphex(nvme_drv_ns_attach1(p.a, 1, NVME_NS_ATTACHMENT_DETACH,
+                                        0), ==, NVME_FORMAT_IN_PROGRESS);
     g_assert_cmphex(ns_delete(p.a, 1), ==, NVME_FORMAT_IN_PROGRESS);
     nvme_drv_wait_cid(p.a, 0, fcid, &cqe);
     g_assert_cmphex(NVME_DRV_STATUS(&cqe), ==, NVME_SUCCESS);

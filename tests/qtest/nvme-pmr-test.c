@@ -108,14 +108,8 @@ static void fill(uint8_t *buf, size_t len, uint32_t seed)
 static uint16_t io(NvmeDrv *d, uint8_t opc, uint64_t slba, uint32_t nblocks,
                    uint64_t prp1, uint64_t prp2)
 {
-    NvmeCmd cmd;
-
-    nvme_drv_cmd_init(&cmd, opc, 1);
-    cmd.dptr.prp1 = prp1;
-    cmd.dptr.prp2 = prp2;
-    cmd.cdw10 = slba;
-    cmd.cdw12 = nblocks - 1;
-    return nvme_drv_exec(d, 1, &cmd, NULL);
+    return nvme_drv_rw_prp(d, 1, opc, 1, slba, nblocks - 1, prp1, prp2,
+                           NULL);
 }
 
 static void start_io(NvmeDrv *d)

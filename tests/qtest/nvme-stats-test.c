@@ -378,13 +378,6 @@ static void test_shared(void)
     unlink(img);
 }
 
-/* Namespace Attachment (admin 15h) of @nsid to controller @cntlid. */
-static void ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel, uint16_t id)
-{
-    g_assert_cmphex(nvme_drv_ns_attach(d, nsid, sel, &id, 1), ==,
-                    NVME_SUCCESS);
-}
-
 /* Namespace Management: create @nsze 512-byte blocks, or delete. */
 static uint32_t ns_mgmt(NvmeDrv *d, uint32_t sel, uint32_t nsid,
                         uint64_t nsze)
@@ -431,19 +424,19 @@ static void test_ns_lifetime(void)
     endgrp_log(d, b);
     g_assert_cmpuint(ldq_le_p(b + 160), ==, NVME_DRV_IMG_SIZE + 8 * MiB);
     g_assert_cmpuint(ldq_le_p(b + 176), ==, 7 * MiB);
-    ns_attach(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
+    nvme_drv_ns_attach_ok(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
     g_assert_cmphex(rw(d, NVME_CMD_WRITE, 2, 0, 8, 512), ==, NVME_SUCCESS);
     g_assert_cmphex(rw(d, NVME_CMD_WRITE, 2, 8, 8, 512), ==, NVME_SUCCESS);
     expect_smart(d, 2, 0, 1, 0, 2);
-    ns_attach(d, 2, NVME_NS_ATTACHMENT_DETACH, 0);
+    nvme_drv_ns_attach_ok(d, 2, NVME_NS_ATTACHMENT_DETACH, 0);
     g_assert_cmphex(nvme_drv_get_log(d, NVME_LOG_SMART_INFO, 2, 0, NULL,
                                      512), ==, NVME_INVALID_FIELD | DNR);
-    ns_attach(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
+    nvme_drv_ns_attach_ok(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
     expect_smart(d, 2, 0, 1, 0, 2);
 
     ns_mgmt(d, 1, 2, 0);
     g_assert_cmpuint(ns_mgmt(d, 0, 0, 2048), ==, 2);
-    ns_attach(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
+    nvme_drv_ns_attach_ok(d, 2, NVME_NS_ATTACHMENT_ATTACH, 0);
     expect_smart(d, 2, 0, 0, 0, 0);
     expect_smart(d, NVME_NSID_BROADCAST, 0, 1, 0, 2);
     expect_endgrp(d, "0,1,1,0,2,0");

@@ -400,6 +400,19 @@ uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
     return st;
 }
 
+uint16_t nvme_drv_ns_attach1(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                             uint16_t cntlid)
+{
+    return nvme_drv_ns_attach(d, nsid, sel, &cntlid, 1);
+}
+
+void nvme_drv_ns_attach_ok(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                           uint16_t cntlid)
+{
+    g_assert_cmphex(nvme_drv_ns_attach1(d, nsid, sel, cntlid), ==,
+                    NVME_SUCCESS);
+}
+
 uint16_t nvme_drv_ns_mgmt(NvmeDrv *d, uint32_t sel, uint32_t nsid,
                           const NvmeIdNs *id, uint32_t cdw11, uint32_t *dw0)
 {
@@ -1336,6 +1349,21 @@ uint16_t nvme_drv_zone_append(NvmeDrv *d, uint16_t qid, uint32_t nsid,
         *lba = cqe.result | (uint64_t)cqe.dw1 << 32;
     }
     return st;
+}
+
+uint16_t nvme_drv_rw_prp(NvmeDrv *d, uint16_t qid, uint8_t opc,
+                         uint32_t nsid, uint64_t slba, uint32_t cdw12,
+                         uint64_t prp1, uint64_t prp2, NvmeCqe *cqe)
+{
+    NvmeCmd cmd;
+
+    nvme_drv_cmd_init(&cmd, opc, nsid);
+    cmd.dptr.prp1 = prp1;
+    cmd.dptr.prp2 = prp2;
+    cmd.cdw10 = (uint32_t)slba;
+    cmd.cdw11 = slba >> 32;
+    cmd.cdw12 = cdw12;
+    return nvme_drv_exec(d, qid, &cmd, cqe);
 }
 
 uint16_t nvme_drv_io(NvmeDrv *d, const NvmeDrvIo *io, void *data,

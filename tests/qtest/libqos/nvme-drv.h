@@ -173,6 +173,12 @@ uint64_t nvme_drv_crc64(uint64_t crc, const uint8_t *p, size_t len);
  */
 uint16_t nvme_drv_ns_attach(NvmeDrv *d, uint32_t nsid, uint32_t sel,
                             const uint16_t *ids, unsigned nids);
+/* The same for the one controller @cntlid. */
+uint16_t nvme_drv_ns_attach1(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                             uint16_t cntlid);
+/* Attach (NVME_NS_ATTACHMENT_ATTACH) or detach, asserting success. */
+void nvme_drv_ns_attach_ok(NvmeDrv *d, uint32_t nsid, uint32_t sel,
+                           uint16_t cntlid);
 
 /*
  * Namespace Management with SEL @sel for @nsid: create (0) sends @id (the
@@ -391,6 +397,17 @@ typedef struct NvmeDrvIo {
  */
 uint16_t nvme_drv_io(NvmeDrv *d, const NvmeDrvIo *io, void *data,
                      uint32_t hlen, void *md, uint32_t md_len);
+
+/*
+ * NVM command @opc (Read, Write...) on SQ @qid to namespace @nsid at
+ * @slba, CDW12 @cdw12 as is (NLB 0's based and the bits above it), with
+ * PRP1 and PRP2 exactly as given (nothing built or checked: tests of
+ * odd pointers, CMB/PMR addresses, lists of their own).  The completion
+ * goes to @cqe unless NULL.  Returns the status.
+ */
+uint16_t nvme_drv_rw_prp(NvmeDrv *d, uint16_t qid, uint8_t opc,
+                         uint32_t nsid, uint64_t slba, uint32_t cdw12,
+                         uint64_t prp1, uint64_t prp2, NvmeCqe *cqe);
 
 /*
  * Create I/O CQ / SQ commands with every field given (QSIZE 0's based,
