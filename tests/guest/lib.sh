@@ -143,6 +143,17 @@ fio_check() {
     fi
 }
 
+# fio_verify NAME LOG KIB FIO-ARGS...: random writes on $NS verified with
+# crc32c (FIO-ARGS: size, depth, block size, jobs...); NAME passes when fio
+# wrote and read back KIB KiB without an error (fio_check).
+fio_verify() {
+    local name=$1 log=$2 kib=$3 rc=0
+    shift 3
+    fio_run "$log" --rw=randwrite --verify=crc32c --verify_fatal=1 "$@" ||
+        rc=$?
+    fio_check "$name" "$log" $rc "$kib"
+}
+
 # reset_under_io PREFIX RESETS: RESETS controller resets, a second apart,
 # while a verified write job runs.  The kernel requeues in-flight commands,
 # so fio must finish with every block verified.  Linux logs "default/read/
@@ -182,12 +193,11 @@ reset_under_io() {
 # kernel log free of nvme errors.  Checks PREFIX{fio-verify,multi-queue,
 # fio-verify-across-reset,controller-reset,kernel-log-clean}.
 io_paths_check() {
-    local prefix=$1 resets=$2 rc=0 mib=32 n
+    local prefix=$1 resets=$2 mib=32 n
     queue_irqs > /tmp/irq0
-    fio_run /tmp/fio.log --rw=randwrite --iodepth=16 --numjobs=2 \
-        --size=${mib}M --offset_increment=${mib}M --cpus_allowed=0-1 \
-        --cpus_allowed_policy=split --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check ${prefix}fio-verify /tmp/fio.log $rc $((2 * mib * 1024))
+    fio_verify ${prefix}fio-verify /tmp/fio.log $((2 * mib * 1024)) \
+        --iodepth=16 --numjobs=2 --size=${mib}M --offset_increment=${mib}M \
+        --cpus_allowed=0-1 --cpus_allowed_policy=split
     queue_irqs > /tmp/irq1
     n=$(queues_grown /tmp/irq0 /tmp/irq1)
     ok ${prefix}multi-queue "only $n I/O queue vector(s) fired: $(tr '\n' ' ' < /tmp/irq1)" [ "$n" -ge 2 ]

@@ -65,12 +65,11 @@ smart() { nvme smart-log -o json $CTRL 2>/dev/null | jfield "$1"; }
 # A QD1 verified random write; SMART write counters must grow by at least
 # what fio wrote (data units are 1000 x 512 bytes, rounded up).
 check_fio_qd1_and_smart() {
-    local hwc0 duw0 hrc0 hwc1 duw1 hrc1 rc=0 mib=16
+    local hwc0 duw0 hrc0 hwc1 duw1 hrc1 mib=16
     hwc0=$(smart host_write_commands); duw0=$(smart data_units_written)
     hrc0=$(smart host_read_commands)
-    fio_run /tmp/fio1.log --rw=randwrite --iodepth=1 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-qd1-verify /tmp/fio1.log $rc $((mib * 1024))
+    fio_verify fio-qd1-verify /tmp/fio1.log $((mib * 1024)) --iodepth=1 \
+        --size=${mib}M
     hwc1=$(smart host_write_commands); duw1=$(smart data_units_written)
     hrc1=$(smart host_read_commands)
     if [ -z "$hwc0" ] || [ -z "$hwc1" ]; then
@@ -88,12 +87,11 @@ check_fio_qd1_and_smart() {
 # Two jobs pinned to different CPUs at QD32: Linux maps each CPU to its own
 # I/O queue, so at least two queues' interrupt vectors must fire.
 check_fio_qd32() {
-    local rc=0 mib=32 n
+    local mib=32 n
     queue_irqs > /tmp/irq0
-    fio_run /tmp/fio32.log --rw=randwrite --iodepth=32 --numjobs=2 --size=${mib}M \
-        --offset_increment=${mib}M --cpus_allowed=0-1 --cpus_allowed_policy=split \
-        --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-qd32-2jobs-verify /tmp/fio32.log $rc $((2 * mib * 1024))
+    fio_verify fio-qd32-2jobs-verify /tmp/fio32.log $((2 * mib * 1024)) \
+        --iodepth=32 --numjobs=2 --size=${mib}M --offset_increment=${mib}M \
+        --cpus_allowed=0-1 --cpus_allowed_policy=split
     queue_irqs > /tmp/irq1
     n=$(queues_grown /tmp/irq0 /tmp/irq1)
     ok multi-queue "only $n I/O queue vector(s) fired: $(cat /tmp/irq1 | tr '\n' ' ')" [ "$n" -ge 2 ]

@@ -86,10 +86,7 @@ ok nsm-attach "$(cat $T/att.out); disks $(ls /sys/block | tr '\n' ' ')" wait_dis
 NS=/dev/$(disk 2)
 sz=$(cat /sys/block/$(disk 2)/size 2>/dev/null)
 ok nsm-disk-size "size $sz sectors, want 16384" [ "$sz" = 16384 ]
-rc=0
-fio_run $T/f1.log --rw=randwrite --iodepth=8 --size=4M --verify=crc32c \
-    --verify_fatal=1 || rc=$?
-fio_check nsm-fio-verify $T/f1.log $rc 4096
+fio_verify nsm-fio-verify $T/f1.log 4096 --iodepth=8 --size=4M
 
 detach 2
 ok nsm-detach "$(cat $T/det.out); disks $(ls /sys/block | tr '\n' ' ')" wait_disk 2 no
@@ -225,9 +222,6 @@ ok nsm-create-after-delete-all "create-ns: $(cat $T/create.out)" [ "$nsid" = 1 ]
 attach 1
 ok nsm-attach-after-delete-all "$(cat $T/att.out)" wait_disk 1 yes
 NS=/dev/$(disk 1)
-rc=0
-fio_run $T/f5.log --rw=randwrite --iodepth=8 --size=4M --verify=crc32c \
-    --verify_fatal=1 || rc=$?
-fio_check nsm-fio-after-delete-all $T/f5.log $rc 4096
+fio_verify nsm-fio-after-delete-all $T/f5.log 4096 --iodepth=8 --size=4M
 kernel_log_clean nsm-kernel-log-clean 'timeout|I/O error|disabling'
 done_

@@ -16,14 +16,10 @@ check_integrity() {
 }
 
 check_fio_pi() {
-    local rc=0 mib=16
-    fio_run /tmp/fpi1.log --rw=randwrite --iodepth=8 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-pi-4k-verify /tmp/fpi1.log $rc $((mib * 1024))
-    rc=0 mib=8
-    fio_run /tmp/fpi2.log --rw=randwrite --bs=64k --iodepth=4 --size=${mib}M \
-        --offset=32M --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-pi-64k-verify /tmp/fpi2.log $rc $((mib * 1024))
+    fio_verify fio-pi-4k-verify /tmp/fpi1.log $((16 * 1024)) --iodepth=8 \
+        --size=16M
+    fio_verify fio-pi-64k-verify /tmp/fpi2.log $((8 * 1024)) --bs=64k \
+        --iodepth=4 --size=8M --offset=32M
 }
 
 # nvme-cli verify and compare with PRINFO on the PI namespace: 8 blocks

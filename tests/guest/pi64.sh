@@ -13,10 +13,8 @@ check_integrity() {
 }
 
 check_fio_pi64() {
-    local rc=0 mib=16
-    fio_run /tmp/fpi64.log --rw=randwrite --iodepth=8 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-pi64-4k-verify /tmp/fpi64.log $rc $((mib * 1024))
+    fio_verify fio-pi64-4k-verify /tmp/fpi64.log $((16 * 1024)) \
+        --iodepth=8 --size=16M
 }
 
 check_integrity

@@ -21,14 +21,10 @@ check_sgl_setup() {
 
 # Large blocks (many pages each) at QD16, then 12 KiB blocks at QD4.
 check_fio_sgl() {
-    local rc=0 mib=32
-    fio_run /tmp/fsgl1.log --rw=randwrite --bs=128k --iodepth=16 --size=${mib}M \
-        --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-sgl-128k-verify /tmp/fsgl1.log $rc $((mib * 1024))
-    rc=0 mib=12
-    fio_run /tmp/fsgl2.log --rw=randwrite --bs=12k --iodepth=4 --size=${mib}M \
-        --offset=64M --verify=crc32c --verify_fatal=1 || rc=$?
-    fio_check fio-sgl-12k-verify /tmp/fsgl2.log $rc $((mib * 1024))
+    fio_verify fio-sgl-128k-verify /tmp/fsgl1.log $((32 * 1024)) --bs=128k \
+        --iodepth=16 --size=32M
+    fio_verify fio-sgl-12k-verify /tmp/fsgl2.log $((12 * 1024)) --bs=12k \
+        --iodepth=4 --size=12M --offset=64M
 }
 
 # Passthrough with a buffer larger than the data: Linux sends user
