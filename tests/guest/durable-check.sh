@@ -3,11 +3,7 @@
 # reuse-image: yes
 . /tests/lib.sh
 
-i=0
-while [ $i -lt 16 ]; do
-    yes "durable block $i $(arg nvmeserial x)" | head -c 1048576
-    i=$((i + 1))
-done > /tmp/pattern
+durable_pattern
 dd if=$NS of=/tmp/back bs=1M skip=32 count=16 iflag=direct 2>/dev/null
 if cmp -s /tmp/pattern /tmp/back; then
     pass durable-flushed-data

@@ -6,15 +6,7 @@
 . /tests/lib.sh
 
 # 16 MiB of per-MiB distinct data from offset 32 MiB, plus one FUA write.
-make_pattern() {
-    i=0
-    while [ $i -lt 16 ]; do
-        yes "durable block $i $(arg nvmeserial x)" | head -c 1048576
-        i=$((i + 1))
-    done > /tmp/pattern
-}
-
-make_pattern
+durable_pattern
 if dd if=/tmp/pattern of=$NS bs=1M seek=32 oflag=direct 2>/tmp/dd.log &&
    nvme flush $CTRL -n 1 > /tmp/flush.log 2>&1; then
     pass durable-write-flush

@@ -19,19 +19,6 @@ disk_of() {
     done
 }
 
-# wait_ns N yes|no: up to 15 s for namespace N's disk to (dis)appear.
-wait_ns() {
-    local i=0
-    while [ $i -lt 75 ]; do
-        if [ "$2" = yes ]; then [ -n "$(disk_of $1)" ] && return 0
-        else [ -z "$(disk_of $1)" ] && return 0
-        fi
-        [ $i = 25 ] && nvme ns-rescan $CTRL > /dev/null 2>&1
-        sleep 0.2
-        i=$((i + 1))
-    done
-    return 1
-}
 
 NS=/dev/$(disk_of 1)
 queues=$(dmesg | grep -o '[0-9]*/[0-9]*/[0-9]* default/read/poll' | tail -n1)
@@ -65,7 +52,7 @@ ok iothreads4-admin-under-io "$bad ($resets resets, $detaches detaches, $attache
 if [ $((i % 3)) = 2 ]; then
     nvme attach-ns $CTRL --namespace-id=2 --controllers=0 > /dev/null 2>&1
 fi
-ok iothreads4-ns-back "namespace 2 has no disk after the last attach" wait_ns 2 yes
+ok iothreads4-ns-back "namespace 2 has no disk after the last attach" wait_ns_disk disk_of 2 yes
 # Which queues carry I/O, counted after the last reset (a reset gives the
 # queues new interrupts, whose counts start again at 0): reads and writes
 # from both vCPUs use the two default and the two write queues.

@@ -231,6 +231,35 @@ fsck_clean() {
 # paths: how many multipath paths namespace 1 has (nvmeXcYn1 disks).
 paths() { ls -d /sys/block/nvme*c*n1 2>/dev/null | wc -l; }
 
+# wait_ns_disk FINDER N yes|no: up to 15 s for namespace N's disk (the
+# block device FINDER N names) to (dis)appear; after 5 s ask for a rescan
+# in case the event was missed.
+wait_ns_disk() {
+    local find=$1 i=0 d
+    while [ $i -lt 75 ]; do
+        d=$($find $2)
+        if [ "$3" = yes ]; then
+            [ -n "$d" ] && [ -b /dev/$d ] && return 0
+        else
+            [ -z "$d" ] && return 0
+        fi
+        [ $i = 25 ] && nvme ns-rescan $CTRL > /dev/null 2>&1
+        sleep 0.2
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# durable_pattern: 16 MiB of per-MiB distinct data in /tmp/pattern, what
+# durable.sh writes and durable-check.sh finds after the kill.
+durable_pattern() {
+    local i=0
+    while [ $i -lt 16 ]; do
+        yes "durable block $i $(arg nvmeserial x)" | head -c 1048576
+        i=$((i + 1))
+    done > /tmp/pattern
+}
+
 # wait_paths N: up to 15 s for namespace 1 to have N paths.
 wait_paths() {
     local i=0

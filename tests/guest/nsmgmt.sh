@@ -23,21 +23,8 @@ id_ctrl() { num "$(nvme id-ctrl $CTRL 2>/dev/null | field "$1" | tr -d ',')"; }
 # The block device of namespace N (multipath head: nvme<subsys>nN).
 disk() { ls /sys/block 2>/dev/null | grep -E "^nvme[0-9]+n$1\$" | head -n1; }
 
-# wait_disk N yes|no: up to 15 s for namespace N's disk to (dis)appear;
-# after 5 s ask for a rescan in case the event was missed.
-wait_disk() {
-    local i=0
-    while [ $i -lt 75 ]; do
-        if [ "$2" = yes ] && [ -n "$(disk $1)" ] && [ -b /dev/$(disk $1) ]; then
-            return 0
-        fi
-        [ "$2" = no ] && [ -z "$(disk $1)" ] && return 0
-        [ $i = 25 ] && nvme ns-rescan $CTRL > /dev/null 2>&1
-        sleep 0.2
-        i=$((i + 1))
-    done
-    return 1
-}
+# wait_disk N yes|no: namespace N's disk (dis)appears (lib.sh).
+wait_disk() { wait_ns_disk disk "$@"; }
 
 check_id_ctrl() {
     local oacs tnvmcap unvmcap
