@@ -9,6 +9,8 @@ Result lines (written by bench.sh):
   U BACKEND SPEC DEV REP CPU_RATE          QEMU CPU-seconds per second then
   L DEV REP phase=... key=value...         load generator phase
   C DEV noop=0|1 cmds=N ir=N               callgrind total instructions
+  CL DEV noop=0|1 cmds=N ir=N polls=N      the same, lean-batch:read
+  S K Q REP phase=... key=value...         scaling: K iothreads x Q pairs
   M KEY VALUE...                           machine notes (load average)
   MIG DEV REP HOP downtime=MS total=MS setup=MS   one live migration hop
   MIGFAIL DEV REP HOP ERROR...             a migration that did not complete
@@ -123,6 +125,7 @@ def main():
     loadgen = defaultdict(lambda: defaultdict(list))  # (phase, dev) -> key -> [values]
     phases = []
     cg = {}
+    cgl = {}
     scaling = defaultdict(lambda: defaultdict(list))  # (iothreads, queues, phase) -> key -> [values]
     notes = {}
     errors = []
@@ -171,11 +174,16 @@ def main():
                 key = (int(w[1]), int(w[2]), vals["phase"])
                 if vals.get("errors") != "0":
                     errors.append(f"scaling {w[1]}x{w[2]} {vals['phase']}: {vals.get('errors')} commands failed")
-                for k in ("cmds_per_s", "cmds_per_cpu_s"):
+                for k in ("cmds_per_s", "cmds_per_cpu_s", "cmds_per_iot_cpu_s", "iot_wait_s",
+                          "gen_cpu_s", "main_cpu_s", "wall_s"):
                     scaling[key][k].append(num(vals.get(k)))
             elif w[0] == "C":
                 vals = kv(w[2:])
                 cg[(w[1], vals["noop"])] = (num(vals.get("ir")), num(vals.get("cmds")))
+            elif w[0] == "CL":
+                vals = kv(w[2:])
+                cgl[(w[1], vals["noop"])] = (num(vals.get("ir")), num(vals.get("cmds")),
+                                             num(vals.get("polls")))
             elif w[0] == "M":
                 notes[w[1]] = " ".join(w[2:])
 
@@ -244,15 +252,17 @@ def main():
     if phases:
         p("Load generator (qtest socket, no guest CPU, null-co read-zeroes=off, 1 queue pair of 2048,")
         p("MSI-X; batch = 2047 commands per doorbell write; QD1/QD32 figures include the qtest")
-        p("round trips of polling, so they understate device differences):")
-        p(f"{'phase':<13} {'(a) cmds/s':>11} {'cmds/CPU-s':>11} {'(b) cmds/s':>11} {'cmds/CPU-s':>11} {'CPU/cmd a/b':>11}")
+        p("round trips of polling, so they understate device differences; lean-*: SQEs written")
+        p("once, doorbells and one CQE read per chunk, IEN=0: lean-batch 1023 commands per doorbell,")
+        p("two chunks in flight, lean-qd32 16 per doorbell, 32 in flight; CPU = whole QEMU process):")
+        p(f"{'phase':<16} {'(a) cmds/s':>11} {'cmds/CPU-s':>11} {'(b) cmds/s':>11} {'cmds/CPU-s':>11} {'CPU/cmd a/b':>11}")
         for ph in phases:
             a = loadgen.get((ph, "ours"), {})
             b = loadgen.get((ph, "upstream"), {})
             ar, ac = mean(a.get("cmds_per_s", [])), mean(a.get("cmds_per_cpu_s", []))
             br, bc = mean(b.get("cmds_per_s", [])), mean(b.get("cmds_per_cpu_s", []))
             lg[ph] = ratio(bc, ac)
-            p(f"{ph:<13} {fmt(ar, 0, 11)} {fmt(ac, 0, 11)} {fmt(br, 0, 11)} {fmt(bc, 0, 11)} {fmt_ratio(lg[ph], 11)}")
+            p(f"{ph:<16} {fmt(ar, 0, 11)} {fmt(ac, 0, 11)} {fmt(br, 0, 11)} {fmt(bc, 0, 11)} {fmt_ratio(lg[ph], 11)}")
         p("")
     irc = {}
     for dev in ("ours", "upstream"):
@@ -267,6 +277,23 @@ def main():
                 p(f"  {LABEL[dev]:<15} {irc[dev]:10.0f} instructions/command")
         if len(irc) == 2:
             p(f"  ratio (a)/(b): {irc['ours'] / irc['upstream']:.2f}")
+        p("")
+    ircl = {}
+    for dev in ("ours", "upstream"):
+        run, base = cgl.get((dev, "0")), cgl.get((dev, "1"))
+        if run and base and run[0] and base[0] and run[1]:
+            ircl[dev] = (run[0] - base[0]) / run[1]
+    if ircl:
+        p("Callgrind, lean generator (lean-batch:read: 4 KiB reads, 1023 per doorbell, SQEs")
+        p("written once, IEN=0; minus the same doorbells and one poll per chunk, no-op):")
+        for dev in ("ours", "upstream"):
+            if dev in ircl:
+                run = cgl[(dev, "0")]
+                extra = (run[2] or 0) - (cgl[(dev, "1")][2] or 0)
+                p(f"  {LABEL[dev]:<15} {ircl[dev]:10.0f} instructions/command"
+                  f" ({int(run[1])} commands, {extra:.0f} polls more than the baseline)")
+        if len(ircl) == 2:
+            p(f"  ratio (a)/(b): {ircl['ours'] / ircl['upstream']:.2f}")
         p("")
     outdir = os.path.dirname(os.path.abspath(sys.argv[1]))
     run_f = os.path.join(outdir, "callgrind-ours-noop0.out")
@@ -283,16 +310,54 @@ def main():
         for name, ir in cg_top(run_f, 15):
             p(f"  {ir / cg[('ours', '0')][0] * 100:5.1f}%  {ir / n:8.0f}/cmd  {name}")
         p("")
+    for dev in ("ours", "upstream"):
+        run_f = os.path.join(outdir, f"callgrind-{dev}-lean-noop0.out")
+        base_f = os.path.join(outdir, f"callgrind-{dev}-lean-noop1.out")
+        if not (os.path.exists(run_f) and os.path.exists(base_f) and (dev, "0") in cgl):
+            continue
+        n = cgl[(dev, "0")][1]
+        base = dict(cg_top(base_f, 100000))
+        top = sorted(((ir - base.get(name, 0), name) for name, ir in cg_top(run_f, 100000)),
+                     reverse=True)[:20]
+        p(f"Where {LABEL[dev]}'s instructions go (lean-batch:read, exclusive, top functions,")
+        p("per command, minus the no-op baseline):")
+        for ir, name in top:
+            p(f"  {ir / (ircl[dev] * n) * 100:5.1f}%  {ir / n:8.0f}/cmd  {name}")
+        if dev == "ours":
+            run, base = cg_locks(run_f), cg_locks(base_f)
+            p(f"  mutex acquisitions per command: whole process {(run[0] - base[0]) / n:.3f},"
+              f" by hw/nvme {(run[1] - base[1]) / n:.3f}")
+        p("")
     if scaling:
         p("Scaling: our nvme, K iothreads driving Q queue pairs (load generator, null-co reads,")
-        p("mean of the repeats; the generator itself is one thread on the qtest socket):")
-        p(f"{'K x Q':<7} {'phase':<12} {'cmds/s':>10} {'cmds/CPU-s':>11} {'x (1x1)':>8}")
-        for (k, q, ph) in sorted(scaling):
+        p("mean of the repeats, spread = (max - min) / mean of cmds/s; iot = the iothreads'")
+        p("threads: their CPU time and the time they waited for a CPU, per wall second; gen =")
+        p("the generator and QEMU's main thread (qtest), CPU per wall second):")
+        p(f"{'K x Q':<7} {'phase':<16} {'cmds/s':>10} {'spread':>6} {'x (1x1)':>8} {'cmds/CPU-s':>11}"
+          f" {'cmds/iot-CPU-s':>14} {'iot CPU':>7} {'iot wait':>8} {'gen CPU':>7}")
+        for (k, q, ph) in sorted(scaling, key=lambda x: (x[2], x[0], x[1])):
             v = scaling[(k, q, ph)]
             rate = mean(v["cmds_per_s"])
             one = mean(scaling.get((1, 1, ph), {}).get("cmds_per_s", []))
-            p(f"{k}x{q:<5} {ph:<12} {fmt(rate, 0, 10)} {fmt(mean(v['cmds_per_cpu_s']), 0, 11)} "
-              f"{fmt_ratio(ratio(rate, one), 8)}")
+            xs = [x for x in v["cmds_per_s"] if x]
+            spread = (max(xs) - min(xs)) / rate if rate and len(xs) > 1 else None
+            walls = [w for w in v.get("wall_s", []) if w]
+
+            def per_wall(key):
+                vals = [x for x in v.get(key, []) if x is not None]
+                if not vals or len(vals) != len(walls):
+                    return None
+                return mean([x / w for x, w in zip(vals, walls)])
+            iot = None
+            if rate and mean(v.get("cmds_per_iot_cpu_s", [])):
+                iot = rate / mean(v["cmds_per_iot_cpu_s"])
+            gen = None
+            if per_wall("gen_cpu_s") is not None and per_wall("main_cpu_s") is not None:
+                gen = per_wall("gen_cpu_s") + per_wall("main_cpu_s")
+            p(f"{k}x{q:<5} {ph:<16} {fmt(rate, 0, 10)} {'-' if spread is None else f'{spread * 100:.0f}%':>6}"
+              f" {fmt_ratio(ratio(rate, one), 8)} {fmt(mean(v['cmds_per_cpu_s']), 0, 11)}"
+              f" {fmt(mean(v.get('cmds_per_iot_cpu_s', [])), 0, 14)} {fmt(iot, 2, 7)}"
+              f" {fmt(per_wall('iot_wait_s'), 2, 8)} {fmt(gen, 2, 7)}")
         p("")
 
     # ---- live migration

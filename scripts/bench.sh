@@ -8,7 +8,11 @@
 #      reports commands per host-CPU second of the QEMU process; then the
 #      same batches run under callgrind: instructions per command, with the
 #      protocol-only traffic (same qtest bytes, doorbells that change
-#      nothing) subtracted.  Part "zoned": the generator on a zoned
+#      nothing) subtracted.  The "lean-" phases beside them keep the
+#      generator cheap (SQEs written once, only doorbells and one CQE read
+#      per chunk of commands, interrupts off), so that the device rather
+#      than the qtest protocol is measured; callgrind runs them too
+#      (lean-batch:read: instructions per 4 KiB read).  Part "zoned": the generator on a zoned
 #      namespace (both devices), writes at the write pointer and Zone
 #      Appends at QD1 and QD32 beside the plain writes.
 #   2. The test guest (scripts/build-guest.sh) runs fio 4k random read and
@@ -20,8 +24,11 @@
 #      process is sampled from /proc/PID/stat during each job's steady state.
 #   3. Scaling (part "scaling"): the load generator on our nvme with its
 #      queue pairs dealt out over iothreads, K iothreads x Q pairs for each
-#      of BENCH_SCALING (default "1:1 2:2 2:4"), batch and QD32 reads:
-#      commands per wall second, and per CPU second of the QEMU process.
+#      of BENCH_SCALING (default "1:1 2:2 2:4"), batch and QD32 reads,
+#      plain and lean: commands per wall second, per CPU second of the
+#      QEMU process and per CPU second of its iothreads (the figure that
+#      does not depend on the generator), and how long the iothreads
+#      waited for a CPU.
 #   4. Live migration (part "migrate", runnable alone: BENCH_PARTS=migrate):
 #      the guest runs fio 4k random read/write at QD32 on the tmpfs image
 #      while the host migrates the VM to a fresh QEMU BENCH_MIG_HOPS times
@@ -71,6 +78,9 @@ BENCH_MIG_SECONDS=$(( 15 + 8 * BENCH_MIG_HOPS ))
 BENCH_BACKENDS=${BENCH_BACKENDS:-null file}
 BENCH_DEVICES=${BENCH_DEVICES:-ours oursio upstream virtio}
 LOADGEN_PHASES=qd1:read,qd1:write,qd32:read,qd32:write,batch:read,batch:write
+# the lean generator (SQEs written once, doorbells and one CQE read per
+# chunk, IEN=0): the device's cost rather than the qtest protocol's
+LEAN_PHASES=lean-qd32:read,lean-batch:read,lean-batch:write
 # zoned namespace (16 MiB zones on 8 GiB): writes at the write pointer and
 # Zone Appends, each queue filling zones of its own
 ZONED_PHASES=qd1:write,qd32:write,qd1:append,qd32:append
@@ -167,10 +177,11 @@ run_loadgen() {
 }
 
 # Instructions of the whole QEMU process under callgrind, N commands minus
-# the same qtest traffic with doorbells that start nothing.
+# the same qtest traffic with doorbells that start nothing: batch:mixed
+# (the history) and lean-batch:read (the lean generator's 4 KiB reads).
 run_callgrind() {
-    local dev mode ir n=$BENCH_CALLGRIND_CMDS
-    say "== callgrind: $n commands (batch:mixed) per device (load $(load))"
+    local dev mode ir n=$BENCH_CALLGRIND_CMDS line cmds polls
+    say "== callgrind: $n commands (batch:mixed, lean-batch:read) per device (load $(load))"
     mkdir -p "$tmp/cg"
     # libqtest execs QTEST_QEMU_BINARY; the wrapper keeps the name's
     # "-system-x86_64" suffix libqtest derives the target from.
@@ -191,6 +202,18 @@ EOF
             cp "$(ls "$tmp"/cg/out.* | head -n1)" "$BENCH_OUT/callgrind-$dev-noop$mode.out"
             say "C $dev noop=$mode cmds=$n ir=$ir" >> "$results"
             say "  $dev $([ "$mode" = 1 ] && echo "protocol only" || echo "$n commands"): $ir instructions"
+            # lean: n rounded up to whole chunks; the polls that found a
+            # chunk running are the protocol left in the difference
+            rm -f "$tmp"/cg/out.*
+            line=$(QTEST_WRAPPER=$tmp/cg/qemu-system-x86_64 loadgen_run "$dev" \
+                NVME_BENCH_PHASES=lean-batch:read NVME_BENCH_COMMANDS="$n" \
+                NVME_BENCH_NOOP="$mode" | grep phase=) || return 1
+            cmds=$(sed -n 's/.* cmds=\([0-9]*\).*/\1/p' <<< "$line")
+            polls=$(sed -n 's/.* polls=\([0-9]*\).*/\1/p' <<< "$line")
+            ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp"/cg/out.* | head -n1)
+            cp "$(ls "$tmp"/cg/out.* | head -n1)" "$BENCH_OUT/callgrind-$dev-lean-noop$mode.out"
+            say "CL $dev noop=$mode cmds=$cmds ir=$ir polls=$polls" >> "$results"
+            say "  $dev lean $([ "$mode" = 1 ] && echo "protocol only" || echo "$cmds commands"): $ir instructions, $polls polls"
         done
     done
 }
@@ -203,7 +226,7 @@ run_scaling() {
     for r in $(seq 1 "$BENCH_REPEATS"); do
         for cfg in $BENCH_SCALING; do
             k=${cfg%%:*} q=${cfg#*:}
-            loadgen_run ours NVME_BENCH_PHASES=batch:read,qd32:read \
+            loadgen_run ours NVME_BENCH_PHASES=batch:read,qd32:read,lean-batch:read,lean-qd32:read \
                 NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" \
                 NVME_BENCH_IOTHREADS="$k" NVME_BENCH_QUEUES="$q" |
             while read -r _ first rest; do
@@ -440,7 +463,7 @@ main() {
     } | tee "$BENCH_OUT/machine.txt"
     say "M load_start $(load)" >> "$results"
     has_part loadgen && run_loadgen \
-        "load generator: qtest, null-co, no guest CPU" "$LOADGEN_PHASES"
+        "load generator: qtest, null-co, no guest CPU" "$LOADGEN_PHASES,$LEAN_PHASES"
     # the same on a zoned namespace: phases "zns/..." of the same table
     has_part zoned && run_loadgen \
         "load generator, zoned namespace: qtest, null-co, no guest CPU" \
