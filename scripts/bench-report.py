@@ -10,7 +10,7 @@ Result lines (written by bench.sh):
   L DEV REP phase=... key=value...         load generator phase
   C DEV noop=0|1 cmds=N ir=N               callgrind total instructions
   CL DEV noop=0|1 cmds=N ir=N polls=N      the same, lean-batch:read
-  S K Q REP phase=... key=value...         scaling: K iothreads x Q pairs
+  S K Q[ns] REP phase=... key=value...     scaling: K iothreads x Q pairs
   M KEY VALUE...                           machine notes (load average)
   MIG DEV REP HOP downtime=MS total=MS setup=MS   one live migration hop
   MIGFAIL DEV REP HOP ERROR...             a migration that did not complete
@@ -171,7 +171,7 @@ def main():
                     loadgen[(ph, dev)][k].append(num(vals.get(k)))
             elif w[0] == "S":
                 vals = kv(w[4:])
-                key = (int(w[1]), int(w[2]), vals["phase"])
+                key = (int(w[1]), w[2], vals["phase"])
                 if vals.get("errors") != "0":
                     errors.append(f"scaling {w[1]}x{w[2]} {vals['phase']}: {vals.get('errors')} commands failed")
                 for k in ("cmds_per_s", "cmds_per_cpu_s", "cmds_per_iot_cpu_s", "iot_wait_s",
@@ -332,13 +332,14 @@ def main():
         p("Scaling: our nvme, K iothreads driving Q queue pairs (load generator, null-co reads,")
         p("mean of the repeats, spread = (max - min) / mean of cmds/s; iot = the iothreads'")
         p("threads: their CPU time and the time they waited for a CPU, per wall second; gen =")
-        p("the generator and QEMU's main thread (qtest), CPU per wall second):")
+        p("the generator and QEMU's main thread (qtest), CPU per wall second; Qns: each queue")
+        p("a namespace on a null-co node of its own):")
         p(f"{'K x Q':<7} {'phase':<16} {'cmds/s':>10} {'spread':>6} {'x (1x1)':>8} {'cmds/CPU-s':>11}"
           f" {'cmds/iot-CPU-s':>14} {'iot CPU':>7} {'iot wait':>8} {'gen CPU':>7}")
-        for (k, q, ph) in sorted(scaling, key=lambda x: (x[2], x[0], x[1])):
+        for (k, q, ph) in sorted(scaling, key=lambda x: (x[2], x[0], len(x[1]), x[1])):
             v = scaling[(k, q, ph)]
             rate = mean(v["cmds_per_s"])
-            one = mean(scaling.get((1, 1, ph), {}).get("cmds_per_s", []))
+            one = mean(scaling.get((1, "1", ph), {}).get("cmds_per_s", []))
             xs = [x for x in v["cmds_per_s"] if x]
             spread = (max(xs) - min(xs)) / rate if rate and len(xs) > 1 else None
             walls = [w for w in v.get("wall_s", []) if w]

@@ -24,7 +24,8 @@
 #      process is sampled from /proc/PID/stat during each job's steady state.
 #   3. Scaling (part "scaling"): the load generator on our nvme with its
 #      queue pairs dealt out over iothreads, K iothreads x Q pairs for each
-#      of BENCH_SCALING (default "1:1 2:2 2:4"), batch and QD32 reads,
+#      of BENCH_SCALING (default "1:1 2:2 2:4 2:2:ns"; ":ns" gives each
+#      queue a namespace on a null-co node of its own), batch and QD32 reads,
 #      plain and lean: commands per wall second, per CPU second of the
 #      QEMU process and per CPU second of its iothreads (the figure that
 #      does not depend on the generator), and how long the iothreads
@@ -70,7 +71,7 @@ else
     : "${BENCH_JOBS:=randread:4k:1:libaio,randwrite:4k:1:libaio,randread:4k:32:libaio,randwrite:4k:32:libaio,randread:4k:1:io_uring,randwrite:4k:1:io_uring,randread:4k:32:io_uring,randwrite:4k:32:io_uring,read:128k:16:libaio}"
 fi
 BENCH_PARTS=${BENCH_PARTS:-loadgen zoned callgrind scaling guest migrate}
-BENCH_SCALING=${BENCH_SCALING:-1:1 2:2 2:4}
+BENCH_SCALING=${BENCH_SCALING:-1:1 2:2 2:4 2:2:ns}
 BENCH_MIG_HOPS=${BENCH_MIG_HOPS:-$([ -n "${BENCH_QUICK:-}" ] && echo 2 || echo 4)}
 BENCH_MIG_DEVICES=${BENCH_MIG_DEVICES:-ours oursio virtio upstream}
 # the guest's fio outlasts the hops (about 6 s each under TCG)
@@ -220,19 +221,22 @@ EOF
 
 # K iothreads driving Q queue pairs: does command processing scale over
 # iothreads?  Configurations alternate within each repeat.
+# K:Q:ns gives each queue a namespace on a null-co node of its own (no
+# block node shared between the iothreads); reported as Q "Qns".
 run_scaling() {
-    local r cfg k q
+    local r cfg k q ns
     say "== scaling: iothreads x queue pairs, load generator (load $(load))"
     for r in $(seq 1 "$BENCH_REPEATS"); do
         for cfg in $BENCH_SCALING; do
-            k=${cfg%%:*} q=${cfg#*:}
+            IFS=: read -r k q ns <<< "$cfg"
             loadgen_run ours NVME_BENCH_PHASES=batch:read,qd32:read,lean-batch:read,lean-qd32:read \
                 NVME_BENCH_SECONDS="$BENCH_LOADGEN_SECONDS" \
-                NVME_BENCH_IOTHREADS="$k" NVME_BENCH_QUEUES="$q" |
+                NVME_BENCH_IOTHREADS="$k" NVME_BENCH_QUEUES="$q" \
+                NVME_BENCH_NS_PER_QUEUE="$([ "$ns" = ns ] && echo 1 || echo 0)" |
             while read -r _ first rest; do
                 case $first in phase=*)
-                    say "S $k $q $r $first $rest" >> "$results"
-                    say "  $k iothread(s) x $q pair(s) #$r: $first $rest" ;;
+                    say "S $k $q$ns $r $first $rest" >> "$results"
+                    say "  $k iothread(s) x $q pair(s)${ns:+ (a namespace each)} #$r: $first $rest" ;;
                 esac
             done
         done

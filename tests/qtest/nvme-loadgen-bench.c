@@ -55,6 +55,10 @@
  * as "zns/MODE:OP".
  *
  * Other knobs: NVME_BENCH_QUEUES and NVME_BENCH_IOTHREADS (above),
+ * NVME_BENCH_IOTHREAD_PROPS (appended to each -object iothread, e.g.
+ * ",poll-max-ns=0"), NVME_BENCH_NS_PER_QUEUE=1 (with iothreads: queue i
+ * reads and writes namespace i + 1, each on a null-co node of its own,
+ * so that queues share no block node),
  * NVME_BENCH_DEVPROPS (appended to -device nvme,...; not with iothreads),
  * NVME_BENCH_ACCEL (default "-accel tcg -S": Debian's QEMU has no qtest
  * accelerator, and a vCPU that never runs makes both binaries comparable;
@@ -112,6 +116,7 @@ typedef struct Bench {
     uint64_t doorbells;
     uint64_t polls;
     bool noop;
+    bool ns_per_queue;          /* queue i reads namespace i + 1 */
     uint32_t qsize0;            /* the size the queues were made with */
     uint64_t zone_blocks;       /* zoned namespace: zone size, else 0 */
     uint64_t zcur[BENCH_MAXQ];  /* the zone a queue fills */
@@ -273,7 +278,7 @@ static void make_sqe(Bench *b, BenchOp op, uint32_t qi, uint32_t slot,
     c->opcode = op == OP_APPEND ? NVME_CMD_ZONE_APPEND :
                 wr ? NVME_CMD_WRITE : NVME_CMD_READ;
     c->cid = cpu_to_le16(slot);
-    c->nsid = cpu_to_le32(1);
+    c->nsid = cpu_to_le32(b->ns_per_queue ? qi + 1 : 1);
     c->dptr.prp1 = cpu_to_le64(b->buf[slot % BENCH_NBUF]);
     c->cdw10 = cpu_to_le32((uint32_t)slba);
     c->cdw11 = cpu_to_le32((uint32_t)(slba >> 32));
@@ -731,7 +736,7 @@ static uint64_t run_lean_phase(Bench *b, const char *mode, BenchOp op,
  * only syntax for iothread-queue-mapping), or the plain one with @props.
  */
 static char *bench_device(uint32_t k, uint32_t nq, const char *props,
-                          const char *zoned)
+                          const char *zoned, bool ns_per_queue, uint64_t size)
 {
     GString *s;
 
@@ -749,9 +754,10 @@ static char *bench_device(uint32_t k, uint32_t nq, const char *props,
     g_assert_true(!props || !*props);
     s = g_string_new("");
     for (uint32_t i = 0; i < k; i++) {
-        g_string_append_printf(s, "-object iothread,id=bio%u ", i);
+        g_string_append_printf(s, "-object iothread,id=bio%u%s ", i,
+                               getenv("NVME_BENCH_IOTHREAD_PROPS") ?: "");
     }
-    g_string_append_printf(s, "-device '{\"driver\": \"nvme\", "
+    g_string_append_printf(s, "-device '{\"driver\": \"nvme\", \"id\": \"c0\", "
                            "\"drive\": \"d0\", \"serial\": "
                            "\"nvmebench\", \"max_ioqpairs\": %u, "
                            "\"iothread-queue-mapping\": [", MAX(nq, 1));
@@ -760,6 +766,14 @@ static char *bench_device(uint32_t k, uint32_t nq, const char *props,
                                i ? ", " : "", i);
     }
     g_string_append(s, "]}'");
+    /* a namespace and a null-co node of its own for each further queue */
+    for (uint32_t i = 1; ns_per_queue && i < nq; i++) {
+        g_string_append_printf(s, " -blockdev driver=null-co,node-name=d%u,"
+                               "size=%" PRIu64 ",read-zeroes=off -device "
+                               "'{\"driver\": \"nvme-ns\", \"drive\": "
+                               "\"d%u\", \"bus\": \"c0\", \"nsid\": %u}'",
+                               i, size, i, i + 1);
+    }
     return g_string_free(s, false);
 }
 
@@ -772,9 +786,11 @@ static void bench_setup(Bench *b)
     uint32_t lbads, i;
 
     b->nq = MIN(MAX(env_u64("NVME_BENCH_QUEUES", 1), 1), BENCH_MAXQ);
+    b->ns_per_queue = env_u64("NVME_BENCH_NS_PER_QUEUE", 0) != 0;
     dev = bench_device(env_u64("NVME_BENCH_IOTHREADS", 0), b->nq,
                        getenv("NVME_BENCH_DEVPROPS"),
-                       getenv("NVME_BENCH_ZONED"));
+                       getenv("NVME_BENCH_ZONED"), b->ns_per_queue,
+                       env_u64("NVME_BENCH_SIZE", 1ull << 30));
     /* debug-threads: the iothreads' names tell their CPU time apart */
     args = g_strdup_printf(
         "%s -name nvmebench,debug-threads=on -blockdev driver=null-co,"
