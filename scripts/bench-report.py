@@ -117,6 +117,16 @@ def cg_top(path, k):
     return sorted(cost.items(), key=lambda x: -x[1])[:k]
 
 
+def cg_per_cmd(cg):
+    """dev -> instructions per command: (run - no-op baseline) / commands."""
+    out = {}
+    for dev in ("ours", "upstream"):
+        run, base = cg.get((dev, "0")), cg.get((dev, "1"))
+        if run and base and run[0] and base[0] and run[1]:
+            out[dev] = (run[0] - base[0]) / run[1]
+    return out
+
+
 def main():
     accel = {}
     guest = defaultdict(lambda: defaultdict(list))   # (backend, spec, dev) -> key -> [values]
@@ -264,11 +274,7 @@ def main():
             lg[ph] = ratio(bc, ac)
             p(f"{ph:<16} {fmt(ar, 0, 11)} {fmt(ac, 0, 11)} {fmt(br, 0, 11)} {fmt(bc, 0, 11)} {fmt_ratio(lg[ph], 11)}")
         p("")
-    irc = {}
-    for dev in ("ours", "upstream"):
-        run, base = cg.get((dev, "0")), cg.get((dev, "1"))
-        if run and base and run[0] and base[0] and run[1]:
-            irc[dev] = (run[0] - base[0]) / run[1]
+    irc = cg_per_cmd(cg)
     if irc:
         p("Callgrind, instructions per command of the whole QEMU process (batch:mixed, "
           f"{int(cg[('ours', '0')][1]) if ('ours', '0') in cg else '?'} commands, minus the same qtest traffic with no-op doorbells):")
@@ -278,11 +284,7 @@ def main():
         if len(irc) == 2:
             p(f"  ratio (a)/(b): {irc['ours'] / irc['upstream']:.2f}")
         p("")
-    ircl = {}
-    for dev in ("ours", "upstream"):
-        run, base = cgl.get((dev, "0")), cgl.get((dev, "1"))
-        if run and base and run[0] and base[0] and run[1]:
-            ircl[dev] = (run[0] - base[0]) / run[1]
+    ircl = cg_per_cmd(cgl)
     if ircl:
         p("Callgrind, lean generator (lean-batch:read: 4 KiB reads, 1023 per doorbell, SQEs")
         p("written once, IEN=0; minus the same doorbells and one poll per chunk, no-op):")
