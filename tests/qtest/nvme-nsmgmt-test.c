@@ -417,31 +417,36 @@ static void test_capacity(void)
 
 static void test_errors(void)
 {
+    /* Create's refusals: the host's Identify Namespace fields and CDW11 */
+    static const struct {
+        uint64_t nsze, ncap;
+        uint8_t flbas, dps, nmic;
+        uint32_t cdw11;
+        uint16_t status;
+    } bad[] = {
+        /* NSZE 0; NCAP above NSZE; thin provisioning (NCAP below NSZE) */
+        { 0, 0, 0, 0, 0, 0, NVME_INVALID_FIELD | DNR },
+        { 8, 9, 0, 0, 0, 0, NVME_INVALID_FIELD | DNR },
+        { 8, 4, 0, 0, 0, 0, ST_THIN_PROV | DNR },
+        /* LBA formats not offered: 2, 15, and via the FLBAS high bits */
+        { 8, 8, 2, 0, 0, 0, NVME_INVALID_FORMAT | DNR },
+        { 8, 8, 15, 0, 0, 0, NVME_INVALID_FORMAT | DNR },
+        { 8, 8, 0x20, 0, 0, 0, NVME_INVALID_FORMAT | DNR },
+        /* protection information needs metadata; NMIC reserved bits; CSI */
+        { 8, 8, 0, 1, 0, 0, NVME_INVALID_FIELD | DNR },
+        { 8, 8, 0, 0, 2, 0, NVME_INVALID_FIELD | DNR },
+        { 8, 8, 0, 0, 0, 2u << 24, NVME_INVALID_FIELD | DNR },
+    };
     Pool p;
     uint32_t nsid;
 
     pool_start(&p);
-    /* NSZE 0; NCAP above NSZE; thin provisioning (NCAP below NSZE) */
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 0, 0, 0, 0, 0, 0, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 9, 0, 0, 0, 0, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 4, 0, 0, 0, 0, NULL), ==,
-                    ST_THIN_PROV | DNR);
-    /* LBA formats not offered: 2, 15, and via the FLBAS high bits */
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 2, 0, 0, 0, NULL), ==,
-                    NVME_INVALID_FORMAT | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 15, 0, 0, 0, NULL), ==,
-                    NVME_INVALID_FORMAT | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0x20, 0, 0, 0, NULL), ==,
-                    NVME_INVALID_FORMAT | DNR);
-    /* protection information needs metadata; NMIC reserved bits; CSI */
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 1, 0, 0, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 0, 2, 0, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
-    g_assert_cmphex(nvme_drv_ns_create(p.a, 8, 8, 0, 0, 0, 2u << 24, NULL), ==,
-                    NVME_INVALID_FIELD | DNR);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_cmphex(nvme_drv_ns_create(p.a, bad[i].nsze, bad[i].ncap,
+                                           bad[i].flbas, bad[i].dps,
+                                           bad[i].nmic, bad[i].cdw11, NULL),
+                        ==, bad[i].status);
+    }
     /* reserved SEL */
     g_assert_cmphex(ns_mgmt_sel(p.a, 0, 2), ==, NVME_INVALID_FIELD | DNR);
     g_assert_cmphex(ns_mgmt_sel(p.a, 0, 0xf), ==, NVME_INVALID_FIELD | DNR);

@@ -126,10 +126,15 @@ static bool is_active(NvmeDrv *d, uint32_t nsid)
 }
 
 /* Controller list (CNS 12h/13h) as "count:id,id,..." */
-static char *ctrl_list(NvmeDrv *d, uint8_t cns, uint32_t nsid, uint16_t from)
+/*
+ * The Controller List of CNS @cns for @nsid from CNTID @from is @want,
+ * written "count:id,id...".
+ */
+static void expect_ctrl_list(NvmeDrv *d, uint8_t cns, uint32_t nsid,
+                             uint16_t from, const char *want)
 {
     g_autofree uint16_t *l = g_malloc0(4096);
-    GString *s = g_string_new(NULL);
+    g_autoptr(GString) s = g_string_new(NULL);
 
     g_assert_cmphex(identify_cntid(d, cns, nsid, from, l), ==, NVME_SUCCESS);
     g_string_append_printf(s, "%u:", le16_to_cpu(l[0]));
@@ -137,7 +142,7 @@ static char *ctrl_list(NvmeDrv *d, uint8_t cns, uint32_t nsid, uint16_t from)
         g_string_append_printf(s, "%s%u", i > 1 ? "," : "",
                                le16_to_cpu(l[i]));
     }
-    return g_string_free(s, false);
+    g_assert_cmpstr(s->str, ==, want);
 }
 
 static void enable_ns_events(NvmeDrv *d)
@@ -229,8 +234,10 @@ static void test_shared_ns(void)
                                 0), ==, NVME_SUCCESS);
     g_assert_cmpmem(wbuf, 512, rbuf, 512);
 
-    /* an inactive (detached) NSID: zeroes from CNS 00h, I/O refused
-     * (a valid NSID that is not active: Invalid Field in Command) */
+    /*
+     * an inactive (detached) NSID: zeroes from CNS 00h, I/O refused
+     * (a valid NSID that is not active: Invalid Field in Command)
+     */
     g_assert_cmphex(nvme_drv_identify(r.a, NVME_ID_CNS_NS, 3, 0, id), ==,
                     NVME_SUCCESS);
     g_assert_cmpuint(id->nsze, ==, 0);
@@ -244,7 +251,6 @@ static void test_cns_subsys(void)
     Rig r;
     g_autofree NvmeIdNs *id = g_malloc0(4096);
     uint32_t l[8];
-    char *s;
 
     rig_start(&r);
     /* CNS 10h: allocated NSIDs, from CDW1.NSID up */
@@ -278,29 +284,17 @@ static void test_cns_subsys(void)
                     NVME_INVALID_NSID | DNR);
 
     /* CNS 12h: controllers attached to an NSID, CNTID and up */
-    s = ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 0);
-    g_assert_cmpstr(s, ==, "2:0,1");
-    g_free(s);
-    s = ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 1);
-    g_assert_cmpstr(s, ==, "1:1");
-    g_free(s);
-    s = ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 3, 0);
-    g_assert_cmpstr(s, ==, "0:");
-    g_free(s);
+    expect_ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 0, "2:0,1");
+    expect_ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 1, "1:1");
+    expect_ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 3, 0, "0:");
     g_assert_cmphex(nvme_drv_identify(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST,
                                       0, 0, NULL), ==,
                     NVME_INVALID_NSID | DNR);
 
     /* CNS 13h: controllers in the subsystem */
-    s = ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 0);
-    g_assert_cmpstr(s, ==, "2:0,1");
-    g_free(s);
-    s = ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 1);
-    g_assert_cmpstr(s, ==, "1:1");
-    g_free(s);
-    s = ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 2);
-    g_assert_cmpstr(s, ==, "0:");
-    g_free(s);
+    expect_ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 0, "2:0,1");
+    expect_ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 1, "1:1");
+    expect_ctrl_list(r.b, NVME_ID_CNS_CTRL_LIST, 0, 2, "0:");
     rig_stop(&r);
 }
 
@@ -324,9 +318,7 @@ static void test_attach_detach(void)
     nvme_drv_expect_no_aer(r.a);                 /* not affected */
     g_assert_false(is_active(r.b, 1));
     g_assert_true(is_active(r.a, 1));
-    s = ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 0);
-    g_assert_cmpstr(s, ==, "1:0");
-    g_free(s);
+    expect_ctrl_list(r.a, NVME_ID_CNS_NS_ATTACHED_CTRL_LIST, 1, 0, "1:0");
 
     /* masked until the log is read: a second change raises nothing yet */
     aer_b = nvme_drv_submit_aer(r.b);
@@ -527,7 +519,6 @@ static void test_no_subsys_attach(void)
 {
     static const uint16_t ctrl0[] = { 0 }, ctrl1[] = { 1 };
     NvmeDrv *d = nvme_drv_start_ready(NULL);
-    char *s;
 
     g_assert_cmphex(detach(d, 1, ctrl1, 1), ==,
                     NVME_NS_CTRL_LIST_INVALID | DNR);
@@ -535,9 +526,7 @@ static void test_no_subsys_attach(void)
     g_assert_false(is_active(d, 1));
     g_assert_cmphex(attach(d, 1, ctrl0, 1), ==, NVME_SUCCESS);
     g_assert_true(is_active(d, 1));
-    s = ctrl_list(d, NVME_ID_CNS_CTRL_LIST, 0, 0);
-    g_assert_cmpstr(s, ==, "1:0");
-    g_free(s);
+    expect_ctrl_list(d, NVME_ID_CNS_CTRL_LIST, 0, 0, "1:0");
     nvme_drv_stop(d);
 }
 
