@@ -67,6 +67,7 @@
 #include "migration.h"
 #include "queue.h"
 #include "regs.h"
+#include "sriov-rules.h"
 #include "sriov.h"
 #include "subsys.h"
 #include "trace.h"
@@ -75,7 +76,6 @@
 #define NVME_SRIOV_CAP_OFFSET   0x120
 #define NVME_SRIOV_VF_OFFSET    1       /* VF n is function PF + 1 + n */
 #define NVME_SRIOV_VF_STRIDE    1
-#define NVME_SRIOV_MIN_VQ       2       /* admin + one I/O queue pair */
 #define NVME_SEC_LIST_MAX       127     /* entries of CNS 15h */
 
 /* Virtualization Management CDW10 */
@@ -376,20 +376,6 @@ void nvme_sriov_pci_reset(NvmeCtrl *n)
 
 /* ---- Virtualization Management (admin 1Ch) ---- */
 
-/* Context: main loop.  Flexible resources of @rt the secondaries hold. */
-static uint32_t nvme_sriov_assigned(NvmeCtrl *n, uint8_t rt, int except)
-{
-    uint32_t sum = 0;
-
-    for (unsigned i = 0; i < n->sriov.max_vfs; i++) {
-        if ((int)i != except) {
-            sum += rt == NVME_VIRT_RES_QUEUE ? n->sriov.sec[i].nvq
-                                             : n->sriov.sec[i].nvi;
-        }
-    }
-    return sum;
-}
-
 /* Context: main loop.  The VF index of secondary controller @cntlid. */
 static int nvme_sriov_find(NvmeCtrl *n, uint16_t cntlid)
 {
@@ -406,13 +392,12 @@ static uint16_t nvme_vm_prim_alloc(NvmeCtrl *n, NvmeRequest *req, uint8_t rt,
                                    uint16_t nr)
 {
     NvmeSriov *s = &n->sriov;
-    uint32_t frt = rt == NVME_VIRT_RES_QUEUE ? s->vq_flexible
-                                             : s->vi_flexible;
+    uint16_t status = nvme_sriov_check_prim_alloc(s, rt, nr);
 
-    if (nr > frt - nvme_sriov_assigned(n, rt, -1)) {
-        return nvme_req_reject(req, NVME_INVALID_NUM_RESOURCES | NVME_DNR,
-                               44, 0, "virt-mgmt: more than the flexible "
-                               "resources the secondaries leave");
+    if (status) {
+        return nvme_req_reject(req, status, 44, 0, "virt-mgmt: more than "
+                               "the flexible resources the secondaries "
+                               "leave");
     }
     if (rt == NVME_VIRT_RES_QUEUE) {
         s->vqrfap_next = nr;
@@ -427,25 +412,19 @@ static uint16_t nvme_vm_prim_alloc(NvmeCtrl *n, NvmeRequest *req, uint8_t rt,
 static uint16_t nvme_vm_sec_assign(NvmeCtrl *n, NvmeRequest *req, int i,
                                    uint8_t rt, uint16_t nr)
 {
-    NvmeSriov *s = &n->sriov;
-    NvmeSecCtrl *sec = &s->sec[i];
-    bool vq = rt == NVME_VIRT_RES_QUEUE;
-    uint32_t frt = vq ? s->vq_flexible : s->vi_flexible;
-    uint32_t prim = vq ? MAX(s->vqrfap, s->vqrfap_next)
-                       : MAX(s->virfap, s->virfap_next);
-    uint32_t max = vq ? s->max_vq_per_vf : s->max_vi_per_vf;
+    NvmeSecCtrl *sec = &n->sriov.sec[i];
+    uint16_t status = nvme_sriov_check_assign(&n->sriov, i, rt, nr);
 
-    if (sec->online) {
-        return nvme_req_reject(req, NVME_INVALID_SEC_CTRL_STATE | NVME_DNR,
-                               42, 0, "virt-mgmt: assign to an online "
-                               "secondary controller");
+    if (status == (NVME_INVALID_SEC_CTRL_STATE | NVME_DNR)) {
+        return nvme_req_reject(req, status, 42, 0, "virt-mgmt: assign to "
+                               "an online secondary controller");
     }
-    if (nr > max || nr + prim + nvme_sriov_assigned(n, rt, i) > frt) {
-        return nvme_req_reject(req, NVME_INVALID_NUM_RESOURCES | NVME_DNR,
-                               44, 0, "virt-mgmt: more resources than a "
-                               "secondary may have or the pool has left");
+    if (status) {
+        return nvme_req_reject(req, status, 44, 0, "virt-mgmt: more "
+                               "resources than a secondary may have or the "
+                               "pool has left");
     }
-    if (vq) {
+    if (rt == NVME_VIRT_RES_QUEUE) {
         sec->nvq = nr;
     } else {
         sec->nvi = nr;
@@ -461,15 +440,13 @@ static uint16_t nvme_vm_sec_online(NvmeCtrl *n, NvmeRequest *req, int i)
     NvmeSecCtrl *sec = &n->sriov.sec[i];
     NvmeCtrl *vf = nvme_sriov_vf(n, i);
 
-    if (i >= pcie_sriov_num_vfs(PCI_DEVICE(n))) {
-        return nvme_req_reject(req, NVME_INVALID_SEC_CTRL_STATE | NVME_DNR,
-                               42, 0, "virt-mgmt: the secondary's VF is not "
-                               "enabled");
-    }
-    if (sec->nvq < NVME_SRIOV_MIN_VQ || sec->nvi < 1) {
-        return nvme_req_reject(req, NVME_INVALID_SEC_CTRL_STATE | NVME_DNR,
-                               42, 0, "virt-mgmt: online needs 2 VQ and 1 "
-                               "VI resources");
+    uint16_t num = pcie_sriov_num_vfs(PCI_DEVICE(n));
+    uint16_t status = nvme_sriov_check_online(&n->sriov, i, num);
+
+    if (status) {
+        return nvme_req_reject(req, status, 42, 0, "virt-mgmt: online needs "
+                               "the secondary's VF enabled, 2 VQ and 1 VI "
+                               "resources");
     }
     sec->online = true;
     trace_nvme_sriov_online(vf->cntlid, sec->nvq, sec->nvi);
@@ -562,8 +539,8 @@ uint16_t nvme_identify_pri_ctrl_cap(NvmeCtrl *n, NvmeRequest *req,
     if (!nvme_sriov_is_primary(n)) {
         return nvme_sriov_refuse(req);
     }
-    cap.vqrfa = cpu_to_le32(nvme_sriov_assigned(n, NVME_VIRT_RES_QUEUE, -1));
-    cap.virfa = cpu_to_le32(nvme_sriov_assigned(n, NVME_VIRT_RES_INTERRUPT,
+    cap.vqrfa = cpu_to_le32(nvme_sriov_assigned(s, NVME_VIRT_RES_QUEUE, -1));
+    cap.virfa = cpu_to_le32(nvme_sriov_assigned(s, NVME_VIRT_RES_INTERRUPT,
                                                 -1));
     cap.vqprt = cpu_to_le16(nvme_sriov_vqprt(n));
     cap.viprt = cpu_to_le16(nvme_sriov_viprt(n));
@@ -657,41 +634,6 @@ static const VMStateDescription nvme_vmstate_sec_ctrl = {
 };
 
 /*
- * Context: main loop (load).  What Virtualization Management and the
- * SR-IOV capability could not have produced, NULL if nothing.  The
- * limits keep every controller's queues and vectors within what it was
- * built for.
- */
-static const char *nvme_sriov_mig_invalid(NvmeCtrl *n)
-{
-    NvmeSriov *s = &n->sriov;
-    uint16_t num = pcie_sriov_num_vfs(PCI_DEVICE(n));
-
-    if (s->vfs_enabled != num) {
-        return "VFs enabled other than the SR-IOV capability says";
-    }
-    for (unsigned i = 0; i < s->max_vfs; i++) {
-        NvmeSecCtrl *sec = &s->sec[i];
-
-        if (sec->nvq > s->max_vq_per_vf || sec->nvi > s->max_vi_per_vf) {
-            return "a secondary with more than sriov_max_v[qi]_per_vf";
-        }
-        if (sec->online && (i >= num || sec->nvq < NVME_SRIOV_MIN_VQ ||
-                            sec->nvi < 1)) {
-            return "an online secondary without its VF or resources";
-        }
-    }
-    if (MAX(s->vqrfap, s->vqrfap_next) +
-        nvme_sriov_assigned(n, NVME_VIRT_RES_QUEUE, -1) > s->vq_flexible ||
-        MAX(s->virfap, s->virfap_next) +
-        nvme_sriov_assigned(n, NVME_VIRT_RES_INTERRUPT, -1) >
-        s->vi_flexible) {
-        return "more flexible resources allocated than the pool has";
-    }
-    return NULL;
-}
-
-/*
  * Context: main loop (load, after the primary's config space and before
  * its queues and its VFs).  The limits follow the loaded resources; the
  * primary's MSI-X Table Size, loaded unchecked, must be theirs.
@@ -700,7 +642,8 @@ static int nvme_sriov_post_load(void *opaque, int version_id)
 {
     NvmeCtrl *n = opaque;
     PCIDevice *pci = PCI_DEVICE(n);
-    const char *why = nvme_sriov_mig_invalid(n);
+    const char *why = nvme_sriov_state_invalid(&n->sriov,
+                                               pcie_sriov_num_vfs(pci));
     uint16_t qsize = pci_get_word(pci->config + pci->msix_cap +
                                   PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE;
 

@@ -11,34 +11,11 @@
 #define HW_NVME_SRIOV_H
 
 #include "types.h"
+#include "sriov-rules.h"
 
 /* A virtual function's controller: an "nvme" QEMU creates (sriov.c). */
 #define TYPE_NVME_VF "nvme-vf"
 
-/* One secondary controller, as its primary keeps it. */
-typedef struct NvmeSecCtrl {
-    bool online;
-    uint16_t nvq;               /* flexible VQ resources assigned */
-    uint16_t nvi;               /* flexible VI resources assigned */
-} NvmeSecCtrl;
-
-/*
- * The "sriov_*" properties of a primary controller and what it allocated.
- * A VQ resource is a queue pair (the admin queue takes one), a VI
- * resource an MSI-X vector.
- */
-typedef struct NvmeSriov {
-    uint16_t max_vfs;           /* "sriov_max_vfs": 0, no SR-IOV */
-    uint16_t vq_flexible;       /* "sriov_vq_flexible" */
-    uint16_t vi_flexible;       /* "sriov_vi_flexible" */
-    uint32_t max_vq_per_vf;     /* "sriov_max_vq_per_vf", 0: even share */
-    uint32_t max_vi_per_vf;     /* "sriov_max_vi_per_vf", 0: even share */
-    NvmeSecCtrl *sec;           /* a primary's secondaries, by VF index */
-    uint16_t vfs_enabled;       /* VFs enabled at the last config write */
-    uint16_t vqrfap, virfap;    /* flexible allocated to the primary */
-    uint16_t vqrfap_next;       /* ... after its next Controller Level */
-    uint16_t virfap_next;       /*     Reset (Primary Flexible Allocation) */
-} NvmeSriov;
 
 bool nvme_sriov_check_params(NvmeCtrl *n, Error **errp);
 bool nvme_sriov_pci_init(NvmeCtrl *n, Error **errp);

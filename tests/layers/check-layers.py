@@ -43,7 +43,7 @@ HEADERS = {
     # pure logic over plain inputs (tests/unit/): usable from every layer
     'pi.h': 0, 'bounds.h': 0, 'feat-rules.h': 0, 'fdp-rules.h': 0,
     'log-pages.h': 0, 'id-data.h': 0,
-    'id-ctrl.h': 0, 'id-ns.h': 0,
+    'id-ctrl.h': 0, 'id-ns.h': 0, 'sriov-rules.h': 0,
     'dma.h': 1, 'queue.h': 1, 'dbbuf.h': 1, 'iothread.h': 1, 'irqfd.h': 1,
     'event.h': 1, 'props.h': 1, 'cmem.h': 1, 'atomic.h': 1,
     'dma-walk.h': 1, 'migration.h': 1, 'queue-mig.h': 1,
