@@ -164,6 +164,17 @@ void nvme_mig_init(NvmeCtrl *n)
         DEVICE(n), nvme_mig_vm_state, n);
 }
 
+/* Context: main loop (migration).  NVME_VMSTATE_LEFT_OUT's callbacks. */
+bool nvme_mig_never(void *opaque)
+{
+    return false;
+}
+
+bool nvme_mig_refuse(void *opaque, int version_id)
+{
+    return false;
+}
+
 /*
  * Context: any.  What a power cycle keeps of @n changed (firmware slots,
  * its own namespace's format or marks): with nvme,state-file= the main

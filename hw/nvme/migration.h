@@ -91,6 +91,24 @@ int nvme_mig_bad_dev(const char *who, const char *fmt, ...)
     .offset = vmstate_offset_pointer(_state, _field, _type),            \
 }
 
+/*
+ * The subsection @_name of a part this build leaves out (a stub's): never
+ * sent, and a stream from a build where the part is in use is refused,
+ * saying @_why.
+ */
+bool nvme_mig_never(void *opaque);
+bool nvme_mig_refuse(void *opaque, int version_id);
+#define NVME_VMSTATE_LEFT_OUT(_name, _why) {                            \
+    .name = (_name),                                                    \
+    .version_id = 1,                                                    \
+    .minimum_version_id = 1,                                            \
+    .needed = nvme_mig_never,                                           \
+    .fields = (const VMStateField[]) {                                  \
+        VMSTATE_VALIDATE(_why, nvme_mig_refuse),                        \
+        VMSTATE_END_OF_LIST()                                           \
+    },                                                                  \
+}
+
 /* A bitmap of @_bits bits (an unsigned long array). */
 #define NVME_VMSTATE_BITMAP(_field, _state, _bits) {                    \
     .name = (stringify(_field)),                                        \

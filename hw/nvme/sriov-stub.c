@@ -9,8 +9,8 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "migration/vmstate.h"
 #include "ctrl.h"
+#include "migration.h"
 #include "queue.h"
 #include "sriov.h"
 
@@ -83,40 +83,11 @@ uint16_t nvme_identify_sec_ctrl_list(NvmeCtrl *n, NvmeRequest *req,
     return nvme_sriov_stub_refuse(req);
 }
 
-static bool nvme_sriov_stub_never(void *opaque)
-{
-    return false;
-}
-
-static bool nvme_sriov_stub_refuse_load(void *opaque, int version_id)
-{
-    return false;
-}
-
 /*
  * A stream from a build with SR-IOV whose controller is a primary meets
  * this one: refused, as sriov_max_vfs would be at start.
  */
-const VMStateDescription nvme_vmstate_sriov = {
-    .name = "nvme/sriov",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = nvme_sriov_stub_never,
-    .fields = (const VMStateField[]) {
-        VMSTATE_VALIDATE("SR-IOV is not in this build",
-                         nvme_sriov_stub_refuse_load),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
-const VMStateDescription nvme_vmstate_sriov_vfs = {
-    .name = "nvme/sriov-vfs",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = nvme_sriov_stub_never,
-    .fields = (const VMStateField[]) {
-        VMSTATE_VALIDATE("SR-IOV is not in this build",
-                         nvme_sriov_stub_refuse_load),
-        VMSTATE_END_OF_LIST()
-    },
-};
+const VMStateDescription nvme_vmstate_sriov =
+    NVME_VMSTATE_LEFT_OUT("nvme/sriov", "SR-IOV is not in this build");
+const VMStateDescription nvme_vmstate_sriov_vfs =
+    NVME_VMSTATE_LEFT_OUT("nvme/sriov-vfs", "SR-IOV is not in this build");

@@ -12,6 +12,7 @@
 #include "qapi/error.h"
 #include "block/aio.h"
 #include "ctrl.h"
+#include "migration.h"
 #include "ns.h"
 #include "queue.h"
 #include "zns.h"
@@ -126,32 +127,13 @@ void nvme_zns_changed_log_read(NvmeCtrl *n, uint32_t nsid)
 {
 }
 
-/* Context: main loop (migration).  No namespace is zoned here. */
-static bool nvme_zns_stub_never(void *opaque)
-{
-    return false;
-}
-
-static bool nvme_zns_stub_refuse(void *opaque, int version_id)
-{
-    return false;
-}
-
 /*
  * A stream from a build with zoned namespaces whose namespace is zoned
  * meets this one: refused, as a zoned namespace would be at start.
  */
-const VMStateDescription nvme_vmstate_ns_zoned = {
-    .name = "nvme-namespace/zoned",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = nvme_zns_stub_never,
-    .fields = (const VMStateField[]) {
-        VMSTATE_VALIDATE("zoned namespaces are not in this build",
-                         nvme_zns_stub_refuse),
-        VMSTATE_END_OF_LIST()
-    },
-};
+const VMStateDescription nvme_vmstate_ns_zoned =
+    NVME_VMSTATE_LEFT_OUT("nvme-namespace/zoned",
+                          "zoned namespaces are not in this build");
 
 /* Context: main loop.  Not reached: no namespace is zoned. */
 int nvme_zns_post_load(NvmeNamespace *ns)
