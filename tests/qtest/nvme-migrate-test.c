@@ -877,8 +877,8 @@ static void test_zoned_parked(void)
 
 /* ---- SR-IOV: a primary and its secondaries ---- */
 
+#define SRIOV_DRIVE     "-drive file=@IMG@,if=none,id=d0,format=raw"
 #define SRIOV_ARGS \
-    "-drive file=@IMG@,if=none,id=d0,format=raw " \
     "-device nvme-subsys,id=s0,nqn=migsriov " \
     "-device nvme,id=pf,serial=migsriov,subsys=s0,sriov_max_vfs=2," \
     "sriov_vq_flexible=8,sriov_vi_flexible=4,sriov_max_vi_per_vf=2," \
@@ -918,14 +918,15 @@ static char *sriov_view(NvmeDrv *pf, NvmeDrv *vf)
 }
 
 /*
- * The primary of SRIOV_ARGS with two VFs enabled: VF 0 online with 3 VQ
- * and 2 VI resources and two I/O queue pairs (returned in *@vf), VF 1
- * assigned 2 VQ and 1 VI but offline (its id in *@id1), 3 VQ and 1 VI
- * pending for the primary.
+ * The primary of SRIOV_ARGS on @drive (d0) with two VFs enabled: VF 0
+ * online with 3 VQ and 2 VI resources and two I/O queue pairs (returned
+ * in *@vf), VF 1 assigned 2 VQ and 1 VI but offline (its id in *@id1),
+ * 3 VQ and 1 VI pending for the primary.
  */
-static NvmeDrv *sriov_start(NvmeDrv **vf, uint16_t *id1)
+static NvmeDrv *sriov_start(const char *drive, NvmeDrv **vf, uint16_t *id1)
 {
-    NvmeDrv *d = nvme_drv_start_args(SRIOV_ARGS);
+    g_autofree char *args = g_strdup_printf("%s %s", drive, SRIOV_ARGS);
+    NvmeDrv *d = nvme_drv_start_args(args);
     uint16_t id0;
     uint32_t nr;
 
@@ -971,7 +972,7 @@ static void test_sriov(void)
     uint16_t id1;
     uint32_t nr;
 
-    d = sriov_start(&v, &id1);
+    d = sriov_start(SRIOV_DRIVE, &v, &id1);
     before = sriov_view(d, v);
 
     submit_mix(d, b, 1, 16);
@@ -1291,6 +1292,45 @@ static void test_savevm(void)
     rw_region(d, REGION_B, 24, SEED_B, true);
     check_alive(d);
     g_free(b);
+    nvme_drv_stop(d);
+    unlink(qcow2);
+}
+
+/*
+ * savevm / loadvm of an SR-IOV primary into the running VM: its VFs stay
+ * enabled (no reset by the config load), their state and the resources
+ * come back, the commands in flight at the savevm complete once.
+ */
+static void test_savevm_sriov(void)
+{
+    g_autofree char *qcow2 = make_qcow2(16);
+    g_autofree char *drive = g_strdup_printf(
+        "-drive file=%s,if=none,id=d0,format=qcow2", qcow2);
+    NvmeDrvBatch *bv = g_new0(NvmeDrvBatch, 1);
+    g_autofree char *before = NULL, *after = NULL, *out = NULL;
+    NvmeDrv *d, *v;
+    uint16_t id1;
+
+    d = sriov_start(drive, &v, &id1);
+    before = sriov_view(d, v);
+    bv->nsid = 1;
+    bv->lbasz = LBASZ;
+    for (unsigned i = 0; i < 24; i++) {
+        nvme_drv_batch_add(v, bv, 1 + i % 2, NVME_CMD_WRITE,
+                           SRIOV_REGION + i * 8, 8, SEED_B, true);
+    }
+    out = qtest_hmp(d->qts, "savevm s1");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+    out = qtest_hmp(d->qts, "loadvm s1");
+    g_assert_cmpstr(out, ==, "");
+    nvme_drv_batch_check(v, bv);
+    after = sriov_view(d, v);
+    g_assert_cmpstr(after, ==, before);
+    check_alive(v);
+    check_alive(d);
+    g_free(bv);
+    nvme_drv_stop_peer(v);
     nvme_drv_stop(d);
     unlink(qcow2);
 }
@@ -1799,7 +1839,7 @@ static void test_hostile_sriov(void)
     NvmeDrv *d, *v;
     uint16_t id1;
 
-    d = sriov_start(&v, &id1);
+    d = sriov_start(SRIOV_DRIVE, &v, &id1);
     g_assert_cmphex(nvme_drv_virt_mgmt(d, NVME_VIRT_MNGMT_ACTION_SEC_ONLINE,
                                        0, id1, 0, NULL), ==, NVME_SUCCESS);
     nvme_mig_save(d, path);
@@ -1876,6 +1916,7 @@ int main(int argc, char **argv)
     if (!nvme_drv_part_off("NVME_SRIOV")) {
         qtest_add_func("/nvme/migrate/sriov", test_sriov);
         qtest_add_func("/nvme/migrate/hostile-sriov", test_hostile_sriov);
+        qtest_add_func("/nvme/migrate/savevm-sriov", test_savevm_sriov);
     }
     qtest_add_func("/nvme/migrate/fdp", test_fdp);
     qtest_add_func("/nvme/migrate/savevm", test_savevm);
