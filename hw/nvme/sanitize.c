@@ -158,7 +158,7 @@ uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
 
     if (!admin && (effects & NVME_CMD_EFF_LBCC) &&
         (qatomic_read(&n->sanitize.sstat) & NVME_SSTAT_GDE)) {
-        qatomic_and(&n->sanitize.sstat, ~NVME_SSTAT_GDE);
+        qatomic_and(&n->sanitize.sstat, (uint16_t)~NVME_SSTAT_GDE);
     }
     if (!nvme_sanitize_running(n)) {
         return NVME_SUCCESS;
