@@ -831,30 +831,25 @@ static const VMStateField nvme_vmstate_fields[] = {
     VMSTATE_END_OF_LIST()
 };
 
-static const VMStateDescription nvme_vmstate = {
-    .name = "nvme",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .pre_save = nvme_mig_pre_save,
-    .post_save = nvme_mig_post_save,
-    .pre_load = nvme_mig_pre_load,
-    .post_load = nvme_mig_post_load,
-    .fields = nvme_vmstate_fields,
-    .subsections = nvme_vmstate_areas,
-};
+/* The controller's description, with the subsections @_subs. */
+#define NVME_VMSTATE_CTRL(_subs) {                                      \
+    .name = "nvme",                                                     \
+    .version_id = 1,                                                    \
+    .minimum_version_id = 1,                                            \
+    .pre_save = nvme_mig_pre_save,                                      \
+    .post_save = nvme_mig_post_save,                                    \
+    .pre_load = nvme_mig_pre_load,                                      \
+    .post_load = nvme_mig_post_load,                                    \
+    .fields = nvme_vmstate_fields,                                      \
+    .subsections = (_subs),                                             \
+}
+
+static const VMStateDescription nvme_vmstate =
+    NVME_VMSTATE_CTRL(nvme_vmstate_areas);
 
 /* A VF's state, inside its primary's section (sriov.c). */
-const VMStateDescription nvme_vmstate_vf = {
-    .name = "nvme",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .pre_save = nvme_mig_pre_save,
-    .post_save = nvme_mig_post_save,
-    .pre_load = nvme_mig_pre_load,
-    .post_load = nvme_mig_post_load,
-    .fields = nvme_vmstate_fields,
-    .subsections = nvme_vmstate_vf_areas,
-};
+const VMStateDescription nvme_vmstate_vf =
+    NVME_VMSTATE_CTRL(nvme_vmstate_vf_areas);
 
 static void nvme_class_init(ObjectClass *oc, void *data)
 {
