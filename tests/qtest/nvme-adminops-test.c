@@ -1043,9 +1043,7 @@ static NvmeDrv *start_kept(const char *img, const char *state, int nsid)
         state);
     NvmeDrv *d = nvme_drv_start_image(args, img);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     return d;
 }
 
@@ -1120,9 +1118,7 @@ static NvmeDrv *start_ctrl_kept(const char *img, const char *state)
         "-device nvme,drive=d0,serial=qtest-keep,state-file=%s", state);
     NvmeDrv *d = nvme_drv_start_image(args, img);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     return d;
 }
 

@@ -50,9 +50,7 @@ static NvmeDrv *cmb_start(const char *props, bool queues)
 
     nvme_drv_cmb_enable(d);
     d->cmb_queues = queues;
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 64);
+    nvme_drv_ready_io(d, 64);
     return d;
 }
 
@@ -405,9 +403,7 @@ static void test_metadata(void)
     NvmeCmd cmd;
 
     nvme_drv_cmb_enable(d);
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     cdata = nvme_drv_cmb_alloc(d, sizeof(data), 4096);
     cmeta = nvme_drv_cmb_alloc(d, 4096, 4096);
     hdata = nvme_drv_alloc(d, sizeof(data));

@@ -14,7 +14,6 @@
 #include "libqos/nvme-drv.h"
 
 #define DNR             NVME_DNR
-#define CSS_IOCS        6
 #define LBASZ           512
 #define RUNS            (64 * 1024)
 #define RU_BLOCKS       (RUNS / LBASZ)
@@ -64,9 +63,7 @@ static void rig_start(Rig *r)
         r->zoned ? "-device nvme-ns,drive=d2,bus=c0,nsid=3,zoned=true,"
                    "zoned.zone_size=1M" : "");
     r->d = nvme_drv_start_args(args);
-    nvme_drv_msix_enable(r->d);
-    nvme_drv_enable_css(r->d, 32, 32, CSS_IOCS);
-    nvme_drv_create_qpair(r->d, 1, 32);
+    nvme_drv_ready_io_css(r->d, NVME_CC_CSS_ALL, 32);
 }
 
 static void rig_stop(Rig *r)

@@ -1774,9 +1774,7 @@ static void test_cmd_nlb_over_mdts_64k(void)
     uint64_t buf;
     NvmeCmd cmd;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     buf = nvme_drv_alloc(d, 4096);
     for (uint8_t opc = NVME_CMD_WRITE; opc <= NVME_CMD_READ; opc++) {
         nvme_drv_cmd_init(&cmd, opc, 1);

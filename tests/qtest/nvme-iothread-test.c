@@ -205,9 +205,7 @@ static void test_mapping_errors(void)
         g_assert_nonnull(strstr(err, bad[i].why));
     }
     /* the existing controller is unaffected */
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     verify_rw(d, 1, 10, 8, 1);
     nvme_drv_stop(d);
 }
@@ -298,9 +296,7 @@ static void unplug_inflight(NvmeDrv *d)
 {
     QDict *r, *ev = NULL;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     verify_rw(d, 1, 0, 8, 9);
     g_assert_true(peripheral_exists(d->qts, "nv0"));
     burst(d, 1);
@@ -498,9 +494,7 @@ static void test_irqfd(void)
         g_test_skip("KVM is not usable here");
         return;
     }
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     g_assert_true(nvme_drv_msix_wait(d, 0, 1000));      /* main loop */
     for (int round = 0; round < 2; round++) {
         write_one(d, 1, 10);

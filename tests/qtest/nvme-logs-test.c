@@ -434,9 +434,7 @@ static NvmeDrv *start_faulty_read(int errno_, bool once)
         once ? "on" : "off");
     NvmeDrv *d = nvme_drv_start_args(args);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, IOQ, 16);
+    nvme_drv_ready_io(d, 16);
     return d;
 }
 

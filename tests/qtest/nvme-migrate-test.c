@@ -277,9 +277,7 @@ static void test_parked(void)
     };
     g_autofree char *st = NULL;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     submit_mix(d, b, 1, 8);             /* the first write hits the sector */
     nvme_drv_wait_run_state(d, "io-error");
     nvme_drv_migrate(d, &m);
@@ -568,9 +566,7 @@ static void test_state(void)
     NvmeFwSlotInfoLog fw;
     NvmeCmd cmd;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     set_feature(d, NVME_ARBITRATION, true, 0, 0x01020305, NULL, 0);
     set_feature(d, NVME_ARBITRATION, false, 0, 0x04030201, NULL, 0);
     set_feature(d, NVME_TEMPERATURE_THRESHOLD, true, 0, 330, NULL, 0);
@@ -655,7 +651,6 @@ static void test_state(void)
 #define ZS_CLOSED   0x4
 #define ZNS_ZONES   16
 #define ZNS_REPORT  (64 + ZNS_ZONES * (64 + 64))
-#define CSS_IOCS    6
 
 /* Zone @idx from an extended report: state, attributes, write pointer. */
 static void zone_at(const uint8_t *rep, uint32_t idx, uint8_t *zs,
@@ -712,9 +707,7 @@ static NvmeDrv *zoned_start(const char *img)
 {
     NvmeDrv *d = nvme_drv_start_image(ZNS_ARGS, img);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable_css(d, 32, 32, CSS_IOCS);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io_css(d, NVME_CC_CSS_ALL, QSIZE);
     return d;
 }
 
@@ -848,9 +841,7 @@ static void test_zoned_parked(void)
     /* a first start puts the zone state area into the image */
     nvme_drv_stop(zoned_start(img));
     d = nvme_drv_start_image(args, img);
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable_css(d, 32, 32, CSS_IOCS);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io_css(d, NVME_CC_CSS_ALL, QSIZE);
     memset(data, 0x3c, sizeof(data));
     g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 1, ZONE(1), 8, LBASZ,
                                 data, 0), ==, NVME_SUCCESS);
@@ -930,9 +921,7 @@ static NvmeDrv *sriov_start(const char *drive, NvmeDrv **vf, uint16_t *id1)
     uint16_t id0;
     uint32_t nr;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     nvme_drv_sriov_enable(d, 2);
     id0 = nvme_drv_vf_cntlid(d, 0);
     *id1 = nvme_drv_vf_cntlid(d, 1);
@@ -1102,9 +1091,7 @@ static NvmeDrv *fdp_start(void)
         "-device nvme,id=c0,serial=migfdp,subsys=s0 "
         "-device nvme-ns,drive=d0,bus=c0,nsid=1,fdp.ruhs=1-3");
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     return d;
 }
 
@@ -1189,9 +1176,7 @@ static void test_media(void)
     g_autofree char *before = NULL, *after = NULL;
     uint8_t blk[LBASZ];
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, QSIZE);
+    nvme_drv_ready_io(d, QSIZE);
     g_assert_cmphex(nvme_drv_set_features(d, NVME_ASYNCHRONOUS_EVENT_CONF,
                                           AEC_LBAS_TEL, NULL), ==,
                     NVME_SUCCESS);

@@ -39,7 +39,6 @@
 #define SLOW_SIZE       (64 * 1024 * 1024)
 #define ZONE_BLOCKS     2048                /* 1 MiB zones */
 #define POOL_SIZE       (16 * 1024 * 1024)
-#define CC_CSS_ALL      6
 #define ADM_NS_MGMT     0x0d
 #define ZSA_RESET       0x04
 #define ZNS_SELECT_ALL  (1u << 8)
@@ -110,9 +109,7 @@ static void rig_start(Rig *r, Kind kind, const char *ctrl_props)
         SLOW_SIZE, LATENCY_MS * 1000000, r->pool, POOL_SIZE,
         ctrl_props ? ctrl_props : "", ns2_props(kind));
     r->d = nvme_drv_start_args(args);
-    nvme_drv_msix_enable(r->d);
-    nvme_drv_enable_css(r->d, 32, 32, CC_CSS_ALL);
-    nvme_drv_create_qpair(r->d, 1, 32);
+    nvme_drv_ready_io_css(r->d, NVME_CC_CSS_ALL, 32);
 }
 
 static void rig_stop(Rig *r)
@@ -436,9 +433,7 @@ static void parked_run(bool unplug)
     NvmeCmd cmd;
     NvmeCqe cqe;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     nvme_drv_cmd_init(&cmd, NVME_CMD_WRITE, 2);
     nvme_drv_cmd_set_prp(d, &cmd, guest_buf(d, data, LBASZ), LBASZ);
     nvme_drv_submit(d, 1, &cmd);

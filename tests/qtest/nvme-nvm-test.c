@@ -540,9 +540,7 @@ static void test_copy_errors(void)
         g_new0(NvmeCopySourceRangeFormat0_2, 256);
     NvmeErrorLog e;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 64);
+    nvme_drv_ready_io(d, 64);
     for (int i = 0; i < 256; i++) {
         r[i] = copy_range(i * 65535ULL, 65535);
     }
@@ -608,9 +606,7 @@ static void test_copy_cross_ns(void)
     NvmeDrv *d = nvme_drv_start_args(args);
 
     unlink(img2);
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 64);
+    nvme_drv_ready_io(d, 64);
     pattern(a, 8 * LBASZ, 31);
     g_assert_cmphex(nvme_drv_rw(d, 1, NVME_CMD_WRITE, 2, 10, 8, LBASZ, a, 0),
                     ==, NVME_SUCCESS);

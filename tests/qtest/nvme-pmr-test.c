@@ -112,13 +112,6 @@ static uint16_t io(NvmeDrv *d, uint8_t opc, uint64_t slba, uint32_t nblocks,
                            NULL);
 }
 
-static void start_io(NvmeDrv *d)
-{
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
-}
-
 /* ---- registers ---- */
 
 static void test_regs(void)
@@ -222,7 +215,7 @@ static void test_data(void)
     NvmeDrv *d = p->d;
     uint64_t host = nvme_drv_alloc(d, 8192);
 
-    start_io(d);
+    nvme_drv_ready_io(d, 32);
     pmr_enable(p, true);
     fill(data, 8192, 2);
     nvme_drv_memwrite(d, p->addr + 4096, data, 4096);
@@ -267,7 +260,7 @@ static void test_invalid_usage(void)
     };
     NvmeCmd cmd;
 
-    start_io(d);
+    nvme_drv_ready_io(d, 32);
     pmr_enable(p, true);
     /* a PRP list in the PMR */
     g_assert_cmphex(io(d, NVME_CMD_READ, 0, 24, nvme_drv_alloc(d, 4096),
@@ -313,7 +306,7 @@ static void test_resets(void)
     Pmr *p = pmr_boot(file, NULL);
     NvmeDrv *d = p->d;
 
-    start_io(d);
+    nvme_drv_ready_io(d, 32);
     pmr_enable(p, true);
     nvme_drv_disable(d);
     g_assert_cmphex(nvme_drv_rd32(d, NVME_REG_PMRCTL), ==, 1);

@@ -184,9 +184,7 @@ static void test_ctratt_mem(void)
         g_autofree NvmeIdCtrl *id = g_malloc(4096);
         g_autofree uint8_t *data = g_malloc0(17 * 520);
 
-        nvme_drv_msix_enable(d);
-        nvme_drv_enable(d, 32, 32);
-        nvme_drv_create_qpair(d, 1, 16);
+        nvme_drv_ready_io(d, 16);
         id_ctrl(d, id);
         g_assert_cmphex(le32_to_cpu(id->ctratt) & CTRATT_MEM, ==,
                         mem ? CTRATT_MEM : 0);
@@ -216,9 +214,7 @@ static void test_copy_limits(void)
     NvmeCopySourceRangeFormat0_2 r[3] = { 0 };
     NvmeCmd cmd;
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 16);
+    nvme_drv_ready_io(d, 16);
     g_assert_cmphex(nvme_drv_identify(d, NVME_ID_CNS_NS, 1, 0, ns), ==,
                     NVME_SUCCESS);
     g_assert_cmpuint(le16_to_cpu(ns->mssrl), ==, 8);

@@ -37,9 +37,7 @@ static NvmeDrv *start_two_ns(void)
 {
     NvmeDrv *d = nvme_drv_start(TWO_NS);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     return d;
 }
 
@@ -415,9 +413,7 @@ static void test_ns_lifetime(void)
         "-device nvme,id=c0,serial=qtest-a,subsys=s0 "
         "-device nvme-ns,drive=d0,bus=c0,nsid=1", dir, 8 * MiB);
     d = nvme_drv_start_args(args);
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 16);
+    nvme_drv_ready_io(d, 16);
 
     nsid = ns_mgmt(d, 0, 0, 2048);                      /* 1 MiB */
     g_assert_cmpuint(nsid, ==, 2);

@@ -22,7 +22,6 @@
 #define ZSZE        2048ull
 #define NZONES      (NVME_DRV_IMG_SIZE / (ZSZE * LBASZ))
 #define ZONE(i)     ((uint64_t)(i) * ZSZE)
-#define CSS_IOCS    6
 
 #define ZSA_CLOSE   0x01
 #define ZSA_FINISH  0x02
@@ -73,9 +72,7 @@ static char *zns_args(const char *ctrl, const char *ns)
 /* Enable with all I/O command sets, I/O queue pair 1. */
 static NvmeDrv *zns_ready(NvmeDrv *d)
 {
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable_css(d, 32, 32, CSS_IOCS);
-    nvme_drv_create_qpair(d, 1, 64);
+    nvme_drv_ready_io_css(d, NVME_CC_CSS_ALL, 64);
     return d;
 }
 
@@ -320,9 +317,7 @@ static void test_css_nvm(void)
     uint32_t list[1024];
     uint8_t buf[4096];
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, 32);
+    nvme_drv_ready_io(d, 32);
     g_assert_cmphex(nvme_drv_identify(d, 0x02, 0, 0, list), ==, 0);
     g_assert_cmpuint(list[0], ==, 0);
     g_assert_cmphex(nvme_drv_identify(d, 0x00, 1, 0, buf), ==, 0);

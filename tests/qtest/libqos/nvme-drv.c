@@ -359,13 +359,23 @@ NvmeDrv *nvme_drv_start(const char *dev_props, const char *extra)
     return d;
 }
 
+void nvme_drv_ready_io_css(NvmeDrv *d, uint8_t css, uint32_t qsize)
+{
+    nvme_drv_msix_enable(d);
+    nvme_drv_enable_css(d, 32, 32, css);
+    nvme_drv_create_qpair(d, 1, qsize);
+}
+
+void nvme_drv_ready_io(NvmeDrv *d, uint32_t qsize)
+{
+    nvme_drv_ready_io_css(d, NVME_CC_CSS_NVM, qsize);
+}
+
 NvmeDrv *nvme_drv_start_io(const char *args, uint32_t qsize)
 {
     NvmeDrv *d = nvme_drv_start_args(args);
 
-    nvme_drv_msix_enable(d);
-    nvme_drv_enable(d, 32, 32);
-    nvme_drv_create_qpair(d, 1, qsize);
+    nvme_drv_ready_io(d, qsize);
     return d;
 }
 

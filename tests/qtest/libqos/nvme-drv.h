@@ -228,6 +228,15 @@ void nvme_drv_wait_run_state(NvmeDrv *d, const char *want);
 
 /* Start, enable with a 32-entry admin queue pair, MSI-X on. */
 NvmeDrv *nvme_drv_start_ready(const char *dev_props);
+/*
+ * Ready a started @d for I/O: MSI-X on, the controller enabled with
+ * 32-entry admin queues and CC.CSS @css (NVME_CC_CSS_NVM, or
+ * NVME_CC_CSS_ALL for every I/O command set), I/O queue pair 1 of @qsize
+ * entries created.
+ */
+void nvme_drv_ready_io_css(NvmeDrv *d, uint8_t css, uint32_t qsize);
+/* The same with the NVM command set. */
+void nvme_drv_ready_io(NvmeDrv *d, uint32_t qsize);
 
 /* ---- registers ---- */
 
