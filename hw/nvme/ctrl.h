@@ -45,6 +45,7 @@
 #include "ocp.h"
 #include "spdm.h"
 #include "cmem.h"
+#include "dma-win.h"
 #include "cmb.h"
 #include "pmr.h"
 #include "sriov.h"
@@ -129,6 +130,7 @@ struct NvmeCtrl {
     NvmeOcp ocp;                /* ocp.h */
     NvmeSpdm spdm;              /* spdm.h */
     NvmeCmem cmem;              /* cmem.h: DMA view, CMB/PMR windows */
+    NvmeDmaWinCtrl dmawin;      /* dma-win.h: the queues' RAM windows */
     NvmeCmb cmb;                /* cmb.h */
     NvmePmr pmr;                /* pmr.h */
     NvmeZnsCtrl zns;            /* zns.h: zoned command set enabled */

@@ -36,6 +36,7 @@
 #include "cmem.h"
 #include "ctrl.h"
 #include "dma-walk.h"
+#include "dma-win.h"
 #include "dma.h"
 #include "queue.h"
 #include "trace.h"
@@ -103,6 +104,9 @@ uint16_t nvme_dma_map_iov(NvmeRequest *req, DMADirection dir)
     nvme_dma_unmap_iov(req);
     req->iov_dir = dir;
     req->iov_mapped = true;
+    if (nvme_dma_win_map(req)) {
+        return NVME_SUCCESS;    /* no reference taken per range */
+    }
     for (int i = 0; i < req->sg.nsg; i++) {
         dma_addr_t addr = req->sg.sg[i].base, left = req->sg.sg[i].len;
 
@@ -133,10 +137,14 @@ void nvme_dma_unmap_iov(NvmeRequest *req)
     if (!req->iov_mapped) {
         return;
     }
-    for (int i = 0; i < req->iov.niov; i++) {
-        dma_memory_unmap(req->sg.as, req->iov.iov[i].iov_base,
-                         req->iov.iov[i].iov_len, req->iov_dir,
-                         req->iov.iov[i].iov_len);
+    if (req->iov_win) {
+        nvme_dma_win_unmap(req);
+    } else {
+        for (int i = 0; i < req->iov.niov; i++) {
+            dma_memory_unmap(req->sg.as, req->iov.iov[i].iov_base,
+                             req->iov.iov[i].iov_len, req->iov_dir,
+                             req->iov.iov[i].iov_len);
+        }
     }
     qemu_iovec_reset(&req->iov);
     req->iov_mapped = false;
@@ -339,7 +347,8 @@ static uint16_t nvme_dma_check(NvmeCtrl *n, NvmeRequest *req, bool to_device)
         if (status) {
             return status;      /* partly CMB/PMR: Invalid CMB Usage */
         }
-        if (!nvme_dma_is_ram(as, base, len, !to_device)) {
+        if (!nvme_dma_win_ram(req->sq, base, len) &&
+            !nvme_dma_is_ram(as, base, len, !to_device)) {
             trace_nvme_dma_invalid(le16_to_cpu(req->cmd.cid), base, len);
             return NVME_DATA_TRAS_ERROR | NVME_DNR;
         }

@@ -36,6 +36,7 @@
 #include "ctrl.h"
 #include "dbbuf.h"
 #include "dispatch.h"
+#include "dma-win.h"
 #include "endgrp.h"
 #include "features.h"
 #include "firmware.h"
@@ -493,6 +494,7 @@ static void nvme_realize_ctrl(NvmeCtrl *n, Error **errp)
     }
     nvme_sriov_ctrl_reset(n);   /* the queues and vectors usable now */
     nvme_irqfd_init(n);
+    nvme_dma_win_listen(n);
     nvme_io_error_init(n);
     nvme_mig_init(n);
     nvme_regs_power_on(n);
@@ -539,6 +541,7 @@ static void nvme_exit(PCIDevice *pci)
     } else {
         msix_uninit(pci, &n->bar0, &n->bar0);
     }
+    nvme_dma_win_unlisten(n);
     nvme_cmem_exit(n);
     nvme_cmb_exit(n);
     nvme_pmr_exit(n);

@@ -58,6 +58,7 @@
 #include "cmem.h"
 #include "ctrl.h"
 #include "dbbuf.h"
+#include "dma-win.h"
 #include "dma.h"
 #include "event.h"
 #include "iothread.h"
@@ -557,6 +558,7 @@ static void nvme_sq_teardown_bh(void *opaque)
     QTAILQ_FOREACH_SAFE(req, &sq->inflight, entry, next) {
         nvme_req_release(req);
     }
+    nvme_dma_win_drop_all(sq);
     sq->n->queues.hooks->sq_stop(sq);
 }
 
@@ -1027,6 +1029,7 @@ static void nvme_sq_kick(NvmeSQueue *sq)
 {
     uint32_t fenced;
 
+    nvme_dma_win_refresh(sq);
     if (nvme_sq_stopped(sq)) {
         return;
     }

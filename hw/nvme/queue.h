@@ -15,6 +15,7 @@
 #include "system/block-backend.h"
 #include "types.h"
 #include "atomic.h"
+#include "dma-win.h"
 #include "queue-mig.h"
 
 #define NVME_DB_OFFSET          0x1000
@@ -43,7 +44,8 @@ struct NvmeRequest {
     GArray *sg_holes;           /* SGL bit buckets of a read (dma.c) */
     QEMUIOVector iov;           /* req->sg mapped for direct block I/O */
     DMADirection iov_dir;
-    bool iov_mapped;            /* iov holds address_space_map mappings */
+    bool iov_mapped;            /* iov holds mappings of req->sg */
+    NvmeDmaWin *iov_win;        /* ... through this window (dma-win.c) */
     BlockAIOCB *aiocb;
     BlockAcctCookie acct;
     int outstanding;            /* sub-operations left (broadcast flush) */
@@ -111,6 +113,8 @@ struct NvmeSQueue {
     uint32_t *ns_users;         /* I/O SQ: commands using each NSID */
     uint32_t fenced_nsid;       /* a fence waits (nvme_sq_ns_fenced) */
     struct NvmeSqStats *stats;  /* I/O SQ: its SMART counters (stats.c) */
+    /* windows on guest RAM for its data (dma-win.c; main loop: atomic) */
+    NvmeDmaWin *dma_win[NVME_DMA_WINS];
 };
 
 /*

@@ -46,7 +46,7 @@ HEADERS = {
     'id-ctrl.h': 0, 'id-ns.h': 0, 'sriov-rules.h': 0,
     'dma.h': 1, 'queue.h': 1, 'dbbuf.h': 1, 'iothread.h': 1, 'irqfd.h': 1,
     'event.h': 1, 'props.h': 1, 'cmem.h': 1, 'atomic.h': 1,
-    'dma-walk.h': 1, 'migration.h': 1, 'queue-mig.h': 1,
+    'dma-walk.h': 1, 'dma-win.h': 1, 'migration.h': 1, 'queue-mig.h': 1,
     'aer.h': 2, 'ana.h': 2, 'endgrp.h': 2, 'fdp.h': 2, 'features.h': 2,
     'firmware.h': 2, 'ioerr.h': 2, 'resv.h': 2, 'sanitize.h': 2,
     'selftest.h': 2, 'stats.h': 2, 'unc.h': 2, 'gate.h': 2,

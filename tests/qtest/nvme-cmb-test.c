@@ -667,6 +667,48 @@ static void test_window_over_queues(void)
     nvme_drv_stop(d);
 }
 
+/*
+ * The CMB window laid over host RAM the queue's data went to a moment
+ * ago, then taken away again: each Read lands where the controller's
+ * DMA view says at that time (the device keeps its mappings of guest RAM
+ * across commands and must drop them when the view changes).
+ */
+static void test_window_over_data(void)
+{
+    NvmeDrv *d = cmb_start(NULL, false);
+    uint64_t buf = nvme_drv_alloc(d, 8192);
+    uint64_t cba = buf & ~0xfffULL;
+    uint64_t in_cmb = d->cmb_addr + (buf - cba);
+    g_autofree uint8_t *src = g_malloc(4096);
+    g_autofree uint8_t *mark = g_malloc(4096);
+
+    fill(src, 4096, 9);
+    memset(mark, 0x11, 4096);
+    nvme_drv_memwrite(d, buf, src, 4096);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_WRITE, 512, 8, buf, 0), ==,
+                    NVME_SUCCESS);
+    qtest_memset(d->qts, buf, 0, 4096);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_READ, 512, 8, buf, 0), ==,
+                    NVME_SUCCESS);
+    expect_mem(d, buf, src, 4096);
+
+    /* the window over it: the Read goes to the CMB, RAM stays */
+    nvme_drv_wr64(d, NVME_REG_CMBMSC, cba | 3);
+    nvme_drv_memwrite(d, buf, mark, 4096);
+    qtest_memset(d->qts, in_cmb, 0, 4096);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_READ, 512, 8, buf, 0), ==,
+                    NVME_SUCCESS);
+    expect_mem(d, in_cmb, src, 4096);
+    expect_mem(d, buf, mark, 4096);
+
+    /* and away again: RAM once more */
+    nvme_drv_wr64(d, NVME_REG_CMBMSC, d->cmb_addr | 3);
+    g_assert_cmphex(rw_prp(d, NVME_CMD_READ, 512, 8, buf, 0), ==,
+                    NVME_SUCCESS);
+    expect_mem(d, buf, src, 4096);
+    nvme_drv_stop(d);
+}
+
 /* Junk in every CMB register, any size: only CMBMSC's fields stick. */
 static void test_register_junk(void)
 {
@@ -709,6 +751,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/cmb/admin_queue_across", test_admin_queue_across);
     qtest_add_func("/nvme/cmb/load", test_load);
     qtest_add_func("/nvme/cmb/window_over_queues", test_window_over_queues);
+    qtest_add_func("/nvme/cmb/window_over_data", test_window_over_data);
     qtest_add_func("/nvme/cmb/register_junk", test_register_junk);
     return g_test_run();
 }
