@@ -124,7 +124,7 @@ static void coroutine_fn nvme_worker_co(void *opaque)
          * (nvme_sq_busy() waits for this).
          */
         qatomic_dec(&sq->busy_workers);
-        aio_wait_kick();
+        nvme_sq_wait_kick(sq);
         if (!keep) {
             break;
         }

@@ -412,7 +412,41 @@ void nvme_sq_ns_put(NvmeSQueue *sq, uint32_t nsid)
     uint32_t *c = &sq->ns_users[nsid];
 
     qatomic_set(c, *c - 1);
-    aio_wait_kick();            /* a fence may wait in the main loop */
+    nvme_sq_wait_kick(sq);      /* a fence may wait in the main loop */
+}
+
+/*
+ * Context: queue.  Something an AIO_WAIT_WHILE of the main loop may be
+ * waiting for changed (a namespace count fell, a worker went idle).  A
+ * kick is a full memory barrier: inside a pass of the queue's context
+ * (nvme_sq_run, nvme_cq_bh) the pass's end kicks once for all of its
+ * commands, after their changes; anywhere else (a backend completion)
+ * it kicks at once.
+ */
+void nvme_sq_wait_kick(NvmeSQueue *sq)
+{
+    NvmeCQueue *cq = sq->n->queues.cq[sq->cqid];
+
+    if (cq->pass_depth) {
+        cq->kick_pending = true;
+    } else {
+        aio_wait_kick();
+    }
+}
+
+/* Context: queue. */
+static void nvme_cq_pass_begin(NvmeCQueue *cq)
+{
+    cq->pass_depth++;
+}
+
+/* Context: queue.  The kick the pass owes, once it is over. */
+static void nvme_cq_pass_end(NvmeCQueue *cq)
+{
+    if (!--cq->pass_depth && cq->kick_pending) {
+        cq->kick_pending = false;
+        aio_wait_kick();
+    }
 }
 
 /* Context: queue.  @req uses its namespace until it completes. */
@@ -899,6 +933,7 @@ static void nvme_cq_bh(void *opaque)
         !qatomic_read(&n->running)) {
         return;
     }
+    nvme_cq_pass_begin(cq);
     nvme_ring_open(n, &ring, cq->dma_addr, (hwaddr)cq->size << NVME_CQES,
                    true, QTAILQ_NEXT(QTAILQ_FIRST(&cq->done), entry));
     smp_wmb();                  /* the commands' data before their CQEs */
@@ -929,6 +964,7 @@ static void nvme_cq_bh(void *opaque)
     if (posted && qatomic_read(&n->running)) {
         nvme_cq_notify_posted(cq, posted);
     }
+    nvme_cq_pass_end(cq);
 }
 
 /* Context: queue.  Reset a pooled request for a new command. */
@@ -1066,12 +1102,14 @@ void nvme_sq_run(NvmeSQueue *sq)
     NvmeCtrl *n = sq->n;
     NvmeCQueue *cq = n->queues.cq[sq->cqid];
 
+    nvme_cq_pass_begin(cq);
     defer_call_begin();
     nvme_sq_kick(sq);
     defer_call_end();
     if (!QTAILQ_EMPTY(&cq->done)) {
         nvme_cq_bh(cq);
     }
+    nvme_cq_pass_end(cq);
 }
 
 /* Context: the queue's context (bottom half). */

@@ -152,6 +152,9 @@ struct NvmeCQueue {
     bool has_irq_notifier;
     EventNotifier irq_notifier; /* iothread -> main loop interrupt */
     bool irqfd_bound;           /* irq_notifier is a KVM irqfd (irqfd.c) */
+    /* passes of its SQs or itself running, and a waiter kick they owe */
+    uint32_t pass_depth;
+    bool kick_pending;
 };
 
 /*
@@ -233,6 +236,7 @@ uint32_t nvme_ns_users(NvmeCtrl *n, uint32_t nsid);
 void nvme_ns_users_fenced(NvmeCtrl *n, uint32_t nsid);
 void nvme_sq_ns_get(NvmeSQueue *sq, uint32_t nsid);
 void nvme_sq_ns_put(NvmeSQueue *sq, uint32_t nsid);
+void nvme_sq_wait_kick(NvmeSQueue *sq);
 void nvme_req_park(NvmeRequest *req);
 void nvme_req_ns_hold(NvmeRequest *req);
 void nvme_req_resume(NvmeRequest *req);
