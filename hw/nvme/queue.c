@@ -335,7 +335,11 @@ void nvme_req_complete(NvmeRequest *req, uint16_t status)
     }
     QTAILQ_REMOVE(&sq->inflight, req, entry);
     QTAILQ_INSERT_TAIL(&cq->done, req, entry);
-    nvme_cq_schedule(cq);
+    if (cq->pass_depth) {
+        cq->post_owed = true;   /* the pass posts it, or schedules */
+    } else {
+        nvme_cq_schedule(cq);
+    }
     n->queues.hooks->completed(req);
     nvme_req_ns_drop(req);
 }
@@ -440,10 +444,23 @@ static void nvme_cq_pass_begin(NvmeCQueue *cq)
     cq->pass_depth++;
 }
 
-/* Context: queue.  The kick the pass owes, once it is over. */
+/*
+ * Context: queue.  What the pass owes, once it is over: the kick, and the
+ * bottom half for completions it did not post (the CQ was full, or they
+ * came after its posting).
+ */
 static void nvme_cq_pass_end(NvmeCQueue *cq)
 {
-    if (!--cq->pass_depth && cq->kick_pending) {
+    if (--cq->pass_depth) {
+        return;
+    }
+    if (cq->post_owed) {
+        cq->post_owed = false;
+        if (!QTAILQ_EMPTY(&cq->done)) {
+            nvme_cq_schedule(cq);
+        }
+    }
+    if (cq->kick_pending) {
         cq->kick_pending = false;
         aio_wait_kick();
     }

@@ -152,9 +152,13 @@ struct NvmeCQueue {
     bool has_irq_notifier;
     EventNotifier irq_notifier; /* iothread -> main loop interrupt */
     bool irqfd_bound;           /* irq_notifier is a KVM irqfd (irqfd.c) */
-    /* passes of its SQs or itself running, and a waiter kick they owe */
+    /*
+     * Passes of its SQs or itself running (queue.c), and what they owe at
+     * their end: a waiter kick, the bottom half for completions left.
+     */
     uint32_t pass_depth;
     bool kick_pending;
+    bool post_owed;
 };
 
 /*
