@@ -246,17 +246,14 @@ static bool nvme_atomic_blocked(NvmeNsAtomic *a, NvmeRequest *req)
  * backend I/O.  Returns true when it must wait: @resume then continues
  * the command from its SQ's context once the range is granted.
  */
-bool nvme_atomic_hold(NvmeRequest *req, uint64_t slba, uint64_t nlb,
-                      bool write, NvmeAtomicResume *resume)
+static bool __attribute__((noinline))
+nvme_atomic_take(NvmeRequest *req, uint64_t slba, uint64_t nlb, bool write,
+                 NvmeAtomicResume *resume)
 {
     NvmeNamespace *ns = req->ns;
     NvmeNsAtomic *a = &ns->atomic;
     NvmeAtomicReq *r = &req->atomic;
 
-    if (!a->lock_ready || !(a->nsabp || ns->subsys->atomic_units) ||
-        req->sq->sqid == 0) {
-        return false;
-    }
     r->kind = !write ? NVME_ATOMIC_READ :
               nvme_atomic_eligible(nvme_req_ctrl(req), ns, slba, nlb) ?
               NVME_ATOMIC_UNIT : NVME_ATOMIC_WRITE;
@@ -271,6 +268,20 @@ bool nvme_atomic_hold(NvmeRequest *req, uint64_t slba, uint64_t nlb,
     trace_nvme_atomic_hold(le16_to_cpu(req->cmd.cid), ns->nsid, slba, nlb,
                            r->kind, r->state == NVME_ATOMIC_WAITING);
     return r->state == NVME_ATOMIC_WAITING;
+}
+
+/* Context: as above.  A namespace without atomic writes: no frame. */
+bool nvme_atomic_hold(NvmeRequest *req, uint64_t slba, uint64_t nlb,
+                      bool write, NvmeAtomicResume *resume)
+{
+    NvmeNamespace *ns = req->ns;
+    NvmeNsAtomic *a = &ns->atomic;
+
+    if (!a->lock_ready || !(a->nsabp || ns->subsys->atomic_units) ||
+        req->sq->sqid == 0) {
+        return false;
+    }
+    return nvme_atomic_take(req, slba, nlb, write, resume);
 }
 
 /*
@@ -295,20 +306,24 @@ static void nvme_atomic_wake(NvmeNsAtomic *a)
  * Context: queue or main loop: the completion path, and the release of
  * a request that never completes (its SQ deleted).  Leave the list.
  */
-void nvme_atomic_release(NvmeRequest *req)
+static void __attribute__((noinline)) nvme_atomic_leave(NvmeRequest *req)
 {
-    NvmeNsAtomic *a;
+    NvmeNsAtomic *a = &req->ns->atomic;
 
-    /* only the request's own thread moves it off NONE or back to it */
-    if (qatomic_read(&req->atomic.state) == NVME_ATOMIC_NONE) {
-        return;
-    }
-    a = &req->ns->atomic;
     qemu_mutex_lock(&a->lock);
     QTAILQ_REMOVE(&a->holds, req, atomic.link);
     qatomic_set(&req->atomic.state, NVME_ATOMIC_NONE);
     nvme_atomic_wake(a);
     qemu_mutex_unlock(&a->lock);
+}
+
+/* Context: as above.  A request that holds nothing: no frame. */
+void nvme_atomic_release(NvmeRequest *req)
+{
+    /* only the request's own thread moves it off NONE or back to it */
+    if (qatomic_read(&req->atomic.state) != NVME_ATOMIC_NONE) {
+        nvme_atomic_leave(req);
+    }
 }
 
 /* Context: queue (the SQ's fetch path).  The first granted request. */

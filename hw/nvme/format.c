@@ -93,13 +93,18 @@ static void nvme_format_release(NvmeNamespace *ns)
  * Format In Progress (retrying later helps: no DNR).  Called by dispatch
  * once the command's namespace is resolved.
  */
+static uint16_t __attribute__((noinline)) nvme_format_busy(NvmeRequest *req)
+{
+    trace_nvme_format_busy(le16_to_cpu(req->cmd.cid), req->cmd.opcode,
+                           req->ns->nsid);
+    nvme_req_err_field(req, 4, 0);
+    return NVME_FORMAT_IN_PROGRESS;
+}
+
 uint16_t nvme_format_check(NvmeRequest *req)
 {
     if (req->ns && qatomic_load_acquire(&req->ns->formatting)) {
-        trace_nvme_format_busy(le16_to_cpu(req->cmd.cid), req->cmd.opcode,
-                               req->ns->nsid);
-        nvme_req_err_field(req, 4, 0);
-        return NVME_FORMAT_IN_PROGRESS;
+        return nvme_format_busy(req);
     }
     return NVME_SUCCESS;
 }

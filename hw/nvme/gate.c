@@ -92,15 +92,10 @@ static void nvme_gate_run_locked(NvmeNsGate *g)
  * held back (true) while a fused pair owns or waits for the gate, else
  * counted as running.
  */
-bool nvme_gate_hold(NvmeRequest *req, uint32_t effects)
+static bool __attribute__((noinline)) nvme_gate_hold_write(NvmeRequest *req)
 {
-    NvmeNsGate *g;
+    NvmeNsGate *g = &req->ns->gate;
 
-    if (!(effects & NVME_CMD_EFF_LBCC) || !req->ns ||
-        req->sq->sqid == 0) {
-        return false;
-    }
-    g = &req->ns->gate;
     qatomic_inc(&g->writes);
     smp_mb__after_rmw();        /* counted before @closed is read */
     if (!qatomic_read(&g->closed)) {
@@ -120,19 +115,24 @@ bool nvme_gate_hold(NvmeRequest *req, uint32_t effects)
     return true;
 }
 
+/* Context: as above.  A command that changes nothing: no frame. */
+bool nvme_gate_hold(NvmeRequest *req, uint32_t effects)
+{
+    if (!(effects & NVME_CMD_EFF_LBCC) || !req->ns || req->sq->sqid == 0) {
+        return false;
+    }
+    return nvme_gate_hold_write(req);
+}
+
 /*
  * Context: queue.  The completion path (or a release without one): leave
  * the gate.
  */
-void nvme_gate_release(NvmeRequest *req)
+static void __attribute__((noinline)) nvme_gate_leave(NvmeRequest *req)
 {
-    NvmeNsGate *g;
+    NvmeNsGate *g = &req->ns->gate;
     uint8_t role = req->gate;
 
-    if (role == NVME_GATE_NONE) {
-        return;
-    }
-    g = &req->ns->gate;
     req->gate = NVME_GATE_NONE;
     switch (role) {
     case NVME_GATE_COUNTED:
@@ -154,6 +154,14 @@ void nvme_gate_release(NvmeRequest *req)
     case NVME_GATE_OWNER:
         nvme_gate_pair_done(req->ns);
         break;
+    }
+}
+
+/* Context: as above.  A request outside the gate: no frame. */
+void nvme_gate_release(NvmeRequest *req)
+{
+    if (req->gate != NVME_GATE_NONE) {
+        nvme_gate_leave(req);
     }
 }
 

@@ -303,14 +303,12 @@ void nvme_fused_run(NvmeRequest *first)
  * second without its first is Missing Fused Command, or Failed Fused
  * Command when the first was rejected.
  */
-uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
+static uint16_t __attribute__((noinline))
+nvme_fused_check_fused(NvmeRequest *req)
 {
     uint8_t fuse = NVME_CMD_FLAGS_FUSE(req->cmd.flags);
     NvmeSQueue *sq = req->sq;
 
-    if (!fuse) {
-        return NVME_SUCCESS;
-    }
     if (sq->sqid == 0 || fuse == 3 ||
         (fuse == NVME_FUSE_FIRST && req->cmd.opcode != NVME_CMD_COMPARE) ||
         (fuse == NVME_FUSE_SECOND && req->cmd.opcode != NVME_CMD_WRITE)) {
@@ -326,24 +324,40 @@ uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
     return NVME_SUCCESS;
 }
 
+/* Context: as above.  A command that is not fused: no frame. */
+uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
+{
+    if (!NVME_CMD_FLAGS_FUSE(req->cmd.flags)) {
+        return NVME_SUCCESS;
+    }
+    return nvme_fused_check_fused(req);
+}
+
 /*
  * Context: main loop, for every command fetched, before any check: a held
  * first fused command whose second did not follow it is completed.
  */
+static void __attribute__((noinline)) nvme_fused_abandon(NvmeSQueue *sq)
+{
+    NvmeRequest *first = sq->fused_first;
+
+    sq->fused_first = NULL;
+    nvme_req_reject(first, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
+                    "first fused command not followed by its second");
+    nvme_req_complete(first, NVME_CMD_ABORT_MISSING_FUSE);
+}
+
+/* Context: as above. */
 void nvme_fused_break(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;
-    NvmeRequest *first = sq->fused_first;
 
     if (NVME_CMD_FLAGS_FUSE(req->cmd.flags) == NVME_FUSE_SECOND) {
         return;
     }
     sq->fused_failed = false;
-    if (first) {
-        sq->fused_first = NULL;
-        nvme_req_reject(first, NVME_CMD_ABORT_MISSING_FUSE, 1, 0,
-                        "first fused command not followed by its second");
-        nvme_req_complete(first, NVME_CMD_ABORT_MISSING_FUSE);
+    if (sq->fused_first) {
+        nvme_fused_abandon(sq);
     }
 }
 

@@ -491,16 +491,14 @@ bool nvme_resv_permits_read(NvmeCtrl *n, NvmeNamespace *ns)
  * DNR is set: the command fails the same way through any controller of
  * the host until the reservation changes.
  */
-uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
+static uint16_t __attribute__((noinline))
+nvme_resv_check_slow(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
 {
     uint8_t grp = rule & NVME_RESV_GRP_MASK;
     uint32_t nsid = le32_to_cpu(req->cmd.nsid);
     NvmeNamespace **all = NULL;
     NvmeNamespace *bad = NULL;
 
-    if (grp == NVME_RESV_GRP_NONE) {
-        return NVME_SUCCESS;
-    }
     if (req->ns) {
         bad = nvme_resv_permits(n, req->ns, grp) ? NULL : req->ns;
     } else if (rule & NVME_RESV_SUBSYS) {
@@ -522,6 +520,16 @@ uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
                              bad->resv.rtype);
     nvme_req_err_field(req, 4, 0);
     return NVME_RESERVATION_CONFLICT | NVME_DNR;
+}
+
+/* The usual case (no reservation on the command's namespace) inline. */
+uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
+{
+    if ((rule & NVME_RESV_GRP_MASK) == NVME_RESV_GRP_NONE ||
+        (req->ns && !qatomic_read(&req->ns->resv.rtype))) {
+        return NVME_SUCCESS;
+    }
+    return nvme_resv_check_slow(n, req, rule);
 }
 
 /* ---- commands ---- */

@@ -151,8 +151,8 @@ static bool nvme_sanitize_running(NvmeCtrl *n)
  * queues touch (atomic; GDE is cleared with an atomic AND, and only when
  * it is set, so a write costs a read).
  */
-uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
-                             uint32_t effects)
+static uint16_t __attribute__((noinline))
+nvme_sanitize_check_slow(NvmeCtrl *n, NvmeRequest *req, uint32_t effects)
 {
     bool admin = req->sq->sqid == 0;
 
@@ -171,6 +171,17 @@ uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
                              req->cmd.opcode);
     nvme_req_err_field(req, 0, 0);
     return NVME_SANITIZE_IN_PROGRESS;
+}
+
+/* The usual case (GDE clear, no sanitize anywhere to look at) inline. */
+uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
+                             uint32_t effects)
+{
+    if (!(qatomic_read(&n->sanitize.sstat) & NVME_SSTAT_GDE) &&
+        !qatomic_read(&n->sanitize.active) && !n->subsys->multi) {
+        return NVME_SUCCESS;
+    }
+    return nvme_sanitize_check_slow(n, req, effects);
 }
 
 /* Context: main loop.  Bytes of namespace @nsid a pass covers, 0 if none. */
