@@ -222,15 +222,13 @@ bool nvme_cmem_edge(NvmeCtrl *n, uint64_t addr)
  * Context: any.  Status for a guest memory range of @len (> 0) bytes the
  * controller is about to use as @use.
  */
-uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
-                         NvmeCmemUse use)
+static uint16_t __attribute__((noinline))
+nvme_cmem_check_windows(NvmeCtrl *n, uint64_t addr, uint64_t len,
+                        NvmeCmemUse use)
 {
     NvmeCmem *c = &n->cmem;
     uint64_t last = nvme_cmem_last(addr, len);
 
-    if (!c->any || !len) {
-        return NVME_SUCCESS;    /* an empty range touches nothing */
-    }
     for (unsigned i = 0; i < NVME_CMEM_NR; i++) {
         if (c->win[i].mem &&
             !nvme_cmem_valid(n, &c->win[i], addr, last, use)) {
@@ -239,4 +237,14 @@ uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
         }
     }
     return NVME_SUCCESS;
+}
+
+/* Context: as above.  A controller without CMB or PMR: no frame. */
+uint16_t nvme_cmem_check(NvmeCtrl *n, uint64_t addr, uint64_t len,
+                         NvmeCmemUse use)
+{
+    if (!n->cmem.any || !len) {
+        return NVME_SUCCESS;    /* an empty range touches nothing */
+    }
+    return nvme_cmem_check_windows(n, addr, len, use);
 }

@@ -150,14 +150,9 @@ void nvme_dma_unmap_iov(NvmeRequest *req)
     req->iov_mapped = false;
 }
 
-/*
- * Context: main loop.  Drop what nvme_dma_map built (idempotent).  The
- * arrays are kept for the next command unless one unusually long data
- * pointer grew them: a guest must not pin that much memory per entry.
- */
-void nvme_dma_unmap(NvmeRequest *req)
+/* Context: queue.  Arrays grown past the usual, SGL holes: let them go. */
+static void __attribute__((noinline)) nvme_dma_shrink(NvmeRequest *req)
 {
-    nvme_dma_unmap_iov(req);
     if (req->sg.nalloc > NVME_SG_KEEP) {
         DeviceState *dev = req->sg.dev;
         AddressSpace *as = req->sg.as;
@@ -169,12 +164,26 @@ void nvme_dma_unmap(NvmeRequest *req)
         qemu_iovec_destroy(&req->iov);
         qemu_iovec_init(&req->iov, 4);
     }
-    req->sg.nsg = 0;
-    req->sg.size = 0;
     if (req->sg_holes) {
         g_array_free(req->sg_holes, true);
         req->sg_holes = NULL;
     }
+}
+
+/*
+ * Context: main loop.  Drop what nvme_dma_map built (idempotent).  The
+ * arrays are kept for the next command unless one unusually long data
+ * pointer grew them: a guest must not pin that much memory per entry.
+ */
+void nvme_dma_unmap(NvmeRequest *req)
+{
+    nvme_dma_unmap_iov(req);
+    if (unlikely(req->sg.nalloc > NVME_SG_KEEP ||
+                 req->iov.nalloc > NVME_SG_KEEP || req->sg_holes)) {
+        nvme_dma_shrink(req);
+    }
+    req->sg.nsg = 0;
+    req->sg.size = 0;
 }
 
 /* ---- PRPs and SGLs: the walks of dma-walk.c on guest memory ---- */

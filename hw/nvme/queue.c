@@ -208,24 +208,34 @@ static void nvme_ring_close(NvmeRing *r, hwaddr off, hwaddr len)
     address_space_cache_destroy(&r->cache);
 }
 
+/* Context: queue.  Past the mapped part: checked DMA, out of line. */
+static MemTxResult __attribute__((noinline))
+nvme_ring_dma(NvmeCtrl *n, NvmeRing *r, hwaddr off, void *buf, hwaddr len,
+              bool is_write)
+{
+    return is_write ? nvme_pci_write(n, r->addr + off, buf, len)
+                    : nvme_pci_read(n, r->addr + off, buf, len);
+}
+
 /* Context: queue. */
-static MemTxResult nvme_ring_read(NvmeCtrl *n, NvmeRing *r, hwaddr off,
-                                  void *buf, hwaddr len)
+static inline MemTxResult nvme_ring_read(NvmeCtrl *n, NvmeRing *r,
+                                         hwaddr off, void *buf, hwaddr len)
 {
     if (off + len <= r->len) {
         return address_space_read_cached(&r->cache, off, buf, len);
     }
-    return nvme_pci_read(n, r->addr + off, buf, len);
+    return nvme_ring_dma(n, r, off, buf, len, false);
 }
 
 /* Context: queue. */
-static MemTxResult nvme_ring_write(NvmeCtrl *n, NvmeRing *r, hwaddr off,
-                                   const void *buf, hwaddr len)
+static inline MemTxResult nvme_ring_write(NvmeCtrl *n, NvmeRing *r,
+                                          hwaddr off, const void *buf,
+                                          hwaddr len)
 {
     if (off + len <= r->len) {
         return address_space_write_cached(&r->cache, off, buf, len);
     }
-    return nvme_pci_write(n, r->addr + off, buf, len);
+    return nvme_ring_dma(n, r, off, (void *)buf, len, true);
 }
 
 /* Context: main loop. */
