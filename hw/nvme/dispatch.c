@@ -399,6 +399,7 @@ const NvmeQueueHooks nvme_cmd_hooks = {
     .sq_cancel = nvme_gate_cancel_sq,
     .ns_fenced = nvme_fused_fenced,
     .sq_stop = nvme_nvm_workers_stop,
+    .sq_pass_end = nvme_nvm_pass_end,
     .sq_created = nvme_dispatch_sq_created,
     .sq_deleted = nvme_stats_sq_fini,
     .adopted = nvme_dispatch_adopted,

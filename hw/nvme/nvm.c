@@ -65,6 +65,13 @@ static void nvme_nvm_rw_cb(void *opaque, int ret)
  * allocation per command (QEMU's coroutine pool frees and allocates a
  * batch on every cycle when it holds one coroutine).  A burst of
  * concurrent I/O creates more; those beyond NVME_IDLE_WORKERS end.
+ *
+ * Within an SQ pass the commands only queue their I/O (sq->io_ready);
+ * the pass's end enters a worker, which runs them one after the other
+ * for as long as the backend answers at once: one coroutine switch per
+ * pass instead of two per command.  A command whose I/O waits leaves the
+ * rest to the next worker.  Outside a pass (a resumed command) the I/O
+ * starts at once.
  */
 #define NVME_IDLE_WORKERS   16
 
@@ -111,7 +118,13 @@ static void coroutine_fn nvme_worker_co(void *opaque)
         bool keep;
 
         w->req = NULL;
-        nvme_nvm_rw_co(req);
+        do {
+            nvme_nvm_rw_co(req);
+            req = QSIMPLEQ_FIRST(&sq->io_ready);  /* the pass's others */
+            if (req) {
+                QSIMPLEQ_REMOVE_HEAD(&sq->io_ready, io_link);
+            }
+        } while (req);
         keep = sq->n_idle_workers < NVME_IDLE_WORKERS;
         if (keep) {
             QSLIST_INSERT_HEAD(&sq->idle_workers, w, next);
@@ -137,9 +150,8 @@ static void coroutine_fn nvme_worker_co(void *opaque)
  * Context: queue.  Run @req's I/O on an idle worker of its SQ, or a
  * new one.  It may complete the request before this returns.
  */
-static void nvme_worker_run(NvmeRequest *req)
+static void nvme_worker_enter(NvmeSQueue *sq, NvmeRequest *req)
 {
-    NvmeSQueue *sq = req->sq;
     NvmeWorker *w = QSLIST_FIRST(&sq->idle_workers);
 
     if (w) {
@@ -153,6 +165,36 @@ static void nvme_worker_run(NvmeRequest *req)
     w->req = req;
     qatomic_inc(&sq->busy_workers);     /* until the worker is idle again */
     aio_co_enter(qemu_get_current_aio_context(), w->co);
+}
+
+/*
+ * Context: queue.  @req's I/O: at the end of its SQ's pass, or now.  It
+ * may complete the request before this returns.
+ */
+static void nvme_worker_run(NvmeRequest *req)
+{
+    NvmeSQueue *sq = req->sq;
+
+    if (sq->pass_depth) {
+        QSIMPLEQ_INSERT_TAIL(&sq->io_ready, req, io_link);
+        return;
+    }
+    nvme_worker_enter(sq, req);
+}
+
+/*
+ * Context: queue (the end of an SQ pass).  Workers run the I/O the pass's
+ * commands queued; a worker takes the next one itself when its command's
+ * I/O did not wait.
+ */
+void nvme_nvm_pass_end(NvmeSQueue *sq)
+{
+    NvmeRequest *req;
+
+    while ((req = QSIMPLEQ_FIRST(&sq->io_ready))) {
+        QSIMPLEQ_REMOVE_HEAD(&sq->io_ready, io_link);
+        nvme_worker_enter(sq, req);
+    }
 }
 
 /*

@@ -276,6 +276,7 @@ uint16_t nvme_queue_create_sq(NvmeCtrl *n, uint16_t sqid, uint16_t cqid,
     QTAILQ_INIT(&sq->free_reqs);
     QTAILQ_INIT(&sq->inflight);
     QTAILQ_INIT(&sq->parked);
+    QSIMPLEQ_INIT(&sq->io_ready);
     QTAILQ_INIT(&sq->replay);
     for (uint32_t i = 0; i < size; i++) {
         sq->reqs[i].sq = sq;
@@ -1131,7 +1132,10 @@ void nvme_sq_run(NvmeSQueue *sq)
 
     nvme_cq_pass_begin(cq);
     defer_call_begin();
+    sq->pass_depth++;
     nvme_sq_kick(sq);
+    n->queues.hooks->sq_pass_end(sq);
+    sq->pass_depth--;
     defer_call_end();
     if (!QTAILQ_EMPTY(&cq->done)) {
         nvme_cq_bh(cq);

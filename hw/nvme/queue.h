@@ -60,6 +60,7 @@ struct NvmeRequest {
     bool ns_held;               /* counted in sq->ns_users[ns->nsid] */
     QTAILQ_ENTRY(NvmeRequest) park_link;
     QSLIST_ENTRY(NvmeRequest) resume_link;
+    QSIMPLEQ_ENTRY(NvmeRequest) io_link;    /* on sq->io_ready (nvm.c) */
     QTAILQ_ENTRY(NvmeRequest) gate_entry;
     QTAILQ_ENTRY(NvmeRequest) entry;
 };
@@ -105,6 +106,9 @@ struct NvmeSQueue {
     uint32_t n_idle_workers;
     /* workers between taking a command and being idle again (nvm.c) */
     uint32_t busy_workers;
+    /* its passes running (nvme_sq_run), and the I/O they leave to the end */
+    uint32_t pass_depth;
+    QSIMPLEQ_HEAD(, NvmeRequest) io_ready;
     uint32_t atomic_ready;      /* requests granted a range (atomic.c) */
     bool stopped;               /* being deleted: fetch and post nothing */
     /* handed back by another context to run here (nvme_req_resume) */
@@ -185,6 +189,11 @@ typedef struct NvmeQueueHooks {
     void (*sq_cancel)(NvmeCtrl *n, NvmeSQueue *sq);
     /* Context: @sq's context, nothing in flight.  Free its idle state. */
     void (*sq_stop)(NvmeSQueue *sq);
+    /*
+     * Context: queue.  @sq's pass dispatched what it fetched: start the
+     * backend I/O its commands left for the pass's end.
+     */
+    void (*sq_pass_end)(NvmeSQueue *sq);
     /*
      * Context: queue.  A fence waits for @sq's commands on namespace
      * @nsid: end those that wait for something the host may never give
