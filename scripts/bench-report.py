@@ -427,6 +427,20 @@ def main():
     if len(irc) == 2:
         goal("instructions per command <= 0.67x upstream (callgrind)", [irc["ours"] / irc["upstream"]],
              lambda v: v <= 0.67)
+    if len(ircl) == 2:
+        goal("instructions per 4 KiB read <= 0.5x upstream (callgrind, lean batch)",
+             [ircl["ours"] / ircl["upstream"]], lambda v: v <= 0.5)
+    one = mean(scaling.get((1, "1", "lean16k-batch:read"), {}).get("cmds_per_s", []))
+    if one:
+        def x(k, q):
+            return ratio(mean(scaling.get((k, q, "lean16k-batch:read"), {}).get("cmds_per_s", [])), one)
+        goal("2 iothreads x 2 pairs >= 1.7x 1 x 1 (lean16k batch, a node per queue)", [x(2, "2ns")],
+             lambda v: v >= 1.7)
+        goal("2 iothreads x 2 pairs >= 1.7x 1 x 1 (lean16k batch, one shared node)", [x(2, "2")],
+             lambda v: v >= 1.7)
+        two = x(2, "2")
+        goal("2 x 4 pairs no worse than 2 x 2 (lean16k batch)",
+             [x(2, "4") / two if two and x(2, "4") else None], lambda v: v >= 0.9)
     if errors:
         p("")
         p("Errors:")

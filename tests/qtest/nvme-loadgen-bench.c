@@ -27,7 +27,7 @@
  *             the generator kept cheap per command, so that the device is
  *             what is measured (the phases above pay qtest's string and
  *             base64 work for every SQE and CQE): the queues are created
- *             anew with NVME_BENCH_LEAN_QSIZE entries (default 1024) and
+ *             anew with NVME_BENCH_LEAN_QSIZE entries (default 2048) and
  *             interrupts off (IEN=0), every SQ slot is written once with
  *             its command (OP as above, offsets fixed per slot), and the
  *             generator only rings doorbells: it keeps D commands in
@@ -56,8 +56,11 @@
  *
  * Other knobs: NVME_BENCH_QUEUES and NVME_BENCH_IOTHREADS (above),
  * NVME_BENCH_IOTHREAD_PROPS (appended to each -object iothread, e.g.
- * ",poll-max-ns=0"), NVME_BENCH_NS_PER_QUEUE=1 (with iothreads: queue i
- * reads and writes namespace i + 1, each on a null-co node of its own,
+ * ",poll-max-ns=0"), NVME_BENCH_MQES (with iothreads: the device's mqes,
+ * default 2047; with NVME_BENCH_QSIZE and NVME_BENCH_LEAN_QSIZE up to
+ * mqes + 1, bigger queues and lean chunks), NVME_BENCH_NS_PER_QUEUE=1
+ * (with iothreads: queue i reads and writes namespace i + 1, each on a
+ * null-co node of its own,
  * so that queues share no block node),
  * NVME_BENCH_DEVPROPS (appended to -device nvme,...; not with iothreads),
  * NVME_BENCH_ACCEL (default "-accel tcg -S": Debian's QEMU has no qtest
@@ -760,7 +763,9 @@ static char *bench_device(uint32_t k, uint32_t nq, const char *props,
     g_string_append_printf(s, "-device '{\"driver\": \"nvme\", \"id\": \"c0\", "
                            "\"drive\": \"d0\", \"serial\": "
                            "\"nvmebench\", \"max_ioqpairs\": %u, "
-                           "\"iothread-queue-mapping\": [", MAX(nq, 1));
+                           "\"mqes\": %u, "
+                           "\"iothread-queue-mapping\": [", MAX(nq, 1),
+                           (unsigned)env_u64("NVME_BENCH_MQES", 2047));
     for (uint32_t i = 0; i < k; i++) {
         g_string_append_printf(s, "%s{\"iothread\": \"bio%u\"}",
                                i ? ", " : "", i);
