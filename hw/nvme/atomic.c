@@ -332,12 +332,14 @@ static NvmeRequest *nvme_atomic_next_ready(NvmeSQueue *sq)
     NvmeRequest *req;
 
     QTAILQ_FOREACH(req, &sq->inflight, entry) {
-        NvmeNsAtomic *a = &req->ns->atomic;
+        NvmeNsAtomic *a;
         bool ready;
 
+        /* a request without a namespace (a broadcast) is never READY */
         if (qatomic_read(&req->atomic.state) != NVME_ATOMIC_READY) {
             continue;
         }
+        a = &req->ns->atomic;
         qemu_mutex_lock(&a->lock);
         ready = req->atomic.state == NVME_ATOMIC_READY;
         if (ready) {
