@@ -127,19 +127,33 @@ static NvmeNamespace *nvme_sanitize_ns(NvmeCtrl *n, uint32_t nsid)
     return nvme_nsid_valid(nsid) ? n->subsys->ns[nsid] : NULL;
 }
 
-/* Context: main loop.  Whether a controller of the subsystem sanitizes. */
+/* Context: any.  Whether a controller of the subsystem sanitizes. */
 static bool nvme_sanitize_running(NvmeCtrl *n)
 {
-    if (qatomic_read(&n->sanitize.active)) {
-        return true;
+    return qatomic_read(&n->subsys->sanitizing) != 0;
+}
+
+/*
+ * Context: main loop.  @n's operation starts or ends.  The subsystem
+ * counts its controllers that sanitize, so that every command of every
+ * controller checks one word (it walked all 256 controller slots of a
+ * multi-controller subsystem before).  The count goes up before @active
+ * and down after it: a queue never sees @active without the count.
+ */
+static void nvme_sanitize_set_active(NvmeCtrl *n, bool active)
+{
+    NvmeSanitize *s = &n->sanitize;
+
+    if (s->active == active) {
+        return;
     }
-    for (int i = 0; n->subsys->multi && i < NVME_SUBSYS_MAX_CTRLS; i++) {
-        if (n->subsys->ctrls[i] &&
-            qatomic_read(&n->subsys->ctrls[i]->sanitize.active)) {
-            return true;
-        }
+    if (active) {
+        qatomic_inc(&n->subsys->sanitizing);
+        qatomic_set(&s->active, true);
+    } else {
+        qatomic_set(&s->active, false);
+        qatomic_dec(&n->subsys->sanitizing);
     }
-    return false;
 }
 
 /*
@@ -173,12 +187,12 @@ nvme_sanitize_check_slow(NvmeCtrl *n, NvmeRequest *req, uint32_t effects)
     return NVME_SANITIZE_IN_PROGRESS;
 }
 
-/* The usual case (GDE clear, no sanitize anywhere to look at) inline. */
+/* The usual case (GDE clear, no sanitize in the subsystem) inline. */
 uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
                              uint32_t effects)
 {
     if (!(qatomic_read(&n->sanitize.sstat) & NVME_SSTAT_GDE) &&
-        !qatomic_read(&n->sanitize.active) && !n->subsys->multi) {
+        !nvme_sanitize_running(n)) {
         return NVME_SUCCESS;
     }
     return nvme_sanitize_check_slow(n, req, effects);
@@ -210,7 +224,7 @@ static void nvme_sanitize_finish(NvmeCtrl *n, bool ok)
     NvmeSanitize *s = &n->sanitize;
     uint16_t sstat = qatomic_read(&s->sstat);
 
-    qatomic_set(&s->active, false);
+    nvme_sanitize_set_active(n, false);
     qemu_vfree(s->buf);
     s->buf = NULL;
     sstat = (sstat & ~7u) | (ok ? NVME_SSTAT_DONE : NVME_SSTAT_FAILED);
@@ -363,7 +377,7 @@ uint16_t nvme_admin_sanitize(NvmeCtrl *n, NvmeRequest *req)
     s->aiocb = NULL;
     memset(&s->qiov, 0, sizeof(s->qiov));
     qatomic_set(&s->sstat, NVME_SSTAT_IN_PROGRESS);
-    qatomic_set(&s->active, true);
+    nvme_sanitize_set_active(n, true);
     if (act == NVME_SANACT_OVERWRITE) {
         s->buf = qemu_memalign(4 * KiB, NVME_SANITIZE_CHUNK);
     }
@@ -419,7 +433,7 @@ void nvme_sanitize_cleanup(NvmeCtrl *n)
     }
     qemu_vfree(s->buf);
     s->buf = NULL;
-    s->active = false;
+    nvme_sanitize_set_active(n, false);
 }
 
 /* ---- migration ---- */
@@ -447,6 +461,7 @@ static int nvme_sanitize_pre_load(void *opaque)
     nvme_sanitize_timer_init(n);
     qemu_vfree(n->sanitize.buf);
     n->sanitize.buf = NULL;
+    nvme_sanitize_set_active(n, false);     /* the stream says anew */
     return 0;
 }
 
@@ -455,6 +470,10 @@ static int nvme_sanitize_post_load(void *opaque, int version_id)
     NvmeCtrl *n = opaque;
     NvmeSanitize *s = &n->sanitize;
 
+    if (s->active) {            /* loaded as is: now counted */
+        s->active = false;
+        nvme_sanitize_set_active(n, true);
+    }
     if ((s->sstat & 7) > NVME_SSTAT_FAILED) {
         return nvme_mig_bad(n, "sanitize status 0x%x", s->sstat);
     }

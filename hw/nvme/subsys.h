@@ -64,6 +64,7 @@ struct NvmeSubsys {
     QemuMutex resv_lock;
     bool resv_lock_ready;
     bool atomic_units;          /* a controller with AWUN/AWUPF (atomic.c) */
+    uint32_t sanitizing;        /* controllers sanitizing (sanitize.c; atomic) */
 };
 
 OBJECT_DECLARE_SIMPLE_TYPE(NvmeSubsysDevice, NVME_SUBSYS)
