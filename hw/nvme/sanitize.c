@@ -44,7 +44,6 @@
 #include "queue.h"
 #include "sanitize.h"
 #include "selftest.h"
-#include "subsys.h"
 #include "types.h"
 #include "unc.h"
 #include "zns.h"

@@ -1608,6 +1608,57 @@ static void test_subsys(void)
     rmdir(pool);
 }
 
+#define OPC_SANITIZE            0x84
+#define OPC_DST                 0x14
+#define SANACT_CRYPTO           4
+#define SC_SANITIZE_IN_PROGRESS 0x001d
+
+/* Sanitize Status (SSTAT) of @d's log 81h. */
+static uint16_t sanitize_sstat(NvmeDrv *d)
+{
+    uint8_t log[512];
+
+    g_assert_cmphex(nvme_drv_get_log(d, LID_SANITIZE, 0, 0, log,
+                                     sizeof(log)), ==, NVME_SUCCESS);
+    return lduw_le_p(log + 2);
+}
+
+/*
+ * A sanitize running on controller A of an nvme-subsys when the VM
+ * migrates: on the destination controller B's commands still fail with
+ * Sanitize In Progress (the subsystem counts A again), until the
+ * operation ends there; then B runs them.
+ */
+static void test_sanitize_subsys(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=@IMG@,if=none,id=d0,format=raw "
+        "-device nvme-subsys,id=s0,nqn=qtest-mig-san "
+        "-device nvme,id=c0,serial=qtest-a,subsys=s0,addr=%d "
+        "-device nvme-ns,drive=d0,bus=c0,nsid=1 "
+        "-device nvme,id=c1,serial=qtest-b,subsys=s0,addr=%d",
+        SLOT_A, SLOT_B);
+    NvmeDrv *b, *a = nvme_drv_start_pair(args, SLOT_B, &b);
+    int i;
+
+    g_assert_cmphex(admin_to(a, OPC_SANITIZE, 0, SANACT_CRYPTO, 0, NULL, 0),
+                    ==, NVME_SUCCESS);
+    g_assert_cmphex(admin_to(b, OPC_DST, 0, 1, 0, NULL, 0), ==,
+                    SC_SANITIZE_IN_PROGRESS);
+    nvme_drv_migrate(a, NULL);
+    g_assert_cmphex(sanitize_sstat(a) & 7, ==, 2);      /* in progress */
+    g_assert_cmphex(admin_to(b, OPC_DST, 0, 1, 0, NULL, 0), ==,
+                    SC_SANITIZE_IN_PROGRESS);
+    for (i = 0; i < 100000 && (sanitize_sstat(a) & 7) == 2; i++) {
+        qtest_clock_step(a->qts, 1000000);              /* 1 ms */
+    }
+    g_assert_cmphex(sanitize_sstat(a) & 7, ==, 1);      /* completed */
+    g_assert_cmphex(admin_to(b, OPC_DST, 0, 0xf, 0, NULL, 0), ==,
+                    NVME_SUCCESS);
+    nvme_drv_stop_peer(b);
+    nvme_drv_stop(a);
+}
+
 /* ---- hostile incoming streams ---- */
 
 /* One damage to the saved stream and the message the load must give. */
@@ -1893,6 +1944,7 @@ int main(int argc, char **argv)
     qtest_add_func("/nvme/migrate/state", test_state);
     qtest_add_func("/nvme/migrate/media", test_media);
     qtest_add_func("/nvme/migrate/subsys", test_subsys);
+    qtest_add_func("/nvme/migrate/sanitize-subsys", test_sanitize_subsys);
     if (!nvme_drv_part_off("NVME_ZNS")) {
         qtest_add_func("/nvme/migrate/zoned", test_zoned);
         qtest_add_func("/nvme/migrate/zoned-parked", test_zoned_parked);
