@@ -171,7 +171,8 @@ static void __attribute__((noinline)) nvme_dma_shrink(NvmeRequest *req)
 }
 
 /*
- * Context: main loop.  Drop what nvme_dma_map built (idempotent).  The
+ * Context: queue (an idle request's: main loop, its queue being deleted).
+ * Drop what nvme_dma_map built (idempotent).  The
  * arrays are kept for the next command unless one unusually long data
  * pointer grew them: a guest must not pin that much memory per entry.
  */

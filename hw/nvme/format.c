@@ -88,11 +88,7 @@ static void nvme_format_release(NvmeNamespace *ns)
     qatomic_store_release(&ns->formatting, false);
 }
 
-/*
- * Context: main loop.  Commands for a namespace being formatted fail with
- * Format In Progress (retrying later helps: no DNR).  Called by dispatch
- * once the command's namespace is resolved.
- */
+/* Context: queue.  The failure, out of the check's usual path. */
 static uint16_t __attribute__((noinline)) nvme_format_busy(NvmeRequest *req)
 {
     trace_nvme_format_busy(le16_to_cpu(req->cmd.cid), req->cmd.opcode,
@@ -101,6 +97,11 @@ static uint16_t __attribute__((noinline)) nvme_format_busy(NvmeRequest *req)
     return NVME_FORMAT_IN_PROGRESS;
 }
 
+/*
+ * Context: queue (admin: main loop).  Commands for a namespace being
+ * formatted fail with Format In Progress (retrying later helps: no DNR).
+ * Called by dispatch once the command's namespace is resolved.
+ */
 uint16_t nvme_format_check(NvmeRequest *req)
 {
     if (req->ns && qatomic_load_acquire(&req->ns->formatting)) {

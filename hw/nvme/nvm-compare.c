@@ -333,10 +333,7 @@ uint16_t nvme_fused_check(NvmeCtrl *n, NvmeRequest *req)
     return nvme_fused_check_fused(req);
 }
 
-/*
- * Context: main loop, for every command fetched, before any check: a held
- * first fused command whose second did not follow it is completed.
- */
+/* Context: queue.  @sq's held first fused command ends without its second. */
 static void __attribute__((noinline)) nvme_fused_abandon(NvmeSQueue *sq)
 {
     NvmeRequest *first = sq->fused_first;
@@ -347,7 +344,10 @@ static void __attribute__((noinline)) nvme_fused_abandon(NvmeSQueue *sq)
     nvme_req_complete(first, NVME_CMD_ABORT_MISSING_FUSE);
 }
 
-/* Context: as above. */
+/*
+ * Context: queue, for every command fetched, before any check: a held
+ * first fused command whose second did not follow it is completed.
+ */
 void nvme_fused_break(NvmeRequest *req)
 {
     NvmeSQueue *sq = req->sq;

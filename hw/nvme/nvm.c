@@ -103,6 +103,17 @@ static void coroutine_fn nvme_nvm_rw_co(NvmeRequest *req)
     nvme_nvm_rw_cb(req, ret);
 }
 
+/* Context: queue.  The next I/O a pass of @sq left to its end, or NULL. */
+static NvmeRequest *nvme_io_ready_pop(NvmeSQueue *sq)
+{
+    NvmeRequest *req = QSIMPLEQ_FIRST(&sq->io_ready);
+
+    if (req) {
+        QSIMPLEQ_REMOVE_HEAD(&sq->io_ready, io_link);
+    }
+    return req;
+}
+
 /*
  * Context: coroutine in the queue's context.  A worker's life: run its command,
  * go idle (the SQ is still there: deletion drains first and then stops
@@ -120,11 +131,7 @@ static void coroutine_fn nvme_worker_co(void *opaque)
         w->req = NULL;
         do {
             nvme_nvm_rw_co(req);
-            req = QSIMPLEQ_FIRST(&sq->io_ready);  /* the pass's others */
-            if (req) {
-                QSIMPLEQ_REMOVE_HEAD(&sq->io_ready, io_link);
-            }
-        } while (req);
+        } while ((req = nvme_io_ready_pop(sq)));   /* the pass's others */
         keep = sq->n_idle_workers < NVME_IDLE_WORKERS;
         if (keep) {
             QSLIST_INSERT_HEAD(&sq->idle_workers, w, next);
@@ -191,8 +198,7 @@ void nvme_nvm_pass_end(NvmeSQueue *sq)
 {
     NvmeRequest *req;
 
-    while ((req = QSIMPLEQ_FIRST(&sq->io_ready))) {
-        QSIMPLEQ_REMOVE_HEAD(&sq->io_ready, io_link);
+    while ((req = nvme_io_ready_pop(sq))) {
         nvme_worker_enter(sq, req);
     }
 }

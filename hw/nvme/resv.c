@@ -522,7 +522,7 @@ nvme_resv_check_slow(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
     return NVME_RESERVATION_CONFLICT | NVME_DNR;
 }
 
-/* The usual case (no reservation on the command's namespace) inline. */
+/* Context: as above.  No reservation on the command's namespace: no frame. */
 uint16_t nvme_resv_check(NvmeCtrl *n, NvmeRequest *req, uint8_t rule)
 {
     if ((rule & NVME_RESV_GRP_MASK) == NVME_RESV_GRP_NONE ||

@@ -186,7 +186,7 @@ nvme_sanitize_check_slow(NvmeCtrl *n, NvmeRequest *req, uint32_t effects)
     return NVME_SANITIZE_IN_PROGRESS;
 }
 
-/* The usual case (GDE clear, no sanitize in the subsystem) inline. */
+/* Context: as above.  GDE clear, no sanitize in the subsystem: no frame. */
 uint16_t nvme_sanitize_check(NvmeCtrl *n, NvmeRequest *req,
                              uint32_t effects)
 {
